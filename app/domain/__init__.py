@@ -1,0 +1,35 @@
+"""Plain domain types and pure functions shared by every layer.
+
+Imports neither Qt nor ib_async. Prices are in the instrument's currency,
+quantities in shares (stocks) or base-currency units (FX), times are
+timezone-aware UTC ``datetime`` objects unless a name says otherwise.
+"""
+
+from app.domain.account import AccountKind, AccountValue, Position, account_kind
+from app.domain.bars import BAR_SIZES, BAR_COLUMNS, Bar, bar_size_seconds, empty_bars
+from app.domain.connection import ConnectionState
+from app.domain.instruments import Instrument
+from app.domain.market import Quote
+from app.domain.orders import (
+    DONE_STATUSES,
+    WORKING_STATUSES,
+    Action,
+    Execution,
+    OrderRecord,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+    OrderValidationError,
+    round_to_tick,
+    validate_order_request,
+)
+
+__all__ = [
+    "AccountKind", "AccountValue", "Position", "account_kind",
+    "BAR_SIZES", "BAR_COLUMNS", "Bar", "bar_size_seconds", "empty_bars",
+    "ConnectionState", "Instrument", "Quote",
+    "DONE_STATUSES", "WORKING_STATUSES", "Action", "Execution", "OrderRecord",
+    "OrderRequest", "OrderStatus", "OrderType", "TimeInForce", "OrderValidationError",
+    "round_to_tick", "validate_order_request",
+]

@@ -1,0 +1,66 @@
+"""Instruments (IB "contracts") as the terminal sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable instrument, resolved against the gateway's contract details.
+
+    Fields follow IB's ``Contract``/``ContractDetails`` names (IB API docs,
+    "Contracts"): ``symbol`` ("AAPL", "EUR"), ``sec_type`` ("STK" or "CASH"),
+    ``exchange`` ("SMART", "IDEALPRO"), ``currency`` ("USD"), ``primary_exchange``
+    ("NASDAQ"), ``con_id`` (IB's contract id, 0 while unresolved), ``min_tick``
+    (price increment in ``currency``), ``local_symbol`` ("EUR.USD" for FX) and
+    ``long_name`` ("Apple Inc").
+    """
+
+    symbol: str
+    sec_type: str = "STK"
+    exchange: str = "SMART"
+    currency: str = "USD"
+    primary_exchange: str = ""
+    con_id: int = 0
+    min_tick: float = 0.01
+    local_symbol: str = ""
+    long_name: str = ""
+
+    @property
+    def display_symbol(self) -> str:
+        """The name a trader types and reads: "AAPL" for stocks, "EUR.USD" for FX."""
+        if self.sec_type == "CASH":
+            return self.local_symbol or f"{self.symbol}.{self.currency}"
+        return self.symbol
+
+    @property
+    def key(self) -> str:
+        """A stable key: the conId when known, else the display symbol."""
+        return str(self.con_id) if self.con_id else self.display_symbol
+
+    @staticmethod
+    def parse(text: str) -> "Instrument":
+        """Parse what a trader typed into an unresolved instrument.
+
+        "aapl" -> STK AAPL SMART USD; "EUR.USD" or "EURUSD" (six letters with a
+        known currency pair shape) -> CASH EUR IDEALPRO USD.
+
+        Raises ``ValueError`` with a readable reason for empty or malformed text.
+        """
+        raw = text.strip().upper()
+        if not raw:
+            raise ValueError("Enter a symbol, e.g. AAPL or EUR.USD")
+        if any(ch.isspace() for ch in raw):
+            raise ValueError(f"'{text.strip()}' is not a symbol: symbols contain no spaces")
+        if "." in raw:
+            base, _, quote = raw.partition(".")
+            if len(base) == 3 and len(quote) == 3 and base.isalpha() and quote.isalpha():
+                return Instrument(base, "CASH", "IDEALPRO", quote, local_symbol=f"{base}.{quote}")
+            # class shares such as BRK.B are stocks
+            if base.isalnum() and quote.isalnum() and len(raw) <= 12:
+                return Instrument(raw.replace(".", " "), "STK")
+            raise ValueError(f"'{text.strip()}' is not a valid symbol")
+        if not all(ch.isalnum() for ch in raw) or len(raw) > 12:
+            raise ValueError(f"'{text.strip()}' is not a valid symbol: use letters and digits only")
+        return Instrument(raw, "STK")

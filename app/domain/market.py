@@ -1,0 +1,68 @@
+"""Top-of-book market data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+
+def _num(x: float | None) -> bool:
+    return x is not None and not math.isnan(x)
+
+
+@dataclass(slots=True)
+class Quote:
+    """Top of book and day statistics for one instrument.
+
+    Prices in instrument currency, sizes in shares (FX: base-currency units);
+    ``None`` where the gateway has sent nothing yet. ``close`` is the previous
+    session's close (IB tick type 9), the base of ``change``. ``time`` is UTC.
+    Source: IB tick types (IB API docs, "Available Tick Types"), as decoded by
+    ib_async ``Ticker``.
+    """
+
+    key: str
+    bid: float | None = None
+    ask: float | None = None
+    last: float | None = None
+    bid_size: float | None = None
+    ask_size: float | None = None
+    last_size: float | None = None
+    volume: float | None = None
+    high: float | None = None
+    low: float | None = None
+    close: float | None = None
+    open: float | None = None
+    time: datetime | None = None
+
+    @property
+    def mid(self) -> float | None:
+        """Midpoint of bid and ask, or None when either side is missing."""
+        if _num(self.bid) and _num(self.ask) and self.bid > 0 and self.ask > 0:
+            return (self.bid + self.ask) / 2
+        return None
+
+    @property
+    def mark(self) -> float | None:
+        """Best single price: last, else mid, else previous close."""
+        for v in (self.last, self.mid, self.close):
+            if _num(v) and v > 0:
+                return v
+        return None
+
+    @property
+    def change(self) -> float | None:
+        """Mark minus previous close, in instrument currency."""
+        m = self.mark
+        if m is None or not _num(self.close) or not self.close:
+            return None
+        return m - self.close
+
+    @property
+    def change_pct(self) -> float | None:
+        """Change as a percentage of the previous close."""
+        c = self.change
+        if c is None:
+            return None
+        return 100.0 * c / self.close

@@ -1,0 +1,246 @@
+"""Orders, order states and executions, with IB's names.
+
+Sources: IB API docs "Order Types", "Order Management" and "Possible Order
+States" (PendingSubmit, PendingCancel, PreSubmitted, Submitted, ApiCancelled,
+Cancelled, Filled, Inactive); ib_async ``OrderStatus`` (adds ApiPending and
+ValidationError).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from app.domain.instruments import Instrument
+
+
+class Action(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class OrderType(StrEnum):
+    """Order types the terminal places (IB ``Order.orderType`` strings)."""
+
+    MKT = "MKT"
+    LMT = "LMT"
+    STP = "STP"
+    STP_LMT = "STP LMT"
+
+    @property
+    def needs_limit(self) -> bool:
+        return self in (OrderType.LMT, OrderType.STP_LMT)
+
+    @property
+    def needs_stop(self) -> bool:
+        return self in (OrderType.STP, OrderType.STP_LMT)
+
+
+class TimeInForce(StrEnum):
+    """IB ``Order.tif`` values the terminal offers."""
+
+    DAY = "DAY"
+    GTC = "GTC"
+
+
+class OrderStatus(StrEnum):
+    """IB order states ("Possible Order States" in the IB API docs)."""
+
+    API_PENDING = "ApiPending"
+    PENDING_SUBMIT = "PendingSubmit"
+    PENDING_CANCEL = "PendingCancel"
+    PRE_SUBMITTED = "PreSubmitted"
+    SUBMITTED = "Submitted"
+    API_CANCELLED = "ApiCancelled"
+    CANCELLED = "Cancelled"
+    FILLED = "Filled"
+    INACTIVE = "Inactive"
+    VALIDATION_ERROR = "ValidationError"
+
+    @classmethod
+    def parse(cls, text: str) -> "OrderStatus":
+        """Map an IB status string to the enum; unknown text -> PENDING_SUBMIT."""
+        try:
+            return cls(text)
+        except ValueError:
+            return cls.PENDING_SUBMIT
+
+
+WORKING_STATUSES = frozenset({
+    OrderStatus.API_PENDING, OrderStatus.PENDING_SUBMIT, OrderStatus.PENDING_CANCEL,
+    OrderStatus.PRE_SUBMITTED, OrderStatus.SUBMITTED,
+})
+DONE_STATUSES = frozenset({
+    OrderStatus.API_CANCELLED, OrderStatus.CANCELLED, OrderStatus.FILLED,
+    OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR,
+})
+
+
+class OrderValidationError(ValueError):
+    """An order request or modification is invalid; ``str(e)`` is the reason for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """What the trader asked for: one order, not yet sent.
+
+    ``quantity`` in shares (FX: base units), ``limit_price`` / ``stop_price`` in
+    instrument currency (IB ``lmtPrice`` / ``auxPrice``); the price a type does
+    not use must be None.
+    """
+
+    instrument: Instrument
+    action: Action
+    quantity: float
+    order_type: OrderType
+    limit_price: float | None = None
+    stop_price: float | None = None
+    tif: TimeInForce = TimeInForce.DAY
+    outside_rth: bool = False
+
+    def describe(self) -> str:
+        """The order in words: "BUY 100 AAPL LMT 187.50 DAY"."""
+        parts = [self.action.value, _fmt_qty(self.quantity), self.instrument.display_symbol,
+                 self.order_type.value]
+        if self.order_type.needs_stop and self.stop_price is not None:
+            parts.append(f"stop {_fmt_price(self.stop_price, self.instrument.min_tick)}")
+        if self.order_type.needs_limit and self.limit_price is not None:
+            parts.append(f"{'limit ' if self.order_type is OrderType.STP_LMT else ''}"
+                         f"{_fmt_price(self.limit_price, self.instrument.min_tick)}")
+        parts.append(self.tif.value)
+        return " ".join(parts)
+
+
+def _fmt_qty(q: float) -> str:
+    return f"{q:,.0f}" if float(q).is_integer() else f"{q:,}"
+
+
+def _decimals(tick: float) -> int:
+    d = Decimal(repr(tick)).normalize()
+    return max(0, -d.as_tuple().exponent)
+
+
+def _fmt_price(p: float, tick: float) -> str:
+    return f"{p:.{max(2, _decimals(tick))}f}"
+
+
+def round_to_tick(price: float, tick: float) -> float:
+    """Round ``price`` to the nearest multiple of ``tick`` (half up), exactly in decimal.
+
+    Raises ``ValueError`` for a non-positive tick.
+    """
+    if not tick or tick <= 0:
+        raise ValueError(f"tick size must be positive, got {tick!r}")
+    t = Decimal(repr(tick))
+    steps = (Decimal(repr(price)) / t).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return float(steps * t)
+
+
+def is_on_tick(price: float, tick: float) -> bool:
+    """True when ``price`` is a whole multiple of ``tick`` (within float noise)."""
+    return math.isclose(round_to_tick(price, tick), price, rel_tol=0, abs_tol=tick * 1e-6)
+
+
+def validate_order_request(req: OrderRequest) -> OrderRequest:
+    """Check an order request against IB's basic order rules.
+
+    Rules: quantity positive, finite, whole for stocks; LMT and STP LMT need a
+    positive limit price, STP and STP LMT a positive stop price, on the
+    instrument's tick (IB rejects off-tick prices, error 110); MKT carries no
+    price. Returns the request; raises ``OrderValidationError`` naming the field
+    and value otherwise. Source: IB API docs "Order Types" (required fields).
+    """
+    q = req.quantity
+    if q is None or not isinstance(q, (int, float)) or math.isnan(q) or math.isinf(q):
+        raise OrderValidationError(f"Quantity must be a number, got {q!r}")
+    if q <= 0:
+        raise OrderValidationError(f"Quantity must be positive, got {_fmt_qty(q)}")
+    if req.instrument.sec_type == "STK" and not float(q).is_integer():
+        raise OrderValidationError(f"Stock quantity must be whole shares, got {q}")
+    tick = req.instrument.min_tick or 0.01
+    for name, needed, value in (
+        ("Limit price", req.order_type.needs_limit, req.limit_price),
+        ("Stop price", req.order_type.needs_stop, req.stop_price),
+    ):
+        if needed:
+            if value is None or math.isnan(value) or math.isinf(value):
+                raise OrderValidationError(f"{name} is required for a {req.order_type.value} order")
+            if value <= 0:
+                raise OrderValidationError(f"{name} must be positive, got {value}")
+            if not is_on_tick(value, tick):
+                raise OrderValidationError(
+                    f"{name} {value} is not a multiple of the tick size {tick} "
+                    f"(nearest: {_fmt_price(round_to_tick(value, tick), tick)})")
+        elif value is not None:
+            raise OrderValidationError(f"A {req.order_type.value} order takes no {name.lower()}")
+    return req
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """The terminal's view of one order, merged from openOrder and orderStatus.
+
+    ``order_id`` is the API orderId (unique per client id), ``perm_id`` IB's
+    permanent id (0 until TWS assigns it), ``client_id`` the API client that
+    placed it (0 for TWS manual orders). Quantities in shares; prices in
+    instrument currency; ``created``/``updated`` UTC. ``message`` holds the last
+    error or warning text the gateway sent for this order.
+    """
+
+    order_id: int
+    perm_id: int
+    client_id: int
+    instrument: Instrument
+    action: Action
+    quantity: float
+    order_type: OrderType | str
+    limit_price: float | None
+    stop_price: float | None
+    tif: str
+    status: OrderStatus
+    filled: float = 0.0
+    remaining: float = 0.0
+    avg_fill_price: float = 0.0
+    last_fill_price: float = 0.0
+    created: datetime | None = None
+    updated: datetime | None = None
+    message: str = ""
+    account: str = ""
+
+    @property
+    def is_working(self) -> bool:
+        """True while the order may still fill or be modified/cancelled."""
+        return self.status in WORKING_STATUSES
+
+    def copy(self, **changes) -> "OrderRecord":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """One fill (IB ``Execution`` plus its ``CommissionReport``).
+
+    ``side`` is IB's "BOT" or "SLD"; ``shares`` and ``cum_qty`` in shares;
+    ``price`` / ``avg_price`` in instrument currency; ``commission`` in
+    ``commission_currency`` (None until the commission report arrives);
+    ``time`` UTC.
+    """
+
+    exec_id: str
+    time: datetime
+    order_id: int
+    perm_id: int
+    client_id: int
+    instrument: Instrument
+    side: str
+    shares: float
+    price: float
+    cum_qty: float
+    avg_price: float
+    account: str = ""
+    commission: float | None = None
+    commission_currency: str = ""
+    realized_pnl: float | None = None

@@ -1,0 +1,62 @@
+"""Shared test fixtures.
+
+Tests run headless (``QT_QPA_PLATFORM=offscreen``). GUI tests that need
+asyncio (qasync) use the ``aloop`` fixture and ``wait_until``: pytest-qt's
+``qtbot.waitUntil`` spins only Qt's loop, which does not run asyncio tasks
+until the qasync loop is running, so waits go through ``loop.run_until_complete``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_PROTOCOL = ROOT.parent / "shared" / "protocol"
+
+
+def require_shared(path: Path) -> Path:
+    """Return ``path`` or skip the test when the team's shared/ folder is absent."""
+    if not path.exists():
+        pytest.skip(f"{path} not present (the team's ../shared folder is not beside this clone)")
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return require_shared(SHARED_DATA)
+
+
+@pytest.fixture
+def shared_protocol() -> Path:
+    return require_shared(SHARED_PROTOCOL)
+
+
+@pytest.fixture
+def aloop(qapp):
+    """A qasync event loop bound to the test QApplication, set as the current loop."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    try:
+        loop.run_until_complete(asyncio.sleep(0.01))
+    except Exception:
+        pass
+    asyncio.set_event_loop(None)
+    try:
+        loop.close()
+    except RuntimeError:
+        pass
+
+
+from tests.support import run_for, wait_until  # noqa: E402,F401  (re-export)
