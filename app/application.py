@@ -1,0 +1,187 @@
+"""Wires the terminal together and runs it on one qasync event loop.
+
+Order of events: (demo mode) start the simulated gateway child process ->
+build Session, OrderCommands, view-models and widgets -> show the window ->
+connect (async) -> restore watchlist subscriptions and chart. On close:
+cancel subscriptions, disconnect, stop the child gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.cli import LIVE_PORTS, Options
+from app.domain import AccountKind, ConnectionState, account_kind
+
+log = logging.getLogger("ibdesk")
+
+ORGANIZATION = "ibdesk"
+
+
+def open_settings(profile: str) -> QSettings:
+    """The settings store of a profile (INI under the user's config folder)."""
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANIZATION, profile)
+
+
+class Terminal:
+    """One running terminal: session, commands, view-models, window.
+
+    ``endpoint`` is "host:port"; ``simulated`` says the gateway is ibdesk's own
+    (the banner then says SIMULATED whatever the account id).
+    """
+
+    def __init__(self, opts: Options, port: int, *, simulated: bool):
+        from app.broker.session import Session
+        from app.commands import OrderCommands
+        from app.ui.panels import build_panels
+
+        self.opts = opts
+        self.simulated = simulated
+        self.endpoint = f"{opts.host}:{port}"
+        self.settings = open_settings(opts.profile)
+        self.session = Session(opts.host, port, opts.client_id, connect_timeout=opts.connect_timeout)
+        self.commands = OrderCommands(self.session)
+        self.panels = build_panels(self.session, self.commands, self.settings)
+        from app.ui.main_window import MainWindow
+        self.window = MainWindow(self.panels.chart_view, self.panels.docks(), self.settings,
+                                 restore_layout=not opts.reset_layout)
+        self.window.reconnectRequested.connect(lambda: asyncio.ensure_future(self.connect()))
+        self.window.disconnectRequested.connect(self.session.disconnect)
+        self.session.stateEvent += self._on_state
+        self.session.errorEvent += self.window.log.add_gateway_message
+        self.window.show_connection(ConnectionState.DISCONNECTED, self.endpoint)
+
+    @property
+    def kind(self) -> AccountKind:
+        if self.simulated:
+            return AccountKind.SIMULATED
+        return account_kind(self.session.account_id)
+
+    def _on_state(self, state: ConnectionState, message: str) -> None:
+        self.window.show_connection(state, self.endpoint, message)
+        if state is ConnectionState.CONNECTED:
+            self.window.show_session(self.kind, self.session.account_id,
+                                     self.session.server_version, self.endpoint)
+
+    async def connect(self) -> bool:
+        """Connect and start the panels' subscriptions; False (and a log line) on failure."""
+        try:
+            await self.session.connect()
+        except ConnectionError as e:
+            self.window.log.add("ERROR", str(e))
+            self.window.status.showMessage(str(e), 15000)
+            return False
+        if not self.simulated and self.kind is AccountKind.LIVE and not self.opts.yes_live:
+            if not confirm_live(self.window, self.session.account_id, self.endpoint):
+                self.window.log.add("INFO", "Live connection declined by the user: disconnected")
+                self.session.disconnect()
+                return False
+        self.panels.on_connected()
+        return True
+
+    def shutdown(self) -> None:
+        try:
+            self.panels.shutdown()
+        finally:
+            self.session.disconnect()
+            self.settings.sync()
+
+
+def confirm_live(parent, account: str, endpoint: str) -> bool:
+    """Ask before trading on a live account (DESIGN.md, Safety model)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Warning)
+    box.setWindowTitle("Live trading account")
+    box.setText(f"<b>{endpoint}</b> is a LIVE trading connection"
+                + (f" (account {account})" if account else "") + ".<br>Orders will use real money.")
+    box.setInformativeText("Continue with this live connection?")
+    box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
+    box.setDefaultButton(QMessageBox.No)
+    return box.exec() == QMessageBox.Yes
+
+
+def run(opts: Options) -> int:
+    """Run the terminal until its window closes; returns the process exit code."""
+    import qasync
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ibdesk")
+    app.setOrganizationName(ORGANIZATION)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    gateway = None
+    port = opts.port
+    if opts.demo:
+        from app.simlauncher import GatewayStartError, SimulatedGatewayProcess
+        gateway = SimulatedGatewayProcess(seed=opts.seed, bars_dir=opts.bars_dir)
+        try:
+            port = gateway.start()
+        except GatewayStartError as e:
+            print(f"ibdesk: {e}", file=sys.stderr)
+            return 1
+    elif opts.port in LIVE_PORTS and not opts.yes_live and opts.screenshot is None:
+        if not confirm_live(None, "", f"{opts.host}:{opts.port}"):
+            print("ibdesk: live connection declined", file=sys.stderr)
+            return 1
+
+    exit_code = 0
+    terminal = None
+    try:
+        terminal = Terminal(opts, port, simulated=opts.demo)
+        done = asyncio.Event()
+        terminal.window.closing.connect(done.set)
+        terminal.window.show()
+
+        async def main() -> None:
+            nonlocal exit_code
+            connected = await terminal.connect()
+            if opts.screenshot is not None:
+                exit_code = await take_screenshot(terminal, opts, connected)
+                terminal.window.close()
+                return
+            await done.wait()
+
+        with loop:
+            loop.run_until_complete(main())
+    finally:
+        if terminal is not None:
+            terminal.shutdown()
+        if gateway is not None:
+            gateway.stop()
+    return exit_code
+
+
+async def take_screenshot(terminal: Terminal, opts: Options, connected: bool) -> int:
+    """Wait until quotes and the chart have loaded, then save the window to ``opts.screenshot``.
+
+    Returns 0 on success; 1 (after saving what is there) when not connected or
+    the data did not load within ``opts.screenshot_timeout`` seconds.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + opts.screenshot_timeout
+    ready = False
+    while connected and loop.time() < deadline:
+        if terminal.panels.is_ready():
+            ready = True
+            break
+        await asyncio.sleep(0.1)
+    # let coalesced view updates flush and the window paint
+    await asyncio.sleep(0.6)
+    QApplication.processEvents()
+    image = terminal.window.grab()
+    if not image.save(str(opts.screenshot)):
+        print(f"ibdesk: could not write screenshot to {opts.screenshot}", file=sys.stderr)
+        return 1
+    if not ready:
+        why = "not connected" if not connected else f"data did not load within {opts.screenshot_timeout:.0f} s"
+        print(f"ibdesk: screenshot saved to {opts.screenshot}, but {why}", file=sys.stderr)
+        return 1
+    print(f"ibdesk: screenshot saved to {opts.screenshot}")
+    return 0

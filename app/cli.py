@@ -1,0 +1,132 @@
+"""Command-line arguments of ``ibdesk``.
+
+Demo mode (no connection arguments): start the embedded simulated IB Gateway
+and connect to it. With ``--host/--port/--client-id``: connect to a real TWS or
+IB Gateway (enable "ActiveX and Socket Clients" in its API settings; default
+ports: TWS live 7496, TWS paper 7497, IB Gateway live 4001, IB Gateway paper
+4002 — IB API docs, "Initial Setup").
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+LIVE_PORTS = frozenset({7496, 4001})
+PAPER_PORTS = frozenset({7497, 4002})
+
+
+@dataclass(frozen=True)
+class Options:
+    """Parsed command line. ``demo`` is True when ibdesk starts its own simulated gateway."""
+
+    host: str
+    port: int | None
+    client_id: int
+    demo: bool
+    screenshot: Path | None
+    screenshot_timeout: float
+    seed: int | None
+    bars_dir: Path | None
+    profile: str
+    reset_layout: bool
+    yes_live: bool
+    connect_timeout: float
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, got '{text}'") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {value}")
+    return value
+
+
+def _client_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"client id must be a whole number, got '{text}'") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"client id must be between 0 and 2147483647, got {value}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ibdesk",
+        description="Desktop trading terminal for Interactive Brokers. With no connection "
+                    "arguments it starts an embedded simulated IB Gateway (demo mode).",
+        epilog="Ports: TWS live 7496, TWS paper 7497, IB Gateway live 4001, IB Gateway paper 4002. "
+               "Enable 'ActiveX and Socket Clients' in TWS: File > Global Configuration > API > Settings.")
+    conn = p.add_argument_group("connection to a real TWS / IB Gateway")
+    conn.add_argument("--host", help="TWS / IB Gateway host (default 127.0.0.1 when --port is given)")
+    conn.add_argument("--port", type=_port, help="TWS / IB Gateway API port (7496, 7497, 4001, 4002)")
+    conn.add_argument("--client-id", type=_client_id, default=None,
+                      help="API client id, unique per connection (default 1)")
+    conn.add_argument("--connect-timeout", type=_positive, default=10.0,
+                      help="seconds to wait for the connection (default 10)")
+    conn.add_argument("--yes-live", action="store_true",
+                      help="do not ask for confirmation when connecting to a live-trading port")
+    demo = p.add_argument_group("demo mode (embedded simulated IB Gateway)")
+    demo.add_argument("--seed", type=int, default=None, help="market model seed (reproducible prices)")
+    demo.add_argument("--bars", type=Path, default=None, metavar="DIR",
+                      help="replay real OHLCV CSV files from DIR (SYMBOL.csv: Date,Open,High,Low,Close,Volume)")
+    p.add_argument("--screenshot", type=Path, metavar="FILE",
+                   help="start, wait until quotes and the chart have loaded, save the window to FILE, exit")
+    p.add_argument("--screenshot-timeout", type=_positive, default=60.0,
+                   help="seconds to wait for data before --screenshot gives up (default 60)")
+    p.add_argument("--profile", default="default",
+                   help="settings profile name (window layout, watchlist, ticket options)")
+    p.add_argument("--reset-layout", action="store_true", help="start with the default window layout")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    """Parse ``argv``; exits with status 2 and a specific message on bad input (argparse)."""
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    demo = a.host is None and a.port is None
+    if demo and a.client_id is not None:
+        parser.error("--client-id needs --port (and optionally --host): it selects a real TWS/IB Gateway connection")
+    if not demo and (a.seed is not None or a.bars is not None):
+        parser.error("--seed and --bars apply only to demo mode (without --host/--port)")
+    if a.host is not None and a.port is None:
+        parser.error("--host needs --port (TWS: 7496 live / 7497 paper; IB Gateway: 4001 live / 4002 paper)")
+    if a.bars is not None and not a.bars.is_dir():
+        parser.error(f"--bars: '{a.bars}' is not a directory")
+    if a.screenshot is not None:
+        parent = a.screenshot.expanduser().resolve().parent
+        if not parent.is_dir():
+            parser.error(f"--screenshot: folder '{parent}' does not exist")
+        if a.screenshot.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
+            parser.error("--screenshot: use a .png, .jpg or .bmp file name")
+    if not a.profile or not all(c.isalnum() or c in "-_" for c in a.profile):
+        parser.error("--profile: use letters, digits, '-' and '_' only")
+    return Options(
+        host=a.host or "127.0.0.1",
+        port=a.port,
+        client_id=1 if a.client_id is None else a.client_id,
+        demo=demo,
+        screenshot=a.screenshot,
+        screenshot_timeout=a.screenshot_timeout,
+        seed=a.seed,
+        bars_dir=a.bars,
+        profile=a.profile,
+        reset_layout=a.reset_layout,
+        yes_live=a.yes_live,
+        connect_timeout=a.connect_timeout,
+    )

@@ -1,0 +1,131 @@
+"""Start and stop the simulated IB Gateway as a child process (demo mode).
+
+``ibdesk`` with no connection arguments runs ``python -m app.sim --port 0
+--exit-on-stdin-eof`` and reads the one line ``IBDESK-SIM LISTENING host:port``
+the gateway prints once it listens. The child exits by itself if this process
+dies (its stdin closes), so a crashed terminal leaves no orphan server.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+READY_PREFIX = "IBDESK-SIM LISTENING "
+
+
+class GatewayStartError(RuntimeError):
+    """The simulated gateway did not start; ``str(e)`` says why (with its stderr)."""
+
+
+class SimulatedGatewayProcess:
+    """A simulated IB Gateway running in a child process on 127.0.0.1.
+
+    ``start()`` blocks until the gateway listens (at most ``timeout`` seconds)
+    and returns its TCP port; ``stop()`` terminates it (SIGTERM, then SIGKILL
+    after 3 s). Raises ``GatewayStartError`` when the child exits or stays
+    silent.
+    """
+
+    def __init__(self, *, seed: int | None = None, bars_dir: str | None = None,
+                 host: str = "127.0.0.1", python: str = sys.executable):
+        self.seed = seed
+        self.bars_dir = bars_dir
+        self.host = host
+        self.python = python
+        self.port: int | None = None
+        self.proc: subprocess.Popen | None = None
+        self.log_path: str | None = None
+
+    def command(self) -> list[str]:
+        cmd = [self.python, "-m", "app.sim", "--host", self.host, "--port", "0",
+               "--exit-on-stdin-eof"]
+        if self.seed is not None:
+            cmd += ["--seed", str(self.seed)]
+        if self.bars_dir:
+            cmd += ["--bars", str(self.bars_dir)]
+        return cmd
+
+    def start(self, timeout: float = 20.0) -> int:
+        """Launch the child and return the port it listens on."""
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        log = tempfile.NamedTemporaryFile(prefix="ibdesk-sim-", suffix=".log", delete=False)
+        self.log_path = log.name
+        with log:
+            self.proc = subprocess.Popen(
+                self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=log, env=env, text=True, bufsize=1)
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if not sel.select(timeout=max(0.0, min(0.2, deadline - time.monotonic()))):
+                    if self.proc.poll() is not None:
+                        break
+                    continue
+                line = self.proc.stdout.readline()
+                if not line:
+                    break
+                if line.startswith(READY_PREFIX):
+                    self.port = int(line.strip().rsplit(":", 1)[1])
+                    # keep draining stdout so the child can never block on a full pipe
+                    threading.Thread(target=self._drain, args=(self.proc.stdout,),
+                                     daemon=True).start()
+                    return self.port
+        finally:
+            sel.close()
+        err = self._stderr_tail()
+        self.stop()
+        raise GatewayStartError(
+            "The simulated IB Gateway did not start"
+            + (f": {err}" if err else f" within {timeout:.0f} s"))
+
+    @staticmethod
+    def _drain(stream) -> None:
+        try:
+            for _ in stream:
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def _stderr_tail(self) -> str:
+        if not self.log_path:
+            return ""
+        try:
+            return Path(self.log_path).read_text(errors="replace").strip()[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Terminate the child (idempotent)."""
+        p, self.proc = self.proc, None
+        if p is None:
+            return
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(3)
+        for f in (p.stdin, p.stdout):
+            try:
+                f and f.close()
+            except OSError:
+                pass
+
+    def __enter__(self) -> "SimulatedGatewayProcess":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,193 @@
+"""The main window: chart in the centre, panels in dockable, persistent docks.
+
+Layout (defaults): watchlist left; order ticket and account right; blotter and
+log bottom (tabbed). Geometry and dock state persist in QSettings under
+``window/*`` and are restored on the next start (``--reset-layout`` skips it).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
+)
+
+from app.domain import AccountKind, ConnectionState
+from app.ui.log_panel import LogPanel
+from app.ui.session_status import ModeBanner, SessionStatusBar
+
+#: bump when the dock set changes so an old saved state is not applied to a new layout
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    """Top-level window. Owns no trading logic: it arranges the panels it is given.
+
+    ``panels`` maps a dock name ("watchlist", "ticket", "account", "blotter")
+    to its widget; ``chart`` is the central widget. Emits ``reconnectRequested``
+    and ``disconnectRequested`` from the Connection menu and ``closing`` when
+    the window closes (after the layout is saved).
+    """
+
+    reconnectRequested = Signal()
+    disconnectRequested = Signal()
+    closing = Signal()
+
+    DOCK_TITLES = {
+        "watchlist": "Watchlist",
+        "ticket": "Order Ticket",
+        "account": "Account",
+        "blotter": "Orders && Executions",
+        "log": "Log",
+    }
+
+    def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
+                 *, restore_layout: bool = True):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings
+        self.setWindowTitle("ibdesk")
+        self.resize(1600, 950)
+        self.setDockNestingEnabled(True)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+
+        self.banner = ModeBanner()
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(chart, 1)
+        self.chart = chart
+        self.setCentralWidget(central)
+
+        self.status = SessionStatusBar(self)
+        self.setStatusBar(self.status)
+        self.log = LogPanel()
+        self.panels = dict(panels)
+        self.panels["log"] = self.log
+        self.docks: dict[str, QDockWidget] = {}
+        for name, widget in self.panels.items():
+            dock = QDockWidget(self.DOCK_TITLES.get(name, name.title()), self)
+            dock.setObjectName(f"dock.{name}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                             | QDockWidget.DockWidgetClosable)
+            self.docks[name] = dock
+        self._default_layout()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._build_menus()
+        if restore_layout:
+            self.restore_layout()
+
+    # ----------------------------------------------------------------- layout
+    def _default_layout(self) -> None:
+        d = self.docks
+        if "watchlist" in d:
+            self.addDockWidget(Qt.LeftDockWidgetArea, d["watchlist"])
+        if "ticket" in d:
+            self.addDockWidget(Qt.RightDockWidgetArea, d["ticket"])
+        if "account" in d:
+            self.addDockWidget(Qt.RightDockWidgetArea, d["account"])
+            if "ticket" in d:
+                self.splitDockWidget(d["ticket"], d["account"], Qt.Vertical)
+        if "blotter" in d:
+            self.addDockWidget(Qt.BottomDockWidgetArea, d["blotter"])
+        self.addDockWidget(Qt.BottomDockWidgetArea, d["log"])
+        if "blotter" in d:
+            self.tabifyDockWidget(d["blotter"], d["log"])
+            d["blotter"].raise_()
+        sizes = [(d[n], w) for n, w in (("watchlist", 430), ("ticket", 360)) if n in d]
+        if sizes:
+            self.resizeDocks([s[0] for s in sizes], [s[1] for s in sizes], Qt.Horizontal)
+        if "blotter" in d:
+            self.resizeDocks([d["blotter"]], [260], Qt.Vertical)
+
+    def restore_layout(self) -> bool:
+        """Apply the saved geometry and dock state; False when none (or incompatible) was saved."""
+        s = self.settings
+        if int(s.value("window/layoutVersion", 0) or 0) != LAYOUT_VERSION:
+            return False
+        ok = True
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            ok &= bool(self.restoreGeometry(geometry))
+        state = s.value("window/state")
+        if state is not None:
+            ok &= bool(self.restoreState(state, LAYOUT_VERSION))
+        return ok
+
+    def save_layout(self) -> None:
+        s = self.settings
+        s.setValue("window/layoutVersion", LAYOUT_VERSION)
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        s.sync()
+
+    def reset_layout(self) -> None:
+        """Show every dock again in the default arrangement."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    # ------------------------------------------------------------------ menus
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        conn = mb.addMenu("&Connection")
+        self.reconnect_action = QAction("&Reconnect", self)
+        self.reconnect_action.triggered.connect(self.reconnectRequested)
+        self.disconnect_action = QAction("&Disconnect", self)
+        self.disconnect_action.triggered.connect(self.disconnectRequested)
+        conn.addAction(self.reconnect_action)
+        conn.addAction(self.disconnect_action)
+
+        view = mb.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        reset = QAction("Reset &layout", self)
+        reset.triggered.connect(self.reset_layout)
+        view.addAction(reset)
+
+        help_menu = mb.addMenu("&Help")
+        about = QAction("&About ibdesk", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        from app import __version__
+        QMessageBox.about(self, "About ibdesk",
+                          f"<b>ibdesk {__version__}</b><br>A desktop trading terminal for "
+                          "Interactive Brokers (TWS API, via ib_async).")
+
+    # ------------------------------------------------------------- session UI
+    def show_connection(self, state: ConnectionState, endpoint: str, message: str = "") -> None:
+        """Reflect a connection state change in the status bar, banner and log."""
+        self.status.set_state(state, endpoint)
+        self.reconnect_action.setEnabled(state in (ConnectionState.LOST, ConnectionState.FAILED,
+                                                   ConnectionState.DISCONNECTED))
+        self.disconnect_action.setEnabled(state is ConnectionState.CONNECTED)
+        if state is not ConnectionState.CONNECTED:
+            self.banner.set_mode(None, "", endpoint)
+        level = "ERROR" if state in (ConnectionState.LOST, ConnectionState.FAILED) else "INFO"
+        self.log.add(level, f"{state.value} {endpoint}" + (f": {message}" if message else ""))
+
+    def show_session(self, kind: AccountKind, account: str, server_version: int, endpoint: str) -> None:
+        """Show the connected account: banner, status bar and window title."""
+        self.banner.set_mode(kind, account, endpoint)
+        self.status.set_session_info(server_version, account, kind)
+        self.setWindowTitle(f"ibdesk — {kind.value} — {account} — {endpoint}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.save_layout()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,96 @@
+"""Connection and account-kind indicators: the status bar and the mode banner.
+
+The account kind decides the colours (DESIGN.md, Safety model): SIMULATED is
+teal, PAPER amber, LIVE red, so the three can never be mistaken for each other.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from app.domain import AccountKind, ConnectionState
+
+#: account kind -> (background, foreground)
+KIND_COLOURS: dict[AccountKind, tuple[str, str]] = {
+    AccountKind.SIMULATED: ("#00838f", "#ffffff"),
+    AccountKind.PAPER: ("#f9a825", "#000000"),
+    AccountKind.LIVE: ("#c62828", "#ffffff"),
+}
+
+STATE_COLOURS: dict[ConnectionState, str] = {
+    ConnectionState.CONNECTED: "#2e7d32",
+    ConnectionState.CONNECTING: "#f9a825",
+    ConnectionState.LOST: "#c62828",
+    ConnectionState.FAILED: "#c62828",
+    ConnectionState.DISCONNECTED: "#757575",
+}
+
+
+def kind_text(kind: AccountKind) -> str:
+    """Banner text for an account kind."""
+    return {
+        AccountKind.SIMULATED: "SIMULATED — no real orders",
+        AccountKind.PAPER: "PAPER TRADING",
+        AccountKind.LIVE: "LIVE TRADING — REAL MONEY",
+    }[kind]
+
+
+class ModeBanner(QLabel):
+    """A full-width coloured strip naming the account kind and account id."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("modeBanner")
+        self.setAlignment(Qt.AlignCenter)
+        self.setMinimumHeight(22)
+        self.kind: AccountKind | None = None
+        self.set_mode(None, "", "")
+
+    def set_mode(self, kind: AccountKind | None, account: str, endpoint: str) -> None:
+        self.kind = kind
+        if kind is None:
+            bg, fg, text = "#616161", "#ffffff", f"NOT CONNECTED  ·  {endpoint}" if endpoint else "NOT CONNECTED"
+        else:
+            bg, fg = KIND_COLOURS[kind]
+            text = f"{kind_text(kind)}  ·  account {account}  ·  {endpoint}"
+        self.setText(text)
+        self.setStyleSheet(
+            f"QLabel#modeBanner {{ background: {bg}; color: {fg}; font-weight: bold; padding: 2px; }}")
+
+
+class SessionStatusBar(QStatusBar):
+    """Status bar: connection state, endpoint, server version, account id and kind."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("connectionState")
+        self.server_label = QLabel()
+        self.account_label = QLabel()
+        self.kind_label = QLabel()
+        self.kind_label.setObjectName("accountKind")
+        for w in (self.state_label, self.server_label, self.account_label, self.kind_label):
+            w.setContentsMargins(6, 0, 6, 0)
+            self.addPermanentWidget(w)
+        self.set_state(ConnectionState.DISCONNECTED, "")
+        self.set_session_info(None, "", None)
+
+    def set_state(self, state: ConnectionState, endpoint: str) -> None:
+        colour = STATE_COLOURS.get(state, "#757575")
+        self.state_label.setText(f"<span style='color:{colour}'>●</span> {state.value}"
+                                 + (f"  {endpoint}" if endpoint else ""))
+
+    def set_session_info(self, server_version: int | None, account: str,
+                         kind: AccountKind | None) -> None:
+        self.server_label.setText(f"server v{server_version}" if server_version else "server —")
+        self.account_label.setText(f"account {account}" if account else "account —")
+        if kind is None:
+            self.kind_label.setText("")
+            self.kind_label.setStyleSheet("")
+        else:
+            bg, fg = KIND_COLOURS[kind]
+            self.kind_label.setText(f" {kind.value} ")
+            self.kind_label.setStyleSheet(
+                f"QLabel#accountKind {{ background: {bg}; color: {fg}; font-weight: bold; "
+                f"border-radius: 3px; padding: 0 6px; }}")

@@ -1,0 +1,41 @@
+"""ibdesk command line: demo vs real connection, and a specific error for each bad input."""
+
+import pytest
+
+from app.cli import parse_args
+
+
+def test_no_arguments_is_demo_mode():
+    o = parse_args([])
+    assert o.demo and o.port is None and o.client_id == 1 and o.host == "127.0.0.1"
+
+
+def test_real_gateway_arguments():
+    o = parse_args(["--host", "10.0.0.5", "--port", "4002", "--client-id", "7"])
+    assert not o.demo and (o.host, o.port, o.client_id) == ("10.0.0.5", 4002, 7)
+
+
+def test_port_alone_defaults_host_to_localhost():
+    o = parse_args(["--port", "7497"])
+    assert not o.demo and o.host == "127.0.0.1"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "abc"], "port must be a number, got 'abc'"),
+    (["--port", "70000"], "port must be between 1 and 65535"),
+    (["--port", "7497", "--client-id", "x"], "client id must be a whole number"),
+    (["--port", "7497", "--client-id", "-1"], "client id must be between 0"),
+    (["--host", "example"], "--host needs --port"),
+    (["--client-id", "3"], "--client-id needs --port"),
+    (["--port", "7497", "--seed", "3"], "apply only to demo mode"),
+    (["--bars", "/nonexistent/dir"], "is not a directory"),
+    (["--screenshot", "/nonexistent/dir/x.png"], "does not exist"),
+    (["--screenshot", "shot.gif"], "use a .png"),
+    (["--profile", "../evil"], "--profile: use letters"),
+    (["--connect-timeout", "0"], "positive number of seconds"),
+])
+def test_bad_arguments_exit_2_with_specific_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
