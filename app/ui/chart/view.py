@@ -1,0 +1,365 @@
+"""``ChartView``: the live candlestick chart widget (toolbar, price pane, volume pane).
+
+Reads a :class:`app.viewmodels.chart.ChartViewModel` and emits user intent
+only through it (``set_bar_size``). Layout: a toolbar (symbol, bar size
+selector, busy indicator while loading, last price, error text), an OHLCV
+readout of the bar under the cursor, then a ``pyqtgraph.GraphicsLayoutWidget``
+with the price plot (candles, price axis on the right, dashed last-price line
+labelled at the right edge) above the volume plot; both share the x axis (bar
+index, time labels from :class:`app.ui.chart.axis.TimeAxisItem`).
+
+Interaction: mouse wheel zooms and dragging pans the x axis only; y always
+fits the visible bars; a double-click shows the last ~150 bars again (also the
+initial view after a load). Colours follow the widget palette (dark or light);
+up candles green, down red.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from app.domain.bars import BAR_SIZES, bar_size_seconds
+from app.ui.chart.axis import TimeAxisItem, display_timezone, format_bar_time
+from app.ui.chart.merge import group_for, merge_ohlcv
+from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
+from app.ui.chart.volume import VolumeAxisItem, VolumeItem
+from app.viewmodels.chart import ChartViewModel
+
+#: bars shown after a load and after a double-click
+DEFAULT_VISIBLE_BARS = 150
+#: empty bar slots kept right of the last bar (room for the last-price label)
+RIGHT_MARGIN_BARS = 10
+#: width in pixels of the right (price / volume) axes, equal so the panes align
+AXIS_WIDTH = 72
+
+
+def price_decimals(min_tick: float | None) -> int:
+    """Decimals to show prices on ``min_tick`` (at least 2): 0.01 -> 2, 0.00005 -> 5."""
+    if not min_tick or not math.isfinite(min_tick) or min_tick <= 0:
+        return 2
+    return max(2, -Decimal(repr(float(min_tick))).normalize().as_tuple().exponent)
+
+
+class ChartView(QWidget):
+    """The chart widget for one :class:`ChartViewModel` (see the module docstring).
+
+    Public children for the main window and tests: ``symbol_label``,
+    ``bar_size_box``, ``busy``, ``last_price_label``, ``error_label``,
+    ``readout``, ``plots`` (the GraphicsLayoutWidget), ``price_plot``,
+    ``volume_plot``, ``candles``/``last_candle`` and ``volume``/``last_volume``
+    (the bar items), ``last_line`` (last price), ``crosshair_v``/``crosshair_h``.
+    """
+
+    def __init__(self, view_model: ChartViewModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view_model = view_model
+        self._decimals = 2
+
+        # ---- toolbar ----
+        self.symbol_label = QLabel("—")
+        self.symbol_label.setObjectName("chartSymbol")
+        font = self.symbol_label.font()
+        font.setBold(True)
+        self.symbol_label.setFont(font)
+        self.bar_size_box = QComboBox()
+        self.bar_size_box.addItems(list(BAR_SIZES))
+        self.bar_size_box.setCurrentText(view_model.bar_size)
+        self.bar_size_box.setToolTip("Bar size")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumWidth(80)
+        self.busy.setMaximumHeight(12)
+        self.busy.setToolTip("Loading history…")
+        self.busy.setVisible(False)
+        self.last_price_label = QLabel("")
+        self.last_price_label.setObjectName("chartLastPrice")
+        self.error_label = QLabel("")
+        self.error_label.setStyleSheet("color: #c62828")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(self.symbol_label)
+        bar.addWidget(self.bar_size_box)
+        bar.addWidget(self.busy)
+        bar.addWidget(self.last_price_label)
+        bar.addWidget(self.error_label, 1)
+        bar.addStretch(0)
+        self.readout = QLabel("")
+        self.readout.setObjectName("chartReadout")
+        self.readout.setContentsMargins(6, 0, 6, 0)
+
+        # ---- plots ----
+        self.plots = pg.GraphicsLayoutWidget()
+        self.time_axis = TimeAxisItem("bottom")
+        self.price_plot = self.plots.addPlot(row=0, col=0)
+        self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": self.time_axis,
+                                                                          "right": VolumeAxisItem("right")})
+        self.plots.ci.layout.setRowStretchFactor(0, 4)
+        self.plots.ci.layout.setRowStretchFactor(1, 1)
+        self.plots.ci.layout.setSpacing(0)
+        for plot in (self.price_plot, self.volume_plot):
+            plot.hideAxis("left")
+            plot.showAxis("right")
+            plot.getAxis("right").setWidth(AXIS_WIDTH)
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            vb = plot.getViewBox()
+            vb.setMouseEnabled(x=True, y=False)
+            vb.enableAutoRange(x=False, y=False)
+        self.price_plot.hideAxis("bottom")
+        self.volume_plot.setXLink(self.price_plot)
+        self.volume_plot.setMaximumHeight(16777215)
+
+        self.candles = CandleItem("history")
+        self.last_candle = CandleItem("last")
+        self.volume = VolumeItem("history")
+        self.last_volume = VolumeItem("last")
+        self.price_plot.addItem(self.candles)
+        self.price_plot.addItem(self.last_candle)
+        self.volume_plot.addItem(self.volume)
+        self.volume_plot.addItem(self.last_volume)
+        self.last_line = pg.InfiniteLine(angle=0, movable=False,
+                                         label="", labelOpts={"position": 1.0, "anchors": [(1, 0.5), (1, 0.5)]})
+        self.last_line.setVisible(False)
+        self.price_plot.addItem(self.last_line, ignoreBounds=True)
+        self.crosshair_v = pg.InfiniteLine(angle=90, movable=False)
+        self.crosshair_h = pg.InfiniteLine(angle=0, movable=False)
+        self._crosshair_v2 = pg.InfiniteLine(angle=90, movable=False)
+        self.price_plot.addItem(self.crosshair_v, ignoreBounds=True)
+        self.price_plot.addItem(self.crosshair_h, ignoreBounds=True)
+        self.volume_plot.addItem(self._crosshair_v2, ignoreBounds=True)
+        self._show_crosshair(False)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(bar)
+        lay.addWidget(self.readout)
+        lay.addWidget(self.plots, 1)
+
+        # ---- wiring ----
+        self.bar_size_box.currentTextChanged.connect(self._on_bar_size_chosen)
+        self.price_plot.getViewBox().sigXRangeChanged.connect(self._fit_y)
+        self.plots.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plots.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        vm = view_model
+        vm.barsReset.connect(self._on_bars_reset)
+        vm.barAppended.connect(self._on_bar_appended)
+        vm.lastBarChanged.connect(self._on_last_bar_changed)
+        vm.loadingChanged.connect(self._on_loading)
+        vm.errorChanged.connect(self._on_error)
+        vm.selectionChanged.connect(self._on_selection)
+        self._apply_palette()
+        self._on_selection()
+        self._on_loading(vm.loading)
+        self._on_error(vm.error)
+        if vm.count:
+            self._on_bars_reset()
+
+    # ---- view-model -> view ----------------------------------------------------
+    def _on_selection(self) -> None:
+        vm = self.view_model
+        inst = vm.instrument
+        self.symbol_label.setText(inst.display_symbol if inst else "—")
+        self.symbol_label.setToolTip(inst.long_name if inst and inst.long_name else "")
+        self._decimals = price_decimals(inst.min_tick if inst else None)
+        if self.bar_size_box.currentText() != vm.bar_size:
+            self.bar_size_box.blockSignals(True)
+            self.bar_size_box.setCurrentText(vm.bar_size)
+            self.bar_size_box.blockSignals(False)
+
+    def _on_bar_size_chosen(self, text: str) -> None:
+        if text and text != self.view_model.bar_size:
+            self.view_model.set_bar_size(text)
+
+    def _on_loading(self, loading: bool) -> None:
+        self.busy.setVisible(loading)
+
+    def _on_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setToolTip(text)
+        self.error_label.setVisible(bool(text))
+
+    def _set_item_data(self, items) -> None:
+        b = self.view_model.bars
+        for item in items:
+            item.set_data(b.opens, b.highs, b.lows, b.closes, b.volumes)
+
+    def _on_bars_reset(self) -> None:
+        vm = self.view_model
+        self._set_item_data((self.candles, self.last_candle, self.volume, self.last_volume))
+        secs = bar_size_seconds(vm.bar_size)
+        self.time_axis.set_times(vm.bars.times, display_timezone(vm.instrument, secs))
+        self._update_limits()
+        self._update_last_price()
+        self.readout.setText("")
+        if vm.count:
+            self.reset_view()
+
+    def _on_bar_appended(self) -> None:
+        vm = self.view_model
+        n = vm.count
+        x0, x1 = self.price_plot.getViewBox().viewRange()[0]
+        old_last = self.last_candle.count - 1
+        follow = x1 >= old_last  # the live bar was in view: keep following it
+        self._set_item_data((self.candles, self.last_candle, self.volume, self.last_volume))
+        secs = bar_size_seconds(vm.bar_size)
+        self.time_axis.set_times(vm.bars.times, display_timezone(vm.instrument, secs))
+        self._update_limits()
+        self._update_last_price()
+        if old_last < 0:
+            self.reset_view()  # the first bars of an empty history
+        elif follow:
+            shift = (n - 1) - old_last
+            self.price_plot.setXRange(x0 + shift, x1 + shift, padding=0)
+        else:
+            self._fit_y()
+
+    def _on_last_bar_changed(self) -> None:
+        self._set_item_data((self.last_candle, self.last_volume))
+        self._update_last_price()
+        self._fit_y()
+
+    def _update_last_price(self) -> None:
+        price = self.view_model.last_price
+        if price is None or not math.isfinite(price):
+            self.last_price_label.setText("")
+            self.last_line.setVisible(False)
+            return
+        text = f"{price:.{self._decimals}f}"
+        self.last_price_label.setText(f"Last {text}")
+        self.last_line.setVisible(True)  # first: a hidden label ignores setFormat
+        self.last_line.setPos(price)
+        self.last_line.label.setFormat(text)
+
+    def _update_limits(self) -> None:
+        n = self.view_model.count
+        for plot in (self.price_plot, self.volume_plot):
+            vb = plot.getViewBox()
+            if n:
+                vb.setLimits(xMin=-RIGHT_MARGIN_BARS, xMax=n + 5 * RIGHT_MARGIN_BARS,
+                             minXRange=5, maxXRange=n + 6 * RIGHT_MARGIN_BARS)
+            else:
+                vb.setLimits(xMin=None, xMax=None, minXRange=None, maxXRange=None)
+
+    # ---- view range ----------------------------------------------------------------
+    def reset_view(self, bars: int = DEFAULT_VISIBLE_BARS) -> None:
+        """Show the last ``bars`` bars (and a small margin right of the live bar)."""
+        n = self.view_model.count
+        if not n:
+            return
+        self.price_plot.setXRange(max(-0.5, n - bars - 0.5), n - 0.5 + RIGHT_MARGIN_BARS, padding=0)
+        self._fit_y()
+
+    def visible_index_range(self) -> tuple[int, int]:
+        """Half-open range of the bar indices whose centre is inside the current x range."""
+        n = self.view_model.count
+        x0, x1 = self.price_plot.getViewBox().viewRange()[0]
+        start = min(n, max(0, math.ceil(x0 - 1e-9)))
+        stop = max(start, min(n, math.floor(x1 + 1e-9) + 1))
+        return start, stop
+
+    def _fit_y(self, *args) -> None:
+        start, stop = self.visible_index_range()
+        if stop <= start:
+            return
+        b = self.view_model.bars
+        lows, highs = b.lows[start:stop], b.highs[start:stop]
+        if not np.isfinite(lows).any() or not np.isfinite(highs).any():
+            return
+        lo, hi = float(np.nanmin(lows)), float(np.nanmax(highs))
+        if hi <= lo:
+            pad = abs(lo) * 0.001 or 1.0
+            lo, hi = lo - pad, hi + pad
+        self.price_plot.setYRange(lo, hi, padding=0.05)
+        # the volume pane shows merged (summed) volumes when zoomed out: fit to those
+        group = group_for(self.volume_plot.getViewBox().viewPixelSize()[0])
+        m = merge_ohlcv(b.opens, b.highs, b.lows, b.closes, b.volumes, start - start % group, stop, group)
+        vols = np.nan_to_num(m.volume, nan=0.0)
+        vmax = float(vols.max()) if vols.size else 0.0
+        self.volume_plot.setYRange(0, vmax if vmax > 0 else 1.0, padding=0.05)
+
+    # ---- mouse --------------------------------------------------------------------
+    def _show_crosshair(self, visible: bool, in_price: bool = True) -> None:
+        self.crosshair_v.setVisible(visible)
+        self._crosshair_v2.setVisible(visible)
+        self.crosshair_h.setVisible(visible and in_price)
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        in_price = self.price_plot.getViewBox().sceneBoundingRect().contains(scene_pos)
+        in_volume = self.volume_plot.getViewBox().sceneBoundingRect().contains(scene_pos)
+        n = self.view_model.count
+        if not (in_price or in_volume) or n == 0:
+            self._show_crosshair(False)
+            return
+        vb = (self.price_plot if in_price else self.volume_plot).getViewBox()
+        p = vb.mapSceneToView(scene_pos)
+        i = int(round(p.x()))
+        if not 0 <= i < n:
+            self._show_crosshair(False)
+            self.readout.setText("")
+            return
+        self.crosshair_v.setPos(i)
+        self._crosshair_v2.setPos(i)
+        if in_price:
+            self.crosshair_h.setPos(p.y())
+        self._show_crosshair(True, in_price)
+        self.readout.setText(self.readout_text(i))
+
+    def readout_text(self, i: int) -> str:
+        """"2024-01-05 09:30 EST  O 1.00  H 1.20  L 0.90  C 1.10  V 12,300" for bar ``i``."""
+        vm = self.view_model
+        t, o, h, lo, c, v = vm.bars.row(i)
+        secs = bar_size_seconds(vm.bar_size)
+        when = format_bar_time(t, display_timezone(vm.instrument, secs), intraday=secs < 86400)
+        d = self._decimals
+        vol = f"{v:,.0f}" if math.isfinite(v) and v >= 0 else "—"
+        return f"{when}   O {o:.{d}f}   H {h:.{d}f}   L {lo:.{d}f}   C {c:.{d}f}   V {vol}"
+
+    def _on_mouse_clicked(self, ev) -> None:
+        if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
+            self.reset_view()
+            ev.accept()
+
+    # ---- palette ---------------------------------------------------------------------
+    def is_dark(self) -> bool:
+        """True when the palette's window colour is dark (lightness < 128)."""
+        return self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        dark = self.is_dark()
+        up, down = (UP_DARK, DOWN_DARK) if dark else (UP_LIGHT, DOWN_LIGHT)
+        for item in (self.candles, self.last_candle, self.volume, self.last_volume):
+            item.set_colors(up, down)
+        bg = pal.color(QPalette.ColorRole.Base)
+        fg = pal.color(QPalette.ColorRole.Text)
+        self.plots.setBackground(bg)
+        for plot in (self.price_plot, self.volume_plot):
+            for name in ("right", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(fg))
+                axis.setTextPen(pg.mkPen(fg))
+        muted = QColor(fg)
+        muted.setAlpha(110)
+        for line in (self.crosshair_v, self.crosshair_h, self._crosshair_v2):
+            line.setPen(pg.mkPen(muted, style=Qt.PenStyle.DashLine))
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        self.last_line.setPen(pg.mkPen(accent, style=Qt.PenStyle.DashLine))
+        self.last_line.label.fill = pg.mkBrush(accent)
+        self.last_line.label.setColor(pal.color(QPalette.ColorRole.HighlightedText))
+
+    def changeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
+        if ev.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(ev)
