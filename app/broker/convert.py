@@ -1,0 +1,292 @@
+"""Translate ib_async objects into ``app.domain`` types (and instruments back into
+ib_async ``Contract`` objects).
+
+Pure functions, no I/O. IB marks unset numbers as ``""``, ``nan``,
+``1.7976931348623157E308`` (``UNSET_DOUBLE``) or ``2147483647``
+(``UNSET_INTEGER``); every number goes through :func:`num`, which maps all of
+them to ``None``. Times: ib_async delivers tz-aware datetimes (UTC when
+``formatDate=2`` for bars); naive datetimes are taken as UTC.
+Sources: ib_async ``objects.py``/``order.py``/``ticker.py``/``contract.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pandas as pd
+from ib_async import Contract, ContractDetails, Forex, Stock
+
+from app.domain import (
+    AccountValue,
+    Action,
+    Bar,
+    Execution,
+    Instrument,
+    OrderRecord,
+    OrderStatus,
+    OrderType,
+    Position,
+    Quote,
+    empty_bars,
+)
+
+UNSET_DOUBLE = 1.7976931348623157e308
+UNSET_INTEGER = 2**31 - 1
+
+
+def num(x: Any) -> float | None:
+    """A float, or None for IB's "unset" markers ("", None, nan, UNSET_DOUBLE, UNSET_INTEGER)."""
+    if x is None or x == "":
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(f) or math.isinf(f) or abs(f) >= 1e300 or f == UNSET_INTEGER:
+        return None
+    return f
+
+
+def utc(t: datetime | date | None) -> datetime | None:
+    """A tz-aware UTC datetime; a ``date`` becomes its midnight UTC, naive is taken as UTC."""
+    if t is None:
+        return None
+    if not isinstance(t, datetime):
+        return datetime(t.year, t.month, t.day, tzinfo=timezone.utc)
+    if t.tzinfo is None:
+        return t.replace(tzinfo=timezone.utc)
+    return t.astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------- contracts
+
+def instrument_to_contract(inst: Instrument) -> Contract:
+    """The ib_async ``Contract`` for an instrument (conId set when resolved).
+
+    Stocks -> ``Stock(symbol, exchange, currency, primaryExchange=...)``;
+    FX -> ``Forex`` (secType CASH, IDEALPRO). Raises ``ValueError`` for other
+    sec types (the terminal trades STK and CASH only).
+    """
+    if inst.sec_type == "STK":
+        c: Contract = Stock(inst.symbol, inst.exchange or "SMART", inst.currency or "USD",
+                            primaryExchange=inst.primary_exchange)
+    elif inst.sec_type == "CASH":
+        c = Forex(pair=f"{inst.symbol}{inst.currency}", exchange=inst.exchange or "IDEALPRO")
+    else:
+        raise ValueError(f"Unsupported security type {inst.sec_type!r} for {inst.symbol}: "
+                         "ibdesk trades STK and CASH")
+    c.conId = inst.con_id
+    if inst.local_symbol:
+        c.localSymbol = inst.local_symbol
+    return c
+
+
+def contract_to_instrument(c: Contract, *, min_tick: float | None = None,
+                           long_name: str = "") -> Instrument:
+    """An instrument from an ib_async ``Contract`` as it arrives in openOrder,
+    execDetails or updatePortfolio (no min tick there: pass it when known,
+    else 0.01 for stocks and 0.00005 for FX)."""
+    sec = c.secType or "STK"
+    tick = min_tick or (0.00005 if sec == "CASH" else 0.01)
+    local = c.localSymbol or ""
+    if sec == "CASH" and not local and c.symbol and c.currency:
+        local = f"{c.symbol}.{c.currency}"
+    return Instrument(
+        symbol=c.symbol,
+        sec_type=sec,
+        exchange=c.exchange or ("IDEALPRO" if sec == "CASH" else "SMART"),
+        currency=c.currency or "USD",
+        primary_exchange=c.primaryExchange or "",
+        con_id=int(c.conId or 0),
+        min_tick=tick,
+        local_symbol=local,
+        long_name=long_name,
+    )
+
+
+def details_to_instrument(cd: ContractDetails, requested: Instrument | None = None) -> Instrument:
+    """A resolved instrument from reqContractDetails (``ContractDetails``): conId,
+    minTick, exchange, primaryExchange, longName and localSymbol filled.
+
+    The exchange the trader asked for (e.g. SMART) is kept when IB answers with
+    the same contract on another venue.
+    """
+    c = cd.contract
+    if c is None:
+        raise ValueError("contract details without a contract")
+    inst = contract_to_instrument(c, min_tick=num(cd.minTick), long_name=cd.longName or "")
+    if requested is not None and requested.exchange and not c.exchange:
+        inst = _replace(inst, exchange=requested.exchange)
+    return inst
+
+
+def _replace(inst: Instrument, **kw) -> Instrument:
+    from dataclasses import replace
+    return replace(inst, **kw)
+
+
+# ---------------------------------------------------------------- market data
+
+def ticker_to_quote(ticker: Any, key: str) -> Quote:
+    """A ``Quote`` from an ib_async ``Ticker`` (nan/unset -> None; sizes in shares)."""
+    return Quote(
+        key=key,
+        bid=_price(ticker.bid), ask=_price(ticker.ask), last=_price(ticker.last),
+        bid_size=num(ticker.bidSize), ask_size=num(ticker.askSize),
+        last_size=num(ticker.lastSize), volume=num(ticker.volume),
+        high=_price(ticker.high), low=_price(ticker.low), close=_price(ticker.close),
+        open=_price(getattr(ticker, "open", None)),
+        time=utc(ticker.time),
+    )
+
+
+def _price(x: Any) -> float | None:
+    # IB sends -1 for "no bid/ask" (e.g. outside hours)
+    v = num(x)
+    return None if v is None or v == -1 else v
+
+
+def bar_to_domain(b: Any) -> Bar:
+    """A ``Bar`` from an ib_async ``BarData`` (``date`` -> UTC ``time``)."""
+    vol = num(b.volume)
+    return Bar(time=utc(b.date), open=float(b.open), high=float(b.high), low=float(b.low),
+               close=float(b.close), volume=vol if vol is not None else 0.0)
+
+
+def bars_to_frame(bars: Any) -> pd.DataFrame:
+    """The bar table (``app.domain.bars`` columns, time UTC) of a ``BarDataList``."""
+    if not bars:
+        return empty_bars()
+    rows = [bar_to_domain(b) for b in bars]
+    df = pd.DataFrame({
+        "time": pd.to_datetime([r.time for r in rows], utc=True),
+        "open": [r.open for r in rows], "high": [r.high for r in rows],
+        "low": [r.low for r in rows], "close": [r.close for r in rows],
+        "volume": [r.volume for r in rows],
+    })
+    df["time"] = df["time"].astype("datetime64[ns, UTC]")
+    for col in ("open", "high", "low", "close", "volume"):
+        df[col] = df[col].astype("float64")
+    return df
+
+
+# ---------------------------------------------------------------- orders
+
+def order_type_of(text: str) -> OrderType | str:
+    """IB orderType string -> ``OrderType`` (unknown types such as TRAIL stay strings)."""
+    try:
+        return OrderType(text)
+    except ValueError:
+        return text
+
+
+def effective_status(trade: Any) -> OrderStatus:
+    """The IB order status of an ib_async ``Trade``.
+
+    ib_async sets ``ValidationError`` when a *warning* (e.g. 399, 110 on a
+    modify) arrives for a live order (wrapper.error); the order is still working
+    at IB, so the last real status from the trade log is used instead.
+    """
+    status = trade.orderStatus.status
+    if status == "ValidationError":
+        for entry in reversed(trade.log or []):
+            if entry.status and entry.status != "ValidationError":
+                return OrderStatus.parse(entry.status)
+        return OrderStatus.PENDING_SUBMIT
+    return OrderStatus.parse(status)
+
+
+def trade_to_record(trade: Any, instrument: Instrument | None = None, message: str = "") -> OrderRecord:
+    """An ``OrderRecord`` from an ib_async ``Trade`` (order + orderStatus + log).
+
+    ``instrument`` (resolved, with the right min tick) replaces the contract of
+    the trade when given; ``message`` is the last gateway error/warning text
+    for the order (the session collects it from errorEvent). Quantities in shares, prices in instrument currency;
+    unset lmtPrice/auxPrice -> None. ``created``/``updated`` are the first/last
+    trade-log times (UTC).
+    """
+    o, st = trade.order, trade.orderStatus
+    inst = instrument or contract_to_instrument(trade.contract)
+    total = float(o.totalQuantity or 0)
+    filled = num(st.filled) or 0.0
+    remaining = num(st.remaining)
+    if remaining is None or (remaining == 0 and filled == 0 and st.status in ("PendingSubmit", "ApiPending")):
+        remaining = max(total - filled, 0.0)
+    log = trade.log or []
+    otype = order_type_of(o.orderType)
+    lmt = num(o.lmtPrice)
+    aux = num(o.auxPrice)
+    if isinstance(otype, OrderType):
+        lmt = lmt if otype.needs_limit else None
+        aux = aux if otype.needs_stop else None
+    return OrderRecord(
+        order_id=int(o.orderId or st.orderId or 0),
+        perm_id=int(o.permId or st.permId or 0),
+        client_id=int(o.clientId if o.clientId is not None else st.clientId),
+        instrument=inst,
+        action=Action(o.action) if o.action in ("BUY", "SELL") else Action.BUY,
+        quantity=total,
+        order_type=otype,
+        limit_price=lmt,
+        stop_price=aux,
+        tif=o.tif or "DAY",
+        status=effective_status(trade),
+        filled=filled,
+        remaining=remaining,
+        avg_fill_price=num(st.avgFillPrice) or 0.0,
+        last_fill_price=num(st.lastFillPrice) or 0.0,
+        created=utc(log[0].time) if log else None,
+        updated=utc(log[-1].time) if log else None,
+        message=message,
+        account=o.account or "",
+    )
+
+
+def fill_to_execution(fill: Any, instrument: Instrument | None = None) -> Execution:
+    """An ``Execution`` from an ib_async ``Fill`` (execution + commissionReport).
+
+    ``commission`` stays None until the commission report for this execId has
+    arrived (ib_async's placeholder report has an empty execId).
+    """
+    e, cr = fill.execution, fill.commissionReport
+    has_report = cr is not None and bool(cr.execId)
+    return Execution(
+        exec_id=e.execId,
+        time=utc(e.time) or utc(fill.time),
+        order_id=int(e.orderId),
+        perm_id=int(e.permId),
+        client_id=int(e.clientId),
+        instrument=instrument or contract_to_instrument(fill.contract),
+        side=e.side,
+        shares=float(e.shares),
+        price=float(e.price),
+        cum_qty=float(e.cumQty),
+        avg_price=float(e.avgPrice),
+        account=e.acctNumber or "",
+        commission=num(cr.commission) if has_report else None,
+        commission_currency=cr.currency if has_report else "",
+        realized_pnl=num(cr.realizedPNL) if has_report else None,
+    )
+
+
+# ---------------------------------------------------------------- account
+
+def portfolio_to_position(item: Any, instrument: Instrument | None = None) -> Position:
+    """A ``Position`` from an ib_async ``PortfolioItem`` (updatePortfolio)."""
+    return Position(
+        account=item.account,
+        instrument=instrument or contract_to_instrument(item.contract),
+        quantity=float(item.position),
+        avg_cost=num(item.averageCost) or 0.0,
+        market_price=num(item.marketPrice),
+        market_value=num(item.marketValue),
+        unrealized_pnl=num(item.unrealizedPNL),
+        realized_pnl=num(item.realizedPNL),
+    )
+
+
+def to_account_value(v: Any) -> AccountValue:
+    """An ``AccountValue`` from an ib_async ``AccountValue`` (updateAccountValue)."""
+    return AccountValue(account=v.account, tag=v.tag, value=str(v.value), currency=v.currency or "")

@@ -1,0 +1,613 @@
+"""The API client session: one ``ib_async.IB`` on the running asyncio loop.
+
+``Session`` connects to TWS / IB Gateway (or ibdesk's simulated gateway, same
+socket protocol), translates ib_async events into ``app.domain`` objects and
+re-emits them as ``eventkit.Event`` objects (handlers run on the loop thread).
+Only the ``...Async`` methods of ib_async are used; never ``IB.run()`` or
+``util.useQt()``: in the app the loop is a ``qasync.QEventLoop``.
+
+Order records are keyed by (clientId, orderId) (IB: orderIds are unique per API
+client) and, for orders without an API orderId (placed in TWS), by permId; after
+a reconnect ib_async returns open orders as new ``Trade`` objects and the same
+keys find the existing records (PROTOCOL.md, "Reconnect facts").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from eventkit import Event
+from ib_async import IB, Order
+from ib_async.wrapper import RequestError
+
+from app.broker import convert
+from app.broker.orderbook import OrderBook
+from app.broker.quotes import QuoteBook
+from app.broker.errors import (
+    HistoryError,
+    NotConnectedError,
+    UnknownSymbolError,
+    describe_connect_error,
+)
+from app.domain import (
+    BAR_SIZES,
+    DONE_STATUSES,
+    AccountValue,
+    ConnectionState,
+    Execution,
+    Instrument,
+    OrderRecord,
+    OrderRequest,
+    Position,
+    Quote,
+    validate_order_request,
+)
+
+log = logging.getLogger("ibdesk.broker")
+
+#: IB error codes seen while connecting that mean "this client id is taken"
+CLIENT_ID_IN_USE = 326
+#: IB "No security definition has been found for the request"
+NO_SECURITY_DEFINITION = 200
+
+class Session:
+    """One API connection to TWS / IB Gateway (IB "client"), identified by
+    ``host``, ``port`` and ``client_id`` (IB clientId).
+
+    ``connect_timeout`` (seconds) bounds the socket handshake and each of
+    ib_async's start-up requests (positions, open orders, account updates...),
+    and every ``resolve``. Events (``eventkit.Event``; subscribe with
+    ``session.quotesEvent += handler``):
+
+    - ``stateEvent(state: ConnectionState, message: str)``
+    - ``quotesEvent(quotes: list[Quote])`` one batch per socket read
+    - ``orderEvent(order: OrderRecord)`` every change of any order
+    - ``executionEvent(execution: Execution)`` new fill, again with commission
+    - ``positionEvent(position: Position)`` updatePortfolio (0 = closed)
+    - ``accountValueEvent(value: AccountValue)`` updateAccountValue
+    - ``barEvent(sub_id: int, bar: Bar, new_bar: bool)`` keepUpToDate bars
+    - ``errorEvent(req_id: int, code: int, message: str)`` every gateway error/warning
+    """
+
+    def __init__(self, host: str, port: int, client_id: int, *, connect_timeout: float = 10.0):
+        self._host = host
+        self._port = int(port)
+        self._client_id = int(client_id)
+        self._connect_timeout = float(connect_timeout)
+
+        self.stateEvent = Event("stateEvent")
+        self.quotesEvent = Event("quotesEvent")
+        self.orderEvent = Event("orderEvent")
+        self.executionEvent = Event("executionEvent")
+        self.positionEvent = Event("positionEvent")
+        self.accountValueEvent = Event("accountValueEvent")
+        self.barEvent = Event("barEvent")
+        self.errorEvent = Event("errorEvent")
+
+        self._state = ConnectionState.DISCONNECTED
+        self._closing = False
+        self._connect_task: asyncio.Task | None = None
+        self._connect_failure: asyncio.Future | None = None
+        self._server_version = 0
+        self._accounts: list[str] = []
+        self._connection_time = ""
+
+        self._instruments: dict[int, Instrument] = {}          # conId -> resolved instrument
+        self._histories: dict[int, Any] = {}                  # sub_id (reqId) -> BarDataList
+
+        self._book = OrderBook(self._instrument_of)
+        self._executions: dict[str, Execution] = {}
+        self._positions: dict[tuple[str, str], Position] = {}
+        self._account_values: dict[tuple[str, str, str], AccountValue] = {}
+
+        self.ib = IB()
+        self._quotes = QuoteBook(
+            lambda inst: self.ib.reqMktData(convert.instrument_to_contract(inst), "", False, False),
+            lambda ticker: self.ib.cancelMktData(ticker.contract))
+        self.ib.RaiseRequestErrors = True
+        self.ib.disconnectedEvent += self._on_disconnected
+        self.ib.errorEvent += self._on_error
+        self.ib.client.apiError += self._on_api_error
+        self.ib.client.conn.disconnected += self._on_socket_closed
+        self.ib.pendingTickersEvent += self._on_pending_tickers
+        self.ib.barUpdateEvent += self._on_bar_update
+        for ev in (self.ib.newOrderEvent, self.ib.orderModifyEvent, self.ib.cancelOrderEvent,
+                   self.ib.openOrderEvent, self.ib.orderStatusEvent):
+            ev += self._on_trade
+        self.ib.execDetailsEvent += self._on_exec_details
+        self.ib.commissionReportEvent += self._on_commission
+        self.ib.updatePortfolioEvent += self._on_portfolio
+        self.ib.accountValueEvent += self._on_account_value
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def is_connected(self) -> bool:
+        """True when the API connection is up and synchronized (ib_async ``isConnected``)."""
+        return self._state is ConnectionState.CONNECTED and self.ib.isConnected()
+
+    @property
+    def server_version(self) -> int:
+        """The negotiated TWS API server version (0 when not connected)."""
+        return self._server_version
+
+    @property
+    def accounts(self) -> list[str]:
+        """Managed accounts (IB managedAccounts message)."""
+        return list(self._accounts)
+
+    @property
+    def account_id(self) -> str:
+        """The first managed account ("" before connecting)."""
+        return self._accounts[0] if self._accounts else ""
+
+    @property
+    def client_id(self) -> int:
+        return self._client_id
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def connection_time(self) -> str:
+        """When the API connection was established, IB style "YYYYMMDD HH:MM:SS UTC"
+        (local clock; ib_async does not keep the gateway's own handshake time)."""
+        return self._connection_time
+
+    # ------------------------------------------------------------ connection
+
+    def _set_state(self, state: ConnectionState, message: str) -> None:
+        self._state = state
+        log.info("session %s: %s", state.value, message)
+        self.stateEvent.emit(state, message)
+
+    def _endpoint(self) -> str:
+        return f"{self._host}:{self._port}"
+
+    async def connect(self) -> None:
+        """Connect, wait for ib_async's start-up synchronization, then re-request
+        the quote subscriptions kept from before (after a lost connection).
+
+        Emits CONNECTING then CONNECTED, or FAILED and raises ``ConnectionError``
+        with a readable reason: connection refused, no answer within
+        ``connect_timeout``, client id already in use (IB error 326), peer closed.
+        A no-op when already connected; raises ``ConnectionError`` when a connect
+        is already in progress. Source: ib_async ``IB.connectAsync``.
+        """
+        if self.is_connected:
+            return
+        if self._state is ConnectionState.CONNECTING:
+            raise ConnectionError(f"Already connecting to {self._endpoint()}")
+        self._closing = False
+        self._set_state(ConnectionState.CONNECTING,
+                        f"Connecting to {self._endpoint()} as client id {self._client_id}")
+        await self._wait_socket_closed()
+        loop = asyncio.get_running_loop()
+        self._connect_failure = loop.create_future()
+        self._connect_task = asyncio.ensure_future(self.ib.connectAsync(
+            self._host, self._port, self._client_id, timeout=self._connect_timeout))
+        failure = self._connect_failure
+        try:
+            done, _ = await asyncio.wait({self._connect_task, failure},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if self._connect_task not in done:
+                self._connect_task.cancel()
+                try:
+                    await self._connect_task
+                except BaseException:
+                    pass
+                raise ConnectionError(failure.result())
+            self._connect_task.result()   # re-raise the connect error, if any
+            if failure.done() and not self.ib.isConnected():
+                raise ConnectionError(failure.result())
+        except asyncio.CancelledError:
+            self._fail_quietly()
+            self._set_state(ConnectionState.FAILED, "Connect cancelled")
+            raise
+        except BaseException as e:  # noqa: BLE001 - every failure becomes a ConnectionError
+            told = failure.result() if failure.done() and not failure.cancelled() else ""
+            msg = describe_connect_error(e, self._endpoint(), self._connect_timeout, told)
+            self._fail_quietly()
+            self._set_state(ConnectionState.FAILED, msg)
+            raise ConnectionError(msg) from e
+        finally:
+            self._connect_failure = None
+            if not failure.done():
+                failure.cancel()
+        self._server_version = self.ib.client.serverVersion()
+        self._accounts = list(self.ib.managedAccounts())
+        self._connection_time = datetime.now(timezone.utc).strftime("%Y%m%d %H:%M:%S UTC")
+        self._seed_from_ib()
+        await self._load_all_open_orders()
+        if not self.ib.isConnected():
+            msg = f"{self._endpoint()} closed the connection right after connecting"
+            self._set_state(ConnectionState.FAILED, msg)
+            raise ConnectionError(msg)
+        self._set_state(ConnectionState.CONNECTED,
+                        f"Connected to {self._endpoint()} (server version {self._server_version}, "
+                        f"account {self.account_id or '?'}, client id {self._client_id})")
+        self._quotes.resubscribe()
+
+    async def _wait_socket_closed(self) -> None:
+        """Let the socket of a previous connection finish closing (its close
+        notice must not be taken for the new connection's)."""
+        conn = self.ib.client.conn
+        if conn.transport is None:
+            return
+        conn.disconnect()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.0
+        while conn.transport is not None and loop.time() < deadline:
+            await asyncio.sleep(0.005)   # connection_lost runs on a later loop iteration
+        if conn.transport is not None:
+            conn.reset()
+
+    async def _load_all_open_orders(self) -> None:
+        """Open orders of every client (IB reqAllOpenOrders), so the blotter shows
+        them too; ib_async's own start-up sync asks only for this client's."""
+        try:
+            trades = await asyncio.wait_for(self.ib.reqAllOpenOrdersAsync(), self._connect_timeout)
+        except (asyncio.TimeoutError, TimeoutError, ConnectionError, RequestError) as e:
+            log.warning("reqAllOpenOrders failed: %r", e)
+            return
+        for trade in trades:
+            self._on_trade(trade)
+
+    def _fail_quietly(self) -> None:
+        self._closing = True
+        try:
+            self.ib.disconnect()
+        except Exception:  # noqa: BLE001
+            pass
+        self._closing = False
+
+    def _on_api_error(self, msg: str) -> None:
+        fut = self._connect_failure
+        if fut is None or fut.done():
+            return
+        if "already in use" in msg:
+            fut.set_result(f"{self._endpoint()} closed the connection: client id {self._client_id} "
+                           "is probably already in use (IB error 326); choose another client id")
+        elif "Peer closed" in msg:
+            fut.set_result(f"{self._endpoint()} closed the connection during the handshake")
+
+    def _on_socket_closed(self, msg: str = "") -> None:
+        fut = self._connect_failure
+        if fut is not None and not fut.done() and not self._closing:
+            # the gateway hung up before the API was ready (ib_async only reports this
+            # after the version handshake, as "clientId already in use?")
+            fut.set_result(f"{self._endpoint()} closed the connection during the API handshake"
+                           + (f" ({msg})" if msg else "")
+                           + f"; client id {self._client_id} may already be in use (IB error 326)")
+
+    def disconnect(self) -> None:
+        """Close the connection (stateEvent DISCONNECTED). Safe to call at any time;
+        cancels a connect in progress. Live bar subscriptions end; quote
+        subscriptions are kept and re-requested by the next ``connect``."""
+        self._closing = True
+        if self._connect_task is not None and not self._connect_task.done():
+            self._connect_task.cancel()
+        was = self._state
+        try:
+            self.ib.disconnect()
+        finally:
+            self._drop_live_state()
+        if self._state is not ConnectionState.DISCONNECTED and was is not ConnectionState.DISCONNECTED:
+            self._set_state(ConnectionState.DISCONNECTED, f"Disconnected from {self._endpoint()}")
+
+    def _drop_live_state(self) -> None:
+        self._quotes.drop_tickers()
+        self._histories.clear()
+
+    def _on_disconnected(self) -> None:
+        self._drop_live_state()
+        if self._state is ConnectionState.CONNECTING:
+            return  # connect() reports FAILED
+        if self._closing:
+            self._set_state(ConnectionState.DISCONNECTED, f"Disconnected from {self._endpoint()}")
+        elif self._state is ConnectionState.CONNECTED:
+            self._set_state(ConnectionState.LOST,
+                            f"Connection to {self._endpoint()} lost: TWS / IB Gateway closed the "
+                            "socket. Reconnect to resume (orders at IB keep working)")
+
+    def _on_error(self, req_id: int, code: int, message: str, contract: Any = None) -> None:
+        if code == CLIENT_ID_IN_USE and self._connect_failure is not None \
+                and not self._connect_failure.done():
+            self._connect_failure.set_result(
+                f"Client id {self._client_id} is already in use at {self._endpoint()} "
+                f"(IB error 326: {message})")
+        if req_id > 0:
+            rec = self._book.set_message(self._client_id, req_id, f"{code}: {message}")
+            if rec is not None:
+                self.orderEvent.emit(rec)
+        self.errorEvent.emit(req_id, code, message)
+
+    def _require_connected(self, what: str) -> None:
+        if not self.is_connected:
+            raise NotConnectedError(f"Cannot {what}: not connected to {self._endpoint()}")
+
+    def _seed_from_ib(self) -> None:
+        """Take over what ib_async gathered during its start-up sync (fills from
+        reqExecutions are not emitted as live events by ib_async)."""
+        for trade in self.ib.trades():
+            self._on_trade(trade)
+        for fill in self.ib.fills():
+            self._store_execution(convert.fill_to_execution(fill, self._instrument_of(fill.contract)))
+        for item in self.ib.portfolio():
+            self._on_portfolio(item)
+
+    # ------------------------------------------------------------ instruments
+
+    def _instrument_of(self, contract: Any) -> Instrument:
+        cid = int(getattr(contract, "conId", 0) or 0)
+        if cid and cid in self._instruments:
+            return self._instruments[cid]
+        return convert.contract_to_instrument(contract)
+
+    async def resolve(self, symbol_or_instrument: str | Instrument) -> Instrument:
+        """Resolve text ("AAPL", "EUR.USD") or an instrument with IB reqContractDetails.
+
+        Returns the Instrument with con_id, min_tick, exchange, primary_exchange,
+        long_name and local_symbol filled. Raises ``ValueError`` for text that
+        ``Instrument.parse`` rejects, ``UnknownSymbolError`` (a ``LookupError``)
+        with IB's text on error 200 or when no contract comes back,
+        ``NotConnectedError`` when not connected.
+        Source: ib_async ``IB.reqContractDetailsAsync``.
+        """
+        inst = (Instrument.parse(symbol_or_instrument) if isinstance(symbol_or_instrument, str)
+                else symbol_or_instrument)
+        self._require_connected(f"look up {inst.display_symbol}")
+        contract = convert.instrument_to_contract(inst)
+        try:
+            details = await asyncio.wait_for(self.ib.reqContractDetailsAsync(contract),
+                                             self._connect_timeout)
+        except RequestError as e:
+            raise UnknownSymbolError(inst.display_symbol, e.message, e.code) from e
+        except (asyncio.TimeoutError, TimeoutError) as e:
+            raise UnknownSymbolError(inst.display_symbol,
+                                     f"no contract details within {self._connect_timeout:g} s", 0) from e
+        except ConnectionError as e:
+            raise UnknownSymbolError(inst.display_symbol, f"connection lost ({e})", 0) from e
+        if not details:
+            raise UnknownSymbolError(inst.display_symbol,
+                                     "No security definition has been found for the request",
+                                     NO_SECURITY_DEFINITION)
+        best = details[0]
+        for cd in details:
+            c = cd.contract
+            if c is not None and c.secType == inst.sec_type and c.currency == inst.currency and (
+                    not inst.primary_exchange or c.primaryExchange == inst.primary_exchange):
+                best = cd
+                break
+        resolved = convert.details_to_instrument(best)
+        if inst.exchange and resolved.exchange != inst.exchange and inst.sec_type == "STK":
+            # IB answers SMART requests with SMART; keep what the trader routes to
+            from dataclasses import replace
+            resolved = replace(resolved, exchange=inst.exchange)
+        self._instruments[resolved.con_id] = resolved
+        return resolved
+
+    # ------------------------------------------------------------ quotes
+
+    def subscribe_quotes(self, instrument: Instrument) -> None:
+        """Start streaming quotes (IB reqMktData) for ``instrument``; quotes arrive on
+        ``quotesEvent`` keyed by ``instrument.key``. Subscriptions are counted: each
+        call needs one ``unsubscribe_quotes``. When not connected, the request is sent
+        on the next ``connect`` (also after a lost connection)."""
+        if instrument.con_id:
+            self._instruments.setdefault(instrument.con_id, instrument)
+        self._quotes.add(instrument, live=self.is_connected)
+
+    def unsubscribe_quotes(self, instrument: Instrument) -> None:
+        """Drop one subscription; the last one sends IB cancelMktData. Unknown: no-op."""
+        self._quotes.remove(instrument, live=self.ib.isConnected())
+
+    def quote(self, key: str) -> Quote | None:
+        """The latest quote for an instrument key (conId as str), or None."""
+        return self._quotes.quote(key)
+
+    def _on_pending_tickers(self, tickers: Any) -> None:
+        batch = self._quotes.on_tickers(tickers)
+        if batch:
+            self.quotesEvent.emit(batch)
+
+    # ------------------------------------------------------------ history
+
+    async def history(self, instrument: Instrument, bar_size: str, duration: str | None = None,
+                      keep_up_to_date: bool = True):
+        """Historical bars (IB reqHistoricalData, formatDate=2 so times are UTC).
+
+        ``bar_size`` is one of ``app.domain.BAR_SIZES`` ("1 min", "5 mins",
+        "1 hour", "1 day"); ``duration`` an IB duration ("2 D"), default per bar
+        size. TRADES for stocks, MIDPOINT for FX; all hours (useRTH=0). Returns
+        ``(sub_id, DataFrame)`` with ``app.domain.bars`` columns. With
+        ``keep_up_to_date`` the live bar arrives on ``barEvent(sub_id, bar, new_bar)``
+        until ``cancel_history(sub_id)``. Raises ``ValueError`` for an unknown bar
+        size, ``HistoryError`` with IB's message (e.g. 162) or on a lost connection.
+        Source: ib_async ``IB.reqHistoricalDataAsync``.
+        """
+        if bar_size not in BAR_SIZES:
+            raise ValueError(f"Unsupported bar size {bar_size!r}; use one of {', '.join(BAR_SIZES)}")
+        self._require_connected(f"load {bar_size} bars of {instrument.display_symbol}")
+        duration = duration or BAR_SIZES[bar_size][1]
+        what = "MIDPOINT" if instrument.sec_type == "CASH" else "TRADES"
+        contract = convert.instrument_to_contract(instrument)
+        try:
+            bars = await self.ib.reqHistoricalDataAsync(
+                contract, "", duration, bar_size, what, False, formatDate=2,
+                keepUpToDate=keep_up_to_date, timeout=60)
+        except RequestError as e:
+            raise HistoryError(f"No {bar_size} history for {instrument.display_symbol}: "
+                               f"{e.message} (IB error {e.code})", e.code) from e
+        except ConnectionError as e:
+            raise HistoryError(f"No {bar_size} history for {instrument.display_symbol}: "
+                               f"connection lost ({e})") from e
+        sub_id = int(bars.reqId)
+        if keep_up_to_date:
+            self._histories[sub_id] = bars
+        return sub_id, convert.bars_to_frame(bars)
+
+    def cancel_history(self, sub_id: int) -> None:
+        """End a keepUpToDate subscription (IB cancelHistoricalData); unknown ids: no-op."""
+        bars = self._histories.pop(sub_id, None)
+        if bars is not None and self.ib.isConnected():
+            self.ib.cancelHistoricalData(bars)
+
+    def _on_bar_update(self, bars: Any, has_new_bar: bool) -> None:
+        sub_id = getattr(bars, "reqId", None)
+        if sub_id not in self._histories or not bars:
+            return
+        self.barEvent.emit(sub_id, convert.bar_to_domain(bars[-1]), bool(has_new_bar))
+
+    # ------------------------------------------------------------ orders
+
+    def _on_trade(self, trade: Any) -> None:
+        rec = self._book.update(trade)
+        if rec is not None:
+            self.orderEvent.emit(rec)
+
+    def orders(self) -> list[OrderRecord]:
+        """Every order this session has seen (all clients), oldest orderId first."""
+        return self._book.records()
+
+    def order(self, order_id: int, client_id: int | None = None) -> OrderRecord | None:
+        """The record of orderId ``order_id`` of ``client_id`` (default: this client)."""
+        cid = self._client_id if client_id is None else client_id
+        return self._book.record(cid, order_id)
+
+    def place_order(self, req: OrderRequest) -> OrderRecord:
+        """Send a new order (IB placeOrder with the next orderId) and return its
+        record in PendingSubmit. Raises ``OrderValidationError`` for an invalid
+        request, ``NotConnectedError`` when not connected, ``ValueError`` for an
+        unsupported instrument. Call through ``app.commands`` only.
+        Source: ib_async ``IB.placeOrder``.
+        """
+        validate_order_request(req)
+        self._require_connected(f"place {req.describe()}")
+        contract = convert.instrument_to_contract(req.instrument)
+        order = Order(
+            action=req.action.value,
+            totalQuantity=float(req.quantity),
+            orderType=req.order_type.value,
+            tif=req.tif.value,
+            outsideRth=bool(req.outside_rth),
+            account=self.account_id,
+            transmit=True,
+        )
+        if req.order_type.needs_limit:
+            order.lmtPrice = float(req.limit_price)
+        if req.order_type.needs_stop:
+            order.auxPrice = float(req.stop_price)
+        order.orderId = self.ib.client.getReqId()
+        self._book.remember_instrument((self._client_id, order.orderId), req.instrument)
+        if req.instrument.con_id:
+            self._instruments.setdefault(req.instrument.con_id, req.instrument)
+        self.ib.placeOrder(contract, order)
+        return self._book.record(self._client_id, order.orderId)
+
+    def _own_trade(self, order_id: int, verb: str) -> Any:
+        trade = self._book.trade(self._client_id, order_id)
+        if trade is None:
+            raise LookupError(f"Cannot {verb} order {order_id}: no such order of client id "
+                              f"{self._client_id} in this session")
+        rec = self._book.record(self._client_id, order_id)
+        if rec.status in DONE_STATUSES:
+            raise ValueError(f"Cannot {verb} order {order_id}: it is {rec.status.value}")
+        return trade
+
+    def modify_order(self, order_id: int, quantity: float | None = None,
+                     limit_price: float | None = None,
+                     stop_price: float | None = None) -> OrderRecord:
+        """Change a working order of this client: IB placeOrder again with the same
+        orderId and contract; None keeps a value. Returns the updated record.
+        Raises ``LookupError`` (unknown order), ``ValueError`` (finished order),
+        ``NotConnectedError``. Rule checks live in ``app.commands``.
+        """
+        self._require_connected(f"modify order {order_id}")
+        trade = self._own_trade(order_id, "modify")
+        order = trade.order
+        if quantity is not None:
+            order.totalQuantity = float(quantity)
+        if limit_price is not None:
+            order.lmtPrice = float(limit_price)
+        if stop_price is not None:
+            order.auxPrice = float(stop_price)
+        order.transmit = True
+        self.ib.placeOrder(trade.contract, order)
+        self._on_trade(trade)
+        return self._book.record(self._client_id, order_id)
+
+    def cancel_order(self, order_id: int) -> OrderRecord:
+        """Cancel a working order of this client (IB cancelOrder); returns the record,
+        normally in PendingCancel. Raises like ``modify_order``."""
+        self._require_connected(f"cancel order {order_id}")
+        trade = self._own_trade(order_id, "cancel")
+        self.ib.cancelOrder(trade.order)
+        self._on_trade(trade)
+        return self._book.record(self._client_id, order_id)
+
+    # ------------------------------------------------------------ fills, account
+
+    def _store_execution(self, ex: Execution) -> bool:
+        prev = self._executions.get(ex.exec_id)
+        if prev == ex or (prev is not None and prev.commission is not None and ex.commission is None):
+            return False
+        self._executions[ex.exec_id] = ex
+        return True
+
+    def _on_exec_details(self, trade: Any, fill: Any) -> None:
+        ex = convert.fill_to_execution(fill, self._instrument_of(fill.contract))
+        self._on_trade(trade)
+        if self._store_execution(ex):
+            self.executionEvent.emit(self._executions[ex.exec_id])
+
+    def _on_commission(self, trade: Any, fill: Any, report: Any) -> None:
+        ex = convert.fill_to_execution(fill, self._instrument_of(fill.contract))
+        if self._store_execution(ex):
+            self.executionEvent.emit(self._executions[ex.exec_id])
+
+    def executions(self) -> list[Execution]:
+        """Fills of this session (reqExecutions at connect + live), in arrival order."""
+        return list(self._executions.values())
+
+    def _on_portfolio(self, item: Any) -> None:
+        pos = convert.portfolio_to_position(item, self._instrument_of(item.contract))
+        k = (pos.account, pos.instrument.key)
+        if self._positions.get(k) == pos:
+            return
+        if pos.quantity == 0:
+            self._positions.pop(k, None)
+        else:
+            self._positions[k] = pos
+        self.positionEvent.emit(pos)
+
+    def positions(self) -> list[Position]:
+        """Open positions (quantity != 0) from updatePortfolio."""
+        return list(self._positions.values())
+
+    def _on_account_value(self, value: Any) -> None:
+        av = convert.to_account_value(value)
+        k = (av.account, av.tag, av.currency)
+        if self._account_values.get(k) == av:
+            return
+        self._account_values[k] = av
+        self.accountValueEvent.emit(av)
+
+    def account_values(self) -> list[AccountValue]:
+        """Latest updateAccountValue rows (one per account, tag, currency)."""
+        return list(self._account_values.values())
+
+
+__all__ = ["Session"]

@@ -1,0 +1,118 @@
+"""Pre-trade rule checks of the command layer (pure functions, no I/O).
+
+Each check raises ``CommandRejected`` whose ``reason`` names the rule and the
+values, e.g. "Cannot modify order 12: it is Filled". Rules follow IB's order
+handling (IB API docs "Order Management" / "Modifying Orders": a modification
+is a placeOrder with the same orderId and contract; only the placing client may
+modify or cancel; finished orders cannot change) and PROTOCOL.md.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Iterable
+
+from app.domain import OrderRecord, OrderStatus, OrderType
+from app.domain.orders import is_on_tick, round_to_tick
+
+
+class CommandRejected(Exception):
+    """A command broke a rule; ``reason`` is the sentence shown to the trader."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _fmt(x: float) -> str:
+    """A number as a trader writes it: 150, 1.10005, 0.00005 (no exponent)."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return format(Decimal(repr(x)).normalize(), "f") if isinstance(x, (int, float)) else repr(x)
+
+
+def find_own_order(order_id: int, verb: str, own_client_id: int, own: OrderRecord | None,
+                   all_orders: Iterable[OrderRecord]) -> OrderRecord:
+    """The record of ``order_id`` placed by ``own_client_id``.
+
+    ``own`` is the session's record for (own client id, order_id) or None.
+    Raises ``CommandRejected`` for an unknown id or an order of another client
+    (IB: orderIds are per client; cancel/modify affect own orders only, error 10147).
+    """
+    if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+        raise CommandRejected(f"Cannot {verb} order {order_id!r}: an orderId is a positive whole number")
+    if own is not None:
+        return own
+    others = sorted({o.client_id for o in all_orders if o.order_id == order_id})
+    if others:
+        ids = ", ".join(str(c) for c in others)
+        raise CommandRejected(
+            f"Cannot {verb} order {order_id}: it was placed by client id {ids}, "
+            f"not by this session (client id {own_client_id})")
+    raise CommandRejected(f"Cannot {verb} order {order_id}: no such order in this session")
+
+
+def check_working(rec: OrderRecord, verb: str, cancel_sent: bool) -> None:
+    """Reject finished orders (Filled, Cancelled, ApiCancelled, Inactive, ...) and
+    orders with a cancel already pending (status PendingCancel or a cancel sent)."""
+    if not rec.is_working:
+        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: it is {rec.status.value}")
+    if rec.status is OrderStatus.PENDING_CANCEL or cancel_sent:
+        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: a cancel is already pending")
+
+
+def check_modification(rec: OrderRecord, quantity: float | None, limit_price: float | None,
+                       stop_price: float | None) -> None:
+    """Check a modification of working order ``rec`` (None = unchanged).
+
+    Quantity: a finite number > 0, not below the filled quantity, whole shares
+    for stocks. Prices: only those the order type uses (LMT: limit; STP: stop;
+    STP LMT: both; MKT: none), positive, on the instrument's tick (IB error 110).
+    At least one value must differ from the order's current one.
+    """
+    oid = rec.order_id
+    otype = rec.order_type
+    if quantity is not None:
+        if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) \
+                or math.isnan(quantity) or math.isinf(quantity):
+            raise CommandRejected(f"Cannot modify order {oid}: quantity must be a number, got {quantity!r}")
+        if quantity <= 0:
+            raise CommandRejected(f"Cannot modify order {oid}: quantity must be positive, got {_fmt(quantity)}")
+        if rec.instrument.sec_type == "STK" and not float(quantity).is_integer():
+            raise CommandRejected(f"Cannot modify order {oid}: stock quantity must be whole shares, "
+                                  f"got {_fmt(quantity)}")
+        if quantity < rec.filled:
+            raise CommandRejected(f"Cannot modify order {oid}: quantity {_fmt(quantity)} is below the "
+                                  f"{_fmt(rec.filled)} already filled")
+    tick = rec.instrument.min_tick or 0.01
+    uses_limit = isinstance(otype, OrderType) and otype.needs_limit
+    uses_stop = isinstance(otype, OrderType) and otype.needs_stop
+    type_name = otype.value if isinstance(otype, OrderType) else str(otype)
+    for name, value, used in (("limit price", limit_price, uses_limit),
+                              ("stop price", stop_price, uses_stop)):
+        if value is None:
+            continue
+        if not used:
+            raise CommandRejected(f"Cannot modify order {oid}: a {type_name} order has no {name}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or math.isnan(value) or math.isinf(value):
+            raise CommandRejected(f"Cannot modify order {oid}: {name} must be a number, got {value!r}")
+        if value <= 0:
+            raise CommandRejected(f"Cannot modify order {oid}: {name} must be positive, got {_fmt(value)}")
+        if not is_on_tick(value, tick):
+            raise CommandRejected(
+                f"Cannot modify order {oid}: {name} {_fmt(value)} is not a multiple of the tick size "
+                f"{_fmt(tick)} (nearest: {_fmt(round_to_tick(value, tick))})")
+    changes = (
+        quantity is not None and not math.isclose(quantity, rec.quantity, rel_tol=0, abs_tol=1e-9),
+        limit_price is not None and (rec.limit_price is None or
+                                     not math.isclose(limit_price, rec.limit_price, rel_tol=0,
+                                                      abs_tol=tick * 1e-6)),
+        stop_price is not None and (rec.stop_price is None or
+                                    not math.isclose(stop_price, rec.stop_price, rel_tol=0,
+                                                     abs_tol=tick * 1e-6)),
+    )
+    if not any(changes):
+        raise CommandRejected(f"Cannot modify order {oid}: nothing changes (quantity "
+                              f"{_fmt(rec.quantity)}, limit {rec.limit_price}, stop {rec.stop_price})")
