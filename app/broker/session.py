@@ -19,13 +19,13 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from eventkit import Event
 from ib_async import IB, Order
 from ib_async.wrapper import RequestError
 
 from app.broker import convert
 from app.broker.orderbook import OrderBook
 from app.broker.quotes import QuoteBook
+from app.broker.events import SessionEvents
 from app.broker.errors import (
     HistoryError,
     NotConnectedError,
@@ -53,7 +53,7 @@ CLIENT_ID_IN_USE = 326
 #: IB "No security definition has been found for the request"
 NO_SECURITY_DEFINITION = 200
 
-class Session:
+class Session(SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 
@@ -78,14 +78,7 @@ class Session:
         self._client_id = int(client_id)
         self._connect_timeout = float(connect_timeout)
 
-        self.stateEvent = Event("stateEvent")
-        self.quotesEvent = Event("quotesEvent")
-        self.orderEvent = Event("orderEvent")
-        self.executionEvent = Event("executionEvent")
-        self.positionEvent = Event("positionEvent")
-        self.accountValueEvent = Event("accountValueEvent")
-        self.barEvent = Event("barEvent")
-        self.errorEvent = Event("errorEvent")
+        self._init_events()
 
         self._state = ConnectionState.DISCONNECTED
         self._closing = False

@@ -79,8 +79,9 @@ class MainWindow(QMainWindow):
         self._default_layout()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._build_menus()
-        if restore_layout:
-            self.restore_layout()
+        # dock sizes only take once the window has its real size: apply them on
+        # first show unless a saved layout was restored
+        self._size_docks_on_show = not (restore_layout and self.restore_layout())
 
     # ----------------------------------------------------------------- layout
     def _default_layout(self) -> None:
@@ -99,11 +100,22 @@ class MainWindow(QMainWindow):
         if "blotter" in d:
             self.tabifyDockWidget(d["blotter"], d["log"])
             d["blotter"].raise_()
-        sizes = [(d[n], w) for n, w in (("watchlist", 430), ("ticket", 360)) if n in d]
+        self._default_sizes()
+
+    def _default_sizes(self) -> None:
+        """Widths/heights of the default layout (pixels): wide enough for every watchlist column."""
+        d = self.docks
+        sizes = [(d[n], w) for n, w in (("watchlist", 560), ("ticket", 380)) if n in d]
         if sizes:
             self.resizeDocks([s[0] for s in sizes], [s[1] for s in sizes], Qt.Horizontal)
         if "blotter" in d:
             self.resizeDocks([d["blotter"]], [260], Qt.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self._size_docks_on_show:
+            self._size_docks_on_show = False
+            self._default_sizes()
 
     def restore_layout(self) -> bool:
         """Apply the saved geometry and dock state; False when none (or incompatible) was saved."""
@@ -132,6 +144,7 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        self._default_sizes()
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:

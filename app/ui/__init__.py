@@ -1,0 +1,2 @@
+"""Qt widgets of the terminal. Views read view-models (``app.viewmodels``) and emit user intents;
+orders go through ``app.commands`` only. ``format`` holds the shared number formats and colours."""

@@ -1,0 +1,108 @@
+"""The account panel: account id, summary values and the positions table.
+
+Summary (from :class:`~app.viewmodels.account.AccountSummary`, IB
+updateAccountValue tags): NetLiquidation, TotalCashValue, BuyingPower,
+AvailableFunds, UnrealizedPnL, RealizedPnL (P&L coloured by sign), in the
+account's currency. Positions (:class:`~app.viewmodels.account.PositionsModel`,
+IB updatePortfolio): symbol, quantity, average cost, market price, market
+value, unrealized and realized P&L, sorted on raw values.
+"""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+)
+
+from app.ui.format import tabular_font
+from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
+from app.viewmodels.table import SORT_ROLE
+
+
+class AccountPanel(QWidget):
+    """Account summary over ``summary`` and positions over ``positions``.
+
+    ``value_label(tag)`` returns the QLabel showing IB tag ``tag`` (e.g.
+    "NetLiquidation").
+    """
+
+    def __init__(self, summary: AccountSummary, positions: PositionsModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.summary = summary
+        self.positions = positions
+        self.account = QLabel()
+        self.account.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        f = self.account.font()
+        f.setBold(True)
+        self.account.setFont(f)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.addWidget(QLabel("Account"), 0, 0)
+        grid.addWidget(self.account, 0, 1, 1, 2)
+        self._labels: dict[str, QLabel] = {}
+        self._currency: dict[str, QLabel] = {}
+        number_font = tabular_font(self.font())
+        for row, (tag, label, _) in enumerate(SUMMARY_TAGS, start=1):
+            name = QLabel(label)
+            name.setToolTip(f"IB account value tag {tag}")
+            value = QLabel()
+            value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            value.setFont(number_font)
+            value.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            value.setMinimumWidth(110)
+            cur = QLabel()
+            cur.setStyleSheet("color: #757575;")
+            grid.addWidget(name, row, 0)
+            grid.addWidget(value, row, 1)
+            grid.addWidget(cur, row, 2)
+            self._labels[tag] = value
+            self._currency[tag] = cur
+        grid.setColumnStretch(1, 1)
+
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(positions)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addLayout(grid)
+        lay.addWidget(QLabel("Positions"))
+        lay.addWidget(self.table, 1)
+        self.setMinimumSize(300, 260)
+        summary.changed.connect(self.refresh)
+        session = getattr(summary, "session", None)
+        if session is not None and hasattr(session, "stateEvent"):
+            session.stateEvent += self._on_state
+        self.refresh()
+
+    def _on_state(self, *_args) -> None:
+        if shiboken6.isValid(self):
+            self.refresh()
+        else:  # the widget is gone: stop listening
+            self.summary.session.stateEvent -= self._on_state
+
+    def value_label(self, tag: str) -> QLabel:
+        """The QLabel showing IB tag ``tag``; ``KeyError`` for a tag not in SUMMARY_TAGS."""
+        return self._labels[tag]
+
+    def refresh(self) -> None:
+        """Copy the summary's values into the labels (called on ``summary.changed``)."""
+        self.account.setText(self.summary.account_id or "—")
+        for tag, _label, text, currency, colour in self.summary.rows():
+            lab = self._labels[tag]
+            lab.setText(text or "—")
+            lab.setStyleSheet(f"color: {colour.name()};" if colour is not None else "")
+            self._currency[tag].setText(currency)

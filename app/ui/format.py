@@ -1,0 +1,150 @@
+"""Number formatting, colours and fonts shared by the panels' view-models and views.
+
+Pure functions (no widgets): the view-models call them to produce Qt's
+``DisplayRole`` text, the views use the colours and the tabular-digit font.
+This module imports only ``QtGui`` so importing it never builds a widget.
+
+Prices are shown with the instrument's tick decimals (``min_tick`` 0.01 -> 2,
+0.00005 -> 5, 0.25 -> 2), at least two decimals; quantities with thousands
+separators and no decimals when whole; money with two decimals; percentages
+with two decimals and a sign. A missing value (``None``, NaN, IB's "unset"
+1.7976931348623157E308 or 2147483647) is shown as an empty string.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+
+#: IB's "unset" sentinels (ib_async ``util.UNSET_DOUBLE`` / ``UNSET_INTEGER``)
+UNSET_DOUBLE = 1.7976931348623157e308
+UNSET_INTEGER = 2147483647
+
+# ---- colours (hex, light theme; one place to change them) -----------------
+UP = "#1b8a3a"            #: positive change / P&L text
+DOWN = "#c62828"          #: negative change / P&L text
+FLASH_UP = "#b9f6ca"      #: background of a price that just ticked up (~500 ms)
+FLASH_DOWN = "#ffcdd2"    #: background of a price that just ticked down
+BUY_TINT = "#e3edff"      #: order ticket background for BUY
+SELL_TINT = "#ffe6e6"     #: order ticket background for SELL
+BUY = "#1565c0"           #: BUY/BOT side text
+SELL = "#c62828"          #: SELL/SLD side text
+STATUS_WORKING = "#1565c0"
+STATUS_FILLED = "#1b8a3a"
+STATUS_CANCELLED = "#757575"
+STATUS_INACTIVE = "#c62828"
+ERROR_TEXT = "#c62828"
+OK_TEXT = "#1b8a3a"
+
+
+def is_missing(value) -> bool:
+    """True for None, NaN, +-inf and IB's unset sentinels."""
+    if value is None:
+        return True
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return True
+    return math.isnan(v) or math.isinf(v) or v == UNSET_DOUBLE or v == UNSET_INTEGER
+
+
+def tick_decimals(tick: float | None) -> int:
+    """Decimals needed to show prices on ``tick`` (at least 2): 0.01 -> 2, 0.00005 -> 5."""
+    if not tick or is_missing(tick) or tick <= 0:
+        return 2
+    d = Decimal(repr(float(tick))).normalize()
+    return max(2, -d.as_tuple().exponent)
+
+
+def fmt_price(value, tick: float | None = 0.01) -> str:
+    """A price in instrument currency with the tick's decimals: ``fmt_price(187.5, 0.01)`` -> "187.50"."""
+    if is_missing(value):
+        return ""
+    return f"{float(value):,.{tick_decimals(tick)}f}"
+
+
+def fmt_qty(value) -> str:
+    """A quantity in shares: "1,200"; fractional quantities keep their decimals ("0.5")."""
+    if is_missing(value):
+        return ""
+    v = float(value)
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.8f}".rstrip("0").rstrip(".")
+
+
+def fmt_money(value, decimals: int = 2) -> str:
+    """An amount of money: "1,234,567.89" (negative with a leading minus)."""
+    if is_missing(value):
+        return ""
+    return f"{float(value):,.{decimals}f}"
+
+
+def fmt_signed(value, decimals: int = 2) -> str:
+    """A change with an explicit sign: "+1.25", "-0.50", "0.00"."""
+    if is_missing(value):
+        return ""
+    v = float(value)
+    if v == 0:
+        return f"{0:.{decimals}f}"
+    return f"{v:+,.{decimals}f}"
+
+
+def fmt_pct(value) -> str:
+    """A percentage with sign and two decimals: "+1.23%"."""
+    if is_missing(value):
+        return ""
+    return fmt_signed(value, 2) + "%"
+
+
+def fmt_volume(value) -> str:
+    """Day volume in shares, abbreviated above 10 million: "8,512,300", "12.5M"."""
+    if is_missing(value) or float(value) < 0:
+        return ""
+    v = float(value)
+    if v >= 1e10:
+        return f"{v / 1e9:,.1f}B"
+    if v >= 1e7:
+        return f"{v / 1e6:,.1f}M"
+    return f"{v:,.0f}"
+
+
+def fmt_time(value: datetime | None, *, with_date: bool = False) -> str:
+    """A UTC ``datetime`` shown in the machine's local time, "HH:MM:SS" (or with the date)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+
+
+def sign_colour(value) -> QColor | None:
+    """Text colour by sign: green above zero, red below, None for zero or missing."""
+    if is_missing(value):
+        return None
+    v = float(value)
+    if v > 0:
+        return QColor(UP)
+    if v < 0:
+        return QColor(DOWN)
+    return None
+
+
+def sort_number(value) -> float:
+    """Sort key for a number column: missing values sort first (as -inf)."""
+    return float("-inf") if is_missing(value) else float(value)
+
+
+def tabular_font(base: QFont | None = None) -> QFont:
+    """A font whose digits all have the same width (tabular figures) for number columns.
+
+    Uses the system fixed-pitch font at the size of ``base`` (or the default).
+    """
+    font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+    if base is not None and base.pointSizeF() > 0:
+        font.setPointSizeF(base.pointSizeF())
+    return font

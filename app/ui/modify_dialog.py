@@ -1,0 +1,117 @@
+"""The "Modify order" dialog: new quantity / limit / stop of one working order.
+
+Prefilled with the order's current values; a price field is enabled only when
+the order type uses it (LMT: limit, STP: stop, STP LMT: both; IB "Order
+Types"). While the dialog is open, the change is checked with
+``OrderCommands.check(ModifyOrder(...))`` and the reason it would be rejected
+is shown next to the OK button, which stays disabled meanwhile. The dialog
+itself sends nothing: :meth:`ModifyDialog.command` gives the ``ModifyOrder``
+for the caller to execute.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget,
+)
+
+from app.commands import CommandRejected, ModifyOrder
+from app.domain import OrderRecord, OrderType
+from app.ui.format import ERROR_TEXT, fmt_qty, tabular_font, tick_decimals
+
+
+def _needs(order: OrderRecord) -> tuple[bool, bool]:
+    try:
+        t = OrderType(str(order.order_type))
+    except ValueError:
+        return order.limit_price is not None, order.stop_price is not None
+    return t.needs_limit, t.needs_stop
+
+
+def _spin(decimals: int, step: float, value: float | None) -> QDoubleSpinBox:
+    s = QDoubleSpinBox()
+    s.setRange(0, 1e9)
+    s.setDecimals(decimals)
+    s.setSingleStep(step)
+    s.setValue(value or 0)
+    s.setAlignment(Qt.AlignRight)
+    s.setFont(tabular_font())
+    return s
+
+
+def modify_command(order: OrderRecord, quantity: float, limit_price: float | None,
+                   stop_price: float | None) -> ModifyOrder:
+    """A ``ModifyOrder`` carrying only the values that differ from ``order`` (None = unchanged)."""
+    tick = order.instrument.min_tick or 0.01
+
+    def changed(new, old, eps):
+        if new is None:
+            return None
+        return None if old is not None and abs(new - old) < eps else new
+
+    return ModifyOrder(order.order_id,
+                       quantity=changed(quantity, order.quantity, 1e-9),
+                       limit_price=changed(limit_price, order.limit_price, tick / 1000),
+                       stop_price=changed(stop_price, order.stop_price, tick / 1000))
+
+
+class ModifyDialog(QDialog):
+    """Edit quantity (shares) and limit/stop price (instrument currency) of ``order``.
+
+    ``commands`` (an ``OrderCommands``) is used only for ``check``.
+    """
+
+    def __init__(self, order: OrderRecord, commands, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.order = order
+        self.commands = commands
+        inst = order.instrument
+        self.setWindowTitle(f"Modify order {order.order_id}")
+        tick = inst.min_tick or 0.01
+        decimals = tick_decimals(tick)
+        needs_limit, needs_stop = _needs(order)
+        whole = inst.sec_type == "STK"
+        self.quantity = _spin(0 if whole else 2, 100 if whole else 10000, order.quantity)
+        self.quantity.setGroupSeparatorShown(True)
+        self.limit = _spin(decimals, tick, order.limit_price)
+        self.limit.setEnabled(needs_limit)
+        self.stop = _spin(decimals, tick, order.stop_price)
+        self.stop.setEnabled(needs_stop)
+        head = QLabel(f"{order.action} {fmt_qty(order.quantity)} {inst.display_symbol} "
+                      f"{order.order_type} {order.tif} — {order.status}, filled {fmt_qty(order.filled)}")
+        form = QFormLayout()
+        form.addRow("Quantity", self.quantity)
+        form.addRow("Limit price", self.limit)
+        form.addRow("Stop price", self.stop)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {ERROR_TEXT};")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(head)
+        lay.addLayout(form)
+        lay.addWidget(self.problem)
+        lay.addWidget(self.buttons)
+        for s in (self.quantity, self.limit, self.stop):
+            s.valueChanged.connect(self._check)
+        self._check()
+
+    def command(self) -> ModifyOrder:
+        """The ``ModifyOrder`` for the values in the fields (unchanged ones None)."""
+        needs_limit, needs_stop = _needs(self.order)
+        return modify_command(self.order, self.quantity.value(),
+                              self.limit.value() if needs_limit else None,
+                              self.stop.value() if needs_stop else None)
+
+    def _check(self) -> None:
+        try:
+            self.commands.check(self.command())
+            reason = ""
+        except CommandRejected as e:
+            reason = getattr(e, "reason", "") or str(e)
+        self.problem.setText(reason)
+        self.problem.setVisible(bool(reason))
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason)

@@ -1,0 +1,178 @@
+"""Builds the terminal's panels (view-models + widgets) and wires them together.
+
+The main window only places what this module builds: the chart as the central
+widget and the docked panels. Wiring done here:
+
+- watchlist selection -> chart view-model and order ticket (one instrument);
+- settings (QSettings, per profile): watchlist symbols, the selected symbol,
+  chart bar size, "confirm before transmit" of the ticket and "confirm cancel"
+  of the blotter; saved on change and on shutdown;
+- after every (re)connect: resolve and subscribe the watchlist, reload the chart
+  (a subscription does not survive a new API connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QWidget
+
+from app.domain import Instrument
+from app.domain.bars import BAR_SIZES
+from app.ui.account import AccountPanel
+from app.ui.blotter import BlotterView
+from app.ui.chart.view import ChartView
+from app.ui.ticket import OrderTicket
+from app.ui.watchlist import WatchlistView
+from app.viewmodels.account import AccountSummary, PositionsModel
+from app.viewmodels.chart import ChartViewModel
+from app.viewmodels.executions import ExecutionsModel
+from app.viewmodels.orders import OrdersModel
+from app.viewmodels.ticket import TicketModel
+from app.viewmodels.watchlist import DEFAULT_SYMBOLS, WatchlistModel
+
+log = logging.getLogger(__name__)
+
+KEY_SYMBOLS = "watchlist/symbols"
+KEY_SELECTED = "watchlist/selected"
+KEY_BAR_SIZE = "chart/bar_size"
+KEY_CONFIRM_ORDERS = "ticket/confirm_orders"
+KEY_CONFIRM_CANCELS = "blotter/confirm_cancels"
+DEFAULT_BAR_SIZE = "5 mins"
+
+
+def _bool(value, default: bool) -> bool:
+    """QSettings INI files give back "true"/"false" strings."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _str_list(value) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # one entry comes back as a plain string
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+class Panels(QObject):
+    """The view-models and widgets of one terminal window.
+
+    ``session`` is an ``app.broker.session.Session`` (or a fake with the same
+    contract), ``commands`` an ``app.commands.OrderCommands``; ``settings`` the
+    profile's QSettings.
+    """
+
+    def __init__(self, session, commands, settings: QSettings, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.commands = commands
+        self.settings = settings
+
+        self.watchlist_model = WatchlistModel(session, self)
+        self.ticket_model = TicketModel(session, commands, self)
+        self.orders_model = OrdersModel(session, self)
+        self.executions_model = ExecutionsModel(session, self)
+        self.account_summary = AccountSummary(session, self)
+        self.positions_model = PositionsModel(session, self)
+        bar_size = str(settings.value(KEY_BAR_SIZE, DEFAULT_BAR_SIZE))
+        self.chart_model = ChartViewModel(session, self,
+                                          bar_size=bar_size if bar_size in BAR_SIZES else DEFAULT_BAR_SIZE)
+
+        self.watchlist = WatchlistView(self.watchlist_model)
+        self.ticket = OrderTicket(self.ticket_model)
+        self.blotter = BlotterView(self.orders_model, self.executions_model, commands)
+        self.account = AccountPanel(self.account_summary, self.positions_model)
+        self.chart_view = ChartView(self.chart_model)
+
+        self.ticket.confirm_orders = _bool(settings.value(KEY_CONFIRM_ORDERS), True)
+        self.blotter.confirm_cancels = _bool(settings.value(KEY_CONFIRM_CANCELS), True)
+        symbols = _str_list(settings.value(KEY_SYMBOLS))
+        skipped = self.watchlist_model.set_symbols(symbols if symbols is not None else list(DEFAULT_SYMBOLS))
+        for s in skipped:
+            log.warning("watchlist entry from settings skipped: %s", s)
+        self._selected = str(settings.value(KEY_SELECTED, "") or "")
+
+        self.watchlist.instrumentSelected.connect(self.select_instrument)
+        self.chart_model.selectionChanged.connect(self._save_bar_size)
+        self._starting: asyncio.Future | None = None
+
+    # ---- the main window's view ---------------------------------------------
+    def docks(self) -> dict[str, QWidget]:
+        """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
+        return {"watchlist": self.watchlist, "ticket": self.ticket,
+                "blotter": self.blotter, "account": self.account}
+
+    def select_instrument(self, instrument: Instrument) -> None:
+        """Drive the chart and the ticket from one instrument (a watchlist selection)."""
+        self._selected = instrument.display_symbol
+        self.settings.setValue(KEY_SELECTED, self._selected)
+        self.chart_model.set_instrument(instrument)
+        self.ticket.set_instrument(instrument)
+
+    # ---- connection life cycle -----------------------------------------------
+    def on_connected(self) -> None:
+        """After a (re)connect: subscribe the watchlist, then select and chart a symbol."""
+        if self._starting is not None and not self._starting.done():
+            return
+        self._starting = asyncio.ensure_future(self._start())
+
+    async def _start(self) -> None:
+        try:
+            await self.watchlist_model.start()
+        except Exception as e:  # shown, never lost
+            log.exception("watchlist start failed")
+            self.watchlist.show_message(f"Watchlist: {e}")
+        rows = {inst.display_symbol.upper(): inst for inst in self.watchlist_model.instruments()
+                if inst.con_id}
+        if not rows:
+            return
+        want = self._selected.upper() if self._selected.upper() in rows else next(iter(rows))
+        if self.chart_model.instrument is not None and self.chart_model.instrument.display_symbol.upper() == want:
+            # the chart view-model reloads itself on CONNECTED (a history subscription
+            # does not survive a new API connection)
+            self.ticket.set_instrument(rows[want])
+            self.watchlist.select_symbol(want)
+            return
+        self.watchlist.select_symbol(want)  # emits instrumentSelected for a resolved row
+        if self.chart_model.instrument is None or self.chart_model.instrument.display_symbol.upper() != want:
+            self.select_instrument(rows[want])
+
+    def is_ready(self) -> bool:
+        """Quotes for every watchlist row and the chart's bars have arrived (screenshot mode)."""
+        return self.watchlist_model.is_ready() and self.chart_model.is_ready
+
+    # ---- settings and shutdown -------------------------------------------------
+    def _save_bar_size(self) -> None:
+        self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
+
+    def save_settings(self) -> None:
+        """Write the watchlist, selection, bar size and confirmation toggles to QSettings."""
+        self.settings.setValue(KEY_SYMBOLS, self.watchlist_model.symbols())
+        self.settings.setValue(KEY_SELECTED, self._selected)
+        self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
+        self.settings.setValue(KEY_CONFIRM_ORDERS, self.ticket.confirm_orders)
+        self.settings.setValue(KEY_CONFIRM_CANCELS, self.blotter.confirm_cancels)
+
+    def shutdown(self) -> None:
+        """Save settings, cancel the chart subscription and release quote subscriptions."""
+        self.save_settings()
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+        for close in (self.chart_model.shutdown, self.watchlist_model.close, self.ticket_model.close,
+                      self.orders_model.close, self.executions_model.close,
+                      self.account_summary.close, self.positions_model.close):
+            try:
+                close()
+            except Exception:  # one panel failing to close must not keep the others open
+                log.exception("closing %s failed", getattr(close, "__qualname__", close))
+
+
+def build_panels(session, commands, settings: QSettings) -> Panels:
+    """The panels of a terminal window (see :class:`Panels`)."""
+    return Panels(session, commands, settings)

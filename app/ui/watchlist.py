@@ -1,0 +1,185 @@
+"""The watchlist panel: a symbol entry line and the quote table.
+
+Reads a :class:`~app.viewmodels.watchlist.WatchlistModel` through a
+``QSortFilterProxyModel`` sorted on raw values (``SORT_ROLE``). Price cells
+that just ticked are painted green (up) or red (down) by :class:`FlashDelegate`
+from ``FLASH_ROLE``. Enter or "Add" resolves and adds a symbol (errors such as
+"No security definition for 'XYZ'" appear inline under the table); the Delete
+key or the context menu removes the selected symbol. Selecting a row emits
+``instrumentSelected(Instrument)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton,
+    QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
+)
+
+from app.domain import Instrument
+from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP
+from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
+from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
+
+log = logging.getLogger(__name__)
+
+
+class FlashDelegate(QStyledItemDelegate):
+    """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text."""
+
+    def paint(self, painter, option, index):
+        flash = index.data(FLASH_ROLE)
+        if flash:
+            painter.fillRect(option.rect, QColor(FLASH_UP if flash > 0 else FLASH_DOWN))
+        super().paint(painter, option, index)
+
+
+class WatchlistView(QWidget):
+    """Watchlist widget over ``model``. Signal ``instrumentSelected(Instrument)`` (resolved rows only)."""
+
+    instrumentSelected = Signal(object)
+
+    def __init__(self, model: WatchlistModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setDynamicSortFilter(False)  # no re-sort per tick; click a header to sort
+
+        self.entry = QLineEdit()
+        self.entry.setPlaceholderText("Add symbol (AAPL, EUR.USD)")
+        self.entry.setClearButtonEnabled(True)
+        self.entry.returnPressed.connect(self.add_from_entry)
+        self.add_button = QPushButton("Add")
+        self.add_button.setToolTip("Resolve the symbol and add it (Enter)")
+        self.add_button.clicked.connect(self.add_from_entry)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setItemDelegate(FlashDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        # every column fits its text; the last (volume) takes the spare width
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.table.setAlternatingRowColors(True)
+
+        self.remove_action = QAction("Remove", self.table)
+        self.remove_action.setShortcut(QKeySequence.Delete)
+        self.remove_action.setShortcutContext(Qt.WidgetShortcut)
+        self.remove_action.triggered.connect(self.remove_selected)
+        self.table.addAction(self.remove_action)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {ERROR_TEXT};")
+        self.message.hide()
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.entry, 1)
+        top.addWidget(self.add_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.message)
+        self.setMinimumSize(320, 200)
+        model.message.connect(self.show_message)
+        self._adding: asyncio.Future | None = None
+
+    # ---- messages -----------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        """Show ``text`` inline under the table ("" hides it)."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # ---- add / remove -------------------------------------------------------
+    def add_from_entry(self) -> None:
+        """Start resolving the entry's text (async); the result or error is shown inline."""
+        text = self.entry.text().strip()
+        if not text:
+            self.show_message("Enter a symbol, e.g. AAPL or EUR.USD")
+            return
+        self.show_message("")
+        self._adding = asyncio.ensure_future(self._add(text))
+
+    async def _add(self, text: str) -> None:
+        self.add_button.setEnabled(False)
+        try:
+            inst = await self.model.add_symbol(text)
+        except WatchlistError as e:
+            self.show_message(str(e))
+        except Exception as e:  # shown, never lost
+            log.exception("adding %s failed", text)
+            self.show_message(f"Cannot add {text}: {e}")
+        else:
+            if self.entry.text().strip() == text:
+                self.entry.clear()
+            self.select_symbol(inst.display_symbol)
+        finally:
+            self.add_button.setEnabled(True)
+
+    def selected_record(self):
+        """The WatchRow of the current row, or None."""
+        idx = self.table.selectionModel().currentIndex()
+        if not idx.isValid():
+            return None
+        return idx.siblingAtColumn(0).data(RECORD_ROLE)
+
+    def remove_selected(self) -> bool:
+        """Remove the selected row (Delete key, context menu); False when none is selected."""
+        rec = self.selected_record()
+        if rec is None:
+            return False
+        self.show_message("")
+        return self.model.remove_symbol(rec.instrument.display_symbol)
+
+    def select_symbol(self, symbol: str) -> bool:
+        """Select the row of ``symbol`` (display symbol); False when absent."""
+        for r in range(self.proxy.rowCount()):
+            idx = self.proxy.index(r, 0)
+            rec = idx.data(RECORD_ROLE)
+            if rec is not None and rec.instrument.display_symbol.upper() == symbol.upper():
+                self.table.setCurrentIndex(idx)
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def _on_current(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        rec = current.siblingAtColumn(0).data(RECORD_ROLE)
+        if rec is not None and rec.resolved:
+            self.instrumentSelected.emit(rec.instrument)
+
+    def _context_menu(self, pos) -> None:
+        idx = self.table.indexAt(pos)
+        menu = QMenu(self)
+        if idx.isValid():
+            self.table.setCurrentIndex(idx)
+            rec = idx.siblingAtColumn(0).data(RECORD_ROLE)
+            act = menu.addAction(f"Remove {rec.instrument.display_symbol}")
+            act.triggered.connect(self.remove_selected)
+        add = menu.addAction("Add symbol…")
+        add.triggered.connect(self.entry.setFocus)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def selected_instrument(self) -> Instrument | None:
+        """The Instrument of the current row, or None."""
+        rec = self.selected_record()
+        return rec.instrument if rec is not None else None

@@ -1,0 +1,161 @@
+"""The account panel's view-models: summary values and positions.
+
+:class:`AccountSummary` keeps the latest IB account values (updateAccountValue,
+``Session.accountValueEvent``) for the tags in :data:`SUMMARY_TAGS` and emits
+``changed`` at most ~30 times a second. :class:`PositionsModel` is a table of
+positions (updatePortfolio, ``Session.positionEvent``): one row per (account,
+conId); a quantity of 0 removes the row (IB sends 0 for a closed position).
+Money is in the value's currency (IB sends the account's base currency for
+these tags).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QColor
+
+from app.domain import AccountValue, Position
+from app.ui.format import fmt_money, fmt_price, fmt_qty, is_missing, sign_colour
+from app.viewmodels.coalesce import FLUSH_INTERVAL_MS
+from app.viewmodels.table import Column, RecordTableModel
+
+#: (IB tag, label, coloured by sign) in display order (IB API docs, "Account Summary Tags")
+SUMMARY_TAGS: tuple[tuple[str, str, bool], ...] = (
+    ("NetLiquidation", "Net Liquidation", False),
+    ("TotalCashValue", "Total Cash", False),
+    ("BuyingPower", "Buying Power", False),
+    ("AvailableFunds", "Available Funds", False),
+    ("UnrealizedPnL", "Unrealized P&L", True),
+    ("RealizedPnL", "Realized P&L", True),
+)
+_TAGS = {t for t, _, _ in SUMMARY_TAGS}
+_SIGNED = {t for t, _, s in SUMMARY_TAGS if s}
+
+
+class AccountSummary(QObject):
+    """Latest summary values of one account.
+
+    Values for an account other than ``session.account_id`` are ignored once
+    that id is known; a "BASE"-currency duplicate never replaces a value in a
+    real currency. ``changed`` is emitted (coalesced) after updates.
+    """
+
+    changed = Signal()
+
+    def __init__(self, session, parent: QObject | None = None, *, interval_ms: int = FLUSH_INTERVAL_MS):
+        super().__init__(parent)
+        self.session = session
+        self._values: dict[str, AccountValue] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.changed)
+        for v in session.account_values():
+            self.on_value(v, notify=False)
+        session.accountValueEvent += self.on_value
+
+    def close(self) -> None:
+        """Stop listening to ``accountValueEvent``."""
+        self.session.accountValueEvent -= self.on_value
+
+    @property
+    def account_id(self) -> str:
+        """The session's account id, or the account of the values seen ("" if none)."""
+        acc = getattr(self.session, "account_id", "") or ""
+        if acc:
+            return acc
+        for v in self._values.values():
+            if v.account:
+                return v.account
+        return ""
+
+    def on_value(self, value: AccountValue, notify: bool = True) -> None:
+        """Session ``accountValueEvent`` handler."""
+        if value.tag not in _TAGS:
+            return
+        acc = getattr(self.session, "account_id", "") or ""
+        if acc and value.account and value.account != acc:
+            return
+        old = self._values.get(value.tag)
+        if old is not None and value.currency == "BASE" and old.currency not in ("", "BASE"):
+            return
+        self._values[value.tag] = value
+        if notify and not self._timer.isActive():
+            self._timer.start()
+
+    def value(self, tag: str) -> float | None:
+        """The number for ``tag`` (e.g. "NetLiquidation") or None if absent/not numeric."""
+        v = self._values.get(tag)
+        return None if v is None else v.number
+
+    def currency(self, tag: str) -> str:
+        """Currency of ``tag``'s value ("" when absent or IB's "BASE")."""
+        v = self._values.get(tag)
+        return "" if v is None or v.currency == "BASE" else v.currency
+
+    def text(self, tag: str) -> str:
+        """Formatted value: "1,234,567.89" ("" when absent; non-numeric values as sent)."""
+        v = self._values.get(tag)
+        if v is None:
+            return ""
+        n = v.number
+        return v.value if n is None else fmt_money(n)
+
+    def colour(self, tag: str) -> QColor | None:
+        """Green/red for signed tags (P&L) by sign, None otherwise."""
+        return sign_colour(self.value(tag)) if tag in _SIGNED else None
+
+    def rows(self) -> list[tuple[str, str, str, str, QColor | None]]:
+        """(tag, label, text, currency, colour) for every summary tag, in display order."""
+        return [(t, label, self.text(t), self.currency(t), self.colour(t)) for t, label, _ in SUMMARY_TAGS]
+
+
+def _num(attr: str):
+    def get(p: Position):
+        v = getattr(p, attr)
+        return None if is_missing(v) else v
+    return get
+
+
+def _price(v, p: Position) -> str:
+    return fmt_price(v, p.instrument.min_tick)
+
+
+POSITION_COLUMNS: tuple[Column[Position], ...] = (
+    Column("symbol", "Symbol", lambda p: p.instrument.display_symbol,
+           tooltip=lambda v, p: f"{p.instrument.long_name or v} ({p.account})"),
+    Column("quantity", "Qty", lambda p: p.quantity, lambda v, p: fmt_qty(v), numeric=True,
+           foreground=lambda v, p: sign_colour(v) if v < 0 else None,
+           header_tip="Position in shares (negative = short)"),
+    Column("avg_cost", "Avg Cost", _num("avg_cost"), _price, numeric=True,
+           header_tip="Average cost per share"),
+    Column("market_price", "Mkt Price", _num("market_price"), _price, numeric=True),
+    Column("market_value", "Mkt Value", _num("market_value"), lambda v, p: fmt_money(v), numeric=True),
+    Column("unrealized_pnl", "Unrealized P&L", _num("unrealized_pnl"), lambda v, p: fmt_money(v),
+           numeric=True, foreground=lambda v, p: sign_colour(v)),
+    Column("realized_pnl", "Realized P&L", _num("realized_pnl"), lambda v, p: fmt_money(v),
+           numeric=True, foreground=lambda v, p: sign_colour(v)),
+)
+
+
+class PositionsModel(RecordTableModel[Position]):
+    """Open positions keyed by (account, conId or symbol); quantity 0 removes the row."""
+
+    def __init__(self, session, parent: QObject | None = None, **kw):
+        super().__init__(POSITION_COLUMNS, parent, **kw)
+        self.session = session
+        for p in session.positions():
+            self.on_position(p)
+        session.positionEvent += self.on_position
+
+    def close(self) -> None:
+        """Stop listening to ``positionEvent``."""
+        self.session.positionEvent -= self.on_position
+
+    def on_position(self, position: Position) -> None:
+        """Session ``positionEvent`` handler."""
+        key = (position.account, position.instrument.key)
+        if not position.quantity:
+            self.remove(key)
+        else:
+            self.upsert(key, position)

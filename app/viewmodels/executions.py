@@ -1,0 +1,68 @@
+"""The blotter's executions view-model: one row per fill (IB execId).
+
+Fed by ``Session.executionEvent``: a new fill (IB execDetails) adds a row; the
+same execId again (when IB's commissionReport arrives) updates commission and
+realized P&L in place. Seeded from ``Session.executions()``. Times are UTC in
+the records and shown in local time.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor
+
+from app.domain import Execution
+from app.ui.format import BUY, SELL, fmt_money, fmt_price, fmt_qty, fmt_time, is_missing, sign_colour
+from app.viewmodels.table import Column, RecordTableModel
+
+
+def _num(attr: str):
+    def get(e: Execution):
+        v = getattr(e, attr)
+        return None if is_missing(v) else v
+    return get
+
+
+def _commission_text(v, e: Execution) -> str:
+    if v is None:
+        return ""
+    return f"{fmt_money(v)} {e.commission_currency}".strip()
+
+
+COLUMNS: tuple[Column[Execution], ...] = (
+    Column("time", "Time", lambda e: e.time, lambda v, e: fmt_time(v),
+           sort=lambda v, e: v.timestamp() if v else float("-inf"),
+           tooltip=lambda v, e: f"{v.isoformat()} (UTC)" if v else None),
+    Column("exec_id", "Exec ID", lambda e: e.exec_id),
+    Column("order_id", "Order ID", lambda e: e.order_id, lambda v, e: str(v), numeric=True),
+    Column("symbol", "Symbol", lambda e: e.instrument.display_symbol),
+    Column("side", "Side", lambda e: e.side,
+           foreground=lambda v, e: QColor(BUY) if v == "BOT" else QColor(SELL),
+           header_tip="BOT = bought, SLD = sold"),
+    Column("shares", "Shares", lambda e: e.shares, lambda v, e: fmt_qty(v), numeric=True),
+    Column("price", "Price", lambda e: e.price, lambda v, e: fmt_price(v, e.instrument.min_tick),
+           numeric=True),
+    Column("commission", "Commission", _num("commission"), _commission_text, numeric=True),
+    Column("realized_pnl", "Realized P&L", _num("realized_pnl"), lambda v, e: fmt_money(v),
+           numeric=True, foreground=lambda v, e: sign_colour(v)),
+)
+
+
+class ExecutionsModel(RecordTableModel[Execution]):
+    """Every fill of the session, keyed by execId. ``session`` provides
+    ``executions()`` and ``executionEvent``."""
+
+    def __init__(self, session, parent: QObject | None = None, **kw):
+        super().__init__(COLUMNS, parent, **kw)
+        self.session = session
+        for e in session.executions():
+            self.on_execution(e)
+        session.executionEvent += self.on_execution
+
+    def close(self) -> None:
+        """Stop listening to ``executionEvent``."""
+        self.session.executionEvent -= self.on_execution
+
+    def on_execution(self, execution: Execution) -> None:
+        """Session ``executionEvent`` handler: add the fill or update its commission."""
+        self.upsert(execution.exec_id, execution)

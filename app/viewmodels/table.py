@@ -1,0 +1,259 @@
+"""A keyed record table for Qt views, described by declarative column specs.
+
+Each panel (watchlist, orders, executions, positions) is a list of records
+(one per row, found by a key such as an orderId) and a tuple of :class:`Column`
+specs: field -> header, formatter, alignment, sort key, colours, tooltip.
+:class:`RecordTableModel` turns that into a ``QAbstractTableModel``:
+
+* ``upsert(key, record)`` inserts a row (``beginInsertRows``) or replaces it in
+  place, comparing the raw value of every column so only the changed cells are
+  marked dirty; a :class:`~app.viewmodels.coalesce.DirtyCells` timer then emits
+  ``dataChanged`` once per contiguous block (never a repaint per event).
+* ``remove(key)`` removes a row (``beginRemoveRows``).
+* Roles: ``DisplayRole`` (formatted text), :data:`SORT_ROLE` (= ``Qt.UserRole``,
+  the raw number or lower-case text, for ``QSortFilterProxyModel.setSortRole``),
+  :data:`RECORD_ROLE` (the record object), ``TextAlignmentRole``,
+  ``ForegroundRole``, ``BackgroundRole``, ``ToolTipRole``, ``FontRole``
+  (tabular digits for number columns).
+
+Modelled on vnpy's declarative monitor headers and Qt's model/view examples,
+without vnpy's per-cell widgets and string sorting (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from app.ui.format import sort_number, tabular_font
+from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, DirtyCells
+
+R = TypeVar("R")
+
+#: raw sort value of a cell (numbers as float, text lower-cased)
+SORT_ROLE = Qt.ItemDataRole.UserRole
+#: the record object of the row (same for every column)
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+#: first role number free for subclasses
+FIRST_CUSTOM_ROLE = Qt.ItemDataRole.UserRole + 8
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+CENTER = Qt.AlignmentFlag.AlignCenter
+
+
+def _text(value: Any, record: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    """One column of a record table.
+
+    ``value(record)`` gives the raw value (a number in the record's units, or
+    text); ``text(value, record)`` formats it for display; ``numeric`` makes the
+    column right-aligned, tabular-digit and sorted by :func:`sort_number`
+    (unless ``sort`` is given). ``foreground``/``background``/``tooltip`` take
+    ``(value, record)`` and may return None.
+    """
+
+    key: str
+    header: str
+    value: Callable[[R], Any]
+    text: Callable[[Any, R], str] = _text
+    numeric: bool = False
+    sort: Callable[[Any, R], Any] | None = None
+    foreground: Callable[[Any, R], QColor | None] | None = None
+    background: Callable[[Any, R], QColor | None] | None = None
+    tooltip: Callable[[Any, R], str | None] | None = None
+    header_tip: str = ""
+
+    @property
+    def alignment(self) -> Qt.AlignmentFlag:
+        return RIGHT if self.numeric else LEFT
+
+    def sort_value(self, value: Any, record: R) -> Any:
+        """The raw sort key of a cell: numbers (missing first) or lower-case text."""
+        if self.sort is not None:
+            return self.sort(value, record)
+        if self.numeric:
+            return sort_number(value)
+        return "" if value is None else str(value).lower()
+
+
+class RecordTableModel(QAbstractTableModel, Generic[R]):
+    """A table of records keyed by ``Hashable`` keys, with coalesced updates.
+
+    ``columns`` is the declarative spec; ``interval_ms`` the flush interval of
+    ``dataChanged`` (default 33 ms). Read access: ``record(row)``,
+    ``record_for(key)``, ``row_of(key)``, ``keys()``, ``records()``.
+    """
+
+    def __init__(self, columns: Iterable[Column[R]], parent: QObject | None = None, *,
+                 interval_ms: int = FLUSH_INTERVAL_MS):
+        super().__init__(parent)
+        self.columns: tuple[Column[R], ...] = tuple(columns)
+        self._keys: list[Hashable] = []
+        self._records: list[R] = []
+        self._values: list[list[Any]] = []
+        self._row: dict[Hashable, int] = {}
+        self.dirty = DirtyCells(self._emit_changed, interval_ms=interval_ms, parent=self)
+        self._number_font = tabular_font()
+
+    # ---- record access ---------------------------------------------------
+    def column_index(self, key: str) -> int:
+        """Column number of the column whose spec key is ``key``; ``KeyError`` if none."""
+        for i, c in enumerate(self.columns):
+            if c.key == key:
+                return i
+        raise KeyError(f"no column {key!r} in {type(self).__name__}")
+
+    def record(self, row: int) -> R:
+        return self._records[row]
+
+    def record_for(self, key: Hashable) -> R | None:
+        row = self._row.get(key)
+        return None if row is None else self._records[row]
+
+    def row_of(self, key: Hashable) -> int | None:
+        return self._row.get(key)
+
+    def keys(self) -> list[Hashable]:
+        return list(self._keys)
+
+    def records(self) -> list[R]:
+        return list(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    # ---- mutation --------------------------------------------------------
+    def _raw_values(self, record: R) -> list[Any]:
+        return [c.value(record) for c in self.columns]
+
+    def upsert(self, key: Hashable, record: R) -> bool:
+        """Insert ``record`` under ``key`` at the end, or replace it in place.
+
+        Returns True when a row was inserted. On replace, only the columns
+        whose raw value changed are marked dirty.
+        """
+        row = self._row.get(key)
+        values = self._raw_values(record)
+        if row is None:
+            self.dirty.flush_now()
+            n = len(self._records)
+            self.beginInsertRows(QModelIndex(), n, n)
+            self._keys.append(key)
+            self._records.append(record)
+            self._values.append(values)
+            self._row[key] = n
+            self.endInsertRows()
+            return True
+        old = self._values[row]
+        self._records[row] = record
+        self._values[row] = values
+        self.dirty.mark_columns(row, (i for i, (a, b) in enumerate(zip(old, values)) if not _same(a, b)))
+        return False
+
+    def refresh(self, key: Hashable, columns: Iterable[int] | None = None) -> None:
+        """Mark cells of ``key``'s row dirty without changing the record (e.g. a flash ended)."""
+        row = self._row.get(key)
+        if row is None:
+            return
+        self._values[row] = self._raw_values(self._records[row])
+        if columns is None:
+            self.dirty.mark(row, 0, len(self.columns) - 1)
+        else:
+            self.dirty.mark_columns(row, columns)
+
+    def remove(self, key: Hashable) -> bool:
+        """Remove ``key``'s row; returns False when there is no such row."""
+        row = self._row.get(key)
+        if row is None:
+            return False
+        self.dirty.flush_now()
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._keys[row], self._records[row], self._values[row]
+        self._row = {k: i for i, k in enumerate(self._keys)}
+        self.endRemoveRows()
+        return True
+
+    def clear(self) -> None:
+        """Remove every row (one model reset)."""
+        self.beginResetModel()
+        self.dirty.clear()
+        self._keys.clear()
+        self._records.clear()
+        self._values.clear()
+        self._row.clear()
+        self.endResetModel()
+
+    def _emit_changed(self, top: int, left: int, bottom: int, right: int) -> None:
+        if bottom >= len(self._records):
+            return
+        self.dataChanged.emit(self.index(top, left), self.index(bottom, right))
+
+    # ---- QAbstractTableModel ---------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        col = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.header
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(col.alignment)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return col.header_tip or None
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, c = index.row(), index.column()
+        if not (0 <= row < len(self._records) and 0 <= c < len(self.columns)):
+            return None
+        col = self.columns[c]
+        record = self._records[row]
+        value = self._values[row][c]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.text(value, record)
+        if role == SORT_ROLE:
+            return col.sort_value(value, record)
+        if role == RECORD_ROLE:
+            return record
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(col.alignment)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return col.foreground(value, record) if col.foreground else None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return col.background(value, record) if col.background else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return col.tooltip(value, record) if col.tooltip else None
+        if role == Qt.ItemDataRole.FontRole and col.numeric:
+            return self._number_font
+        return self.extra_data(row, c, role)
+
+    def extra_data(self, row: int, column: int, role: int):
+        """Hook for subclasses' own roles; returns None by default."""
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        if a != a and b != b:  # both NaN
+            return True
+        return bool(a == b)
+    except Exception:
+        return False

@@ -1,0 +1,388 @@
+"""The watchlist view-model: one row per instrument with its live quote.
+
+Fed by ``Session.quotesEvent`` (one batch per socket read, ib_async
+``pendingTickersEvent``); changed cells are coalesced into at most ~30
+``dataChanged`` flushes per second. A price that ticks up or down "flashes"
+(:data:`FLASH_ROLE` is +1 / -1 for ``FLASH_MS`` milliseconds, 0 otherwise; the
+view paints it as a green/red background). Change and change % are coloured by
+sign. Symbols are resolved with ``Session.resolve`` (IB reqContractDetails) and
+quoted with ``Session.subscribe_quotes`` (IB reqMktData).
+
+The symbol list persists through :meth:`WatchlistModel.symbols` /
+:meth:`WatchlistModel.set_symbols` (display symbols such as "AAPL", "EUR.USD").
+Rows may exist before the session is connected ("unresolved"); :meth:`start`
+resolves and subscribes them; the model runs it itself on ``stateEvent``
+CONNECTED (calling it again is harmless). Each row holds one counted quote
+subscription (``Session.subscribe_quotes``), which the Session re-requests
+after a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QColor
+
+from app.domain import ConnectionState, Instrument, Quote
+from app.ui.format import (
+    FLASH_DOWN, FLASH_UP, fmt_pct, fmt_price, fmt_qty, fmt_signed, fmt_volume, is_missing,
+    sign_colour, tick_decimals,
+)
+from app.viewmodels.table import FIRST_CUSTOM_ROLE, Column, RecordTableModel
+
+log = logging.getLogger(__name__)
+
+#: +1 (ticked up), -1 (ticked down) or 0 for a price cell
+FLASH_ROLE = FIRST_CUSTOM_ROLE
+#: how long a price change flashes, in milliseconds
+FLASH_MS = 500
+#: the list a new profile starts with
+DEFAULT_SYMBOLS: tuple[str, ...] = ("AAPL", "MSFT", "NVDA", "SPY", "EUR.USD")
+
+
+class WatchlistError(ValueError):
+    """A symbol cannot be added; ``str(e)`` is the message to show inline."""
+
+
+@dataclass(slots=True)
+class WatchRow:
+    """One watchlist row: the instrument (``con_id`` 0 while unresolved), its
+    latest quote, the per-column flash state (column -> (direction, monotonic
+    expiry seconds)) and the last error text ("" when fine)."""
+
+    instrument: Instrument
+    quote: Quote | None = None
+    flash: dict[int, tuple[int, float]] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.instrument.con_id)
+
+
+def _q(attr: str):
+    def get(r: WatchRow):
+        v = getattr(r.quote, attr) if r.quote is not None else None
+        return None if is_missing(v) else v
+    return get
+
+
+def _price(v, r: WatchRow) -> str:
+    return fmt_price(v, r.instrument.min_tick)
+
+
+def _symbol_tip(v, r: WatchRow) -> str | None:
+    i = r.instrument
+    if r.error:
+        return r.error
+    if not r.resolved:
+        return f"{i.display_symbol}: not resolved yet (waiting for the connection)"
+    parts = [i.long_name or i.display_symbol, f"{i.sec_type} {i.exchange}"
+             + (f" ({i.primary_exchange})" if i.primary_exchange else ""),
+             f"{i.currency}, conId {i.con_id}, tick {i.min_tick}"]
+    return "\n".join(parts)
+
+
+def _symbol_colour(v, r: WatchRow) -> QColor | None:
+    if r.error:
+        return QColor("#c62828")
+    if not r.resolved:
+        return QColor("#9e9e9e")
+    return None
+
+
+def _size_tip(side: str):
+    def tip(v, r: WatchRow) -> str | None:
+        if r.quote is None:
+            return None
+        size = getattr(r.quote, f"{side}_size")
+        return f"{side.title()} size: {fmt_qty(size)}" if not is_missing(size) else None
+    return tip
+
+
+COLUMNS: tuple[Column[WatchRow], ...] = (
+    Column("symbol", "Symbol", lambda r: r.instrument.display_symbol,
+           tooltip=_symbol_tip, foreground=_symbol_colour),
+    Column("bid_size", "Bid Sz", _q("bid_size"), lambda v, r: fmt_qty(v), numeric=True,
+           header_tip="Bid size (shares)"),
+    Column("bid", "Bid", _q("bid"), _price, numeric=True, tooltip=_size_tip("bid")),
+    Column("ask", "Ask", _q("ask"), _price, numeric=True, tooltip=_size_tip("ask")),
+    Column("ask_size", "Ask Sz", _q("ask_size"), lambda v, r: fmt_qty(v), numeric=True,
+           header_tip="Ask size (shares)"),
+    Column("last", "Last", _q("last"), _price, numeric=True),
+    Column("change", "Change", lambda r: r.quote.change if r.quote else None,
+           lambda v, r: fmt_signed(v, tick_decimals(r.instrument.min_tick)), numeric=True,
+           foreground=lambda v, r: sign_colour(v), header_tip="Mark minus previous close"),
+    Column("change_pct", "Chg %", lambda r: r.quote.change_pct if r.quote else None,
+           lambda v, r: fmt_pct(v), numeric=True, foreground=lambda v, r: sign_colour(v),
+           header_tip="Change in percent of the previous close"),
+    Column("volume", "Volume", _q("volume"), lambda v, r: fmt_volume(v), numeric=True,
+           header_tip="Day volume (shares)"),
+)
+
+_FLASH_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key in ("bid", "ask", "last"))
+
+
+def _row_key(instrument: Instrument) -> str:
+    return instrument.display_symbol.upper()
+
+
+class WatchlistModel(RecordTableModel[WatchRow]):
+    """Watchlist rows keyed by display symbol ("AAPL", "EUR.USD").
+
+    ``session`` follows the Session contract (``resolve``, ``subscribe_quotes``,
+    ``unsubscribe_quotes``, ``quote``, ``quotesEvent``, ``is_connected``).
+    Signals: ``message(str)`` for inline notices (errors of background resolves).
+    """
+
+    message = Signal(str)
+
+    def __init__(self, session, parent: QObject | None = None, *, flash_ms: int = FLASH_MS,
+                 interval_ms: int | None = None):
+        kw = {} if interval_ms is None else {"interval_ms": interval_ms}
+        super().__init__(COLUMNS, parent, **kw)
+        self.session = session
+        self.flash_ms = flash_ms
+        self._by_quote_key: dict[str, str] = {}
+        self._pending_resolve: set[str] = set()
+        self._start_task: asyncio.Future | None = None
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.timeout.connect(self._expire_flashes)
+        session.quotesEvent += self.on_quotes
+        session.stateEvent += self._on_state
+
+    def close(self) -> None:
+        """Stop listening to the session and release every quote subscription."""
+        self.unsubscribe_all()
+        self.session.quotesEvent -= self.on_quotes
+        self.session.stateEvent -= self._on_state
+
+    def _on_state(self, state, message: str = "") -> None:
+        """On CONNECTED, resolve and subscribe rows added while offline (runs :meth:`start`)."""
+        if state is ConnectionState.CONNECTED and len(self):
+            asyncio.ensure_future(self._start_logged())
+
+    # ---- symbols ----------------------------------------------------------
+    def symbols(self) -> list[str]:
+        """Display symbols in row order, for QSettings."""
+        return [r.instrument.display_symbol for r in self.records()]
+
+    def instruments(self) -> list[Instrument]:
+        """The rows' instruments in row order (con_id 0 while unresolved)."""
+        return [r.instrument for r in self.records()]
+
+    def set_symbols(self, symbols: list[str] | tuple[str, ...]) -> list[str]:
+        """Replace the rows with ``symbols`` (unresolved until :meth:`start` or now if connected).
+
+        Text that ``Instrument.parse`` rejects and duplicates are skipped;
+        returns the list of skipped entries with reasons.
+        """
+        self.unsubscribe_all()
+        self.clear()
+        self._by_quote_key.clear()
+        skipped: list[str] = []
+        for text in symbols:
+            try:
+                inst = Instrument.parse(str(text))
+            except ValueError as e:
+                skipped.append(f"{text}: {e}")
+                continue
+            if self.row_of(_row_key(inst)) is not None:
+                skipped.append(f"{text}: duplicate")
+                continue
+            self.upsert(_row_key(inst), WatchRow(inst))
+        if getattr(self.session, "is_connected", False):
+            asyncio.ensure_future(self._start_logged())
+        return skipped
+
+    def contains(self, text: str) -> bool:
+        """True when the symbol ``text`` (as typed) already has a row."""
+        try:
+            return self.row_of(_row_key(Instrument.parse(text))) is not None
+        except ValueError:
+            return False
+
+    async def add_symbol(self, text: str) -> Instrument:
+        """Resolve ``text`` (IB reqContractDetails), add a row and subscribe its quotes.
+
+        Returns the resolved Instrument. Raises :class:`WatchlistError` with a
+        message for the user: malformed text, duplicate, "No security definition
+        for 'XYZ'" (IB error 200), not connected, or the session's error text.
+        """
+        try:
+            inst = Instrument.parse(text)
+        except ValueError as e:
+            raise WatchlistError(str(e)) from None
+        key = _row_key(inst)
+        if self.row_of(key) is not None or key in self._pending_resolve:
+            raise WatchlistError(f"{inst.display_symbol} is already in the watchlist")
+        if not getattr(self.session, "is_connected", False):
+            raise WatchlistError(f"Cannot add {inst.display_symbol}: not connected")
+        self._pending_resolve.add(key)
+        try:
+            resolved = await self.session.resolve(inst)
+        except LookupError:  # app.broker.errors.UnknownSymbolError (IB error 200)
+            raise WatchlistError(f"No security definition for '{inst.display_symbol}'") from None
+        except (ValueError, ConnectionError) as e:
+            raise WatchlistError(f"Cannot add {inst.display_symbol}: {e}") from None
+        finally:
+            self._pending_resolve.discard(key)
+        rkey = _row_key(resolved)
+        if self.row_of(rkey) is not None or (resolved.con_id and str(resolved.con_id) in self._by_quote_key):
+            raise WatchlistError(f"{resolved.display_symbol} is already in the watchlist")
+        self.upsert(rkey, WatchRow(resolved, self.session.quote(resolved.key)))
+        self._subscribe(rkey, resolved)
+        return resolved
+
+    def remove_symbol(self, symbol: str) -> bool:
+        """Remove a row by display symbol and unsubscribe its quotes; False if absent."""
+        try:
+            key = _row_key(Instrument.parse(symbol))
+        except ValueError:
+            key = symbol.strip().upper()
+        row = self.record_for(key)
+        if row is None:
+            return False
+        if row.instrument.key in self._by_quote_key:
+            self._by_quote_key.pop(row.instrument.key, None)
+            try:
+                self.session.unsubscribe_quotes(row.instrument)
+            except Exception as e:  # never let a gateway error keep a row the user removed
+                log.warning("unsubscribe %s failed: %s", row.instrument.display_symbol, e)
+        return self.remove(key)
+
+    def _subscribe(self, key: str, inst: Instrument) -> None:
+        """Hold one quote subscription per row (the Session counts subscriptions and
+        re-requests them itself after a reconnect)."""
+        if inst.key in self._by_quote_key:
+            return
+        self._by_quote_key[inst.key] = key
+        self.session.subscribe_quotes(inst)
+
+    def unsubscribe_all(self) -> None:
+        """Release the quote subscription of every row (on shutdown or before replacing the list)."""
+        for r in self.records():
+            if self._by_quote_key.pop(r.instrument.key, None) is not None:
+                try:
+                    self.session.unsubscribe_quotes(r.instrument)
+                except Exception as e:
+                    log.warning("unsubscribe %s failed: %s", r.instrument.display_symbol, e)
+        self._by_quote_key.clear()
+
+    async def start(self) -> list[str]:
+        """After a (re)connect: resolve unresolved rows and subscribe rows not yet
+        subscribed (calling it again is harmless: a row holds one subscription, and
+        a call while another runs waits for that one instead of resolving twice).
+
+        Returns error messages for rows that failed (also kept in the row's
+        tooltip and emitted on ``message``).
+        """
+        if self._start_task is None or self._start_task.done():
+            self._start_task = asyncio.ensure_future(self._start_rows())
+        return list(await asyncio.shield(self._start_task))
+
+    async def _start_rows(self) -> list[str]:
+        errors: list[str] = []
+        for key in list(self.keys()):
+            row = self.record_for(key)
+            if row is None:
+                continue
+            inst = row.instrument
+            if row.resolved and inst.key in self._by_quote_key:
+                continue  # already streaming; the Session re-requests it after a reconnect
+            if not row.resolved:
+                try:
+                    inst = await self.session.resolve(inst)
+                except LookupError:
+                    msg = f"No security definition for '{inst.display_symbol}'"
+                except Exception as e:
+                    msg = f"Cannot resolve {inst.display_symbol}: {e}"
+                else:
+                    msg = ""
+                if msg:
+                    errors.append(msg)
+                    if self.record_for(key) is not None:
+                        self.upsert(key, WatchRow(inst, None, {}, msg))
+                    continue
+            if self.record_for(key) is None:  # removed while resolving
+                continue
+            self.upsert(key, WatchRow(inst, self.session.quote(inst.key)))
+            self._subscribe(key, inst)
+        for e in errors:
+            self.message.emit(e)
+        return errors
+
+    async def _start_logged(self) -> None:
+        try:
+            await self.start()
+        except Exception as e:  # shown, never lost
+            log.exception("watchlist start failed")
+            self.message.emit(f"Watchlist: {e}")
+
+    # ---- quotes -----------------------------------------------------------
+    def on_quotes(self, quotes: list[Quote]) -> None:
+        """Session ``quotesEvent`` handler: update rows in place, mark changed cells."""
+        now = time.monotonic()
+        expiry = now + self.flash_ms / 1000.0
+        flashed = False
+        for q in quotes:
+            key = self._by_quote_key.get(q.key)
+            if key is None:
+                continue
+            row = self.record_for(key)
+            if row is None:
+                continue
+            old = row.quote
+            if old is not None:
+                for col in _FLASH_COLUMNS:
+                    attr = COLUMNS[col].key
+                    a, b = getattr(old, attr), getattr(q, attr)
+                    if is_missing(a) or is_missing(b) or a == b:
+                        continue
+                    row.flash[col] = (1 if b > a else -1, expiry)
+                    flashed = True
+            row.quote = q
+            self.upsert(key, row)
+        if flashed and not self._flash_timer.isActive():
+            self._flash_timer.start(self.flash_ms)
+
+    def _expire_flashes(self) -> None:
+        now = time.monotonic()
+        soonest = None
+        for key in self.keys():
+            row = self.record_for(key)
+            if not row.flash:
+                continue
+            done = [c for c, (_, exp) in row.flash.items() if exp <= now + 0.005]
+            for c in done:
+                del row.flash[c]
+            if done:
+                self.refresh(key, done)
+            for _, exp in row.flash.values():
+                soonest = exp if soonest is None else min(soonest, exp)
+        if soonest is not None:
+            self._flash_timer.start(max(1, int((soonest - now) * 1000)))
+
+    def flash(self, row: int, column: int) -> int:
+        """+1 / -1 while the cell flashes, else 0."""
+        f = self.record(row).flash.get(column)
+        return f[0] if f else 0
+
+    def extra_data(self, row: int, column: int, role: int):
+        if role == FLASH_ROLE:
+            return self.flash(row, column)
+        return None
+
+    def background_for(self, flash: int) -> QColor | None:
+        """The flash colour a view paints for a :data:`FLASH_ROLE` value."""
+        return QColor(FLASH_UP) if flash > 0 else QColor(FLASH_DOWN) if flash < 0 else None
+
+    def is_ready(self) -> bool:
+        """True when every row is resolved and has a quote (used by screenshot mode)."""
+        recs = self.records()
+        return bool(recs) and all(r.resolved and r.quote is not None for r in recs)

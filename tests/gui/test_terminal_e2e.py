@@ -1,0 +1,178 @@
+"""The whole terminal against the simulated gateway: real widgets, real Session
+(ib_async over a socket), real command layer, real matching engine.
+
+Drives the widgets the way a trader does: add a symbol, see its quotes, place a
+LMT order from the ticket, find it in the blotter, modify its price through the
+modify dialog, cancel it with the Delete key, then buy at market and watch the
+position and cash change in the account panel.
+
+The gateway's clock starts inside regular trading hours of a past weekday
+(``START``), so the test does not depend on when it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import datetime, timezone
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialog
+
+from app.domain import OrderStatus, round_to_tick
+from tests.support import run_for, wait_until
+
+server = pytest.importorskip("app.sim.server", reason="simulated gateway not available")
+
+# Wednesday 2026-11-18 11:00 New York (16:00 UTC): regular trading hours
+START = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc).timestamp()
+_client_ids = itertools.count(301)
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    with server.GatewayThread(seed=11, start_time=START) as gw:
+        yield gw
+
+
+@pytest.fixture
+def terminal(qtbot, aloop, gateway, tmp_path):
+    """Session + OrderCommands + panels + main window, connected to the gateway."""
+    from app.broker.session import Session
+    from app.commands import OrderCommands
+    from app.ui.main_window import MainWindow
+    from app.ui.panels import KEY_SYMBOLS, build_panels
+
+    settings = QSettings(str(tmp_path / "ibdesk.ini"), QSettings.IniFormat)
+    settings.setValue(KEY_SYMBOLS, ["AAPL", "MSFT"])
+    session = Session("127.0.0.1", gateway.port, next(_client_ids), connect_timeout=5)
+    commands = OrderCommands(session)
+    panels = build_panels(session, commands, settings)
+    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    qtbot.addWidget(window)
+    window.show()
+    aloop.run_until_complete(session.connect())
+    panels.on_connected()
+    wait_until(aloop, panels.is_ready, 20, what="watchlist quotes and chart bars")
+    yield panels, session, gateway
+    panels.shutdown()
+    session.disconnect()
+    run_for(aloop, 0.05)
+
+
+def _row(model, symbol):
+    for r in model.records():
+        if r.instrument.display_symbol == symbol:
+            return r
+    return None
+
+
+def test_add_symbol_quotes_and_unknown_symbol_message(terminal, aloop, qtbot):
+    panels, session, _ = terminal
+    wl = panels.watchlist
+    wl.entry.setText("meta")
+    qtbot.keyClick(wl.entry, Qt.Key_Return)
+    wait_until(aloop, lambda: (r := _row(panels.watchlist_model, "META")) is not None and r.quote is not None
+               and r.quote.bid and r.quote.ask, 10, what="META quotes in the watchlist")
+    q = _row(panels.watchlist_model, "META").quote
+    assert 0 < q.bid < q.ask
+    # the view shows the numbers, formatted to the tick
+    model = panels.watchlist_model
+    row = model.row_of(next(k for k in model.keys() if "META" in str(k)))
+    bid_text = model.index(row, model.column_index("bid")).data()
+    assert bid_text == f"{q.bid:,.2f}" or float(bid_text.replace(",", "")) > 0
+
+    wl.entry.setText("ZZZZQX")
+    qtbot.keyClick(wl.entry, Qt.Key_Return)
+    wait_until(aloop, lambda: "No security definition" in wl.message.text(), 10, what="unknown-symbol message")
+    assert wl.message.isVisible()
+    assert "ZZZZQX" in wl.message.text()
+    assert _row(panels.watchlist_model, "ZZZZQX") is None
+
+
+def test_limit_order_place_modify_cancel_then_market_order_moves_account(terminal, aloop, qtbot, monkeypatch):
+    panels, session, gw = terminal
+    assert panels.watchlist.select_symbol("MSFT")
+    wait_until(aloop, lambda: panels.ticket_model.instrument is not None
+               and panels.ticket_model.instrument.display_symbol == "MSFT"
+               and panels.ticket_model.bid is not None, 10, what="ticket on MSFT with a bid")
+    ticket = panels.ticket
+    confirmations = []
+    ticket.confirm = lambda text: confirmations.append(text) or True
+
+    # --- LMT order well below the market: it rests ---------------------------------
+    bid = panels.ticket_model.bid
+    limit = round_to_tick(bid * 0.95, 0.01)
+    qtbot.mouseClick(ticket.buy, Qt.LeftButton)
+    ticket.order_type.setCurrentText("LMT")
+    ticket.quantity.setValue(100)
+    ticket.limit.setValue(limit)
+    ticket.tif.setCurrentText("GTC")
+    assert ticket.transmit_button.isEnabled(), ticket.problem.text()
+    qtbot.mouseClick(ticket.transmit_button, Qt.LeftButton)
+    assert confirmations and confirmations[-1].startswith("BUY 100 MSFT LMT")
+
+    orders = panels.orders_model
+    wait_until(aloop, lambda: any(o.status == OrderStatus.SUBMITTED and o.instrument.display_symbol == "MSFT"
+                                  for o in orders.records()), 10, what="LMT order Submitted in the blotter")
+    order = next(o for o in orders.records() if o.instrument.display_symbol == "MSFT")
+    assert order.limit_price == pytest.approx(limit) and order.tif == "GTC" and order.quantity == 100
+    assert order.perm_id
+
+    # --- modify its price through the real modify dialog ------------------------------
+    blotter = panels.blotter
+    assert blotter.select_order(order.order_id)
+    new_limit = round_to_tick(limit - 0.50, 0.01)
+    from app.ui.modify_dialog import ModifyDialog
+
+    def accept_with_new_price(dlg: ModifyDialog) -> int:
+        dlg.limit.setValue(new_limit)
+        assert dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled(), dlg.problem.text()
+        return QDialog.Accepted
+
+    monkeypatch.setattr(ModifyDialog, "exec", accept_with_new_price)
+    assert blotter.modify_selected(), blotter.message.text()
+    wait_until(aloop, lambda: orders.find(order.order_id).limit_price == pytest.approx(new_limit), 10,
+               what="modified limit price in the blotter")
+    gw_order = next(o for o in gw.exchange.orders() if o.order_id == order.order_id)
+    assert gw_order.ticket.lmt_price == pytest.approx(new_limit)
+
+    # --- cancel it with the Delete key ---------------------------------------------------
+    blotter.confirm_cancels = False
+    assert blotter.select_order(order.order_id)
+    blotter.orders_table.setFocus()
+    qtbot.keyClick(blotter.orders_table, Qt.Key_Delete)
+    wait_until(aloop, lambda: orders.find(order.order_id).status == OrderStatus.CANCELLED, 10,
+               what="Cancelled in the blotter")
+    # a second cancel is refused by the command layer, with the reason shown
+    blotter.filter.setCurrentText("All")
+    assert blotter.select_order(order.order_id)
+    assert not blotter.cancel_selected()
+    assert "Cancelled" in blotter.message.text()
+
+    # --- MKT order fills: position and cash change in the account panel ------------------
+    summary = panels.account_summary
+    wait_until(aloop, lambda: summary.value("TotalCashValue") is not None, 10, what="account values")
+    cash_before = summary.value("TotalCashValue")
+    ticket.order_type.setCurrentText("MKT")
+    ticket.quantity.setValue(10)
+    assert not ticket.problem.text()
+    # the ticket holds Transmit for a moment after a send (double-click guard)
+    wait_until(aloop, ticket.transmit_button.isEnabled, 5, what="Transmit enabled again")
+    qtbot.mouseClick(ticket.transmit_button, Qt.LeftButton)
+    wait_until(aloop, lambda: any(o.status == OrderStatus.FILLED for o in orders.records()), 10, what="MKT filled")
+    positions = panels.positions_model
+    wait_until(aloop, lambda: any(p.instrument.display_symbol == "MSFT" and p.quantity == 10
+                                  for p in positions.records()), 10, what="MSFT position of 10")
+    wait_until(aloop, lambda: summary.value("TotalCashValue") is not None
+               and summary.value("TotalCashValue") < cash_before - 1000, 10, what="cash reduced by the purchase")
+    fill = next(o for o in orders.records() if o.status == OrderStatus.FILLED)
+    spent = cash_before - summary.value("TotalCashValue")
+    assert spent == pytest.approx(10 * fill.avg_fill_price, rel=0.01)  # plus a small commission
+    assert panels.executions_model.rowCount() >= 1
+    wait_until(aloop, lambda: panels.account.value_label("TotalCashValue").text()
+               == summary.text("TotalCashValue"), 5, what="account panel showing the new cash")
+    shown = float(panels.account.value_label("TotalCashValue").text().replace(",", ""))
+    assert shown == pytest.approx(summary.value("TotalCashValue"), abs=0.01)
+    assert shown < cash_before - 1000

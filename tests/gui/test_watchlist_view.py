@@ -1,0 +1,69 @@
+"""WatchlistView with the fake session: add, unknown symbol, quotes, flash paint, remove, select."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from app.ui.watchlist import WatchlistView
+from app.viewmodels.watchlist import WatchlistModel
+from tests.fakes import FakeSession
+from tests.support import wait_until
+
+
+def _view(qtbot, aloop, symbols=("AAPL", "MSFT")):
+    s = FakeSession()
+    m = WatchlistModel(s)
+    v = WatchlistView(m)
+    qtbot.addWidget(v)
+    v.show()
+    m.set_symbols(list(symbols))
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved")
+    return s, m, v
+
+
+def test_add_symbol_with_enter(qtbot, aloop):
+    s, m, v = _view(qtbot, aloop)
+    qtbot.keyClicks(v.entry, "nvda")
+    qtbot.keyClick(v.entry, Qt.Key_Return)
+    wait_until(aloop, lambda: m.symbols() == ["AAPL", "MSFT", "NVDA"], what="NVDA added")
+    assert v.entry.text() == "" and v.message.isHidden()
+    assert "4815747" in s.subscribed
+
+
+def test_unknown_symbol_message_inline(qtbot, aloop):
+    s, m, v = _view(qtbot, aloop)
+    v.entry.setText("XYZ")
+    qtbot.mouseClick(v.add_button, Qt.LeftButton)
+    wait_until(aloop, lambda: v.message.isVisible(), what="message")
+    assert v.message.text() == "No security definition for 'XYZ'"
+    assert m.symbols() == ["AAPL", "MSFT"]
+    v.entry.setText("AAPL")
+    v.add_from_entry()
+    wait_until(aloop, lambda: "already" in v.message.text(), what="duplicate message")
+
+
+def test_quotes_shown_and_flash_painted(qtbot, aloop):
+    s, m, v = _view(qtbot, aloop)
+    s.push_quote("AAPL", bid=187.49, ask=187.51, last=187.5, close=190.0, volume=1500)
+    s.push_quote("AAPL", bid=187.52)
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    row = m.row_of("AAPL")
+    px = v.proxy.index(row, m.column_index("bid"))
+    assert px.data() == "187.52"
+    assert v.proxy.index(row, m.column_index("change")).data() == "-2.50"
+    rect = v.table.visualRect(px)
+    img = v.table.viewport().grab(rect).toImage()
+    assert QColor(img.pixel(2, 2)).name() == "#b9f6ca"  # flash-up background painted
+
+
+def test_delete_key_removes_and_selection_emits(qtbot, aloop):
+    s, m, v = _view(qtbot, aloop)
+    selected = []
+    v.instrumentSelected.connect(selected.append)
+    v.table.setFocus()
+    assert v.select_symbol("MSFT")
+    assert selected[-1].symbol == "MSFT"
+    qtbot.keyClick(v.table, Qt.Key_Delete)
+    assert m.symbols() == ["AAPL"]
+    assert "272093" not in s.subscribed

@@ -1,0 +1,207 @@
+"""WatchlistModel without a view: add/resolve, quotes, coalescing, flashes, sort, persistence."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+
+from app.viewmodels.coalesce import DirtyCells, contiguous_blocks
+from app.viewmodels.table import SORT_ROLE
+from app.viewmodels.watchlist import DEFAULT_SYMBOLS, FLASH_ROLE, WatchlistError, WatchlistModel
+from tests.fakes import FakeSession
+from tests.support import wait_until
+
+
+def _model(aloop, symbols=("AAPL", "MSFT", "NVDA", "SPY", "EUR.USD"), **kw):
+    s = FakeSession()
+    m = WatchlistModel(s, **kw)
+    m.set_symbols(list(symbols))
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="rows resolved")
+    return s, m
+
+
+def _cell(m, symbol, col):
+    return m.index(m.row_of(symbol), m.column_index(col))
+
+
+def test_contiguous_blocks():
+    assert contiguous_blocks([5, 1, 2, 3, 9]) == [(1, 3), (5, 5), (9, 9)]
+    assert contiguous_blocks([]) == []
+
+
+def test_dirty_cells_one_call_per_block(qapp):
+    calls = []
+    d = DirtyCells(lambda *a: calls.append(a), interval_ms=10_000)
+    d.mark(1, 2)
+    d.mark(2, 4, 5)
+    d.mark(7, 1)
+    d.mark(1, 3)
+    d.flush_now()
+    assert calls == [(1, 2, 2, 5), (7, 1, 7, 1)]
+    assert not d.pending
+
+
+def test_set_symbols_resolves_and_subscribes(aloop):
+    s, m = _model(aloop)
+    assert m.symbols() == ["AAPL", "MSFT", "NVDA", "SPY", "EUR.USD"]
+    assert set(s.subscribed) == {str(c.con_id) for c in s.contracts.values()}
+    assert "AAPL" in DEFAULT_SYMBOLS and "EUR.USD" in DEFAULT_SYMBOLS
+
+
+def test_add_unknown_and_duplicate(aloop):
+    s, m = _model(aloop, ["AAPL"])
+    with pytest.raises(WatchlistError, match="No security definition for 'XYZ'"):
+        aloop.run_until_complete(m.add_symbol("xyz"))
+    with pytest.raises(WatchlistError, match="already in the watchlist"):
+        aloop.run_until_complete(m.add_symbol("aapl"))
+    with pytest.raises(WatchlistError, match="not a valid symbol"):
+        aloop.run_until_complete(m.add_symbol("A$#"))
+    inst = aloop.run_until_complete(m.add_symbol("msft"))
+    assert inst.con_id == 272093 and m.symbols() == ["AAPL", "MSFT"]
+
+
+def test_remove_unsubscribes(aloop):
+    s, m = _model(aloop, ["AAPL", "MSFT"])
+    assert m.remove_symbol("AAPL")
+    assert m.symbols() == ["MSFT"] and "265598" not in s.subscribed
+    assert not m.remove_symbol("AAPL")
+
+
+def test_quote_values_formatted_to_tick(aloop):
+    s, m = _model(aloop)
+    s.push_quote("AAPL", bid=187.5, ask=187.51, last=187.5, close=185.0, volume=12_345_678, bid_size=300)
+    s.push_quote("EUR.USD", bid=1.08125, ask=1.0813)
+    m.dirty.flush_now()
+    assert _cell(m, "AAPL", "bid").data() == "187.50"
+    assert _cell(m, "AAPL", "change").data() == "+2.50"
+    assert _cell(m, "AAPL", "change_pct").data() == "+1.35%"
+    assert _cell(m, "AAPL", "volume").data() == "12.3M"
+    assert _cell(m, "AAPL", "bid").data(Qt.ToolTipRole) == "Bid size: 300"
+    assert _cell(m, "AAPL", "change").data(Qt.ForegroundRole).name() == "#1b8a3a"
+    assert _cell(m, "EUR.USD", "bid").data() == "1.08125"
+    assert _cell(m, "EUR.USD", "ask").data() == "1.08130"
+    assert _cell(m, "AAPL", "bid").data(Qt.TextAlignmentRole) & int(Qt.AlignRight)
+
+
+def test_thousand_quotes_coalesce(aloop):
+    s, m = _model(aloop)
+    emitted = []
+    m.dataChanged.connect(lambda tl, br: emitted.append((tl.row(), tl.column(), br.row(), br.column())))
+
+    async def feed():
+        for i in range(1000):
+            s.push_quote(["AAPL", "MSFT", "NVDA", "SPY"][i % 4], bid=100 + i * 0.01, ask=101 + i * 0.01,
+                         last=100.5 + i * 0.01)
+            if i % 20 == 19:
+                await asyncio.sleep(0.005)  # let the loop run: quotes arrive over ~0.3 s
+
+    t0 = time.monotonic()
+    aloop.run_until_complete(feed())
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    elapsed = time.monotonic() - t0
+    # at most one flush per 33 ms (Qt coarse timers may fire 5% early; +2 for the edges),
+    # each one block: rows 0..3 are contiguous
+    assert 2 <= len(emitted) <= elapsed / 0.031 + 2, (len(emitted), elapsed)
+    assert all(top == 0 and bottom <= 3 for top, _, bottom, _ in emitted)
+    assert _cell(m, "SPY", "bid").data() == f"{100 + 999 * 0.01:.2f}"
+    assert m.dirty.flush_count == len(emitted)
+    print(f"1000 quotes -> {len(emitted)} dataChanged in {elapsed:.2f} s")
+
+
+def test_smallest_changed_range(aloop):
+    s, m = _model(aloop)
+    s.push_quote("NVDA", bid=100.0, ask=100.02, last=100.01)
+    m.dirty.flush_now()
+    emitted = []
+    m.dataChanged.connect(lambda tl, br: emitted.append((tl.row(), tl.column(), br.row(), br.column())))
+    s.push_quote("NVDA", bid=100.01)
+    m.dirty.flush_now()
+    r, c = m.row_of("NVDA"), m.column_index("bid")
+    assert emitted == [(r, c, r, c)]
+
+
+def test_flash_up_down_and_expiry(aloop):
+    s, m = _model(aloop, ["AAPL"], flash_ms=100)
+    s.push_quote("AAPL", bid=10.0, ask=10.02)
+    assert _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 0
+    s.push_quote("AAPL", bid=10.01, ask=10.01)
+    assert _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 1
+    assert _cell(m, "AAPL", "ask").data(FLASH_ROLE) == -1
+    wait_until(aloop, lambda: _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 0, timeout=2, what="flash end")
+
+
+def test_numeric_sort_not_text(aloop):
+    s, m = _model(aloop, ["AAPL", "MSFT", "NVDA"])
+    s.push_quote("AAPL", last=9.5)
+    s.push_quote("MSFT", last=100.25)
+    s.push_quote("NVDA", last=1_000.0)
+    m.dirty.flush_now()
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(m)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.sort(m.column_index("last"), Qt.AscendingOrder)
+    texts = [proxy.index(r, m.column_index("last")).data() for r in range(3)]
+    assert texts == ["9.50", "100.25", "1,000.00"]  # as text "1,000.00" < "100.25" < "9.50"
+
+
+def test_set_symbols_skips_bad_and_duplicates(aloop):
+    s = FakeSession()
+    m = WatchlistModel(s)
+    skipped = m.set_symbols(["AAPL", "aapl", "bad symbol", "SPY"])
+    assert m.symbols() == ["AAPL", "SPY"]
+    assert len(skipped) == 2
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolve")
+
+
+def test_unknown_persisted_symbol_marked(aloop):
+    s = FakeSession()
+    m = WatchlistModel(s)
+    msgs = []
+    m.message.connect(msgs.append)
+    m.set_symbols(["AAPL", "ZZZZ"])
+    wait_until(aloop, lambda: msgs, what="error message")
+    assert msgs == ["No security definition for 'ZZZZ'"]
+    assert "No security definition" in _cell(m, "ZZZZ", "symbol").data(Qt.ToolTipRole)
+
+
+def test_restart_after_reconnect_holds_one_subscription_per_row(aloop):
+    s, m = _model(aloop, ["AAPL", "MSFT"])
+    s.drop_connection()
+    aloop.run_until_complete(s.connect())
+    assert aloop.run_until_complete(m.start()) == []
+    assert s.quote_refs == {"265598": 1, "272093": 1}
+    m.set_symbols(["SPY"])
+    wait_until(aloop, lambda: "756733" in s.subscribed, what="SPY subscribed")
+    assert s.quote_refs == {"756733": 1}
+    m.close()
+    assert s.quote_refs == {}
+
+
+def test_rows_added_offline_resolve_on_start(aloop):
+    s = FakeSession(connected=False)
+    m = WatchlistModel(s)
+    m.set_symbols(["AAPL", "EUR.USD"])
+    assert not any(r.resolved for r in m.records())
+    with pytest.raises(WatchlistError, match="not connected"):
+        aloop.run_until_complete(m.add_symbol("MSFT"))
+    aloop.run_until_complete(s.connect())  # the model starts itself on CONNECTED
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved on connect")
+    aloop.run_until_complete(m.start())  # a second start changes nothing
+    assert s.quote_refs == {"265598": 1, "12087792": 1}
+
+
+def test_concurrent_starts_resolve_once(aloop):
+    s = FakeSession(connected=False)
+    m = WatchlistModel(s)
+    m.set_symbols(["AAPL", "MSFT"])
+    aloop.run_until_complete(s.connect())  # starts itself on CONNECTED ...
+
+    async def both():  # ... and the main window calls start() as well
+        return await asyncio.gather(m.start(), m.start())
+
+    aloop.run_until_complete(both())
+    assert [c[0] for c in s.calls].count("resolve") == 2
+    assert s.quote_refs == {"265598": 1, "272093": 1}
