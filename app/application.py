@@ -120,7 +120,9 @@ def run(opts: Options) -> int:
     port = opts.port
     if opts.demo:
         from app.simlauncher import GatewayStartError, SimulatedGatewayProcess
-        gateway = SimulatedGatewayProcess(seed=opts.seed, bars_dir=opts.bars_dir)
+        from app.sim.clock import parse_start_time
+        sim_start = parse_start_time(opts.sim_start)
+        gateway = SimulatedGatewayProcess(seed=opts.seed, bars_dir=opts.bars_dir, start_time=sim_start)
         try:
             port = gateway.start()
         except GatewayStartError as e:
@@ -135,6 +137,8 @@ def run(opts: Options) -> int:
     terminal = None
     try:
         terminal = Terminal(opts, port, simulated=opts.demo)
+        if gateway is not None and gateway.start_time is not None:
+            terminal.window.log.add("INFO", describe_replay(gateway.start_time))
         done = asyncio.Event()
         terminal.window.closing.connect(done.set)
         terminal.window.show()
@@ -156,6 +160,16 @@ def run(opts: Options) -> int:
         if gateway is not None:
             gateway.stop()
     return exit_code
+
+
+def describe_replay(start_time: float) -> str:
+    """The log line telling the user that the demo market replays an earlier session."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    t = datetime.fromtimestamp(start_time, ZoneInfo("America/New_York"))
+    return (f"US stocks are closed now: the simulated market replays {t:%a %d %b %Y} from "
+            f"{t:%H:%M} New York time (use --sim-start now for the wall clock)")
 
 
 async def take_screenshot(terminal: Terminal, opts: Options, connected: bool) -> int:

@@ -33,6 +33,7 @@ class Options:
     reset_layout: bool
     yes_live: bool
     connect_timeout: float
+    sim_start: str = "market"
 
 
 def _port(text: str) -> int:
@@ -85,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="market model seed (reproducible prices)")
     demo.add_argument("--bars", type=Path, default=None, metavar="DIR",
                       help="replay real OHLCV CSV files from DIR (SYMBOL.csv: Date,Open,High,Low,Close,Volume)")
+    demo.add_argument("--sim-start", default="market", metavar="WHEN",
+                      help="simulated clock: 'market' (default: now when US stocks trade in regular "
+                           "hours, else replay from 10:00 New York of the latest weekday), 'now' "
+                           "(wall clock; a closed market stays closed), or an ISO date-time with offset")
     p.add_argument("--screenshot", type=Path, metavar="FILE",
                    help="start, wait until quotes and the chart have loaded, save the window to FILE, exit")
     p.add_argument("--screenshot-timeout", type=_positive, default=60.0,
@@ -102,8 +107,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
     demo = a.host is None and a.port is None
     if demo and a.client_id is not None:
         parser.error("--client-id needs --port (and optionally --host): it selects a real TWS/IB Gateway connection")
-    if not demo and (a.seed is not None or a.bars is not None):
-        parser.error("--seed and --bars apply only to demo mode (without --host/--port)")
+    if not demo and (a.seed is not None or a.bars is not None or a.sim_start != "market"):
+        parser.error("--seed, --bars and --sim-start apply only to demo mode (without --host/--port)")
+    from app.sim.clock import parse_start_time
+    try:
+        parse_start_time(a.sim_start)
+    except ValueError as e:
+        parser.error(f"--sim-start: {e}")
     if a.host is not None and a.port is None:
         parser.error("--host needs --port (TWS: 7496 live / 7497 paper; IB Gateway: 4001 live / 4002 paper)")
     if a.bars is not None and not a.bars.is_dir():
@@ -129,4 +139,5 @@ def parse_args(argv: list[str] | None = None) -> Options:
         reset_layout=a.reset_layout,
         yes_live=a.yes_live,
         connect_timeout=a.connect_timeout,
+        sim_start=a.sim_start,
     )

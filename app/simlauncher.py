@@ -34,8 +34,10 @@ class SimulatedGatewayProcess:
     """
 
     def __init__(self, *, seed: int | None = None, bars_dir: str | None = None,
-                 host: str = "127.0.0.1", python: str = sys.executable):
+                 host: str = "127.0.0.1", python: str = sys.executable,
+                 start_time: float | None = None):
         self.seed = seed
+        self.start_time = start_time  # POSIX s the simulated clock starts at; None = wall clock
         self.bars_dir = bars_dir
         self.host = host
         self.python = python
@@ -50,6 +52,8 @@ class SimulatedGatewayProcess:
             cmd += ["--seed", str(self.seed)]
         if self.bars_dir:
             cmd += ["--bars", str(self.bars_dir)]
+        if self.start_time is not None:
+            cmd += ["--start-time", repr(float(self.start_time))]
         return cmd
 
     def start(self, timeout: float = 20.0) -> int:

@@ -2,7 +2,8 @@
 
 Two halves:
 
-* the wire side (``wire``, ``decode``, ``encode``, ``server``): framing, parsing
+* the wire side (``wire``, ``decode``, ``encode``, ``encode_orders``, ``connection``,
+  ``server``): framing, parsing
   client requests, encoding server messages at server version 178, one
   connection object per API client;
 * the exchange side (``instruments``, ``market``, ``history``, ``engine``,

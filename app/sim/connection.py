@@ -1,0 +1,477 @@
+"""One API client's connection to the simulated gateway: handshake, request dispatch,
+subscriptions and batched writes.
+
+Protocol flow (PROTOCOL.md, ibapi ``EClient.connect``): raw ``API\\0``, a framed
+``v<min>..<max>`` handshake, the reply (server version, connection time),
+then startApi (71) which is answered with managedAccounts (15), nextValidId
+(9) and the 2104/2106/2158 farm messages. Nothing is sent between the
+version reply and startApi.
+
+Malformed input never raises out of here: a bad frame length or bad
+handshake closes this connection only; an unparsable request is answered
+with error 320 (505 for an unknown message id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from app.sim import decode as D
+from app.sim import encode as E
+from app.sim import encode_orders as EO
+from app.sim.types import PortfolioEvent, SimError
+from app.sim.wire import API_PREFIX, FieldError, FrameReader, ProtocolError, parse_handshake, \
+    split_fields
+
+log = logging.getLogger("app.sim.connection")
+
+MAX_SERVER_VERSION = 178
+MIN_SERVER_VERSION = 100
+WRITE_CHUNK = 16 * 1024
+#: Bar sizes IB accepts in reqHistoricalData (IB "Historical Bar Data" docs);
+#: whether the exchange has data for one is its own decision (SimError 321/162).
+HISTORY_BAR_SIZES = {"1 min", "5 mins", "15 mins", "1 hour", "1 day", "1 secs", "5 secs",
+                     "10 secs", "15 secs", "30 secs", "2 mins", "3 mins", "10 mins",
+                     "20 mins", "30 mins", "2 hours", "3 hours", "4 hours", "8 hours",
+                     "1 week", "1 month"}
+
+
+_ACTION_OF_SIDE = {"BOT": "BUY", "SLD": "SELL"}
+
+
+class ClientConnection:
+    """State of one API client (subscriptions keyed by IB reqId)."""
+
+    def __init__(self, gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.gw = gateway
+        self.ex = gateway.exchange
+        self.reader = reader
+        self.writer = writer
+        self.client_id: int | None = None
+        self.server_version = 0
+        self.ready = False          # startApi done
+        self.closed = False
+        self.out = bytearray()
+        self.mkt: dict[int, int] = {}                     # reqId -> conId
+        self.mkt_last: dict[int, dict[int, float]] = {}   # reqId -> tickType -> last sent value
+        # reqId -> (conId, barSize, formatDate, time zone) of keepUpToDate requests
+        self.hist_live: dict[int, tuple[int, str, int, str]] = {}
+        self.hist_last: dict[int, tuple] = {}
+        self.account_updates = False
+        self.positions_sub = False
+        self.summary: dict[int, set[str] | None] = {}     # reqId -> tags (None = all)
+        self.multi: set[int] = set()
+        self.follow_all_orders = False
+        self.auto_open_orders = False
+        self.market_data_type = 1
+
+    # ---- I/O ---------------------------------------------------------------
+    def send(self, msg: bytes) -> None:
+        """Queue one framed message; written by :meth:`flush` in chunks."""
+        if not self.closed:
+            self.out += msg
+
+    def flush(self) -> None:
+        """Write queued bytes in chunks of at most 16 KB (TCP_NODELAY is on)."""
+        if self.closed or not self.out:
+            return
+        data, self.out = bytes(self.out), bytearray()
+        try:
+            for i in range(0, len(data), WRITE_CHUNK):
+                self.writer.write(data[i:i + WRITE_CHUNK])
+        except (ConnectionError, RuntimeError, OSError):
+            self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.ready = False
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+
+    async def run(self) -> None:
+        """Serve this client until it disconnects or violates the framing."""
+        try:
+            prefix = await self.reader.readexactly(4)
+            if prefix != API_PREFIX:
+                log.warning("client sent no API prefix: %r", prefix)
+                return
+            frames = FrameReader()
+            hs = None
+            while hs is None:
+                data = await self.reader.read(65536)
+                if not data:
+                    return
+                got = frames.feed(data)
+                if got:
+                    hs = parse_handshake(got[0])
+                    rest = got[1:]
+            if hs.max_version < MIN_SERVER_VERSION or hs.min_version > MAX_SERVER_VERSION:
+                log.warning("client version range %d..%d unsupported", hs.min_version,
+                            hs.max_version)
+                return
+            self.server_version = min(hs.max_version, MAX_SERVER_VERSION)
+            self.send(E.handshake_reply(self.server_version, E.ib_datetime(self.gw.clock(), "UTC")))
+            self.flush()
+            for payload in rest:
+                self.handle_payload(payload)
+            self.flush()
+            while not self.closed:
+                data = await self.reader.read(65536)
+                if not data:
+                    break
+                for payload in frames.feed(data):
+                    self.handle_payload(payload)
+                    if self.closed:
+                        break
+                self.flush()
+                if self.writer.transport.get_write_buffer_size() > 4 * 1024 * 1024:
+                    await self.writer.drain()
+        except ProtocolError as e:
+            log.warning("client %s: protocol error, closing: %s", self.client_id, e)
+            self.send(E.error(-1, 505, f"Fatal Error: {e}"))
+            self.flush()
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("client %s: unexpected error, closing", self.client_id)
+        finally:
+            self.close()
+
+    # ---- dispatch --------------------------------------------------------
+    def handle_payload(self, payload: bytes) -> None:
+        fields = split_fields(payload)
+        req_id = -1
+        try:
+            req = D.decode_request(fields)
+            req_id = req.req_id
+            if not self.ready and req.msg_id != D.START_API:
+                raise FieldError("startApi must be the first request", 320)
+            handler = getattr(self, "on_" + req.name, None)
+            if req.name == "unknown":
+                self.send(E.error(-1, 505, f"Fatal Error: Unknown message id "
+                                           f"{fields[0][:20] if fields else ''}"))
+            elif req.params.get("unsupported"):
+                self.send(E.error(req.req_id, 321,
+                                  f"Error validating request: {req.name} is not supported "
+                                  "by the simulated gateway"))
+            elif req.params.get("ignored"):
+                pass
+            elif handler is None:
+                self.send(E.error(req_id, 321, f"Error validating request: {req.name} "
+                                               "is not supported by the simulated gateway"))
+            else:
+                handler(req)
+        except FieldError as e:
+            self.send(E.error(req_id, e.code, f"Error reading request: {e.text}"))
+        except SimError as e:
+            self.send(E.error(req_id, e.code, e.text))
+        except Exception:  # a bug must cost one request, not the connection
+            log.exception("client %s: request %r failed", self.client_id, fields[:3])
+            self.send(E.error(req_id, 321, "Error validating request: internal error in the "
+                                           "simulated gateway"))
+
+    def _resolve(self, spec: D.ContractSpec):
+        """Contract of a request: by conId, else by symbol/secType/currency/exchange.
+        Raises SimError(200) when unknown or ambiguous."""
+        if spec.con_id:
+            return self.ex.contract(spec.con_id)
+        found = self._lookup(spec)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise SimError(200, "No security definition has been found for the request")
+        raise SimError(200, f"The contract description specified for {spec.symbol} is "
+                            "ambiguous")
+
+    def _lookup(self, spec: D.ContractSpec):
+        kw = dict(con_id=spec.con_id, symbol=spec.symbol, sec_type=spec.sec_type,
+                  currency=spec.currency, local_symbol=spec.local_symbol)
+        found = self.ex.lookup(exchange=spec.exchange, **kw)
+        if not found and spec.exchange:
+            found = self.ex.lookup(**kw)
+        return found
+
+    # ---- session -------------------------------------------------------
+    def on_startApi(self, req: D.Request) -> None:
+        if self.ready:
+            return
+        cid = req.params["clientId"]
+        if not self.gw.register(self, cid):
+            self.send(E.error(-1, 326, "Unable to connect as the client id is already in use. "
+                                       "Retry with a unique client id."))
+            self.flush()
+            self.close()
+            return
+        self.client_id = cid
+        self.ready = True
+        self.send(E.managed_accounts(self.ex.account_id))
+        self.send(E.next_valid_id(self.gw.next_valid_id(cid)))
+        self.send(E.error(-1, 2104, "Market data farm connection is OK:usfarm"))
+        self.send(E.error(-1, 2106, "HMDS data farm connection is OK:ushmds"))
+        self.send(E.error(-1, 2158, "Sec-def data farm connection is OK:secdefnj"))
+
+    def on_reqIds(self, req) -> None:
+        self.send(E.next_valid_id(self.gw.next_valid_id(self.client_id)))
+
+    def on_reqCurrentTime(self, req) -> None:
+        self.send(E.current_time(int(self.gw.clock())))
+
+    def on_reqManagedAccts(self, req) -> None:
+        self.send(E.managed_accounts(self.ex.account_id))
+
+    def on_reqMarketDataType(self, req) -> None:
+        t = req.params["marketDataType"]
+        if t not in (1, 2, 3, 4):
+            raise SimError(321, f"Error validating request: invalid market data type {t}")
+        self.market_data_type = t
+
+    # ---- contracts & market data -------------------------------------
+    def on_reqContractDetails(self, req) -> None:
+        spec = req.contract
+        found = [self.ex.contract(spec.con_id)] if spec.con_id else self._lookup(spec)
+        if not found:
+            raise SimError(200, "No security definition has been found for the request")
+        for c in found:
+            self.send(E.contract_details(req.req_id, c))
+        self.send(E.contract_details_end(req.req_id))
+
+    def on_reqMktData(self, req) -> None:
+        c = self._resolve(req.contract)
+        rid = req.req_id
+        self.send(E.tick_req_params(rid, c.min_tick, "9c0001" if c.sec_type == "STK" else "", 3))
+        self.send(E.market_data_type(rid, self.market_data_type))
+        self.mkt[rid] = c.con_id
+        self.mkt_last[rid] = {}
+        self._send_ticks(rid, c.con_id)
+        if req.params.get("snapshot") or req.params.get("regulatorySnapshot"):
+            self.send(E.tick_snapshot_end(rid))
+            self.mkt.pop(rid, None)
+            self.mkt_last.pop(rid, None)
+
+    def on_cancelMktData(self, req) -> None:
+        self.mkt.pop(req.req_id, None)
+        self.mkt_last.pop(req.req_id, None)
+
+    def _send_ticks(self, rid: int, con_id: int) -> None:
+        top = self.ex.top(con_id)
+        last = self.mkt_last.setdefault(rid, {})
+        fx = self.ex.contract(con_id).sec_type == "CASH"
+        prices = [(E.BID, top.bid, top.bid_size), (E.ASK, top.ask, top.ask_size)]
+        if not fx:
+            prices.append((E.LAST, top.last, top.last_size))
+        for tt, px, sz in prices:
+            if px is None:
+                continue
+            if last.get(tt) != px or last.get(-tt - 1) != sz:
+                self.send(E.tick_price(rid, tt, px, sz or 0.0))
+                last[tt] = px
+                last[-tt - 1] = sz
+        for tt, px in ((E.HIGH, top.high), (E.LOW, top.low), (E.CLOSE, top.close),
+                       (E.OPEN, top.open)):
+            if px is not None and last.get(tt) != px:
+                self.send(E.tick_price(rid, tt, px, 0.0))
+                last[tt] = px
+        if not fx and top.volume is not None and last.get(E.VOLUME) != top.volume:
+            self.send(E.tick_size(rid, E.VOLUME, top.volume))
+            last[E.VOLUME] = top.volume
+
+    def send_market_updates(self) -> None:
+        """Conflated pass: changed ticks of each subscription, forming bars of keepUpToDate.
+
+        Skipped while the client is not reading (socket backlog above 1 MB): the
+        next pass sends the then-current values, so nothing piles up."""
+        try:
+            if self.writer.transport.get_write_buffer_size() > 1024 * 1024:
+                return
+        except (AttributeError, RuntimeError):
+            return
+        for rid, con_id in list(self.mkt.items()):
+            self._send_ticks(rid, con_id)
+        for rid, (con_id, bar_size, fmt, tz) in list(self.hist_live.items()):
+            b = self.ex.live_bar(con_id, bar_size)
+            key = (b.time, b.open, b.high, b.low, b.close, b.volume)
+            if self.hist_last.get(rid) != key:
+                self.hist_last[rid] = key
+                self.send(E.historical_data_update(rid, self._bar_date(b.time, bar_size, fmt,
+                                                                       tz), b))
+
+    @staticmethod
+    def _bar_date(t: float, bar_size: str, fmt: int, tz: str) -> str:
+        daily = bar_size.endswith(("day", "week", "month"))
+        if daily:
+            return E.ib_date(t, tz)
+        if fmt == 2:
+            return str(int(t))
+        return E.ib_datetime(t, tz)
+
+    def on_reqHistoricalData(self, req) -> None:
+        p = req.params
+        c = self._resolve(req.contract)
+        bar_size = " ".join(p["barSizeSetting"].split())
+        if bar_size not in HISTORY_BAR_SIZES:
+            raise SimError(321, f"Error validating request: invalid bar size {bar_size!r}")
+        if p["keepUpToDate"] and p["endDateTime"].strip():
+            raise SimError(321, "Error validating request: end date/time must be empty "
+                                "when keepUpToDate is set")
+        try:
+            end = E.parse_end_datetime(p["endDateTime"], c.time_zone_id)
+        except (ValueError, KeyError) as e:
+            raise SimError(321, f"Error validating request: bad endDateTime: {e}") from None
+        bars = self.ex.history(c.con_id, end=end, duration=p["durationStr"], bar_size=bar_size,
+                               what_to_show=p["whatToShow"] or "TRADES", use_rth=p["useRTH"])
+        fmt = p["formatDate"]
+        tz = c.time_zone_id
+        rows = [(self._bar_date(b.time, bar_size, fmt, tz), b) for b in bars]
+        end_t = end if end is not None else self.gw.clock()
+        start_t = bars[0].time if bars else end_t
+        self.send(E.historical_data(req.req_id, E.ib_datetime(start_t, tz)[:17],
+                                    E.ib_datetime(end_t, tz)[:17], rows))
+        if p["keepUpToDate"]:
+            self.hist_live[req.req_id] = (c.con_id, bar_size, fmt, tz)
+
+    def on_cancelHistoricalData(self, req) -> None:
+        self.hist_live.pop(req.req_id, None)
+        self.hist_last.pop(req.req_id, None)
+
+    # ---- account -------------------------------------------------------------
+    def on_reqAccountUpdates(self, req) -> None:
+        acct = self.ex.account_id
+        self.account_updates = req.params["subscribe"]
+        if not self.account_updates:
+            return
+        for tag, value, cur in self.ex.account_values():
+            self.send(E.account_value(tag, value, cur, acct))
+        for p in self.ex.positions():
+            self.send(E.portfolio_value(self.ex.contract(p.con_id), p))
+        self.send(E.account_update_time(time.strftime("%H:%M", time.gmtime(self.gw.clock()))))
+        self.send(E.account_download_end(acct))
+
+    def on_reqAccountUpdatesMulti(self, req) -> None:
+        acct = self.ex.account_id
+        want = req.params["account"]
+        if want and want not in (acct, "All"):
+            raise SimError(321, f"Error validating request: unknown account {want!r}")
+        for tag, value, cur in self.ex.account_values():
+            self.send(E.account_update_multi(req.req_id, acct, req.params["modelCode"], tag,
+                                             value, cur))
+        self.send(E.account_update_multi_end(req.req_id))
+        self.multi.add(req.req_id)
+
+    def on_cancelAccountUpdatesMulti(self, req) -> None:
+        self.multi.discard(req.req_id)
+
+    def on_reqPositions(self, req) -> None:
+        for p in self.ex.positions():
+            self.send(E.position(p.account, self.ex.contract(p.con_id), p.position, p.avg_cost))
+        self.send(E.position_end())
+        self.positions_sub = True
+
+    def on_cancelPositions(self, req) -> None:
+        self.positions_sub = False
+
+    def on_reqAccountSummary(self, req) -> None:
+        tags = {t.strip() for t in req.params["tags"].split(",") if t.strip()}
+        wanted = None if (not tags or "All" in tags or "$LEDGER" in tags
+                          or "$LEDGER:ALL" in tags) else tags
+        self.summary[req.req_id] = wanted
+        self._send_summary(req.req_id, wanted, self.ex.account_values())
+        self.send(E.account_summary_end(req.req_id))
+
+    def _send_summary(self, rid, wanted, values) -> None:
+        acct = self.ex.account_id
+        for tag, value, cur in values:
+            if wanted is None or tag in wanted:
+                self.send(E.account_summary(rid, acct, tag, value, cur))
+
+    def on_cancelAccountSummary(self, req) -> None:
+        self.summary.pop(req.req_id, None)
+
+    def on_portfolio(self, ev: PortfolioEvent) -> None:
+        """Forward a portfolio/account change to this client's subscriptions."""
+        acct = self.ex.account_id
+        if self.account_updates:
+            for p in ev.positions:
+                self.send(E.portfolio_value(self.ex.contract(p.con_id), p))
+            for tag, value, cur in ev.account_values:
+                self.send(E.account_value(tag, value, cur, acct))
+        if self.positions_sub:
+            for p in ev.positions:
+                self.send(E.position(p.account, self.ex.contract(p.con_id), p.position,
+                                     p.avg_cost))
+        for rid, wanted in self.summary.items():
+            self._send_summary(rid, wanted, ev.account_values)
+        for rid in self.multi:
+            for tag, value, cur in ev.account_values:
+                self.send(E.account_update_multi(rid, acct, "", tag, value, cur))
+
+    # ---- orders ----------------------------------------------------------------
+    def on_placeOrder(self, req) -> None:
+        oid = req.req_id
+        if oid <= 0:
+            raise SimError(103, f"Duplicate order id: invalid orderId {oid}")
+        c = self._resolve(req.contract)
+        self.gw.note_order_id(self.client_id, oid)
+        self.gw.call_exchange(self.ex.place, self.client_id, oid, c.con_id, req.ticket,
+                              self.gw.clock())
+
+    def on_cancelOrder(self, req) -> None:
+        self.gw.call_exchange(self.ex.cancel, self.client_id, req.req_id, self.gw.clock())
+
+    def on_reqGlobalCancel(self, req) -> None:
+        self.gw.call_exchange(self.ex.global_cancel, self.gw.clock())
+
+    def _send_open_orders(self, orders) -> None:
+        acct = self.ex.account_id
+        for o in orders:
+            self.send(EO.open_order(o, self.ex.contract(o.con_id), acct))
+            self.send(EO.order_status(o))
+        self.send(EO.open_order_end())
+
+    def on_reqOpenOrders(self, req) -> None:
+        if self.client_id == 0:
+            orders = self.ex.orders(None, working_only=True)
+        else:
+            orders = self.ex.orders(self.client_id, working_only=True)
+        self._send_open_orders(orders)
+
+    def on_reqAllOpenOrders(self, req) -> None:
+        self.follow_all_orders = True
+        self._send_open_orders(self.ex.orders(None, working_only=True))
+
+    def on_reqAutoOpenOrders(self, req) -> None:
+        if self.client_id != 0:
+            self.send(E.error(-1, 321,
+                              "Error validating request: reqAutoOpenOrders is only valid "
+                              "for client id 0"))
+            return
+        self.auto_open_orders = req.params["autoBind"]
+
+    def on_reqCompletedOrders(self, req) -> None:
+        acct = self.ex.account_id
+        for o in self.ex.completed_orders():
+            c = self.ex.contract(o.con_id)
+            self.send(EO.completed_order(o, c, acct, E.ib_datetime(o.created, c.time_zone_id)))
+        self.send(EO.completed_orders_end())
+
+    def on_reqExecutions(self, req) -> None:
+        p = req.params
+        fills = self.ex.executions(None if self.client_id == 0 else self.client_id)
+        for f in fills:
+            c = self.ex.contract(f.con_id)
+            if p["symbol"] and p["symbol"].upper() != c.symbol.upper():
+                continue
+            if p["secType"] and p["secType"].upper() != c.sec_type:
+                continue
+            if p["side"] and p["side"].upper() not in (f.side, _ACTION_OF_SIDE.get(f.side)):
+                continue
+            self.send(E.exec_details(req.req_id, c, f, E.ib_datetime(f.time, c.time_zone_id)))
+            self.send(E.commission_report(f))
+        self.send(E.exec_details_end(req.req_id))

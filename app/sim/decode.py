@@ -1,0 +1,322 @@
+"""Parse client requests (TWS socket protocol, server version 178) into typed objects.
+
+Each parser follows the field order of ib_async ``client.py`` (cross-checked
+with ibapi ``client.py``) at server version 178. Extra trailing fields are
+ignored (newer clients may append); missing or unparsable required fields
+raise :class:`app.sim.wire.FieldError` (answered with IB error 320).
+
+Entry point: :func:`decode_request` (list of text fields -> request object).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.sim.types import OrderTicket
+from app.sim.wire import UNSET_DOUBLE, Cursor, FieldError
+
+# Outgoing (client -> server) message ids, ibapi ``message.OUT``.
+REQ_MKT_DATA = 1
+CANCEL_MKT_DATA = 2
+PLACE_ORDER = 3
+CANCEL_ORDER = 4
+REQ_OPEN_ORDERS = 5
+REQ_ACCT_DATA = 6
+REQ_EXECUTIONS = 7
+REQ_IDS = 8
+REQ_CONTRACT_DATA = 9
+REQ_AUTO_OPEN_ORDERS = 15
+REQ_ALL_OPEN_ORDERS = 16
+REQ_MANAGED_ACCTS = 17
+REQ_HISTORICAL_DATA = 20
+CANCEL_HISTORICAL_DATA = 25
+REQ_CURRENT_TIME = 49
+REQ_GLOBAL_CANCEL = 58
+REQ_MARKET_DATA_TYPE = 59
+REQ_POSITIONS = 61
+REQ_ACCOUNT_SUMMARY = 62
+CANCEL_ACCOUNT_SUMMARY = 63
+CANCEL_POSITIONS = 64
+START_API = 71
+REQ_ACCOUNT_UPDATES_MULTI = 76
+CANCEL_ACCOUNT_UPDATES_MULTI = 77
+REQ_COMPLETED_ORDERS = 99
+
+#: Requests the simulator recognises but does not serve, with the position of
+#: their reqId field (so the refusal can name the request). ibapi ``message.OUT``.
+UNSUPPORTED_WITH_REQID = {
+    10: ("reqMktDepth", 2), 11: ("cancelMktDepth", 2), 21: ("exerciseOptions", 2),
+    22: ("reqScannerSubscription", 1), 23: ("cancelScannerSubscription", 2),
+    50: ("reqRealTimeBars", 2), 51: ("cancelRealTimeBars", 2),
+    52: ("reqFundamentalData", 2), 54: ("calculateImpliedVolatility", 2),
+    55: ("calculateOptionPrice", 2), 74: ("reqPositionsMulti", 2),
+    78: ("reqSecDefOptParams", 1), 81: ("reqMatchingSymbols", 1),
+    87: ("reqHeadTimestamp", 1), 88: ("reqHistogramData", 1),
+    92: ("reqPnL", 1), 94: ("reqPnLSingle", 1), 96: ("reqHistoricalTicks", 1),
+    97: ("reqTickByTickData", 1),
+}
+#: Recognised requests without a reqId that need no answer from a simulator.
+IGNORED = {
+    12: "reqNewsBulletins", 13: "cancelNewsBulletins", 14: "setServerLogLevel",
+    24: "reqScannerParameters", 53: "cancelFundamentalData",
+    56: "cancelCalculateImpliedVolatility", 57: "cancelCalculateOptionPrice",
+    75: "cancelPositionsMulti", 93: "cancelPnL", 95: "cancelPnLSingle",
+    98: "cancelTickByTickData", 89: "cancelHistogramData", 90: "cancelHeadTimestamp",
+}
+
+
+@dataclass(slots=True)
+class ContractSpec:
+    """The 12 contract fields a request carries (ib_async ``Client`` contract encoding)."""
+
+    con_id: int = 0
+    symbol: str = ""
+    sec_type: str = ""
+    last_trade_date: str = ""
+    strike: float = 0.0
+    right: str = ""
+    multiplier: str = ""
+    exchange: str = ""
+    primary_exchange: str = ""
+    currency: str = ""
+    local_symbol: str = ""
+    trading_class: str = ""
+
+
+@dataclass(slots=True)
+class Request:
+    """A decoded client request: ``msg_id`` plus its named fields.
+
+    ``name`` is IB's request name (``reqMktData``...). ``req_id`` is the
+    request's reqId/orderId where it has one, else -1.
+    """
+
+    msg_id: int
+    name: str
+    req_id: int = -1
+    contract: ContractSpec | None = None
+    params: dict = field(default_factory=dict)
+    ticket: OrderTicket | None = None
+
+
+def _contract(c: Cursor) -> ContractSpec:
+    return ContractSpec(
+        con_id=c.int("conId"), symbol=c.str("symbol"), sec_type=c.str("secType"),
+        last_trade_date=c.str("lastTradeDateOrContractMonth"), strike=c.float("strike"),
+        right=c.str("right"), multiplier=c.str("multiplier"), exchange=c.str("exchange"),
+        primary_exchange=c.str("primaryExchange"), currency=c.str("currency"),
+        local_symbol=c.str("localSymbol"), trading_class=c.str("tradingClass"),
+    )
+
+
+def _skip_bag_legs(c: Cursor, spec: ContractSpec, per_leg: int) -> None:
+    if spec.sec_type == "BAG":
+        n = c.int("comboLegsCount")
+        c.skip(max(0, n) * per_leg)
+
+
+def _place_order(c: Cursor) -> Request:
+    """placeOrder (id 3) at v178, order of ib_async ``Client.placeOrder``."""
+    order_id = c.int("orderId")
+    spec = _contract(c)
+    raw: dict = {}
+    raw["secIdType"] = c.str("secIdType")
+    raw["secId"] = c.str("secId")
+    action = c.str("action").upper()
+    qty = c.float("totalQuantity")
+    order_type = c.str("orderType").upper()
+    lmt = c.float_or_none("lmtPrice")
+    aux = c.float_or_none("auxPrice")
+    tif = c.str("tif").upper() or "DAY"
+    names1 = ["ocaGroup", "account", "openClose", "origin", "orderRef", "transmit",
+              "parentId", "blockOrder", "sweepToFill", "displaySize", "triggerMethod",
+              "outsideRth", "hidden"]
+    for n in names1:
+        raw[n] = c.str(n)
+    if spec.sec_type == "BAG":
+        legs = c.int("comboLegsCount")
+        c.skip(max(0, legs) * 8)
+        c.skip(max(0, c.int("orderComboLegsCount")))
+        c.skip(max(0, c.int("smartComboRoutingParamsCount")) * 2)
+    c.skip(1)  # deprecated sharesAllocation
+    for n in ["discretionaryAmt", "goodAfterTime", "goodTillDate", "faGroup", "faMethod",
+              "faPercentage", "modelCode", "shortSaleSlot", "designatedLocation",
+              "exemptCode", "ocaType", "rule80A", "settlingFirm", "allOrNone", "minQty",
+              "percentOffset", "eTradeOnly", "firmQuoteOnly", "nbboPriceCap",
+              "auctionStrategy", "startingPrice", "stockRefPrice", "delta",
+              "stockRangeLower", "stockRangeUpper", "overridePercentageConstraints",
+              "volatility", "volatilityType", "deltaNeutralOrderType",
+              "deltaNeutralAuxPrice"]:
+        raw[n] = c.str(n)
+    if raw["deltaNeutralOrderType"]:
+        c.skip(8)
+    for n in ["continuousUpdate", "referencePriceType", "trailStopPrice", "trailingPercent",
+              "scaleInitLevelSize", "scaleSubsLevelSize", "scalePriceIncrement"]:
+        raw[n] = c.str(n)
+    try:
+        spi = float(raw["scalePriceIncrement"] or UNSET_DOUBLE)
+    except ValueError:
+        raise FieldError("field 'scalePriceIncrement' is not a number") from None
+    if 0 < spi < UNSET_DOUBLE:
+        c.skip(7)
+    for n in ["scaleTable", "activeStartTime", "activeStopTime", "hedgeType"]:
+        raw[n] = c.str(n)
+    if raw["hedgeType"]:
+        raw["hedgeParam"] = c.str("hedgeParam")
+    for n in ["optOutSmartRouting", "clearingAccount", "clearingIntent", "notHeld"]:
+        raw[n] = c.str(n)
+    if c.bool("deltaNeutralContractPresent"):
+        c.skip(3)
+    raw["algoStrategy"] = c.str("algoStrategy")
+    if raw["algoStrategy"]:
+        c.skip(max(0, c.int("algoParamsCount")) * 2)
+    for n in ["algoId", "whatIf", "orderMiscOptions", "solicited", "randomizeSize",
+              "randomizePrice"]:
+        raw[n] = c.str(n)
+    if order_type in ("PEG BENCH", "PEGBENCH"):
+        c.skip(5)
+    n_cond = c.int("conditionsCount")
+    if n_cond:
+        raise FieldError("order conditions are not supported by the simulated gateway", 387)
+    for n in ["adjustedOrderType", "triggerPrice", "lmtPriceOffset", "adjustedStopPrice",
+              "adjustedStopLimitPrice", "adjustedTrailingAmount", "adjustableTrailingUnit",
+              "extOperator", "softDollarTier.name", "softDollarTier.val", "cashQty",
+              "mifid2DecisionMaker", "mifid2DecisionAlgo", "mifid2ExecutionTrader",
+              "mifid2ExecutionAlgo", "dontUseAutoPriceForHedge", "isOmsContainer",
+              "discretionaryUpToLimitPrice", "usePriceMgmtAlgo", "duration", "postToAts",
+              "autoCancelParent", "advancedErrorOverride", "manualOrderTime"]:
+        raw[n] = c.str(n)
+    # v>=170 PEG BEST / PEG MID / IBKRATS extras and anything newer: ignored.
+
+    def _b(name: str) -> bool:
+        return Cursor([raw.get(name, "")]).bool(name)
+
+    def _i(name: str) -> int:
+        return Cursor([raw.get(name, "")]).int(name)
+
+    if _b("whatIf"):
+        raise FieldError("whatIf orders are not supported by the simulated gateway", 387)
+    ticket = OrderTicket(
+        action=action, total_qty=qty, order_type=order_type, lmt_price=lmt, aux_price=aux,
+        tif=tif, outside_rth=_b("outsideRth"), account=raw["account"],
+        order_ref=raw["orderRef"], transmit=_b("transmit"), parent_id=_i("parentId"),
+        oca_group=raw["ocaGroup"], raw=raw,
+    )
+    return Request(PLACE_ORDER, "placeOrder", order_id, spec, {}, ticket)
+
+
+def decode_request(fields: list[str]) -> Request:
+    """Decode one request (its text fields, msg id first) at server version 178.
+
+    Returns a :class:`Request`; unknown message ids give ``name == "unknown"``.
+    Raises :class:`FieldError` for a truncated or unparsable request.
+    """
+    if not fields:
+        raise FieldError("empty message")
+    c = Cursor(fields)
+    try:
+        msg_id = c.int("msgId", -1)
+    except FieldError:
+        return Request(-1, "unknown")
+    if msg_id == START_API:
+        c.skip(1)
+        return Request(msg_id, "startApi", -1, params={"clientId": c.int("clientId"),
+                                                       "optCapab": c.opt_str()})
+    if msg_id == REQ_MKT_DATA:
+        c.skip(1)
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        _skip_bag_legs(c, spec, 4)
+        if c.bool("deltaNeutralContractPresent"):
+            c.skip(3)
+        p = {"genericTickList": c.str("genericTickList"), "snapshot": c.bool("snapshot"),
+             "regulatorySnapshot": c.opt_bool()}
+        return Request(msg_id, "reqMktData", req_id, spec, p)
+    if msg_id == CANCEL_MKT_DATA:
+        c.skip(1)
+        return Request(msg_id, "cancelMktData", c.int("reqId"))
+    if msg_id == PLACE_ORDER:
+        return _place_order(c)
+    if msg_id == CANCEL_ORDER:
+        c.skip(1)
+        return Request(msg_id, "cancelOrder", c.int("orderId"))
+    if msg_id == REQ_OPEN_ORDERS:
+        return Request(msg_id, "reqOpenOrders")
+    if msg_id == REQ_ACCT_DATA:
+        c.skip(1)
+        return Request(msg_id, "reqAccountUpdates", -1,
+                       params={"subscribe": c.bool("subscribe"), "acctCode": c.opt_str()})
+    if msg_id == REQ_EXECUTIONS:
+        c.skip(1)
+        req_id = c.int("reqId")
+        p = {"clientId": c.opt_int(0), "acctCode": c.opt_str(), "time": c.opt_str(),
+             "symbol": c.opt_str(), "secType": c.opt_str(), "exchange": c.opt_str(),
+             "side": c.opt_str()}
+        return Request(msg_id, "reqExecutions", req_id, params=p)
+    if msg_id == REQ_IDS:
+        c.skip(1)
+        return Request(msg_id, "reqIds", -1, params={"numIds": c.opt_int(1)})
+    if msg_id == REQ_CONTRACT_DATA:
+        c.skip(1)
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"includeExpired": c.opt_bool(), "secIdType": c.opt_str(), "secId": c.opt_str()}
+        return Request(msg_id, "reqContractDetails", req_id, spec, p)
+    if msg_id == REQ_AUTO_OPEN_ORDERS:
+        c.skip(1)
+        return Request(msg_id, "reqAutoOpenOrders", -1, params={"autoBind": c.opt_bool()})
+    if msg_id == REQ_ALL_OPEN_ORDERS:
+        return Request(msg_id, "reqAllOpenOrders")
+    if msg_id == REQ_MANAGED_ACCTS:
+        return Request(msg_id, "reqManagedAccts")
+    if msg_id == REQ_HISTORICAL_DATA:
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"includeExpired": c.bool("includeExpired"), "endDateTime": c.str("endDateTime"),
+             "barSizeSetting": c.str("barSizeSetting"), "durationStr": c.str("durationStr"),
+             "useRTH": c.bool("useRTH"), "whatToShow": c.str("whatToShow"),
+             "formatDate": c.int("formatDate", 1)}
+        _skip_bag_legs(c, spec, 4)
+        p["keepUpToDate"] = c.opt_bool()
+        return Request(msg_id, "reqHistoricalData", req_id, spec, p)
+    if msg_id == CANCEL_HISTORICAL_DATA:
+        c.skip(1)
+        return Request(msg_id, "cancelHistoricalData", c.int("reqId"))
+    if msg_id == REQ_CURRENT_TIME:
+        return Request(msg_id, "reqCurrentTime")
+    if msg_id == REQ_GLOBAL_CANCEL:
+        return Request(msg_id, "reqGlobalCancel")
+    if msg_id == REQ_MARKET_DATA_TYPE:
+        c.skip(1)
+        return Request(msg_id, "reqMarketDataType", -1,
+                       params={"marketDataType": c.int("marketDataType")})
+    if msg_id == REQ_POSITIONS:
+        return Request(msg_id, "reqPositions")
+    if msg_id == CANCEL_POSITIONS:
+        return Request(msg_id, "cancelPositions")
+    if msg_id == REQ_ACCOUNT_SUMMARY:
+        c.skip(1)
+        req_id = c.int("reqId")
+        return Request(msg_id, "reqAccountSummary", req_id,
+                       params={"groupName": c.str("groupName"), "tags": c.str("tags")})
+    if msg_id == CANCEL_ACCOUNT_SUMMARY:
+        c.skip(1)
+        return Request(msg_id, "cancelAccountSummary", c.int("reqId"))
+    if msg_id == REQ_ACCOUNT_UPDATES_MULTI:
+        c.skip(1)
+        req_id = c.int("reqId")
+        return Request(msg_id, "reqAccountUpdatesMulti", req_id,
+                       params={"account": c.str("account"), "modelCode": c.opt_str(),
+                               "ledgerAndNLV": c.opt_bool()})
+    if msg_id == CANCEL_ACCOUNT_UPDATES_MULTI:
+        c.skip(1)
+        return Request(msg_id, "cancelAccountUpdatesMulti", c.int("reqId"))
+    if msg_id == REQ_COMPLETED_ORDERS:
+        return Request(msg_id, "reqCompletedOrders", -1, params={"apiOnly": c.opt_bool()})
+    if msg_id in UNSUPPORTED_WITH_REQID:
+        name, pos = UNSUPPORTED_WITH_REQID[msg_id]
+        req_id = Cursor(fields, pos).int("reqId", -1) if len(fields) > pos else -1
+        return Request(msg_id, name, req_id, params={"unsupported": True})
+    if msg_id in IGNORED:
+        return Request(msg_id, IGNORED[msg_id], params={"ignored": True})
+    return Request(msg_id, "unknown")

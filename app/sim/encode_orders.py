@@ -1,0 +1,101 @@
+"""Encode order messages (openOrder, orderStatus, completedOrder) at server version 178.
+
+Layouts follow ibapi ``decoder.processOpenOrder`` / ``processCompletedOrderMsg``
+with ``orderdecoder.OrderDecoder`` and ib_async ``Decoder.openOrder`` /
+``completedOrder`` at serverVersion 178, and the labeled vector
+``/work/shared/protocol/openorder_v178_labeled.txt`` (127 fields for a plain
+order: no delta-neutral, scale, hedge, algo, PEG BENCH or condition groups).
+"""
+
+from __future__ import annotations
+
+from app.sim.encode import COMPLETED_ORDER, COMPLETED_ORDERS_END, OPEN_ORDER, OPEN_ORDER_END, \
+    ORDER_STATUS
+from app.sim.types import SimContract, SimOrder
+from app.sim.wire import UNSET_DOUBLE, UNSET_INTEGER, encode_fields, fmt_size
+
+U = UNSET_DOUBLE
+UI = str(UNSET_INTEGER)
+
+
+def _price(x: float | None) -> float:
+    return U if x is None else float(x)
+
+
+def _contract11(c: SimContract) -> list:
+    """conId, symbol, secType, lastTradeDate, strike, right, multiplier, exchange,
+    currency, localSymbol, tradingClass."""
+    return [c.con_id, c.symbol, c.sec_type, "", 0.0, "", "", c.exchange, c.currency,
+            c.local_symbol, c.trading_class]
+
+
+def open_order(o: SimOrder, c: SimContract, account: str) -> bytes:
+    """openOrder (5) for a plain (non-combo, non-algo) order: 127 fields.
+
+    ``o.perm_id`` must be non-zero (ib_async keys trades by permId and needs it
+    before execDetails); ``clientId`` is the placing client's; whatIf is 0.
+    """
+    t = o.ticket
+    f: list = [OPEN_ORDER, o.order_id, *_contract11(c),
+               t.action, fmt_size(t.total_qty), t.order_type, _price(t.lmt_price),
+               _price(t.aux_price), t.tif or "DAY", t.oca_group, t.account or account,
+               "", 0, t.order_ref, o.client_id, o.perm_id, t.outside_rth, False,
+               0, "", "", "", "", "", "", "",          # discretionaryAmt .. goodTillDate
+               "", U, "", 0, "", -1, 0,                  # rule80A .. auctionStrategy
+               U, U, U, U, U, UI,                       # startingPrice .. displaySize
+               0, 0, 0, UI, 3 if t.oca_group else 3, 0, 0, U,   # blockOrder .. nbboPriceCap
+               t.parent_id, 0, U, 0, "", 0, 0, 0,       # parentId .. referencePriceType
+               U, U, U, UI, "", 0, 0, 0,                # trailStopPrice .. smartComboParams
+               UI, UI, U, "", 0, "", "", 0, 0, "", 0, 0,   # scale .. whatIf
+               o.status,
+               U, U, U, U, U, U, U, U, U, U, U, U, "", "",   # margins, commissions, warning
+               0, 0, 0, "", U, U, U, U, U, U, 0,       # randomize .. adjustableTrailingUnit
+               "", "", "", U, 0, 0, 0, 0, UI, UI, 0, UI, UI, U, U, U]
+    return encode_fields(*f)
+
+
+def open_order_end() -> bytes:
+    """openOrderEnd (53)."""
+    return encode_fields(OPEN_ORDER_END, 1)
+
+
+def order_status(o: SimOrder, mkt_cap_price: float = 0.0) -> bytes:
+    """orderStatus (3) at v178, no version field: orderId, status, filled,
+    remaining, avgFillPrice, permId, parentId, lastFillPrice, clientId,
+    whyHeld, mktCapPrice."""
+    return encode_fields(ORDER_STATUS, o.order_id, o.status, fmt_size(o.filled),
+                         fmt_size(o.remaining), o.avg_fill_price, o.perm_id,
+                         o.ticket.parent_id, o.last_fill_price, o.client_id, o.why_held,
+                         mkt_cap_price)
+
+
+def completed_order(o: SimOrder, c: SimContract, account: str, completed_time: str,
+                    completed_status: str = "") -> bytes:
+    """completedOrder (101) for a plain order (ibapi ``processCompletedOrderMsg``)."""
+    t = o.ticket
+    f: list = [COMPLETED_ORDER, *_contract11(c),
+               t.action, fmt_size(t.total_qty), t.order_type, _price(t.lmt_price),
+               _price(t.aux_price), t.tif or "DAY", t.oca_group, t.account or account,
+               "", 0, t.order_ref, o.perm_id, t.outside_rth, False, 0, "",
+               "", "", "", "",                          # faGroup, faMethod, faPct, modelCode
+               "", "", U, "",                           # goodTillDate, rule80A, pctOffset, firm
+               0, "", -1,                               # shortSaleSlot, designatedLoc, exempt
+               U, U, U, U, U,                           # box / peg-to-stock
+               UI, 0, 0, UI, 3, 0,                      # displaySize .. triggerMethod
+               U, 0, "", U, 0, 0,                       # vol params (no delta neutral)
+               U, U,                                    # trailStopPrice, trailingPercent
+               "", 0, 0, 0,                             # comboLegsDescrip, legs, orderLegs, params
+               UI, UI, U,                               # scale
+               "", "", "", 0, 0,                        # hedgeType, clearing x2, notHeld, dnc
+               "", 0, o.status, 0, 0,                   # algo, solicited, status, randomize x2
+               0,                                       # conditions
+               U, U, U, 0, 0,                           # trailStop, lmtOffset, cashQty, ...
+               "", fmt_size(o.filled), 0, 0, "", 0, 0, 0,   # autoCancelDate .. parentPermId
+               completed_time, completed_status or o.status,
+               UI, UI, U, U, U]
+    return encode_fields(*f)
+
+
+def completed_orders_end() -> bytes:
+    """completedOrdersEnd (102), no version field."""
+    return encode_fields(COMPLETED_ORDERS_END)

@@ -1,0 +1,332 @@
+"""Facade of the simulated gateway's exchange side: ``SimExchange``.
+
+The wire side (``app.sim.wire`` & co.) parses TWS requests, calls this facade
+and encodes what it returns or emits. Everything here is pure and
+deterministic: time only moves when the caller passes ``now`` (POSIX seconds
+UTC). No asyncio, sockets or Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from app.sim.account import Account
+from app.sim.engine import MatchingEngine
+from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
+                             parse_bar_size, parse_duration, range_start, session_open_offsets)
+from app.sim.instruments import (CASH, ModelParams, SimInstrument, day_midnight, default_universe, fx_contract,
+                                 match_contracts, new_stock_con_id, ny_date, stock_contract, trading_date,
+                                 trading_hours_string)
+from app.sim.market import MarketModel
+from app.sim.types import (OrderTicket, PortfolioEvent, PositionSnapshot, SimBar, SimContract, SimError, SimFill,
+                           SimOrder, TopOfBook)
+
+log = logging.getLogger(__name__)
+
+#: seconds between unsolicited portfolio/account updates while positions are open (IB: ~3 min)
+PORTFOLIO_INTERVAL = 180.0
+
+
+def _replay_params(df: pd.DataFrame, fallback: ModelParams | None) -> ModelParams:
+    """Model parameters estimated from real bars: last close, annualised close-to-close
+    volatility (scaled by bar spacing) and average daily volume."""
+    t = df["time"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 86400.0
+    c = df["close"].to_numpy(dtype=float)
+    r = np.diff(np.log(c[c > 0]))
+    per_year = 252.0 if step >= 20 * 3600 else 252.0 * max(1.0, 6.5 * 3600 / step)
+    vol = float(np.std(r[-500:]) * math.sqrt(per_year)) if len(r) > 2 else (fallback.annual_vol if fallback else 0.3)
+    vol = min(max(vol, 0.02), 2.0)
+    v = df["volume"].to_numpy(dtype=float)
+    per_day = 1.0 if step >= 20 * 3600 else max(1.0, 86400.0 / step * (6.5 / 24))
+    adv = float(np.nanmean(v[-250:]) * per_day) if len(v) and np.nanmean(v[-250:]) > 0 else (
+        fallback.adv if fallback else 1e6)
+    return ModelParams(price=float(c[-1]), annual_vol=vol, adv=adv)
+
+
+class SimExchange:
+    """The exchange side of the simulated IB gateway.
+
+    ``seed``: random seed (same seed + same ``now`` sequence = same prices);
+    ``bars_dir``: optional folder of real OHLCV CSV files to replay (see
+    ``app.sim.history.read_bars_file``); ``account_id``: the single managed
+    account; ``start_cash``: USD; ``now``: start time (POSIX s UTC, default the
+    wall clock), where history ends and the live stream begins.
+
+    Listeners get OrderEvent / FillEvent / PortfolioEvent / OrderErrorEvent
+    synchronously, in causal order (see ``app.sim.engine``); while positions are
+    open a PortfolioEvent with every position and the account values also comes
+    every ``PORTFOLIO_INTERVAL`` seconds of market time, as IB refreshes
+    reqAccountUpdates about every 3 minutes.
+    Raises ValueError for a ``bars_dir`` that is not a folder of readable bar files.
+    """
+
+    def __init__(self, *, seed: int = 7, bars_dir: str | None = None, account_id: str = "SIM0001",
+                 start_cash: float = 1_000_000.0, now: float | None = None):
+        t0 = float(time.time() if now is None else now)
+        self.account_id = account_id
+        self.seed = seed
+        self.t0 = t0
+        self._listeners: list[Callable[[object], None]] = []
+        instruments = default_universe(t0)
+        replay: dict[str, pd.DataFrame] = {}
+        if bars_dir:
+            instruments, replay = self._add_replay(instruments, load_bars_dir(bars_dir), t0)
+        self._instruments = instruments
+        self._contracts = [i.contract for i in instruments]
+        self._by_id = {c.con_id: c for c in self._contracts}
+        self._hours_day = ny_date(t0)
+        self._last_portfolio = t0
+        self.market = MarketModel(instruments, seed=seed, t0=t0, replay=replay)
+        self.account = Account(account_id, start_cash, self._to_usd, self.market.mark)
+        self.engine = MatchingEngine(self.market, self.account, self._emit,
+                                     perm_start=1_000_000_000 + (seed % 1000) * 1_000_000,
+                                     exec_base=int(t0) ^ (seed * 0x9E3779B1))
+
+    @staticmethod
+    def _add_replay(instruments: list[SimInstrument], data: dict[str, pd.DataFrame],
+                    t0: float) -> tuple[list[SimInstrument], dict[str, pd.DataFrame]]:
+        by_local = {i.contract.local_symbol.upper(): i for i in instruments}
+        out = list(instruments)
+        replay: dict[str, pd.DataFrame] = {}
+        taken = {i.con_id for i in instruments}
+        for sym, df in sorted(data.items()):
+            local = fx_local_symbol(sym) or sym
+            inst = by_local.get(local)
+            params = _replay_params(df, inst.params if inst else None)
+            if inst is None:
+                cid = new_stock_con_id(local, taken)
+                taken.add(cid)
+                if "." in local:
+                    base, quote = local.split(".")
+                    c = fx_contract(base, quote, cid, 0.005 if quote == "JPY" else 0.00005, now=t0)
+                else:
+                    c = stock_contract(local, cid, "NASDAQ", f"{local} (replayed)", now=t0)
+                new = SimInstrument(c, params)
+                out.append(new)
+            else:
+                new = SimInstrument(inst.contract, params)
+                out[out.index(inst)] = new
+            by_local[local] = new
+            replay[local] = df
+        return out, replay
+
+    # ------------------------------------------------------------ events
+    def add_listener(self, fn: Callable[[object], None]) -> None:
+        """Register ``fn(event)``; called synchronously for every event, in order."""
+        self._listeners.append(fn)
+
+    def _emit(self, event: object) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(event)
+            except Exception:  # a faulty listener must not corrupt the order book
+                log.exception("SimExchange listener %r failed on %r", fn, event)
+
+    def _to_usd(self, ccy: str) -> float:
+        """USD per unit of ``ccy`` at the current mark of the matching FX pair."""
+        ccy = ccy.upper()
+        if ccy == "USD":
+            return 1.0
+        for c in self._contracts:
+            if c.sec_type == CASH and c.symbol == ccy and c.currency == "USD":
+                return self.market.mark(c.con_id)
+            if c.sec_type == CASH and c.symbol == "USD" and c.currency == ccy:
+                return 1.0 / self.market.mark(c.con_id)
+        raise ValueError(f"no FX pair to convert {ccy} to USD")
+
+    # ------------------------------------------------------------ contracts
+    def contracts(self) -> list[SimContract]:
+        """Every instrument the gateway knows."""
+        return list(self._contracts)
+
+    def lookup(self, *, con_id: int = 0, symbol: str = "", sec_type: str = "", currency: str = "",
+               exchange: str = "", local_symbol: str = "") -> list[SimContract]:
+        """Contracts matching a reqContractDetails request (``instruments.match_contracts``); [] if none."""
+        return match_contracts(self._contracts, con_id=con_id, symbol=symbol, sec_type=sec_type,
+                               currency=currency, exchange=exchange, local_symbol=local_symbol)
+
+    def contract(self, con_id: int) -> SimContract:
+        """The contract with ``con_id``. Raises SimError 200 if unknown."""
+        try:
+            return self._by_id[con_id]
+        except KeyError:
+            raise SimError(200, "No security definition has been found for the request") from None
+
+    # ------------------------------------------------------------ market data
+    @property
+    def now(self) -> float:
+        """The latest time passed to ``advance`` (POSIX s UTC)."""
+        return self.market.now
+
+    def advance(self, now: float) -> list[int]:
+        """Move the market to ``now``: expire DAY orders, tick quotes, match orders of changed
+        instruments. Returns conIds whose top of book changed; idempotent for the same ``now``."""
+        changed = self.market.advance(now)
+        t = self.market.now
+        self.engine.expire(t)
+        for cid in changed:
+            self.engine.match_instrument(cid, t)
+        if ny_date(t) != self._hours_day:
+            self._refresh_hours(t)
+        if t - self._last_portfolio >= PORTFOLIO_INTERVAL:
+            self._last_portfolio = t
+            snaps = tuple(self.positions())
+            if snaps:
+                self._emit(PortfolioEvent(snaps, tuple(self.account_values())))
+        return changed
+
+    def _refresh_hours(self, t: float) -> None:
+        """Roll every contract's tradingHours/liquidHours forward to the New York date of ``t``."""
+        self._hours_day = ny_date(t)
+        self._contracts = [replace(c, trading_hours=trading_hours_string(c.sec_type, t, rth=False),
+                                   liquid_hours=trading_hours_string(c.sec_type, t, rth=c.sec_type != CASH))
+                           for c in self._contracts]
+        self._by_id = {c.con_id: c for c in self._contracts}
+
+    def set_quote(self, con_id: int, now: float, *, bid: float, ask: float, bid_size: float | None = None,
+                  ask_size: float | None = None, last: float | None = None,
+                  last_size: float | None = None) -> None:
+        """Script a market move at ``now`` (``MarketModel.set_quote``), then expire and match
+        orders as ``advance`` does. For scenario tests and demos."""
+        self.market.set_quote(con_id, now, bid=bid, ask=ask, bid_size=bid_size, ask_size=ask_size,
+                              last=last, last_size=last_size)
+        self.engine.expire(self.market.now)
+        self.engine.match_instrument(con_id, self.market.now)
+
+    def top(self, con_id: int) -> TopOfBook:
+        """Current top of book (copy). Raises SimError 200 for an unknown conId."""
+        return self.market.top(con_id)
+
+    def _no_data(self, c: SimContract, what: str) -> SimError:
+        return SimError(162, f"Historical Market Data Service error message:HMDS query returned no data: "
+                             f"{c.local_symbol}@{c.exchange} {what.title()}")
+
+    def _daily_all(self, con_id: int, m: Bars) -> Bars:
+        return Bars.concat([self.market.older_daily(con_id), aggregate(m, m.day)])
+
+    def history(self, con_id: int, *, end: float | None, duration: str, bar_size: str,
+                what_to_show: str = "TRADES", use_rth: bool = False) -> list[SimBar]:
+        """Historical bars, oldest first, ``time`` = bar start (daily and longer: 00:00 New York of
+        the trading date). ``end`` None = now (a future ``end`` is clipped to now).
+
+        what_to_show: TRADES/ADJUSTED_LAST (trades), MIDPOINT, BID, ASK, BID_ASK (quotes, shifted by
+        half the current spread; volume/wap/count -1 as IB sends them). FX has no TRADES (IB
+        answers error 162). Raises SimError 200 (unknown conId), 321 (malformed request),
+        162 (no data in the range). Source: IB "Historical Bar Data" docs.
+        """
+        c = self.contract(con_id)
+        n, unit = parse_duration(duration)
+        secs = parse_bar_size(bar_size)
+        wts = (what_to_show or "TRADES").upper().strip()
+        if wts not in WHAT_TO_SHOW:
+            raise SimError(321, f"Error validating request.-'bW' : cause - Invalid what to show: {what_to_show!r}")
+        if c.sec_type == CASH and wts in ("TRADES", "ADJUSTED_LAST"):
+            raise SimError(162, "Historical Market Data Service error message:No historical market data for "
+                                f"{c.symbol}/CASH@{c.exchange} {wts.title()} (use MIDPOINT, BID or ASK for FX)")
+        end_t = self.now if end is None else min(float(end), self.now)
+        if not math.isfinite(end_t):
+            raise SimError(321, "Error validating request.-'bW' : cause - Invalid end date/time")
+        kind = c.sec_type
+        start = range_start(kind, end_t, n, unit)
+        m = self.market.minutes(con_id)
+        if use_rth:
+            m = m.take(m.rth)
+        if secs < 86400:
+            bars = bucket(m.take((m.t >= start) & (m.t < end_t)), secs, session_open_offsets(kind, bool(use_rth)))
+        else:
+            daily = self._daily_all(con_id, m)
+            first = day_midnight(trading_date(kind, start))
+            last = day_midnight(trading_date(kind, end_t))
+            daily = daily.take((daily.t >= first) & (daily.t <= last))
+            bars = daily if secs == 86400 else bucket(daily, secs)
+        if len(bars) == 0:
+            raise self._no_data(c, wts)
+        out = bars.to_sim_bars()
+        if wts in ("TRADES", "ADJUSTED_LAST"):
+            return out
+        hs = self.market.half_spread(con_id)
+        shift = {"MIDPOINT": (0.0, 0.0, 0.0, 0.0), "BID": (-hs, -hs, -hs, -hs), "ASK": (hs, hs, hs, hs),
+                 "BID_ASK": (-hs, hs, -hs, hs)}[wts]
+        return [SimBar(b.time, b.open + shift[0], b.high + shift[1], b.low + shift[2], b.close + shift[3],
+                       -1.0, -1.0, -1) for b in out]
+
+    def live_bar(self, con_id: int, bar_size: str) -> SimBar:
+        """The still-forming bar of ``bar_size`` (TRADES): aggregate of the minutes since its start;
+        its close is the last trade price. Raises SimError 200/321/162."""
+        c = self.contract(con_id)
+        secs = parse_bar_size(bar_size)
+        m = self.market.minutes(con_id)
+        if len(m) == 0:
+            raise self._no_data(c, "TRADES")
+        if secs < 86400:
+            k = math.floor(m.t[-1] / secs) * secs
+            bars = bucket(m.take(m.t >= k), secs, session_open_offsets(c.sec_type, False))
+        else:
+            daily = aggregate(m, m.day)
+            bars = daily if secs == 86400 else bucket(self._daily_all(con_id, m), secs)
+        return bars.take(slice(len(bars) - 1, len(bars))).to_sim_bars()[0]
+
+    # ------------------------------------------------------------ orders
+    def place(self, client_id: int, order_id: int, con_id: int, ticket: OrderTicket, now: float) -> SimOrder:
+        """Place a new order, or modify the client's working order with the same orderId.
+
+        Raises SimError 200 (unknown conId), 103 "Duplicate order id" (id of a finished order),
+        105 (modify with another contract). Invalid tickets do not raise: the order goes
+        Inactive with an OrderErrorEvent (434 size, 387 order type, 110 off-tick price,
+        321 missing price, 201 rejected e.g. insufficient margin). A rejected *modification*
+        emits the error and leaves the order unchanged. Emits OrderEvents PendingSubmit ->
+        PreSubmitted/Submitted and, if marketable, fills at once.
+        """
+        now = self._clock(now)
+        if now > self.market.now:
+            self.advance(now)
+        return self.engine.place(client_id, order_id, con_id, ticket, max(now, self.market.now))
+
+    def _clock(self, now: float) -> float:
+        """``now`` as a usable time: a non-finite or missing value means the market's clock."""
+        try:
+            t = float(now)
+        except (TypeError, ValueError):
+            return self.market.now
+        return t if math.isfinite(t) else self.market.now
+
+    def cancel(self, client_id: int, order_id: int, now: float) -> SimOrder:
+        """Cancel an own working order. Raises SimError 10147 (unknown / not own) or 10148 (done)."""
+        return self.engine.cancel(client_id, order_id, now)
+
+    def global_cancel(self, now: float) -> None:
+        """Cancel every working order of every client (reqGlobalCancel)."""
+        self.engine.global_cancel(now)
+
+    def orders(self, client_id: int | None = None, *, working_only: bool = True) -> list[SimOrder]:
+        """Orders (of one client, or all), working ones only by default."""
+        return self.engine.orders(client_id, working_only=working_only)
+
+    def completed_orders(self) -> list[SimOrder]:
+        """Filled, cancelled and inactive orders (reqCompletedOrders)."""
+        return self.engine.completed_orders()
+
+    def executions(self, client_id: int | None = None) -> list[SimFill]:
+        """All fills since start (of one client, or all), oldest first."""
+        return self.engine.executions(client_id)
+
+    def positions(self) -> list[PositionSnapshot]:
+        """Non-zero positions and positions closed today (New York date)."""
+        return self.account.positions(today=day_midnight(ny_date(self.now)))
+
+    def account_values(self) -> list[tuple[str, str, str]]:
+        """(tag, value, currency) rows for reqAccountUpdates (``app.sim.account``)."""
+        return self.account.account_values()
+
+    def next_perm_id(self) -> int:
+        """A fresh unique permId."""
+        return self.engine.next_perm_id()
+

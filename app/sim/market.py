@@ -1,0 +1,296 @@
+"""Seeded live market model of the simulated gateway (top of book, trades, day statistics).
+
+Each instrument's mid price follows a geometric Brownian motion driven by a
+per-instrument ``numpy`` generator seeded with (seed, conId), so the same seed
+and the same sequence of ``advance(now)`` calls give the same prices. Quote
+changes arrive as a Poisson process (stocks ~3/s in regular hours, 0.3/s in
+extended hours, FX 2/s; nothing while the market is closed). On a change the
+quote is re-centred on the mid (spread: max(1 tick, ~0.2 bp); 3x wider in
+extended hours), displayed sizes are redrawn in round lots (stocks: 100 shares;
+FX: 100,000 base units) and, with probability 0.7, a trade prints at the bid or
+the ask; volume, day high/low/open accumulate and live 1-minute bars are
+recorded (bar start POSIX seconds UTC).
+
+History (``app.sim.history``) ends exactly at the start price, and the live
+minute bars continue the same table, so ``minutes(conId)`` is the single source
+for every bar size and the last bar's close is always the last trade price.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from app.sim.history import Bars, minute_sigmas, replay_series, start_price, synth_daily, synth_minutes
+from app.sim.instruments import SimInstrument, day_midnight, is_open, trading_date
+from app.sim.types import SimError, TopOfBook
+
+RATE_RTH = 3.0        # quote changes per second, stocks in RTH
+RATE_EXT = 0.3        # stocks in pre/post market
+RATE_FX = 2.0
+TRADE_PROB = 0.7
+MAX_GAP = 6.5 * 3600  # cap on the variance horizon of one update (s)
+
+
+@dataclass(slots=True)
+class _State:
+    inst: SimInstrument
+    rng: np.random.Generator
+    base: Bars                      # generated/replayed minutes strictly before the live minute
+    older: Bars                     # daily bars before the minute window
+    live: dict[float, list] = field(default_factory=dict)  # minute start -> [o,h,l,c,v,wv,n,day,rth]
+    mid: float = 0.0
+    top: TopOfBook | None = None
+    day: float = 0.0                # trading date stamp (00:00 NY POSIX) of the current day stats
+    last_change: float = 0.0
+    trade_lot: float = 100.0
+    sig_rth: float = 0.0            # per-minute log volatility in / outside RTH
+    sig_ext: float = 0.0
+    ahead: tuple[np.ndarray, np.ndarray] | None = None   # replay: (times, mids) the live mid follows
+
+
+def _rt(x: float, tick: float) -> float:
+    dec = max(0, -int(math.floor(math.log10(tick))) + 1)
+    return round(round(x / tick) * tick, dec)
+
+
+class MarketModel:
+    """Live prices for a set of instruments, all advanced by ``advance(now)``.
+
+    ``t0`` (POSIX s) is the start time: history ends there and live ticks follow.
+    ``replay`` maps symbol/localSymbol -> real bar DataFrame (see history.read_bars_file).
+    State is created lazily per instrument (history generation is ~ms each).
+    """
+
+    def __init__(self, instruments: list[SimInstrument], *, seed: int, t0: float,
+                 replay: dict[str, pd.DataFrame] | None = None):
+        self.seed = seed
+        self.t0 = t0
+        self.now = t0
+        self._inst = {i.con_id: i for i in instruments}
+        self._replay = replay or {}
+        self._state: dict[int, _State] = {}
+
+    # -------------------------------------------------------------- setup
+    def instrument(self, con_id: int) -> SimInstrument:
+        try:
+            return self._inst[con_id]
+        except KeyError:
+            raise SimError(200, "No security definition has been found for the request") from None
+
+    def _st(self, con_id: int) -> _State:
+        st = self._state.get(con_id)
+        if st is None:
+            st = self._init_state(self.instrument(con_id))
+            self._state[con_id] = st
+        return st
+
+    def _init_state(self, inst: SimInstrument) -> _State:
+        c = inst.contract
+        df = self._replay.get(c.local_symbol.upper())
+        if df is None and c.sec_type == "CASH":
+            df = self._replay.get((c.symbol + c.currency).upper())
+        if df is None and c.sec_type == "STK":
+            df = self._replay.get(c.symbol.upper())
+        ahead = None
+        if df is not None:
+            minutes, older, ahead = replay_series(inst, df, self.seed, self.t0)
+        else:
+            minutes = synth_minutes(inst, self.seed, self.t0, start_price(inst, self.seed))
+            older = Bars.empty()
+            if len(minutes):
+                first_day = trading_date(c.sec_type, float(minutes.t[0]))
+                older = synth_daily(inst, self.seed, first_day, float(minutes.o[0]))
+        rng = np.random.default_rng([self.seed, inst.con_id, 3])
+        st = _State(inst, rng, minutes, older, ahead=ahead)
+        s0 = float(minutes.c[-1]) if len(minutes) else inst.params.price
+        # the minute containing t0 continues live: move it from base to the live table
+        if len(minutes) and minutes.t[-1] + 60 > self.t0:
+            i = len(minutes) - 1
+            st.live[float(minutes.t[i])] = [minutes.o[i], minutes.h[i], minutes.l[i], minutes.c[i], minutes.v[i],
+                                            minutes.wv[i], int(minutes.n[i]), minutes.day[i], bool(minutes.rth[i])]
+            st.base = minutes.take(slice(0, i))
+        # day statistics from the most recent session in the table
+        if len(minutes):
+            today = minutes.day[-1]
+            sel = minutes.day == today
+            prev = np.flatnonzero(~sel)
+            prev_close = float(minutes.c[prev[-1]]) if len(prev) else (
+                float(older.c[-1]) if len(older) else float(minutes.o[np.flatnonzero(sel)[0]]))
+            o = float(minutes.o[np.flatnonzero(sel)[0]])
+            hi, lo, vol = float(minutes.h[sel].max()), float(minutes.l[sel].min()), float(minutes.v[sel].sum())
+            st.day = float(today)
+        else:
+            prev_close = o = hi = lo = s0
+            vol = 0.0
+        st.mid = s0
+        st.sig_rth, st.sig_ext = (float(x) for x in minute_sigmas(inst, np.array([True, False])))
+        st.trade_lot = 100_000.0 if inst.is_fx else 100.0
+        bid, ask = self._quote(inst, s0, is_open(c.sec_type, self.t0, rth=True))
+        bs, as_ = self._sizes(st)
+        st.top = TopOfBook(bid=bid, ask=ask, last=s0, bid_size=bs, ask_size=as_, last_size=st.trade_lot,
+                           volume=vol, high=hi, low=lo, open=o, close=prev_close, time=self.t0)
+        st.last_change = self.t0
+        return st
+
+    @staticmethod
+    def spread_ticks(inst: SimInstrument, price: float, rth: bool) -> int:
+        """Quoted spread in ticks: max(1, round(0.2 bp of price / tick)); stocks x3 outside RTH."""
+        n = max(1, int(round(price * 2e-5 / inst.min_tick)))
+        return n if (rth or inst.is_fx) else 3 * n
+
+    def _quote(self, inst: SimInstrument, mid: float, rth: bool) -> tuple[float, float]:
+        tick = inst.min_tick
+        n = self.spread_ticks(inst, mid, rth)
+        bid = _rt(math.floor((mid - n * tick / 2) / tick + 1e-9) * tick, tick)
+        bid = max(bid, tick)
+        return bid, _rt(bid + n * tick, tick)
+
+    def _sizes(self, st: _State) -> tuple[float, float]:
+        k = st.rng.integers(1, 21, size=2)
+        lot = st.trade_lot
+        return float(k[0] * lot), float(k[1] * lot)
+
+    # -------------------------------------------------------------- live
+    def advance(self, now: float) -> list[int]:
+        """Move every instrument to POSIX time ``now``; returns conIds whose top of book changed.
+
+        Calls with ``now`` <= the previous ``now`` change nothing (idempotent).
+        """
+        if not math.isfinite(now) or now <= self.now:
+            return []
+        dt = now - self.now
+        self.now = now
+        changed = []
+        sessions: dict[str, tuple[bool, bool]] = {}
+        for cid in self._inst:
+            st = self._st(cid)
+            kind = st.inst.contract.sec_type
+            if kind not in sessions:
+                sessions[kind] = (is_open(kind, now), is_open(kind, now, rth=True))
+            open_, rth = sessions[kind]
+            if not open_:
+                continue
+            rate = RATE_FX if st.inst.is_fx else (RATE_RTH if rth else RATE_EXT)
+            u = st.rng.random()
+            if u >= 1.0 - math.exp(-rate * dt):
+                continue
+            self._tick(st, now, rth)
+            changed.append(cid)
+        return changed
+
+    def _tick(self, st: _State, now: float, rth: bool) -> None:
+        inst = st.inst
+        rng = st.rng
+        top = st.top
+        assert top is not None
+        sig_min = st.sig_rth if rth else st.sig_ext
+        elapsed = min(max(now - st.last_change, 0.05), MAX_GAP)
+        z = rng.standard_normal(3)
+        if st.ahead is not None and now <= st.ahead[0][-1]:
+            st.mid = float(np.interp(now, st.ahead[0], st.ahead[1]))     # replaying the next real bar
+        else:
+            st.ahead = None
+            st.mid = st.mid * math.exp(sig_min / math.sqrt(60.0) * math.sqrt(elapsed) * z[0])
+        st.last_change = now
+        top.bid, top.ask = self._quote(inst, st.mid, rth)
+        top.bid_size, top.ask_size = self._sizes(st)
+        top.time = now
+        if rng.random() < TRADE_PROB:
+            px = top.bid if rng.random() < 0.5 else top.ask
+            mean = inst.params.adv * 0.9 / 390 / 60 / (RATE_RTH * TRADE_PROB)
+            size = max(st.trade_lot, round(mean * math.exp(0.5 * z[1]) / st.trade_lot) * st.trade_lot)
+            self._trade(st, now, px, size)
+
+    def _trade(self, st: _State, now: float, px: float, size: float) -> None:
+        top = st.top
+        assert top is not None
+        kind = st.inst.contract.sec_type
+        day = day_midnight(trading_date(kind, now))
+        if day != st.day:                       # first trade of a new session: reset day statistics
+            st.day = day
+            top.close = top.last
+            top.open = top.high = top.low = px
+            top.volume = 0.0
+        top.last, top.last_size = px, size
+        top.volume += size
+        top.high = max(top.high, px)
+        top.low = min(top.low, px)
+        key = math.floor(now / 60.0) * 60.0
+        row = st.live.get(key)
+        if row is None:
+            st.live[key] = [px, px, px, px, size, px * size, 1, day_midnight(trading_date(kind, key)),
+                            is_open(kind, key, rth=True)]
+        else:
+            row[1] = max(row[1], px)
+            row[2] = min(row[2], px)
+            row[3] = px
+            row[4] += size
+            row[5] += px * size
+            row[6] += 1
+
+    def set_quote(self, con_id: int, now: float, *, bid: float, ask: float, bid_size: float | None = None,
+                  ask_size: float | None = None, last: float | None = None, last_size: float | None = None) -> None:
+        """Script a market move (scenario tests, demos): set the top of book at ``now`` and, if
+        ``last`` is given, print a trade there (volume, day stats and live bars update).
+        The random walk continues from the new mid. Raises ValueError for a crossed or
+        non-positive quote, SimError 200 for an unknown conId.
+        """
+        st = self._st(con_id)
+        if not (0 < bid <= ask) or not math.isfinite(ask):
+            raise ValueError(f"bad quote bid={bid!r} ask={ask!r}")
+        top = st.top
+        assert top is not None
+        self.now = max(self.now, now)
+        top.bid, top.ask = bid, ask
+        if bid_size is not None:
+            top.bid_size = float(bid_size)
+        if ask_size is not None:
+            top.ask_size = float(ask_size)
+        top.time = now
+        st.mid = (bid + ask) / 2.0
+        st.ahead = None                          # a scripted quote ends any replay path
+        st.last_change = now
+        if last is not None:
+            self._trade(st, now, float(last), float(last_size if last_size is not None else st.trade_lot))
+
+    # -------------------------------------------------------------- queries
+    def top(self, con_id: int) -> TopOfBook:
+        """A copy of the current top of book (prices in instrument currency, sizes in shares/units)."""
+        t = self._st(con_id).top
+        assert t is not None
+        return TopOfBook(t.bid, t.ask, t.last, t.bid_size, t.ask_size, t.last_size, t.volume,
+                         t.high, t.low, t.open, t.close, t.time)
+
+    def mark(self, con_id: int) -> float:
+        """Mark price for P&L: the mid of bid/ask (falls back to last)."""
+        t = self._st(con_id).top
+        assert t is not None
+        if t.bid > 0 and t.ask > 0:
+            return (t.bid + t.ask) / 2.0
+        return t.last
+
+    def minutes(self, con_id: int) -> Bars:
+        """All 1-minute bars: history followed by the live-recorded minutes (oldest first)."""
+        st = self._st(con_id)
+        if not st.live:
+            return st.base
+        keys = sorted(st.live)
+        rows = [st.live[k] for k in keys]
+        arr = np.array([r[:7] for r in rows], dtype=float)
+        live = Bars(np.array(keys, dtype=float), arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5],
+                    arr[:, 6].astype(np.int64), np.array([r[7] for r in rows], dtype=float),
+                    np.array([r[8] for r in rows], dtype=bool))
+        return Bars.concat([st.base, live])
+
+    def older_daily(self, con_id: int) -> Bars:
+        """Daily bars before the minute window (generated or replayed)."""
+        return self._st(con_id).older
+
+    def half_spread(self, con_id: int) -> float:
+        t = self._st(con_id).top
+        assert t is not None
+        return (t.ask - t.bid) / 2.0
