@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 KEY_SYMBOLS = "watchlist/symbols"
 KEY_SELECTED = "watchlist/selected"
+KEY_HIDDEN_COLUMNS = "watchlist/hidden_columns"
 KEY_BAR_SIZE = "chart/bar_size"
 KEY_CONFIRM_ORDERS = "ticket/confirm_orders"
 KEY_CONFIRM_CANCELS = "blotter/confirm_cancels"
@@ -97,8 +98,14 @@ class Panels(QObject):
         for s in skipped:
             log.warning("watchlist entry from settings skipped: %s", s)
         self._selected = str(settings.value(KEY_SELECTED, "") or "")
+        hidden = _str_list(settings.value(KEY_HIDDEN_COLUMNS))
+        if hidden is not None:
+            self.watchlist.set_hidden_columns(hidden)
 
         self.watchlist.instrumentSelected.connect(self.select_instrument)
+        # toggles are saved when changed, not only at exit (a crash keeps them)
+        self.ticket.confirm_box.toggled.connect(
+            lambda on: self.settings.setValue(KEY_CONFIRM_ORDERS, bool(on)))
         self.chart_model.selectionChanged.connect(self._save_bar_size)
         self._starting: asyncio.Future | None = None
 
@@ -155,6 +162,7 @@ class Panels(QObject):
         """Write the watchlist, selection, bar size and confirmation toggles to QSettings."""
         self.settings.setValue(KEY_SYMBOLS, self.watchlist_model.symbols())
         self.settings.setValue(KEY_SELECTED, self._selected)
+        self.settings.setValue(KEY_HIDDEN_COLUMNS, self.watchlist.hidden_columns())
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
         self.settings.setValue(KEY_CONFIRM_ORDERS, self.ticket.confirm_orders)
         self.settings.setValue(KEY_CONFIRM_CANCELS, self.blotter.confirm_cancels)

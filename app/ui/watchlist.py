@@ -29,6 +29,10 @@ from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
 log = logging.getLogger(__name__)
 
 
+#: Columns a new watchlist does not show (the header's context menu shows them).
+HIDDEN_BY_DEFAULT = ("bid_size", "ask_size")
+
+
 class FlashDelegate(QStyledItemDelegate):
     """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text."""
 
@@ -73,6 +77,12 @@ class WatchlistView(QWidget):
         # every column fits its text; the last (volume) takes the spare width
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setStretchLastSection(True)
+        # bid/ask sizes are also in the bid/ask tooltips: hidden by default, the
+        # header's context menu shows or hides any column
+        for key in HIDDEN_BY_DEFAULT:
+            self.table.setColumnHidden(model.column_index(key), True)
+        header.setContextMenuPolicy(Qt.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
         self.table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -166,6 +176,26 @@ class WatchlistView(QWidget):
         rec = current.siblingAtColumn(0).data(RECORD_ROLE)
         if rec is not None and rec.resolved:
             self.instrumentSelected.emit(rec.instrument)
+
+    def hidden_columns(self) -> list[str]:
+        """Keys of the hidden columns (for QSettings)."""
+        return [c.key for i, c in enumerate(self.model.columns) if self.table.isColumnHidden(i)]
+
+    def set_hidden_columns(self, keys: list[str]) -> None:
+        """Hide exactly the columns named in ``keys`` (unknown keys are ignored; the symbol stays)."""
+        for i, c in enumerate(self.model.columns):
+            self.table.setColumnHidden(i, c.key in keys and c.key != "symbol")
+
+    def _header_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for i, c in enumerate(self.model.columns):
+            if c.key == "symbol":
+                continue
+            act = menu.addAction(c.header)
+            act.setCheckable(True)
+            act.setChecked(not self.table.isColumnHidden(i))
+            act.toggled.connect(lambda on, col=i: self.table.setColumnHidden(col, not on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
 
     def _context_menu(self, pos) -> None:
         idx = self.table.indexAt(pos)

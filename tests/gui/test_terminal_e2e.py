@@ -176,3 +176,42 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
     shown = float(panels.account.value_label("TotalCashValue").text().replace(",", ""))
     assert shown == pytest.approx(summary.value("TotalCashValue"), abs=0.01)
     assert shown < cash_before - 1000
+
+
+def test_real_confirmation_dialog_under_qasync(terminal, aloop, qtbot):
+    """The ticket's own modal confirmation (QMessageBox.exec inside the qasync loop):
+    "No" sends nothing, "Yes" sends the order, and quotes keep flowing meanwhile."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    panels, session, gw = terminal
+    assert panels.watchlist.select_symbol("AAPL")
+    wait_until(aloop, lambda: panels.ticket_model.bid is not None
+               and panels.ticket_model.instrument.display_symbol == "AAPL", 10, what="ticket on AAPL")
+    ticket = panels.ticket
+    assert ticket.confirm_orders
+    ticket.order_type.setCurrentText("LMT")
+    ticket.quantity.setValue(7)
+    ticket.limit.setValue(round_to_tick(panels.ticket_model.bid * 0.9, 0.01))
+    seen = []
+
+    def answer(button):
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):  # not up yet
+            QTimer.singleShot(50, lambda: answer(button))
+            return
+        seen.append(box.text())
+        box.button(button).click()
+
+    before = len(gw.exchange.orders())
+    QTimer.singleShot(50, lambda: answer(QMessageBox.No))
+    assert not ticket.transmit()
+    run_for(aloop, 0.3)
+    assert len(gw.exchange.orders()) == before, "a declined confirmation must send nothing"
+    assert "BUY 7 AAPL LMT" in seen[-1]
+    assert "declined" in ticket.result.text()
+
+    wait_until(aloop, ticket.transmit_button.isEnabled, 5, what="Transmit enabled")
+    QTimer.singleShot(50, lambda: answer(QMessageBox.Yes))
+    assert ticket.transmit()
+    wait_until(aloop, lambda: len(gw.exchange.orders()) == before + 1, 10, what="order at the gateway")
