@@ -190,7 +190,10 @@ class MainWindow(QMainWindow):
                                                    ConnectionState.DISCONNECTED))
         self.disconnect_action.setEnabled(state is ConnectionState.CONNECTED)
         if state is not ConnectionState.CONNECTED:
-            self.banner.set_mode(None, "", endpoint)
+            self.banner.set_mode(None, "", endpoint, lost=state is ConnectionState.LOST)
+            self.status.set_session_info(None, "", None)
+            if message:
+                self.status.showMessage(f"{state.value}: {message}", 30000)
         level = "ERROR" if state in (ConnectionState.LOST, ConnectionState.FAILED) else "INFO"
         self.log.add(level, f"{state.value} {endpoint}" + (f": {message}" if message else ""))
 

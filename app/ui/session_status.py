@@ -47,9 +47,14 @@ class ModeBanner(QLabel):
         self.kind: AccountKind | None = None
         self.set_mode(None, "", "")
 
-    def set_mode(self, kind: AccountKind | None, account: str, endpoint: str) -> None:
+    def set_mode(self, kind: AccountKind | None, account: str, endpoint: str, *,
+                 lost: bool = False) -> None:
+        """Show the account kind, or (``kind`` None) NOT CONNECTED / CONNECTION LOST (red)."""
         self.kind = kind
-        if kind is None:
+        if kind is None and lost:
+            bg, fg = "#c62828", "#ffffff"
+            text = f"CONNECTION LOST  ·  {endpoint}  ·  data is stale: Connection → Reconnect"
+        elif kind is None:
             bg, fg, text = "#616161", "#ffffff", f"NOT CONNECTED  ·  {endpoint}" if endpoint else "NOT CONNECTED"
         else:
             bg, fg = KIND_COLOURS[kind]
