@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from app.sim.types import PositionSnapshot, SimContract
 
@@ -59,6 +59,20 @@ class _Pos:
     avg_cost: float = 0.0      # per unit, instrument currency, incl. commission
     realized: float = 0.0      # USD, since start
     day: float = 0.0           # trading-day stamp of the last fill
+    ref_qty: float = 0.0       # position at the start of the P&L day
+    ref_mark: float = 0.0      # mark at the start of the P&L day (instrument currency)
+    flow: float = 0.0          # today's signed fill value (qty x price, instrument currency)
+    comm_today: float = 0.0    # today's commissions, USD
+    realized_today: float = 0.0
+
+
+class OpenPosition(NamedTuple):
+    """A non-zero position: quantity (shares / base units) and market value (instrument currency)."""
+
+    con_id: int
+    currency: str
+    qty: float
+    market_value: float
 
 
 def _fmt(x: float) -> str:
@@ -82,6 +96,7 @@ class Account:
         self._to_usd = to_usd
         self._mark = mark
         self.realized = 0.0
+        self.pnl_day = 0.0          # trading-day stamp (00:00 NY POSIX) daily P&L counts from
 
     def rate(self, ccy: str) -> float:
         """USD per unit of currency ``ccy`` at the current mark."""
@@ -97,6 +112,8 @@ class Account:
         """
         if not (shares > 0 and math.isfinite(shares) and price > 0 and math.isfinite(price)):
             raise ValueError(f"bad fill {shares!r} @ {price!r}")
+        if day and day != self.pnl_day:
+            self.roll_day(day)
         ccy = contract.currency
         rate = self._to_usd(ccy)                       # USD per unit of instrument currency
         comm_ccy = commission_usd / rate               # commission in instrument currency
@@ -105,6 +122,8 @@ class Account:
         self.cash["USD"] = self.cash.get("USD", 0.0) - commission_usd
         p = self._pos.setdefault(contract.con_id, _Pos(contract))
         p.day = day
+        p.flow += signed * price
+        p.comm_today += commission_usd
         realized_ccy = 0.0
         if p.qty == 0 or (p.qty > 0) == (signed > 0):
             new_qty = p.qty + signed
@@ -126,11 +145,58 @@ class Account:
                 comm_open = comm_ccy - comm_close
                 p.avg_cost = (opened * price + (comm_open if signed > 0 else -comm_open)) / opened
         realized_usd = realized_ccy * rate
+        p.realized_today += realized_usd
         p.realized += realized_usd
         self.realized += realized_usd
         return realized_usd
 
+    def roll_day(self, day: float, ref_price: Callable[[int], float] | None = None) -> None:
+        """Start a new P&L day (``day`` = 00:00 New York POSIX s of the trading date): every
+        position's reference becomes its current quantity at ``ref_price(conId)`` (the prior
+        session's closing price, as IB's dailyPnL uses; default the current mark)."""
+        self.pnl_day = day
+        ref = ref_price or self._mark
+        for cid, p in self._pos.items():
+            p.ref_qty = p.qty
+            p.ref_mark = ref(cid) if p.qty else 0.0
+            p.flow = p.comm_today = p.realized_today = 0.0
+
+    def pnl_single(self, con_id: int) -> tuple[float, float, float, float, float] | None:
+        """IB reqPnLSingle for one position: (pos, dailyPnL, unrealizedPnL, realizedPnL, value).
+
+        P&L in USD; value = position x mark in instrument currency. dailyPnL = (value now -
+        value at day start - today's net fill value) x rate - today's commissions, so for a
+        position opened today dailyPnL == unrealizedPnL + realizedPnL(today). None if the
+        account never held the conId.
+        """
+        p = self._pos.get(con_id)
+        if p is None:
+            return None
+        mark = self._mark(con_id)
+        rate = self._to_usd(p.contract.currency)
+        value = p.qty * mark
+        daily = (value - p.ref_qty * p.ref_mark - p.flow) * rate - p.comm_today
+        unreal = (mark - p.avg_cost) * p.qty * rate if p.qty else 0.0
+        return p.qty, daily, unreal, p.realized_today, value
+
+    def pnl(self) -> tuple[float, float, float]:
+        """IB reqPnL for the account: (dailyPnL, unrealizedPnL, realizedPnL of today), USD;
+        the sums of ``pnl_single`` over all positions."""
+        d = u = r = 0.0
+        for cid in self._pos:
+            row = self.pnl_single(cid)
+            assert row is not None
+            d += row[1]
+            u += row[2]
+            r += row[3]
+        return d, u, r
+
     # ------------------------------------------------------------- views
+    def open_positions(self) -> list[OpenPosition]:
+        """Non-zero positions with their market value in instrument currency at the current mark."""
+        return [OpenPosition(cid, p.contract.currency, p.qty, p.qty * self._mark(cid))
+                for cid, p in sorted(self._pos.items()) if p.qty]
+
     def position_qty(self, con_id: int) -> float:
         p = self._pos.get(con_id)
         return p.qty if p else 0.0

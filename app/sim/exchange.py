@@ -12,13 +12,21 @@ import logging
 import math
 import time
 from dataclasses import replace
+from datetime import date
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from app.sim.account import Account
+from app.sim.account import INIT_FX, INIT_LONG, INIT_SHORT, Account, order_commission
+from app.sim.depth import DEPTH_EXCHANGES, book
 from app.sim.engine import MatchingEngine
+from app.sim.instruments import is_open, session_bounds
+from app.sim.orderrules import normalize, num, validate_ticket
+from app.sim.summary import account_summary as _account_summary
+from app.sim.symbols import market_rule as _market_rule
+from app.sim.symbols import matching_symbols as _matching_symbols
+from app.sim.timesales import TimeSalesMixin
 from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
                              parse_bar_size, parse_duration, range_start, session_open_offsets)
 from app.sim.instruments import (CASH, ModelParams, SimInstrument, day_midnight, default_universe, fx_contract,
@@ -26,12 +34,14 @@ from app.sim.instruments import (CASH, ModelParams, SimInstrument, day_midnight,
                                  trading_hours_string)
 from app.sim.market import MarketModel
 from app.sim.types import (OrderTicket, PortfolioEvent, PositionSnapshot, SimBar, SimContract, SimError, SimFill,
-                           SimOrder, TopOfBook)
+                           SimOrder, SimOrderState, TopOfBook)
 
 log = logging.getLogger(__name__)
 
 #: seconds between unsolicited portfolio/account updates while positions are open (IB: ~3 min)
 PORTFOLIO_INTERVAL = 180.0
+#: longest market step of one ``advance``: bigger jumps of ``now`` are sub-stepped (accelerated clock)
+MAX_STEP = 30.0
 
 
 def _replay_params(df: pd.DataFrame, fallback: ModelParams | None) -> ModelParams:
@@ -51,7 +61,7 @@ def _replay_params(df: pd.DataFrame, fallback: ModelParams | None) -> ModelParam
     return ModelParams(price=float(c[-1]), annual_vol=vol, adv=adv)
 
 
-class SimExchange:
+class SimExchange(TimeSalesMixin):
     """The exchange side of the simulated IB gateway.
 
     ``seed``: random seed (same seed + same ``now`` sequence = same prices);
@@ -89,6 +99,9 @@ class SimExchange:
         self.engine = MatchingEngine(self.market, self.account, self._emit,
                                      perm_start=1_000_000_000 + (seed % 1000) * 1_000_000,
                                      exec_base=int(t0) ^ (seed * 0x9E3779B1))
+        self.account.roll_day(day_midnight(trading_date("STK", t0)))
+        self.max_step = MAX_STEP
+        self.bars_dir = bars_dir
 
     @staticmethod
     def _add_replay(instruments: list[SimInstrument], data: dict[str, pd.DataFrame],
@@ -168,9 +181,52 @@ class SimExchange:
 
     def advance(self, now: float) -> list[int]:
         """Move the market to ``now``: expire DAY orders, tick quotes, match orders of changed
-        instruments. Returns conIds whose top of book changed; idempotent for the same ``now``."""
+        instruments. Returns conIds whose top of book changed; idempotent for the same ``now``.
+
+        A jump longer than ``max_step`` (an accelerated clock) is taken in sub-steps of at most
+        ``max_step`` seconds while any market is open (closed stretches are skipped to the next
+        session open), so triggers, auctions, expiries and bars see the path in between.
+        """
+        try:
+            now = float(now)
+        except (TypeError, ValueError):
+            return []
+        if not math.isfinite(now) or now <= self.market.now:
+            return []
+        changed: dict[int, None] = {}
+        t = self.market.now
+        while now - t > self.max_step:
+            t = self._next_step(t, now)
+            for cid in self._step(t):
+                changed[cid] = None
+        for cid in self._step(now):
+            changed[cid] = None
+        return list(changed)
+
+    def _next_step(self, t: float, now: float) -> float:
+        """The next sub-step time after ``t``: ``t + max_step`` while a market is open (or the
+        firehose runs); else the earliest coming session open / RTH edge / close, capped at ``now``."""
+        if self.market.firehose_on or is_open("STK", t) or is_open("CASH", t):
+            return min(now, t + self.max_step)
+        nxt = now
+        for kind in ("STK", "CASH"):
+            d = trading_date(kind, t)
+            for i in range(8):
+                b = session_bounds(kind, d)
+                if b is not None:
+                    cands = [x for x in b if x > t]
+                    if cands:
+                        nxt = min(nxt, min(cands))
+                        break
+                d = date.fromordinal(d.toordinal() + 1)
+        return max(min(nxt, now), t + 1e-6)
+
+    def _step(self, now: float) -> list[int]:
         changed = self.market.advance(now)
         t = self.market.now
+        day = day_midnight(trading_date("STK", t))
+        if day != self.account.pnl_day:
+            self.account.roll_day(day, self._prior_close)
         self.engine.expire(t)
         for cid in changed:
             self.engine.match_instrument(cid, t)
@@ -182,6 +238,22 @@ class SimExchange:
             if snaps:
                 self._emit(PortfolioEvent(snaps, tuple(self.account_values())))
         return changed
+
+    def _prior_close(self, con_id: int) -> float:
+        """The closing price of the last regular session before now (last print at or before its
+        16:00 close; FX and unknown: the current mark) - the reference of IB's dailyPnL."""
+        c = self.contract(con_id)
+        if c.sec_type != CASH:
+            d = trading_date(c.sec_type, self.now)
+            for _ in range(10):
+                d = date.fromordinal(d.toordinal() - 1)
+                b = session_bounds(c.sec_type, d)
+                if b is not None:
+                    tr = self.market.tape(con_id).last_trade_before(b[3] + 1e-6)
+                    if tr is not None:
+                        return tr.price
+                    break
+        return self.market.mark(con_id)
 
     def _refresh_hours(self, t: float) -> None:
         """Roll every contract's tradingHours/liquidHours forward to the New York date of ``t``."""
@@ -213,7 +285,7 @@ class SimExchange:
         return Bars.concat([self.market.older_daily(con_id), aggregate(m, m.day)])
 
     def history(self, con_id: int, *, end: float | None, duration: str, bar_size: str,
-                what_to_show: str = "TRADES", use_rth: bool = False) -> list[SimBar]:
+                what_to_show: str = "TRADES", use_rth: bool = False, what: str | None = None) -> list[SimBar]:
         """Historical bars, oldest first, ``time`` = bar start (daily and longer: 00:00 New York of
         the trading date). ``end`` None = now (a future ``end`` is clipped to now).
 
@@ -225,7 +297,7 @@ class SimExchange:
         c = self.contract(con_id)
         n, unit = parse_duration(duration)
         secs = parse_bar_size(bar_size)
-        wts = (what_to_show or "TRADES").upper().strip()
+        wts = (what or what_to_show or "TRADES").upper().strip()
         if wts not in WHAT_TO_SHOW:
             raise SimError(321, f"Error validating request.-'bW' : cause - Invalid what to show: {what_to_show!r}")
         if c.sec_type == CASH and wts in ("TRADES", "ADJUSTED_LAST"):
@@ -253,9 +325,15 @@ class SimExchange:
         if wts in ("TRADES", "ADJUSTED_LAST"):
             return out
         hs = self.market.half_spread(con_id)
-        shift = {"MIDPOINT": (0.0, 0.0, 0.0, 0.0), "BID": (-hs, -hs, -hs, -hs), "ASK": (hs, hs, hs, hs),
-                 "BID_ASK": (-hs, hs, -hs, hs)}[wts]
-        return [SimBar(b.time, b.open + shift[0], b.high + shift[1], b.low + shift[2], b.close + shift[3],
+        if wts == "BID_ASK":
+            # IB: open = time-average bid, high = max ask, low = min bid, close = time-average ask
+            tick = c.min_tick
+            dec = max(0, -int(math.floor(math.log10(tick))) + 1) + 2
+            return [SimBar(b.time, round((b.open + b.high + b.low + b.close) / 4 - hs, dec), b.high + hs,
+                           b.low - hs, round((b.open + b.high + b.low + b.close) / 4 + hs, dec), -1.0, -1.0, -1)
+                    for b in out]
+        shift = {"MIDPOINT": 0.0, "BID": -hs, "ASK": hs}[wts]
+        return [SimBar(b.time, b.open + shift, b.high + shift, b.low + shift, b.close + shift,
                        -1.0, -1.0, -1) for b in out]
 
     def live_bar(self, con_id: int, bar_size: str) -> SimBar:
@@ -278,12 +356,16 @@ class SimExchange:
     def place(self, client_id: int, order_id: int, con_id: int, ticket: OrderTicket, now: float) -> SimOrder:
         """Place a new order, or modify the client's working order with the same orderId.
 
-        Raises SimError 200 (unknown conId), 103 "Duplicate order id" (id of a finished order),
-        105 (modify with another contract). Invalid tickets do not raise: the order goes
-        Inactive with an OrderErrorEvent (434 size, 387 order type, 110 off-tick price,
-        321 missing price, 201 rejected e.g. insufficient margin). A rejected *modification*
-        emits the error and leaves the order unchanged. Emits OrderEvents PendingSubmit ->
-        PreSubmitted/Submitted and, if marketable, fills at once.
+        Order types MKT, LMT, STP, STP LMT, TRAIL, TRAIL LIMIT, MOC, LOC, MIT, LIT; TIFs DAY, GTC,
+        IOC, FOK, OPG, GTD; brackets, transmit=False, OCA types 1-3 (rules: ``app.sim.engine`` and
+        ``app.sim.orderrules``). Raises SimError 200 (unknown conId), 103 "Duplicate order id" (id
+        of a finished order), 105 (modify with another contract), 321 (a whatIf ticket: use
+        ``what_if``; no order is created). Invalid tickets do not raise: the order goes Inactive
+        with an OrderErrorEvent (434 size, 387 order type, 110 off-tick price, 321 missing price,
+        201 rejected e.g. insufficient margin, bad GTD, MOC after the cutoff, or
+        ``reject_next_order``). A rejected *modification* emits the error and leaves the order
+        unchanged. Emits OrderEvents PendingSubmit -> PreSubmitted/Submitted and, if marketable,
+        fills at once; an untransmitted order emits nothing until released.
         """
         now = self._clock(now)
         if now > self.market.now:
@@ -330,3 +412,121 @@ class SimExchange:
         """A fresh unique permId."""
         return self.engine.next_perm_id()
 
+
+    # ------------------------------------------------------------ issue 3: contracts and depth
+    def matching_symbols(self, pattern: str) -> list[SimContract]:
+        """reqMatchingSymbols: contracts whose symbol starts with ``pattern`` or whose long name has
+        words starting with it, case-insensitive, best first, at most 16 (``app.sim.symbols``)."""
+        return _matching_symbols(self._contracts, pattern)
+
+    def market_rule(self, rule_id: int) -> list[tuple[float, float]]:
+        """reqMarketRule: [(low_edge, increment)]; SimError 321 for an unknown id."""
+        return _market_rule(rule_id)
+
+    def depth(self, con_id: int, levels: int = 10) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+        """reqMktDepth snapshot: (bids, asks) [(price, size)] best first, at most 10 rows; row 0 ==
+        ``top(conId)`` bid/ask. Raises SimError 200 (unknown conId), 321 (levels < 1)."""
+        return book(self.market.instrument(con_id), self.market.top(con_id), levels)
+
+    def depth_exchanges(self) -> list[tuple[str, str, str, str, int]]:
+        """reqMktDepthExchanges: (exchange, secType, listingExch, serviceDataType, aggGroup) rows."""
+        return list(DEPTH_EXCHANGES)
+
+    # ------------------------------------------------------------ issue 3: account
+    def pnl(self) -> tuple[float, float, float]:
+        """reqPnL: (dailyPnL, unrealizedPnL, realizedPnL today) of the account, USD."""
+        return self.account.pnl()
+
+    def pnl_single(self, con_id: int) -> tuple[float, float, float, float, float] | None:
+        """reqPnLSingle: (pos, dailyPnL, unrealizedPnL, realizedPnL, value) or None if never held.
+        Raises SimError 200 for an unknown conId."""
+        self.contract(con_id)
+        return self.account.pnl_single(con_id)
+
+    def account_summary(self, group: str, tags) -> list[tuple[str, str, str, str]]:
+        """reqAccountSummary rows (account, tag, value, currency); see ``app.sim.summary``.
+        Raises SimError 321 for a group other than "All"."""
+        return _account_summary(self.account, group, tags)
+
+    def what_if(self, client_id: int, order_id: int, con_id: int, ticket: OrderTicket, now: float) -> SimOrderState:
+        """A whatIf preview (IB "What-If" / OrderState): margin before, change and after, and the
+        commission estimate of the order; no order is created and nothing is emitted.
+
+        Raises SimError 200 (unknown conId) or the validation error IB would send for the order
+        (434, 387, 321, 110, 201).
+        """
+        inst = self.market.instrument(con_id)
+        t = normalize(ticket)
+        err = validate_ticket(inst, t, self._clock(now))
+        if err is not None:
+            raise SimError(*err)
+        q = float(num(t.total_qty) or 0.0)
+        s = self.account.summary()
+        top = self.market.top(con_id)
+        px = num(t.lmt_price) or num(t.aux_price) or (top.ask if t.action == "BUY" else top.bid) or top.last
+        rate = self.account.rate(inst.contract.currency)
+        pos = self.account.position_qty(con_id)
+        new = pos + (q if t.action == "BUY" else -q)
+        def req(qty: float) -> float:
+            pct = INIT_FX if inst.is_fx else (INIT_LONG if qty > 0 else INIT_SHORT)
+            return abs(qty) * px * rate * pct
+
+        comm = order_commission(inst.contract, q, q * px * rate)
+        d_init = req(new) - req(pos)
+        warn = "" if s["AvailableFunds"] - d_init >= 0 else "Insufficient funds: the order would exceed AvailableFunds"
+        return SimOrderState(
+            status="PreSubmitted",
+            init_margin_before=s["InitMarginReq"], maint_margin_before=s["MaintMarginReq"],
+            equity_with_loan_before=s["EquityWithLoanValue"],
+            init_margin_change=d_init, maint_margin_change=d_init, equity_with_loan_change=-comm,
+            init_margin_after=s["InitMarginReq"] + d_init, maint_margin_after=s["MaintMarginReq"] + d_init,
+            equity_with_loan_after=s["EquityWithLoanValue"] - comm,
+            commission=comm, min_commission=comm, max_commission=comm, commission_currency="USD",
+            warning_text=warn)
+
+    # ------------------------------------------------------------ issue 3: orders
+    def place_manual(self, con_id: int, ticket: OrderTicket, now: float) -> SimOrder:
+        """An order entered in the simulated TWS window (admin interface): clientId -1 and orderId 0
+        while unbound; bound to client 0 with a negative orderId when auto-binding is on
+        (``bind_manual_orders``). Raises SimError 200 for an unknown conId."""
+        now = self._clock(now)
+        if now > self.market.now:
+            self.advance(now)
+        return self.engine.place_manual(con_id, ticket, max(now, self.market.now))
+
+    def bind_manual_orders(self, client_id: int) -> list[SimOrder]:
+        """Client 0's reqAutoOpenOrders(True) / reqOpenOrders: bind every working manual order to client
+        0 with negative orderIds (IB "Use negative numbers to bind automatic orders") and keep
+        binding new ones; returns the orders just bound. SimError 321 for another client id."""
+        return self.engine.bind_manual_orders(client_id)
+
+    def reject_next_order(self, code: int = 201, text: str = "Order rejected - reason:Rejected by the "
+                                                              "simulator's fault injection") -> None:
+        """Fault injection: the next place() (new order or modification) is rejected with an error
+        (``code``, ``text``); a new order goes Inactive."""
+        self.engine.reject_next_order(code, text)
+
+    def firehose(self, n_symbols: int, rate: float) -> None:
+        """Load mode: the first ``n_symbols`` contracts change quote about ``rate`` times per second
+        in total, at any hour; ``advance`` reports them. ``n_symbols`` 0 or ``rate`` 0 stops it.
+        Raises ValueError for n_symbols outside 0..len(contracts) or a negative/non-finite rate."""
+        n = int(n_symbols)
+        if not 0 <= n <= len(self._contracts):
+            raise ValueError(f"n_symbols must be in 0..{len(self._contracts)}, got {n_symbols!r}")
+        r = float(rate)
+        if not math.isfinite(r) or r < 0:
+            raise ValueError(f"rate must be a finite number >= 0, got {rate!r}")
+        self.market.set_firehose([c.con_id for c in self._contracts[:n]], r)
+
+    def save_state(self, path: str) -> None:
+        """Save account, positions, working orders, executions and id counters to the SQLite file
+        ``path`` (``app.sim.persist``)."""
+        from app.sim.persist import save_state
+        save_state(self, path)
+
+    @classmethod
+    def load_state(cls, path: str, **kw) -> "SimExchange":
+        """A new exchange (``kw`` as for the constructor; seed/account/now default to the saved ones)
+        with the state saved by ``save_state``. Raises ValueError for a missing/foreign file."""
+        from app.sim.persist import load_state
+        return load_state(cls, path, **kw)

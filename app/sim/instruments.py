@@ -11,11 +11,12 @@
   stocks trade 04:00-20:00 Mon-Fri with regular trading hours (RTH)
   09:30-16:00; FX trades 24h from Sunday 17:00 to Friday 17:00 New York, and an
   FX trading date is the date on which its 17:00 session ends (IB convention).
-  Exchange holidays are not modelled.
+  US stock holidays (NYSE calendar, ``holidays`` package) are closed days.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -107,6 +108,7 @@ def stock_contract(symbol: str, con_id: int, primary: str, long_name: str, indus
         trading_hours=trading_hours_string(STOCK, now, rth=False) if now is not None else "",
         liquid_hours=trading_hours_string(STOCK, now, rth=True) if now is not None else "",
         valid_exchanges=f"SMART,{primary}", stock_type=stock_type,
+        order_types="LMT,MKT,STP,STP LMT,TRAIL,TRAIL LIMIT,MOC,LOC,MIT,LIT",
     )
 
 
@@ -123,7 +125,8 @@ def fx_contract(base: str, quote: str, con_id: int, min_tick: float, *, now: flo
         currency=quote, local_symbol=f"{base}.{quote}", trading_class=f"{base}.{quote}",
         min_tick=min_tick, long_name=_CCY_NAMES.get(base, base),
         industry="", category="", time_zone_id="US/Eastern", trading_hours=hours, liquid_hours=hours,
-        valid_exchanges="IDEALPRO", order_types="LMT,MKT,STP,STP LMT,TRAIL", market_rule_ids="239",
+        valid_exchanges="IDEALPRO", order_types="LMT,MKT,STP,STP LMT,TRAIL,TRAIL LIMIT,MIT,LIT",
+        market_rule_ids="62" if min_tick >= 0.001 else "239",
         stock_type="",
     )
 
@@ -202,14 +205,31 @@ def trading_date(kind: str, t: float) -> date:
     return ny_date(t)
 
 
+try:  # NYSE full-day closures from the ``holidays`` package (financial calendar "NYSE")
+    import holidays as _holidays
+
+    _NYSE = _holidays.financial_holidays("NYSE")
+except ImportError:  # pragma: no cover - dependency missing: weekends only
+    _NYSE = None
+    logging.getLogger(__name__).warning("package 'holidays' missing: US stock holidays are not modelled")
+
+
+def is_stock_holiday(d: date) -> bool:
+    """True if US stock exchanges are closed all day on ``d`` (NYSE holiday calendar)."""
+    return _NYSE is not None and d in _NYSE
+
+
 @lru_cache(maxsize=4096)
 def session_bounds(kind: str, d: date) -> tuple[float, float, float, float] | None:
     """(open, close, rth_open, rth_close) POSIX seconds for trading date ``d``; None if closed.
 
-    Stocks: 04:00-20:00, RTH 09:30-16:00 NY, Mon-Fri. FX: (d-1) 17:00 - d 17:00 NY,
-    Mon-Fri; RTH = the whole session.
+    Stocks: 04:00-20:00, RTH 09:30-16:00 NY, Mon-Fri except NYSE holidays (``holidays``
+    package, NYSE financial calendar; early 13:00 closes are not modelled). FX:
+    (d-1) 17:00 - d 17:00 NY, Mon-Fri; RTH = the whole session.
     """
     if d.weekday() >= 5:
+        return None
+    if kind != CASH and is_stock_holiday(d):
         return None
     if kind == CASH:
         prev = d - timedelta(days=1)

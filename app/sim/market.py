@@ -26,7 +26,8 @@ import pandas as pd
 
 from app.sim.history import Bars, minute_sigmas, replay_series, start_price, synth_daily, synth_minutes
 from app.sim.instruments import SimInstrument, day_midnight, is_open, trading_date
-from app.sim.types import SimError, TopOfBook
+from app.sim.tape import Tape
+from app.sim.types import SimError, SimQuoteTick, SimTrade, TopOfBook
 
 RATE_RTH = 3.0        # quote changes per second, stocks in RTH
 RATE_EXT = 0.3        # stocks in pre/post market
@@ -50,6 +51,9 @@ class _State:
     sig_rth: float = 0.0            # per-minute log volatility in / outside RTH
     sig_ext: float = 0.0
     ahead: tuple[np.ndarray, np.ndarray] | None = None   # replay: (times, mids) the live mid follows
+    tape: Tape = field(default_factory=Tape)             # live prints and quote changes
+    fire_rate: float = 0.0                               # firehose: quote changes per second (0 = normal)
+    prints: int = 0                                      # trade counter (venue rotation)
 
 
 def _rt(x: float, tick: float) -> float:
@@ -73,6 +77,24 @@ class MarketModel:
         self._inst = {i.con_id: i for i in instruments}
         self._replay = replay or {}
         self._state: dict[int, _State] = {}
+        self._fire: list[int] = []
+
+    @property
+    def firehose_on(self) -> bool:
+        """True while the load mode streams some instruments."""
+        return bool(self._fire)
+
+    def set_firehose(self, con_ids: list[int], rate: float) -> None:
+        """Load mode: the instruments ``con_ids`` change quote ~``rate`` times per second in total
+        (split evenly), at any hour; the others return to normal. ``rate`` <= 0 ends the mode.
+        Raises ValueError for a non-finite rate, SimError 200 for an unknown conId."""
+        if not math.isfinite(rate):
+            raise ValueError(f"firehose rate must be finite, got {rate!r}")
+        for st in self._state.values():
+            st.fire_rate = 0.0
+        self._fire = [] if rate <= 0 or not con_ids else list(con_ids)
+        for cid in self._fire:
+            self._st(cid).fire_rate = rate / len(self._fire)
 
     # -------------------------------------------------------------- setup
     def instrument(self, con_id: int) -> SimInstrument:
@@ -133,6 +155,7 @@ class MarketModel:
         bs, as_ = self._sizes(st)
         st.top = TopOfBook(bid=bid, ask=ask, last=s0, bid_size=bs, ask_size=as_, last_size=st.trade_lot,
                            volume=vol, high=hi, low=lo, open=o, close=prev_close, time=self.t0)
+        st.tape.add_quote(SimQuoteTick(self.t0, bid, ask, bs, as_))
         st.last_change = self.t0
         return st
 
@@ -172,6 +195,13 @@ class MarketModel:
             if kind not in sessions:
                 sessions[kind] = (is_open(kind, now), is_open(kind, now, rth=True))
             open_, rth = sessions[kind]
+            if st.fire_rate > 0:
+                k = min(int(st.rng.poisson(st.fire_rate * dt)), 10_000)
+                for j in range(k):
+                    self._tick(st, now - dt + dt * (j + 1) / k, True)
+                if k:
+                    changed.append(cid)
+                continue
             if not open_:
                 continue
             rate = RATE_FX if st.inst.is_fx else (RATE_RTH if rth else RATE_EXT)
@@ -199,6 +229,7 @@ class MarketModel:
         top.bid, top.ask = self._quote(inst, st.mid, rth)
         top.bid_size, top.ask_size = self._sizes(st)
         top.time = now
+        st.tape.add_quote(SimQuoteTick(now, top.bid, top.ask, top.bid_size, top.ask_size))
         if rng.random() < TRADE_PROB:
             px = top.bid if rng.random() < 0.5 else top.ask
             mean = inst.params.adv * 0.9 / 390 / 60 / (RATE_RTH * TRADE_PROB)
@@ -216,6 +247,10 @@ class MarketModel:
             top.open = top.high = top.low = px
             top.volume = 0.0
         top.last, top.last_size = px, size
+        st.prints += 1
+        c = st.inst.contract
+        venue = c.exchange if st.inst.is_fx else (c.primary_exchange, "ARCA", "BATS", "IEX", "EDGX")[st.prints % 5]
+        st.tape.add_trade(SimTrade(now, px, size, venue, "" if is_open(kind, now, rth=True) else "T"))
         top.volume += size
         top.high = max(top.high, px)
         top.low = min(top.low, px)
@@ -251,11 +286,26 @@ class MarketModel:
         if ask_size is not None:
             top.ask_size = float(ask_size)
         top.time = now
+        st.tape.add_quote(SimQuoteTick(now, top.bid, top.ask, top.bid_size, top.ask_size))
         st.mid = (bid + ask) / 2.0
         st.ahead = None                          # a scripted quote ends any replay path
         st.last_change = now
         if last is not None:
             self._trade(st, now, float(last), float(last_size if last_size is not None else st.trade_lot))
+
+    def started(self) -> list[int]:
+        """conIds whose live state exists (quoted or asked for since start)."""
+        return list(self._state)
+
+    def restore_top(self, con_id: int, top: TopOfBook) -> None:
+        """Put back a saved top of book (gateway restart): prices, sizes and day statistics; the
+        random walk continues from its mid. No trade is printed. SimError 200 for an unknown conId."""
+        st = self._st(con_id)
+        st.top = TopOfBook(top.bid, top.ask, top.last, top.bid_size, top.ask_size, top.last_size, top.volume,
+                           top.high, top.low, top.open, top.close, top.time)
+        st.mid = (top.bid + top.ask) / 2.0 if top.bid > 0 and top.ask > 0 else top.last
+        st.ahead = None
+        st.tape.add_quote(SimQuoteTick(max(top.time, self.now), top.bid, top.ask, top.bid_size, top.ask_size))
 
     # -------------------------------------------------------------- queries
     def top(self, con_id: int) -> TopOfBook:
@@ -289,6 +339,10 @@ class MarketModel:
     def older_daily(self, con_id: int) -> Bars:
         """Daily bars before the minute window (generated or replayed)."""
         return self._st(con_id).older
+
+    def tape(self, con_id: int) -> Tape:
+        """The live time & sales of one instrument (``app.sim.tape.Tape``)."""
+        return self._st(con_id).tape
 
     def half_spread(self, con_id: int) -> float:
         t = self._st(con_id).top

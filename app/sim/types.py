@@ -107,6 +107,13 @@ class OrderTicket:
     parent_id: int = 0
     oca_group: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # added for issue 3 (IB Order attribute names in comments)
+    trailing_percent: float | None = None   # trailingPercent (TRAIL / TRAIL LIMIT by percent)
+    trail_stop_price: float | None = None   # trailStopPrice: initial stop of a TRAIL order
+    lmt_price_offset: float | None = None   # lmtPriceOffset: TRAIL LIMIT limit = stop - offset (BUY: + offset)
+    good_till_date: str = ""                # goodTillDate "YYYYMMDD HH:MM:SS [tz]" (GTD)
+    oca_type: int = 0                       # ocaType 1 cancel w/ block, 2 reduce w/ block, 3 reduce non-block
+    what_if: bool = False                   # whatIf: margin/commission preview, no order
 
 
 @dataclass(slots=True)
@@ -126,6 +133,10 @@ class SimOrder:
     why_held: str = ""
     created: float = 0.0            # POSIX seconds
     triggered: bool = False         # STP / STP LMT: stop has been hit
+    # added for issue 3
+    trail_stop: float = 0.0         # TRAIL / TRAIL LIMIT: current stop price (moves with the market)
+    held: bool = False              # transmit=False: stored, not worked, until a transmitting order of its group
+    bound: bool = False             # a TWS manual order bound to API client 0 (negative orderId)
 
     @property
     def is_working(self) -> bool:
@@ -202,3 +213,69 @@ class OrderErrorEvent:
     order_id: int
     code: int
     text: str
+
+
+# ---------------------------------------------------------------- issue 3 additions
+
+@dataclass(frozen=True, slots=True)
+class SimTrade:
+    """One trade print (IB tick-by-tick Last/AllLast, historical ticks TRADES).
+
+    ``time`` POSIX seconds UTC; ``price`` instrument currency; ``size`` shares;
+    ``exchange`` the printing venue ("NASDAQ", "IDEALPRO"...); ``special_conditions``
+    IB's condition codes ("" regular, "T" extended-hours trade, "O" opening print,
+    "6" closing print).
+    """
+
+    time: float
+    price: float
+    size: float
+    exchange: str = ""
+    special_conditions: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SimQuoteTick:
+    """One top-of-book change (IB tick-by-tick BidAsk/MidPoint, historical ticks BID_ASK/MIDPOINT).
+
+    ``time`` POSIX seconds UTC; prices instrument currency; sizes shares. For
+    MIDPOINT ticks ``bid == ask == midpoint`` and sizes are 0.
+    """
+
+    time: float
+    bid: float
+    ask: float
+    bid_size: float
+    ask_size: float
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class SimOrderState:
+    """What IB fills into OrderState for a whatIf order (all money in USD, as strings in IB's
+    message but floats here; ``None`` = unknown, sent as IB's unset marker).
+
+    Margins are the account's initial/maintenance margin and equity with loan value
+    before the order, the change it causes and the total after it (IB "What-If" docs).
+    ``commission`` / ``min_commission`` / ``max_commission`` are the estimated commission of
+    the order in ``commission_currency``. ``status`` is "PreSubmitted" as TWS reports it.
+    """
+
+    status: str
+    init_margin_before: float
+    maint_margin_before: float
+    equity_with_loan_before: float
+    init_margin_change: float
+    maint_margin_change: float
+    equity_with_loan_change: float
+    init_margin_after: float
+    maint_margin_after: float
+    equity_with_loan_after: float
+    commission: float
+    min_commission: float
+    max_commission: float
+    commission_currency: str = "USD"
+    warning_text: str = ""

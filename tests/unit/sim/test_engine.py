@@ -6,30 +6,9 @@ import math
 
 import pytest
 
-from app.sim.types import FillEvent, OrderErrorEvent, OrderEvent, OrderTicket, PortfolioEvent, SimError
+from app.sim.types import FillEvent, OrderErrorEvent, OrderEvent, PortfolioEvent, SimError
 from tests.unit.sim.helpers import AAPL, EURUSD, T0, make, ny
-
-
-def q(ex, bid, ask, last=None, bs=1000, as_=1000, cid=AAPL, dt=1.0):
-    """Script a quote ``dt`` seconds after the exchange's clock."""
-    ex.set_quote(cid, ex.now + dt, bid=bid, ask=ask, bid_size=bs, ask_size=as_, last=last)
-
-
-def tk(action, qty, otype, lmt=None, aux=None, **kw):
-    return OrderTicket(action=action, total_qty=qty, order_type=otype, lmt_price=lmt, aux_price=aux, **kw)
-
-
-def statuses(events, order_id=None):
-    return [e.order.status for e in events
-            if isinstance(e, OrderEvent) and (order_id is None or e.order.order_id == order_id)]
-
-
-@pytest.fixture
-def mk():
-    ex, ev = make()
-    q(ex, 230.00, 230.02, last=230.01)
-    ev.clear()
-    return ex, ev
+from tests.unit.sim.orderhelp import q, statuses, tk
 
 
 def test_market_buy_fills_at_ask_with_event_order(mk):
@@ -200,11 +179,11 @@ def test_global_cancel(mk):
 
 @pytest.mark.parametrize("ticket,code", [
     (tk("BUY", 0, "MKT"), 434), (tk("BUY", -5, "MKT"), 434), (tk("BUY", math.nan, "MKT"), 434),
-    (tk("BUY", math.inf, "MKT"), 434), (tk("BUY", 100, "TRAIL"), 387), (tk("BUY", 100, "FOO"), 387),
+    (tk("BUY", math.inf, "MKT"), 434), (tk("BUY", 100, "TRAIL"), 321), (tk("BUY", 100, "FOO"), 387),
     (tk("BUY", 100, "LMT"), 321), (tk("BUY", 100, "LMT", 1.7976931348623157e308), 321),
     (tk("BUY", 100, "LMT", 229.005), 110), (tk("BUY", 100, "STP"), 321),
     (tk("BUY", 100, "STP", aux=230.001), 110), (tk("HOLD", 100, "MKT"), 201),
-    (tk("BUY", 100, "MKT", tif="FOK"), 201), (tk("BUY", 50_000, "MKT"), 201),
+    (tk("BUY", 100, "MKT", tif="XYZ"), 201), (tk("BUY", 50_000, "MKT"), 201),
 ])
 def test_inactive_rejections(mk, ticket, code):
     ex, ev = mk

@@ -220,6 +220,7 @@ def test_volatility_is_realistic():
 def test_new_session_resets_day_statistics():
     ex, _ = make(now=ny(2025, 11, 21, 19, 59))
     ex.advance(ny(2025, 11, 21, 19, 59, 30))
+    ex.advance(ny(2025, 11, 21, 20, 0))           # the close: later advances add no Friday prints
     friday_last = ex.top(AAPL).last
     for i in range(1, 200):                       # Monday pre-market, 10 s steps
         ex.advance(ny(2025, 11, 24, 4, 0) + i * 10)
