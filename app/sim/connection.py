@@ -12,6 +12,30 @@ handshake closes this connection only; an unparsable request is answered
 with error 320 (505 for an unknown message id).
 """
 
+# ---------------------------------------------------------------------------
+# FOR THE FAULTS ENGINEER (issue 3) - the names the wire side provides:
+#   ClientConnection (alias ``Connection``), one per API client, in
+#   ``SimGateway.connections`` (a set; read ``conn.client_id``, ``conn.ready``):
+#     conn.close()                          drop this client (idempotent)
+#     conn.send_error(req_id, code, text)   queue an IB error/info message (id 4);
+#                                           req_id -1 for system codes 1100/1101/1102
+#     conn.flush()                          write what is queued (the pump does it too)
+#     conn.delay: float                     seconds added before each outgoing batch
+#                                           (0 = none; order of messages is kept)
+#   Please add to ``SimGateway.__init__`` (server.py is yours):
+#     message_log=None        -> ``self.message_log`` callable(direction "<-"/"->",
+#                                client_id, msg name, fields list) or None
+#     master_client_id=None   -> ``self.master_client_id`` (IB "Master API client ID")
+#   and route exchange events through the wire side instead of server.py's own
+#   _on_order/_on_fill/order_targets:
+#     def _on_event(self, ev): app.sim.connection.dispatch_event(self, ev)
+#   (dispatch_event handles OrderEvent/FillEvent/PortfolioEvent/OrderErrorEvent,
+#   whatIf, master client id, client-0 auto-bind, deferred commission reports via
+#   ``self._deferred`` / flush_deferred which stay in server.py).
+#   The connection reads both attributes with getattr(..., None), so nothing
+#   breaks before you add them.
+# ---------------------------------------------------------------------------
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +44,10 @@ import time
 
 from app.sim import decode as D
 from app.sim import encode as E
-from app.sim import encode_orders as EO
+from app.sim.order_handlers import OrderHandlers
+from app.sim.pacing import HistoryPacer, MessagePacer
+from app.sim.routing import dispatch_event, log_outgoing, order_targets  # noqa: F401
+from app.sim.streams import StreamHandlers
 from app.sim.types import PortfolioEvent, SimError
 from app.sim.wire import API_PREFIX, FieldError, FrameReader, ProtocolError, parse_handshake, \
     split_fields
@@ -38,11 +65,25 @@ HISTORY_BAR_SIZES = {"1 min", "5 mins", "15 mins", "1 hour", "1 day", "1 secs", 
                      "1 week", "1 month"}
 
 
-_ACTION_OF_SIDE = {"BOT": "BUY", "SLD": "SELL"}
 
+#: IB's limit on client messages (IB API docs "Pacing": 50 messages per second; error 100);
+#: see :mod:`app.sim.pacing` for the disconnect rule after repeated violations.
+MAX_MESSAGES_PER_SECOND = 50
+#: Historical bar sizes IB paces strictly ("Pacing Violations for Small Bars": 30 s or less).
+SMALL_BAR_SECONDS = {"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30}
 
-class ClientConnection:
-    """State of one API client (subscriptions keyed by IB reqId)."""
+#: Delayed tick ids IB uses with reqMarketDataType 3/4 (IB "Available Tick Types").
+DELAYED_TICK = {E.BID: 66, E.ASK: 67, E.LAST: 68, E.HIGH: 72, E.LOW: 73, E.VOLUME: 74,
+                E.CLOSE: 75, E.OPEN: 76}
+
+class ClientConnection(StreamHandlers, OrderHandlers):
+    """State of one API client (subscriptions keyed by IB reqId).
+
+    Faults interface: :meth:`close`, :meth:`send_error`, :meth:`flush`, ``delay``
+    (seconds added before each outgoing batch). Pacing: more than 50 messages in
+    any 1-second window get IB error 100 and are dropped (see
+    :mod:`app.sim.pacing` for the disconnect rule and historical-data pacing, error 162).
+    """
 
     def __init__(self, gateway, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.gw = gateway
@@ -66,18 +107,52 @@ class ClientConnection:
         self.follow_all_orders = False
         self.auto_open_orders = False
         self.market_data_type = 1
+        self.delay = 0.0
+        self._last_due = 0.0
+        self._pending_writes = 0
+        self.pacer = MessagePacer(MAX_MESSAGES_PER_SECOND)
+        self.history_pacer = HistoryPacer()
+        self._init_streams()
 
     # ---- I/O ---------------------------------------------------------------
     def send(self, msg: bytes) -> None:
         """Queue one framed message; written by :meth:`flush` in chunks."""
         if not self.closed:
             self.out += msg
+            log_fn = getattr(self.gw, "message_log", None)
+            if log_fn is not None:
+                try:
+                    log_outgoing(log_fn, self.client_id, msg)
+                except Exception:
+                    log.exception("message_log failed")
+
+    def send_error(self, req_id: int, code: int, text: str) -> None:
+        """Queue an IB error/info message (id 4): ``req_id`` -1 for system messages
+        (1100 connectivity lost, 1101/1102 restored, 2104 farm OK...)."""
+        self.send(E.error(req_id, code, text))
 
     def flush(self) -> None:
-        """Write queued bytes in chunks of at most 16 KB (TCP_NODELAY is on)."""
+        """Write queued bytes in chunks of at most 16 KB (TCP_NODELAY is on), ``delay``
+        seconds later when a delay is set (batches keep their order)."""
         if self.closed or not self.out:
             return
         data, self.out = bytes(self.out), bytearray()
+        if self.delay > 0 or self._pending_writes:
+            loop = asyncio.get_running_loop()
+            due = max(loop.time() + max(self.delay, 0.0), self._last_due)
+            self._last_due = due
+            self._pending_writes += 1
+            loop.call_at(due, self._write_delayed, data)
+            return
+        self._write(data)
+
+    def _write_delayed(self, data: bytes) -> None:
+        self._pending_writes -= 1
+        self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        if self.closed:
+            return
         try:
             for i in range(0, len(data), WRITE_CHUNK):
                 self.writer.write(data[i:i + WRITE_CHUNK])
@@ -85,6 +160,7 @@ class ClientConnection:
             self.close()
 
     def close(self) -> None:
+        """Close this client's socket (idempotent); other clients are unaffected."""
         if self.closed:
             return
         self.closed = True
@@ -146,12 +222,39 @@ class ClientConnection:
             self.close()
 
     # ---- dispatch --------------------------------------------------------
+    def _paced(self) -> bool:
+        """Count one request; False (and error 100) if it exceeds 50 in the last second.
+        Messages before startApi are not paced (there are only two)."""
+        if not self.ready or self.pacer.admit():
+            return True
+        self.send(E.error(-1, 100, "Max rate of messages per second has been exceeded:"
+                                   f"max={MAX_MESSAGES_PER_SECOND} rec={self.pacer.received} (1)"))
+        if self.pacer.should_disconnect:
+            log.warning("client %s: repeated pacing violations, disconnecting", self.client_id)
+            self.flush()
+            self.close()
+        return False
+
+    def check_history_pacing(self, key: tuple, contract_key: tuple) -> None:
+        """Raise SimError 162 when a historical request breaks IB's pacing rules."""
+        why = self.history_pacer.check(key, contract_key)
+        if why is not None:
+            raise SimError(162, why)
+
     def handle_payload(self, payload: bytes) -> None:
         fields = split_fields(payload)
         req_id = -1
+        if not self._paced():
+            return
         try:
             req = D.decode_request(fields)
             req_id = req.req_id
+            log_fn = getattr(self.gw, "message_log", None)
+            if log_fn is not None:
+                try:
+                    log_fn("<-", self.client_id, req.name, list(fields))
+                except Exception:
+                    log.exception("message_log failed")
             if not self.ready and req.msg_id != D.START_API:
                 raise FieldError("startApi must be the first request", 320)
             handler = getattr(self, "on_" + req.name, None)
@@ -231,6 +334,9 @@ class ClientConnection:
         t = req.params["marketDataType"]
         if t not in (1, 2, 3, 4):
             raise SimError(321, f"Error validating request: invalid market data type {t}")
+        if t != self.market_data_type:
+            for rid in self.mkt:    # IB announces the new type on every live subscription
+                self.send(E.market_data_type(rid, t))
         self.market_data_type = t
 
     # ---- contracts & market data -------------------------------------
@@ -260,6 +366,12 @@ class ClientConnection:
         self.mkt.pop(req.req_id, None)
         self.mkt_last.pop(req.req_id, None)
 
+    def _tt(self, tick_type: int) -> int:
+        """Tick type id for the client's market data type (delayed ids for 3/4)."""
+        if self.market_data_type in (3, 4):
+            return DELAYED_TICK.get(tick_type, tick_type)
+        return tick_type
+
     def _send_ticks(self, rid: int, con_id: int) -> None:
         top = self.ex.top(con_id)
         last = self.mkt_last.setdefault(rid, {})
@@ -271,16 +383,16 @@ class ClientConnection:
             if px is None:
                 continue
             if last.get(tt) != px or last.get(-tt - 1) != sz:
-                self.send(E.tick_price(rid, tt, px, sz or 0.0))
+                self.send(E.tick_price(rid, self._tt(tt), px, sz or 0.0))
                 last[tt] = px
                 last[-tt - 1] = sz
         for tt, px in ((E.HIGH, top.high), (E.LOW, top.low), (E.CLOSE, top.close),
                        (E.OPEN, top.open)):
             if px is not None and last.get(tt) != px:
-                self.send(E.tick_price(rid, tt, px, 0.0))
+                self.send(E.tick_price(rid, self._tt(tt), px, 0.0))
                 last[tt] = px
         if not fx and top.volume is not None and last.get(E.VOLUME) != top.volume:
-            self.send(E.tick_size(rid, E.VOLUME, top.volume))
+            self.send(E.tick_size(rid, self._tt(E.VOLUME), top.volume))
             last[E.VOLUME] = top.volume
 
     def send_market_updates(self) -> None:
@@ -302,6 +414,7 @@ class ClientConnection:
                 self.hist_last[rid] = key
                 self.send(E.historical_data_update(rid, self._bar_date(b.time, bar_size, fmt,
                                                                        tz), b))
+        self.stream_updates()
 
     @staticmethod
     def _bar_date(t: float, bar_size: str, fmt: int, tz: str) -> str:
@@ -325,6 +438,10 @@ class ClientConnection:
             end = E.parse_end_datetime(p["endDateTime"], c.time_zone_id)
         except (ValueError, KeyError) as e:
             raise SimError(321, f"Error validating request: bad endDateTime: {e}") from None
+        if bar_size in SMALL_BAR_SECONDS:
+            self.check_history_pacing(
+                (c.con_id, p["endDateTime"], bar_size, p["durationStr"], p["whatToShow"],
+                 p["useRTH"]), (c.con_id, c.exchange, p["whatToShow"]))
         bars = self.ex.history(c.con_id, end=end, duration=p["durationStr"], bar_size=bar_size,
                                what_to_show=p["whatToShow"] or "TRADES", use_rth=p["useRTH"])
         fmt = p["formatDate"]
@@ -378,7 +495,16 @@ class ClientConnection:
         self.positions_sub = False
 
     def on_reqAccountSummary(self, req) -> None:
-        tags = {t.strip() for t in req.params["tags"].split(",") if t.strip()}
+        group = req.params["groupName"].strip() or "All"
+        tag_list = [t.strip() for t in req.params["tags"].split(",") if t.strip()]
+        if hasattr(self.ex, "account_summary"):
+            rows = self.ex.account_summary(group, tag_list)   # SimError for a bad group/tag
+            self.summary[req.req_id] = (group, tag_list)
+            for acct, tag, value, cur in rows:
+                self.send(E.account_summary(req.req_id, acct, tag, value, cur))
+            self.send(E.account_summary_end(req.req_id))
+            return
+        tags = set(tag_list)
         wanted = None if (not tags or "All" in tags or "$LEDGER" in tags
                           or "$LEDGER:ALL" in tags) else tags
         self.summary[req.req_id] = wanted
@@ -406,72 +532,19 @@ class ClientConnection:
             for p in ev.positions:
                 self.send(E.position(p.account, self.ex.contract(p.con_id), p.position,
                                      p.avg_cost))
-        for rid, wanted in self.summary.items():
-            self._send_summary(rid, wanted, ev.account_values)
+        for rid, wanted in list(self.summary.items()):
+            if isinstance(wanted, tuple):     # facade subscription: resend changed rows
+                group, tag_list = wanted
+                changed = {tag for tag, _v, _c in ev.account_values}
+                for acct, tag, value, cur in self.ex.account_summary(group, tag_list):
+                    if tag.split(":")[0] in changed or tag in changed:
+                        self.send(E.account_summary(rid, acct, tag, value, cur))
+            else:
+                self._send_summary(rid, wanted, ev.account_values)
         for rid in self.multi:
             for tag, value, cur in ev.account_values:
                 self.send(E.account_update_multi(rid, acct, "", tag, value, cur))
 
-    # ---- orders ----------------------------------------------------------------
-    def on_placeOrder(self, req) -> None:
-        oid = req.req_id
-        if oid <= 0:
-            raise SimError(103, f"Duplicate order id: invalid orderId {oid}")
-        c = self._resolve(req.contract)
-        self.gw.note_order_id(self.client_id, oid)
-        self.gw.call_exchange(self.ex.place, self.client_id, oid, c.con_id, req.ticket,
-                              self.gw.clock())
 
-    def on_cancelOrder(self, req) -> None:
-        self.gw.call_exchange(self.ex.cancel, self.client_id, req.req_id, self.gw.clock())
-
-    def on_reqGlobalCancel(self, req) -> None:
-        self.gw.call_exchange(self.ex.global_cancel, self.gw.clock())
-
-    def _send_open_orders(self, orders) -> None:
-        acct = self.ex.account_id
-        for o in orders:
-            self.send(EO.open_order(o, self.ex.contract(o.con_id), acct))
-            self.send(EO.order_status(o))
-        self.send(EO.open_order_end())
-
-    def on_reqOpenOrders(self, req) -> None:
-        if self.client_id == 0:
-            orders = self.ex.orders(None, working_only=True)
-        else:
-            orders = self.ex.orders(self.client_id, working_only=True)
-        self._send_open_orders(orders)
-
-    def on_reqAllOpenOrders(self, req) -> None:
-        self.follow_all_orders = True
-        self._send_open_orders(self.ex.orders(None, working_only=True))
-
-    def on_reqAutoOpenOrders(self, req) -> None:
-        if self.client_id != 0:
-            self.send(E.error(-1, 321,
-                              "Error validating request: reqAutoOpenOrders is only valid "
-                              "for client id 0"))
-            return
-        self.auto_open_orders = req.params["autoBind"]
-
-    def on_reqCompletedOrders(self, req) -> None:
-        acct = self.ex.account_id
-        for o in self.ex.completed_orders():
-            c = self.ex.contract(o.con_id)
-            self.send(EO.completed_order(o, c, acct, E.ib_datetime(o.created, c.time_zone_id)))
-        self.send(EO.completed_orders_end())
-
-    def on_reqExecutions(self, req) -> None:
-        p = req.params
-        fills = self.ex.executions(None if self.client_id == 0 else self.client_id)
-        for f in fills:
-            c = self.ex.contract(f.con_id)
-            if p["symbol"] and p["symbol"].upper() != c.symbol.upper():
-                continue
-            if p["secType"] and p["secType"].upper() != c.sec_type:
-                continue
-            if p["side"] and p["side"].upper() not in (f.side, _ACTION_OF_SIDE.get(f.side)):
-                continue
-            self.send(E.exec_details(req.req_id, c, f, E.ib_datetime(f.time, c.time_zone_id)))
-            self.send(E.commission_report(f))
-        self.send(E.exec_details_end(req.req_id))
+#: The name the faults interface uses.
+Connection = ClientConnection

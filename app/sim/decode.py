@@ -11,6 +11,7 @@ Entry point: :func:`decode_request` (list of text fields -> request object).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 from app.sim.types import OrderTicket
 from app.sim.wire import UNSET_DOUBLE, Cursor, FieldError
@@ -41,27 +42,38 @@ START_API = 71
 REQ_ACCOUNT_UPDATES_MULTI = 76
 CANCEL_ACCOUNT_UPDATES_MULTI = 77
 REQ_COMPLETED_ORDERS = 99
+REQ_MKT_DEPTH = 10
+CANCEL_MKT_DEPTH = 11
+REQ_REAL_TIME_BARS = 50
+CANCEL_REAL_TIME_BARS = 51
+REQ_MATCHING_SYMBOLS = 81
+REQ_MKT_DEPTH_EXCHANGES = 82
+REQ_HEAD_TIMESTAMP = 87
+CANCEL_HEAD_TIMESTAMP = 90
+REQ_MARKET_RULE = 91
+REQ_PNL = 92
+CANCEL_PNL = 93
+REQ_PNL_SINGLE = 94
+CANCEL_PNL_SINGLE = 95
+REQ_HISTORICAL_TICKS = 96
+REQ_TICK_BY_TICK_DATA = 97
+CANCEL_TICK_BY_TICK_DATA = 98
 
 #: Requests the simulator recognises but does not serve, with the position of
 #: their reqId field (so the refusal can name the request). ibapi ``message.OUT``.
 UNSUPPORTED_WITH_REQID = {
-    10: ("reqMktDepth", 2), 11: ("cancelMktDepth", 2), 21: ("exerciseOptions", 2),
+    21: ("exerciseOptions", 2),
     22: ("reqScannerSubscription", 1), 23: ("cancelScannerSubscription", 2),
-    50: ("reqRealTimeBars", 2), 51: ("cancelRealTimeBars", 2),
     52: ("reqFundamentalData", 2), 54: ("calculateImpliedVolatility", 2),
     55: ("calculateOptionPrice", 2), 74: ("reqPositionsMulti", 2),
-    78: ("reqSecDefOptParams", 1), 81: ("reqMatchingSymbols", 1),
-    87: ("reqHeadTimestamp", 1), 88: ("reqHistogramData", 1),
-    92: ("reqPnL", 1), 94: ("reqPnLSingle", 1), 96: ("reqHistoricalTicks", 1),
-    97: ("reqTickByTickData", 1),
+    78: ("reqSecDefOptParams", 1), 88: ("reqHistogramData", 1),
 }
 #: Recognised requests without a reqId that need no answer from a simulator.
 IGNORED = {
     12: "reqNewsBulletins", 13: "cancelNewsBulletins", 14: "setServerLogLevel",
     24: "reqScannerParameters", 53: "cancelFundamentalData",
     56: "cancelCalculateImpliedVolatility", 57: "cancelCalculateOptionPrice",
-    75: "cancelPositionsMulti", 93: "cancelPnL", 95: "cancelPnLSingle",
-    98: "cancelTickByTickData", 89: "cancelHistogramData", 90: "cancelHeadTimestamp",
+    75: "cancelPositionsMulti", 89: "cancelHistogramData",
 }
 
 
@@ -194,15 +206,28 @@ def _place_order(c: Cursor) -> Request:
     def _i(name: str) -> int:
         return Cursor([raw.get(name, "")]).int(name)
 
-    if _b("whatIf"):
-        raise FieldError("whatIf orders are not supported by the simulated gateway", 387)
-    ticket = OrderTicket(
+    def _f(name: str) -> float | None:
+        return Cursor([raw.get(name, "")]).float_or_none(name)
+
+    kw = dict(
         action=action, total_qty=qty, order_type=order_type, lmt_price=lmt, aux_price=aux,
         tif=tif, outside_rth=_b("outsideRth"), account=raw["account"],
         order_ref=raw["orderRef"], transmit=_b("transmit"), parent_id=_i("parentId"),
         oca_group=raw["ocaGroup"], raw=raw,
+        # issue-3 ticket fields (types.OrderTicket, added with defaults by the exchange side)
+        trailing_percent=_f("trailingPercent"), trail_stop_price=_f("trailStopPrice"),
+        lmt_price_offset=_f("lmtPriceOffset"), good_till_date=raw["goodTillDate"].strip(),
+        oca_type=_i("ocaType"), what_if=_b("whatIf"),
     )
-    return Request(PLACE_ORDER, "placeOrder", order_id, spec, {}, ticket)
+    return Request(PLACE_ORDER, "placeOrder", order_id, spec, {"whatIf": kw["what_if"]},
+                   make_ticket(**kw))
+
+
+def make_ticket(**kw) -> OrderTicket:
+    """Build an :class:`OrderTicket`, leaving out fields this version of the type lacks
+    (they stay available in ``ticket.raw``)."""
+    names = {f.name for f in dataclass_fields(OrderTicket)}
+    return OrderTicket(**{k: v for k, v in kw.items() if k in names})
 
 
 def decode_request(fields: list[str]) -> Request:
@@ -313,6 +338,72 @@ def decode_request(fields: list[str]) -> Request:
         return Request(msg_id, "cancelAccountUpdatesMulti", c.int("reqId"))
     if msg_id == REQ_COMPLETED_ORDERS:
         return Request(msg_id, "reqCompletedOrders", -1, params={"apiOnly": c.opt_bool()})
+    if msg_id == REQ_MKT_DEPTH:
+        c.skip(1)
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"numRows": c.int("numRows", 10), "isSmartDepth": c.opt_bool(),
+             "mktDepthOptions": c.opt_str()}
+        return Request(msg_id, "reqMktDepth", req_id, spec, p)
+    if msg_id == CANCEL_MKT_DEPTH:
+        c.skip(1)
+        req_id = c.int("reqId")
+        return Request(msg_id, "cancelMktDepth", req_id, params={"isSmartDepth": c.opt_bool()})
+    if msg_id == REQ_REAL_TIME_BARS:
+        c.skip(1)
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"barSize": c.int("barSize", 5), "whatToShow": c.str("whatToShow"),
+             "useRTH": c.bool("useRTH"), "realTimeBarsOptions": c.opt_str()}
+        return Request(msg_id, "reqRealTimeBars", req_id, spec, p)
+    if msg_id == CANCEL_REAL_TIME_BARS:
+        c.skip(1)
+        return Request(msg_id, "cancelRealTimeBars", c.int("reqId"))
+    if msg_id == REQ_MATCHING_SYMBOLS:
+        req_id = c.int("reqId")
+        return Request(msg_id, "reqMatchingSymbols", req_id, params={"pattern": c.str("pattern")})
+    if msg_id == REQ_MKT_DEPTH_EXCHANGES:
+        return Request(msg_id, "reqMktDepthExchanges")
+    if msg_id == REQ_HEAD_TIMESTAMP:
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"includeExpired": c.bool("includeExpired"), "useRTH": c.bool("useRTH"),
+             "whatToShow": c.str("whatToShow"), "formatDate": c.int("formatDate", 1)}
+        return Request(msg_id, "reqHeadTimeStamp", req_id, spec, p)
+    if msg_id == CANCEL_HEAD_TIMESTAMP:
+        return Request(msg_id, "cancelHeadTimeStamp", c.int("reqId"))
+    if msg_id == REQ_MARKET_RULE:
+        rule = c.int("marketRuleId")
+        return Request(msg_id, "reqMarketRule", -1, params={"marketRuleId": rule})
+    if msg_id == REQ_PNL:
+        req_id = c.int("reqId")
+        return Request(msg_id, "reqPnL", req_id,
+                       params={"account": c.str("account"), "modelCode": c.opt_str()})
+    if msg_id == CANCEL_PNL:
+        return Request(msg_id, "cancelPnL", c.int("reqId"))
+    if msg_id == REQ_PNL_SINGLE:
+        req_id = c.int("reqId")
+        p = {"account": c.str("account"), "modelCode": c.str("modelCode"),
+             "conId": c.int("conId")}
+        return Request(msg_id, "reqPnLSingle", req_id, params=p)
+    if msg_id == CANCEL_PNL_SINGLE:
+        return Request(msg_id, "cancelPnLSingle", c.int("reqId"))
+    if msg_id == REQ_HISTORICAL_TICKS:
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"includeExpired": c.bool("includeExpired"), "startDateTime": c.str("startDateTime"),
+             "endDateTime": c.str("endDateTime"), "numberOfTicks": c.int("numberOfTicks"),
+             "whatToShow": c.str("whatToShow"), "useRth": c.bool("useRth"),
+             "ignoreSize": c.bool("ignoreSize"), "miscOptions": c.opt_str()}
+        return Request(msg_id, "reqHistoricalTicks", req_id, spec, p)
+    if msg_id == REQ_TICK_BY_TICK_DATA:
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        p = {"tickType": c.str("tickType"), "numberOfTicks": c.opt_int(0),
+             "ignoreSize": c.opt_bool()}
+        return Request(msg_id, "reqTickByTickData", req_id, spec, p)
+    if msg_id == CANCEL_TICK_BY_TICK_DATA:
+        return Request(msg_id, "cancelTickByTickData", c.int("reqId"))
     if msg_id in UNSUPPORTED_WITH_REQID:
         name, pos = UNSUPPORTED_WITH_REQID[msg_id]
         req_id = Cursor(fields, pos).int("reqId", -1) if len(fields) > pos else -1

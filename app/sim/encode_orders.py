@@ -29,27 +29,57 @@ def _contract11(c: SimContract) -> list:
             c.local_symbol, c.trading_class]
 
 
-def open_order(o: SimOrder, c: SimContract, account: str) -> bytes:
+def _state_fields(state) -> list:
+    """OrderState margin/commission block of openOrder (14 fields): initMarginBefore,
+    maintMarginBefore, equityWithLoanBefore, the three *Change, the three *After,
+    commission, minCommission, maxCommission, commissionCurrency, warningText.
+    ``state`` is a ``SimOrderState`` of a whatIf order (unset values for None)."""
+    if state is None:
+        return [U] * 12 + ["", ""]
+
+    def m(name):   # margins travel as strings in OrderState; unset -> IB's unset double
+        v = getattr(state, name, None)
+        return U if v is None else float(v)
+
+    return [m("init_margin_before"), m("maint_margin_before"), m("equity_with_loan_before"),
+            m("init_margin_change"), m("maint_margin_change"), m("equity_with_loan_change"),
+            m("init_margin_after"), m("maint_margin_after"), m("equity_with_loan_after"),
+            m("commission"), m("min_commission"), m("max_commission"),
+            getattr(state, "commission_currency", "") or "",
+            getattr(state, "warning_text", "") or ""]
+
+
+def open_order(o: SimOrder, c: SimContract, account: str, state=None) -> bytes:
     """openOrder (5) for a plain (non-combo, non-algo) order: 127 fields.
 
     ``o.perm_id`` must be non-zero (ib_async keys trades by permId and needs it
-    before execDetails); ``clientId`` is the placing client's; whatIf is 0.
+    before execDetails); ``clientId`` is the placing client's. ``state`` (a
+    ``SimOrderState``) makes it the answer to a whatIf order: whatIf=1, status
+    from the state and its margin/commission fields filled (IB sends no
+    orderStatus for whatIf orders). Trailing amount travels in auxPrice,
+    trailingPercent / trailStopPrice / lmtPriceOffset (TRAIL LIMIT), goodTillDate
+    and ocaType are echoed from the ticket.
     """
     t = o.ticket
+    what_if = state is not None or bool(getattr(t, "what_if", False))
+    status = getattr(state, "status", None) or o.status
+    trail_stop = _price(getattr(t, "trail_stop_price", None))
     f: list = [OPEN_ORDER, o.order_id, *_contract11(c),
                t.action, fmt_size(t.total_qty), t.order_type, _price(t.lmt_price),
                _price(t.aux_price), t.tif or "DAY", t.oca_group, t.account or account,
                "", 0, t.order_ref, o.client_id, o.perm_id, t.outside_rth, False,
-               0, "", "", "", "", "", "", "",          # discretionaryAmt .. goodTillDate
+               0, "", "", "", "", "", "",                # discretionaryAmt .. modelCode
+               getattr(t, "good_till_date", "") or "",
                "", U, "", 0, "", -1, 0,                  # rule80A .. auctionStrategy
                U, U, U, U, U, UI,                       # startingPrice .. displaySize
-               0, 0, 0, UI, 3 if t.oca_group else 3, 0, 0, U,   # blockOrder .. nbboPriceCap
+               0, 0, 0, UI, getattr(t, "oca_type", 0) or 3, 0, 0, U,   # blockOrder .. nbbo
                t.parent_id, 0, U, 0, "", 0, 0, 0,       # parentId .. referencePriceType
-               U, U, U, UI, "", 0, 0, 0,                # trailStopPrice .. smartComboParams
-               UI, UI, U, "", 0, "", "", 0, 0, "", 0, 0,   # scale .. whatIf
-               o.status,
-               U, U, U, U, U, U, U, U, U, U, U, U, "", "",   # margins, commissions, warning
-               0, 0, 0, "", U, U, U, U, U, U, 0,       # randomize .. adjustableTrailingUnit
+               trail_stop, _price(getattr(t, "trailing_percent", None)),
+               U, UI, "", 0, 0, 0,                      # basisPoints .. smartComboParams
+               UI, UI, U, "", 0, "", "", 0, 0, "", 0, what_if,   # scale .. whatIf
+               status, *_state_fields(state),
+               0, 0, 0, "", U, trail_stop, _price(getattr(t, "lmt_price_offset", None)),
+               U, U, U, 0,                              # adjusted prices, trailing unit
                "", "", "", U, 0, 0, 0, 0, UI, UI, 0, UI, UI, U, U, U]
     return encode_fields(*f)
 

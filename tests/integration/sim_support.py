@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import socket
 import struct
+import threading
 import time
 
 _ids = itertools.count(11)
@@ -87,3 +88,57 @@ def read_frames_until_closed(s: socket.socket, timeout: float = 2.0) -> list[lis
     except (ConnectionError, socket.timeout, OSError):
         pass
     return out
+
+
+class RecordingApp:
+    """Base of the integration tests' official-ibapi clients: records callbacks as
+    ``(name, *args)`` tuples; subclasses add the EWrapper callbacks they need.
+
+    Mix in first: ``class App(RecordingApp, EWrapper, EClient)``.
+    """
+
+    def __init__(self):
+        from ibapi.client import EClient
+
+        EClient.__init__(self, self)
+        self.events: list[tuple] = []
+        self.lock = threading.Lock()
+        self.next_id = None
+
+    def _rec(self, *ev):
+        with self.lock:
+            self.events.append(ev)
+
+    def of(self, name, req_id=None):
+        """Recorded events named ``name`` (and with ``req_id`` as first argument, if given)."""
+        with self.lock:
+            return [e for e in self.events if e[0] == name and (req_id is None or e[1] == req_id)]
+
+    def wait(self, pred, timeout=4.0):
+        """Poll ``pred`` until true or ``timeout`` seconds; returns its last value as bool."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():
+                return True
+            time.sleep(0.02)
+        return bool(pred())
+
+    def nextValidId(self, orderId):  # noqa: N802 (EWrapper name)
+        self.next_id = orderId
+        self._rec("nextValidId", orderId)
+
+    def error(self, reqId, errorTime, errorCode, errorString, advancedOrderRejectJson=""):  # noqa: N802,N803
+        self._rec("error", reqId, errorCode, errorString)
+
+
+def admin_command(port: int, line: str, timeout: float = 5.0) -> str:
+    """Send one line to the simulated gateway's admin port; return its reply line (``OK ...``/``ERR ...``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(line.encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+    return buf.decode().strip()

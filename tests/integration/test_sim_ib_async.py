@@ -319,20 +319,26 @@ def test_bad_prefix_is_closed_cleanly(gw):
 
 
 def test_all_open_orders_client_sees_other_clients_orders(gw):
+    """reqAllOpenOrders returns every client's working orders once (IB: it does not
+    start a subscription, so later events of the other client's order are not sent)."""
     async def go():
         watcher = await connected(gw)
         trader = await connected(gw)
         try:
-            await watcher.reqAllOpenOrdersAsync()
             c = await qualified(trader)
             t = await price(trader, c)
             trade = trader.placeOrder(c, LimitOrder("BUY", 2, round(t.bid * 0.7, 2)))
             assert await wait_for(lambda: trade.orderStatus.status == "Submitted", 3)
             perm = trade.order.permId
+            assert not any(tr.order.permId == perm for tr in watcher.openTrades())
+            await watcher.reqAllOpenOrdersAsync()
             assert await wait_for(lambda: any(tr.order.permId == perm
                                               for tr in watcher.openTrades()), 3)
+            seen = next(tr for tr in watcher.trades() if tr.order.permId == perm)
             trader.cancelOrder(trade.order)
             assert await wait_for(lambda: trade.orderStatus.status == "Cancelled", 3)
+            await asyncio.sleep(0.3)
+            assert seen.orderStatus.status == "Submitted"       # no live events
         finally:
             watcher.disconnect()
             trader.disconnect()
@@ -348,6 +354,7 @@ def test_market_fill_message_order_on_the_wire(gw):
     next_id = int(next(f for f in frames if f[0] == "9")[2])
     fields = ["3", str(next_id), "265598", "AAPL", "STK", "", "0", "", "", "SMART", "", "USD",
               "", "", "", "", "BUY", "5", "MKT", "", "", "DAY"] + [""] * 92
+    fields[27] = "1"                                        # transmit
     payload = "\0".join(fields).encode() + b"\0"
     s.sendall(struct.pack(">I", len(payload)) + payload)
     frames = read_frames_until_closed(s, 1.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from ibapi.client import EClient
@@ -12,43 +11,16 @@ from ibapi.execution import ExecutionFilter
 from ibapi.order import Order
 from ibapi.wrapper import EWrapper
 
-from tests.integration.sim_support import make_gateway, next_client_id
+from tests.integration.sim_support import RecordingApp, make_gateway, next_client_id
 
 pytestmark = pytest.mark.timeout(60)
 
 
-class App(EWrapper, EClient):
-    def __init__(self):
-        EClient.__init__(self, self)
-        self.events: list[tuple] = []
-        self.lock = threading.Lock()
-        self.next_id = None
-
-    def _rec(self, *ev):
-        with self.lock:
-            self.events.append(ev)
-
-    def of(self, name):
-        with self.lock:
-            return [e for e in self.events if e[0] == name]
-
-    def wait(self, pred, timeout=3.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if pred():
-                return True
-            time.sleep(0.02)
-        return bool(pred())
-
-    def nextValidId(self, orderId):
-        self.next_id = orderId
-        self._rec("nextValidId", orderId)
+class App(RecordingApp, EWrapper, EClient):
+    """Records the callbacks below as (name, *args) tuples."""
 
     def managedAccounts(self, accountsList):
         self._rec("managedAccounts", accountsList)
-
-    def error(self, reqId, errorTime, errorCode, errorString, advancedOrderRejectJson=""):
-        self._rec("error", reqId, errorCode, errorString)
 
     def contractDetails(self, reqId, cd):
         self._rec("contractDetails", reqId, cd)

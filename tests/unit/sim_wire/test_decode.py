@@ -82,5 +82,10 @@ def test_garbage_fields_raise_field_error_not_crash():
 
 
 def test_unsupported_request_keeps_its_req_id():
-    r = D.decode_request(["50", "3", "77", "265598"])
-    assert r.name == "reqRealTimeBars" and r.req_id == 77 and r.params["unsupported"]
+    r = D.decode_request(["52", "2", "77", "265598"])
+    assert r.name == "reqFundamentalData" and r.req_id == 77 and r.params["unsupported"]
+
+
+def test_truncated_realtime_bars_request_is_a_field_error():
+    with pytest.raises(FieldError):
+        D.decode_request(["50", "3", "77", "265598"])
