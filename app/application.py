@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sys
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.cli import LIVE_PORTS, Options
@@ -115,6 +115,10 @@ def run(opts: Options) -> int:
     app.setOrganizationName(ORGANIZATION)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    # garbage is collected on the GUI thread only (a Qt object freed by a
+    # collection on another thread, e.g. the gateway log drain, can crash Qt)
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+    collector = GarbageCollector(interval=0.5)  # noqa: F841 (kept alive until run() returns)
 
     gateway = None
     port = opts.port
@@ -122,7 +126,8 @@ def run(opts: Options) -> int:
         from app.simlauncher import GatewayStartError, SimulatedGatewayProcess
         from app.sim.clock import parse_start_time
         sim_start = parse_start_time(opts.sim_start)
-        gateway = SimulatedGatewayProcess(seed=opts.seed, bars_dir=opts.bars_dir, start_time=sim_start)
+        gateway = SimulatedGatewayProcess(seed=opts.seed, bars_dir=opts.bars_dir, start_time=sim_start,
+                                          state_path=opts.sim_state, speed=opts.sim_speed)
         try:
             port = gateway.start()
         except GatewayStartError as e:

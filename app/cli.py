@@ -34,6 +34,8 @@ class Options:
     yes_live: bool
     connect_timeout: float
     sim_start: str = "market"
+    sim_state: Path | None = None     # SQLite file of the demo account; None = not kept
+    sim_speed: float = 1.0            # simulated clock speed factor
 
 
 def _port(text: str) -> int:
@@ -66,6 +68,32 @@ def _positive(text: str) -> float:
     return value
 
 
+def _speed(text: str) -> float:
+    from app.sim.clock import check_speed
+
+    try:
+        return check_speed(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _sim_state(text: str) -> Path | None:
+    """``--sim-state``: 'default' -> the XDG data file, 'none' -> None, else that path
+    (its folder must exist or be creatable under an existing parent; not a directory)."""
+    if text.strip().lower() == "none":
+        return None
+    if text == "default":
+        from app.simlauncher import default_state_path
+
+        return default_state_path()
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise ValueError(f"'{text}' is a directory; give a file name like sim-state.sqlite")
+    if not path.resolve().parent.is_dir():
+        raise ValueError(f"folder '{path.resolve().parent}' does not exist")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ibdesk",
@@ -90,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="simulated clock: 'market' (default: now when US stocks trade in regular "
                            "hours, else replay from 10:00 New York of the latest weekday), 'now' "
                            "(wall clock; a closed market stays closed), or an ISO date-time with offset")
+    demo.add_argument("--sim-state", default="default", metavar="FILE",
+                      help="SQLite file that keeps the demo account (cash, positions, GTC orders, "
+                           "executions) across restarts; default "
+                           "$XDG_DATA_HOME/ibdesk/sim-state.sqlite (~/.local/share/ibdesk/...); "
+                           "'none' keeps nothing")
+    demo.add_argument("--sim-speed", type=_speed, default=1.0, metavar="X",
+                      help="simulated clock runs X times as fast as the wall clock (default 1; "
+                           "60 = an hour of trading per minute)")
     p.add_argument("--screenshot", type=Path, metavar="FILE",
                    help="start, wait until quotes and the chart have loaded, save the window to FILE, exit")
     p.add_argument("--screenshot-timeout", type=_positive, default=60.0,
@@ -107,8 +143,14 @@ def parse_args(argv: list[str] | None = None) -> Options:
     demo = a.host is None and a.port is None
     if demo and a.client_id is not None:
         parser.error("--client-id needs --port (and optionally --host): it selects a real TWS/IB Gateway connection")
-    if not demo and (a.seed is not None or a.bars is not None or a.sim_start != "market"):
-        parser.error("--seed, --bars and --sim-start apply only to demo mode (without --host/--port)")
+    if not demo and (a.seed is not None or a.bars is not None or a.sim_start != "market"
+                     or a.sim_state != "default" or a.sim_speed != 1.0):
+        parser.error("--seed, --bars, --sim-start, --sim-state and --sim-speed apply only to "
+                     "demo mode (without --host/--port)")
+    try:
+        sim_state = _sim_state(a.sim_state) if demo else None
+    except ValueError as e:
+        parser.error(f"--sim-state: {e}")
     from app.sim.clock import parse_start_time
     try:
         parse_start_time(a.sim_start)
@@ -140,4 +182,6 @@ def parse_args(argv: list[str] | None = None) -> Options:
         yes_live=a.yes_live,
         connect_timeout=a.connect_timeout,
         sim_start=a.sim_start,
+        sim_state=sim_state,
+        sim_speed=a.sim_speed,
     )

@@ -4,6 +4,12 @@
 --exit-on-stdin-eof`` and reads the one line ``IBDESK-SIM LISTENING host:port``
 the gateway prints once it listens. The child exits by itself if this process
 dies (its stdin closes), so a crashed terminal leaves no orphan server.
+
+With ``state_path`` (ibdesk ``--sim-state``; default file
+:func:`default_state_path`) the gateway keeps the demo account (cash,
+positions, GTC orders, executions) in that SQLite file across restarts; with
+``speed`` (``--sim-speed``) its clock runs that many times faster than the wall
+clock. See docs/simulator.md.
 """
 
 from __future__ import annotations
@@ -18,6 +24,18 @@ import time
 from pathlib import Path
 
 READY_PREFIX = "IBDESK-SIM LISTENING "
+STATE_FILE_NAME = "sim-state.sqlite"
+
+
+def default_state_path(env: dict | None = None) -> Path:
+    """Where demo mode keeps the simulated account: ``$XDG_DATA_HOME/ibdesk/sim-state.sqlite``,
+    else ``~/.local/share/ibdesk/sim-state.sqlite`` (XDG Base Directory spec; the same
+    folder Qt's ``QStandardPaths.AppDataLocation`` gives on Linux). The folder is not
+    created here (see :meth:`SimulatedGatewayProcess.command`)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "ibdesk" / STATE_FILE_NAME
 
 
 class GatewayStartError(RuntimeError):
@@ -35,8 +53,11 @@ class SimulatedGatewayProcess:
 
     def __init__(self, *, seed: int | None = None, bars_dir: str | None = None,
                  host: str = "127.0.0.1", python: str = sys.executable,
-                 start_time: float | None = None):
+                 start_time: float | None = None, state_path: str | os.PathLike | None = None,
+                 speed: float | None = None):
         self.seed = seed
+        self.state_path = Path(state_path) if state_path is not None else None  # None = not kept
+        self.speed = speed        # clock speed factor; None = wall speed
         self.start_time = start_time  # POSIX s the simulated clock starts at; None = wall clock
         self.bars_dir = bars_dir
         self.host = host
@@ -54,6 +75,10 @@ class SimulatedGatewayProcess:
             cmd += ["--bars", str(self.bars_dir)]
         if self.start_time is not None:
             cmd += ["--start-time", repr(float(self.start_time))]
+        if self.state_path is not None:
+            cmd += ["--state", str(self.state_path)]
+        if self.speed is not None and float(self.speed) != 1.0:
+            cmd += ["--speed", repr(float(self.speed))]
         return cmd
 
     def start(self, timeout: float = 20.0) -> int:
@@ -61,6 +86,12 @@ class SimulatedGatewayProcess:
         root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        if self.state_path is not None:
+            try:
+                self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise GatewayStartError(f"cannot create the folder of the simulator state file "
+                                        f"{self.state_path}: {e}") from None
         log = tempfile.NamedTemporaryFile(prefix="ibdesk-sim-", suffix=".log", delete=False)
         self.log_path = log.name
         with log:

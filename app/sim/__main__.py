@@ -2,9 +2,13 @@
 
 After listening it prints exactly one line ``IBDESK-SIM LISTENING <host>:<port>``
 to stdout (flushed); the ibdesk terminal starts it as a child process with
-``--port 0`` and reads that line. Exit codes: 0 on SIGTERM/SIGINT or (with
-``--exit-on-stdin-eof``) when stdin closes; 2 for bad arguments (unreadable
-``--bars`` dir, port in use, bad host).
+``--port 0`` and reads that line. With ``--admin-port N`` the next line is
+``IBDESK-SIM ADMIN 127.0.0.1:<port>`` (the admin interface, ``app.sim.control``).
+Exit codes: 0 on SIGTERM/SIGINT or (with ``--exit-on-stdin-eof`` or
+``--admin-stdin``) when stdin closes; 2 for bad arguments (unreadable ``--bars``
+dir, port in use, bad host, bad ``--speed``/``--delay``/``--firehose``, unreadable
+``--state`` file). The state (``--state FILE``) is saved at a clean exit.
+See docs/simulator.md.
 """
 
 from __future__ import annotations
@@ -33,9 +37,45 @@ def _parser() -> argparse.ArgumentParser:
                         "POSIX seconds or ISO date-time with offset")
     p.add_argument("--exit-on-stdin-eof", action="store_true",
                    help="exit cleanly when stdin closes (parent process died)")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X",
+                   help="simulated clock runs X times as fast as the wall clock (default 1)")
+    p.add_argument("--state", default=None, metavar="FILE",
+                   help="SQLite state file: loaded at start when it exists, saved by the "
+                        "'restart' admin command and at exit (account, positions, GTC orders, "
+                        "executions)")
+    p.add_argument("--master-client-id", type=int, default=None, metavar="N",
+                   help="IB 'Master API client ID': that client receives every order's events")
+    p.add_argument("--firehose", nargs=2, default=None, metavar=("SYMBOLS", "RATE"),
+                   help="load mode: the first SYMBOLS instruments change quotes at RATE total "
+                        "quote changes per second, sent unconflated")
+    p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                   help="delay every response by SECONDS (fault injection)")
+    p.add_argument("--reject-next-order", nargs="?", const=201, type=int, default=None,
+                   metavar="CODE", help="reject the first order placed (error CODE, default 201)")
+    p.add_argument("--admin-port", type=int, default=None, metavar="N",
+                   help="serve the admin interface on 127.0.0.1:N (0 = pick a port)")
+    p.add_argument("--admin-stdin", action="store_true",
+                   help="read admin commands from stdin, replies on stdout; EOF exits")
     p.add_argument("--log-level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
     return p
+
+
+def parse_firehose(symbols: str, rate: str) -> tuple[int, float]:
+    """``--firehose SYMBOLS RATE`` -> (n, rate); ValueError unless 1 <= n and 0 < rate <= 1e6."""
+    try:
+        n = int(symbols)
+    except ValueError:
+        raise ValueError(f"SYMBOLS must be a whole number, got {symbols!r}") from None
+    try:
+        r = float(rate)
+    except ValueError:
+        raise ValueError(f"RATE must be a number of quote changes per second, got {rate!r}") from None
+    if n < 1:
+        raise ValueError(f"SYMBOLS must be at least 1, got {n}")
+    if not 0.0 < r <= 1e6:
+        raise ValueError(f"RATE must be > 0 and <= 1000000, got {rate}")
+    return n, r
 
 
 def _fail(msg: str) -> int:
@@ -45,19 +85,40 @@ def _fail(msg: str) -> int:
 
 async def _serve(args) -> int:
     from app.sim.clock import make_clock, parse_start_time
-    from app.sim.exchange import SimExchange
-    from app.sim.server import SimGateway
+    from app.sim.control import ADMIN_PREFIX, AdminController, AdminServer
+    from app.sim.server import SimGateway, build_exchange
 
     try:
         start_time = parse_start_time(args.start_time)
     except ValueError as e:
         return _fail(str(e))
+    kw = dict(seed=args.seed, bars_dir=args.bars, account_id=args.account)
+    from_state = bool(args.state) and os.path.exists(args.state)
     try:
-        exchange = SimExchange(seed=args.seed, bars_dir=args.bars, account_id=args.account,
-                               now=start_time)
-    except (OSError, ValueError) as e:
-        return _fail(f"cannot load market data from {args.bars!r}: {e}")
-    gw = SimGateway(exchange, host=args.host, port=args.port, clock=make_clock(start_time))
+        exchange = build_exchange(args.state, now=start_time, **kw)
+    except Exception as e:  # any failure to restore is a bad --state file, reported as such
+        if from_state:
+            return _fail(f"cannot load --state {args.state!r}: {type(e).__name__}: {e}")
+        if isinstance(e, (OSError, ValueError)):
+            return _fail(f"cannot load market data from {args.bars!r}: {e}")
+        raise
+    gw = SimGateway(exchange, host=args.host, port=args.port,
+                    clock=make_clock(start_time, args.speed),
+                    master_client_id=args.master_client_id, state_path=args.state,
+                    exchange_kwargs=kw, speed=args.speed)
+    if args.delay:
+        gw.set_delay(args.delay)
+    if args.firehose is not None:
+        try:
+            gw.set_firehose(*args.firehose)
+        except (ValueError, AttributeError) as e:
+            return _fail(f"--firehose: {e}")
+    if args.reject_next_order is not None:
+        if not hasattr(exchange, "reject_next_order"):
+            return _fail("--reject-next-order: the exchange has no reject_next_order()")
+        exchange.reject_next_order(args.reject_next_order,
+                                   "Order rejected - reason:Rejected by the simulated gateway "
+                                   "(--reject-next-order)")
     if start_time is not None:
         logging.getLogger("app.sim").info("simulated clock starts at %s",
                                           time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(start_time)))
@@ -65,6 +126,14 @@ async def _serve(args) -> int:
         port = await gw.start()
     except OSError as e:
         return _fail(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}")
+    admin = AdminServer(AdminController(gw))
+    if args.admin_port is not None:
+        try:
+            await admin.start(args.admin_port)
+        except OSError as e:
+            await gw.stop()
+            return _fail(f"cannot listen on 127.0.0.1:{args.admin_port} (--admin-port): "
+                         f"{e.strerror or e}")
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -72,7 +141,9 @@ async def _serve(args) -> int:
             loop.add_signal_handler(sig, done.set)
         except (NotImplementedError, RuntimeError):
             pass
-    if args.exit_on_stdin_eof:
+    if args.admin_stdin:
+        admin.serve_stdin(loop, done.set)
+    elif args.exit_on_stdin_eof:
         def watch_stdin() -> None:
             try:
                 stream = sys.stdin.buffer
@@ -83,7 +154,10 @@ async def _serve(args) -> int:
             loop.call_soon_threadsafe(done.set)
         threading.Thread(target=watch_stdin, name="stdin-eof", daemon=True).start()
     print(f"IBDESK-SIM LISTENING {args.host}:{port}", flush=True)
+    if args.admin_port is not None:
+        print(f"{ADMIN_PREFIX}{admin.host}:{admin.port}", flush=True)
     await done.wait()
+    await admin.stop()
     await gw.stop()
     return 0
 
@@ -98,6 +172,28 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--bars {args.bars!r} is not a readable directory")
     if not 0 <= args.port <= 65535:
         return _fail(f"--port {args.port} is out of range 0..65535")
+    if args.admin_port is not None and not 0 <= args.admin_port <= 65535:
+        return _fail(f"--admin-port {args.admin_port} is out of range 0..65535")
+    from app.sim.clock import check_speed
+    try:
+        check_speed(args.speed)
+    except ValueError as e:
+        return _fail(f"--speed: {e}")
+    if not (0.0 <= args.delay <= 60.0):  # NaN fails too
+        return _fail(f"--delay must be between 0 and 60 seconds, got {args.delay}")
+    if args.firehose is not None:
+        try:
+            args.firehose = parse_firehose(*args.firehose)
+        except ValueError as e:
+            return _fail(f"--firehose: {e}")
+    if args.reject_next_order is not None and not 100 <= args.reject_next_order <= 65535:
+        return _fail(f"--reject-next-order: {args.reject_next_order} is not an IB error code")
+    if args.master_client_id is not None and not 0 <= args.master_client_id <= 2**31 - 1:
+        return _fail(f"--master-client-id {args.master_client_id} is out of range")
+    if args.state is not None:
+        d = os.path.dirname(os.path.abspath(args.state))
+        if os.path.isdir(args.state) or not os.path.isdir(d):
+            return _fail(f"--state {args.state!r}: not a file in an existing folder")
     try:
         return asyncio.run(_serve(args))
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""The simulated gateway's clock: wall time, or a replay that starts at a chosen instant.
+"""The simulated gateway's clock: wall time, or a replay that starts at a chosen instant and
+may run faster than the wall clock (``--speed``).
 
 A demo started at night or on a weekend would show a closed US stock market (no
 ticks, market orders waiting for the open, as IB does). ``--start-time market``
@@ -23,19 +24,19 @@ REPLAY_START_HOUR = 10
 
 def market_start_time(now: float) -> float | None:
     """None when US stocks trade in regular hours at ``now``; otherwise the POSIX time of
-    10:00 New York on the latest weekday before ``now`` (exchange holidays are not modelled).
+    10:00 New York on the latest trading day before ``now`` (weekends and NYSE holidays skipped).
     """
     if is_open("STK", now, rth=True):
         return None
     d = datetime.fromtimestamp(now, NY)
-    for back in range(0, 8):
+    for back in range(0, 15):
         day = (d - timedelta(days=back)).date()
         if day.weekday() >= 5:
             continue
         t = datetime(day.year, day.month, day.day, REPLAY_START_HOUR, tzinfo=NY).timestamp()
-        if t <= now:
+        if t <= now and is_open("STK", t, rth=True):  # skips exchange holidays too
             return t
-    raise AssertionError("no weekday in the last 8 days")  # pragma: no cover
+    raise AssertionError("no trading day in the last 15 days")  # pragma: no cover
 
 
 def parse_start_time(text: str, now: float | None = None) -> float | None:
@@ -65,9 +66,33 @@ def parse_start_time(text: str, now: float | None = None) -> float | None:
     return dt.timestamp()
 
 
-def make_clock(start_time: float | None) -> Callable[[], float] | None:
-    """A clock running at wall speed from ``start_time``; None (wall clock) when it is None."""
-    if start_time is None:
+def make_clock(start_time: float | None, speed: float = 1.0) -> Callable[[], float] | None:
+    """A clock returning simulated POSIX seconds (UTC).
+
+    It starts at ``start_time`` (None = the wall clock now) and runs ``speed`` times as
+    fast as the wall clock (``--speed 60``: an hour of market time per wall minute).
+    Returns None (meaning: use ``time.time``) when ``start_time`` is None and ``speed``
+    is 1. Raises ``ValueError`` for a speed that is not a finite number > 0.
+    """
+    speed = check_speed(speed)
+    if start_time is None and speed == 1.0:
         return None
     wall0 = time.time()
-    return lambda: start_time + (time.time() - wall0)
+    start = wall0 if start_time is None else float(start_time)
+    mono0 = time.monotonic()
+    return lambda: start + (time.monotonic() - mono0) * speed
+
+
+#: Largest accepted ``--speed`` (a week of market time per wall minute).
+MAX_SPEED = 10_080.0
+
+
+def check_speed(speed: float) -> float:
+    """``speed`` as a float; ``ValueError`` unless 0 < speed <= MAX_SPEED (finite)."""
+    try:
+        value = float(speed)
+    except (TypeError, ValueError):
+        raise ValueError(f"speed must be a number, got {speed!r}") from None
+    if not (0.0 < value <= MAX_SPEED):   # also rejects NaN
+        raise ValueError(f"speed must be > 0 and <= {MAX_SPEED:g}, got {speed!r}")
+    return value

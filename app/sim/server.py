@@ -4,8 +4,11 @@
 ``min(client max, 178)``) over asyncio for any number of API clients, one
 :class:`~app.sim.connection.ClientConnection` each. It fans the
 :class:`~app.sim.exchange.SimExchange` events (orders, fills, portfolio) out
-to the owning client (plus clients that asked for all orders) and pumps
-market data ~10x/s, sending conflated ticks every ~250 ms like IB.
+through :func:`app.sim.routing.dispatch_event` and pumps market data ~10x/s
+(in sub-steps under an accelerated clock), sending conflated ticks every
+~250 ms like IB (every change in firehose mode). It also carries out the
+faults of the admin interface (:mod:`app.sim.control`): drop, pause-accept,
+connectivity 1100/1101/1102, delay, restart from the SQLite state.
 
 ``GatewayThread`` runs a gateway on its own event loop in a daemon thread
 (for tests of other layers and for embedding).
@@ -14,20 +17,32 @@ market data ~10x/s, sending conflated ticks every ~250 ms like IB.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import math
 import socket
 import threading
 import time
 
 from app.sim import encode as E
-from app.sim import encode_orders as EO
 from app.sim.connection import ClientConnection
-from app.sim.types import FillEvent, OrderErrorEvent, OrderEvent, PortfolioEvent
+from app.sim.routing import dispatch_event, order_targets
 
 log = logging.getLogger("app.sim.server")
 
 PUMP_INTERVAL = 0.1      # seconds between exchange.advance() calls
 TICK_INTERVAL = 0.25     # seconds between conflated tick batches per subscription
+FIREHOSE_PUMP_INTERVAL = 0.02   # wall seconds between pump passes in firehose mode
+FIREHOSE_STEPS_PER_CHANGE = 4  # advance() calls per expected quote change of one symbol
+MAX_SIM_STEP = 1.0       # simulated seconds per exchange.advance() sub-step (--speed)
+MAX_SUBSTEPS = 600       # per pump pass; a faster clock takes bigger steps
+
+#: IB's texts for the system messages (IB API "Message Codes").
+CONNECTIVITY_TEXT = {
+    1100: "Connectivity between IB and TWS has been lost.",
+    1101: "Connectivity between IB and TWS has been restored - data lost.",
+    1102: "Connectivity between IB and TWS has been restored - data maintained.",
+}
 
 
 class SimGateway:
@@ -35,16 +50,44 @@ class SimGateway:
 
     ``exchange`` is an :class:`app.sim.exchange.SimExchange` (duck-typed to the
     facade documented in the project brief). ``clock`` returns the simulated
-    POSIX time (UTC) passed to the exchange; default ``time.time``. Use
-    ``await start()`` (returns the bound port), ``await serve_forever()``,
-    ``await stop()``.
+    POSIX time (UTC) passed to the exchange; default ``time.time`` (an accelerated
+    clock comes from ``app.sim.clock.make_clock(start, speed)``; pass ``speed`` too
+    for ``status``). Use ``await start()`` (returns the bound port),
+    ``await serve_forever()``, ``await stop()``.
+
+    ``master_client_id``: IB's "Master API client ID" (sees every order);
+    ``message_log``: callable the wire side feeds with every message;
+    ``state_path``: SQLite file for ``restart`` and for the save at :meth:`stop`;
+    ``exchange_kwargs``: seed/bars_dir/account_id to rebuild the exchange from it.
+    Fault methods (:meth:`drop_all`, :meth:`pause_accept`, :meth:`set_connectivity`,
+    :meth:`set_delay`, :meth:`set_firehose`, :meth:`restart`) must run on the loop.
     """
 
-    def __init__(self, exchange, host: str = "127.0.0.1", port: int = 0, clock=None):
+    def __init__(self, exchange, host: str = "127.0.0.1", port: int = 0, clock=None, *,
+                 master_client_id: int | None = None, message_log=None,
+                 state_path: str | None = None, exchange_kwargs: dict | None = None,
+                 speed: float = 1.0):
         self.exchange = exchange
         self.clock = clock or time.time
         self.host = host
         self.port = port
+        #: IB "Master API client ID" (TWS API settings): that client sees every order.
+        self.master_client_id = master_client_id
+        #: callable(direction "<-"/"->", client_id, msg name, fields) or None (wire side calls it).
+        self.message_log = message_log
+        #: SQLite file of ``restart`` / exit (``--state``); None = not persisted.
+        self.state_path = state_path
+        #: keyword arguments to rebuild the exchange (``SimExchange.load_state(path, **kw)``).
+        self.exchange_kwargs = dict(exchange_kwargs or {})
+        #: faults (see app.sim.control): accept pause, connectivity, response delay
+        self.accept_paused_until = 0.0          # time.monotonic() deadline; 0 = accepting
+        self.connectivity_lost = False
+        self.delay = 0.0                        # seconds added before every response
+        #: load mode: (n_symbols, total quote changes per wall second) or None
+        self.firehose: tuple[int, float] | None = None
+        self.speed = speed                      # clock speed (informational; see app.sim.clock)
+        self.stats = {"accepted": 0, "refused": 0, "dropped": 0, "quote_changes": 0,
+                      "restarts": 0}
         self.connections: set[ClientConnection] = set()
         self.by_client_id: dict[int, ClientConnection] = {}
         self.next_order_ids: dict[int, int] = {}
@@ -54,6 +97,9 @@ class SimGateway:
         self._deferred: list[tuple[ClientConnection, bytes]] = []
         self._cancel_notified: set[tuple[int, int]] = set()
         self._last_tick_send = 0.0
+        self._last_sim_now: float | None = None
+        self._firehose_credit = 0.0
+        self._rate_window: collections.deque[tuple[float, int]] = collections.deque()
         exchange.add_listener(self._on_event)
 
     # ---- lifecycle -----------------------------------------------------
@@ -74,7 +120,8 @@ class SimGateway:
         await self._stopped.wait()
 
     async def stop(self) -> None:
-        """Close the listener and every client connection; stop the pump."""
+        """Close the listener and every client connection; stop the pump; save the state
+        to ``state_path`` when one is set (errors are logged, not raised)."""
         if self._pump_task:
             self._pump_task.cancel()
             try:
@@ -92,9 +139,23 @@ class SimGateway:
             except (asyncio.TimeoutError, Exception):
                 pass
             self._server = None
+        if self.state_path and not self._stopped.is_set():
+            try:
+                self.save_state()
+            except Exception:
+                log.exception("saving the state to %s failed", self.state_path)
         self._stopped.set()
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        if self.accepting_paused():
+            # "pause-accept": the gateway is not taking connections; close at once
+            self.stats["refused"] += 1
+            try:
+                writer.close()
+            except Exception:
+                pass
+            return
+        self.stats["accepted"] += 1
         sock = writer.get_extra_info("socket")
         if sock is not None:
             try:
@@ -102,6 +163,7 @@ class SimGateway:
             except OSError:
                 pass
         conn = ClientConnection(self, reader, writer)
+        conn.delay = self.delay                # the wire side delays its own batches
         self.connections.add(conn)
         try:
             await conn.run()
@@ -110,6 +172,113 @@ class SimGateway:
             if conn.client_id is not None and self.by_client_id.get(conn.client_id) is conn:
                 del self.by_client_id[conn.client_id]
             conn.close()
+
+    # ---- faults (driven by app.sim.control) ------------------------------
+    def accepting_paused(self) -> bool:
+        """True while ``pause_accept`` is in force (new connections are closed at once)."""
+        return time.monotonic() < self.accept_paused_until
+
+    def pause_accept(self, seconds: float) -> None:
+        """Close every new connection at once for ``seconds`` (0 = accept again now);
+        existing clients keep working."""
+        self.accept_paused_until = time.monotonic() + seconds if seconds > 0 else 0.0
+
+    def drop_all(self) -> int:
+        """Close every client connection (the clients see the socket close, as when the
+        gateway process dies). Returns how many were closed."""
+        conns = [c for c in self.connections if not c.closed]
+        for c in conns:
+            c.flush()
+            c.close()
+        self.stats["dropped"] += len(conns)
+        return len(conns)
+
+    def _send_system(self, code: int, text: str) -> int:
+        n = 0
+        for c in list(self.connections):
+            if c.ready and not c.closed:
+                send_error = getattr(c, "send_error", None)
+                if send_error is not None:
+                    send_error(-1, code, text)
+                else:
+                    c.send(E.error(-1, code, text))
+                c.flush()
+                n += 1
+        return n
+
+    def set_connectivity(self, state: str) -> int:
+        """IB system messages to every client (IB "Message Codes"):
+
+        * ``lost``: 1100 "Connectivity between IB and TWS has been lost."; no market data
+          flows until restored (orders still reach the simulated exchange, which plays
+          the role of TWS here);
+        * ``restored``: 1102 "... restored - data maintained." (subscriptions continue);
+        * ``restored-data-lost``: 1101 "... restored - data lost.": every market data
+          subscription (reqMktData, keepUpToDate history) is dropped and must be
+          resubmitted, as IB requires.
+
+        Returns how many clients got the message; ValueError for another state.
+        """
+        if state == "lost":
+            self.connectivity_lost = True
+            return self._send_system(1100, CONNECTIVITY_TEXT[1100])
+        if state == "restored":
+            self.connectivity_lost = False
+            return self._send_system(1102, CONNECTIVITY_TEXT[1102])
+        if state == "restored-data-lost":
+            self.connectivity_lost = False
+            for c in self.connections:
+                for attr in ("mkt", "mkt_last", "hist_live", "hist_last"):
+                    d = getattr(c, attr, None)
+                    if isinstance(d, dict):
+                        d.clear()
+            return self._send_system(1101, CONNECTIVITY_TEXT[1101])
+        raise ValueError(f"unknown connectivity state {state!r}: use lost, restored or "
+                         "restored-data-lost")
+
+    def set_delay(self, seconds: float) -> None:
+        """Delay every response to every client (current and future) by ``seconds``
+        (0 = off). Message order is kept."""
+        self.delay = max(0.0, float(seconds))
+        for c in self.connections:
+            c.delay = self.delay
+
+    def set_firehose(self, n_symbols: int, rate: float) -> None:
+        """Load mode: ``exchange.firehose(n, rate)`` and a pump that sends every quote change
+        (no 250 ms conflation), so clients see about ``rate`` quote changes per second."""
+        self.exchange.firehose(n_symbols, rate)
+        self.firehose = (n_symbols, rate)
+
+    def save_state(self, path: str | None = None) -> str:
+        """Write the exchange state to the SQLite file (``--state``); returns the path.
+        RuntimeError when no path is configured."""
+        path = path or self.state_path
+        if not path:
+            raise RuntimeError("no state file: start the gateway with --state FILE")
+        self.exchange.save_state(path)
+        return path
+
+    def restart(self) -> int:
+        """Simulated gateway restart: save the state to the SQLite file, drop every client,
+        rebuild the exchange from the file (account, positions, working GTC orders,
+        executions) and keep listening on the same port. Returns the number of dropped
+        clients. RuntimeError without a state file."""
+        path = self.save_state()
+        dropped = self.drop_all()
+        kw = dict(self.exchange_kwargs)
+        kw["now"] = self.clock()
+        new = type(self.exchange).load_state(path, **kw)
+        self.by_client_id.clear()
+        self._deferred.clear()
+        self._cancel_notified.clear()
+        self.exchange = new
+        new.add_listener(self._on_event)
+        if self.firehose is not None:
+            new.firehose(*self.firehose)
+        self._last_sim_now = None
+        self.connectivity_lost = False
+        self.stats["restarts"] += 1
+        return dropped
 
     # ---- client registry -----------------------------------------------
     def register(self, conn: ClientConnection, client_id: int) -> bool:
@@ -126,6 +295,8 @@ class SimGateway:
         try:
             for o in self.exchange.orders(client_id, working_only=False):
                 nid = max(nid, o.order_id + 1)
+            for f in self.exchange.executions(client_id):
+                nid = max(nid, f.order_id + 1)
         except Exception:  # exchange query failure must not break the handshake
             log.exception("orders() failed")
         self.next_order_ids[client_id] = nid
@@ -136,63 +307,16 @@ class SimGateway:
 
     # ---- exchange events -> clients ------------------------------------
     def order_targets(self, client_id: int) -> list[ClientConnection]:
-        """Connections that receive events of an order placed by ``client_id``:
-        the owner, clients that sent reqAllOpenOrders, and client 0 when it
-        sent reqAutoOpenOrders(True)."""
-        out = []
-        owner = self.by_client_id.get(client_id)
-        if owner is not None and owner.ready:
-            out.append(owner)
-        for c in self.connections:
-            if c is owner or not c.ready:
-                continue
-            if c.follow_all_orders or (c.client_id == 0 and c.auto_open_orders):
-                out.append(c)
-        return out
+        """Connections that receive events of an order placed by ``client_id``
+        (``app.sim.routing.order_targets``: owner, master client id, client 0 for TWS orders)."""
+        return order_targets(self, client_id)
 
     def _on_event(self, ev) -> None:
+        """Exchange listener: fan the event out through ``app.sim.routing.dispatch_event``."""
         try:
-            if isinstance(ev, OrderEvent):
-                self._on_order(ev.order)
-            elif isinstance(ev, FillEvent):
-                self._on_fill(ev.fill)
-            elif isinstance(ev, PortfolioEvent):
-                for c in self.connections:
-                    if c.ready:
-                        c.on_portfolio(ev)
-            elif isinstance(ev, OrderErrorEvent):
-                if ev.code == 202:
-                    key = (ev.client_id, ev.order_id)
-                    if key in self._cancel_notified:
-                        return
-                    self._cancel_notified.add(key)
-                for c in self.order_targets(ev.client_id):
-                    c.send(E.error(ev.order_id, ev.code, ev.text))
+            dispatch_event(self, ev)
         except Exception:
             log.exception("failed to deliver exchange event %r", ev)
-
-    def _on_order(self, o) -> None:
-        contract = self.exchange.contract(o.con_id)
-        acct = self.exchange.account_id
-        targets = self.order_targets(o.client_id)
-        for c in targets:
-            if o.status not in ("Cancelled", "ApiCancelled"):
-                c.send(EO.open_order(o, contract, acct))
-            c.send(EO.order_status(o))
-        if o.status in ("Cancelled", "ApiCancelled"):
-            key = (o.client_id, o.order_id)
-            if key not in self._cancel_notified:
-                self._cancel_notified.add(key)
-                for c in targets:
-                    c.send(E.error(o.order_id, 202, "Order Canceled - reason:"))
-
-    def _on_fill(self, f) -> None:
-        contract = self.exchange.contract(f.con_id)
-        tz = contract.time_zone_id
-        for c in self.order_targets(f.client_id):
-            c.send(E.exec_details(-1, contract, f, E.ib_datetime(f.time, tz)))
-            # IB sends the commission report after the Filled status/openOrder.
-            self._deferred.append((c, E.commission_report(f)))
 
     def flush_deferred(self) -> None:
         """Send messages IB delivers after the current burst (commission reports)."""
@@ -209,25 +333,83 @@ class SimGateway:
             self.flush_deferred()
 
     # ---- market pump -----------------------------------------------------
+    def _substeps(self, now: float, wall_dt: float) -> list[float]:
+        """Simulated instants to advance the exchange through, ending at ``now``: steps of at
+        most MAX_SIM_STEP simulated seconds (an accelerated clock still forms every bar
+        from ticks); in firehose mode enough steps for ``rate`` changes per wall second."""
+        prev = self._last_sim_now
+        self._last_sim_now = now
+        if prev is None or now <= prev:
+            return [now]
+        k = math.ceil((now - prev) / MAX_SIM_STEP)
+        if self.firehose is not None:
+            # the exchange reports a symbol once per advance() however many times it moved, so
+            # aim at FIREHOSE_STEPS_PER_CHANGE steps per expected change (Poisson arrivals:
+            # 4 steps show ~88% of the changes); carry fractions so the mean is exact
+            n, rate = self.firehose
+            self._firehose_credit += FIREHOSE_STEPS_PER_CHANGE * rate * wall_dt / max(n, 1)
+            steps = int(self._firehose_credit)
+            self._firehose_credit -= steps
+            k = max(k, steps)
+        k = max(1, min(k, MAX_SUBSTEPS))
+        return [prev + (now - prev) * i / k for i in range(1, k)] + [now]
+
+    def _send_market_updates(self) -> None:
+        if self.connectivity_lost:        # 1100: no market data until restored
+            return
+        for c in list(self.connections):
+            if c.ready:
+                try:
+                    c.send_market_updates()
+                except Exception:
+                    log.exception("market update to client %s failed", c.client_id)
+
+    def tick_rate(self) -> float:
+        """Quote changes per wall second reported by ``exchange.advance`` over the last ~2 s."""
+        if len(self._rate_window) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = self._rate_window[0], self._rate_window[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
     async def _pump(self) -> None:
-        """Advance the exchange ~10x/s; send conflated ticks every TICK_INTERVAL."""
+        """Advance the exchange ~10x/s (in sub-steps, see :meth:`_substeps`); send conflated
+        ticks every TICK_INTERVAL, or every change in firehose mode."""
+        wall_prev = time.monotonic()
         while True:
-            await asyncio.sleep(PUMP_INTERVAL)
+            await asyncio.sleep(FIREHOSE_PUMP_INTERVAL if self.firehose else PUMP_INTERVAL)
+            wall = time.monotonic()
             now = self.clock()
-            try:
-                self.call_exchange(self.exchange.advance, now)
-            except Exception:
-                log.exception("exchange.advance failed")
-            if now - self._last_tick_send >= TICK_INTERVAL - 1e-3:
+            for t in self._substeps(now, wall - wall_prev):
+                try:
+                    changed = self.call_exchange(self.exchange.advance, t)
+                except Exception:
+                    log.exception("exchange.advance failed")
+                    changed = None
+                self.stats["quote_changes"] += len(changed or ())
+                if self.firehose is not None:
+                    self._send_market_updates()
+            wall_prev = wall
+            self._rate_window.append((wall, self.stats["quote_changes"]))
+            while len(self._rate_window) > 2 and wall - self._rate_window[0][0] > 2.0:
+                self._rate_window.popleft()
+            if self.firehose is None and now - self._last_tick_send >= TICK_INTERVAL - 1e-3:
                 self._last_tick_send = now
-                for c in list(self.connections):
-                    if c.ready:
-                        try:
-                            c.send_market_updates()
-                        except Exception:
-                            log.exception("market update to client %s failed", c.client_id)
+                self._send_market_updates()
             for c in list(self.connections):
                 c.flush()
+
+
+def build_exchange(state_path: str | None = None, **kw):
+    """A :class:`~app.sim.exchange.SimExchange` from ``kw`` (seed, bars_dir, account_id, now),
+    restored from the SQLite ``state_path`` when that file exists (``SimExchange.load_state``).
+    Raises what the exchange raises (ValueError / OSError / sqlite3.Error for a bad file)."""
+    import os
+
+    from app.sim.exchange import SimExchange
+
+    if state_path and os.path.exists(state_path):
+        return SimExchange.load_state(state_path, **kw)
+    return SimExchange(**kw)
 
 
 class GatewayThread:
@@ -240,21 +422,36 @@ class GatewayThread:
     building ``SimExchange(seed, bars_dir, account_id)``. Raises whatever the
     exchange or the listener raise at start (e.g. OSError for a port in use),
     in the calling thread.
+
+    Keyword options mirror the CLI: ``speed`` (clock speed factor), ``state_path``
+    (SQLite state: loaded when the file exists, saved by ``restart`` and at stop),
+    ``master_client_id``, ``admin_port`` (serve app.sim.control on 127.0.0.1; 0 = pick;
+    the bound port is ``.admin_port``), ``delay`` (seconds), ``firehose`` ((n, rate)).
     """
 
     def __init__(self, port: int = 0, seed: int = 7, bars_dir=None, host: str = "127.0.0.1",
-                 account_id: str = "SIM0001", exchange=None, start_time: float | None = None):
+                 account_id: str = "SIM0001", exchange=None, start_time: float | None = None,
+                 *, speed: float = 1.0, state_path: str | None = None,
+                 master_client_id: int | None = None, admin_port: int | None = None,
+                 delay: float = 0.0, firehose: tuple[int, float] | None = None):
         from app.sim.clock import make_clock
 
-        clock = make_clock(start_time)
+        clock = make_clock(start_time, speed)
+        kw = dict(seed=seed, bars_dir=bars_dir, account_id=account_id)
         if exchange is None:
-            from app.sim.exchange import SimExchange
-
-            exchange = SimExchange(seed=seed, bars_dir=bars_dir, account_id=account_id,
-                                   now=start_time)
+            exchange = build_exchange(state_path, now=start_time, **kw)
         self.exchange = exchange
         self.loop = asyncio.new_event_loop()
-        self.gateway = SimGateway(self.exchange, host=host, port=port, clock=clock)
+        self.gateway = SimGateway(self.exchange, host=host, port=port, clock=clock,
+                                  master_client_id=master_client_id, state_path=state_path,
+                                  exchange_kwargs=kw, speed=speed)
+        if delay:
+            self.gateway.set_delay(delay)
+        if firehose is not None:
+            self.gateway.set_firehose(*firehose)
+        self.admin = None
+        self._admin_port = admin_port
+        self.admin_port = 0
         self.port = 0
         self._started = threading.Event()
         self._error: BaseException | None = None
@@ -266,10 +463,28 @@ class GatewayThread:
         if not self.port:
             raise RuntimeError("simulated gateway did not start within 10 s")
 
+    async def _start(self) -> int:
+        port = await self.gateway.start()
+        if self._admin_port is not None:
+            from app.sim.control import AdminController, AdminServer
+
+            self.admin = AdminServer(AdminController(self.gateway))
+            self.admin_port = await self.admin.start(self._admin_port)
+        return port
+
+    def admin_command(self, line: str, timeout: float = 10.0) -> str:
+        """Run one admin command (app.sim.control) on the gateway's loop; returns the reply."""
+        from app.sim.control import AdminController
+
+        async def run() -> str:
+            return AdminController(self.gateway).execute(line)
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout)
+
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.port = self.loop.run_until_complete(self.gateway.start())
+            self.port = self.loop.run_until_complete(self._start())
         except BaseException as e:  # report start failures to the constructor
             self._error = e
             self._started.set()
@@ -289,11 +504,16 @@ class GatewayThread:
             finally:
                 self.loop.close()
 
+    async def _stop(self) -> None:
+        if self.admin is not None:
+            await self.admin.stop()
+        await self.gateway.stop()
+
     def stop(self) -> None:
         """Stop the gateway and join the thread (normally well under 1 s). Idempotent."""
         if self._thread.is_alive() and not self.loop.is_closed():
             try:
-                fut = asyncio.run_coroutine_threadsafe(self.gateway.stop(), self.loop)
+                fut = asyncio.run_coroutine_threadsafe(self._stop(), self.loop)
                 fut.result(2)
             except Exception:
                 log.exception("gateway stop failed")

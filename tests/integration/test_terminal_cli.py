@@ -45,7 +45,7 @@ def test_child_gateway_bad_bars_dir_is_a_clear_error(tmp_path):
 def _env(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
-               HOME=str(tmp_path))
+               XDG_DATA_HOME=str(tmp_path / "data"), HOME=str(tmp_path))
     return env
 
 
@@ -67,6 +67,8 @@ def test_screenshot_smoke(tmp_path):
     # the settings of that run went to the temporary profile, with the watchlist saved
     ini = tmp_path / "config" / "ibdesk" / "default.ini"
     assert ini.exists() and "AAPL" in ini.read_text()
+    # the demo account is kept for the next start (simulated gateway state, SQLite)
+    assert (tmp_path / "data" / "ibdesk" / "sim-state.sqlite").exists()
 
 
 def test_screenshot_against_nothing_listening_fails_clearly(tmp_path):

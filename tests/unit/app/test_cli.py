@@ -39,3 +39,38 @@ def test_bad_arguments_exit_2_with_specific_message(argv, message, capsys):
         parse_args(argv)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# ---- --sim-state / --sim-speed (issue 3, FAULTS engineer) ------------------------------
+def test_sim_state_default_is_the_xdg_data_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    o = parse_args([])
+    assert o.sim_state == tmp_path / "ibdesk" / "sim-state.sqlite"
+    assert o.sim_speed == 1.0
+    monkeypatch.delenv("XDG_DATA_HOME")
+    from pathlib import Path
+    assert parse_args([]).sim_state == Path.home() / ".local/share/ibdesk/sim-state.sqlite"
+
+
+def test_sim_state_file_none_and_speed(tmp_path):
+    f = tmp_path / "acct.sqlite"
+    o = parse_args(["--sim-state", str(f), "--sim-speed", "60"])
+    assert o.sim_state == f and o.sim_speed == 60.0
+    assert parse_args(["--sim-state", "none"]).sim_state is None
+    assert parse_args(["--sim-state", "NONE"]).sim_state is None
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sim-speed", "0"], "speed must be > 0"),
+    (["--sim-speed", "fast"], "speed must be a number"),
+    (["--sim-speed", "nan"], "speed must be > 0"),
+    (["--sim-state", "/nonexistent/dir/x.sqlite"], "--sim-state: folder"),
+    (["--sim-state", "/tmp"], "--sim-state: '/tmp' is a directory"),
+    (["--port", "7497", "--sim-speed", "2"], "apply only to demo mode"),
+    (["--port", "7497", "--sim-state", "none"], "apply only to demo mode"),
+])
+def test_bad_sim_state_and_speed_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err

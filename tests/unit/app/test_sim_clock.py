@@ -23,6 +23,7 @@ def ny(text: str) -> float:
     ("2026-11-21 22:00", "2026-11-20 10:00"),        # Saturday night: Friday
     ("2026-11-22 12:00", "2026-11-20 10:00"),        # Sunday: Friday
     ("2026-11-24 09:29", "2026-11-23 10:00"),        # one minute before the open: yesterday
+    ("2026-11-26 22:00", "2026-11-25 10:00"),        # Thanksgiving (NYSE holiday): the day before
 ])
 def test_market_start_time(now, expected):
     got = market_start_time(ny(now))
