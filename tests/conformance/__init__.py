@@ -1,0 +1,1 @@
+"""Conformance suite: the same scenarios through the official ibapi client and ib_async."""

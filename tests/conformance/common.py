@@ -1,0 +1,202 @@
+"""Client-neutral helpers of the conformance suite: errors, number/time normalisation, depth book.
+
+Both drivers (``ibapi_driver``, ``ib_async_driver``) turn what their client decoded
+into the same plain shapes with these helpers, so a scenario is written once.
+
+The neutral driver API (both drivers; synchronous; prices in instrument currency, sizes in
+shares, intraday times POSIX s UTC, daily bar times "YYYYMMDD"; request errors raise
+:class:`ClientError` with IB's code, missing answers ``TimeoutError``):
+
+* ``connect(port, client_id) -> {server_version, accounts, next_valid_id, farm_codes}``;
+  ``disconnect()``, ``is_connected()``, ``current_time() -> POSIX s``, ``errors() ->
+  [(reqId, code, text)]``, ``decode_problems() -> [str]``, ``events(name, **args)`` (raw callbacks)
+* ``matching_symbols(pattern) -> [{conId, symbol, secType, primaryExchange, currency, ...}]``,
+  ``contract_details(spec) -> [{conId, ..., longName, industry, tradingHours, liquidHours,
+  timeZoneId, minTick, marketRuleIds, orderTypes}]``, ``market_rule(id) -> [(lowEdge, increment)]``
+* ``quote(spec, md_type) -> {bid, ask, last, bidSize, askSize, volume, high, low, close,
+  marketDataType, minTick, tickTypes}``, ``depth(spec, rows) -> {bids, asks, replay_bids,
+  replay_asks, updates}``, ``depth_exchanges()``, ``tick_by_tick(spec, kind, n)`` (:func:`norm_tbt`),
+  ``realtime_bars(spec, n)``, ``history(spec, end, duration, bar_size, what, rth) -> [{time, open,
+  high, low, close, volume, count}]``, ``head_timestamp(...)``, ``historical_ticks(...)``
+  (:func:`norm_hist_tick`)
+* ``next_order_id()``, ``place(spec, order_fields, order_id=None) -> orderId`` (IB ``Order``
+  attribute names; an existing id = modify), ``cancel(id)``, ``global_cancel()``,
+  ``statuses(id)`` (orderStatus values, repeats collapsed), ``order_state(id)``
+  (:func:`order_state_dict`), ``wait_status(id, *statuses)``, ``order_errors(id)``,
+  ``wait_error(id, code)``, ``what_if(spec, order) ->`` :func:`norm_what_if`,
+  ``executions(id)`` (live execDetails + commission), ``req_executions()``, ``open_orders(all)``
+* ``positions() -> {conId: (position, avgCost)}``, ``account_values(account) -> {tag: value}``,
+  ``portfolio()``, ``account_summary(group, tags) -> [(account, tag, value, currency)]``,
+  ``pnl(account)``, ``pnl_single(account, conId)``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any
+
+# IB's "unset" markers (UNSET_DOUBLE, UNSET_INTEGER, "", nan) -> None: the same rule as the terminal
+from app.broker.convert import num  # noqa: E402,F401 (re-exported to the drivers)
+
+#: IB codes that are informational, not a failure of the request (IB "Message Codes":
+#: 2100-2169 system/farm warnings, 10167 delayed data displayed, 399 order warning).
+WARNING_CODES = frozenset(range(2100, 2170)) | {10167, 399, 10197, 10349}
+
+#: "unset" sentinels both clients may decode (ibapi UNSET_DOUBLE / UNSET_INTEGER)
+
+
+class ClientError(Exception):
+    """The gateway answered a request with an error message (msg id 4): IB ``code`` and text."""
+
+    def __init__(self, code: int, text: str = ""):
+        super().__init__(f"{code}: {text}")
+        self.code = int(code)
+        self.text = text
+
+
+def bar_time(d: Any) -> float | str:
+    """A bar/head-timestamp time as decoded by either client -> POSIX seconds (UTC) for
+    intraday times, ``"YYYYMMDD"`` for daily bars (IB sends dates for bars of a day or more).
+
+    Accepts ibapi strings ("1763650800", "20261118", "20261118 09:30:00 US/Eastern") and
+    ib_async values (aware datetime, date). Raises ValueError for anything else.
+    """
+    if isinstance(d, dt.datetime):
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=dt.timezone.utc)
+        return d.timestamp()
+    if isinstance(d, dt.date):
+        return d.strftime("%Y%m%d")
+    s = str(d).strip()
+    if s.isdigit() and len(s) == 8:
+        return s
+    if s.isdigit():
+        return float(s)
+    parts = s.split()
+    if len(parts) >= 2:
+        from zoneinfo import ZoneInfo
+        tz = ZoneInfo(parts[2]) if len(parts) > 2 else dt.timezone.utc
+        return dt.datetime.strptime(f"{parts[0]} {parts[1]}", "%Y%m%d %H:%M:%S").replace(tzinfo=tz).timestamp()
+    raise ValueError(f"unrecognised bar time {d!r}")
+
+
+def apply_depth(ops: list[tuple[int, int, int, float, float]]) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Replay updateMktDepth(L2) operations into a book, as a client must.
+
+    ``ops``: (position, operation 0 insert / 1 update / 2 delete, side 0 ask / 1 bid, price, size)
+    in arrival order (IB "Market Depth (Level II)" docs). Returns (bids, asks) as
+    [(price, size)] best first. Raises AssertionError for an operation at a position that
+    does not exist (a gateway bug: an update/delete past the end, an insert beyond it).
+    """
+    book: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
+    for i, (pos, op, side, price, size) in enumerate(ops):
+        rows = book[side]
+        if op == 0:
+            assert 0 <= pos <= len(rows), f"op #{i}: insert at {pos} into {len(rows)} rows"
+            rows.insert(pos, (float(price), float(size)))
+        elif op == 1:
+            assert 0 <= pos < len(rows), f"op #{i}: update of row {pos} of {len(rows)}"
+            rows[pos] = (float(price), float(size))
+        elif op == 2:
+            assert 0 <= pos < len(rows), f"op #{i}: delete of row {pos} of {len(rows)}"
+            del rows[pos]
+        else:
+            raise AssertionError(f"op #{i}: unknown depth operation {op}")
+    return book[1], book[0]
+
+
+def order_state_dict(status: dict | None, order: Any, order_state: Any) -> dict:
+    """Neutral order view: orderStatus fields (status, filled, remaining, avgFillPrice, permId,
+    parentId, lastFillPrice, clientId, whyHeld) + openOrder fields (orderType, lmtPrice, auxPrice,
+    tif, totalQuantity, ocaGroup, ocaType, orderRef, trailStopPrice, trailingPercent, goodTillDate)."""
+    out: dict[str, Any] = {}
+    if status:
+        for k in ("status", "filled", "remaining", "avgFillPrice", "permId", "parentId", "lastFillPrice",
+                  "clientId", "whyHeld"):
+            v = status.get(k)
+            out[k] = float(v) if isinstance(v, Decimal) else v
+    if order is not None:
+        for k in ("orderType", "lmtPrice", "auxPrice", "tif", "totalQuantity", "ocaGroup", "ocaType", "orderRef",
+                  "trailStopPrice", "trailingPercent", "goodTillDate", "outsideRth", "parentId", "permId",
+                  "clientId", "action"):
+            v = getattr(order, k, None)
+            if isinstance(v, (Decimal, float, int)) and not isinstance(v, bool):
+                v = num(v)
+            out.setdefault(k, v) if k in ("permId", "clientId", "parentId") else out.__setitem__(k, v)
+    if order_state is not None and "status" not in out:
+        out["status"] = order_state.status
+    return out
+
+
+def _t(x: Any) -> float:
+    v = bar_time(x) if not isinstance(x, (int, float)) else float(x)
+    return float(v)
+
+
+def norm_tbt(callback: str, a: dict) -> dict:
+    """A tick-by-tick callback's arguments (ibapi or ib_async names) -> neutral dict:
+    AllLast/Last {time, price, size, exchange, specialConditions}; BidAsk {time, bidPrice,
+    askPrice, bidSize, askSize}; MidPoint {time, midPoint}. Times POSIX s (UTC)."""
+    if callback == "tickByTickAllLast":
+        return {"time": _t(a["time"]), "tickType": a["tickType"], "price": float(a["price"]),
+                "size": float(a["size"]), "exchange": a["exchange"], "specialConditions": a["specialConditions"]}
+    if callback == "tickByTickBidAsk":
+        return {"time": _t(a["time"]), "bidPrice": float(a["bidPrice"]), "askPrice": float(a["askPrice"]),
+                "bidSize": float(a["bidSize"]), "askSize": float(a["askSize"])}
+    return {"time": _t(a["time"]), "midPoint": float(a["midPoint"])}
+
+
+def norm_hist_tick(t: Any) -> dict:
+    """HistoricalTick / HistoricalTickBidAsk / HistoricalTickLast of either client -> dict with
+    time (POSIX s) and whichever of price, size, priceBid, priceAsk, sizeBid, sizeAsk, exchange,
+    specialConditions it has."""
+    out: dict[str, Any] = {"time": _t(t.time)}
+    for k in ("price", "size", "priceBid", "priceAsk", "sizeBid", "sizeAsk"):
+        if hasattr(t, k):
+            out[k] = float(getattr(t, k))
+    for k in ("exchange", "specialConditions"):
+        if hasattr(t, k):
+            out[k] = getattr(t, k)
+    return out
+
+
+def norm_what_if(s: Any, commission_attr: str, currency_attr: str) -> dict:
+    """A whatIf OrderState of either client -> {status, initMarginBefore/Change/After,
+    maintMarginBefore/Change/After, equityWithLoanBefore, commission, minCommission,
+    maxCommission, commissionCurrency} with numbers as float (None when unset)."""
+    out: dict[str, Any] = {"status": s.status}
+    for k in ("initMarginBefore", "maintMarginBefore", "equityWithLoanBefore", "initMarginChange",
+              "maintMarginChange", "initMarginAfter", "maintMarginAfter", "minCommission", "maxCommission"):
+        out[k] = num(getattr(s, k, None))
+    out["commission"] = num(getattr(s, commission_attr, None))
+    out["commissionCurrency"] = getattr(s, currency_attr, "")
+    return out
+
+
+class DecodeWatch(logging.Handler):
+    """Collects ERROR log records that a client's decoder emits on the given thread: the
+    evidence that a client failed to decode a gateway message (ib_async ``decoder``
+    "Error handling fields", ibapi ``decoder`` "diff len fields and params" ...).
+
+    ``loggers``: logger names to watch; ``thread_name``: only records from that thread.
+    Call :meth:`close` to detach.
+    """
+
+    def __init__(self, loggers: tuple[str, ...], thread_name: str):
+        super().__init__(logging.ERROR)
+        self.thread_name = thread_name
+        self.problems: list[str] = []
+        self._loggers = [logging.getLogger(n) for n in loggers]
+        for lg in self._loggers:
+            lg.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.threadName == self.thread_name:
+            self.problems.append(f"{record.name}: {record.getMessage()[:300]}")
+
+    def close(self) -> None:
+        for lg in self._loggers:
+            lg.removeHandler(self)
+        super().close()

@@ -1,0 +1,124 @@
+"""Fixtures of the conformance suite.
+
+``gw``: one simulated gateway per test module (``GatewayThread`` on the real
+``SimExchange``), started at a fixed regular-trading-hours instant (11:00 New York
+on the last Wednesday) so sessions and order handling are the same whenever the
+suite runs. ``client``: a connected driver, parametrized over the two independent
+clients (``ibapi`` = official EClient/EWrapper, ``ib_async``); each test gets a
+fresh client id (ids are never reused within a gateway, as IB remembers them).
+
+``market(gw)`` scripts quotes through the gateway's own event loop (no races with
+the market pump), instead of waiting for random moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+
+import pytest
+
+from tests.conformance.ib_async_driver import IbAsyncDriver
+from tests.conformance.ibapi_driver import IbapiDriver
+
+CLIENTS = ("ibapi", "ib_async")
+#: client ids: distinct per pytest-xdist worker, never reused within a process
+_ids = itertools.count(200 + 1000 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").lstrip("gw") or 0))
+
+
+def next_client_id() -> int:
+    return next(_ids)
+
+
+def rth_start_time() -> float:
+    """POSIX time (UTC) of 11:00 New York on the last Wednesday before today."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    d = dt.datetime.now(ny).date() - dt.timedelta(days=1)
+    while d.weekday() != 2:
+        d -= dt.timedelta(days=1)
+    return dt.datetime(d.year, d.month, d.day, 11, 0, tzinfo=ny).timestamp()
+
+
+def make_driver(kind: str):
+    return IbapiDriver() if kind == "ibapi" else IbAsyncDriver()
+
+
+class Market:
+    """Scripted market moves and exchange queries run on the gateway's loop thread."""
+
+    def __init__(self, gw):
+        self.gw = gw
+        self.ex = gw.exchange
+
+    def run(self, fn, *a, **kw):
+        """Call ``fn`` in the gateway thread through ``call_exchange`` (flushes the deferred
+        commission reports) and return its result."""
+        gateway = self.gw.gateway
+
+        async def job():
+            r = gateway.call_exchange(fn, *a, **kw)
+            for c in list(gateway.connections):
+                c.flush()
+            return r
+        return asyncio.run_coroutine_threadsafe(job(), self.gw.loop).result(5)
+
+    def now(self) -> float:
+        return self.gw.gateway.clock()
+
+    def set_quote(self, con_id: int, bid: float, ask: float, bid_size: float = 500, ask_size: float = 500,
+                  last: float | None = None, last_size: float | None = None) -> None:
+        """Top of book at the simulated now (prices USD, sizes shares); matches orders."""
+        self.run(lambda: self.ex.set_quote(con_id, max(self.now(), self.ex.now), bid=bid, ask=ask,
+                                           bid_size=bid_size, ask_size=ask_size, last=last,
+                                           last_size=last_size))
+
+    def steps(self, *moves: dict) -> None:
+        """Several set_quote moves atomically (no pump tick between them)."""
+        def go():
+            for m in moves:
+                self.ex.set_quote(m.pop("con_id"), max(self.now(), self.ex.now), **m)
+        self.run(go)
+
+    def top(self, con_id: int):
+        return self.run(self.ex.top, con_id)
+
+
+#: disconnected drivers whose reader threads are joined at the end of the module
+_lingering: list = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _join_lingering_clients():
+    yield
+    while _lingering:
+        _lingering.pop().join()
+
+
+@pytest.fixture(scope="module")
+def gw():
+    from app.sim.server import GatewayThread
+
+    g = GatewayThread(seed=7, start_time=rth_start_time())
+    yield g
+    g.stop()
+
+
+@pytest.fixture(scope="module")
+def market(gw) -> Market:
+    return Market(gw)
+
+
+@pytest.fixture(params=CLIENTS)
+def client(request, gw):
+    d = make_driver(request.param)
+    d.connect(gw.port, next_client_id())
+    yield d
+    problems = d.decode_problems()
+    d.disconnect(wait=False)
+    _lingering.append(d)
+    assert not problems, f"{d.name} could not decode gateway messages: {problems}"
+
