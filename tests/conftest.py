@@ -9,6 +9,7 @@ until the qasync loop is running, so waits go through ``loop.run_until_complete`
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 
@@ -26,6 +27,20 @@ def require_shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present (the team's ../shared folder is not beside this clone)")
     return path
+
+
+# Qt objects must be destroyed on the GUI thread. With automatic garbage
+# collection, a cycle holding a QObject/QTimer can be collected on whatever
+# thread happens to allocate (an ibapi reader thread, the simulated gateway's
+# thread) and crash Qt later. As in the app (pyqtgraph's GarbageCollector),
+# collection runs only here, on the main thread, after every test.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_main_thread(request):
+    yield
+    gc.collect(2 if "qapp" in request.fixturenames or "qtbot" in request.fixturenames else 1)
 
 
 @pytest.fixture

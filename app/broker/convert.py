@@ -34,17 +34,19 @@ from app.domain import (
 
 UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2**31 - 1
+UNSET_LONG = 2**63 - 1
 
 
 def num(x: Any) -> float | None:
-    """A float, or None for IB's "unset" markers ("", None, nan, UNSET_DOUBLE, UNSET_INTEGER)."""
+    """A float, or None for IB's "unset" markers ("", None, nan, UNSET_DOUBLE, UNSET_INTEGER,
+    UNSET_LONG; ibapi ``common.py``)."""
     if x is None or x == "":
         return None
     try:
         f = float(x)
     except (TypeError, ValueError):
         return None
-    if math.isnan(f) or math.isinf(f) or abs(f) >= 1e300 or f == UNSET_INTEGER:
+    if math.isnan(f) or math.isinf(f) or abs(f) >= 1e300 or f in (UNSET_INTEGER, float(UNSET_LONG)):
         return None
     return f
 

@@ -12,7 +12,6 @@ The gateway's clock starts inside regular trading hours of a past weekday
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from datetime import datetime, timezone
 
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import QDialog
 from app.domain import OrderStatus, round_to_tick
 from tests.support import run_for, wait_until
 
-server = pytest.importorskip("app.sim.server", reason="simulated gateway not available")
+import app.sim.server as server  # noqa: E402
 
 # Wednesday 2026-11-18 11:00 New York (16:00 UTC): regular trading hours
 START = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc).timestamp()

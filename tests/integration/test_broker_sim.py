@@ -29,11 +29,7 @@ from app.domain import (
     round_to_tick,
 )
 
-server = pytest.importorskip("app.sim.server", reason="simulated gateway not available")
-try:
-    import app.sim.exchange  # noqa: F401
-except ImportError:
-    pytest.skip("app.sim.exchange not available yet", allow_module_level=True)
+import app.sim.server as server  # noqa: E402
 from app.sim.instruments import is_open  # noqa: E402
 
 _client_ids = itertools.count(11)

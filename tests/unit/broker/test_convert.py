@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime, timezone
 
 import pytest
-from ib_async import Contract, ContractDetails, Forex, Order, OrderStatus as IBOrderStatus, Stock, Trade
+from ib_async import ContractDetails, Forex, Order, OrderStatus as IBOrderStatus, Stock, Trade
 from ib_async.objects import (
     AccountValue as IBAccountValue,
     BarData,
@@ -28,7 +28,7 @@ AAPL = Instrument("AAPL", "STK", "SMART", "USD", "NASDAQ", 265598, 0.01, "AAPL",
 
 @pytest.mark.parametrize("raw, expected", [
     ("", None), (None, None), (math.nan, None), (1.7976931348623157e308, None),
-    (2147483647, None), ("12.5", 12.5), (0, 0.0), (-3, -3.0), ("abc", None),
+    (2147483647, None), (9223372036854775807, None), ("12.5", 12.5), (0, 0.0), (-3, -3.0), ("abc", None),
 ])
 def test_num_maps_ib_unset_markers_to_none(raw, expected):
     assert convert.num(raw) == expected

@@ -7,7 +7,6 @@ Events are fed through the real ``ib_async.IB`` event objects of the session
 from __future__ import annotations
 
 import asyncio
-import math
 import socket
 import threading
 from datetime import datetime, timezone
