@@ -419,7 +419,7 @@ class Session(SessionEvents):
     # ------------------------------------------------------------ history
 
     async def history(self, instrument: Instrument, bar_size: str, duration: str | None = None,
-                      keep_up_to_date: bool = True):
+                      keep_up_to_date: bool = True, end: datetime | None = None):
         """Historical bars (IB reqHistoricalData, formatDate=2 so times are UTC).
 
         ``bar_size`` is one of ``app.domain.BAR_SIZES`` ("1 min", "5 mins",
@@ -427,19 +427,24 @@ class Session(SessionEvents):
         size. TRADES for stocks, MIDPOINT for FX; all hours (useRTH=0). Returns
         ``(sub_id, DataFrame)`` with ``app.domain.bars`` columns. With
         ``keep_up_to_date`` the live bar arrives on ``barEvent(sub_id, bar, new_bar)``
-        until ``cancel_history(sub_id)``. Raises ``ValueError`` for an unknown bar
+        until ``cancel_history(sub_id)``. ``end`` (UTC datetime, IB endDateTime)
+        asks for the bars before it (older history); it needs ``keep_up_to_date``
+        False (IB rule: keepUpToDate requires an empty endDateTime), else
+        ``ValueError``. Raises ``ValueError`` for an unknown bar
         size, ``HistoryError`` with IB's message (e.g. 162) or on a lost connection.
         Source: ib_async ``IB.reqHistoricalDataAsync``.
         """
         if bar_size not in BAR_SIZES:
             raise ValueError(f"Unsupported bar size {bar_size!r}; use one of {', '.join(BAR_SIZES)}")
+        if end is not None and keep_up_to_date:
+            raise ValueError("history with an end time cannot keep up to date (IB keepUpToDate needs no endDateTime)")
         self._require_connected(f"load {bar_size} bars of {instrument.display_symbol}")
         duration = duration or BAR_SIZES[bar_size][1]
         what = "MIDPOINT" if instrument.sec_type == "CASH" else "TRADES"
         contract = convert.instrument_to_contract(instrument)
         try:
             bars = await self.ib.reqHistoricalDataAsync(
-                contract, "", duration, bar_size, what, False, formatDate=2,
+                contract, "" if end is None else end, duration, bar_size, what, False, formatDate=2,
                 keepUpToDate=keep_up_to_date, timeout=60)
         except RequestError as e:
             raise HistoryError(f"No {bar_size} history for {instrument.display_symbol}: "

@@ -16,8 +16,10 @@ BAR_COLUMNS = ("time", "open", "high", "low", "close", "volume")
 
 #: bar size (IB ``barSizeSetting`` string) -> (seconds, default duration string)
 BAR_SIZES: dict[str, tuple[int, str]] = {
+    "5 secs": (5, "3600 S"),
     "1 min": (60, "2 D"),
     "5 mins": (300, "10 D"),
+    "15 mins": (900, "20 D"),
     "1 hour": (3600, "30 D"),
     "1 day": (86400, "2 Y"),
 }

@@ -192,8 +192,10 @@ class MainWindow(QMainWindow):
         if state is not ConnectionState.CONNECTED:
             self.banner.set_mode(None, "", endpoint, lost=state is ConnectionState.LOST)
             self.status.set_session_info(None, "", None)
-            if message:
+            if message and state in (ConnectionState.LOST, ConnectionState.FAILED):
                 self.status.showMessage(f"{state.value}: {message}", 30000)
+        else:
+            self.status.clearMessage()
         level = "ERROR" if state in (ConnectionState.LOST, ConnectionState.FAILED) else "INFO"
         self.log.add(level, f"{state.value} {endpoint}" + (f": {message}" if message else ""))
 

@@ -103,9 +103,12 @@ class Panels(QObject):
             self.watchlist.set_hidden_columns(hidden)
 
         self.watchlist.instrumentSelected.connect(self.select_instrument)
+        # trading from the chart: order lines, fills, average cost; right-click prefills the ticket
+        self.chart_view.attach_trading(session, commands)
+        self.chart_view.prefillRequested.connect(self.ticket.prefill)
+        self.chart_view.order_lines.confirm_orders = self.ticket.confirm_orders
         # toggles are saved when changed, not only at exit (a crash keeps them)
-        self.ticket.confirm_box.toggled.connect(
-            lambda on: self.settings.setValue(KEY_CONFIRM_ORDERS, bool(on)))
+        self.ticket.confirm_box.toggled.connect(self._confirm_orders_toggled)
         self.chart_model.selectionChanged.connect(self._save_bar_size)
         self._starting: asyncio.Future | None = None
 
@@ -155,6 +158,10 @@ class Panels(QObject):
         return self.watchlist_model.is_ready() and self.chart_model.is_ready
 
     # ---- settings and shutdown -------------------------------------------------
+    def _confirm_orders_toggled(self, on: bool) -> None:
+        self.settings.setValue(KEY_CONFIRM_ORDERS, bool(on))
+        self.chart_view.order_lines.confirm_orders = bool(on)
+
     def _save_bar_size(self) -> None:
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
 
@@ -172,7 +179,7 @@ class Panels(QObject):
         self.save_settings()
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
-        for close in (self.chart_model.shutdown, self.watchlist_model.close, self.ticket_model.close,
+        for close in (self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close, self.ticket_model.close,
                       self.orders_model.close, self.executions_model.close,
                       self.account_summary.close, self.positions_model.close):
             try:

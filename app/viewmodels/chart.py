@@ -127,6 +127,28 @@ class BarArrays:
             self._f[i, :n] = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)[order]
         self._n = n
 
+    def prepend(self, frame: pd.DataFrame) -> int:
+        """Insert the bars of ``frame`` that are older than the first bar (older history
+        loaded on demand); returns how many were added. Same table rules as :meth:`load`."""
+        older = BarArrays()
+        older.load(frame)
+        if self._n:
+            keep = older.times < self._t[0]
+            k = int(keep.sum())
+        else:
+            keep, k = np.ones(len(older), dtype=bool), len(older)
+        if k == 0:
+            return 0
+        n = self._n + k
+        t_new = np.empty(max(_MIN_CAPACITY, 2 * n), dtype=np.int64)
+        f_new = np.empty((5, t_new.shape[0]), dtype=np.float64)
+        t_new[:k] = older.times[keep]
+        f_new[:, :k] = older._f[:, : len(older)][:, keep]
+        t_new[k:n] = self._t[: self._n]
+        f_new[:, k:n] = self._f[:, : self._n]
+        self._t, self._f, self._n = t_new, f_new, n
+        return k
+
     def append(self, t: int, o: float, h: float, lo: float, c: float, v: float) -> None:
         """Add a bar at the end, doubling the capacity when full."""
         if self._n == self.capacity:
@@ -177,7 +199,9 @@ class ChartViewModel(QObject):
     bar's values changed), ``barAppended()`` (one or more bars added; also
     implies the last bar changed), ``loadingChanged(bool)``,
     ``errorChanged(str)`` ("" = no error), ``selectionChanged()`` (instrument
-    or bar size).
+    or bar size), ``barsPrepended(int count)`` (older bars inserted before
+    index 0 by :meth:`load_older`; every index shifts by ``count``),
+    ``olderLoadingChanged(bool)``.
     """
 
     barsReset = Signal()
@@ -186,6 +210,8 @@ class ChartViewModel(QObject):
     loadingChanged = Signal(bool)
     errorChanged = Signal(str)
     selectionChanged = Signal()
+    barsPrepended = Signal(int)
+    olderLoadingChanged = Signal(bool)
 
     def __init__(self, session, parent: QObject | None = None, *, bar_size: str = "5 mins",
                  frame_ms: int = FRAME_MS):
@@ -203,6 +229,8 @@ class ChartViewModel(QObject):
         self._task: asyncio.Future | None = None
         self._pending_append = False
         self._pending_last = False
+        self._older_task: asyncio.Future | None = None
+        self._no_older = False  # the broker had nothing older than the first bar
         self.updates_applied = 0  #: live bar updates applied (tests, benchmarks)
         self.flushes = 0  #: coalesced signal flushes emitted
         self._timer = QTimer(self)
@@ -287,6 +315,7 @@ class ChartViewModel(QObject):
         self._generation += 1
         self._bars.clear()
         self._pending_append = self._pending_last = False
+        self._no_older = False
         self._timer.stop()
         self.barsReset.emit()
         self._set_error("")
@@ -348,6 +377,55 @@ class ChartViewModel(QObject):
         if not len(self._bars):  # live bars may still come on the subscription
             self._set_error(f"No {bar_size} bars for {instrument.display_symbol} yet")
         self.barsReset.emit()
+
+    # ---- older history on demand ---------------------------------------------------
+    @property
+    def loading_older(self) -> bool:
+        """True while :meth:`load_older` waits for the broker."""
+        return self._older_task is not None and not self._older_task.done()
+
+    def load_older(self) -> bool:
+        """Ask the broker for the bars before the first loaded one (scrolling left).
+
+        One request at a time, ``session.history(..., keep_up_to_date=False,
+        end=<first bar time UTC>)`` with the bar size's default duration (IB
+        reqHistoricalData endDateTime). Returns False when nothing was started
+        (no bars, loading, already loading, or the broker had nothing older).
+        Errors are shown through ``errorChanged``.
+        """
+        if self._instrument is None or self._loading or self.loading_older or self._no_older or not self.count:
+            return False
+        end = datetime.fromtimestamp(int(self._bars.times[0]), tz=timezone.utc)
+        self._older_task = asyncio.ensure_future(
+            self._load_older(self._generation, self._instrument, self._bar_size, end))
+        self._older_task.add_done_callback(self._older_done)
+        self.olderLoadingChanged.emit(True)
+        return True
+
+    def _older_done(self, task: asyncio.Future) -> None:
+        self.olderLoadingChanged.emit(False)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("loading older bars failed", exc_info=task.exception())
+            self._set_error(f"Older bars failed: {type(task.exception()).__name__}: {task.exception()}")
+
+    async def _load_older(self, generation: int, instrument: Instrument, bar_size: str, end: datetime) -> None:
+        try:
+            _sub, frame = await self._session.history(instrument, bar_size, keep_up_to_date=False, end=end)
+        except Exception as e:  # shown, not lost
+            if generation == self._generation:
+                self._set_error(f"Older {bar_size} bars of {instrument.display_symbol} failed: {e}")
+            return
+        if generation != self._generation:
+            return
+        try:
+            added = self._bars.prepend(frame)
+        except (ValueError, TypeError, KeyError) as e:
+            self._set_error(f"Older {bar_size} bars of {instrument.display_symbol} are malformed: {e}")
+            return
+        if added == 0:
+            self._no_older = True
+            return
+        self.barsPrepended.emit(added)
 
     def _cancel_subscription(self) -> None:
         if self._sub_id is not None:

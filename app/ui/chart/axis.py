@@ -15,11 +15,13 @@ date, never shifted by a time zone.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 
 from app.domain.instruments import Instrument
@@ -80,6 +82,70 @@ def format_bar_time(t: int, tz: tzinfo, intraday: bool) -> str:
     return d.strftime("%Y-%m-%d %H:%M %Z") if intraday else d.strftime("%Y-%m-%d")
 
 
+#: calendar tick units, finest first: ("s", seconds) of local wall-clock time, ("M", months), ("Y", years)
+CALENDAR_UNITS = (("s", 60), ("s", 300), ("s", 900), ("s", 1800), ("s", 3600), ("s", 7200), ("s", 14400),
+                  ("s", DAY), ("M", 1), ("M", 3), ("M", 6), ("Y", 1), ("Y", 2), ("Y", 5), ("Y", 10), ("Y", 25))
+#: minimum room in pixels per time label
+LABEL_PX = 90
+
+
+def calendar_ticks(times: np.ndarray, i0: int, i1: int, max_ticks: int, tz: tzinfo,
+                   stride: int = 1) -> tuple[tuple[str, int] | None, list[int]]:
+    """Bar indices in ``i0..i1`` where a calendar period of the coarsest-enough unit starts.
+
+    ``times`` are bar start times (int64 epoch seconds UTC). The unit is the
+    finest of :data:`CALENDAR_UNITS` (local ``tz`` wall clock: 1/5/15/30 min,
+    1/2/4 h, day, 1/3/6 months, 1/2/5/10/25 years) giving at most
+    ``max_ticks`` ticks; a tick is the first bar of a new period, so gaps
+    (nights, weekends) never get a label of their own. ``stride`` samples
+    every ``stride``-th bar (a tick is then within ``stride`` bars of the
+    boundary: pass about the bars per pixel). Returns ``(unit, indices)``;
+    ``(None, [])`` for an empty range.
+    """
+    if i1 < i0 or len(times) == 0:
+        return None, []
+    idx = np.arange(i0, i1 + 1, max(1, int(stride)))
+    local = pd.to_datetime(times[idx], unit="s", utc=True).tz_convert(tz).tz_localize(None)
+    ns = local.as_unit("ns").asi8
+    secs = ns // 1_000_000_000
+    months = ns.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    years = ns.astype("datetime64[ns]").astype("datetime64[Y]").astype(np.int64)
+    best = None
+    for unit in CALENDAR_UNITS:
+        kind, k = unit
+        key = secs // k if kind == "s" else (months // k if kind == "M" else years // k)
+        starts = idx[1:][key[1:] != key[:-1]]
+        if len(starts) <= max(1, max_ticks):
+            return unit, [int(i) for i in starts]
+        best = (unit, starts)
+    unit, starts = best
+    return unit, [int(i) for i in starts[:: max(1, len(starts) // max(1, max_ticks))]]
+
+
+def calendar_labels(times: Sequence[int], unit: tuple[str, int], tz: tzinfo = timezone.utc) -> list[str]:
+    """Labels of calendar ticks (:func:`calendar_ticks`) for ``unit``.
+
+    Intraday units: "HH:MM", or "DD Mon" on the first tick of a new day;
+    day: "DD Mon", or "Mon YYYY" on a new month... shown as "DD Mon" unless the
+    year changes ("YYYY"); months: "Mon", "YYYY" on a new year; years: "YYYY".
+    """
+    dts = [datetime.fromtimestamp(int(t), tz) for t in times]
+    kind, k = unit
+    out, prev = [], None
+    for d in dts:
+        if kind == "s" and k < DAY:
+            new_day = prev is not None and d.date() != prev.date()
+            out.append(d.strftime("%d %b") if new_day else d.strftime("%H:%M"))
+        elif kind == "s":
+            out.append(d.strftime("%Y") if prev is not None and d.year != prev.year else d.strftime("%d %b"))
+        elif kind == "M":
+            out.append(d.strftime("%Y") if prev is not None and d.year != prev.year else d.strftime("%b"))
+        else:
+            out.append(d.strftime("%Y"))
+        prev = d
+    return out
+
+
 class TimeAxisItem(pg.AxisItem):
     """Bottom axis labelling integer bar indices with the bars' times (module docstring).
 
@@ -100,8 +166,21 @@ class TimeAxisItem(pg.AxisItem):
         self.update()
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 (Qt/pyqtgraph name)
-        """pyqtgraph's tick levels reduced to whole bar indices of existing bars."""
+        """Ticks on calendar boundaries (:func:`calendar_ticks`): first bars of new periods.
+
+        Falls back to pyqtgraph's numeric levels on whole bar indices when the
+        calendar gives no tick (e.g. a few bars of one period).
+        """
         n = len(self._times)
+        self._calendar = None
+        if n and size > 0 and maxVal > minVal:
+            i0, i1 = max(0, math.ceil(minVal)), min(n - 1, math.floor(maxVal))
+            stride = max(1, int((maxVal - minVal) / size))
+            unit, ticks = calendar_ticks(self._times, i0, i1, int(size // LABEL_PX), self._tz, stride)
+            if len(ticks) >= 2:
+                self._calendar = (unit, ticks)
+                spacing = max(1.0, float(np.median(np.diff(ticks))))
+                return [(spacing, ticks)]
         levels = super().tickValues(minVal, maxVal, size)
         out = []
         for spacing, values in levels:
@@ -116,6 +195,24 @@ class TimeAxisItem(pg.AxisItem):
         """Labels of bar indices ``values`` (:func:`time_labels`); "" outside the bars."""
         n = len(self._times)
         idx = [int(round(v)) for v in values]
+        cal = getattr(self, "_calendar", None)
+        if cal is not None and idx == cal[1]:
+            return calendar_labels([int(self._times[i]) for i in idx], cal[0], self._tz)
         valid = [i for i in idx if 0 <= i < n]
         labels = dict(zip(valid, time_labels([int(self._times[i]) for i in valid], self._tz)))
         return [labels.get(i, "") for i in idx]
+
+
+class PriceAxisItem(pg.AxisItem):
+    """Price axis (right side of the price pane): pyqtgraph's numeric ticks, two levels only.
+
+    pyqtgraph's third, densest level of horizontal grid lines cost about
+    half of a frame's paint time (10k bars, 1200x700: 20 ms -> 10 ms a frame
+    with two levels; tests/benchmarks/bench_chart.py). Prices in instrument
+    currency; no SI prefix (a price of 1500 stays "1500", not "1.5 k").
+    """
+
+    def __init__(self, orientation: str = "right", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.setStyle(maxTickLevel=1)

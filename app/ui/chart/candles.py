@@ -22,7 +22,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 
-from app.ui.chart.merge import MergedBars, group_for, merge_ohlcv, visible_slice
+from app.ui.chart.merge import MergedBars, MergePyramid, group_for, merge_ohlcv, visible_slice
 
 #: fraction of a bar slot covered by a candle body / volume bar
 BODY_FRACTION = 0.8
@@ -45,6 +45,13 @@ def rect_path(x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) ->
     return pg.arrayToQPath(xs, ys, connect=np.tile(_RECT_CONNECT, k))
 
 
+def rect_list(x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> list[QRectF]:
+    """``QRectF`` per element (for ``QPainter.drawRects``: filling a few hundred rectangles
+    this way is cheaper than filling one path of as many sub-paths)."""
+    lo, hi = np.minimum(y0, y1), np.maximum(y0, y1)
+    return [QRectF(a, b, w, h) for a, b, w, h in zip(x0.tolist(), lo.tolist(), (x1 - x0).tolist(), (hi - lo).tolist())]
+
+
 def segment_path(x: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> QPainterPath:
     """One ``QPainterPath`` holding a vertical segment ``(x, y0)-(x, y1)`` per element."""
     if x.shape[0] == 0:
@@ -57,9 +64,14 @@ def segment_path(x: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> QPainterPath:
 class BarSeriesItem(pg.GraphicsObject):
     """Base of the chart's bar items: data, visible-range slicing, merging, path cache.
 
-    ``set_data(open, high, low, close, volume)`` takes float64 arrays of
-    equal length (views are fine; they are not copied, so call ``set_data``
-    again after the owner reallocates or changes history). Subclasses
+    ``set_data(open, high, low, close, volume, keep=0)`` takes float64 arrays
+    of equal length (views are fine; they are not copied, so call ``set_data``
+    again after the owner reallocates or changes history). ``keep`` is the
+    number of leading bars unchanged since the previous call (an append:
+    the old count; a tick: count - 1); 0 (the default) means "all may have
+    changed". The "history" part keeps a :class:`MergePyramid` so drawing a
+    zoomed-out view costs about one candle per pixel column whatever the
+    number of bars (1M bars: the same as 2k). Subclasses
     implement ``_build(m: MergedBars) -> list[(QPen, QBrush | None, QPainterPath)]``
     and ``_y_bounds(start, stop) -> (lo, hi)``.
 
@@ -78,13 +90,14 @@ class BarSeriesItem(pg.GraphicsObject):
         self._o = self._h = self._l = self._c = self._v = empty
         self._version = 0
         self._key = None
-        self._layers: list[tuple[QPen, QBrush | None, QPainterPath]] = []
+        self._layers: list[tuple[QPen, QBrush | None, QPainterPath | list[QRectF]]] = []
         self._bounds = QRectF()
         self.drawn_count = 0
         self.drawn_range = (0, 0)
         self.group = 1
         self.thin = False
         self.builds = 0
+        self.pyramid = MergePyramid()
         self.set_colors(up_color, down_color)
 
     # ---- data ----------------------------------------------------------------
@@ -94,12 +107,19 @@ class BarSeriesItem(pg.GraphicsObject):
         self._key = None
         self.update()
 
-    def set_data(self, open_, high, low, close, volume) -> None:
-        """New series (float64 arrays, equal length, not copied); rebuilds at the next paint."""
+    def set_data(self, open_, high, low, close, volume, keep: int = 0) -> None:
+        """New series (float64 arrays, equal length, not copied); rebuilds at the next paint.
+
+        ``keep``: leading bars unchanged since the previous call (see the class
+        docstring); only the bars after it are re-merged.
+        """
         arrays = [np.asarray(a, dtype=np.float64) for a in (open_, high, low, close, volume)]
         if len({a.shape[0] for a in arrays}) != 1:
             raise ValueError("open, high, low, close and volume must have the same length")
+        arrays = self._transform(arrays, keep)
         self._o, self._h, self._l, self._c, self._v = arrays
+        if self.part == "history":
+            self.pyramid.sync(*arrays, length=self.part_range()[1], keep=keep)
         self._version += 1
         self._key = None
         self.prepareGeometryChange()
@@ -118,6 +138,70 @@ class BarSeriesItem(pg.GraphicsObject):
             return (n - 1, n) if n else (0, 0)
         return 0, max(0, n - 1)
 
+    def _transform(self, arrays: list[np.ndarray], keep: int) -> list[np.ndarray]:
+        """Hook for styles that draw derived bars (Heikin-Ashi); identity here."""
+        return arrays
+
+    def merged(self, start: int, stop: int, group: int) -> MergedBars:
+        """Bars ``start..stop-1`` of this item's data merged ``group`` at a time (as drawn).
+
+        The history part reads its pyramid (whole aligned groups, cost ~ the
+        number of candles); otherwise :func:`merge_ohlcv`. ``group`` is a power
+        of two (see :func:`group_for`).
+        """
+        if self.part == "history" and group > 1 and stop <= self.pyramid.length:
+            return self.pyramid.merged(start, stop, group)
+        return merge_ohlcv(self._o, self._h, self._l, self._c, self._v, start, stop, group)
+
+    def visible_extremes(self, start: int, stop: int) -> tuple[float, float]:
+        """(min low, max high) of bars ``start..stop-1`` in price units, NaN ignored.
+
+        O(log n) for the history part (pyramid), for fitting the y axis to
+        the visible bars at any zoom; (nan, nan) when there is no finite price.
+        """
+        start, stop = max(0, start), min(self.count, stop)
+        if stop <= start:
+            return float("nan"), float("nan")
+        hist = self.pyramid.length if self.part == "history" else 0
+        lows, highs = [], []
+        if start < hist:
+            lo, hi = self.pyramid.extremes(start, min(stop, hist))
+            lows.append(lo)
+            highs.append(hi)
+        if stop > max(start, hist):
+            s0 = max(start, hist)
+            lows.append(np.nanmin(self._l[s0:stop]) if np.isfinite(self._l[s0:stop]).any() else np.nan)
+            highs.append(np.nanmax(self._h[s0:stop]) if np.isfinite(self._h[s0:stop]).any() else np.nan)
+        if not np.isfinite(lows).any():
+            return float("nan"), float("nan")
+        return float(np.nanmin(lows)), float(np.nanmax(highs))
+
+    def visible_volume_max(self, start: int, stop: int, group: int = 1) -> float:
+        """Largest volume (shares) among bars ``start..stop-1`` merged ``group`` at a time, as drawn.
+
+        For fitting the volume pane, whose merged bars show summed volumes.
+        Reads the pyramid for the history part (cost ~ candles on screen, not
+        bars); the bars after it (the live bar) are merged directly. NaN and
+        negative volumes (IB's -1 = none) count as 0; 0.0 for an empty range.
+        """
+        start, stop = max(0, start), min(self.count, stop)
+        if stop <= start:
+            return 0.0
+        group = max(1, int(group))
+        start -= start % group
+        hist = self.pyramid.length if self.part == "history" else 0
+        best = 0.0
+        if start < hist and (group & (group - 1)) == 0:
+            v = self.pyramid.merged(start, min(stop, hist), group).volume
+            best = float(v.max()) if v.size else 0.0
+            if stop > hist:  # the bars after the history (the live bar) are drawn alone
+                tail = np.clip(np.nan_to_num(self._v[hist:stop], nan=0.0), 0.0, None)
+                best = max(best, float(tail.max()))
+            return best
+        m = merge_ohlcv(self._o, self._h, self._l, self._c, self._v, start, stop, group)
+        v = np.clip(np.nan_to_num(m.volume, nan=0.0), 0.0, None)
+        return max(best, float(v.max()) if v.size else 0.0)
+
     # ---- geometry ----------------------------------------------------------------
     def _compute_bounds(self) -> QRectF:
         lo_i, hi_i = self.part_range()
@@ -132,7 +216,8 @@ class BarSeriesItem(pg.GraphicsObject):
         return QRectF(self._bounds)
 
     def _y_bounds(self, start: int, stop: int) -> tuple[float, float]:
-        raise NotImplementedError
+        """Price extremes of bars ``start..stop`` (the volume item overrides this)."""
+        return self.visible_extremes(start, stop)
 
     def _build(self, m: MergedBars) -> list[tuple[QPen, QBrush | None, QPainterPath]]:
         raise NotImplementedError
@@ -166,7 +251,7 @@ class BarSeriesItem(pg.GraphicsObject):
         if key == self._key:
             return
         self._key = key
-        m = merge_ohlcv(self._o, self._h, self._l, self._c, self._v, start, stop, group)
+        m = self.merged(start, stop, group)
         self.thin = thin
         self._layers = self._build(m) if len(m) else []
         self.drawn_count = len(m)
@@ -177,11 +262,14 @@ class BarSeriesItem(pg.GraphicsObject):
     def paint(self, p, *args) -> None:
         """Qt paint: draws the cached paths (rebuilt first only if the view or data changed)."""
         self.refresh()
+        no_brush = QBrush()
         for pen, brush, path in self._layers:
-            if brush is not None:
-                p.fillPath(path, brush)
             p.setPen(pen)
-            p.drawPath(path)
+            p.setBrush(brush if brush is not None else no_brush)
+            if isinstance(path, list):
+                p.drawRects(path)
+            else:
+                p.drawPath(path)  # fill and outline in one pass
 
     def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
         self.update()
@@ -196,9 +284,6 @@ class BarSeriesItem(pg.GraphicsObject):
 class CandleItem(BarSeriesItem):
     """Candlesticks: wick from low to high, body from open to close; up green, down red."""
 
-    def _y_bounds(self, start: int, stop: int) -> tuple[float, float]:
-        return float(np.nanmin(self._l[start:stop])), float(np.nanmax(self._h[start:stop]))
-
     def _build(self, m: MergedBars):
         up = m.close >= m.open
         half = BODY_FRACTION * m.width / 2.0
@@ -212,5 +297,5 @@ class CandleItem(BarSeriesItem):
             layers.append((pen, None, segment_path(x, m.low[mask], m.high[mask])))
             if self.thin:  # a body of a pixel or two: the wick already covers it
                 continue
-            layers.append((pen, QBrush(color), rect_path(x - half, x + half, o, c)))
+            layers.append((pen, QBrush(color), rect_list(x - half, x + half, o, c)))
         return layers

@@ -8,10 +8,23 @@ with the price plot (candles, price axis on the right, dashed last-price line
 labelled at the right edge) above the volume plot; both share the x axis (bar
 index, time labels from :class:`app.ui.chart.axis.TimeAxisItem`).
 
-Interaction: mouse wheel zooms and dragging pans the x axis only; y always
-fits the visible bars; a double-click shows the last ~150 bars again (also the
-initial view after a load). Colours follow the widget palette (dark or light);
-up candles green, down red.
+Interaction: the mouse wheel zooms the x axis around the cursor and dragging
+pans it (pyqtgraph ``ViewBox`` with y mouse disabled); y always fits the
+visible bars; a double-click shows the last ~150 bars again (also the initial
+view after a load); keys: Left/Right pan by a tenth of the view, +/- zoom
+around the right edge, Home/End reset. Panning left past the first loaded bar
+asks the view-model for older bars (``ChartViewModel.load_older``). A
+right-click offers Buy/Sell LMT/STP at the clicked price (rounded to the
+tick) and emits ``prefillRequested(action, order_type, price)`` for the
+order ticket. Colours follow the widget palette (dark or light); up candles
+green, down red.
+
+Trading from the chart (:meth:`ChartView.attach_trading`): working orders of
+the charted instrument as draggable lines (``app.ui.chart.order_lines``),
+fills as buy/sell markers and the position's average cost as a line
+(``app.ui.chart.overlays``). Indicators (:meth:`ChartView.add_indicator`)
+are computed by ``app.viewmodels.indicators`` once per load and updated
+incrementally for the live bar.
 """
 
 from __future__ import annotations
@@ -21,11 +34,15 @@ from decimal import Decimal
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QPalette
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QProgressBar, QToolButton, QVBoxLayout,
+                               QWidget)
 
+from app.domain import round_to_tick
 from app.domain.bars import BAR_SIZES, bar_size_seconds
+from app.ui.chart.overlays import ChartIndicators, ChartTrading
+from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
 from app.ui.chart.axis import TimeAxisItem, display_timezone, format_bar_time
 from app.ui.chart.merge import group_for, merge_ohlcv
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
@@ -38,6 +55,13 @@ DEFAULT_VISIBLE_BARS = 150
 RIGHT_MARGIN_BARS = 10
 #: width in pixels of the right (price / volume) axes, equal so the panes align
 AXIS_WIDTH = 72
+#: fraction of the visible range one arrow key pans
+PAN_STEP = 0.1
+#: zoom factor of one +/- key press
+ZOOM_STEP = 1.25
+#: the right-click menu: (text, IB action, IB order type)
+PREFILL_CHOICES = (("Buy LMT", "BUY", "LMT"), ("Sell LMT", "SELL", "LMT"),
+                   ("Buy STP", "BUY", "STP"), ("Sell STP", "SELL", "STP"))
 
 
 def price_decimals(min_tick: float | None) -> int:
@@ -54,8 +78,17 @@ class ChartView(QWidget):
     ``bar_size_box``, ``busy``, ``last_price_label``, ``error_label``,
     ``readout``, ``plots`` (the GraphicsLayoutWidget), ``price_plot``,
     ``volume_plot``, ``candles``/``last_candle`` and ``volume``/``last_volume``
-    (the bar items), ``last_line`` (last price), ``crosshair_v``/``crosshair_h``.
+    (the bar items), ``last_line`` (last price), ``crosshair_v``/``crosshair_h``,
+    ``price_label`` (price at the cursor on the y axis), ``indicator_button``,
+    ``trade_message``, ``order_lines`` (:class:`OrderLines`), ``executions``,
+    ``avg_cost``, ``indicators`` (list of ``(Indicator, IndicatorOverlay)``).
+
+    Signal ``prefillRequested(str action, str order_type, float price)``:
+    the right-click menu's choice ("BUY"/"SELL", "LMT"/"STP", price in
+    instrument currency on the tick) for ``OrderTicket.prefill``.
     """
+
+    prefillRequested = Signal(str, str, float)
 
     def __init__(self, view_model: ChartViewModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,9 +121,28 @@ class ChartView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.symbol_label)
+        self.indicator_button = QToolButton()
+        self.indicator_button.setText("Indicators")
+        self.indicator_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.indicator_menu = QMenu(self.indicator_button)
+        for name in INDICATORS:
+            act = self.indicator_menu.addAction(name)
+            act.setCheckable(True)
+            act.toggled.connect(lambda on, n=name: self._toggle_indicator(n, on))
+        self.indicator_button.setMenu(self.indicator_menu)
+        #: ``callable(name) -> str | None``: the parameter text for a new indicator (tests inject)
+        self.ask_params = self._ask_params
+        self.style_box = QComboBox()
+        self.style_box.setToolTip("Chart style")
+        self.trade_message = QLabel("")
+        self.trade_message.setObjectName("chartTradeMessage")
+        self.trade_message.setWordWrap(True)
         bar.addWidget(self.bar_size_box)
+        bar.addWidget(self.style_box)
+        bar.addWidget(self.indicator_button)
         bar.addWidget(self.busy)
         bar.addWidget(self.last_price_label)
+        bar.addWidget(self.trade_message, 1)
         bar.addWidget(self.error_label, 1)
         bar.addStretch(0)
         self.readout = QLabel("")
@@ -138,7 +190,18 @@ class ChartView(QWidget):
         self.price_plot.addItem(self.crosshair_v, ignoreBounds=True)
         self.price_plot.addItem(self.crosshair_h, ignoreBounds=True)
         self.volume_plot.addItem(self._crosshair_v2, ignoreBounds=True)
+        self.price_label = pg.TextItem("", anchor=(1, 0.5), fill=pg.mkBrush(60, 60, 60, 220), color="w")
+        self.price_label.setZValue(40)
+        self.price_plot.addItem(self.price_label, ignoreBounds=True)
         self._show_crosshair(False)
+
+        # ---- overlays and trading ----
+        self.indicator_set = ChartIndicators(self.plots, self.price_plot, lambda: self.view_model.bars,
+                                             axis_width=AXIS_WIDTH)
+        self.trading = ChartTrading(self.price_plot, view_model, self)
+        self.order_lines.message.connect(self._show_trade_message)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._init_styles()
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +222,8 @@ class ChartView(QWidget):
         vm.loadingChanged.connect(self._on_loading)
         vm.errorChanged.connect(self._on_error)
         vm.selectionChanged.connect(self._on_selection)
+        vm.barsPrepended.connect(self._on_bars_prepended)
+        vm.olderLoadingChanged.connect(lambda _on: self._on_loading(vm.loading))
         self._apply_palette()
         self._on_selection()
         self._on_loading(vm.loading)
@@ -173,6 +238,8 @@ class ChartView(QWidget):
         self.symbol_label.setText(inst.display_symbol if inst else "—")
         self.symbol_label.setToolTip(inst.long_name if inst and inst.long_name else "")
         self._decimals = price_decimals(inst.min_tick if inst else None)
+        if inst is not None and inst != self.order_lines.instrument:
+            self.trading.set_instrument(inst, self._decimals)
         if self.bar_size_box.currentText() != vm.bar_size:
             self.bar_size_box.blockSignals(True)
             self.bar_size_box.setCurrentText(vm.bar_size)
@@ -183,7 +250,7 @@ class ChartView(QWidget):
             self.view_model.set_bar_size(text)
 
     def _on_loading(self, loading: bool) -> None:
-        self.busy.setVisible(loading)
+        self.busy.setVisible(bool(loading) or self.view_model.loading_older)
 
     def _on_error(self, text: str) -> None:
         self.error_label.setText(text)
@@ -203,8 +270,19 @@ class ChartView(QWidget):
         self._update_limits()
         self._update_last_price()
         self.readout.setText("")
+        self._refresh_overlays(full=True)
         if vm.count:
             self.reset_view()
+
+    def _on_bars_prepended(self, added: int) -> None:
+        """Older bars were inserted before index 0: keep the same bars in view."""
+        vm = self.view_model
+        x0, x1 = self.price_plot.getViewBox().viewRange()[0]
+        self._set_item_data((self.candles, self.last_candle, self.volume, self.last_volume))
+        self.time_axis.set_times(vm.bars.times, display_timezone(vm.instrument, bar_size_seconds(vm.bar_size)))
+        self._update_limits()
+        self._refresh_overlays(full=True)
+        self.price_plot.setXRange(x0 + added, x1 + added, padding=0)
 
     def _on_bar_appended(self) -> None:
         vm = self.view_model
@@ -224,10 +302,12 @@ class ChartView(QWidget):
             self.price_plot.setXRange(x0 + shift, x1 + shift, padding=0)
         else:
             self._fit_y()
+        self._refresh_overlays(full=False)
 
     def _on_last_bar_changed(self) -> None:
         self._set_item_data((self.last_candle, self.last_volume))
         self._update_last_price()
+        self._refresh_overlays(full=False)
         self._fit_y()
 
     def _update_last_price(self) -> None:
@@ -270,6 +350,7 @@ class ChartView(QWidget):
         return start, stop
 
     def _fit_y(self, *args) -> None:
+        self._maybe_load_older()
         start, stop = self.visible_index_range()
         if stop <= start:
             return
@@ -288,9 +369,49 @@ class ChartView(QWidget):
         vols = np.nan_to_num(m.volume, nan=0.0)
         vmax = float(vols.max()) if vols.size else 0.0
         self.volume_plot.setYRange(0, vmax if vmax > 0 else 1.0, padding=0.05)
+        self.indicator_set.fit_panes(start, stop)
+
+    def _maybe_load_older(self) -> None:
+        vm = self.view_model
+        if vm.count and not vm.loading and not vm.loading_older:
+            x0 = self.price_plot.getViewBox().viewRange()[0][0]
+            if x0 < -1:  # the left margin before bar 0 is in view (reset_view starts at -0.5)
+                vm.load_older()
+
+    # ---- keyboard -----------------------------------------------------------------
+    def pan(self, fraction: float) -> None:
+        """Move the x range by ``fraction`` of its width (negative = back in time)."""
+        x0, x1 = self.price_plot.getViewBox().viewRange()[0]
+        d = (x1 - x0) * fraction
+        self.price_plot.setXRange(x0 + d, x1 + d, padding=0)
+
+    def zoom(self, factor: float, center: float | None = None) -> None:
+        """Scale the visible width by ``factor`` (< 1 zooms in) around ``center`` (bar index;
+        default the right edge of the view, i.e. the live bar side)."""
+        x0, x1 = self.price_plot.getViewBox().viewRange()[0]
+        c = x1 if center is None else center
+        self.price_plot.setXRange(c - (c - x0) * factor, c + (x1 - c) * factor, padding=0)
+
+    def keyPressEvent(self, ev) -> None:  # noqa: N802 (Qt name)
+        key = ev.key()
+        if key == Qt.Key.Key_Left:
+            self.pan(-PAN_STEP)
+        elif key == Qt.Key.Key_Right:
+            self.pan(PAN_STEP)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(1 / ZOOM_STEP)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom(ZOOM_STEP)
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            self.reset_view()
+        else:
+            super().keyPressEvent(ev)
+            return
+        ev.accept()
 
     # ---- mouse --------------------------------------------------------------------
     def _show_crosshair(self, visible: bool, in_price: bool = True) -> None:
+        self.price_label.setVisible(visible and in_price)
         self.crosshair_v.setVisible(visible)
         self._crosshair_v2.setVisible(visible)
         self.crosshair_h.setVisible(visible and in_price)
@@ -313,6 +434,9 @@ class ChartView(QWidget):
         self._crosshair_v2.setPos(i)
         if in_price:
             self.crosshair_h.setPos(p.y())
+            x1 = vb.viewRange()[0][1]
+            self.price_label.setText(f"{p.y():.{self._decimals}f}")
+            self.price_label.setPos(x1, p.y())
         self._show_crosshair(True, in_price)
         self.readout.setText(self.readout_text(i))
 
@@ -330,6 +454,149 @@ class ChartView(QWidget):
         if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
             self.reset_view()
             ev.accept()
+        elif ev.button() == Qt.MouseButton.RightButton:
+            vb = self.price_plot.getViewBox()
+            if vb.sceneBoundingRect().contains(ev.scenePos()) and self.view_model.instrument is not None:
+                ev.accept()
+                menu = self.prefill_menu(vb.mapSceneToView(ev.scenePos()).y())
+                menu.popup(QCursor.pos())
+
+    def prefill_price(self, y: float) -> float:
+        """``y`` (instrument currency) rounded to the instrument's tick (0.01 when unknown)."""
+        inst = self.view_model.instrument
+        return round_to_tick(float(y), (inst.min_tick if inst and inst.min_tick else 0.01))
+
+    def prefill_menu(self, y: float) -> QMenu:
+        """The right-click menu at price ``y``: Buy/Sell LMT/STP, each emitting ``prefillRequested``."""
+        price = self.prefill_price(y)
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for text, action, order_type in PREFILL_CHOICES:
+            act = menu.addAction(f"{text} @ {price:.{self._decimals}f}")
+            act.triggered.connect(lambda _=False, a=action, t=order_type: self.prefillRequested.emit(a, t, price))
+        return menu
+
+    # ---- indicators (app.ui.chart.overlays.ChartIndicators) ----------------------------
+    @property
+    def indicators(self) -> list:
+        """``[(Indicator, IndicatorOverlay), ...]`` shown on this chart."""
+        return self.indicator_set.items
+
+    @property
+    def _panes(self) -> dict:
+        return self.indicator_set.panes
+
+    @property
+    def _markers(self) -> dict:
+        return self.indicator_set.markers
+
+    def add_indicator(self, name: str, **params) -> Indicator:
+        """Show indicator ``name`` (``app.viewmodels.indicators.INDICATORS``) with ``params``.
+
+        Price-scale indicators draw over the candles; RSI and MACD get a pane
+        of their own below the volume pane, x-linked. Raises ``ValueError`` for
+        an unknown name or bad parameters.
+        """
+        ind = self.indicator_set.add(name, **params)
+        self._fit_y()
+        return ind
+
+    def remove_indicator(self, ind: Indicator) -> None:
+        """Remove an indicator added by :meth:`add_indicator` (and its pane, markers)."""
+        self.indicator_set.remove(ind)
+
+    indicator_defaults = staticmethod(indicator_defaults)
+    parse_indicator_params = staticmethod(parse_params)
+
+    def _ask_params(self, name: str) -> str | None:
+        text, ok = QInputDialog.getText(self, f"{name} parameters", "Parameters:",
+                                        text=self.indicator_defaults(name))
+        return text if ok else None
+
+    def _toggle_indicator(self, name: str, on: bool) -> None:
+        if on:
+            text = self.ask_params(name)
+            try:
+                if text is None:
+                    raise ValueError(f"{name} not added")
+                self.add_indicator(name, **self.parse_indicator_params(text))
+            except ValueError as e:
+                self._show_trade_message(False, str(e))
+                act = next(a for a in self.indicator_menu.actions() if a.text() == name)
+                act.blockSignals(True)
+                act.setChecked(False)
+                act.blockSignals(False)
+        else:
+            for ind, _ov in list(self.indicators):
+                if type(ind) is INDICATORS[name]:
+                    self.remove_indicator(ind)
+
+    def _refresh_overlays(self, full: bool) -> None:
+        self.indicator_set.refresh(full)
+        if full or self.view_model.count != self.trading.executions_bar_count:
+            self.trading.draw_executions()
+
+    # ---- trading from the chart (app.ui.chart.overlays.ChartTrading) -------------------
+    @property
+    def order_lines(self):
+        return self.trading.order_lines
+
+    @property
+    def executions(self):
+        return self.trading.executions
+
+    @property
+    def avg_cost(self):
+        return self.trading.avg_cost
+
+    def set_commands(self, commands, client_id: int | None = None) -> None:
+        """Give the chart the ``OrderCommands`` that order-line drags and cancels go through;
+        ``client_id`` is this API client (other clients' orders stay fixed)."""
+        self.trading.set_commands(commands, client_id)
+
+    def attach_trading(self, session, commands=None) -> None:
+        """Follow ``session``'s orders, fills and positions (``orderEvent``, ``executionEvent``,
+        ``positionEvent``, plus ``orders()``/``executions()``/``positions()`` now) for the charted
+        instrument; order lines become draggable when ``commands`` (``OrderCommands``) is given."""
+        self.trading.attach(session, commands)
+
+    def detach_trading(self) -> None:
+        """Stop following the session (window closing)."""
+        self.trading.detach()
+
+    def _show_trade_message(self, ok: bool, text: str) -> None:
+        self.trade_message.setStyleSheet(f"color: {'#2e7d32' if ok else '#c62828'}")
+        self.trade_message.setText(text)
+        self.trade_message.setToolTip(text)
+
+    # ---- styles (engineer A's items) -------------------------------------------------
+    def _init_styles(self) -> None:
+        try:
+            from app.ui.chart.styles import STYLES
+        except ImportError:
+            STYLES = ()
+        self.style_box.addItems(list(STYLES))
+        self.style_box.setVisible(bool(STYLES))
+        self.style_box.currentTextChanged.connect(self.set_style)
+
+    def set_style(self, style: str) -> None:
+        """Draw prices as ``style`` ("Candle", "OHLC", "Line", "Heikin-Ashi"; ``app.ui.chart.styles``).
+        Raises ``ValueError`` for an unknown style."""
+        from app.ui.chart.styles import make_bar_item
+
+        new_hist, new_last = make_bar_item(style, "history"), make_bar_item(style, "last")
+        for old in (self.candles, self.last_candle):
+            self.price_plot.removeItem(old)
+        self.candles, self.last_candle = new_hist, new_last
+        self.price_plot.addItem(self.candles)
+        self.price_plot.addItem(self.last_candle)
+        self._apply_palette()
+        if self.view_model.count:
+            self._set_item_data((self.candles, self.last_candle))
+        if self.style_box.currentText() != style:
+            self.style_box.blockSignals(True)
+            self.style_box.setCurrentText(style)
+            self.style_box.blockSignals(False)
 
     # ---- palette ---------------------------------------------------------------------
     def is_dark(self) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor
 
-from app.ui.chart.candles import BODY_FRACTION, BarSeriesItem, rect_path, segment_path
+from app.ui.chart.candles import BODY_FRACTION, BarSeriesItem, rect_list, segment_path
 from app.ui.chart.merge import MergedBars
 
 
@@ -39,8 +39,8 @@ class VolumeItem(BarSeriesItem):
             if self.thin:  # about a pixel wide: a segment, no sub-pixel fill
                 layers.append((self._pen(fill), None, segment_path(x, np.zeros(x.shape[0]), vol[mask])))
             else:
-                path = rect_path(x - half, x + half, np.zeros(x.shape[0]), vol[mask])
-                layers.append((self._pen(fill), QBrush(fill), path))
+                rects = rect_list(x - half, x + half, np.zeros(x.shape[0]), vol[mask])
+                layers.append((self._pen(fill), QBrush(fill), rects))
         return layers
 
 
@@ -54,11 +54,17 @@ def volume_text(v: float) -> str:
 
 
 class VolumeAxisItem(pg.AxisItem):
-    """Volume axis with K/M/B labels instead of pyqtgraph's scientific notation."""
+    """Volume axis with K/M/B labels instead of pyqtgraph's scientific notation.
+
+    Ticks (and grid lines) of two levels only: pyqtgraph's third, densest
+    level of grid lines doubled the paint time of a frame (profiled with
+    tests/benchmarks/bench_chart.py).
+    """
 
     def __init__(self, orientation: str = "right", **kwargs):
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
+        self.setStyle(maxTickLevel=1)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph name)
         return [volume_text(v * scale) for v in values]

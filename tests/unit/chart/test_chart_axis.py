@@ -64,3 +64,40 @@ def test_axis_item_labels_bar_indices(qapp):
 def test_volume_axis_text():
     from app.ui.chart.volume import volume_text
     assert [volume_text(v) for v in (950, 12_500, 3_000_000, 1.2e9, 0)] == ["950", "12.5K", "3M", "1.2B", "0"]
+
+
+def _session_bars(days: int, step: int = 300) -> np.ndarray:
+    """5-minute bars 09:30-16:00 New York on consecutive weekdays (nights and weekends missing)."""
+    out = []
+    for d in pd.bdate_range("2024-01-02", periods=days):
+        open_ = pd.Timestamp(d.date().isoformat() + " 09:30", tz=NEW_YORK)
+        out.extend(int(open_.timestamp()) + step * i for i in range(78))
+    return np.array(out, dtype=np.int64)
+
+
+def test_calendar_ticks_fall_on_the_first_bar_of_each_period():
+    from app.ui.chart.axis import calendar_labels, calendar_ticks
+    times = _session_bars(5)
+    unit, ticks = calendar_ticks(times, 0, len(times) - 1, 6, NEW_YORK)
+    assert unit == ("s", 86400)
+    assert ticks == [78, 156, 234, 312]  # the 09:30 bar of each new day, not the night gap
+    assert calendar_labels(times[ticks], unit, NEW_YORK) == ["03 Jan", "04 Jan", "05 Jan", "08 Jan"]
+    unit, ticks = calendar_ticks(times, 0, 77, 8, NEW_YORK)
+    assert unit == ("s", 3600)
+    assert [time_labels([int(times[i])], NEW_YORK)[0][:2] for i in ticks] == ["02"] * len(ticks)
+    assert calendar_labels(times[ticks], unit, NEW_YORK) == ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    daily = np.array([int(t.timestamp()) for t in pd.bdate_range("2020-01-01", "2023-12-31", tz="UTC")])
+    unit, ticks = calendar_ticks(daily, 0, len(daily) - 1, 10, timezone.utc)
+    assert unit == ("M", 6)
+    assert calendar_labels(daily[ticks], unit) == ["Jul", "2021", "Jul", "2022", "Jul", "2023", "Jul"]
+    unit, ticks = calendar_ticks(daily, 0, len(daily) - 1, 3, timezone.utc)
+    assert unit == ("Y", 1) and calendar_labels(daily[ticks], unit) == ["2021", "2022", "2023"]
+
+
+def test_axis_item_uses_calendar_ticks(qapp):
+    axis = TimeAxisItem()
+    times = _session_bars(5)
+    axis.set_times(times, NEW_YORK)
+    (spacing, ticks), = axis.tickValues(-0.5, len(times) - 0.5, 6 * 90)
+    assert ticks == [78, 156, 234, 312]
+    assert axis.tickStrings(ticks, 1.0, spacing) == ["03 Jan", "04 Jan", "05 Jan", "08 Jan"]

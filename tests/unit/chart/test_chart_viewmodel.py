@@ -232,3 +232,95 @@ def test_lost_connection_is_shown_and_reconnect_reloads(setup):
     session.stateEvent.emit(ConnectionState.CONNECTED, "")
     _loaded(aloop, session, vm, make_bars(12), index=1)
     assert vm.count == 12 and vm.error == "" and vm.sub_id == session.requests[1].sub_id
+
+
+# ---- older history on demand (issue 4) ------------------------------------------------
+
+def test_bar_arrays_prepend_keeps_only_older_rows_in_order():
+    b = BarArrays()
+    frame = make_bars(10)
+    b.load(frame.iloc[5:])
+    added = b.prepend(frame.iloc[:7])  # overlaps two bars: only the 5 older ones go in
+    assert added == 5 and len(b) == 10
+    np.testing.assert_allclose(b.closes, frame["close"].to_numpy())
+    assert np.all(np.diff(b.times) > 0)
+    assert b.prepend(frame.iloc[:3]) == 0 and len(b) == 10
+    b.append(int(b.times[-1]) + 300, 1, 2, 0.5, 1.5, 10)  # still growable after a prepend
+    assert len(b) == 11 and b.row(-1)[4] == 1.5
+
+
+class EndSession(FakeHistorySession):
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+        self.older: list = []
+
+    async def history(self, instrument, bar_size, duration=None, keep_up_to_date=True, end=None):
+        if end is None:
+            return await super().history(instrument, bar_size, duration, keep_up_to_date)
+        assert keep_up_to_date is False
+        self.ends.append(end)
+        item = self.older.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return 0, item
+
+
+def test_load_older_prepends_and_signals(aloop):
+    session = EndSession()
+    vm = ChartViewModel(session, bar_size="5 mins")
+    got = []
+    vm.barsPrepended.connect(got.append)
+    frame = make_bars(50)
+    vm.set_instrument(AAPL)
+    _loaded(aloop, session, vm, frame.iloc[20:].reset_index(drop=True))
+    session.older = [frame.iloc[:20].reset_index(drop=True), frame.iloc[:0]]
+    assert vm.load_older() and vm.loading_older and not vm.load_older()  # one at a time
+    wait_until(aloop, lambda: not vm.loading_older, what="older loaded")
+    assert got == [20] and vm.count == 50
+    assert session.ends[0] == frame["time"].iloc[20].to_pydatetime()
+    assert vm.load_older()
+    wait_until(aloop, lambda: not vm.loading_older, what="empty answer")
+    assert not vm.load_older() and got == [20] and len(session.ends) == 2  # nothing older: stop asking
+    vm.shutdown()
+
+
+def test_load_older_error_is_shown(aloop):
+    from app.broker.errors import HistoryError
+    session = EndSession()
+    vm = ChartViewModel(session, bar_size="1 day")
+    vm.set_instrument(AAPL)
+    _loaded(aloop, session, vm, make_bars(5, freq="1D"))
+    session.older = [HistoryError("HMDS query returned no data (IB error 162)", 162)]
+    vm.load_older()
+    wait_until(aloop, lambda: not vm.loading_older, what="failed")
+    assert "162" in vm.error and vm.count == 5
+    vm.shutdown()
+
+
+def test_session_history_end_is_ib_end_date_time_without_keep_up_to_date(aloop):
+    """app.broker.session.Session.history(end=...) -> reqHistoricalDataAsync(endDateTime=end)."""
+    from ib_async.objects import BarDataList
+
+    from app.broker import Session
+    from app.domain import ConnectionState
+
+    s = Session("127.0.0.1", 4002, 1)
+    calls = []
+
+    async def fake_req(contract, end, duration, bar_size, what, use_rth, **kw):
+        calls.append((end, duration, bar_size, kw["keepUpToDate"]))
+        bars = BarDataList()
+        bars.reqId = 7
+        return bars
+
+    s.ib.reqHistoricalDataAsync = fake_req
+    s.ib.isConnected = lambda: True
+    s._state = ConnectionState.CONNECTED
+    end = datetime(2026, 1, 5, 14, 30, tzinfo=timezone.utc)
+    sub, frame = aloop.run_until_complete(s.history(AAPL, "5 mins", keep_up_to_date=False, end=end))
+    assert calls == [(end, "10 D", "5 mins", False)] and len(frame) == 0
+    aloop.run_until_complete(s.history(AAPL, "5 mins"))
+    assert calls[-1][0] == "" and calls[-1][3] is True
+    with pytest.raises(ValueError, match="keep up to date"):
+        aloop.run_until_complete(s.history(AAPL, "5 mins", end=end))

@@ -1,0 +1,324 @@
+"""Working orders drawn on the chart as draggable price lines, traded through ``OrderCommands``.
+
+``OrderLine`` is a horizontal ``pyqtgraph.InfiniteLine`` for one price of one
+working order (a STP LMT order has two lines: its stop and its limit price),
+labelled "BUY 100 LMT 150.25" (side, quantity in shares, type, price in
+instrument currency), with a small "✕" cancel button at the left edge.
+
+``OrderLines`` keeps the lines of the charted instrument's working orders in
+sync with the session's order records and turns the trader's gestures into
+commands (DESIGN.md: user intent -> app.commands):
+
+- dropping a dragged line sends exactly ONE ``ModifyOrder`` with the dropped
+  price rounded to the instrument's ``min_tick`` (``app.domain.round_to_tick``,
+  IB's market rule minimum increment), after the same kind of confirmation as
+  the order ticket (``confirm(text) -> bool``, injectable; skipped when
+  ``confirm_orders`` is off). A drop on the same tick, a declined confirmation
+  or a rejected/failed command snaps the line back to the order's price; the
+  reason is shown through ``message(ok, text)``.
+- the cancel button sends ``CancelOrder`` (confirmation like the blotter's).
+
+Only this client's working orders are draggable; others (TWS manual orders,
+other client ids) are drawn but not movable, since IB lets a client modify
+only its own orders (``OrderCommands.check``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
+from app.domain import OrderRecord, round_to_tick
+from app.domain.orders import Action
+
+log = logging.getLogger(__name__)
+
+BUY_COLOR = QColor("#1e88e5")
+SELL_COLOR = QColor("#e53935")
+
+
+def _type_text(order_type) -> str:
+    return getattr(order_type, "value", str(order_type))
+
+
+def _action_text(action) -> str:
+    return getattr(action, "value", str(action))
+
+
+def order_prices(rec: OrderRecord) -> list[tuple[str, float]]:
+    """The prices of ``rec`` drawn as lines: ``[("limit", p)]``, ``[("stop", p)]`` or both."""
+    out = []
+    if rec.stop_price is not None:
+        out.append(("stop", float(rec.stop_price)))
+    if rec.limit_price is not None:
+        out.append(("limit", float(rec.limit_price)))
+    return out
+
+
+class CancelButton(pg.TextItem):
+    """The "✕" on an order line; a left click calls ``on_click`` (the line's cancel)."""
+
+    def __init__(self, on_click: Callable[[], None], color: QColor):
+        super().__init__("✕", color=color, anchor=(0, 0.5), fill=pg.mkBrush(0, 0, 0, 60))
+        self._on_click = on_click
+        self.setToolTip("Cancel this order")
+        self.setZValue(30)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph name)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._on_click()
+
+
+class OrderLine(pg.InfiniteLine):
+    """One price line of one order (see the module docstring).
+
+    ``field`` is "limit" or "stop" (which price a drag modifies). Signals are
+    the manager's; this item calls ``OrderLines._dropped`` on a finished drag.
+    """
+
+    def __init__(self, rec: OrderRecord, field: str, price: float, movable: bool, decimals: int):
+        color = BUY_COLOR if _action_text(rec.action) == Action.BUY.value else SELL_COLOR
+        super().__init__(pos=price, angle=0, movable=movable,
+                         pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                         hoverPen=pg.mkPen(color, width=3),
+                         label="", labelOpts={"position": 0.08, "color": color, "fill": pg.mkBrush(0, 0, 0, 90),
+                                              "anchors": [(0, 1), (0, 1)]})
+        self.record = rec
+        self.field = field
+        self.decimals = decimals
+        self.color = color
+        self.setZValue(20)
+        self.cancel_button = CancelButton(self._cancel_clicked, color)
+        self.on_cancel: Callable[[OrderLine], None] | None = None
+        self.on_drop: Callable[[OrderLine], None] | None = None
+        self.sigPositionChangeFinished.connect(self._finished)
+        self.set_record(rec, price)
+
+    @property
+    def order_id(self) -> int:
+        return self.record.order_id
+
+    @property
+    def order_price(self) -> float:
+        """The order's current price for this line's field (instrument currency)."""
+        p = self.record.limit_price if self.field == "limit" else self.record.stop_price
+        return float(p)
+
+    def label_text(self, price: float | None = None) -> str:
+        r = self.record
+        price = self.order_price if price is None else price
+        typ = _type_text(r.order_type)
+        if typ == "STP LMT":
+            typ = f"STP LMT ({self.field})"
+        return f"{_action_text(r.action)} {r.remaining or r.quantity:g} {typ} {price:.{self.decimals}f}"
+
+    def set_record(self, rec: OrderRecord, price: float | None = None) -> None:
+        """Show ``rec`` (new price/quantity after a modify) and move to its price."""
+        self.record = rec
+        self.setPos(self.order_price if price is None else price)
+        self.label.setFormat(self.label_text())
+
+    def snap_back(self) -> None:
+        """Return to the order's price (after a declined/rejected modify)."""
+        self.setPos(self.order_price)
+        self.label.setFormat(self.label_text())
+
+    def _finished(self, *_args) -> None:
+        if self.on_drop is not None:
+            self.on_drop(self)
+
+    def _cancel_clicked(self) -> None:
+        if self.on_cancel is not None:
+            self.on_cancel(self)
+
+
+class OrderLines(QObject):
+    """Order lines of the charted instrument on ``plot`` (a ``pyqtgraph.PlotItem``).
+
+    API: :meth:`set_instrument`, :meth:`set_orders` (all records; keeps the
+    working ones of the instrument), :meth:`update_order` (one orderEvent),
+    :meth:`drop` (what a finished drag does), :meth:`cancel`.
+    Attributes: ``commands`` (``OrderCommands`` or None = view only),
+    ``confirm`` (``callable(text) -> bool``), ``confirm_orders`` (bool),
+    ``client_id`` (this API client; other clients' orders are not movable).
+    Signal ``message(bool ok, str text)``: the result of a modify/cancel.
+    """
+
+    message = Signal(bool, str)
+
+    def __init__(self, plot: pg.PlotItem, parent_widget: QWidget | None = None):
+        super().__init__(parent_widget)
+        self.plot = plot
+        self._widget = parent_widget
+        self.commands: OrderCommands | None = None
+        self.confirm: Callable[[str], bool] = self._ask
+        self.confirm_orders = True
+        self.client_id: int | None = None
+        self.instrument = None
+        self.decimals = 2
+        self._records: dict[int, OrderRecord] = {}
+        self.lines: dict[tuple[int, str], OrderLine] = {}
+        plot.getViewBox().sigRangeChanged.connect(self._place_buttons)
+
+    # ---- records -> lines ----------------------------------------------------------
+    def set_instrument(self, instrument, decimals: int = 2) -> None:
+        """Chart another instrument: drop the lines of the previous one."""
+        self.instrument = instrument
+        self.decimals = decimals
+        self._records = {k: r for k, r in self._records.items() if self._charted(r)}
+        self._sync()
+
+    def _charted(self, rec: OrderRecord) -> bool:
+        return self.instrument is not None and rec.instrument.key == self.instrument.key
+
+    def set_orders(self, records) -> None:
+        """Replace the known orders (e.g. ``session.orders()`` after connecting)."""
+        self._records = {}
+        for r in records:
+            if self._charted(r) and r.is_working:
+                self._records[self._rec_key(r)] = r
+        self._sync()
+
+    @staticmethod
+    def _rec_key(rec: OrderRecord) -> int:
+        return rec.perm_id or hash((rec.client_id, rec.order_id))
+
+    def update_order(self, rec: OrderRecord) -> None:
+        """Apply one ``orderEvent``: add, move or remove (no longer working) its lines."""
+        key = self._rec_key(rec)
+        stale = [k for k, r in self._records.items()
+                 if r.client_id == rec.client_id and r.order_id == rec.order_id]
+        for k in stale:
+            self._records.pop(k)
+        if self._charted(rec) and rec.is_working:
+            self._records[key] = rec
+        self._sync()
+
+    def _movable(self, rec: OrderRecord) -> bool:
+        return self.commands is not None and (self.client_id is None or rec.client_id == self.client_id)
+
+    def _sync(self) -> None:
+        wanted: dict[tuple[int, str], tuple[OrderRecord, float]] = {}
+        for r in self._records.values():
+            for field, price in order_prices(r):
+                wanted[(r.client_id * 10**9 + r.order_id, field)] = (r, price)
+        for key in list(self.lines):
+            if key not in wanted:
+                line = self.lines.pop(key)
+                self.plot.removeItem(line)
+                self.plot.removeItem(line.cancel_button)
+        for key, (rec, price) in wanted.items():
+            line = self.lines.get(key)
+            if line is None:
+                line = OrderLine(rec, key[1], price, self._movable(rec), self.decimals)
+                line.on_drop = self.drop
+                line.on_cancel = self.cancel
+                self.lines[key] = line
+                self.plot.addItem(line, ignoreBounds=True)
+                self.plot.addItem(line.cancel_button, ignoreBounds=True)
+            else:
+                line.decimals = self.decimals
+                line.setMovable(self._movable(rec))
+                line.set_record(rec)
+        self._place_buttons()
+
+    def _place_buttons(self, *_args) -> None:
+        (x0, x1), _ = self.plot.getViewBox().viewRange()
+        for line in self.lines.values():
+            line.cancel_button.setPos(x0, line.value())
+            line.cancel_button.setVisible(self._movable(line.record))
+
+    def line_for(self, order_id: int, field: str | None = None) -> OrderLine | None:
+        """This client's line of ``order_id`` (the given field, or the first)."""
+        for (_k, f), line in self.lines.items():
+            if line.order_id == order_id and (field is None or f == field) and \
+                    (self.client_id is None or line.record.client_id == self.client_id):
+                return line
+        return None
+
+    # ---- gestures -> commands ----------------------------------------------------------
+    def drop(self, line: OrderLine) -> bool:
+        """A finished drag: ONE ``ModifyOrder`` at the dropped price rounded to the tick.
+
+        Returns True when the command layer accepted it; otherwise the line
+        snaps back and ``message`` tells why.
+        """
+        rec = line.record
+        if self.commands is None:
+            line.snap_back()
+            self.message.emit(False, "Cannot modify from the chart: no order commands connected")
+            return False
+        tick = rec.instrument.min_tick or (self.instrument.min_tick if self.instrument else None)
+        try:
+            price = round_to_tick(float(line.value()), tick)
+        except (TypeError, ValueError) as e:
+            line.snap_back()
+            self.message.emit(False, f"Cannot modify order {rec.order_id}: {e}")
+            return False
+        if abs(price - line.order_price) < (tick or 1e-9) / 2:
+            line.snap_back()
+            return False
+        line.setPos(price)
+        line.label.setFormat(line.label_text(price))
+        old = line.order_price
+        cmd = ModifyOrder(rec.order_id, limit_price=price) if line.field == "limit" \
+            else ModifyOrder(rec.order_id, stop_price=price)
+        text = (f"Modify order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
+                f"{rec.instrument.display_symbol} {_type_text(rec.order_type)}, {line.field} price "
+                f"{old:.{self.decimals}f} → {price:.{self.decimals}f}?")
+        if self.confirm_orders and not self.confirm(text):
+            line.snap_back()
+            self.message.emit(False, f"Not sent: modify of order {rec.order_id} declined")
+            return False
+        try:
+            result = self.commands.execute(cmd)
+        except Exception as e:  # execute never raises for a rejection; anything else is shown
+            log.exception("chart modify %r failed", cmd)
+            line.snap_back()
+            self.message.emit(False, f"Modify of order {rec.order_id} failed: {e}")
+            return False
+        if not result.ok:
+            line.snap_back()
+            self.message.emit(False, result.message)
+            return False
+        if result.order is not None:
+            self.update_order(result.order)
+        self.message.emit(True, result.message)
+        return True
+
+    def cancel(self, line: OrderLine) -> bool:
+        """The cancel button: ``CancelOrder`` after confirmation (when on)."""
+        rec = line.record
+        if self.commands is None:
+            self.message.emit(False, "Cannot cancel from the chart: no order commands connected")
+            return False
+        text = (f"Cancel order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
+                f"{rec.instrument.display_symbol} {_type_text(rec.order_type)} ({rec.status})?")
+        if self.confirm_orders and not self.confirm(text):
+            return False
+        try:
+            result = self.commands.execute(CancelOrder(rec.order_id))
+        except Exception as e:
+            log.exception("chart cancel of order %s failed", rec.order_id)
+            self.message.emit(False, f"Cancel of order {rec.order_id} failed: {e}")
+            return False
+        self.message.emit(bool(result.ok), result.message)
+        if result.ok and result.order is not None:
+            self.update_order(result.order)
+        return bool(result.ok)
+
+    def _ask(self, text: str) -> bool:
+        box = QMessageBox(self._widget)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Confirm")
+        box.setText(text)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes

@@ -1,0 +1,453 @@
+"""Things drawn over or under the candles: indicators, signal and execution markers, position line.
+
+- ``IndicatorOverlay``: the lines of one ``app.viewmodels.indicators.Indicator``
+  on the price plot (SMA, EMA, Bollinger, VWAP, crossover SMAs) or on a pane of
+  its own below the volume pane sharing the x axis (RSI with 30/70 guides,
+  MACD with its histogram). Lines are ``PlotDataItem`` with clip-to-view and
+  peak downsampling, so a million bars cost what the screen shows.
+- ``CrossoverMarkers``: ▲ under the bar where SMA fast crosses above SMA slow,
+  ▼ above the bar where it crosses below.
+- ``ExecutionMarkers``: a ▲ (BOT) / ▼ (SLD) at each fill of the charted
+  instrument, x = the bar containing the execution time (UTC), y = the fill
+  price (instrument currency).
+- ``AverageCostLine``: the position's average cost per share as a dotted line
+  labelled "Pos 100 @ 150.25".
+
+- ``ChartIndicators`` and ``ChartTrading``: the chart's managers of the above
+  (what ``ChartView`` delegates to).
+
+x is the bar index (the chart plots on bar index to skip nights and weekends).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from app.domain.bars import bar_size_seconds
+from app.ui.chart.order_lines import OrderLines
+from app.viewmodels.indicators import RSI, Crossover, Indicator, crossovers, make_indicator
+
+#: colours of successive indicator lines (Okabe-Ito, readable on dark and light)
+LINE_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")
+BUY_MARK = QColor("#2e7d32")
+SELL_MARK = QColor("#c62828")
+
+
+def _line(plot: pg.PlotItem, color: str, width: float = 1.2, style=Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
+    item = pg.PlotDataItem(pen=pg.mkPen(color, width=width, style=style))
+    item.setSkipFiniteCheck(False)
+    plot.addItem(item)
+    return item
+
+
+def decimate(y: np.ndarray, start: int, stop: int, group: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points drawing ``y[start:stop]`` with about two per ``group`` bars: each group's
+    minimum then maximum (NaN-aware: ``np.fmin``/``np.fmax``), so peaks survive zooming out.
+
+    ``start`` must be a multiple of ``group``. Returns ``(x, y)`` float64 (x = bar index).
+    """
+    seg = y[start:stop]
+    if group <= 1:
+        return np.arange(start, start + seg.shape[0], dtype=np.float64), np.array(seg, dtype=np.float64)
+    k = -(-seg.shape[0] // group)
+    pad = k * group - seg.shape[0]
+    if pad:
+        seg = np.concatenate((seg, np.full(pad, np.nan)))
+    body = seg.reshape(k, group)
+    lo = np.fmin.reduce(body, axis=1)
+    hi = np.fmax.reduce(body, axis=1)
+    xc = start + np.arange(k, dtype=np.float64) * group
+    xs = np.empty(2 * k)
+    ys = np.empty(2 * k)
+    xs[0::2] = xc + 0.25 * group
+    xs[1::2] = xc + 0.75 * group
+    ys[0::2], ys[1::2] = lo, hi
+    return xs, ys
+
+
+class IndicatorOverlay:
+    """Draws one indicator; ``plot`` is the price plot or the indicator's own pane.
+
+    Only the visible bars are handed to Qt, decimated to about two points per
+    pixel column (:func:`decimate`), and a live-bar update recomputes only the
+    last group, so the cost depends on the screen, not on the series length.
+    ``refresh(changed_from)`` redraws from ``indicator.values`` (the caller runs
+    ``indicator.compute``/``update`` first); ``changed_from`` is the first bar
+    index whose value changed (None = everything).
+    """
+
+    def __init__(self, indicator: Indicator, plot: pg.PlotItem, color_index: int = 0):
+        self.indicator = indicator
+        self.plot = plot
+        self.items: dict[str, pg.PlotDataItem] = {}
+        self.guides: list[pg.InfiniteLine] = []
+        self._cache: dict[str, tuple[tuple[int, int, int], np.ndarray, np.ndarray]] = {}
+        c = LINE_COLORS[color_index % len(LINE_COLORS)]
+        for k, name in enumerate(indicator.outputs):
+            if name == "histogram":
+                item = pg.PlotDataItem(fillLevel=0, pen=pg.mkPen(QColor(128, 128, 128, 160)),
+                                       brush=pg.mkBrush(QColor(128, 128, 128, 110)))
+                plot.addItem(item)
+                self.items[name] = item
+                continue
+            style = Qt.PenStyle.DashLine if name in ("upper", "lower") else Qt.PenStyle.SolidLine
+            color = c if (k == 0 or name in ("upper", "lower")) else LINE_COLORS[(color_index + k) % len(LINE_COLORS)]
+            self.items[name] = _line(plot, color, style=style)
+        if isinstance(indicator, RSI):
+            for level in (30, 70):
+                g = pg.InfiniteLine(pos=level, angle=0, movable=False,
+                                    pen=pg.mkPen(QColor(128, 128, 128, 150), style=Qt.PenStyle.DotLine))
+                plot.addItem(g, ignoreBounds=True)
+                self.guides.append(g)
+            plot.setYRange(0, 100, padding=0.02)
+        self._vb = plot.getViewBox()
+        self._vb.sigXRangeChanged.connect(self._on_range)
+
+    def _on_range(self, *_args) -> None:
+        self.refresh()
+
+    def window(self) -> tuple[int, int, int]:
+        """``(start, stop, group)`` of the bars to draw now (start aligned to group)."""
+        n = len(self.indicator)
+        (x0, x1), _ = self._vb.viewRange()
+        start = max(0, int(math.floor(x0)) - 1)
+        stop = min(n, int(math.ceil(x1)) + 2)
+        px = max(1.0, float(self._vb.width()))
+        ratio = max(1.0, (stop - start) / px)
+        group = 1 if ratio <= 1.0 else 1 << int(math.ceil(math.log2(ratio)))
+        return start - start % group, max(stop, start), group
+
+    def refresh(self, changed_from: int | None = None) -> None:
+        values = self.indicator.values
+        win = self.window()
+        start, stop, group = win
+        for name, item in self.items.items():
+            y = values.get(name)
+            if y is None:
+                continue
+            cached = self._cache.get(name)
+            if changed_from is not None and cached is not None and cached[0] == win and changed_from >= start:
+                k = (changed_from - start) // group
+                first = start + k * group
+                xs_t, ys_t = decimate(y, first, stop, group)
+                per = 1 if group == 1 else 2
+                xs = np.concatenate((cached[1][: k * per], xs_t))
+                ys = np.concatenate((cached[2][: k * per], ys_t))
+            elif stop > start:
+                xs, ys = decimate(y, start, stop, group)
+            else:
+                xs = ys = np.empty(0)
+            self._cache[name] = (win, xs, ys)
+            item.setData(xs, ys, connect="finite")
+
+    def visible_extremes(self) -> tuple[float, float] | None:
+        """(min, max) of the drawn points, None when nothing finite is drawn."""
+        ys = [c[2] for c in self._cache.values() if c[2].size]
+        ys = [y[np.isfinite(y)] for y in ys]
+        ys = [y for y in ys if y.size]
+        if not ys:
+            return None
+        return min(float(y.min()) for y in ys), max(float(y.max()) for y in ys)
+
+    def remove(self) -> None:
+        try:
+            self._vb.sigXRangeChanged.disconnect(self._on_range)
+        except (RuntimeError, TypeError):
+            pass
+        for item in (*self.items.values(), *self.guides):
+            self.plot.removeItem(item)
+        self.items.clear()
+        self.guides.clear()
+
+
+class CrossoverMarkers:
+    """▲/▼ markers of a :class:`Crossover` indicator on the price plot.
+
+    ▲ a third of the bar's range under its low (golden cross), ▼ over its high
+    (death cross). A live-bar update re-checks only the last bars and redraws
+    only when the set of markers changed.
+    """
+
+    def __init__(self, crossover: Crossover, plot: pg.PlotItem):
+        self.crossover = crossover
+        self.plot = plot
+        self.scatter = pg.ScatterPlotItem(size=11, pen=None)
+        plot.addItem(self.scatter)
+        self.indices = np.empty(0, dtype=np.int64)
+        self.directions = np.empty(0, dtype=np.int8)
+        self._drawn: tuple | None = None
+
+    def refresh(self, lows: np.ndarray, highs: np.ndarray, changed_from: int | None = None) -> None:
+        """Place the markers (all, or re-check from bar ``changed_from`` on)."""
+        v = self.crossover.values
+        if changed_from is None or changed_from < 1:
+            idx, d = self.crossover.signals()
+        else:
+            a = changed_from - 1
+            keep = self.indices < changed_from
+            ti, td = crossovers(v["fast"][a:], v["slow"][a:])
+            idx = np.concatenate((self.indices[keep], ti + a))
+            d = np.concatenate((self.directions[keep], td))
+        self.indices, self.directions = idx.astype(np.int64), d.astype(np.int8)
+        key = (self.indices.size, int(self.indices[-1]) if self.indices.size else -1,
+               float(lows[self.indices[-1]]) if self.indices.size else 0.0)
+        if key == self._drawn and changed_from is not None:
+            return
+        self._drawn = key
+        if not idx.size:
+            self.scatter.setData([], [])
+            return
+        rng = np.nan_to_num(highs[idx] - lows[idx], nan=0.0)
+        y = np.where(d > 0, lows[idx] - rng / 3, highs[idx] + rng / 3)
+        self.scatter.setData(
+            x=idx.astype(np.float64), y=y,
+            symbol=["t1" if k > 0 else "t" for k in d],
+            brush=[pg.mkBrush(BUY_MARK if k > 0 else SELL_MARK) for k in d])
+
+    def remove(self) -> None:
+        self.plot.removeItem(self.scatter)
+
+
+class ExecutionMarkers:
+    """Fills of the charted instrument as ▲ (BOT) / ▼ (SLD) at (bar index, price)."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        self.scatter = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=0.8))
+        self.scatter.setZValue(15)
+        plot.addItem(self.scatter)
+        self.points: list[tuple[float, float, str, str]] = []  # (x, price, side, exec_id)
+
+    def refresh(self, executions, times: np.ndarray, bar_seconds: int) -> None:
+        """``executions``: ``app.domain.Execution`` of the charted instrument; ``times`` the bar
+        start times (epoch seconds UTC). Fills before the first bar or after the end of the last
+        bar are not drawn."""
+        pts = []
+        n = times.shape[0]
+        seen = set()
+        for ex in executions:
+            if ex.exec_id in seen:
+                continue
+            seen.add(ex.exec_id)
+            t = ex.time.timestamp()
+            i = int(np.searchsorted(times, t, side="right")) - 1
+            if i < 0 or n == 0 or t >= times[-1] + bar_seconds:
+                continue
+            pts.append((float(i), float(ex.price), ex.side, ex.exec_id))
+        self.points = pts
+        if not pts:
+            self.scatter.setData([], [])
+            return
+        self.scatter.setData(
+            x=[p[0] for p in pts], y=[p[1] for p in pts],
+            symbol=["t1" if p[2] == "BOT" else "t" for p in pts],
+            brush=[pg.mkBrush(BUY_MARK if p[2] == "BOT" else SELL_MARK) for p in pts],
+            data=[p[3] for p in pts])
+
+
+class AverageCostLine:
+    """The position's average cost (instrument currency per share) as a labelled line."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        self.line = pg.InfiniteLine(angle=0, movable=False,
+                                    pen=pg.mkPen(QColor("#8e24aa"), width=1.2, style=Qt.PenStyle.DotLine),
+                                    label="", labelOpts={"position": 0.5, "color": QColor("#8e24aa"),
+                                                         "anchors": [(0.5, 1), (0.5, 1)]})
+        self.line.setVisible(False)
+        plot.addItem(self.line, ignoreBounds=True)
+
+    def set_position(self, quantity: float | None, avg_cost: float | None, decimals: int = 2) -> None:
+        """Show ``quantity`` shares at ``avg_cost``; hidden when flat or unknown."""
+        if not quantity or avg_cost is None or not math.isfinite(avg_cost) or avg_cost <= 0:
+            self.line.setVisible(False)
+            return
+        self.line.setVisible(True)
+        self.line.setPos(avg_cost)
+        self.line.label.setFormat(f"Pos {quantity:g} @ {avg_cost:.{decimals}f}")
+
+
+class ChartIndicators:
+    """The indicators of one chart: computing (``app.viewmodels.indicators``) and drawing.
+
+    ``layout`` is the chart's ``GraphicsLayoutWidget``, ``price_plot`` its price
+    plot (x-linked panes are added below row ``first_pane_row - 1``),
+    ``bars`` a callable returning the ``BarArrays``.
+    ``items``: list of ``(Indicator, IndicatorOverlay)``; ``panes`` and
+    ``markers`` keyed by ``id(indicator)``.
+    """
+
+    def __init__(self, layout: pg.GraphicsLayoutWidget, price_plot: pg.PlotItem, bars, *,
+                 first_pane_row: int = 2, axis_width: int = 72):
+        self.layout = layout
+        self.price_plot = price_plot
+        self._bars = bars
+        self.first_pane_row = first_pane_row
+        self.axis_width = axis_width
+        self.items: list[tuple[Indicator, IndicatorOverlay]] = []
+        self.panes: dict[int, pg.PlotItem] = {}
+        self.markers: dict[int, CrossoverMarkers] = {}
+
+    def _new_pane(self, ind: Indicator) -> pg.PlotItem:
+        row = self.first_pane_row + len(self.panes)
+        while self.layout.ci.getItem(row, 0) is not None:
+            row += 1
+        plot = self.layout.addPlot(row=row, col=0)
+        plot.hideAxis("left")
+        plot.showAxis("right")
+        plot.getAxis("right").setWidth(self.axis_width)
+        plot.hideAxis("bottom")
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.getViewBox().setMouseEnabled(x=True, y=False)
+        plot.setXLink(self.price_plot)
+        plot.setLabel("right", ind.label)
+        self.layout.ci.layout.setRowStretchFactor(row, 1)
+        return plot
+
+    def add(self, name: str, **params) -> Indicator:
+        """Add indicator ``name`` (``INDICATORS``); ``ValueError`` for a bad name or parameters."""
+        ind = make_indicator(name, **params)
+        plot = self.price_plot
+        if ind.pane == "own":
+            plot = self.panes[id(ind)] = self._new_pane(ind)
+        overlay = IndicatorOverlay(ind, plot, len(self.items))
+        self.items.append((ind, overlay))
+        if isinstance(ind, Crossover):
+            self.markers[id(ind)] = CrossoverMarkers(ind, self.price_plot)
+        if len(self._bars()):
+            ind.compute(self._bars())
+            self._draw(ind, overlay)
+        return ind
+
+    def remove(self, ind: Indicator) -> None:
+        """Remove ``ind`` with its pane and markers (no-op when not shown)."""
+        for k, (i, overlay) in enumerate(self.items):
+            if i is ind:
+                overlay.remove()
+                del self.items[k]
+                break
+        markers = self.markers.pop(id(ind), None)
+        if markers is not None:
+            markers.remove()
+        pane = self.panes.pop(id(ind), None)
+        if pane is not None:
+            self.layout.removeItem(pane)
+
+    def _draw(self, ind: Indicator, overlay: IndicatorOverlay, changed_from: int | None = None) -> None:
+        overlay.refresh(changed_from)
+        markers = self.markers.get(id(ind))
+        if markers is not None:
+            b = self._bars()
+            markers.refresh(b.lows, b.highs, changed_from)
+
+    def refresh(self, full: bool) -> None:
+        """Recompute everything (new or prepended history) or only the live end (``full`` False)."""
+        b = self._bars()
+        if not len(b):
+            return
+        for ind, overlay in self.items:
+            if full:
+                ind.compute(b)
+                self._draw(ind, overlay)
+            else:
+                changed_from = max(0, len(ind) - 1)
+                ind.update(b)
+                self._draw(ind, overlay, changed_from)
+
+    def fit_panes(self, start: int, stop: int) -> None:
+        """Fit each own pane's y range to its values on bars ``start:stop`` (RSI stays 0..100)."""
+        for ind, _ov in self.items:
+            pane = self.panes.get(id(ind))
+            if pane is None or isinstance(ind, RSI):
+                continue
+            ext = _ov.visible_extremes()
+            if ext is not None and ext[1] > ext[0]:
+                pane.setYRange(ext[0], ext[1], padding=0.05)
+
+
+class ChartTrading:
+    """Orders, fills and position of the charted instrument, from the session's events.
+
+    Owns the ``order_lines`` (:class:`app.ui.chart.order_lines.OrderLines`),
+    ``executions`` (:class:`ExecutionMarkers`) and ``avg_cost``
+    (:class:`AverageCostLine`) on ``price_plot``. ``view_model`` is the
+    ``ChartViewModel`` (instrument, bars, bar size).
+    """
+
+    def __init__(self, price_plot: pg.PlotItem, view_model, widget):
+        self.view_model = view_model
+        self.order_lines = OrderLines(price_plot, widget)
+        self.executions = ExecutionMarkers(price_plot)
+        self.avg_cost = AverageCostLine(price_plot)
+        self.session = None
+        self.fills: dict[str, object] = {}
+        self.decimals = 2
+        self.executions_bar_count = -1  #: bars when the markers were placed (a tick needs no redraw)
+
+    def set_commands(self, commands, client_id: int | None = None) -> None:
+        self.order_lines.commands = commands
+        self.order_lines.client_id = client_id
+        self.order_lines.set_orders(list(self.order_lines._records.values()))
+
+    def attach(self, session, commands=None) -> None:
+        self.session = session
+        session.orderEvent += self.order_lines.update_order
+        session.executionEvent += self._on_execution
+        session.positionEvent += self._on_position
+        if commands is not None:
+            self.set_commands(commands, getattr(session, "client_id", None))
+        self.load_state()
+
+    def detach(self) -> None:
+        s, self.session = self.session, None
+        if s is None:
+            return
+        for event, handler in ((s.orderEvent, self.order_lines.update_order),
+                               (s.executionEvent, self._on_execution), (s.positionEvent, self._on_position)):
+            try:
+                event -= handler
+            except ValueError:
+                pass
+
+    def set_instrument(self, instrument, decimals: int) -> None:
+        """The chart shows ``instrument`` now: lines, markers and position of that one."""
+        self.decimals = decimals
+        self.order_lines.set_instrument(instrument, decimals)
+        if self.session is not None:
+            self.load_state()
+
+    def load_state(self) -> None:
+        s = self.session
+        self.order_lines.set_orders(s.orders())
+        self.fills = {e.exec_id: e for e in s.executions()}
+        self.draw_executions()
+        inst = self.view_model.instrument
+        pos = [p for p in s.positions() if inst is not None and p.instrument.key == inst.key]
+        if pos:
+            self._on_position(pos[-1])
+        else:
+            self.avg_cost.set_position(None, None)
+
+    def _on_execution(self, ex) -> None:
+        self.fills[ex.exec_id] = ex
+        inst = self.view_model.instrument
+        if inst is not None and ex.instrument.key == inst.key:
+            self.draw_executions()
+
+    def _on_position(self, pos) -> None:
+        inst = self.view_model.instrument
+        if inst is not None and pos.instrument.key == inst.key:
+            self.avg_cost.set_position(pos.quantity, pos.avg_cost, self.decimals)
+
+    def draw_executions(self) -> None:
+        vm = self.view_model
+        inst = vm.instrument
+        fills = [e for e in self.fills.values() if inst is not None and e.instrument.key == inst.key]
+        self.executions_bar_count = vm.count
+        self.executions.refresh(fills, vm.bars.times, bar_size_seconds(vm.bar_size))

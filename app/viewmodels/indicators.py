@@ -1,0 +1,506 @@
+"""Chart indicators: SMA, EMA, Bollinger Bands, VWAP, RSI (Wilder), MACD, SMA crossovers.
+
+Each indicator is computed once over the whole series with pandas/numpy
+(:meth:`Indicator.compute`) and then kept up to date for the live bar with
+:meth:`Indicator.update`, which only recomputes the bars from the last one
+onwards (a step of the indicator's recursion, O(period) per bar), never the
+whole history.
+
+Inputs are the chart's bar columns (``app.viewmodels.chart.BarArrays``):
+``times`` int64 epoch seconds UTC, prices float64 in instrument currency,
+volumes float64 shares. Outputs are float64 arrays of the same length, NaN
+where the indicator is not defined yet (fewer than ``period`` bars).
+
+Definitions (the usual ones, as in TWS's chart studies):
+
+- SMA(n): mean of the last n closes.
+- EMA(n): alpha = 2/(n+1), seeded with the first close (pandas
+  ``ewm(span=n, adjust=False)``), NaN for the first n-1 bars.
+- Bollinger(n, k): middle SMA(n), bands middle ± k · population standard
+  deviation (ddof=0) of the last n closes (John Bollinger's definition).
+- VWAP: Σ(typical price · volume) / Σ volume with typical = (H+L+C)/3, reset at
+  each UTC day (``anchor="day"``) or never (``anchor=None``).
+- RSI(n) (Wilder): average gain/loss seeded with the simple mean of the first
+  n changes, then smoothed with alpha = 1/n; RSI = 100 − 100/(1+avg_gain/avg_loss).
+- MACD(fast, slow, signal): EMA(fast) − EMA(slow) of the closes, signal =
+  EMA(signal) of the MACD line, histogram = MACD − signal.
+- Crossover(fast, slow): +1 at a bar where SMA(fast) moves above SMA(slow)
+  ("golden cross"), −1 where it moves below; see :func:`crossovers`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Indicator", "SMA", "EMA", "Bollinger", "VWAP", "RSI", "MACD", "Crossover",
+    "crossovers", "make_indicator", "INDICATORS", "indicator_defaults", "parse_params",
+]
+
+
+def _check_period(name: str, value: int, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Series:
+    """Bar columns an indicator reads (views, not copies); see the module docstring."""
+
+    times: np.ndarray
+    opens: np.ndarray
+    highs: np.ndarray
+    lows: np.ndarray
+    closes: np.ndarray
+    volumes: np.ndarray
+
+    @classmethod
+    def of(cls, bars) -> "Series":
+        """From any object with ``times, opens, highs, lows, closes, volumes`` arrays."""
+        return cls(bars.times, bars.opens, bars.highs, bars.lows, bars.closes, bars.volumes)
+
+    def __len__(self) -> int:
+        return int(self.closes.shape[0])
+
+
+class _Growable:
+    """A float64 output column with amortised appends (capacity doubling)."""
+
+    def __init__(self, values: np.ndarray):
+        n = values.shape[0]
+        self._a = np.empty(max(64, 2 * n), dtype=np.float64)
+        self._a[:n] = values
+        self.n = n
+
+    def resize(self, n: int) -> None:
+        if n > self._a.shape[0]:
+            a = np.empty(max(64, 2 * n), dtype=np.float64)
+            a[: self.n] = self._a[: self.n]
+            self._a = a
+        if n > self.n:
+            self._a[self.n:n] = np.nan
+        self.n = n
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._a[: self.n]
+
+
+class Indicator:
+    """Base class: ``outputs`` names the result lines; ``pane`` is "price" (drawn
+    over the candles) or "own" (a pane of its own below: RSI, MACD).
+
+    ``compute(bars)`` computes everything; ``update(bars)`` after the live bar
+    changed or bars were appended (same or longer series) recomputes from the
+    previous last bar on. ``values[name]`` are the result arrays.
+    Raises ``ValueError`` for bad parameters.
+    """
+
+    outputs: tuple[str, ...] = ("value",)
+    pane = "price"
+
+    def __init__(self) -> None:
+        self._cols: dict[str, _Growable] = {}
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def values(self) -> dict[str, np.ndarray]:
+        return {k: c.values for k, c in self._cols.items()}
+
+    def __len__(self) -> int:
+        return next(iter(self._cols.values())).n if self._cols else 0
+
+    def compute(self, bars) -> dict[str, np.ndarray]:
+        s = Series.of(bars)
+        self._cols = {k: _Growable(np.asarray(v, dtype=np.float64)) for k, v in self._full(s).items()}
+        return self.values
+
+    def update(self, bars) -> dict[str, np.ndarray]:
+        s = Series.of(bars)
+        n_old, n = len(self), len(s)
+        if not self._cols or n < n_old or n_old == 0:
+            return self.compute(bars)
+        for c in self._cols.values():
+            c.resize(n)
+        for i in range(n_old - 1, n):
+            self._step(s, i)
+        return self.values
+
+    # subclasses
+    def _full(self, s: Series) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _step(self, s: Series, i: int) -> None:
+        raise NotImplementedError
+
+    def _set(self, name: str, i: int, value: float) -> None:
+        self._cols[name]._a[i] = value
+
+
+class SMA(Indicator):
+    """Simple moving average of the closes over ``period`` bars."""
+
+    def __init__(self, period: int = 20):
+        super().__init__()
+        self.period = _check_period("SMA period", period)
+
+    @property
+    def label(self) -> str:
+        return f"SMA {self.period}"
+
+    def _full(self, s):
+        return {"value": pd.Series(s.closes).rolling(self.period).mean().to_numpy()}
+
+    def _step(self, s, i):
+        p = self.period
+        self._set("value", i, float(np.mean(s.closes[i - p + 1:i + 1])) if i >= p - 1 else math.nan)
+
+
+def _ema_full(x: np.ndarray, period: int) -> np.ndarray:
+    out = pd.Series(x).ewm(span=period, adjust=False).mean().to_numpy()
+    out[: period - 1] = np.nan
+    return out
+
+
+class EMA(Indicator):
+    """Exponential moving average of the closes, alpha = 2/(period+1) (seeded with the first close)."""
+
+    def __init__(self, period: int = 20):
+        super().__init__()
+        self.period = _check_period("EMA period", period)
+        self._raw: _Growable | None = None  # the EMA including its warm-up bars
+
+    @property
+    def label(self) -> str:
+        return f"EMA {self.period}"
+
+    def _full(self, s):
+        raw = pd.Series(s.closes).ewm(span=self.period, adjust=False).mean().to_numpy()
+        self._raw = _Growable(raw)
+        out = raw.copy()
+        out[: self.period - 1] = np.nan
+        return {"value": out}
+
+    def _step(self, s, i):
+        a = 2.0 / (self.period + 1)
+        self._raw.resize(len(s))
+        r = self._raw._a
+        r[i] = s.closes[i] if i == 0 else a * s.closes[i] + (1 - a) * r[i - 1]
+        self._set("value", i, r[i] if i >= self.period - 1 else math.nan)
+
+
+class Bollinger(Indicator):
+    """Bollinger Bands: SMA(period) ± width · population std of the last ``period`` closes."""
+
+    outputs = ("middle", "upper", "lower")
+
+    def __init__(self, period: int = 20, width: float = 2.0):
+        super().__init__()
+        self.period = _check_period("Bollinger period", period, 2)
+        if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
+            raise ValueError(f"Bollinger width must be a positive number, got {width!r}")
+        self.width = float(width)
+
+    @property
+    def label(self) -> str:
+        return f"BB {self.period} {self.width:g}"
+
+    def _full(self, s):
+        r = pd.Series(s.closes).rolling(self.period)
+        mid, sd = r.mean().to_numpy(), r.std(ddof=0).to_numpy()
+        return {"middle": mid, "upper": mid + self.width * sd, "lower": mid - self.width * sd}
+
+    def _step(self, s, i):
+        p = self.period
+        if i < p - 1:
+            m = sd = math.nan
+        else:
+            w = s.closes[i - p + 1:i + 1]
+            m, sd = float(np.mean(w)), float(np.std(w))
+        self._set("middle", i, m)
+        self._set("upper", i, m + self.width * sd)
+        self._set("lower", i, m - self.width * sd)
+
+
+class VWAP(Indicator):
+    """Volume-weighted average price of the typical price (H+L+C)/3.
+
+    ``anchor="day"`` restarts at each UTC calendar day of the bar start time;
+    ``anchor=None`` accumulates over the whole series. Bars with no volume
+    (NaN, 0 or IB's -1 for FX) add nothing; NaN until some volume is seen.
+    """
+
+    def __init__(self, anchor: str | None = "day"):
+        super().__init__()
+        if anchor not in ("day", None):
+            raise ValueError(f"VWAP anchor must be 'day' or None, got {anchor!r}")
+        self.anchor = anchor
+        self._pv: _Growable | None = None
+        self._v: _Growable | None = None
+
+    @property
+    def label(self) -> str:
+        return "VWAP"
+
+    def _groups(self, times: np.ndarray) -> np.ndarray:
+        return times // 86400 if self.anchor == "day" else np.zeros_like(times)
+
+    def _full(self, s):
+        vol = np.where(np.isfinite(s.volumes) & (s.volumes > 0), s.volumes, 0.0)
+        tp = (s.highs + s.lows + s.closes) / 3.0
+        pv = np.where(vol > 0, tp * vol, 0.0)
+        g = self._groups(s.times)
+        cpv = pd.Series(pv).groupby(g).cumsum().to_numpy()
+        cv = pd.Series(vol).groupby(g).cumsum().to_numpy()
+        self._pv, self._v = _Growable(cpv), _Growable(cv)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {"value": np.where(cv > 0, cpv / np.where(cv > 0, cv, 1.0), np.nan)}
+
+    def _step(self, s, i):
+        self._pv.resize(len(s))
+        self._v.resize(len(s))
+        v = s.volumes[i]
+        v = v if math.isfinite(v) and v > 0 else 0.0
+        pv = (s.highs[i] + s.lows[i] + s.closes[i]) / 3.0 * v if v > 0 else 0.0
+        same = i > 0 and self._groups(s.times[i - 1:i + 1])[0] == self._groups(s.times[i:i + 1])[0]
+        cpv = pv + (self._pv._a[i - 1] if same else 0.0)
+        cv = v + (self._v._a[i - 1] if same else 0.0)
+        self._pv._a[i], self._v._a[i] = cpv, cv
+        self._set("value", i, cpv / cv if cv > 0 else math.nan)
+
+
+class RSI(Indicator):
+    """Wilder's Relative Strength Index (0..100) of the closes over ``period`` changes."""
+
+    pane = "own"
+
+    def __init__(self, period: int = 14):
+        super().__init__()
+        self.period = _check_period("RSI period", period, 2)
+        self._gain: _Growable | None = None
+        self._loss: _Growable | None = None
+
+    @property
+    def label(self) -> str:
+        return f"RSI {self.period}"
+
+    @staticmethod
+    def _rsi(g: float, lo: float) -> float:
+        if not (math.isfinite(g) and math.isfinite(lo)):
+            return math.nan
+        if lo == 0:
+            return 100.0 if g > 0 else 50.0
+        return 100.0 - 100.0 / (1.0 + g / lo)
+
+    def _full(self, s):
+        n, p = len(s), self.period
+        gain, loss = np.full(n, np.nan), np.full(n, np.nan)
+        if n > p:
+            d = np.diff(s.closes)
+            up, dn = np.clip(d, 0, None), np.clip(-d, 0, None)
+            # seed at bar p with the simple mean, then Wilder smoothing (alpha = 1/p)
+            up_s = np.concatenate(([up[:p].mean()], up[p:]))
+            dn_s = np.concatenate(([dn[:p].mean()], dn[p:]))
+            gain[p:] = pd.Series(up_s).ewm(alpha=1.0 / p, adjust=False).mean().to_numpy()
+            loss[p:] = pd.Series(dn_s).ewm(alpha=1.0 / p, adjust=False).mean().to_numpy()
+        self._gain, self._loss = _Growable(gain), _Growable(loss)
+        return {"value": self._vector_rsi(gain, loss)}
+
+    @staticmethod
+    def _vector_rsi(gain: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = 100.0 - 100.0 / (1.0 + gain / loss)
+        out = np.where(loss == 0, np.where(gain > 0, 100.0, 50.0), out)
+        return np.where(np.isfinite(gain) & np.isfinite(loss), out, np.nan)
+
+    def _step(self, s, i):
+        p = self.period
+        self._gain.resize(len(s))
+        self._loss.resize(len(s))
+        g, lo = self._gain._a, self._loss._a
+        if i < p:
+            g[i] = lo[i] = math.nan
+        elif i == p:
+            d = np.diff(s.closes[: p + 1])
+            g[i], lo[i] = float(np.clip(d, 0, None).mean()), float(np.clip(-d, 0, None).mean())
+        else:
+            d = s.closes[i] - s.closes[i - 1]
+            g[i] = (g[i - 1] * (p - 1) + max(d, 0.0)) / p
+            lo[i] = (lo[i - 1] * (p - 1) + max(-d, 0.0)) / p
+        self._set("value", i, self._rsi(g[i], lo[i]))
+
+
+class MACD(Indicator):
+    """MACD line EMA(fast) − EMA(slow), ``signal`` EMA of it, ``histogram`` the difference."""
+
+    outputs = ("macd", "signal", "histogram")
+    pane = "own"
+
+    def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9):
+        super().__init__()
+        self.fast = _check_period("MACD fast period", fast)
+        self.slow = _check_period("MACD slow period", slow)
+        self.signal = _check_period("MACD signal period", signal)
+        if self.fast >= self.slow:
+            raise ValueError(f"MACD fast period ({fast}) must be shorter than the slow period ({slow})")
+        self._ef = EMA(self.fast)
+        self._es = EMA(self.slow)
+        self._sig_raw: _Growable | None = None
+
+    @property
+    def label(self) -> str:
+        return f"MACD {self.fast} {self.slow} {self.signal}"
+
+    def _full(self, s):
+        f = self._ef.compute(s)["value"]
+        sl = self._es.compute(s)["value"]
+        macd = f - sl
+        start = self.slow - 1
+        sig = np.full(len(s), np.nan)
+        if len(s) > start:
+            sig[start:] = pd.Series(macd[start:]).ewm(span=self.signal, adjust=False).mean().to_numpy()
+        self._sig_raw = _Growable(sig)
+        out_sig = sig.copy()
+        out_sig[: start + self.signal - 1] = np.nan
+        return {"macd": macd, "signal": out_sig, "histogram": macd - out_sig}
+
+    def update(self, bars):
+        s = Series.of(bars)
+        if self._cols and len(s) >= len(self) > 0:
+            self._ef.update(s)
+            self._es.update(s)
+        return super().update(bars)
+
+    def _step(self, s, i):
+        self._sig_raw.resize(len(s))
+        m = self._ef.values["value"][i] - self._es.values["value"][i]
+        start = self.slow - 1
+        r = self._sig_raw._a
+        if i < start:
+            r[i] = math.nan
+        elif i == start:
+            r[i] = m
+        else:
+            a = 2.0 / (self.signal + 1)
+            r[i] = a * m + (1 - a) * r[i - 1]
+        sig = r[i] if i >= start + self.signal - 1 else math.nan
+        self._set("macd", i, m)
+        self._set("signal", i, sig)
+        self._set("histogram", i, m - sig)
+
+
+def crossovers(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bars where ``fast`` crosses ``slow``: ``(indices, directions)``.
+
+    Direction +1 where fast goes from <= slow to > slow (bullish, "golden
+    cross"), −1 where it goes from >= slow to < slow. A bar with NaN in either
+    line is no crossing. Both arrays must have the same length (``ValueError``).
+    """
+    fast, slow = np.asarray(fast, dtype=np.float64), np.asarray(slow, dtype=np.float64)
+    if fast.shape != slow.shape:
+        raise ValueError(f"line lengths differ: {fast.shape} vs {slow.shape}")
+    d = fast - slow
+    prev, cur = d[:-1], d[1:]
+    with np.errstate(invalid="ignore"):
+        up = (prev <= 0) & (cur > 0)
+        down = (prev >= 0) & (cur < 0)
+    idx = np.flatnonzero(up | down) + 1
+    return idx, np.where(up[idx - 1], 1, -1).astype(np.int8)
+
+
+class Crossover(Indicator):
+    """Moving-average crossover signals (default the classic SMA 20/50).
+
+    ``values["fast"]``/``["slow"]`` are the two SMAs; ``signals()`` gives
+    ``(indices, directions)`` as :func:`crossovers`.
+    """
+
+    outputs = ("fast", "slow")
+
+    def __init__(self, fast: int = 20, slow: int = 50):
+        super().__init__()
+        self._f = SMA(fast)
+        self._s = SMA(slow)
+        if self._f.period >= self._s.period:
+            raise ValueError(f"crossover fast period ({fast}) must be shorter than the slow period ({slow})")
+
+    @property
+    def label(self) -> str:
+        return f"Cross SMA {self._f.period}/{self._s.period}"
+
+    def _full(self, s):
+        return {"fast": self._f.compute(s)["value"], "slow": self._s.compute(s)["value"]}
+
+    def update(self, bars):
+        s = Series.of(bars)
+        if self._cols and len(s) >= len(self) > 0:
+            self._f.update(s)
+            self._s.update(s)
+        return super().update(bars)
+
+    def _step(self, s, i):
+        self._set("fast", i, self._f.values["value"][i])
+        self._set("slow", i, self._s.values["value"][i])
+
+    def signals(self) -> tuple[np.ndarray, np.ndarray]:
+        v = self.values
+        return crossovers(v["fast"], v["slow"])
+
+
+#: indicator name -> class (the chart's indicator menu)
+INDICATORS: dict[str, type[Indicator]] = {
+    "SMA": SMA, "EMA": EMA, "Bollinger Bands": Bollinger, "VWAP": VWAP,
+    "RSI": RSI, "MACD": MACD, "SMA crossover": Crossover,
+}
+
+
+def make_indicator(name: str, **params) -> Indicator:
+    """An indicator by its menu name (``INDICATORS``) with parameters; ``ValueError`` otherwise."""
+    try:
+        cls = INDICATORS[name]
+    except KeyError:
+        raise ValueError(f"unknown indicator {name!r}: use one of {', '.join(INDICATORS)}") from None
+    try:
+        return cls(**params)
+    except TypeError as e:
+        raise ValueError(f"bad parameters for {name}: {e}") from None
+
+
+def indicator_defaults(name: str) -> str:
+    """The parameters of indicator ``name`` as text, e.g. "period=20, width=2.0" (``KeyError`` if unknown)."""
+    sig = inspect.signature(INDICATORS[name].__init__)
+    return ", ".join(f"{p.name}={p.default}" for p in list(sig.parameters.values())[1:])
+
+
+def parse_params(text: str) -> dict:
+    """"period=20, width=2.5" -> ``{"period": 20, "width": 2.5}`` (ints, floats, None, else text).
+
+    Raises ``ValueError`` for a part that is not ``name=value``.
+    """
+    out: dict = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        key, v = key.strip(), value.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"bad indicator parameter {part!r}: write name=value")
+        if v == "None":
+            out[key] = None
+            continue
+        for conv in (int, float):
+            try:
+                out[key] = conv(v)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key] = v
+    return out

@@ -1,0 +1,204 @@
+"""Chart benchmark, ibdesk against finplot on the same bars (issue 4; not collected by pytest).
+
+Run headless::
+
+    cd /work/main && QT_QPA_PLATFORM=offscreen /work/venv/bin/python tests/benchmarks/bench_chart.py --json out.json
+
+For 10k, 100k and 1M random-walk 1-minute bars (times UTC) and each library,
+in one process and one window size (1200x700): ``first_frame_ms`` (data handed
+over -> first painted frame), ``pan_frame_ms`` (200 bars visible, pan by 10
+bars + y fit + paint), ``zoom_frame_ms`` (zoom around the right edge between
+150 and 250 bars), ``zoomed_out_frame_ms`` (all bars visible, pan by 1% +
+paint): medians over repeated frames. Painting is forced with
+``QWidget.grab()`` (renders into an image). ibdesk also reports
+``tick_ms`` (apply one live tick through the view-model and repaint the whole
+widget into an image) and ``tick_apply_ms`` (event-loop time to apply the tick
+and rebuild the live-bar items, without the offscreen repaint). finplot (PyPI ``finplot``, ``pip install .[bench]``) runs on
+our PySide6 through pyqtgraph; if it cannot run, its entry holds ``error``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere (bench only)
+
+SIZES = (10_000, 100_000, 1_000_000)
+W, H = 1200, 700
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+def _median(xs) -> float:
+    return round(statistics.median(xs), 2)
+
+
+def bench_ibdesk(frame, loop, app) -> dict:
+    from app.domain import Bar, Instrument
+    from app.ui.chart import ChartView
+    from app.viewmodels.chart import ChartViewModel
+    from tests.unit.chart.chart_fakes import FakeHistorySession
+
+    session = FakeHistorySession()
+    vm = ChartViewModel(session, bar_size="1 min")
+    view = ChartView(vm)
+    view.resize(W, H)
+    view.show()
+    out: dict = {}
+
+    async def run() -> None:
+        vm.set_instrument(Instrument("BENCH", con_id=1))
+        await asyncio.sleep(0.01)
+        view.plots.grab()
+        t0 = time.perf_counter()
+        session.answer(0, frame)
+        while vm.loading:
+            await asyncio.sleep(0)
+        view.plots.grab()
+        out["first_frame_ms"] = round(_ms(t0), 2)
+        n = vm.count
+        pans = []
+        for i in range(40):
+            x0 = n - 300 - (i % 10) * 10
+            t0 = time.perf_counter()
+            view.price_plot.setXRange(x0, x0 + 200, padding=0)
+            view.plots.grab()
+            pans.append(_ms(t0))
+        out["pan_frame_ms"] = _median(pans)
+        zooms = []
+        for i in range(30):
+            width = 150 + (i % 2) * 100
+            t0 = time.perf_counter()
+            view.price_plot.setXRange(n - width, n, padding=0)
+            view.plots.grab()
+            zooms.append(_ms(t0))
+        out["zoom_frame_ms"] = _median(zooms)
+        outs = []
+        step = n // 100
+        for i in range(20):
+            t0 = time.perf_counter()
+            view.price_plot.setXRange(-0.5 + (i % 2) * step, n + (i % 2) * step, padding=0)
+            view.plots.grab()
+            outs.append(_ms(t0))
+        out["zoomed_out_frame_ms"] = _median(outs)
+        out["zoomed_out_candles"] = view.candles.drawn_count
+        view.reset_view()
+        view.plots.grab()
+        t = frame["time"].iloc[-1].to_pydatetime()
+        builds = view.candles.builds
+        ticks = []
+        for i in range(50):
+            t0 = time.perf_counter()
+            session.barEvent.emit(vm.sub_id, Bar(t, 100, 103 + i * 0.01, 99, 100.7, 5000 + i), False)
+            vm.flush()
+            view.plots.grab()
+            ticks.append(_ms(t0))
+        out["tick_ms"] = _median(ticks)  # apply + full-widget repaint into an image
+        applies = []
+        for i in range(200):
+            t0 = time.perf_counter()
+            session.barEvent.emit(vm.sub_id, Bar(t, 100, 104 + i * 0.01, 99, 100.8, 6000 + i), False)
+            vm.flush()
+            view.last_candle.refresh()
+            view.last_volume.refresh()
+            applies.append(_ms(t0))
+        out["tick_apply_ms"] = _median(applies)  # event-loop time to apply a tick and rebuild the live items
+        out["history_rebuilds_during_ticks"] = view.candles.builds - builds
+
+    loop.run_until_complete(run())
+    vm.shutdown()
+    view.close()
+    view.deleteLater()
+    app.processEvents()
+    return out
+
+
+def bench_finplot(frame, app) -> dict:
+    try:
+        import finplot as fplt
+    except Exception as e:  # noqa: BLE001 (recorded in the JSON)
+        return {"error": f"finplot does not import: {type(e).__name__}: {e}"}
+    out: dict = {}
+    df = frame.rename(columns=str.lower).copy()
+    t0 = time.perf_counter()
+    ax, ax2 = fplt.create_plot("bench", rows=2, init_zoom_periods=200, maximize=False)
+    fplt.candlestick_ochl(df[["time", "open", "close", "high", "low"]], ax=ax)
+    fplt.volume_ocv(df[["time", "open", "close", "volume"]], ax=ax2)
+    fplt.show(qt_exec=False)
+    win = fplt.windows[-1]
+    win.resize(W, H)
+    win.grab()
+    out["first_frame_ms"] = round(_ms(t0), 2)
+    n = len(df)
+    pans = []
+    for i in range(40):
+        x0 = n - 300 - (i % 10) * 10
+        t0 = time.perf_counter()
+        ax.vb.update_y_zoom(x0, x0 + 200)
+        win.grab()
+        pans.append(_ms(t0))
+    out["pan_frame_ms"] = _median(pans)
+    zooms = []
+    for i in range(30):
+        width = 150 + (i % 2) * 100
+        t0 = time.perf_counter()
+        ax.vb.update_y_zoom(n - width, n)
+        win.grab()
+        zooms.append(_ms(t0))
+    out["zoom_frame_ms"] = _median(zooms)
+    outs = []
+    step = n // 100
+    for i in range(20):
+        t0 = time.perf_counter()
+        ax.vb.update_y_zoom(-0.5 + (i % 2) * step, n + (i % 2) * step)
+        win.grab()
+        outs.append(_ms(t0))
+    out["zoomed_out_frame_ms"] = _median(outs)
+    fplt.close()
+    fplt.windows.clear()
+    win.deleteLater()
+    app.processEvents()
+    return out
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", type=Path, help="write the results to this file")
+    ap.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    args = ap.parse_args(argv)
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from tests.unit.chart.chart_fakes import make_bars
+
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    result: dict = {"ibdesk": {}, "finplot": {}, "window_px": [W, H]}
+    for n in args.sizes:
+        frame = make_bars(n, freq="1min")
+        result["ibdesk"][str(n)] = bench_ibdesk(frame, loop, app)
+        try:
+            result["finplot"][str(n)] = bench_finplot(frame, app)
+        except Exception as e:  # noqa: BLE001 (recorded in the JSON)
+            result["finplot"][str(n)] = {"error": f"{type(e).__name__}: {e}"}
+        print(n, json.dumps(result["ibdesk"][str(n)]), json.dumps(result["finplot"][str(n)]), file=sys.stderr)
+    text = json.dumps(result, indent=2)
+    if args.json:
+        args.json.write_text(text)
+    print(text)
+    return result
+
+
+if __name__ == "__main__":
+    main()
