@@ -10,12 +10,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.gui.chart_support import show_chart
 from app.broker.errors import HistoryError
 from app.domain import Instrument
 from app.domain.bars import BAR_SIZES
-from app.ui.chart import ChartView
-from app.viewmodels.chart import ChartViewModel
-from app.viewmodels.indicators import SMA, Crossover, crossovers
+from app.viewmodels.indicators import crossovers
 from tests.support import wait_until
 from tests.unit.chart.chart_fakes import FakeHistorySession, make_bars
 
@@ -42,12 +41,7 @@ class OlderHistorySession(FakeHistorySession):
 def chart(qtbot, aloop):
     full = make_bars(1000)
     session = OlderHistorySession(full)
-    vm = ChartViewModel(session, bar_size="5 mins")
-    view = ChartView(vm)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    vm, view = show_chart(qtbot, session)
     yield aloop, session, vm, view, full
     vm.shutdown()
 
@@ -228,7 +222,7 @@ def test_zoomed_out_indicator_keeps_true_extremes(chart):
     frame = full.reset_index(drop=True)
     session.full = frame.iloc[:0]
     _load(aloop, session, vm, view, frame)
-    sma = view.add_indicator("SMA", period=5)
+    view.add_indicator("SMA", period=5)
     view.price_plot.setXRange(-5, 1005, padding=0)
     ov = view.indicators[0][1]
     x, y = ov.items["value"].getData()

@@ -10,11 +10,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.commands import orders as cmd_mod
+from tests.gui.chart_support import show_chart
 from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
 from app.domain import Action, OrderRequest, OrderStatus, OrderType
-from app.ui.chart import ChartView
-from app.viewmodels.chart import ChartViewModel
 from tests.fakes import FakeSession
 from tests.support import wait_until
 from tests.unit.chart.chart_fakes import make_bars
@@ -38,12 +36,7 @@ def trading(qtbot, aloop):
     aapl = session.contracts["AAPL"]
     bars = make_bars(300, start="2026-01-05 14:30")
     session.bars = bars
-    vm = ChartViewModel(session, bar_size="5 mins")
-    view = ChartView(vm)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    vm, view = show_chart(qtbot, session)
     commands = RecordingCommands(session)
     view.attach_trading(session, commands)
     vm.set_instrument(aapl)

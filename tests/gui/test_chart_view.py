@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from tests.gui.chart_support import show_chart
 from app.domain import Bar, Instrument
-from app.ui.chart import ChartView
-from app.viewmodels.chart import ChartViewModel
 from tests.support import run_for, wait_until
 from tests.unit.chart.chart_fakes import FakeHistorySession, make_bars, read_csv_bars
 
@@ -20,12 +19,7 @@ AAPL = Instrument("AAPL", con_id=265598, min_tick=0.01)
 @pytest.fixture
 def chart(qtbot, aloop):
     session = FakeHistorySession()
-    vm = ChartViewModel(session, bar_size="5 mins")
-    view = ChartView(vm)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    vm, view = show_chart(qtbot, session)
     yield aloop, session, vm, view
     vm.shutdown()
 
