@@ -43,8 +43,8 @@ from app.domain import round_to_tick
 from app.domain.bars import BAR_SIZES, bar_size_seconds
 from app.ui.chart.overlays import ChartIndicators, ChartTrading
 from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
-from app.ui.chart.axis import TimeAxisItem, display_timezone, format_bar_time
-from app.ui.chart.merge import group_for, merge_ohlcv
+from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
+from app.ui.chart.merge import group_for
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
@@ -152,7 +152,7 @@ class ChartView(QWidget):
         # ---- plots ----
         self.plots = pg.GraphicsLayoutWidget()
         self.time_axis = TimeAxisItem("bottom")
-        self.price_plot = self.plots.addPlot(row=0, col=0)
+        self.price_plot = self.plots.addPlot(row=0, col=0, axisItems={"right": PriceAxisItem("right")})
         self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": self.time_axis,
                                                                           "right": VolumeAxisItem("right")})
         self.plots.ci.layout.setRowStretchFactor(0, 4)
@@ -257,10 +257,12 @@ class ChartView(QWidget):
         self.error_label.setToolTip(text)
         self.error_label.setVisible(bool(text))
 
-    def _set_item_data(self, items) -> None:
+    def _set_item_data(self, items, keep: int = 0) -> None:
+        """Give ``items`` the current arrays; ``keep`` = leading bars unchanged since the
+        last call (only the rest is re-merged: an append or a tick costs O(log n), not O(n))."""
         b = self.view_model.bars
         for item in items:
-            item.set_data(b.opens, b.highs, b.lows, b.closes, b.volumes)
+            item.set_data(b.opens, b.highs, b.lows, b.closes, b.volumes, keep=keep)
 
     def _on_bars_reset(self) -> None:
         vm = self.view_model
@@ -290,7 +292,9 @@ class ChartView(QWidget):
         x0, x1 = self.price_plot.getViewBox().viewRange()[0]
         old_last = self.last_candle.count - 1
         follow = x1 >= old_last  # the live bar was in view: keep following it
-        self._set_item_data((self.candles, self.last_candle, self.volume, self.last_volume))
+        # bars before the previous live bar are unchanged
+        self._set_item_data((self.candles, self.last_candle, self.volume, self.last_volume),
+                            keep=max(0, old_last))
         secs = bar_size_seconds(vm.bar_size)
         self.time_axis.set_times(vm.bars.times, display_timezone(vm.instrument, secs))
         self._update_limits()
@@ -305,7 +309,7 @@ class ChartView(QWidget):
         self._refresh_overlays(full=False)
 
     def _on_last_bar_changed(self) -> None:
-        self._set_item_data((self.last_candle, self.last_volume))
+        self._set_item_data((self.last_candle, self.last_volume), keep=max(0, self.view_model.count - 1))
         self._update_last_price()
         self._refresh_overlays(full=False)
         self._fit_y()
@@ -354,20 +358,17 @@ class ChartView(QWidget):
         start, stop = self.visible_index_range()
         if stop <= start:
             return
-        b = self.view_model.bars
-        lows, highs = b.lows[start:stop], b.highs[start:stop]
-        if not np.isfinite(lows).any() or not np.isfinite(highs).any():
+        # O(candles on screen), not O(visible bars): the items read their merge pyramids
+        lo, hi = self.candles.visible_extremes(start, stop)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
             return
-        lo, hi = float(np.nanmin(lows)), float(np.nanmax(highs))
         if hi <= lo:
             pad = abs(lo) * 0.001 or 1.0
             lo, hi = lo - pad, hi + pad
         self.price_plot.setYRange(lo, hi, padding=0.05)
         # the volume pane shows merged (summed) volumes when zoomed out: fit to those
         group = group_for(self.volume_plot.getViewBox().viewPixelSize()[0])
-        m = merge_ohlcv(b.opens, b.highs, b.lows, b.closes, b.volumes, start - start % group, stop, group)
-        vols = np.nan_to_num(m.volume, nan=0.0)
-        vmax = float(vols.max()) if vols.size else 0.0
+        vmax = self.volume.visible_volume_max(start, stop, group)
         self.volume_plot.setYRange(0, vmax if vmax > 0 else 1.0, padding=0.05)
         self.indicator_set.fit_panes(start, stop)
 
