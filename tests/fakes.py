@@ -189,10 +189,14 @@ class FakeSession(SessionEvents):
 
     # ---- history ----------------------------------------------------------
     async def history(self, instrument: Instrument, bar_size: str, duration: str | None = None,
-                      keep_up_to_date: bool = True) -> tuple[int, pd.DataFrame]:
+                      keep_up_to_date: bool = True, end: datetime | None = None) -> tuple[int, pd.DataFrame]:
         """Empty bars unless ``self.bars`` (a DataFrame) was set by the test; with
-        ``self.fail_history`` set, raises ``HistoryError`` with that text (IB error 162)."""
+        ``self.fail_history`` set, raises ``HistoryError`` with that text (IB error 162).
+        ``end`` (UTC) returns only the bars before it and, like the real Session, cannot
+        be combined with ``keep_up_to_date`` (``ValueError``)."""
         self.calls.append(("history", (instrument, bar_size, duration, keep_up_to_date)))
+        if end is not None and keep_up_to_date:
+            raise ValueError("keep_up_to_date needs end=None (IB: endDateTime must be empty)")
         self._require_connected("request history")
         await asyncio.sleep(0)
         if self.fail_history:
@@ -200,7 +204,10 @@ class FakeSession(SessionEvents):
         sub_id = next(self._req_ids)
         if keep_up_to_date:
             self._histories[sub_id] = instrument
-        return sub_id, (self.bars.copy() if self.bars is not None else empty_bars())
+        bars = self.bars.copy() if self.bars is not None else empty_bars()
+        if end is not None and len(bars):
+            bars = bars[bars["time"] < pd.Timestamp(end)].reset_index(drop=True)
+        return sub_id, bars
 
     def cancel_history(self, sub_id: int) -> None:
         self.calls.append(("cancel_history", (sub_id,)))
