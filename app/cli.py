@@ -38,24 +38,23 @@ class Options:
     sim_speed: float = 1.0            # simulated clock speed factor
 
 
-def _port(text: str) -> int:
+def _int_in(text: str, what: str, kind: str, lo: int, hi: int) -> int:
+    """``text`` as an int in ``lo..hi``; argparse's error naming ``what`` otherwise."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, got '{text}'") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {value}")
+        raise argparse.ArgumentTypeError(f"{what} must be {kind}, got '{text}'") from None
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"{what} must be between {lo} and {hi}, got {value}")
     return value
+
+
+def _port(text: str) -> int:
+    return _int_in(text, "port", "a number", 1, 65535)
 
 
 def _client_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"client id must be a whole number, got '{text}'") from None
-    if not 0 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"client id must be between 0 and 2147483647, got {value}")
-    return value
+    return _int_in(text, "client id", "a whole number", 0, 2**31 - 1)
 
 
 def _positive(text: str) -> float:

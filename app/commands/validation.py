@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from app.domain import OrderRecord, OrderStatus, OrderType
-from app.domain.orders import is_on_tick, round_to_tick
+from app.domain.orders import price_problem, quantity_problem
 
 
 class CommandRejected(Exception):
@@ -23,6 +23,11 @@ class CommandRejected(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def _lower_first(text: str) -> str:
+    """A domain rule's sentence continued after "Cannot modify order N: "."""
+    return text[:1].lower() + text[1:]
 
 
 def _fmt(x: float) -> str:
@@ -74,14 +79,9 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
     oid = rec.order_id
     otype = rec.order_type
     if quantity is not None:
-        if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) \
-                or math.isnan(quantity) or math.isinf(quantity):
-            raise CommandRejected(f"Cannot modify order {oid}: quantity must be a number, got {quantity!r}")
-        if quantity <= 0:
-            raise CommandRejected(f"Cannot modify order {oid}: quantity must be positive, got {_fmt(quantity)}")
-        if rec.instrument.sec_type == "STK" and not float(quantity).is_integer():
-            raise CommandRejected(f"Cannot modify order {oid}: stock quantity must be whole shares, "
-                                  f"got {_fmt(quantity)}")
+        problem = quantity_problem(quantity, rec.instrument)
+        if problem:
+            raise CommandRejected(f"Cannot modify order {oid}: {_lower_first(problem)}")
         if quantity < rec.filled:
             raise CommandRejected(f"Cannot modify order {oid}: quantity {_fmt(quantity)} is below the "
                                   f"{_fmt(rec.filled)} already filled")
@@ -95,15 +95,9 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
             continue
         if not used:
             raise CommandRejected(f"Cannot modify order {oid}: a {type_name} order has no {name}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or math.isnan(value) or math.isinf(value):
-            raise CommandRejected(f"Cannot modify order {oid}: {name} must be a number, got {value!r}")
-        if value <= 0:
-            raise CommandRejected(f"Cannot modify order {oid}: {name} must be positive, got {_fmt(value)}")
-        if not is_on_tick(value, tick):
-            raise CommandRejected(
-                f"Cannot modify order {oid}: {name} {_fmt(value)} is not a multiple of the tick size "
-                f"{_fmt(tick)} (nearest: {_fmt(round_to_tick(value, tick))})")
+        problem = price_problem(name.capitalize(), value, tick, fmt=_fmt)
+        if problem:
+            raise CommandRejected(f"Cannot modify order {oid}: {_lower_first(problem)}")
     changes = (
         quantity is not None and not math.isclose(quantity, rec.quantity, rel_tol=0, abs_tol=1e-9),
         limit_price is not None and (rec.limit_price is None or

@@ -144,6 +144,42 @@ def is_on_tick(price: float, tick: float) -> bool:
     return math.isclose(round_to_tick(price, tick), price, rel_tol=0, abs_tol=tick * 1e-6)
 
 
+def quantity_problem(quantity, instrument: Instrument) -> str | None:
+    """Why ``quantity`` (shares/contracts; FX: base currency units) cannot be an order's
+    quantity, or None: it must be a finite number > 0, whole shares for stocks.
+
+    Shared by :func:`validate_order_request` and the modify command (app.commands).
+    """
+    q = quantity
+    if q is None or isinstance(q, bool) or not isinstance(q, (int, float)) or not math.isfinite(q):
+        return f"Quantity must be a number, got {q!r}"
+    if q <= 0:
+        return f"Quantity must be positive, got {_fmt_qty(q)}"
+    if instrument.sec_type == "STK" and not float(q).is_integer():
+        return f"Stock quantity must be whole shares, got {q}"
+    return None
+
+
+def price_problem(name: str, price, tick: float, fmt=None) -> str | None:
+    """Why ``price`` (instrument currency) cannot be the order's ``name`` ("Limit price",
+    "Stop price"), or None: a finite number > 0 on the instrument's tick (IB error 110,
+    "The price does not conform to the minimum price variation for this contract").
+
+    ``fmt(number) -> str`` writes the numbers of the message (default: the price as
+    given, the tick as Python prints it, the nearest valid price with the tick's decimals).
+    """
+    if isinstance(price, bool) or not isinstance(price, (int, float)) or not math.isfinite(price):
+        return f"{name} must be a number, got {price!r}"
+    nearest = round_to_tick(price, tick)
+    p, t, n = ((fmt(price), fmt(tick), fmt(nearest)) if fmt else
+               (str(price), str(tick), _fmt_price(nearest, tick)))
+    if price <= 0:
+        return f"{name} must be positive, got {p}"
+    if not is_on_tick(price, tick):
+        return f"{name} {p} is not a multiple of the tick size {t} (nearest: {n})"
+    return None
+
+
 def validate_order_request(req: OrderRequest) -> OrderRequest:
     """Check an order request against IB's basic order rules.
 
@@ -153,27 +189,20 @@ def validate_order_request(req: OrderRequest) -> OrderRequest:
     price. Returns the request; raises ``OrderValidationError`` naming the field
     and value otherwise. Source: IB API docs "Order Types" (required fields).
     """
-    q = req.quantity
-    if q is None or not isinstance(q, (int, float)) or math.isnan(q) or math.isinf(q):
-        raise OrderValidationError(f"Quantity must be a number, got {q!r}")
-    if q <= 0:
-        raise OrderValidationError(f"Quantity must be positive, got {_fmt_qty(q)}")
-    if req.instrument.sec_type == "STK" and not float(q).is_integer():
-        raise OrderValidationError(f"Stock quantity must be whole shares, got {q}")
+    problem = quantity_problem(req.quantity, req.instrument)
+    if problem:
+        raise OrderValidationError(problem)
     tick = req.instrument.min_tick or 0.01
     for name, needed, value in (
         ("Limit price", req.order_type.needs_limit, req.limit_price),
         ("Stop price", req.order_type.needs_stop, req.stop_price),
     ):
         if needed:
-            if value is None or math.isnan(value) or math.isinf(value):
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 raise OrderValidationError(f"{name} is required for a {req.order_type.value} order")
-            if value <= 0:
-                raise OrderValidationError(f"{name} must be positive, got {value}")
-            if not is_on_tick(value, tick):
-                raise OrderValidationError(
-                    f"{name} {value} is not a multiple of the tick size {tick} "
-                    f"(nearest: {_fmt_price(round_to_tick(value, tick), tick)})")
+            problem = price_problem(name, value, tick)
+            if problem:
+                raise OrderValidationError(problem)
         elif value is not None:
             raise OrderValidationError(f"A {req.order_type.value} order takes no {name.lower()}")
     return req

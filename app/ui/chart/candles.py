@@ -222,6 +222,14 @@ class BarSeriesItem(pg.GraphicsObject):
     def _build(self, m: MergedBars) -> list[tuple[QPen, QBrush | None, QPainterPath]]:
         raise NotImplementedError
 
+    def _directions(self, m: MergedBars):
+        """``(mask, colour, pen)`` for the up bars (close >= open) and the down bars of ``m``,
+        skipping a direction with no bars: the drawing loop every style shares."""
+        up = m.close >= m.open
+        for mask, color in ((up, self._up), (~up, self._down)):
+            if mask.any():
+                yield mask, color, self._pen(color)
+
     # ---- drawing ----------------------------------------------------------------
     def _view_key(self):
         """(start, stop, group, thin) of the bars to draw for the current view.
@@ -285,17 +293,12 @@ class CandleItem(BarSeriesItem):
     """Candlesticks: wick from low to high, body from open to close; up green, down red."""
 
     def _build(self, m: MergedBars):
-        up = m.close >= m.open
         half = BODY_FRACTION * m.width / 2.0
         layers = []
-        for mask, color in ((up, self._up), (~up, self._down)):
-            if not mask.any():
-                continue
+        for mask, color, pen in self._directions(m):
             x = m.x[mask]
-            o, c = m.open[mask], m.close[mask]
-            pen = self._pen(color)
             layers.append((pen, None, segment_path(x, m.low[mask], m.high[mask])))
             if self.thin:  # a body of a pixel or two: the wick already covers it
                 continue
-            layers.append((pen, QBrush(color), rect_list(x - half, x + half, o, c)))
+            layers.append((pen, QBrush(color), rect_list(x - half, x + half, m.open[mask], m.close[mask])))
         return layers

@@ -90,14 +90,10 @@ class OhlcBarItem(BarSeriesItem):
     """OHLC bars: vertical low..high, a left tick at the open and a right tick at the close."""
 
     def _build(self, m: MergedBars):
-        up = m.close >= m.open
         half = BODY_FRACTION * m.width / 2.0
         layers = []
-        for mask, color in ((up, self._up), (~up, self._down)):
-            if not mask.any():
-                continue
+        for mask, _color, pen in self._directions(m):
             x = m.x[mask]
-            pen = self._pen(color)
             layers.append((pen, None, segment_path(x, m.low[mask], m.high[mask])))
             if self.thin:
                 continue

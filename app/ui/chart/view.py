@@ -30,7 +30,6 @@ incrementally for the live bar.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import numpy as np
 import pyqtgraph as pg
@@ -45,6 +44,7 @@ from app.ui.chart.overlays import ChartIndicators, ChartTrading
 from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
 from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
 from app.ui.chart.merge import group_for
+from app.ui.format import tick_decimals
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
@@ -62,13 +62,6 @@ ZOOM_STEP = 1.25
 #: the right-click menu: (text, IB action, IB order type)
 PREFILL_CHOICES = (("Buy LMT", "BUY", "LMT"), ("Sell LMT", "SELL", "LMT"),
                    ("Buy STP", "BUY", "STP"), ("Sell STP", "SELL", "STP"))
-
-
-def price_decimals(min_tick: float | None) -> int:
-    """Decimals to show prices on ``min_tick`` (at least 2): 0.01 -> 2, 0.00005 -> 5."""
-    if not min_tick or not math.isfinite(min_tick) or min_tick <= 0:
-        return 2
-    return max(2, -Decimal(repr(float(min_tick))).normalize().as_tuple().exponent)
 
 
 class ChartView(QWidget):
@@ -237,7 +230,7 @@ class ChartView(QWidget):
         inst = vm.instrument
         self.symbol_label.setText(inst.display_symbol if inst else "—")
         self.symbol_label.setToolTip(inst.long_name if inst and inst.long_name else "")
-        self._decimals = price_decimals(inst.min_tick if inst else None)
+        self._decimals = tick_decimals(inst.min_tick if inst else None)
         if inst is not None and inst != self.order_lines.instrument:
             self.trading.set_instrument(inst, self._decimals)
         if self.bar_size_box.currentText() != vm.bar_size:
