@@ -46,6 +46,7 @@ from app.sim import decode as D
 from app.sim import encode as E
 from app.sim.order_handlers import OrderHandlers
 from app.sim.pacing import HistoryPacer, MessagePacer
+from app.sim.seconds import check_keep_up_to_date
 from app.sim.routing import dispatch_event, log_outgoing, order_targets  # noqa: F401
 from app.sim.streams import StreamHandlers
 from app.sim.types import PortfolioEvent, SimError
@@ -408,7 +409,10 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         for rid, con_id in list(self.mkt.items()):
             self._send_ticks(rid, con_id)
         for rid, (con_id, bar_size, fmt, tz) in list(self.hist_live.items()):
-            b = self.ex.live_bar(con_id, bar_size)
+            try:
+                b = self.ex.live_bar(con_id, bar_size)
+            except SimError:              # no bar yet (replayed seconds bars before the first print)
+                continue
             key = (b.time, b.open, b.high, b.low, b.close, b.volume)
             if self.hist_last.get(rid) != key:
                 self.hist_last[rid] = key
@@ -431,6 +435,8 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         bar_size = " ".join(p["barSizeSetting"].split())
         if bar_size not in HISTORY_BAR_SIZES:
             raise SimError(321, f"Error validating request: invalid bar size {bar_size!r}")
+        if p["keepUpToDate"]:
+            check_keep_up_to_date(bar_size)          # IB: 5 secs and more only
         if p["keepUpToDate"] and p["endDateTime"].strip():
             raise SimError(321, "Error validating request: end date/time must be empty "
                                 "when keepUpToDate is set")

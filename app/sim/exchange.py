@@ -33,6 +33,7 @@ from app.sim.instruments import (CASH, ModelParams, SimInstrument, day_midnight,
                                  match_contracts, new_stock_con_id, ny_date, stock_contract, trading_date,
                                  trading_hours_string)
 from app.sim.market import MarketModel
+from app.sim.seconds import check_duration, live_seconds_bar, seconds_bars
 from app.sim.types import (OrderTicket, PortfolioEvent, PositionSnapshot, SimBar, SimContract, SimError, SimFill,
                            SimOrder, SimOrderState, TopOfBook)
 
@@ -291,8 +292,9 @@ class SimExchange(TimeSalesMixin):
 
         what_to_show: TRADES/ADJUSTED_LAST (trades), MIDPOINT, BID, ASK, BID_ASK (quotes, shifted by
         half the current spread; volume/wap/count -1 as IB sends them). FX has no TRADES (IB
-        answers error 162). Raises SimError 200 (unknown conId), 321 (malformed request),
-        162 (no data in the range). Source: IB "Historical Bar Data" docs.
+        answers error 162). Seconds bars ("1 secs" .. "30 secs") come from ``app.sim.seconds`` (IB's
+        duration limits, error 162 "invalid step"). Raises SimError 200 (unknown conId), 321
+        (malformed request), 162 (no data in the range). Source: IB "Historical Bar Data" docs.
         """
         c = self.contract(con_id)
         n, unit = parse_duration(duration)
@@ -311,7 +313,11 @@ class SimExchange(TimeSalesMixin):
         m = self.market.minutes(con_id)
         if use_rth:
             m = m.take(m.rth)
-        if secs < 86400:
+        if secs < 60:
+            check_duration(secs, n, unit)
+            bars = seconds_bars(self.market, con_id, self.seed, secs, start, end_t, use_rth=bool(use_rth),
+                                include_end=end_t >= self.now)
+        elif secs < 86400:
             bars = bucket(m.take((m.t >= start) & (m.t < end_t)), secs, session_open_offsets(kind, bool(use_rth)))
         else:
             daily = self._daily_all(con_id, m)
@@ -344,7 +350,11 @@ class SimExchange(TimeSalesMixin):
         m = self.market.minutes(con_id)
         if len(m) == 0:
             raise self._no_data(c, "TRADES")
-        if secs < 86400:
+        if secs < 60:
+            bars = live_seconds_bar(self.market, con_id, self.seed, secs)
+            if len(bars) == 0:
+                raise self._no_data(c, "TRADES")
+        elif secs < 86400:
             k = math.floor(m.t[-1] / secs) * secs
             bars = bucket(m.take(m.t >= k), secs, session_open_offsets(c.sec_type, False))
         else:

@@ -17,9 +17,9 @@ and daily bars in the intraday window are the aggregate of that day's minutes.
   its high and low, so the minutes aggregate back to the real bar.
 
 Request rules follow IB's reqHistoricalData ("Historical Bar Data" page of
-the TWS API docs): durations ``"<n> S|D|W|M|Y"``, bar sizes ``"1 min"`` ..
-``"1 day"``, ``"1 week"``, ``"1 month"``; errors 321 (malformed request) and 162
-(no data).
+the TWS API docs): durations ``"<n> S|D|W|M|Y"``, bar sizes ``"1 secs"`` ..
+``"1 day"``, ``"1 week"``, ``"1 month"`` (seconds bars: ``app.sim.seconds``); errors
+321 (malformed request) and 162 (no data).
 """
 
 from __future__ import annotations
@@ -432,7 +432,7 @@ def replay_series(inst: SimInstrument, df: pd.DataFrame, seed: int, t0: float,
 
 _DURATION = re.compile(r"^\s*(\d+)\s+([SDWMY])\s*$")
 _BAR_SIZES: dict[str, int] = {
-    "1 min": 60, "2 mins": 120, "3 mins": 180, "5 mins": 300, "10 mins": 600, "15 mins": 900,
+    "1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30, "1 min": 60, "2 mins": 120, "3 mins": 180, "5 mins": 300, "10 mins": 600, "15 mins": 900,
     "20 mins": 1200, "30 mins": 1800, "1 hour": 3600, "2 hours": 7200, "3 hours": 10800,
     "4 hours": 14400, "8 hours": 28800, "1 day": 86400, "1 week": 7 * 86400, "1 month": 30 * 86400,
 }
@@ -454,7 +454,7 @@ def parse_duration(duration: str) -> tuple[int, str]:
 def parse_bar_size(bar_size: str) -> int:
     """IB barSizeSetting -> seconds ("1 min" = 60, "1 day" = 86400). Raises SimError 321.
 
-    Second bars ("1 secs" .. "30 secs") are not offered by the simulator.
+    Seconds bars ("1 secs" .. "30 secs") are built by ``app.sim.seconds``.
     """
     key = " ".join((bar_size or "").split())
     if key == "1 mins":

@@ -51,6 +51,8 @@ class _State:
     sig_rth: float = 0.0            # per-minute log volatility in / outside RTH
     sig_ext: float = 0.0
     ahead: tuple[np.ndarray, np.ndarray] | None = None   # replay: (times, mids) the live mid follows
+    replayed: bool = False                               # history replays real bars (--bars)
+    opening: Bars | None = None                          # history part of the minute containing t0
     tape: Tape = field(default_factory=Tape)             # live prints and quote changes
     fire_rate: float = 0.0                               # firehose: quote changes per second (0 = normal)
     prints: int = 0                                      # trade counter (venue rotation)
@@ -127,13 +129,14 @@ class MarketModel:
                 first_day = trading_date(c.sec_type, float(minutes.t[0]))
                 older = synth_daily(inst, self.seed, first_day, float(minutes.o[0]))
         rng = np.random.default_rng([self.seed, inst.con_id, 3])
-        st = _State(inst, rng, minutes, older, ahead=ahead)
+        st = _State(inst, rng, minutes, older, ahead=ahead, replayed=df is not None)
         s0 = float(minutes.c[-1]) if len(minutes) else inst.params.price
         # the minute containing t0 continues live: move it from base to the live table
         if len(minutes) and minutes.t[-1] + 60 > self.t0:
             i = len(minutes) - 1
             st.live[float(minutes.t[i])] = [minutes.o[i], minutes.h[i], minutes.l[i], minutes.c[i], minutes.v[i],
                                             minutes.wv[i], int(minutes.n[i]), minutes.day[i], bool(minutes.rth[i])]
+            st.opening = minutes.take(slice(i, i + 1))
             st.base = minutes.take(slice(0, i))
         # day statistics from the most recent session in the table
         if len(minutes):
@@ -335,6 +338,16 @@ class MarketModel:
                     arr[:, 6].astype(np.int64), np.array([r[7] for r in rows], dtype=float),
                     np.array([r[8] for r in rows], dtype=bool))
         return Bars.concat([st.base, live])
+
+    def is_replayed(self, con_id: int) -> bool:
+        """True when the instrument's history replays real bars (``--bars``), False when generated."""
+        return self._st(con_id).replayed
+
+    def opening_minute(self, con_id: int) -> Bars:
+        """The history part (one row, or empty) of the minute containing ``t0``: its values before
+        the live stream added trades to it (``app.sim.seconds`` splits that minute)."""
+        op = self._st(con_id).opening
+        return op if op is not None else Bars.empty()
 
     def older_daily(self, con_id: int) -> Bars:
         """Daily bars before the minute window (generated or replayed)."""

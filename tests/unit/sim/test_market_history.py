@@ -184,7 +184,7 @@ def test_history_end_in_past_and_quote_kinds():
 
 @pytest.mark.parametrize("duration,bar,code", [
     ("2 X", "1 min", 321), ("D", "1 min", 321), ("0 D", "1 min", 321),
-    ("1 D", "7 mins", 321), ("1 D", "", 321), ("1 D", "1 secs", 321),
+    ("1 D", "7 mins", 321), ("1 D", "", 321), ("1 D", "1 sec", 321),
 ])
 def test_history_malformed(duration, bar, code):
     ex, _ = make()
