@@ -180,7 +180,7 @@ def test_indicators_drawn_and_updated_with_the_live_bar(chart):
     macd = view.add_indicator("MACD")
     assert id(rsi) in view._panes and id(macd) in view._panes and id(sma) not in view._panes
     ov = dict((id(i), o) for i, o in view.indicators)[id(sma)]
-    x, y = ov.items["value"].getData()
+    x, y = ov.drawn("value")
     ref = frame["close"].rolling(10).mean().to_numpy()
     # only the visible bars (and a bar each side) are drawn, one point per bar when zoomed in
     s, e = view.visible_index_range()
@@ -192,7 +192,7 @@ def test_indicators_drawn_and_updated_with_the_live_bar(chart):
     t = frame["time"].iloc[-1].to_pydatetime()
     session.barEvent.emit(vm.sub_id, Bar(t + timedelta(minutes=5), 10, 200, 5, 150.0, 1), True)
     vm.flush()
-    x, y = ov.items["value"].getData()
+    x, y = ov.drawn("value")
     assert x[-1] == 400 and y[-1] == pytest.approx((frame["close"].iloc[-9:].sum() + 150.0) / 10)
     view.remove_indicator(rsi)
     assert id(rsi) not in view._panes and len(view.indicators) == 2
@@ -225,7 +225,7 @@ def test_zoomed_out_indicator_keeps_true_extremes(chart):
     view.add_indicator("SMA", period=5)
     view.price_plot.setXRange(-5, 1005, padding=0)
     ov = view.indicators[0][1]
-    x, y = ov.items["value"].getData()
+    x, y = ov.drawn("value")
     width = view.price_plot.getViewBox().width()
     assert ov.window()[2] > 1 and len(x) <= 2 * width + 8  # merged: about two points per pixel column
     ref = frame["close"].rolling(5).mean()

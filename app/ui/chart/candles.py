@@ -90,6 +90,8 @@ class BarSeriesItem(pg.GraphicsObject):
         self._o = self._h = self._l = self._c = self._v = empty
         self._version = 0
         self._key = None
+        self._vkey = None  # cached _view_key() ...
+        self._vsig = None  # ... for this (x0, x1, view width)
         self._layers: list[tuple[QPen, QBrush | None, QPainterPath | list[QRectF]]] = []
         self._bounds = QRectF()
         self.drawn_count = 0
@@ -122,6 +124,7 @@ class BarSeriesItem(pg.GraphicsObject):
             self.pyramid.sync(*arrays, length=self.part_range()[1], keep=keep)
         self._version += 1
         self._key = None
+        self._vkey = None
         self.prepareGeometryChange()
         self._bounds = self._compute_bounds()
         self.update()
@@ -232,6 +235,20 @@ class BarSeriesItem(pg.GraphicsObject):
 
     # ---- drawing ----------------------------------------------------------------
     def _view_key(self):
+        """(start, stop, group, thin) of the bars to draw for the current view, cached
+        while the view's x range and width and this item's data stay the same (a
+        tick's repaint then costs no view-geometry queries)."""
+        vb = self.getViewBox()
+        sig = None
+        if vb is not None and hasattr(vb, "state"):
+            (x0, x1), _ = vb.state["viewRange"]
+            sig = (x0, x1, vb.width())
+        if self._vkey is None or sig is None or sig != self._vsig:
+            self._vkey = self._compute_view_key()
+            self._vsig = sig
+        return self._vkey
+
+    def _compute_view_key(self):
         """(start, stop, group, thin) of the bars to draw for the current view.
 
         ``thin`` is True when a candle body would be under ``THIN_PX`` pixels

@@ -27,6 +27,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem
 
 from app.domain.bars import bar_size_seconds
 from app.ui.chart.order_lines import OrderLines
@@ -85,6 +86,8 @@ class IndicatorOverlay:
         self.indicator = indicator
         self.plot = plot
         self.items: dict[str, pg.PlotDataItem] = {}
+        self.tails: dict[str, pg.PlotCurveItem] = {}  # the live group's segment of each line
+        self._hist: dict[str, tuple] = {}  # name -> (window, points) the history item holds
         self.guides: list[pg.InfiniteLine] = []
         self._cache: dict[str, tuple[tuple[int, int, int], np.ndarray, np.ndarray]] = {}
         c = LINE_COLORS[color_index % len(LINE_COLORS)]
@@ -98,6 +101,12 @@ class IndicatorOverlay:
             style = Qt.PenStyle.DashLine if name in ("upper", "lower") else Qt.PenStyle.SolidLine
             color = c if (k == 0 or name in ("upper", "lower")) else LINE_COLORS[(color_index + k) % len(LINE_COLORS)]
             self.items[name] = _line(plot, color, style=style)
+        for name, item in self.items.items():
+            opts = item.opts
+            tail = pg.PlotCurveItem(pen=opts["pen"], fillLevel=opts.get("fillLevel"),
+                                    brush=opts.get("fillBrush"), connect="finite")
+            plot.addItem(tail)
+            self.tails[name] = tail
         if isinstance(indicator, RSI):
             for level in (30, 70):
                 g = pg.InfiniteLine(pos=level, angle=0, movable=False,
@@ -123,19 +132,29 @@ class IndicatorOverlay:
         return start - start % group, max(stop, start), group
 
     def refresh(self, changed_from: int | None = None) -> None:
+        """Redraw from ``indicator.values``; ``changed_from`` = first changed bar (None = all).
+
+        Each line is two items: the history (every point before the group that
+        holds the live bar) and a short tail from the last history point to the
+        live bar. A tick changes only the tail, so it costs a few points, not a
+        redraw of the visible line.
+        """
         values = self.indicator.values
         win = self.window()
         start, stop, group = win
+        per = 1 if group == 1 else 2
+        n = len(self.indicator)
+        tail_first = start + max(0, (n - 1 - start) // group) * group  # first bar of the live group
         for name, item in self.items.items():
             y = values.get(name)
             if y is None:
                 continue
             cached = self._cache.get(name)
-            if changed_from is not None and cached is not None and cached[0] == win and changed_from >= start:
+            live = changed_from is not None and cached is not None and cached[0] == win and changed_from >= start
+            if live:
                 k = (changed_from - start) // group
                 first = start + k * group
                 xs_t, ys_t = decimate(y, first, stop, group)
-                per = 1 if group == 1 else 2
                 xs = np.concatenate((cached[1][: k * per], xs_t))
                 ys = np.concatenate((cached[2][: k * per], ys_t))
             elif stop > start:
@@ -143,7 +162,19 @@ class IndicatorOverlay:
             else:
                 xs = ys = np.empty(0)
             self._cache[name] = (win, xs, ys)
-            item.setData(xs, ys, connect="finite")
+            cut = min(len(xs), (tail_first - start) // group * per)
+            if not (live and changed_from >= tail_first and self._hist.get(name) == (win, cut)):
+                item.setData(xs[:cut], ys[:cut], connect="finite")
+                self._hist[name] = (win, cut)
+            j = max(0, cut - 1)  # the tail starts at the last history point: one joined line
+            self.tails[name].setData(xs[j:], ys[j:])
+
+    def drawn(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of output ``name`` as drawn now (history and live tail together)."""
+        cached = self._cache.get(name)
+        if cached is None:
+            return np.empty(0), np.empty(0)
+        return cached[1], cached[2]
 
     def visible_extremes(self) -> tuple[float, float] | None:
         """(min, max) of the drawn points, None when nothing finite is drawn."""
@@ -159,9 +190,10 @@ class IndicatorOverlay:
             self._vb.sigXRangeChanged.disconnect(self._on_range)
         except (RuntimeError, TypeError):
             pass
-        for item in (*self.items.values(), *self.guides):
+        for item in (*self.items.values(), *self.tails.values(), *self.guides):
             self.plot.removeItem(item)
         self.items.clear()
+        self.tails.clear()
         self.guides.clear()
 
 
@@ -305,6 +337,8 @@ class ChartIndicators:
         plot.hideButtons()
         plot.setMenuEnabled(False)
         plot.getViewBox().setMouseEnabled(x=True, y=False)
+        plot.getViewBox().enableAutoRange(x=False, y=False)  # fitted by fit_panes, not per item change
+        plot.getAxis("right").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.setXLink(self.price_plot)
         plot.setLabel("right", ind.label)
         self.layout.ci.layout.setRowStretchFactor(row, 1)
@@ -360,14 +394,22 @@ class ChartIndicators:
                 ind.update(b)
                 self._draw(ind, overlay, changed_from)
 
-    def fit_panes(self, start: int, stop: int) -> None:
-        """Fit each own pane's y range to its values on bars ``start:stop`` (RSI stays 0..100)."""
+    def fit_panes(self, start: int, stop: int, *, live: bool = False) -> None:
+        """Fit each own pane's y range to its values on bars ``start:stop`` (RSI stays 0..100).
+
+        ``live=True`` (a tick): a pane's range is only set when the drawn values
+        leave the range shown (the axis is not re-rendered on every tick).
+        """
         for ind, _ov in self.items:
             pane = self.panes.get(id(ind))
             if pane is None or isinstance(ind, RSI):
                 continue
             ext = _ov.visible_extremes()
             if ext is not None and ext[1] > ext[0]:
+                if live:
+                    y0, y1 = pane.getViewBox().viewRange()[1]
+                    if y0 <= ext[0] and ext[1] <= y1:
+                        continue
                 pane.setYRange(ext[0], ext[1], padding=0.05)
 
 

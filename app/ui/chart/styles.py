@@ -105,27 +105,30 @@ class OhlcBarItem(BarSeriesItem):
 
 
 class LineItem(BarSeriesItem):
-    """A line through the closes (merged: the close of each group); the "last" part joins the previous close.
+    """A line through the closes; the "last" part joins the previous close.
 
-    Colour: the up colour. The y bounds are the closes' range (a line chart
-    shows closes only).
+    The item feeds its pyramid bars whose open/high/low/close are all the close,
+    so a merged group (zoomed out) knows its first, lowest, highest and last
+    close: each group is drawn as two points, its lowest and highest close in
+    the order the group moved (up: low then high), so the line keeps the true
+    extremes of the closes at any zoom instead of sampling one close per group.
+    The y range is the closes' range. Colour: the up colour.
     """
 
-    def _y_bounds(self, start: int, stop: int) -> tuple[float, float]:
-        c = self._c[max(0, start - 1):stop]
-        if not np.isfinite(c).any():
-            return float("nan"), float("nan")
-        return float(np.nanmin(c)), float(np.nanmax(c))
-
-    def visible_extremes(self, start: int, stop: int) -> tuple[float, float]:
-        """(min close, max close) of bars ``start..stop-1`` (the y range a line needs)."""
-        start, stop = max(0, start), min(self.count, stop)
-        if stop <= start:
-            return float("nan"), float("nan")
-        return self._y_bounds(start, stop)
+    def _transform(self, arrays: list[np.ndarray], keep: int) -> list[np.ndarray]:
+        c = arrays[3]
+        return [c, c, c, c, arrays[4]]
 
     def _build(self, m: MergedBars):
-        x, y = m.x, m.close
+        if m.width > 1 and len(m):
+            up = m.close >= m.open  # first close -> last close of each group
+            x = np.empty(2 * len(m))
+            y = np.empty(2 * len(m))
+            x[0::2], x[1::2] = m.x - 0.25 * m.width, m.x + 0.25 * m.width
+            y[0::2] = np.where(up, m.low, m.high)
+            y[1::2] = np.where(up, m.high, m.low)
+        else:
+            x, y = m.x, m.close
         if self.part == "last" and self.count >= 2:  # join the live bar to the previous close
             i = self.count - 2
             x = np.concatenate([[float(i)], x])

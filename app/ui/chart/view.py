@@ -35,7 +35,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPalette
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QProgressBar, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QHBoxLayout, QInputDialog, QLabel, QMenu, QProgressBar, QToolButton, QVBoxLayout,
                                QWidget)
 
 from app.domain import round_to_tick
@@ -87,6 +87,8 @@ class ChartView(QWidget):
         super().__init__(parent)
         self.view_model = view_model
         self._decimals = 2
+        self._fitted_volume = 0.0
+        self._shown_last = ""  # the last price as the line's label shows it
 
         # ---- toolbar ----
         self.symbol_label = QLabel("—")
@@ -148,6 +150,10 @@ class ChartView(QWidget):
         self.price_plot = self.plots.addPlot(row=0, col=0, axisItems={"right": PriceAxisItem("right")})
         self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": self.time_axis,
                                                                           "right": VolumeAxisItem("right")})
+        for axis in (self.time_axis, self.price_plot.getAxis("right"), self.volume_plot.getAxis("right")):
+            # a tick repaints a strip across the panes: the axes then blit a cached pixmap
+            # instead of replaying their tick labels (re-rendered when the range changes)
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plots.ci.layout.setRowStretchFactor(0, 4)
         self.plots.ci.layout.setRowStretchFactor(1, 1)
         self.plots.ci.layout.setSpacing(0)
@@ -305,7 +311,7 @@ class ChartView(QWidget):
         self._set_item_data((self.last_candle, self.last_volume), keep=max(0, self.view_model.count - 1))
         self._update_last_price()
         self._refresh_overlays(full=False)
-        self._fit_y()
+        self._fit_y(live=True)
 
     def _update_last_price(self) -> None:
         price = self.view_model.last_price
@@ -314,6 +320,9 @@ class ChartView(QWidget):
             self.last_line.setVisible(False)
             return
         text = f"{price:.{self._decimals}f}"
+        if text == self._shown_last and self.last_line.isVisible():
+            return  # a tick that moved only the volume: nothing to redraw here
+        self._shown_last = text
         self.last_price_label.setText(f"Last {text}")
         self.last_line.setVisible(True)  # first: a hidden label ignores setFormat
         self.last_line.setPos(price)
@@ -346,7 +355,16 @@ class ChartView(QWidget):
         stop = max(start, min(n, math.floor(x1 + 1e-9) + 1))
         return start, stop
 
-    def _fit_y(self, *args) -> None:
+    def _fit_y(self, *args, live: bool = False) -> None:
+        """Fit the y ranges of the price, volume and indicator panes to the visible bars.
+
+        ``live=True`` (a tick of the live bar): the price range is only set when
+        the live bar leaves the shown range, and the volume pane only grows (with
+        25% headroom), so most ticks leave the ranges, the axes and the rest of
+        the scene alone (no full repaint per tick).
+        """
+        if live and self._live_bar_inside():
+            return
         self._maybe_load_older()
         start, stop = self.visible_index_range()
         if stop <= start:
@@ -358,12 +376,41 @@ class ChartView(QWidget):
         if hi <= lo:
             pad = abs(lo) * 0.001 or 1.0
             lo, hi = lo - pad, hi + pad
-        self.price_plot.setYRange(lo, hi, padding=0.05)
+        y0, y1 = self.price_plot.getViewBox().viewRange()[1]
+        if not live or not (y0 <= lo and hi <= y1):  # a tick inside the shown range: leave it
+            self.price_plot.setYRange(lo, hi, padding=0.05)
         # the volume pane shows merged (summed) volumes when zoomed out: fit to those
         group = group_for(self.volume_plot.getViewBox().viewPixelSize()[0])
         vmax = self.volume.visible_volume_max(start, stop, group)
-        self.volume_plot.setYRange(0, vmax if vmax > 0 else 1.0, padding=0.05)
-        self.indicator_set.fit_panes(start, stop)
+        vtop = vmax if vmax > 0 else 1.0
+        if not live:
+            self._fitted_volume = vtop
+            self.volume_plot.setYRange(0, vtop, padding=0.05)
+        elif vtop > self._fitted_volume:
+            self._fitted_volume = vtop * 1.25
+            self.volume_plot.setYRange(0, self._fitted_volume, padding=0.05)
+        self.indicator_set.fit_panes(start, stop, live=live)
+
+    def _live_bar_inside(self) -> bool:
+        """True when a tick needs no new y range: the live bar is out of view, or its
+        high/low lie inside the price range and its volume under the volume range
+        shown (O(1); own indicator panes are checked by ``fit_panes``)."""
+        bars = self.view_model.bars
+        n = len(bars)
+        if not n:
+            return True
+        start, stop = self.visible_index_range()
+        if not (start <= n - 1 < stop):
+            self.indicator_set.fit_panes(start, stop, live=True)
+            return True
+        y0, y1 = self.price_plot.getViewBox().viewRange()[1]
+        lo, hi, vol = bars.lows[-1], bars.highs[-1], bars.volumes[-1]
+        inside = (not (math.isfinite(lo) and math.isfinite(hi)) or (y0 <= lo and hi <= y1))
+        if inside and (not math.isfinite(vol) or vol <= self._fitted_volume):
+            if self.indicator_set.items:
+                self.indicator_set.fit_panes(start, stop, live=True)
+            return True
+        return False
 
     def _maybe_load_older(self) -> None:
         vm = self.view_model

@@ -81,3 +81,33 @@ def test_every_style_draws_visible_bars_merged_when_zoomed_out(qtbot, style):
         last.set_data(o, h, lo, c2, v, keep=n - 1)
         w.grab()
     assert hist.builds == builds
+
+
+def test_zoomed_out_line_keeps_the_true_extremes_of_the_closes(qtbot):
+    """Merged groups draw their lowest and highest close (not one sampled close per group)."""
+    n = 20_000
+    o, h, lo, c, v = _random_bars(n, 8)
+    spike = 12_345  # a one-bar spike inside a merged group, not at a group's end
+    c = c.copy()
+    c[spike] = c.max() + 50.0
+    c[spike + 100] = c.min() - 50.0
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    w.resize(600, 300)
+    w.show()
+    line = make_bar_item("Line", "history")
+    w.addItem(line)
+    line.set_data(o, h, lo, c, v)
+    w.setXRange(0, n, padding=0)
+    w.grab()
+    assert line.group > 1 and line.drawn_count <= 2 * w.getViewBox().width()
+    path = line._layers[0][2]
+    ys = np.array([path.elementAt(i).y for i in range(path.elementCount())])
+    assert ys.max() == pytest.approx(c[: n - 1].max()) and ys.min() == pytest.approx(c[: n - 1].min())
+    assert line.visible_extremes(0, n - 1) == (pytest.approx(c[: n - 1].min()), pytest.approx(c[: n - 1].max()))
+    # zoomed in, one point per close
+    w.setXRange(spike - 50, spike + 50, padding=0)
+    w.grab()
+    path = line._layers[0][2]
+    pts = {round(path.elementAt(i).x): path.elementAt(i).y for i in range(path.elementCount())}
+    assert line.group == 1 and pts[spike] == pytest.approx(c[spike]) and pts[spike - 1] == pytest.approx(c[spike - 1])
