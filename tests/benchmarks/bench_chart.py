@@ -12,8 +12,10 @@ bars + y fit + paint), ``zoom_frame_ms`` (zoom around the right edge between
 paint): medians over repeated frames. Painting is forced with
 ``QWidget.grab()`` (renders into an image). ibdesk also reports
 ``tick_ms`` (apply one live tick through the view-model and repaint the whole
-widget into an image) and ``tick_apply_ms`` (event-loop time to apply the tick
-and rebuild the live-bar items, without the offscreen repaint). finplot (PyPI ``finplot``, ``pip install .[bench]``) runs on
+widget into an image, an upper bound), ``tick_event_loop_ms`` (event-loop time
+of one tick: apply it and process every event it causes, the partial repaint
+included) and ``tick_event_loop_4_indicators_ms`` (the same with SMA, EMA, RSI
+and MACD shown). finplot (PyPI ``finplot``, ``pip install .[bench]``) runs on
 our PySide6 through pyqtgraph; if it cannot run, its entry holds ``error``.
 """
 
@@ -41,6 +43,26 @@ def _ms(t0: float) -> float:
 
 def _median(xs) -> float:
     return round(statistics.median(xs), 2)
+
+
+def _tick_event_loop(app, session, vm, t) -> float:
+    """Median event-loop time of one live tick (ms): the bar update through the
+    view-model and the view, then every event it causes (the partial repaint of
+    the shown window) until the queue is empty. Prices move by a tick around the
+    last close, as a live market does."""
+    from app.domain import Bar
+
+    c0 = float(vm.bars.closes[-1])
+    times = []
+    for i in range(200):
+        close = c0 + ((i % 5) - 2) * 0.01
+        t0 = time.perf_counter()
+        session.barEvent.emit(vm.sub_id, Bar(t, c0, c0 + 0.05, c0 - 0.05, close, 5000 + i), False)
+        vm.flush()
+        app.processEvents()
+        times.append(_ms(t0))
+        time.sleep(0.001)
+    return _median(times)
 
 
 def bench_ibdesk(frame, loop, app) -> dict:
@@ -104,15 +126,11 @@ def bench_ibdesk(frame, loop, app) -> dict:
             view.plots.grab()
             ticks.append(_ms(t0))
         out["tick_ms"] = _median(ticks)  # apply + full-widget repaint into an image
-        applies = []
-        for i in range(200):
-            t0 = time.perf_counter()
-            session.barEvent.emit(vm.sub_id, Bar(t, 100, 104 + i * 0.01, 99, 100.8, 6000 + i), False)
-            vm.flush()
-            view.last_candle.refresh()
-            view.last_volume.refresh()
-            applies.append(_ms(t0))
-        out["tick_apply_ms"] = _median(applies)  # event-loop time to apply a tick and rebuild the live items
+        out["tick_event_loop_ms"] = _tick_event_loop(app, session, vm, t)
+        for name in ("SMA", "EMA", "RSI", "MACD"):
+            view.add_indicator(name)
+        app.processEvents()
+        out["tick_event_loop_4_indicators_ms"] = _tick_event_loop(app, session, vm, t)
         out["history_rebuilds_during_ticks"] = view.candles.builds - builds
 
     loop.run_until_complete(run())
