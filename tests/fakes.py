@@ -9,7 +9,14 @@ methods as the real Session, with state in dicts:
   PendingSubmit; the order moves to Submitted on the next loop turn
   (``auto_submit=True``) or when the test calls :meth:`FakeSession.submit`.
 * ``modify_order`` / ``cancel_order`` behave like IB: a modify keeps the
-  orderId and contract; a cancel goes PendingCancel, then Cancelled.
+  orderId and contract; a cancel goes PendingCancel, then Cancelled. Until the
+  "gateway" answers (next loop turn with ``auto_submit``, or :meth:`answer` /
+  :meth:`confirm_cancel`), ``pending_action(order_id)`` says "modify" / "cancel".
+* ``place_bracket`` places parent + children (parentId, OCA group, transmit on
+  the last); ``global_cancel`` cancels every working order of every client;
+  ``what_if`` returns ``what_if_result`` (a ``WhatIf``);
+  :meth:`reconnect` simulates a reconnect after which the orders in
+  ``lost_orders`` are not reported again (``stale_order_ids``).
 * Test drivers: :meth:`push_quote`, :meth:`fill`, :meth:`set_account_value`,
   :meth:`set_position`, :meth:`add_order` (orders of other clients),
   :meth:`emit_bar`, :meth:`drop_connection`.
@@ -29,7 +36,7 @@ import pandas as pd
 
 from app.domain import (
     DONE_STATUSES, AccountValue, Action, Bar, ConnectionState, Execution, Instrument, OrderRecord, OrderRequest,
-    OrderStatus, Position, Quote, empty_bars, validate_order_request,
+    OrderStatus, OrderType, Position, Quote, WhatIf, empty_bars, validate_order_request,
 )
 
 from app.broker.events import SessionEvents
@@ -87,6 +94,13 @@ class FakeSession(SessionEvents):
         self.fail_connect: str = ""
         self.fail_history: str = ""
         self.bars: pd.DataFrame | None = None
+        self.in_flight: dict[int, str] = {}
+        self.stale: set[int] = set()
+        self.parents: dict[int, int] = {}          # child orderId -> parentId
+        self.oca: dict[int, str] = {}              # orderId -> ocaGroup
+        self.what_if_result = WhatIf(init_margin_change=4687.5, maint_margin_change=4687.5,
+                                     equity_with_loan_change=-1.0, commission=1.0,
+                                     commission_currency="USD")
 
     # ---- properties -------------------------------------------------------
     @property
@@ -248,6 +262,9 @@ class FakeSession(SessionEvents):
         self.calls.append(("place_order", (req,)))
         validate_order_request(req)  # OrderValidationError, like the real Session
         self._require_connected("place an order")
+        return self._new_order(req)
+
+    def _new_order(self, req: OrderRequest) -> OrderRecord:
         oid = self._next_order_id
         self._next_order_id += 1
         now = _now()
@@ -259,9 +276,80 @@ class FakeSession(SessionEvents):
             account=self._account_id)
         self._orders[oid] = rec
         self.orderEvent.emit(rec)
+        if req.oca_group:
+            self.oca[oid] = req.oca_group
         if self.auto_submit:
             asyncio.get_event_loop().call_soon(self.submit, oid)
         return rec
+
+    def place_bracket(self, req: OrderRequest, take_profit: float | None,
+                      stop_loss: float | None) -> list[OrderRecord]:
+        """Parent + take-profit LMT + stop-loss STP (other side), like the real Session:
+        children remember ``parents`` and share the OCA group "ibdesk-<parentId>"."""
+        self.calls.append(("place_bracket", (req, take_profit, stop_loss)))
+        validate_order_request(req)
+        if take_profit is None and stop_loss is None:
+            raise ValueError("A bracket needs a take-profit or a stop-loss price")
+        self._require_connected("place a bracket")
+        other = Action.SELL if req.action is Action.BUY else Action.BUY
+        parent = self._new_order(req)
+        recs = [parent]
+        group = f"ibdesk-{parent.order_id}"
+        for otype, px in ((OrderType.LMT, take_profit), (OrderType.STP, stop_loss)):
+            if px is None:
+                continue
+            child = OrderRequest(req.instrument, other, req.quantity, otype,
+                                 limit_price=px if otype is OrderType.LMT else None,
+                                 stop_price=px if otype is OrderType.STP else None, tif=req.tif,
+                                 oca_group=group, oca_type=1)
+            validate_order_request(child)
+            rec = self._new_order(child)
+            self.parents[rec.order_id] = parent.order_id
+            recs.append(rec)
+        return recs
+
+    def global_cancel(self) -> None:
+        """reqGlobalCancel: every working order of every client goes Cancelled."""
+        self.calls.append(("global_cancel", ()))
+        self._require_connected("send a global cancel")
+        for rec in list(self._orders.values()):
+            if rec.is_working:
+                self._update(rec, status=OrderStatus.CANCELLED, remaining=0.0)
+        for o in list(self._foreign):
+            if o.is_working:
+                self.add_order(o.copy(status=OrderStatus.CANCELLED, remaining=0.0))
+
+    async def what_if(self, req: OrderRequest) -> WhatIf:
+        """``what_if_result`` (margin/commission preview) after one loop turn."""
+        self.calls.append(("what_if", (req,)))
+        validate_order_request(req)
+        self._require_connected("preview an order")
+        await asyncio.sleep(0)
+        return self.what_if_result
+
+    def pending_action(self, order_id: int) -> str | None:
+        """"modify" / "cancel" sent and not yet answered by the fake gateway."""
+        return self.in_flight.get(order_id)
+
+    def stale_order_ids(self) -> frozenset[int]:
+        return frozenset(self.stale)
+
+    def answer(self, order_id: int) -> OrderRecord | None:
+        """Test driver: the gateway answered a modify (openOrder + orderStatus)."""
+        self.in_flight.pop(order_id, None)
+        rec = self._orders.get(order_id)
+        if rec is not None:
+            self.orderEvent.emit(rec)
+        return rec
+
+    def reconnect(self, lost_orders: tuple[int, ...] = ()) -> None:
+        """Test driver: LOST then CONNECTED again; working orders in ``lost_orders`` were
+        not reported again by the gateway (they become stale); unanswered
+        modify/cancel requests are forgotten; new orderIds continue above the old."""
+        self._set_state(ConnectionState.LOST, "Socket disconnect")
+        self.in_flight.clear()
+        self.stale |= {o for o in lost_orders if o in self._orders and self._orders[o].is_working}
+        self._set_state(ConnectionState.CONNECTED, "")
 
     def submit(self, order_id: int) -> OrderRecord | None:
         """Test driver: the gateway accepted the order (PendingSubmit -> Submitted, permId set)."""
@@ -290,16 +378,21 @@ class FakeSession(SessionEvents):
         self._require_connected(f"modify order {order_id}")
         rec = self._own(order_id, "modify")
         qty = rec.quantity if quantity is None else quantity
-        return self._update(rec, quantity=qty,
-                            limit_price=rec.limit_price if limit_price is None else limit_price,
-                            stop_price=rec.stop_price if stop_price is None else stop_price,
-                            remaining=qty - rec.filled)
+        new = self._update(rec, quantity=qty,
+                           limit_price=rec.limit_price if limit_price is None else limit_price,
+                           stop_price=rec.stop_price if stop_price is None else stop_price,
+                           remaining=qty - rec.filled)
+        self.in_flight[order_id] = "modify"
+        if self.auto_submit:
+            asyncio.get_event_loop().call_soon(self.answer, order_id)
+        return new
 
     def cancel_order(self, order_id: int) -> OrderRecord:
         """cancelOrder: PendingCancel now, Cancelled on the next loop turn (or via :meth:`confirm_cancel`)."""
         self.calls.append(("cancel_order", (order_id,)))
         self._require_connected(f"cancel order {order_id}")
         rec = self._update(self._own(order_id, "cancel"), status=OrderStatus.PENDING_CANCEL)
+        self.in_flight[order_id] = "cancel"
         if self.auto_submit:
             asyncio.get_event_loop().call_soon(self.confirm_cancel, order_id)
         return rec
@@ -307,6 +400,7 @@ class FakeSession(SessionEvents):
     def confirm_cancel(self, order_id: int) -> OrderRecord | None:
         """Test driver: the gateway confirmed a cancel (status Cancelled, remaining 0)."""
         rec = self._orders.get(order_id)
+        self.in_flight.pop(order_id, None)
         if rec is None or rec.status is not OrderStatus.PENDING_CANCEL:
             return rec
         return self._update(rec, status=OrderStatus.CANCELLED, remaining=0.0)
@@ -329,6 +423,7 @@ class FakeSession(SessionEvents):
         filled = rec.filled + qty
         avg = (rec.avg_fill_price * rec.filled + px * qty) / filled
         status = OrderStatus.FILLED if filled >= rec.quantity else OrderStatus.SUBMITTED
+        self.in_flight.pop(order_id, None)
         self._update(rec, filled=filled, remaining=rec.quantity - filled, avg_fill_price=avg,
                      last_fill_price=px, status=status)
         ex = Execution(

@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import pandas as pd
-from ib_async import Contract, ContractDetails, Forex, Stock
+from ib_async import Contract, ContractDetails, Forex, Order, Stock
 
 from app.domain import (
     AccountValue,
@@ -28,7 +28,9 @@ from app.domain import (
     OrderStatus,
     OrderType,
     Position,
+    OrderRequest,
     Quote,
+    WhatIf,
     empty_bars,
 )
 
@@ -243,6 +245,47 @@ def trade_to_record(trade: Any, instrument: Instrument | None = None, message: s
         updated=utc(log[-1].time) if log else None,
         message=message,
         account=o.account or "",
+    )
+
+
+def request_to_order(req: OrderRequest, account: str = "") -> Order:
+    """The ib_async ``Order`` of a request: action, totalQuantity, orderType, tif,
+    outsideRth, account, lmtPrice (LMT, STP LMT), auxPrice (STP, STP LMT),
+    ocaGroup/ocaType when set; ``transmit=True``, orderId not set."""
+    order = Order(
+        action=req.action.value,
+        totalQuantity=float(req.quantity),
+        orderType=req.order_type.value,
+        tif=req.tif.value,
+        outsideRth=bool(req.outside_rth),
+        account=account,
+        transmit=True,
+    )
+    if req.order_type.needs_limit:
+        order.lmtPrice = float(req.limit_price)
+    if req.order_type.needs_stop:
+        order.auxPrice = float(req.stop_price)
+    if req.oca_group:
+        order.ocaGroup = req.oca_group
+        order.ocaType = int(req.oca_type or 1)
+    return order
+
+
+def order_state_to_what_if(state: Any) -> WhatIf:
+    """A ``WhatIf`` from the ib_async ``OrderState`` of a whatIf openOrder (IB sends the
+    margin values as text; unset numbers -> None)."""
+    return WhatIf(
+        init_margin_change=num(state.initMarginChange),
+        maint_margin_change=num(state.maintMarginChange),
+        equity_with_loan_change=num(state.equityWithLoanChange),
+        init_margin_after=num(state.initMarginAfter),
+        maint_margin_after=num(state.maintMarginAfter),
+        equity_with_loan_after=num(state.equityWithLoanAfter),
+        commission=num(state.commission),
+        min_commission=num(state.minCommission),
+        max_commission=num(state.maxCommission),
+        commission_currency=state.commissionCurrency or "",
+        warning=state.warningText or "",
     )
 
 

@@ -61,6 +61,10 @@ class OrderBook:
             self._perm_keys[perm_id] = key
         inst = self._instruments.get(key) or self._instrument_of(trade.contract)
         rec = convert.trade_to_record(trade, inst, self._messages.get(key, ""))
+        if key[0] != "perm" and (rec.client_id, rec.order_id) != key:
+            # a completed order (reqCompletedOrders) carries permId but orderId 0: it is
+            # still the API order the permId was first seen with
+            rec = rec.copy(client_id=key[0], order_id=key[1])
         prev = self._records.get(key)
         if prev is not None and prev.created is not None and (
                 rec.created is None or prev.created < rec.created):

@@ -19,7 +19,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from ib_async import IB, Order
+from ib_async import IB
 from ib_async.wrapper import RequestError
 
 from app.broker import convert
@@ -43,6 +43,7 @@ from app.domain import (
     OrderRequest,
     Position,
     Quote,
+    WhatIf,
     validate_order_request,
 )
 
@@ -92,6 +93,8 @@ class Session(SessionEvents):
         self._histories: dict[int, Any] = {}                  # sub_id (reqId) -> BarDataList
 
         self._book = OrderBook(self._instrument_of)
+        self._in_flight: dict[int, str] = {}     # own orderId -> "modify" / "cancel" sent, unanswered
+        self._stale: set[int] = set()            # own orderIds not reported again after a reconnect
         self._executions: dict[str, Execution] = {}
         self._positions: dict[tuple[str, str], Position] = {}
         self._account_values: dict[tuple[str, str, str], AccountValue] = {}
@@ -110,6 +113,8 @@ class Session(SessionEvents):
         for ev in (self.ib.newOrderEvent, self.ib.orderModifyEvent, self.ib.cancelOrderEvent,
                    self.ib.openOrderEvent, self.ib.orderStatusEvent):
             ev += self._on_trade
+        for ev in (self.ib.openOrderEvent, self.ib.orderStatusEvent):
+            ev += self._on_gateway_order
         self.ib.execDetailsEvent += self._on_exec_details
         self.ib.commissionReportEvent += self._on_commission
         self.ib.updatePortfolioEvent += self._on_portfolio
@@ -187,6 +192,8 @@ class Session(SessionEvents):
         self._set_state(ConnectionState.CONNECTING,
                         f"Connecting to {self._endpoint()} as client id {self._client_id}")
         await self._wait_socket_closed()
+        known_working = {r.order_id for r in self._book.records()
+                         if r.client_id == self._client_id and r.order_id > 0 and r.is_working}
         loop = asyncio.get_running_loop()
         self._connect_failure = loop.create_future()
         self._connect_task = asyncio.ensure_future(self.ib.connectAsync(
@@ -224,6 +231,7 @@ class Session(SessionEvents):
         self._connection_time = datetime.now(timezone.utc).strftime("%Y%m%d %H:%M:%S UTC")
         self._seed_from_ib()
         await self._load_all_open_orders()
+        self._resync_order_ids(known_working)
         if not self.ib.isConnected():
             msg = f"{self._endpoint()} closed the connection right after connecting"
             self._set_state(ConnectionState.FAILED, msg)
@@ -257,6 +265,28 @@ class Session(SessionEvents):
             return
         for trade in trades:
             self._on_trade(trade)
+
+    def _resync_order_ids(self, known_working: set[int]) -> None:
+        """After (re)connecting: mark this client's orders that were working before but
+        that the gateway did not report again as stale (``stale_order_ids``), forget
+        unanswered modify/cancel requests, and keep new orderIds above every orderId
+        this session has seen (ib_async resets its id sequence on disconnect and
+        re-syncs it from nextValidId on connect: ``Client.reset`` / ``updateReqId``;
+        the floor guards against a gateway whose nextValidId is lower)."""
+        reported = set()
+        for t in self.ib.trades():
+            o = t.order
+            key = self._book.key_for(int(o.clientId or 0), int(o.orderId or 0), int(o.permId or 0))
+            if key[0] == self._client_id:
+                reported.add(int(key[1]))
+        self._stale = (known_working | self._stale) - reported
+        self._in_flight.clear()
+        own = [r.order_id for r in self._book.records() if r.client_id == self._client_id]
+        if own:
+            self.ib.client.updateReqId(max(own) + 1)
+        if self._stale:
+            log.warning("orders %s of client id %s were not reported again after the reconnect",
+                        sorted(self._stale), self._client_id)
 
     def _fail_quietly(self) -> None:
         self._closing = True
@@ -322,6 +352,7 @@ class Session(SessionEvents):
                 f"Client id {self._client_id} is already in use at {self._endpoint()} "
                 f"(IB error 326: {message})")
         if req_id > 0:
+            self._in_flight.pop(req_id, None)   # the gateway answered a modify/cancel with an error
             rec = self._book.set_message(self._client_id, req_id, f"{code}: {message}")
             if rec is not None:
                 self.orderEvent.emit(rec)
@@ -476,6 +507,27 @@ class Session(SessionEvents):
         if rec is not None:
             self.orderEvent.emit(rec)
 
+    def _on_gateway_order(self, trade: Any) -> None:
+        """openOrder / orderStatus for an order: the gateway has answered any modify or
+        cancel sent before (ib_async emits these only for gateway messages, except
+        the local orderStatusEvent inside ``IB.cancelOrder``, which runs before the
+        cancel is marked in flight)."""
+        o = trade.order
+        if int(o.clientId or 0) == self._client_id and o.orderId:
+            self._in_flight.pop(int(o.orderId), None)
+            self._stale.discard(int(o.orderId))
+
+    def pending_action(self, order_id: int) -> str | None:
+        """"modify" or "cancel" while one sent for this client's ``order_id`` has not been
+        answered by the gateway (openOrder, orderStatus or an error), else None."""
+        return self._in_flight.get(order_id)
+
+    def stale_order_ids(self) -> frozenset[int]:
+        """This client's orderIds that were working before the last reconnect and that
+        the gateway did not report again (they may have filled or been cancelled while
+        disconnected); cleared per order when the gateway reports it."""
+        return frozenset(self._stale)
+
     def orders(self) -> list[OrderRecord]:
         """Every order this session has seen (all clients), oldest orderId first."""
         return self._book.records()
@@ -495,25 +547,87 @@ class Session(SessionEvents):
         validate_order_request(req)
         self._require_connected(f"place {req.describe()}")
         contract = convert.instrument_to_contract(req.instrument)
-        order = Order(
-            action=req.action.value,
-            totalQuantity=float(req.quantity),
-            orderType=req.order_type.value,
-            tif=req.tif.value,
-            outsideRth=bool(req.outside_rth),
-            account=self.account_id,
-            transmit=True,
-        )
-        if req.order_type.needs_limit:
-            order.lmtPrice = float(req.limit_price)
-        if req.order_type.needs_stop:
-            order.auxPrice = float(req.stop_price)
+        order = convert.request_to_order(req, self.account_id)
+        return self._send_new(contract, order, req)
+
+    def _send_new(self, contract: Any, order: Any, req: OrderRequest) -> OrderRecord:
         order.orderId = self.ib.client.getReqId()
         self._book.remember_instrument((self._client_id, order.orderId), req.instrument)
         if req.instrument.con_id:
             self._instruments.setdefault(req.instrument.con_id, req.instrument)
         self.ib.placeOrder(contract, order)
         return self._book.record(self._client_id, order.orderId)
+
+    def place_bracket(self, req: OrderRequest, take_profit: float | None,
+                      stop_loss: float | None) -> list[OrderRecord]:
+        """A bracket: the parent ``req`` plus a take-profit LMT at ``take_profit`` and/or
+        a stop-loss STP at ``stop_loss`` on the other side (prices in instrument
+        currency, None = no such child), same quantity and TIF. The children carry
+        parentId and share the OCA group "ibdesk-<parentId>" (ocaType 1), and only the
+        last order has transmit=True, so the gateway holds the family until it is
+        complete (IB "Bracket Orders"; ib_async ``IB.bracketOrder``). Returns the
+        records [parent, take profit, stop loss] (those sent). Raises like
+        ``place_order``; ``ValueError`` when both child prices are None.
+        """
+        validate_order_request(req)
+        if take_profit is None and stop_loss is None:
+            raise ValueError("A bracket needs a take-profit or a stop-loss price")
+        self._require_connected(f"place a bracket {req.describe()}")
+        from app.domain import Action, OrderType
+        contract = convert.instrument_to_contract(req.instrument)
+        other = Action.SELL if req.action is Action.BUY else Action.BUY
+        children = []
+        if take_profit is not None:
+            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.LMT,
+                                         limit_price=take_profit, tif=req.tif,
+                                         outside_rth=req.outside_rth))
+        if stop_loss is not None:
+            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.STP,
+                                         stop_price=stop_loss, tif=req.tif,
+                                         outside_rth=req.outside_rth))
+        for child in children:
+            validate_order_request(child)
+        parent = convert.request_to_order(req, self.account_id)
+        parent.transmit = False
+        recs = [self._send_new(contract, parent, req)]
+        group = f"ibdesk-{parent.orderId}"
+        for i, child in enumerate(children):
+            order = convert.request_to_order(child, self.account_id)
+            order.parentId = parent.orderId
+            order.ocaGroup, order.ocaType = group, 1
+            order.transmit = i == len(children) - 1
+            recs.append(self._send_new(contract, order, child))
+        return recs
+
+    def global_cancel(self) -> None:
+        """Cancel every open order of every client and of TWS (IB reqGlobalCancel;
+        ib_async ``IB.reqGlobalCancel``). Raises ``NotConnectedError``."""
+        self._require_connected("send a global cancel")
+        self.ib.reqGlobalCancel()
+
+    async def what_if(self, req: OrderRequest) -> WhatIf:
+        """Margin and commission impact of ``req`` without placing it (IB placeOrder with
+        whatIf=True; ib_async ``IB.whatIfOrderAsync``). Raises ``OrderValidationError``,
+        ``NotConnectedError``, ``ValueError`` with IB's text when the gateway refuses
+        the preview, ``TimeoutError`` after ``connect_timeout`` seconds."""
+        validate_order_request(req)
+        self._require_connected(f"preview {req.describe()}")
+        contract = convert.instrument_to_contract(req.instrument)
+        order = convert.request_to_order(req, self.account_id)
+        try:
+            state = await asyncio.wait_for(self.ib.whatIfOrderAsync(contract, order),
+                                           self._connect_timeout)
+        except RequestError as e:
+            raise ValueError(f"No margin preview for {req.describe()}: {e.message} "
+                             f"(IB error {e.code})") from e
+        except (asyncio.TimeoutError, TimeoutError) as e:
+            raise TimeoutError(f"No margin preview for {req.describe()} within "
+                               f"{self._connect_timeout:g} s") from e
+        except ConnectionError as e:
+            raise NotConnectedError(f"No margin preview for {req.describe()}: connection lost ({e})") from e
+        if not state:   # ib_async ends the request with [] when the gateway sent no OrderState
+            raise ValueError(f"No margin preview for {req.describe()}: the gateway sent none")
+        return convert.order_state_to_what_if(state)
 
     def _own_trade(self, order_id: int, verb: str) -> Any:
         trade = self._book.trade(self._client_id, order_id)
@@ -544,6 +658,7 @@ class Session(SessionEvents):
             order.auxPrice = float(stop_price)
         order.transmit = True
         self.ib.placeOrder(trade.contract, order)
+        self._in_flight[int(order_id)] = "modify"
         self._on_trade(trade)
         return self._book.record(self._client_id, order_id)
 
@@ -553,6 +668,7 @@ class Session(SessionEvents):
         self._require_connected(f"cancel order {order_id}")
         trade = self._own_trade(order_id, "cancel")
         self.ib.cancelOrder(trade.order)
+        self._in_flight[int(order_id)] = "cancel"
         self._on_trade(trade)
         return self._book.record(self._client_id, order_id)
 

@@ -18,11 +18,24 @@ from app.domain.orders import price_problem, quantity_problem
 
 
 class CommandRejected(Exception):
-    """A command broke a rule; ``reason`` is the sentence shown to the trader."""
+    """A command broke a rule.
 
-    def __init__(self, reason: str):
+    ``reason`` is the sentence shown to the trader (names the rule and the
+    values); ``rule`` the rule's machine name ("read_only", "halted",
+    "max_order_quantity", "max_order_notional", "max_position", "price_band",
+    "tick_size", "duplicate_order", "max_orders_per_minute", "pending",
+    "stale_order_id", "not_connected", "order_id", "unknown_order",
+    "not_own_order", "order_done", "invalid_order", "invalid_modify",
+    "no_change", "no_quote", "no_position", "nothing_to_do", "bracket",
+    "unknown_command"); ``soft=True`` means the trader may override it after an
+    explicit question (``OrderCommands.execute(cmd, override=True)``).
+    """
+
+    def __init__(self, reason: str, *, rule: str = "", soft: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.rule = rule
+        self.soft = bool(soft)
 
 
 def _lower_first(text: str) -> str:
@@ -30,7 +43,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _fmt(x: float) -> str:
+def fmt_number(x: float) -> str:
     """A number as a trader writes it: 150, 1.10005, 0.00005 (no exponent)."""
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
@@ -46,7 +59,8 @@ def find_own_order(order_id: int, verb: str, own_client_id: int, own: OrderRecor
     (IB: orderIds are per client; cancel/modify affect own orders only, error 10147).
     """
     if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-        raise CommandRejected(f"Cannot {verb} order {order_id!r}: an orderId is a positive whole number")
+        raise CommandRejected(f"Cannot {verb} order {order_id!r}: an orderId is a positive whole number",
+                              rule="order_id")
     if own is not None:
         return own
     others = sorted({o.client_id for o in all_orders if o.order_id == order_id})
@@ -54,17 +68,30 @@ def find_own_order(order_id: int, verb: str, own_client_id: int, own: OrderRecor
         ids = ", ".join(str(c) for c in others)
         raise CommandRejected(
             f"Cannot {verb} order {order_id}: it was placed by client id {ids}, "
-            f"not by this session (client id {own_client_id})")
-    raise CommandRejected(f"Cannot {verb} order {order_id}: no such order in this session")
+            f"not by this session (client id {own_client_id})", rule="not_own_order")
+    raise CommandRejected(f"Cannot {verb} order {order_id}: no such order in this session",
+                          rule="unknown_order")
 
 
-def check_working(rec: OrderRecord, verb: str, cancel_sent: bool) -> None:
-    """Reject finished orders (Filled, Cancelled, ApiCancelled, Inactive, ...) and
-    orders with a cancel already pending (status PendingCancel or a cancel sent)."""
+def check_working(rec: OrderRecord, verb: str, in_flight: str | bool | None) -> None:
+    """Reject finished orders (Filled, Cancelled, ApiCancelled, Inactive, ...; rule
+    "order_done") and orders with a previous modify or cancel still in flight
+    (rule "pending": status PendingCancel, or ``in_flight`` "cancel" / "modify" /
+    True (= a cancel) meaning the gateway has not answered it yet). IB API docs
+    "Modifying Orders": a new modification before the previous one is
+    acknowledged may be rejected or applied out of order. A *cancel* while a
+    modification is in flight is allowed: IB handles the two in order, the cancel
+    wins, and refusing a cancel is the more dangerous mistake (kill switch).
+    """
     if not rec.is_working:
-        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: it is {rec.status.value}")
-    if rec.status is OrderStatus.PENDING_CANCEL or cancel_sent:
-        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: a cancel is already pending")
+        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: it is {rec.status.value}",
+                              rule="order_done")
+    if rec.status is OrderStatus.PENDING_CANCEL or in_flight is True or in_flight == "cancel":
+        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: a cancel is already pending",
+                              rule="pending")
+    if in_flight == "modify" and verb != "cancel":
+        raise CommandRejected(f"Cannot {verb} order {rec.order_id}: a modification is already "
+                              "pending (waiting for the gateway to confirm it)", rule="pending")
 
 
 def check_modification(rec: OrderRecord, quantity: float | None, limit_price: float | None,
@@ -81,10 +108,11 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
     if quantity is not None:
         problem = quantity_problem(quantity, rec.instrument)
         if problem:
-            raise CommandRejected(f"Cannot modify order {oid}: {_lower_first(problem)}")
+            raise CommandRejected(f"Cannot modify order {oid}: {_lower_first(problem)}",
+                                  rule="invalid_modify")
         if quantity < rec.filled:
-            raise CommandRejected(f"Cannot modify order {oid}: quantity {_fmt(quantity)} is below the "
-                                  f"{_fmt(rec.filled)} already filled")
+            raise CommandRejected(f"Cannot modify order {oid}: quantity {fmt_number(quantity)} is below the "
+                                  f"{fmt_number(rec.filled)} already filled", rule="invalid_modify")
     tick = rec.instrument.min_tick or 0.01
     uses_limit = isinstance(otype, OrderType) and otype.needs_limit
     uses_stop = isinstance(otype, OrderType) and otype.needs_stop
@@ -94,10 +122,12 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
         if value is None:
             continue
         if not used:
-            raise CommandRejected(f"Cannot modify order {oid}: a {type_name} order has no {name}")
-        problem = price_problem(name.capitalize(), value, tick, fmt=_fmt)
+            raise CommandRejected(f"Cannot modify order {oid}: a {type_name} order has no {name}",
+                                  rule="invalid_modify")
+        problem = price_problem(name.capitalize(), value, tick, fmt=fmt_number)
         if problem:
-            raise CommandRejected(f"Cannot modify order {oid}: {_lower_first(problem)}")
+            rule = "tick_size" if "tick size" in problem else "invalid_modify"
+            raise CommandRejected(f"Cannot modify order {oid}: {_lower_first(problem)}", rule=rule)
     changes = (
         quantity is not None and not math.isclose(quantity, rec.quantity, rel_tol=0, abs_tol=1e-9),
         limit_price is not None and (rec.limit_price is None or
@@ -109,4 +139,5 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
     )
     if not any(changes):
         raise CommandRejected(f"Cannot modify order {oid}: nothing changes (quantity "
-                              f"{_fmt(rec.quantity)}, limit {rec.limit_price}, stop {rec.stop_price})")
+                              f"{fmt_number(rec.quantity)}, limit {rec.limit_price}, stop {rec.stop_price})",
+                              rule="no_change")

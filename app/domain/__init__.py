@@ -21,6 +21,7 @@ from app.domain.orders import (
     OrderType,
     TimeInForce,
     OrderValidationError,
+    WhatIf,
     round_to_tick,
     validate_order_request,
 )
@@ -30,6 +31,6 @@ __all__ = [
     "BAR_SIZES", "BAR_COLUMNS", "Bar", "bar_size_seconds", "empty_bars",
     "ConnectionState", "Instrument", "Quote",
     "DONE_STATUSES", "WORKING_STATUSES", "Action", "Execution", "OrderRecord",
-    "OrderRequest", "OrderStatus", "OrderType", "TimeInForce", "OrderValidationError",
+    "OrderRequest", "OrderStatus", "OrderType", "TimeInForce", "OrderValidationError", "WhatIf",
     "round_to_tick", "validate_order_request",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
 from app.domain.instruments import Instrument
@@ -89,7 +89,10 @@ class OrderRequest:
 
     ``quantity`` in shares (FX: base units), ``limit_price`` / ``stop_price`` in
     instrument currency (IB ``lmtPrice`` / ``auxPrice``); the price a type does
-    not use must be None.
+    not use must be None. ``oca_group`` (IB ``ocaGroup``, "" = none) joins the
+    order to a One-Cancels-All group; ``oca_type`` is IB's ``ocaType`` (0 = not
+    set, 1 = cancel the other orders with block, 2 = reduce the others with
+    block, 3 = reduce without block; IB API docs "One-Cancels-All (OCA)").
     """
 
     instrument: Instrument
@@ -100,6 +103,8 @@ class OrderRequest:
     stop_price: float | None = None
     tif: TimeInForce = TimeInForce.DAY
     outside_rth: bool = False
+    oca_group: str = ""
+    oca_type: int = 0
 
     def describe(self) -> str:
         """The order in words: "BUY 100 AAPL LMT 187.50 DAY"."""
@@ -111,6 +116,8 @@ class OrderRequest:
             parts.append(f"{'limit ' if self.order_type is OrderType.STP_LMT else ''}"
                          f"{_fmt_price(self.limit_price, self.instrument.min_tick)}")
         parts.append(self.tif.value)
+        if self.oca_group:
+            parts.append(f"OCA {self.oca_group}")
         return " ".join(parts)
 
 
@@ -134,9 +141,11 @@ def round_to_tick(price: float, tick: float) -> float:
     """
     if not tick or tick <= 0:
         raise ValueError(f"tick size must be positive, got {tick!r}")
-    t = Decimal(repr(tick))
-    steps = (Decimal(repr(price)) / t).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return float(steps * t)
+    with localcontext() as ctx:   # enough digits for any finite float / tick (no InvalidOperation)
+        ctx.prec = 400
+        t = Decimal(repr(tick))
+        steps = (Decimal(repr(price)) / t).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return float(steps * t)
 
 
 def is_on_tick(price: float, tick: float) -> bool:
@@ -183,7 +192,7 @@ def price_problem(name: str, price, tick: float, fmt=None) -> str | None:
 def validate_order_request(req: OrderRequest) -> OrderRequest:
     """Check an order request against IB's basic order rules.
 
-    Rules: quantity positive, finite, whole for stocks; LMT and STP LMT need a
+    Rules: quantity positive, finite, whole for stocks; ocaType 0-3; LMT and STP LMT need a
     positive limit price, STP and STP LMT a positive stop price, on the
     instrument's tick (IB rejects off-tick prices, error 110); MKT carries no
     price. Returns the request; raises ``OrderValidationError`` naming the field
@@ -192,6 +201,10 @@ def validate_order_request(req: OrderRequest) -> OrderRequest:
     problem = quantity_problem(req.quantity, req.instrument)
     if problem:
         raise OrderValidationError(problem)
+    if not isinstance(req.oca_group, str):
+        raise OrderValidationError(f"OCA group must be text, got {req.oca_group!r}")
+    if isinstance(req.oca_type, bool) or req.oca_type not in (0, 1, 2, 3):
+        raise OrderValidationError(f"OCA type must be 0, 1, 2 or 3 (IB ocaType), got {req.oca_type!r}")
     tick = req.instrument.min_tick or 0.01
     for name, needed, value in (
         ("Limit price", req.order_type.needs_limit, req.limit_price),
@@ -273,3 +286,30 @@ class Execution:
     commission: float | None = None
     commission_currency: str = ""
     realized_pnl: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """Margin and commission impact of an order, as the gateway previews it
+    (IB placeOrder with ``whatIf=True``, answered by openOrder's ``OrderState``;
+    ib_async ``IB.whatIfOrderAsync``).
+
+    ``init_margin_change`` / ``maint_margin_change`` / ``equity_with_loan_change``
+    are the changes of InitMarginReq / MaintMarginReq / EquityWithLoanValue in the
+    account's base currency; ``*_after`` the values after the order;
+    ``commission`` (with ``min_commission`` / ``max_commission`` when IB gives a
+    range) in ``commission_currency``; ``warning`` IB's warningText. Every number
+    is None when the gateway gives none (IB's unset markers).
+    """
+
+    init_margin_change: float | None = None
+    maint_margin_change: float | None = None
+    equity_with_loan_change: float | None = None
+    init_margin_after: float | None = None
+    maint_margin_after: float | None = None
+    equity_with_loan_after: float | None = None
+    commission: float | None = None
+    min_commission: float | None = None
+    max_commission: float | None = None
+    commission_currency: str = ""
+    warning: str = ""

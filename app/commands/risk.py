@@ -1,0 +1,314 @@
+"""Pre-trade risk limits and checks (pure functions, no I/O, no clock of their own).
+
+``RiskLimits`` holds one ``Limit`` (enabled, value, hard or soft) per rule;
+:func:`evaluate` runs every enabled rule on one ``OrderRequest`` and returns
+the failures as ``CommandRejected`` (``rule`` and ``soft`` set). The caller
+(``OrderCommands``) raises the first hard failure, or the first soft one unless
+the trader overrode it. TWS's own precautions ("Order Precautions" in TWS
+Global Configuration) are usually bypassed for API orders, so these checks
+are the terminal's only ones.
+
+Units: quantities in shares (FX: base currency units), prices and notionals in
+the instrument's currency (FX: the quote currency, e.g. USD for EUR.USD; no FX
+conversion is made), times in seconds of the caller's monotonic clock.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Iterable
+
+from app.commands.validation import CommandRejected, fmt_number
+from app.domain import Action, OrderRequest, OrderType, Quote, round_to_tick
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One configurable limit: ``enabled``, its ``value`` (units per rule, see
+    ``RiskLimits``) and ``hard`` (True: the order is blocked; False: soft, the
+    trader may override after an explicit question)."""
+
+    enabled: bool = False
+    value: float = 0.0
+    hard: bool = True
+
+
+#: rule name -> (RiskLimits field, unit text for the settings dialog)
+LIMIT_RULES: dict[str, tuple[str, str]] = {
+    "max_order_quantity": ("max_order_quantity", "shares / units per order"),
+    "max_order_notional": ("max_order_notional", "instrument currency per order"),
+    "max_position": ("max_position", "shares / units per symbol"),
+    "price_band_percent": ("price_band_percent", "% of the NBBO mid"),
+    "price_band_ticks": ("price_band_ticks", "ticks outside the NBBO"),
+    "duplicate_order": ("duplicate_order", "seconds"),
+    "max_orders_per_minute": ("max_orders_per_minute", "orders in any 60 s"),
+}
+
+
+@dataclass(frozen=True)
+class RiskLimits:
+    """The pre-trade limits (persisted by ``app.commands.risk_settings``).
+
+    - ``max_order_quantity``: shares (FX: base units) per order.
+    - ``max_order_notional``: quantity x price per order in the instrument's
+      currency; price = the limit price (LMT, STP LMT), else the NBBO side the
+      order would trade against (ask for a buy, bid for a sell; STP without a
+      quote: its stop price).
+    - ``max_position``: |current position + this order| per symbol, shares;
+      an order that makes the position smaller always passes.
+    - ``price_band_percent`` / ``price_band_ticks``: limit and stop prices must
+      lie within [bid - band, ask + band]; the band is the wider of the enabled
+      allowances (percent of the mid, ticks x min tick).
+    - ``duplicate_order``: seconds within which the same symbol, side, quantity
+      and prices is refused as a duplicate.
+    - ``max_orders_per_minute``: orders sent by this terminal in any 60 s.
+    - ``flatten_ticks``: ticks beyond the NBBO for a marketable-limit Flatten.
+
+    Tick size (IB error 110) is not a limit: off-tick prices are always refused
+    (rule "tick_size"). ``RiskLimits()`` has every limit off; the defaults the
+    app starts with are :meth:`recommended`.
+    """
+
+    max_order_quantity: Limit = field(default_factory=Limit)
+    max_order_notional: Limit = field(default_factory=Limit)
+    max_position: Limit = field(default_factory=Limit)
+    price_band_percent: Limit = field(default_factory=Limit)
+    price_band_ticks: Limit = field(default_factory=Limit)
+    duplicate_order: Limit = field(default_factory=Limit)
+    max_orders_per_minute: Limit = field(default_factory=Limit)
+    flatten_ticks: int = 5
+
+    @classmethod
+    def recommended(cls) -> "RiskLimits":
+        """Defaults for a new installation: every limit on (1,000 shares, 100,000
+        per order, 5,000 per symbol, 5 % / 20 ticks band soft, 2 s duplicates soft,
+        30 orders a minute)."""
+        return cls(
+            max_order_quantity=Limit(True, 1_000, True),
+            max_order_notional=Limit(True, 100_000, True),
+            max_position=Limit(True, 5_000, True),
+            price_band_percent=Limit(True, 5.0, False),
+            price_band_ticks=Limit(True, 20, False),
+            duplicate_order=Limit(True, 2.0, False),
+            max_orders_per_minute=Limit(True, 30, True),
+            flatten_ticks=5,
+        )
+
+    def limits(self) -> dict[str, Limit]:
+        """Every ``Limit`` field by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in LIMIT_RULES}
+
+    def with_limit(self, name: str, limit: Limit) -> "RiskLimits":
+        """A copy with limit ``name`` replaced."""
+        if name not in LIMIT_RULES:
+            raise KeyError(f"Unknown limit {name!r}")
+        return replace(self, **{name: limit})
+
+    def problems(self) -> list[str]:
+        """Why these limits are unusable, as sentences (empty when valid): every
+        enabled value must be a finite number > 0 (the percent band at most 100),
+        counts and ticks whole numbers, ``flatten_ticks`` a whole number 0-1000."""
+        out = []
+        for name, lim in self.limits().items():
+            v = lim.value
+            label = name.replace("_", " ")
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                out.append(f"{label}: the value must be a number, got {v!r}")
+            elif lim.enabled and v <= 0:
+                out.append(f"{label}: the value must be positive, got {fmt_number(v)}")
+            elif name in ("max_orders_per_minute", "price_band_ticks") and not float(v).is_integer():
+                out.append(f"{label}: the value must be a whole number, got {fmt_number(v)}")
+            elif name == "price_band_percent" and v > 100:
+                out.append(f"{label}: at most 100 %, got {fmt_number(v)}")
+        ft = self.flatten_ticks
+        if isinstance(ft, bool) or not isinstance(ft, int) or not 0 <= ft <= 1000:
+            out.append(f"flatten ticks: a whole number from 0 to 1000, got {ft!r}")
+        return out
+
+
+def _unit(req: OrderRequest) -> str:
+    return "shares" if req.instrument.sec_type == "STK" else f"units of {req.instrument.symbol}"
+
+
+def _fail(lim: Limit, rule: str, text: str) -> CommandRejected:
+    return CommandRejected(text, rule=rule, soft=not lim.hard)
+
+
+def side_price(req: OrderRequest, quote: Quote | None) -> float | None:
+    """The NBBO side an order trades against: ask for a BUY, bid for a SELL (None if absent)."""
+    if quote is None:
+        return None
+    return quote.ask if req.action is Action.BUY else quote.bid
+
+
+def notional_price(req: OrderRequest, quote: Quote | None) -> float | None:
+    """The price of ``req``'s notional: limit price (LMT, STP LMT), else the NBBO side
+    (MKT, STP), else the stop price (STP without a quote); None when unknown."""
+    if req.order_type.needs_limit and req.limit_price is not None:
+        return req.limit_price
+    p = side_price(req, quote)
+    if p is None and req.order_type is OrderType.STP:
+        p = req.stop_price
+    return p
+
+
+def check_quantity(req: OrderRequest, lim: Limit) -> CommandRejected | None:
+    """Rule "max_order_quantity": quantity <= limit."""
+    if lim.enabled and req.quantity > lim.value:
+        return _fail(lim, "max_order_quantity",
+                     f"Order quantity {req.quantity:,.0f} exceeds the maximum of {lim.value:,.0f} "
+                     f"{_unit(req)} per order")
+    return None
+
+
+def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> CommandRejected | None:
+    """Rule "max_order_notional": quantity x :func:`notional_price` <= limit (instrument
+    currency). No price to compute it (MKT without a quote): a soft failure."""
+    if not lim.enabled:
+        return None
+    ccy = req.instrument.currency
+    price = notional_price(req, quote)
+    if price is None:
+        return CommandRejected(
+            f"No quote for {req.instrument.display_symbol} to compute the notional of a "
+            f"{req.order_type.value} order against the maximum of {lim.value:,.0f} {ccy}",
+            rule="max_order_notional", soft=True)
+    notional = req.quantity * price
+    if notional > lim.value:
+        return _fail(lim, "max_order_notional",
+                     f"Order notional {notional:,.0f} {ccy} ({req.quantity:,.0f} x {fmt_number(price)}) "
+                     f"exceeds the maximum of {lim.value:,.0f} {ccy} per order")
+    return None
+
+
+def signed_quantity(req: OrderRequest) -> float:
+    """+quantity for a BUY, -quantity for a SELL."""
+    return req.quantity if req.action is Action.BUY else -req.quantity
+
+
+def check_position(req: OrderRequest, position: float, lim: Limit) -> CommandRejected | None:
+    """Rule "max_position": |position + signed order quantity| <= limit, unless the
+    order makes |position| smaller (reducing risk always passes). Working orders
+    are not counted: only the position IB reports (updatePortfolio)."""
+    if not lim.enabled:
+        return None
+    new = position + signed_quantity(req)
+    if abs(new) > lim.value and abs(new) > abs(position):
+        return _fail(lim, "max_position",
+                     f"Position in {req.instrument.display_symbol} would be {new:,.0f} "
+                     f"({position:,.0f} now {'+' if new >= position else '-'} {req.quantity:,.0f}), "
+                     f"beyond the maximum of {lim.value:,.0f} {_unit(req)}")
+    return None
+
+
+def check_price_band(req: OrderRequest, quote: Quote | None, pct: Limit,
+                     ticks: Limit) -> CommandRejected | None:
+    """Rule "price_band": the limit and stop prices within [bid - band, ask + band].
+
+    band = the wider of ``pct`` % of the mid and ``ticks`` x min tick (enabled ones).
+    Reference: bid and ask (one side missing: the other for both; neither: the
+    last price). No quote at all: soft failure "no quote to check the price band
+    against". Hard only if every enabled band limit is hard.
+    """
+    if not (pct.enabled or ticks.enabled):
+        return None
+    prices = [(n, p) for n, p in (("Limit price", req.limit_price), ("Stop price", req.stop_price))
+              if p is not None]
+    if not prices:
+        return None
+    bid = quote.bid if quote else None
+    ask = quote.ask if quote else None
+    if bid is None and ask is None and quote is not None and quote.last is not None:
+        bid = ask = quote.last
+    bid = bid if bid is not None else ask
+    ask = ask if ask is not None else bid
+    hard = all(lim.hard for lim in (pct, ticks) if lim.enabled)
+    if bid is None:
+        return CommandRejected(f"No quote for {req.instrument.display_symbol} to check the price band "
+                               "against", rule="price_band", soft=True)
+    tick = req.instrument.min_tick or 0.01
+    mid = (bid + ask) / 2
+    band = max(pct.value / 100 * mid if pct.enabled else 0.0,
+               ticks.value * tick if ticks.enabled else 0.0)
+    lo, hi = bid - band, ask + band
+    what = " / ".join(t for t, lim in ((f"{fmt_number(pct.value)} %", pct),
+                                       (f"{fmt_number(ticks.value)} ticks", ticks)) if lim.enabled)
+    for name, p in prices:
+        if p < lo - tick * 1e-6 or p > hi + tick * 1e-6:
+            return CommandRejected(
+                f"{name} {fmt_number(p)} is outside the price band {fmt_number(round_to_tick(max(lo, 0), tick))}"
+                f" - {fmt_number(round_to_tick(hi, tick))} around the quote {fmt_number(bid)} / "
+                f"{fmt_number(ask)} ({what})", rule="price_band", soft=not hard)
+    return None
+
+
+def order_signature(req: OrderRequest) -> tuple:
+    """What makes two orders duplicates: symbol (conId key), side, quantity, prices."""
+    return (req.instrument.key, req.action.value, float(req.quantity), req.limit_price,
+            req.stop_price)
+
+
+def check_duplicate(req: OrderRequest, recent: Iterable[tuple[float, tuple]], now: float,
+                    lim: Limit) -> CommandRejected | None:
+    """Rule "duplicate_order": the same :func:`order_signature` sent within
+    ``lim.value`` seconds before ``now`` (``recent``: (time sent, signature))."""
+    if not lim.enabled:
+        return None
+    sig = order_signature(req)
+    for t, s in recent:
+        if s == sig and 0 <= now - t < lim.value:
+            return _fail(lim, "duplicate_order",
+                         f"Same order as one sent {now - t:.1f} s ago ({req.describe()}); duplicates "
+                         f"within {fmt_number(lim.value)} s are refused")
+    return None
+
+
+def check_rate(sent_times: Iterable[float], now: float, lim: Limit, n_new: int = 1
+               ) -> CommandRejected | None:
+    """Rule "max_orders_per_minute": orders sent in (now - 60 s, now] plus ``n_new``
+    must not exceed the limit."""
+    if not lim.enabled:
+        return None
+    n = sum(1 for t in sent_times if now - t < 60.0)
+    if n + n_new > lim.value:
+        return _fail(lim, "max_orders_per_minute",
+                     f"{n} orders sent in the last 60 s; {n_new} more would exceed the maximum of "
+                     f"{lim.value:,.0f} orders per minute")
+    return None
+
+
+#: rules ``evaluate`` can be told to skip (``skip=``)
+RISK_RULES = ("max_order_quantity", "max_order_notional", "max_position", "price_band",
+              "duplicate_order", "max_orders_per_minute")
+
+
+def evaluate(req: OrderRequest, limits: RiskLimits, *, quote: Quote | None, position: float,
+             recent: Iterable[tuple[float, tuple]], sent_times: Iterable[float], now: float,
+             skip: Iterable[str] = (), n_orders: int = 1) -> list[CommandRejected]:
+    """Every failed rule of ``req`` (hard and soft, in ``RISK_RULES`` order).
+
+    ``quote``: the instrument's latest quote (None = none); ``position``: the
+    current signed position in the instrument; ``recent`` / ``sent_times``:
+    orders this terminal sent (see :func:`check_duplicate`, :func:`check_rate`);
+    ``skip``: rule names not applied (bulk commands); ``n_orders``: orders this
+    command sends (a bracket sends up to 3).
+    """
+    skip = set(skip)
+    recent, sent_times = list(recent), list(sent_times)
+    out = []
+    for rule, run in (
+        ("max_order_quantity", lambda: check_quantity(req, limits.max_order_quantity)),
+        ("max_order_notional", lambda: check_notional(req, quote, limits.max_order_notional)),
+        ("max_position", lambda: check_position(req, position, limits.max_position)),
+        ("price_band", lambda: check_price_band(req, quote, limits.price_band_percent,
+                                                limits.price_band_ticks)),
+        ("duplicate_order", lambda: check_duplicate(req, recent, now, limits.duplicate_order)),
+        ("max_orders_per_minute", lambda: check_rate(sent_times, now, limits.max_orders_per_minute,
+                                                     n_orders)),
+    ):
+        if rule not in skip:
+            failure = run()
+            if failure is not None:
+                out.append(failure)
+    return out
