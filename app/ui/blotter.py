@@ -1,16 +1,33 @@
 """The blotter panel: tabs "Orders" and "Executions".
 
-Orders: every order the session sees (:class:`~app.viewmodels.orders.OrdersModel`),
-filter "Working only" / "All", sorted on raw values. Actions on the selected
-order: Modify (button, context menu, double-click; opens
-:class:`~app.ui.modify_dialog.ModifyDialog` prefilled) and Cancel (button,
-context menu, Delete key; asks first unless :attr:`BlotterView.confirm_cancels`
-is off). Both go through ``OrderCommands.execute`` (``ModifyOrder`` /
-``CancelOrder``); a rejection's reason is shown inline under the table.
-Executions: every fill (:class:`~app.viewmodels.executions.ExecutionsModel`).
+Orders (:class:`~app.viewmodels.orders.OrdersModel` behind an
+:class:`~app.viewmodels.orders.OrderFilterProxy`): filter by status group (combo)
+and symbol prefix (line edit), combined; sorted on raw values (numbers and
+times, not text); several rows may be selected.
 
-Injectable for tests: ``confirm`` (``callable(text) -> bool``) and
-``edit_order`` (``callable(order) -> ModifyOrder | None``).
+* Modify in place: the quantity, limit and stop cells of a working order of this
+  client id are editable (double-click or F2; :mod:`app.ui.blotter_edit`). Enter
+  sends exactly one ``ModifyOrder``; Escape cancels; after a rejection the
+  reason is shown under the table and the cell keeps the order's real value.
+  The Modify dialog (button, context menu, Return, double-click on another
+  cell) works as before.
+* Cancel selected (button, context menu, Delete): one ``CancelOrder`` per
+  selected working order of this client after one confirmation; the message
+  says how many were sent and why any were refused. "Cancel all" sends
+  ``CancelAll()`` (this client's working orders) after a confirmation.
+* Export CSV: the current tab as shown (filtered and sorted), via
+  :mod:`app.ui.blotter_export`.
+
+Every command goes through ``OrderCommands.execute``; a soft rejection
+(``CommandResult.soft``) asks "Override <rule>? <message>" and re-executes with
+``override=True`` only on Yes. Confirmation and override decisions are journaled
+through ``commands.record``. Settings for the main window to persist:
+:attr:`BlotterView.confirm_cancels`, :attr:`BlotterView.confirm_modifies`,
+:attr:`BlotterView.status_filter`, :attr:`BlotterView.symbol_filter`.
+
+Injectable for tests: ``confirm(text) -> bool`` (cancel / modify confirmations),
+``ask_override(text) -> bool``, ``edit_order(order) -> ModifyOrder | None`` and
+``choose_export_path(kind, suggested_name) -> str | None``.
 """
 
 from __future__ import annotations
@@ -18,19 +35,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QMessageBox,
-    QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+    QMessageBox, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from app.commands import CancelOrder, CommandRejected, ModifyOrder
+from app.commands import ModifyOrder
 from app.domain import OrderRecord
-from app.ui.format import ERROR_TEXT, OK_TEXT, fmt_qty
+from app.ui.blotter_actions import BlotterActions
+from app.ui.blotter_edit import OrderEditDelegate
 from app.ui.modify_dialog import ModifyDialog
 from app.viewmodels.executions import ExecutionsModel
-from app.viewmodels.orders import OrderFilterProxy, OrdersModel
+from app.viewmodels.orders import EDITABLE_FIELDS, STATUS_FILTERS, OrderFilterProxy, OrdersModel
 from app.viewmodels.table import SORT_ROLE
 
 log = logging.getLogger(__name__)
@@ -40,7 +58,8 @@ def _table(model) -> QTableView:
     t = QTableView()
     t.setModel(model)
     t.setSelectionBehavior(QAbstractItemView.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SingleSelection)
+    t.setSelectionMode(QAbstractItemView.ExtendedSelection)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.setSortingEnabled(True)
     t.setAlternatingRowColors(True)
     t.verticalHeader().setVisible(False)
@@ -50,8 +69,8 @@ def _table(model) -> QTableView:
     return t
 
 
-class BlotterView(QWidget):
-    """Orders and executions tabs with Modify / Cancel actions through ``commands`` (OrderCommands)."""
+class BlotterView(BlotterActions, QWidget):
+    """Orders and executions tabs; every order action through ``commands`` (OrderCommands)."""
 
     def __init__(self, orders: OrdersModel, executions: ExecutionsModel, commands,
                  parent: QWidget | None = None):
@@ -60,25 +79,35 @@ class BlotterView(QWidget):
         self.executions_model = executions
         self.commands = commands
         self.confirm: Callable[[str], bool] = self._ask
+        self.ask_override: Callable[[str], bool] = self._ask_override
         self.edit_order: Callable[[OrderRecord], ModifyOrder | None] = self._open_modify_dialog
+        self.choose_export_path: Callable[[str, str], str | None] = self._choose_export_path
         self._confirm_cancels = True
+        self._confirm_modifies = False
+        self._pending_edits: dict[tuple[int, str], float] = {}
 
         # ---- orders tab
         self.orders_proxy = OrderFilterProxy(self)
         self.orders_proxy.setSourceModel(orders)
         self.orders_table = _table(self.orders_proxy)
+        self.orders_table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
+        self.edit_delegate = OrderEditDelegate([c.key for c in orders.columns], self.orders_table)
+        for key in EDITABLE_FIELDS:
+            self.orders_table.setItemDelegateForColumn(orders.column_index(key), self.edit_delegate)
+        orders.edit_handler = self._on_cell_edit
         self.orders_table.sortByColumn(orders.column_index("order_id"), Qt.DescendingOrder)
-        self.orders_table.doubleClicked.connect(lambda _idx: self.modify_selected())
+        self.orders_table.doubleClicked.connect(self._on_double_click)
         self.orders_table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.orders_table.customContextMenuRequested.connect(self._orders_menu)
-        self.orders_table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.orders_table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.orders_table.selectionModel().currentRowChanged.connect(self._update_buttons)
         # bound methods (not lambdas): Qt disconnects them when this view is destroyed
         orders.dataChanged.connect(self._update_buttons)
         orders.rowsInserted.connect(self._update_buttons)
         orders.rowsInserted.connect(self._size_columns_once)
         self._sized = False
 
-        self.cancel_action = QAction("Cancel order", self.orders_table)
+        self.cancel_action = QAction("Cancel selected orders", self.orders_table)
         self.cancel_action.setShortcut(QKeySequence.Delete)
         self.cancel_action.setShortcutContext(Qt.WidgetShortcut)
         self.cancel_action.triggered.connect(self.cancel_selected)
@@ -89,15 +118,29 @@ class BlotterView(QWidget):
         self.modify_action.triggered.connect(self.modify_selected)
         self.orders_table.addAction(self.modify_action)
 
-        self.filter = QComboBox()
-        self.filter.addItems(["All", "Working only"])
-        self.filter.setToolTip("Show all orders or only working ones")
-        self.filter.currentIndexChanged.connect(lambda i: self.orders_proxy.set_working_only(i == 1))
+        self.filter = QComboBox()  # status filter; item data = STATUS_FILTERS key
+        for key, (label, _statuses) in STATUS_FILTERS.items():
+            self.filter.addItem(label, key)
+        self.filter.setToolTip("Show orders of one status group")
+        self.filter.currentIndexChanged.connect(
+            lambda i: self.orders_proxy.set_status_filter(self.filter.itemData(i)))
+        self.symbol_edit = QLineEdit()
+        self.symbol_edit.setPlaceholderText("Symbol")
+        self.symbol_edit.setClearButtonEnabled(True)
+        self.symbol_edit.setMaximumWidth(120)
+        self.symbol_edit.setToolTip("Show orders whose symbol starts with this text (any case)")
+        self.symbol_edit.textChanged.connect(self.orders_proxy.set_symbol_filter)
         self.modify_button = QPushButton("Modify…")
+        self.modify_button.setToolTip("Modify the current order (Return); or edit quantity/price in the row (F2)")
         self.modify_button.clicked.connect(self.modify_selected)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Cancel the selected order (Delete)")
+        self.cancel_button.setToolTip("Cancel the selected orders (Delete)")
         self.cancel_button.clicked.connect(self.cancel_selected)
+        self.cancel_all_button = QPushButton("Cancel all")
+        self.cancel_all_button.setToolTip("Cancel every working order of this client id")
+        self.cancel_all_button.clicked.connect(self.cancel_all)
+        self.cancel_all_action = QAction("Cancel all orders of this client…", self.orders_table)
+        self.cancel_all_action.triggered.connect(self.cancel_all)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -106,9 +149,10 @@ class BlotterView(QWidget):
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.filter)
+        bar.addWidget(self.symbol_edit)
         bar.addStretch(1)
-        bar.addWidget(self.modify_button)
-        bar.addWidget(self.cancel_button)
+        for w in (self.modify_button, self.cancel_button, self.cancel_all_button):
+            bar.addWidget(w)
         orders_page = QWidget()
         ol = QVBoxLayout(orders_page)
         ol.setContentsMargins(2, 2, 2, 2)
@@ -126,6 +170,10 @@ class BlotterView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(orders_page, "Orders")
         self.tabs.addTab(self.executions_table, "Executions")
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save the rows shown in this tab (filtered and sorted) as CSV")
+        self.export_button.clicked.connect(self.export_current)
+        self.tabs.setCornerWidget(self.export_button, Qt.TopRightCorner)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.tabs)
@@ -134,15 +182,45 @@ class BlotterView(QWidget):
         if len(orders):
             self._size_columns_once()
 
-    # ---- settings ------------------------------------------------------------
+    # ---- settings (persisted by the main window) ------------------------------
     @property
     def confirm_cancels(self) -> bool:
-        """Ask before cancelling an order (persisted by the main window)."""
+        """Ask before cancelling orders (default True)."""
         return self._confirm_cancels
 
     @confirm_cancels.setter
     def confirm_cancels(self, on: bool) -> None:
         self._confirm_cancels = bool(on)
+
+    @property
+    def confirm_modifies(self) -> bool:
+        """Ask before transmitting a modification (dialog or in place; default False)."""
+        return self._confirm_modifies
+
+    @confirm_modifies.setter
+    def confirm_modifies(self, on: bool) -> None:
+        self._confirm_modifies = bool(on)
+
+    @property
+    def status_filter(self) -> str:
+        """The status group shown: "all", "working", "filled", "cancelled" or "rejected"."""
+        return self.orders_proxy.status_filter
+
+    @status_filter.setter
+    def status_filter(self, name: str) -> None:
+        i = self.filter.findData(name)
+        if i < 0:
+            raise ValueError(f"unknown status filter {name!r}; expected one of {', '.join(STATUS_FILTERS)}")
+        self.filter.setCurrentIndex(i)
+
+    @property
+    def symbol_filter(self) -> str:
+        """The symbol prefix filter as typed ("" = all symbols)."""
+        return self.symbol_edit.text()
+
+    @symbol_filter.setter
+    def symbol_filter(self, text: str) -> None:
+        self.symbol_edit.setText(str(text or ""))
 
     # ---- selection -------------------------------------------------------------
     def selected_order(self) -> OrderRecord | None:
@@ -152,16 +230,38 @@ class BlotterView(QWidget):
             return None
         return self.orders_proxy.order_at(idx.row())
 
+    def selected_orders(self) -> list[OrderRecord]:
+        """The orders on the selected rows in view order (the current one when none is selected)."""
+        rows = sorted(i.row() for i in self.orders_table.selectionModel().selectedRows())
+        found = [o for o in (self.orders_proxy.order_at(r) for r in rows) if o is not None]
+        if not found and (o := self.selected_order()) is not None:
+            found = [o]
+        return found
+
     def select_order(self, order_id: int) -> bool:
-        """Make the row of API ``order_id`` current; False when it is not shown."""
+        """Make the row of API ``order_id`` current and the only selected one; False when not shown."""
+        return self.select_orders([order_id])
+
+    def select_orders(self, order_ids) -> bool:
+        """Select the rows of the API ``order_ids`` (the first becomes current); False if any is not shown."""
+        wanted = list(order_ids)
+        rows = {}
         for r in range(self.orders_proxy.rowCount()):
             o = self.orders_proxy.order_at(r)
-            if o is not None and o.order_id == order_id:
-                idx = self.orders_proxy.index(r, 0)
-                self.orders_table.setCurrentIndex(idx)
-                self.orders_table.selectRow(r)
-                return True
-        return False
+            if o is not None and o.order_id in wanted and o.order_id not in rows:
+                rows[o.order_id] = r
+        sm = self.orders_table.selectionModel()
+        sel = QItemSelection()
+        for oid in wanted:
+            if oid in rows:
+                sel.select(self.orders_proxy.index(rows[oid], 0), self.orders_proxy.index(rows[oid], 0))
+        if wanted and wanted[0] in rows:
+            sm.setCurrentIndex(self.orders_proxy.index(rows[wanted[0]], 0), QItemSelectionModel.NoUpdate)
+        sm.select(sel, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+        return len(rows) == len(set(wanted))
+
+    def _own_working(self, o: OrderRecord | None) -> bool:
+        return o is not None and o.is_working and o.client_id == getattr(self.orders_model.session, "client_id", None)
 
     def _size_columns_once(self, *_args) -> None:
         """Fit the columns to the first orders shown; later the user's widths are kept."""
@@ -171,68 +271,26 @@ class BlotterView(QWidget):
             self.executions_table.resizeColumnsToContents()
 
     def _update_buttons(self, *_args) -> None:
-        o = self.selected_order()
-        own = getattr(self.orders_model.session, "client_id", None)
-        working = o is not None and o.is_working and o.client_id == own
-        for w in (self.modify_button, self.cancel_button, self.modify_action, self.cancel_action):
-            w.setEnabled(working)
-
-    # ---- actions ---------------------------------------------------------------
-    def show_message(self, ok: bool, text: str) -> None:
-        """Show a command's result inline under the orders table."""
-        self.message.setStyleSheet(f"color: {OK_TEXT if ok else ERROR_TEXT};")
-        self.message.setText(text)
-
-    def modify_selected(self) -> bool:
-        """Open the modify dialog for the selected order and execute the ModifyOrder it returns."""
-        o = self.selected_order()
-        if o is None:
-            self.show_message(False, "Select an order to modify")
-            return False
-        try:  # modify and cancel share the preconditions (own order, working, connected)
-            self.commands.check(CancelOrder(o.order_id))
-        except CommandRejected as e:
-            self.show_message(False, e.reason.replace("Cannot cancel", "Cannot modify", 1))
-            return False
-        cmd = self.edit_order(o)
-        if cmd is None:
-            return False
-        return self._execute(cmd)
-
-    def cancel_selected(self) -> bool:
-        """Cancel the selected order (after confirmation unless turned off)."""
-        o = self.selected_order()
-        if o is None:
-            self.show_message(False, "Select an order to cancel")
-            return False
-        text = (f"Cancel order {o.order_id}: {o.action} {fmt_qty(o.quantity)} "
-                f"{o.instrument.display_symbol} {o.order_type} ({o.status})?")
-        if self.confirm_cancels and not self.confirm(text):
-            return False
-        return self._execute(CancelOrder(o.order_id))
-
-    def _execute(self, cmd) -> bool:
-        try:
-            result = self.commands.execute(cmd)
-        except Exception as e:  # execute never raises for a rejection; anything else is shown
-            log.exception("blotter command %r failed", cmd)
-            self.show_message(False, f"{type(cmd).__name__} failed: {e}")
-            return False
-        if result.ok:
-            verb = "Cancel requested for" if isinstance(cmd, CancelOrder) else "Modify sent for"
-            self.show_message(True, result.message or f"{verb} order {cmd.order_id}")
-        else:
-            self.show_message(False, result.message)
-        return bool(result.ok)
+        current = self._own_working(self.selected_order())
+        self.modify_button.setEnabled(current)
+        self.modify_action.setEnabled(current)
+        any_selected = any(self._own_working(o) for o in self.selected_orders())
+        self.cancel_button.setEnabled(any_selected)
+        self.cancel_action.setEnabled(any_selected)
+        own_working = any(self._own_working(o) for o in self.orders_model.records())
+        self.cancel_all_button.setEnabled(own_working)
+        self.cancel_all_action.setEnabled(own_working)
 
     def _orders_menu(self, pos) -> None:
         idx: QModelIndex = self.orders_table.indexAt(pos)
         if not idx.isValid():
             return
-        self.orders_table.setCurrentIndex(idx)
+        if not self.orders_table.selectionModel().isRowSelected(idx.row(), idx.parent()):
+            self.orders_table.setCurrentIndex(idx)
         menu = QMenu(self)
         menu.addAction(self.modify_action)
         menu.addAction(self.cancel_action)
+        menu.addAction(self.cancel_all_action)
         menu.popup(self.orders_table.viewport().mapToGlobal(pos))
 
     # ---- default dialogs -------------------------------------------------------
@@ -242,11 +300,21 @@ class BlotterView(QWidget):
             return None
         return dlg.command()
 
-    def _ask(self, text: str) -> bool:
+    def _choose_export_path(self, kind: str, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", suggested, "CSV files (*.csv)")
+        return path or None
+
+    def _box(self, icon, title: str, text: str) -> bool:
         box = QMessageBox(self)
-        box.setIcon(QMessageBox.Question)
-        box.setWindowTitle("Cancel order")
+        box.setIcon(icon)
+        box.setWindowTitle(title)
         box.setText(text)
         box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
         box.setDefaultButton(QMessageBox.No)
         return box.exec() == QMessageBox.Yes
+
+    def _ask(self, text: str) -> bool:
+        return self._box(QMessageBox.Question, "Confirm", text)
+
+    def _ask_override(self, text: str) -> bool:
+        return self._box(QMessageBox.Warning, "Override a risk limit", text)

@@ -4,7 +4,9 @@ Prefilled with the order's current values; a price field is enabled only when
 the order type uses it (LMT: limit, STP: stop, STP LMT: both; IB "Order
 Types"). While the dialog is open, the change is checked with
 ``OrderCommands.check(ModifyOrder(...))`` and the reason it would be rejected
-is shown next to the OK button, which stays disabled meanwhile. The dialog
+is shown next to the OK button, which stays disabled meanwhile; a soft
+risk limit (``CommandRejected.soft``) is shown as a warning and OK stays
+enabled (the caller asks "Override <rule>?" before sending). The dialog
 itself sends nothing: :meth:`ModifyDialog.command` gives the ``ModifyOrder``
 for the caller to execute.
 """
@@ -19,6 +21,9 @@ from PySide6.QtWidgets import (
 from app.commands import CommandRejected, ModifyOrder
 from app.domain import OrderRecord, OrderType
 from app.ui.format import ERROR_TEXT, fmt_qty, tabular_font, tick_decimals
+
+#: text colour of a soft-limit warning (amber)
+WARNING_TEXT = "#b26a00"
 
 
 def _needs(order: OrderRecord) -> tuple[bool, bool]:
@@ -86,7 +91,6 @@ class ModifyDialog(QDialog):
         form.addRow("Stop price", self.stop)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {ERROR_TEXT};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -107,11 +111,16 @@ class ModifyDialog(QDialog):
                               self.stop.value() if needs_stop else None)
 
     def _check(self) -> None:
+        soft = False
         try:
             self.commands.check(self.command())
             reason = ""
         except CommandRejected as e:
             reason = getattr(e, "reason", "") or str(e)
+            soft = bool(getattr(e, "soft", False))
+        if soft:
+            reason = f"Soft limit: {reason} (you will be asked to override)"
         self.problem.setText(reason)
+        self.problem.setStyleSheet(f"color: {WARNING_TEXT if soft else ERROR_TEXT};")
         self.problem.setVisible(bool(reason))
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason)
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason or soft)

@@ -8,18 +8,24 @@ orders without an API orderId (TWS manual orders, orderId 0). A later record
 for the same key replaces the row in place: no duplicate rows, only the
 changed cells repaint.
 
-:class:`OrderFilterProxy` adds the "working only / all" filter and numeric
-sorting (``setSortRole(SORT_ROLE)``).
+The quantity, limit and stop cells of a working order of this client id are
+editable in place (:meth:`OrdersModel.edit_block` says why another cell is not);
+the edit goes to ``OrdersModel.edit_handler`` (the blotter sends a ModifyOrder
+through the command layer) and never changes the row by itself.
+
+:class:`OrderFilterProxy` filters by status group (:data:`STATUS_FILTERS`) and
+symbol prefix, combined, and sorts on raw values (``setSortRole(SORT_ROLE)``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 from PySide6.QtGui import QColor
 
-from app.domain import OrderRecord, OrderStatus
+from app.domain import OrderRecord, OrderStatus, OrderType
 from app.ui.format import (
     BUY, SELL, STATUS_CANCELLED, STATUS_FILLED, STATUS_INACTIVE, STATUS_WORKING,
     fmt_price, fmt_qty, fmt_time, is_missing,
@@ -100,11 +106,29 @@ COLUMNS: tuple[Column[OrderRecord], ...] = (
 )
 
 
+#: columns editable in place -> the ``ModifyOrder`` field they change
+EDITABLE_FIELDS: dict[str, str] = {"quantity": "quantity", "limit": "limit_price", "stop": "stop_price"}
+
+
+def uses_prices(order: OrderRecord) -> tuple[bool, bool]:
+    """(uses a limit price, uses a stop price) for the order's type (IB "Order Types":
+    LMT limit, STP stop, STP LMT both); an unknown type: the prices it carries."""
+    try:
+        t = OrderType(str(order.order_type))
+    except ValueError:
+        return not is_missing(order.limit_price), not is_missing(order.stop_price)
+    return t.needs_limit, t.needs_stop
+
+
 class OrdersModel(RecordTableModel[OrderRecord]):
-    """Every order the session has seen. ``session`` provides ``orders()`` and ``orderEvent``."""
+    """Every order the session has seen. ``session`` provides ``orders()``, ``orderEvent``
+    and ``client_id`` (whose working orders are editable in place)."""
 
     def __init__(self, session, parent: QObject | None = None, **kw):
-        super().__init__(COLUMNS, parent, **kw)
+        columns = tuple(
+            replace(c, edit_block=(lambda o, key=c.key: self.edit_block(o, key)))
+            if c.key in EDITABLE_FIELDS else c for c in COLUMNS)
+        super().__init__(columns, parent, **kw)
         self.session = session
         for o in session.orders():
             self.on_order(o)
@@ -124,6 +148,28 @@ class OrdersModel(RecordTableModel[OrderRecord]):
                 self.remove(perm_key)
         self.upsert(key, order)
 
+    def edit_block(self, order: OrderRecord, column_key: str) -> str:
+        """Why the ``column_key`` cell ("quantity", "limit", "stop") of ``order`` cannot be
+        edited in place, or "" when it can: only working orders placed by this session's
+        client id (IB: an API client may modify only its own orders), not while a cancel
+        is pending, and only a price the order type uses."""
+        own = getattr(self.session, "client_id", None)
+        if order.order_id <= 0:
+            return "the order has no API orderId (placed in TWS)"
+        if order.client_id != own:
+            who = "in TWS (client id 0)" if order.client_id == 0 else f"by client id {order.client_id}"
+            return f"order {order.order_id} was placed {who}, not by this session (client id {own})"
+        if not order.is_working:
+            return f"order {order.order_id} is {order.status}"
+        if order.status == OrderStatus.PENDING_CANCEL:
+            return f"a cancel of order {order.order_id} is pending"
+        needs_limit, needs_stop = uses_prices(order)
+        if column_key == "limit" and not needs_limit:
+            return f"a {order.order_type} order has no limit price"
+        if column_key == "stop" and not needs_stop:
+            return f"a {order.order_type} order has no stop price"
+        return ""
+
     def order_at(self, row: int) -> OrderRecord:
         """The OrderRecord of source row ``row``."""
         return self.record(row)
@@ -134,35 +180,87 @@ class OrdersModel(RecordTableModel[OrderRecord]):
         return self.record_for(("id", cid, order_id))
 
 
+#: status filter name -> (label for the combo, statuses shown; None = every status)
+STATUS_FILTERS: dict[str, tuple[str, frozenset[OrderStatus] | None]] = {
+    "all": ("All", None),
+    "working": ("Working", frozenset({
+        OrderStatus.API_PENDING, OrderStatus.PENDING_SUBMIT, OrderStatus.PENDING_CANCEL,
+        OrderStatus.PRE_SUBMITTED, OrderStatus.SUBMITTED})),
+    "filled": ("Filled", frozenset({OrderStatus.FILLED})),
+    "cancelled": ("Cancelled", frozenset({OrderStatus.CANCELLED, OrderStatus.API_CANCELLED})),
+    "rejected": ("Rejected (Inactive)", frozenset({OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR})),
+}
+
+
 class OrderFilterProxy(QSortFilterProxyModel):
-    """Sort by raw values and optionally show working orders only (IB working states:
-    ApiPending, PendingSubmit, PendingCancel, PreSubmitted, Submitted)."""
+    """Sort by raw values (``SORT_ROLE``) and filter by status group and symbol, combined.
+
+    Status groups (:data:`STATUS_FILTERS`, IB "Possible Order States"): "all";
+    "working" (ApiPending, PendingSubmit, PendingCancel, PreSubmitted, Submitted;
+    a partly filled order is working); "filled"; "cancelled" (Cancelled,
+    ApiCancelled); "rejected" (Inactive, ValidationError). The symbol filter is a
+    case-insensitive prefix of the display symbol ("eur" shows EUR.USD).
+    """
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._working_only = False
+        self._status = "all"
+        self._symbol = ""
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
 
+    def _refilter(self) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
+
+    @property
+    def status_filter(self) -> str:
+        """The status group shown: a key of :data:`STATUS_FILTERS`."""
+        return self._status
+
+    def set_status_filter(self, name: str) -> None:
+        """Show the status group ``name``; raises ``ValueError`` for an unknown name."""
+        if name not in STATUS_FILTERS:
+            raise ValueError(f"unknown status filter {name!r}; expected one of {', '.join(STATUS_FILTERS)}")
+        if name != self._status:
+            self._status = name
+            self._refilter()
+
+    @property
+    def symbol_filter(self) -> str:
+        """The symbol prefix shown ("" = every symbol), as typed."""
+        return self._symbol
+
+    def set_symbol_filter(self, prefix: str) -> None:
+        """Show orders whose display symbol starts with ``prefix`` (case-insensitive, trimmed)."""
+        prefix = (prefix or "").strip()
+        if prefix != self._symbol:
+            self._symbol = prefix
+            self._refilter()
+
     @property
     def working_only(self) -> bool:
-        return self._working_only
+        return self._status == "working"
 
     def set_working_only(self, on: bool) -> None:
         """Show only working orders (True) or all orders (False)."""
-        if on != self._working_only:
-            self._working_only = on
-            if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
-                self.beginFilterChange()
-                self.endFilterChange()
-            else:
-                self.invalidateFilter()
+        self.set_status_filter("working" if on else "all")
+
+    def accepts(self, order: OrderRecord) -> bool:
+        """True when ``order`` passes the status and symbol filters."""
+        statuses = STATUS_FILTERS[self._status][1]
+        if statuses is not None and OrderStatus.parse(str(order.status)) not in statuses:
+            return False
+        if self._symbol and not order.instrument.display_symbol.lower().startswith(self._symbol.lower()):
+            return False
+        return True
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        if not self._working_only:
-            return True
         order = self.sourceModel().index(source_row, 0, source_parent).data(RECORD_ROLE)
-        return order is not None and order.is_working
+        return order is not None and self.accepts(order)
 
     def order_at(self, proxy_row: int) -> OrderRecord | None:
         """The OrderRecord shown on ``proxy_row`` (None when out of range)."""

@@ -12,9 +12,16 @@ specs: field -> header, formatter, alignment, sort key, colours, tooltip.
 * ``remove(key)`` removes a row (``beginRemoveRows``).
 * Roles: ``DisplayRole`` (formatted text), :data:`SORT_ROLE` (= ``Qt.UserRole``,
   the raw number or lower-case text, for ``QSortFilterProxyModel.setSortRole``),
-  :data:`RECORD_ROLE` (the record object), ``TextAlignmentRole``,
-  ``ForegroundRole``, ``BackgroundRole``, ``ToolTipRole``, ``FontRole``
-  (tabular digits for number columns).
+  :data:`RECORD_ROLE` (the record object), :data:`VALUE_ROLE` (the raw value, e.g.
+  for CSV export), ``EditRole`` (the raw value of an editable cell),
+  ``TextAlignmentRole``, ``ForegroundRole``, ``BackgroundRole``, ``ToolTipRole``,
+  ``FontRole`` (tabular digits for number columns).
+* Editing: a column with ``edit_block`` is editable per record (``flags`` gives
+  ``ItemIsEditable`` when ``edit_block(record)`` is ""), once the owner sets
+  :attr:`RecordTableModel.edit_handler`. ``setData(EditRole)`` hands the new value
+  to that handler and never changes the stored record: the row changes only when
+  the source (e.g. the broker) sends the updated record, so a refused edit leaves
+  the real value on screen.
 
 Modelled on vnpy's declarative monitor headers and Qt's model/view examples,
 without vnpy's per-cell widgets and string sorting (DESIGN.md).
@@ -38,6 +45,8 @@ R = TypeVar("R")
 SORT_ROLE = Qt.ItemDataRole.UserRole
 #: the record object of the row (same for every column)
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+#: the raw value of a cell (number, datetime, text or None; unformatted)
+VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: first role number free for subclasses
 FIRST_CUSTOM_ROLE = Qt.ItemDataRole.UserRole + 8
 
@@ -59,6 +68,10 @@ class Column(Generic[R]):
     column right-aligned, tabular-digit and sorted by :func:`sort_number`
     (unless ``sort`` is given). ``foreground``/``background``/``tooltip`` take
     ``(value, record)`` and may return None.
+
+    ``edit_block(record) -> str`` makes the column editable in place: it returns
+    "" when this record's cell may be edited, otherwise the reason it may not
+    (shown in the cell's tooltip). None (the default): never editable.
     """
 
     key: str
@@ -71,6 +84,7 @@ class Column(Generic[R]):
     background: Callable[[Any, R], QColor | None] | None = None
     tooltip: Callable[[Any, R], str | None] | None = None
     header_tip: str = ""
+    edit_block: Callable[[R], str] | None = None
 
     @property
     def alignment(self) -> Qt.AlignmentFlag:
@@ -103,6 +117,9 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self._row: dict[Hashable, int] = {}
         self.dirty = DirtyCells(self._emit_changed, interval_ms=interval_ms, parent=self)
         self._number_font = tabular_font()
+        #: ``handler(record, column_key, value) -> bool`` receiving in-place edits;
+        #: None = no cell is editable
+        self.edit_handler: Callable[[R, str, Any], bool] | None = None
 
     # ---- record access ---------------------------------------------------
     def column_index(self, key: str) -> int:
@@ -237,11 +254,52 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             return col.foreground(value, record) if col.foreground else None
         if role == Qt.ItemDataRole.BackgroundRole:
             return col.background(value, record) if col.background else None
+        if role == VALUE_ROLE:
+            return value
+        if role == Qt.ItemDataRole.EditRole:
+            return value if col.edit_block is not None else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return col.tooltip(value, record) if col.tooltip else None
+            tip = col.tooltip(value, record) if col.tooltip else None
+            if col.edit_block is not None and self.edit_handler is not None:
+                reason = col.edit_block(record)
+                edit_tip = f"Not editable: {reason}" if reason else "Double-click or F2 to edit"
+                tip = f"{tip}\n{edit_tip}" if tip else edit_tip
+            return tip
         if role == Qt.ItemDataRole.FontRole and col.numeric:
             return self._number_font
         return self.extra_data(row, c, role)
+
+    def is_editable(self, row: int, column: int) -> bool:
+        """True when the cell may be edited in place now (see :class:`Column` ``edit_block``)."""
+        if self.edit_handler is None or not (0 <= row < len(self._records) and 0 <= column < len(self.columns)):
+            return False
+        col = self.columns[column]
+        return col.edit_block is not None and not col.edit_block(self._records[row])
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and self.is_editable(index.row(), index.column()):
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """Hand an in-place edit to :attr:`edit_handler`; the stored record is not changed.
+
+        Returns the handler's answer (False for a non-editable cell or another role).
+        The cell is repainted from the stored record either way.
+        """
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        row, c = index.row(), index.column()
+        if not self.is_editable(row, c):
+            return False
+        record = self._records[row]
+        try:
+            accepted = bool(self.edit_handler(record, self.columns[c].key, value))
+        finally:
+            self.dirty.mark(row, c, c)
+        return accepted
 
     def extra_data(self, row: int, column: int, role: int):
         """Hook for subclasses' own roles; returns None by default."""
