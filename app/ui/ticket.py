@@ -1,15 +1,22 @@
 """The order ticket panel.
 
 Fields: symbol (set from the watchlist or typed + Enter), BUY/SELL (the panel
-tints blue for buy, red for sell), quantity (shares), order type (MKT, LMT,
-STP, STP LMT), limit and stop price (enabled only when the type needs them,
-stepping by the instrument's tick, prefilled from bid/ask), TIF (DAY, GTC),
-live bid/ask buttons (click to take the price), and a Transmit button
-labelled with the order in words. The reason an order is invalid is shown
-next to the button, which stays disabled meanwhile. Before transmitting, a
-confirmation is asked unless "Confirm before transmit" is off; the
-confirmation is the ``confirm`` attribute (``callable(text) -> bool``) so tests
-and the lead can replace it. All state lives in
+tints blue for buy, red for sell), quantity (shares) with preset buttons and
+sizing by a cash amount, order type (MKT, LMT, STP, STP LMT), limit and stop
+price (enabled only when the type needs them, stepping by the instrument's
+tick, prefilled from bid/ask), TIF (DAY, GTC), a bracket (take profit LMT and
+stop loss STP children), an OCA group, live bid/ask buttons (click to take
+the price), and a Transmit button labelled with the order in words. The
+reason an order is invalid is shown next to the button, which stays disabled
+meanwhile. A header names the account and its kind; a LIVE account also gets
+a red frame.
+
+Before transmitting, a confirmation (:class:`app.ui.confirm.ConfirmDialog`,
+non-blocking, with the whatIf margin impact) is asked when the toggle of the
+order's type (or "Bracket") is on. The confirmation is the ``confirm``
+attribute (``callable(text) -> bool`` or an awaitable of bool) and the
+soft-limit question the ``ask_override`` attribute (``callable(rule, message)``),
+so tests and the lead can replace them. All state lives in
 :class:`~app.viewmodels.ticket.TicketModel`; orders go through
 ``OrderCommands`` only.
 """
@@ -20,15 +27,20 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPalette, QPen, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+    QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+    QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from app.domain import Action, Instrument, OrderType, TimeInForce
-from app.ui.format import BUY_TINT, ERROR_TEXT, OK_TEXT, SELL_TINT, fmt_price, tabular_font, tick_decimals
+from app.domain import AccountKind, Action, Instrument, OrderType, OrderValidationError, TimeInForce
+from app.ui.confirm import (
+    CONFIRM_KINDS, ConfirmToggles, ask_override, execute_with_override, order_confirm_dialog,
+    record_confirmation, resolve,
+)
+from app.ui.format import BUY_TINT, ERROR_TEXT, OK_TEXT, SELL_TINT, fmt_price, fmt_qty, tabular_font, tick_decimals
+from app.ui.session_status import KIND_COLOURS
 from app.viewmodels.ticket import TicketModel
 
 log = logging.getLogger(__name__)
@@ -37,6 +49,10 @@ log = logging.getLogger(__name__)
 REPEAT_GUARD_S = 0.6
 MAX_PRICE = 1e9
 MAX_QUANTITY = 1e9
+MAX_CASH = 1e12
+#: width in pixels of the red frame of a ticket on a LIVE account
+LIVE_FRAME_PX = 4
+LIVE_FRAME = KIND_COLOURS[AccountKind.LIVE][0]
 
 
 def _price_spin() -> QDoubleSpinBox:
@@ -59,18 +75,38 @@ def _set(getter, setter, value) -> None:
 class OrderTicket(QWidget):
     """Order ticket widget over a :class:`TicketModel`.
 
-    Public API: :meth:`set_instrument`, :meth:`prefill`, property
-    :attr:`confirm_orders`, attribute ``confirm`` (``callable(text) -> bool``,
-    default a Yes/No ``QMessageBox``).
+    Public API: :meth:`set_instrument`, :meth:`prefill`, :meth:`transmit`
+    (returns the asyncio task of :meth:`transmit_async`), :meth:`size_by_cash`,
+    :meth:`apply_preset`, :meth:`focus_order`; confirmations: property
+    :attr:`confirm_orders` (any kind asks; setting it sets every kind),
+    :attr:`toggles` (:class:`ConfirmToggles`), :meth:`set_confirm_kind`,
+    :meth:`load_confirm_settings` / :meth:`save_confirm_settings`; attributes
+    ``confirm`` (``callable(text) -> bool | Awaitable[bool]``, default the
+    :class:`ConfirmDialog`) and ``ask_override`` (``callable(rule, message)``).
+    Signal ``confirmTogglesChanged()`` after any toggle changes (to persist it).
     """
+
+    confirmTogglesChanged = Signal()
 
     def __init__(self, model: TicketModel, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setObjectName("orderTicket")
         self.model = model
-        self.confirm: Callable[[str], bool] = self._ask
+        self.toggles = ConfirmToggles()
+        self.confirm: Callable[[str], object] = self._ask
+        self.ask_override: Callable[[str, str], object] = lambda rule, msg: ask_override(self, rule, msg)
         self._syncing = False
         self._holding = False
+        self._busy = False
+        self._syncing_master = False
         self._resolving: asyncio.Future | None = None
+        self._pending_cmd = None
+        self.sending: asyncio.Task | None = None
+        self.dialog = None  # the open ConfirmDialog, if any
+
+        self.header = QLabel()
+        self.header.setObjectName("ticketHeader")
+        self.header.setAlignment(Qt.AlignCenter)
 
         self.symbol = QLineEdit()
         self.symbol.setPlaceholderText("Symbol, Enter")
@@ -97,6 +133,26 @@ class OrderTicket(QWidget):
         self.quantity.setAlignment(Qt.AlignRight)
         self.quantity.setFont(tabular_font())
         self.quantity.valueChanged.connect(lambda v: self._edit(self.model.set_quantity, float(v)))
+        self.presets_row = QHBoxLayout()
+        self.presets_row.setSpacing(2)
+        self.preset_buttons: list[QPushButton] = []
+        self._build_presets()
+        model.presetsChanged.connect(self._build_presets)
+
+        self.cash = QDoubleSpinBox()
+        self.cash.setRange(0, MAX_CASH)
+        self.cash.setDecimals(0)
+        self.cash.setSingleStep(1000)
+        self.cash.setGroupSeparatorShown(True)
+        self.cash.setAlignment(Qt.AlignRight)
+        self.cash.setFont(tabular_font())
+        self.cash.setSpecialValueText(" ")
+        self.cash.setToolTip("Size by cash: quantity = floor(amount / price); Enter or Size applies it")
+        self.cash.lineEdit().returnPressed.connect(self.size_by_cash)
+        self.cash_button = QPushButton("Size")
+        self.cash_button.clicked.connect(self.size_by_cash)
+        self.cash_result = QLabel()
+        self.cash_result.setWordWrap(True)
 
         self.order_type = QComboBox()
         self.order_type.addItems([t.value for t in OrderType])
@@ -110,6 +166,23 @@ class OrderTicket(QWidget):
         self.stop = _price_spin()
         self.stop.valueChanged.connect(lambda v: self._edit(self.model.set_stop_price, v or None))
 
+        self.tp_box = QCheckBox("Take profit")
+        self.tp_box.setToolTip("Attach a take-profit LMT child order (bracket)")
+        self.tp_box.toggled.connect(lambda on: self._edit(self.model.set_take_profit, on))
+        self.tp = _price_spin()
+        self.tp.valueChanged.connect(
+            lambda v: self._edit(lambda p: self.model.set_take_profit(self.model.take_profit_on, p), v or 0.0))
+        self.sl_box = QCheckBox("Stop loss")
+        self.sl_box.setToolTip("Attach a stop-loss STP child order (bracket)")
+        self.sl_box.toggled.connect(lambda on: self._edit(self.model.set_stop_loss, on))
+        self.sl = _price_spin()
+        self.sl.valueChanged.connect(
+            lambda v: self._edit(lambda p: self.model.set_stop_loss(self.model.stop_loss_on, p), v or 0.0))
+        self.oca = QLineEdit()
+        self.oca.setPlaceholderText("none")
+        self.oca.setToolTip("OCA group: orders with the same group name cancel each other (IB ocaType 1)")
+        self.oca.textChanged.connect(lambda t: self._edit(self.model.set_oca_group, t))
+
         self.bid = QPushButton("Bid —")
         self.ask = QPushButton("Ask —")
         for b, side in ((self.bid, "bid"), (self.ask, "ask")):
@@ -118,8 +191,23 @@ class OrderTicket(QWidget):
             b.setToolTip(f"Click to use the {side} as the order price")
             b.clicked.connect(lambda _=False, s=side: self.take_price(s))
 
-        self.confirm_box = QCheckBox("Confirm before transmit")
+        self.confirm_box = QCheckBox("Confirm before transmit:")
+        self.confirm_box.setToolTip("Ask before transmitting (per order type below)")
         self.confirm_box.setChecked(True)
+        self.confirm_box.toggled.connect(self._confirm_all_toggled)
+        self.confirm_type_boxes: dict[str, QCheckBox] = {}
+        confirm_row = QGridLayout()  # the master toggle, then the kinds three to a row
+        confirm_row.setHorizontalSpacing(10)
+        confirm_row.setVerticalSpacing(2)
+        confirm_row.addWidget(self.confirm_box, 0, 0, 1, 3)
+        for i, kind in enumerate(CONFIRM_KINDS):
+            box = QCheckBox("Bracket" if kind == "BRACKET" else kind)
+            box.setChecked(True)
+            box.setToolTip(f"Confirm {'bracket' if kind == 'BRACKET' else kind} orders before transmitting")
+            box.toggled.connect(lambda on, k=kind: self.set_confirm_kind(k, on))
+            self.confirm_type_boxes[kind] = box
+            confirm_row.addWidget(box, 1 + i // 3, i % 3)
+        confirm_row.setColumnStretch(3, 1)
         self.transmit_button = QPushButton("Transmit")
         self.transmit_button.setDefault(True)
         self.transmit_button.clicked.connect(self.transmit)
@@ -145,25 +233,41 @@ class OrderTicket(QWidget):
         quote_row.addWidget(self.bid)
         quote_row.addWidget(self.ask)
         quote_row.addStretch(1)
+        cash_row = QHBoxLayout()
+        cash_row.addWidget(self.cash, 1)
+        cash_row.addWidget(self.cash_button)
+        tp_row = QHBoxLayout()
+        tp_row.addWidget(self.tp_box)
+        tp_row.addWidget(self.tp, 1)
+        sl_row = QHBoxLayout()
+        sl_row.addWidget(self.sl_box)
+        sl_row.addWidget(self.sl, 1)
         form = QFormLayout()
         form.addRow("Symbol", sym_row)
         form.addRow("Side", side_row)
         form.addRow("Quantity", self.quantity)
+        form.addRow("", self.presets_row)
+        form.addRow("Cash", cash_row)
+        form.addRow("", self.cash_result)
         form.addRow("Type", self.order_type)
         form.addRow("Limit", self.limit)
         form.addRow("Stop", self.stop)
         form.addRow("TIF", self.tif)
+        form.addRow("Bracket", tp_row)
+        form.addRow("", sl_row)
+        form.addRow("OCA group", self.oca)
         form.addRow("Market", quote_row)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setContentsMargins(6 + LIVE_FRAME_PX, 6 + LIVE_FRAME_PX, 6 + LIVE_FRAME_PX, 6 + LIVE_FRAME_PX)
+        lay.addWidget(self.header)
         lay.addLayout(form)
-        lay.addWidget(self.confirm_box)
+        lay.addLayout(confirm_row)
         lay.addWidget(self.transmit_button)
         lay.addWidget(self.problem)
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.setAutoFillBackground(True)
-        self.setMinimumSize(280, 340)
+        self.setMinimumSize(300, 480)
 
         model.changed.connect(self._sync)
         model.quoteChanged.connect(self._sync_quote)
@@ -174,12 +278,50 @@ class OrderTicket(QWidget):
     # ---- public API ----------------------------------------------------------
     @property
     def confirm_orders(self) -> bool:
-        """Ask for confirmation before transmitting (persisted by the main window)."""
-        return self.confirm_box.isChecked()
+        """True when any order kind asks for confirmation (the chart's order lines follow
+        this); setting it turns every kind on or off."""
+        return self.toggles.any
 
     @confirm_orders.setter
     def confirm_orders(self, on: bool) -> None:
-        self.confirm_box.setChecked(bool(on))
+        self.toggles.set_all(bool(on))
+        self._sync_toggles()
+        self.confirmTogglesChanged.emit()
+
+    def set_confirm_kind(self, kind: str, on: bool) -> None:
+        """Confirm orders of ``kind`` ("MKT", "LMT", "STP", "STP LMT", "BRACKET") or not."""
+        if self.toggles.flags.get(kind) == bool(on):
+            return
+        self.toggles.set(kind, on)
+        self._sync_toggles()
+        self.confirmTogglesChanged.emit()
+
+    def load_confirm_settings(self, settings) -> None:
+        """Read the per-kind toggles from QSettings (``confirm/<kind>``)."""
+        self.toggles.load(settings)
+        self._sync_toggles()
+        self.confirmTogglesChanged.emit()
+
+    def save_confirm_settings(self, settings) -> None:
+        """Write the per-kind toggles to QSettings (``confirm/<kind>``)."""
+        self.toggles.save(settings)
+
+    def _confirm_all_toggled(self, on: bool) -> None:
+        if not self._syncing_master:  # the trader (or the lead's code) set the master box
+            self.confirm_orders = on
+
+    def _sync_toggles(self) -> None:
+        for kind, box in self.confirm_type_boxes.items():
+            if box.isChecked() != self.toggles.flags[kind]:
+                box.blockSignals(True)
+                box.setChecked(self.toggles.flags[kind])
+                box.blockSignals(False)
+        if self.confirm_box.isChecked() != self.toggles.any:
+            self._syncing_master = True
+            try:
+                self.confirm_box.setChecked(self.toggles.any)  # emits toggled (panels persist it)
+            finally:
+                self._syncing_master = False
 
     def set_instrument(self, instrument: Instrument) -> None:
         """Show ``instrument`` (a resolved Instrument, e.g. from the watchlist)."""
@@ -199,11 +341,60 @@ class OrderTicket(QWidget):
         elif self.model.order_type.needs_stop:
             self.model.set_stop_price(price)
 
+    def apply_preset(self, index: int) -> bool:
+        """Quantity preset ``index`` (0-based); False (and a message) when there is none."""
+        try:
+            self.model.apply_preset(index)
+        except IndexError as e:
+            self._show_result(False, str(e))
+            return False
+        return True
+
+    def size_by_cash(self, amount: float | None = None) -> bool:
+        """Quantity = floor(amount / price) for ``amount`` (default the Cash field) in the
+        instrument's currency; the result or the reason is shown under the field."""
+        amount = self.cash.value() if amount is None or isinstance(amount, bool) else amount
+        try:
+            qty = self.model.size_by_cash(amount)
+        except ValueError as e:
+            self.cash_result.setStyleSheet(f"color: {ERROR_TEXT};")
+            self.cash_result.setText(str(e))
+            return False
+        m = self.model
+        self.cash_result.setStyleSheet("")
+        self.cash_result.setText(f"{amount:,.0f} {m.instrument.currency} at "
+                                 f"{fmt_price(m.sizing_price(), m.tick)} = {fmt_qty(qty)}")
+        return True
+
+    def focus_order(self) -> None:
+        """Give the keyboard to the ticket (quantity field) with the order ready:
+        Ctrl+Enter transmits."""
+        self.quantity.setFocus(Qt.ShortcutFocusReason)
+        self.quantity.selectAll()
+
+    @property
+    def busy(self) -> bool:
+        """True while a transmit is in progress (confirmation or override question open)."""
+        return self._busy
+
     # ---- editing ---------------------------------------------------------------
     def _edit(self, setter, value) -> None:
         if not self._syncing:
             self.result.clear()
             setter(value)
+
+    def _build_presets(self) -> None:
+        for b in self.preset_buttons:
+            self.presets_row.removeWidget(b)
+            b.deleteLater()
+        self.preset_buttons = []
+        for i, q in enumerate(self.model.presets):
+            b = QPushButton(fmt_qty(q))
+            b.setToolTip(f"Quantity {fmt_qty(q)} (preset {i + 1})")
+            b.setMinimumWidth(20)
+            b.clicked.connect(lambda _=False, i=i: self.apply_preset(i))
+            self.presets_row.addWidget(b)
+            self.preset_buttons.append(b)
 
     def _symbol_entered(self) -> None:
         text = self.symbol.text().strip()
@@ -233,28 +424,69 @@ class OrderTicket(QWidget):
             pal = self.palette()
             pal.setColor(QPalette.Window, tint)
             self.setPalette(pal)
+            self._sync_header()
             stock = inst is None or inst.sec_type == "STK"
             _set(self.quantity.decimals, self.quantity.setDecimals, 0 if stock else 2)
             _set(self.quantity.singleStep, self.quantity.setSingleStep, 100 if stock else 10000)
             if abs(self.quantity.value() - (m.quantity or 0)) > 1e-9:  # keep the cursor while typing
                 self.quantity.setValue(m.quantity or 0)
+            cur = f" {inst.currency}" if inst is not None else ""
+            _set(self.cash.suffix, self.cash.setSuffix, cur)
             self.order_type.setCurrentText(m.order_type.value)
             self.tif.setCurrentText(m.tif.value)
             decimals, tick = tick_decimals(m.tick), m.tick
             for spin, needed, value in ((self.limit, m.order_type.needs_limit, m.limit_price),
-                                        (self.stop, m.order_type.needs_stop, m.stop_price)):
+                                        (self.stop, m.order_type.needs_stop, m.stop_price),
+                                        (self.tp, m.take_profit_on, m.take_profit),
+                                        (self.sl, m.stop_loss_on, m.stop_loss)):
                 _set(spin.decimals, spin.setDecimals, decimals)
                 _set(spin.singleStep, spin.setSingleStep, tick)
                 spin.setEnabled(needed)
                 if abs(spin.value() - (value or 0)) > tick / 10:
                     spin.setValue(value or 0)
+            _set(self.tp_box.isChecked, self.tp_box.setChecked, m.take_profit_on)
+            _set(self.sl_box.isChecked, self.sl_box.setChecked, m.stop_loss_on)
+            if self.oca.text().strip() != m.oca_group:
+                self.oca.setText(m.oca_group)
             problem = m.problem()
             self.problem.setText(problem)
             self.problem.setVisible(bool(problem))
-            self.transmit_button.setEnabled(not problem and not self._holding)
+            self.transmit_button.setEnabled(not problem and not self._holding and not self._busy)
             self.transmit_button.setText(m.describe() if inst is not None else "Transmit")
         finally:
             self._syncing = False
+
+    def _sync_header(self) -> None:
+        kind = self.model.account_kind
+        account = self.model.account_id
+        if kind is None:
+            self.header.setText("no account")
+            self.header.setStyleSheet("QLabel#ticketHeader { color: #616161; }")
+        else:
+            bg, fg = KIND_COLOURS[kind]
+            extra = "  —  REAL MONEY" if kind is AccountKind.LIVE else ""
+            self.header.setText(f"{kind.value}  ·  {account}{extra}")
+            self.header.setStyleSheet(f"QLabel#ticketHeader {{ background: {bg}; color: {fg}; "
+                                      "font-weight: bold; padding: 2px; }")
+        if kind is not getattr(self, "_painted_kind", None):
+            self._painted_kind = kind
+            self.update()
+
+    @property
+    def live_frame(self) -> bool:
+        """True when the ticket is framed red (the account is LIVE)."""
+        return self.model.account_kind is AccountKind.LIVE
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        if self.live_frame:
+            p = QPainter(self)
+            pen = QPen(QColor(LIVE_FRAME))
+            pen.setWidth(LIVE_FRAME_PX)
+            p.setPen(pen)
+            half = LIVE_FRAME_PX // 2
+            p.drawRect(self.rect().adjusted(half, half, -half - 1 + LIVE_FRAME_PX % 2, -half - 1 + LIVE_FRAME_PX % 2))
+            p.end()
 
     def _sync_quote(self) -> None:
         m = self.model
@@ -272,35 +504,79 @@ class OrderTicket(QWidget):
         if self.transmit_button.isEnabled():
             self.transmit()
 
-    def transmit(self) -> bool:
-        """Confirm (if on) and send the order; True when the command layer accepted it."""
-        if self._holding:
-            return False
-        problem = self.model.problem()
+    def transmit(self) -> asyncio.Task:
+        """Start :meth:`transmit_async` (confirmation, command layer, soft-limit question)
+        in a task and return it; the GUI never blocks."""
+        self.sending = asyncio.ensure_future(self.transmit_async())
+        return self.sending
+
+    async def transmit_async(self):
+        """Confirm (when the toggle of the order's kind is on) and send the order.
+
+        Returns the ``CommandResult`` of the command layer, or None when nothing
+        was sent (invalid order, confirmation declined, a transmit already in
+        progress or held after a send). The decision is journalled
+        (``commands.record("confirm", ...)``); a soft rejection asks
+        "Override <rule>?" and re-sends with ``override=True`` only on Yes.
+        """
+        if self._holding or self._busy:
+            return None
+        m = self.model
+        problem = m.problem()
         if problem:
             self._show_result(False, problem)
-            return False
-        text = self.model.describe()
-        if self.confirm_orders and not self.confirm(text):
-            self._show_result(False, f"Not sent: {text} (declined)")
-            return False
-        result = self.model.transmit()
-        if result.ok:
-            # a double-click must not send the order twice: hold the button for a moment
-            self._holding = True
-            self.transmit_button.setEnabled(False)
-            QTimer.singleShot(int(REPEAT_GUARD_S * 1000), self._end_hold)
-        return bool(result.ok)
+            return None
+        try:
+            cmd = m.command()
+        except OrderValidationError as e:
+            self._show_result(False, str(e))
+            return None
+        text = m.confirm_text(cmd)
+        symbol = cmd.request.instrument.display_symbol
+        self._busy = True
+        self._sync()
+        try:
+            if self.toggles.needs(cmd.request.order_type, m.bracket):
+                self._pending_cmd = cmd
+                try:
+                    ok = bool(await resolve(self.confirm(text)))
+                finally:
+                    self._pending_cmd = None
+                record_confirmation(m.commands, ok, text, symbol)
+                if not ok:
+                    self._show_result(False, f"Not sent: {cmd.request.describe()} (declined)")
+                    return None
+            result = await execute_with_override(
+                m.commands, cmd, self.ask_override, symbol=symbol, text=text)
+            if getattr(result, "soft", False) and not result.ok:
+                self._show_result(False, result.message)  # override declined
+            else:
+                self._announce(result, cmd)
+            if result.ok:
+                # a double-click must not send the order twice: hold the button for a moment
+                self._holding = True
+                QTimer.singleShot(int(REPEAT_GUARD_S * 1000), self._end_hold)
+        finally:
+            self._busy = False
+            try:
+                self._sync()
+            except RuntimeError:  # the ticket was deleted meanwhile
+                pass
+        return result
+
+    def _announce(self, result, cmd) -> None:
+        msg = result.message or (f"Sent: {cmd.request.describe()}" if result.ok
+                                 else "Rejected by the command layer")
+        self.model.transmitted.emit(bool(result.ok), msg)
 
     def _show_result(self, ok: bool, message: str) -> None:
         self.result.setStyleSheet(f"color: {OK_TEXT if ok else ERROR_TEXT};")
         self.result.setText(message)
 
-    def _ask(self, text: str) -> bool:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Question)
-        box.setWindowTitle("Transmit order")
-        box.setText(f"Transmit this order?\n\n{text}")
-        box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
-        box.setDefaultButton(QMessageBox.No)
-        return box.exec() == QMessageBox.Yes
+    def _ask(self, text: str):
+        """The default confirmation: a :class:`ConfirmDialog` with the whatIf impact
+        (returns an awaitable of bool)."""
+        cmd = self._pending_cmd
+        self.dialog = order_confirm_dialog(self, text, cmd.request, self.model.session,
+                                           self.model.account_kind)
+        return self.dialog.ask()

@@ -7,8 +7,14 @@ DAY/GTC), keeps the instrument's live bid/ask from ``Session.quotesEvent``
 and says at every moment whether the order is valid and why not
 (:meth:`TicketModel.problem`) using the same rules as the command layer:
 ``validate_order_request`` (IB "Order Types" required fields, tick size) and
-``OrderCommands.check`` (connected, not read-only). Transmission goes through
-``OrderCommands.execute(PlaceOrder(...))`` only, never the session directly.
+``OrderCommands.check`` (connected, not read-only, risk limits). Transmission
+goes through ``OrderCommands.execute(PlaceOrder(...))`` (or ``PlaceBracket``)
+only, never the session directly.
+
+Speed aids: quantity presets (:attr:`TicketModel.presets`), sizing by a cash
+amount (:meth:`TicketModel.size_by_cash`), a bracket (take-profit LMT and
+stop-loss STP children, IB "Bracket Orders") and an OCA group (IB "One
+Cancels All", ``ocaType`` 1: cancel the other orders of the group on a fill).
 """
 
 from __future__ import annotations
@@ -18,14 +24,94 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
-from app.commands import CommandRejected, CommandResult, PlaceOrder
+from app.commands import CommandRejected, CommandResult, PlaceBracket, PlaceOrder
 from app.domain import (
-    Action, Instrument, OrderRequest, OrderType, OrderValidationError, Quote, TimeInForce,
-    round_to_tick, validate_order_request,
+    AccountKind, Action, Instrument, OrderRequest, OrderType, OrderValidationError, Quote, TimeInForce,
+    account_kind, round_to_tick, validate_order_request,
 )
-from app.ui.format import is_missing
+from app.domain.orders import price_problem
+from app.ui.format import fmt_price, is_missing, tick_decimals
 
 log = logging.getLogger(__name__)
+
+#: quantity preset buttons of a new ticket (shares; FX: base currency units)
+DEFAULT_PRESETS: tuple[float, ...] = (1, 10, 100, 500, 1000)
+#: IB ``ocaType`` the ticket uses: 1 = cancel the remaining orders of the group with block
+#: (IB API docs, "One Cancels All")
+OCA_TYPE_CANCEL_WITH_BLOCK = 1
+
+
+def _price(v) -> float | None:
+    return None if is_missing(v) or v <= 0 else float(v)
+
+
+def order_notional(req: OrderRequest, bid: float | None, ask: float | None) -> tuple[float | None, str]:
+    """Approximate value of ``req`` in the instrument's currency and the price it is based on.
+
+    LMT and STP LMT use the limit price, STP the stop price, MKT the ask for a
+    BUY and the bid for a SELL (the price it would most likely trade at).
+    Returns ``(quantity * price, basis)`` where ``basis`` is "" for the
+    order's own price or "at the ask 187.51" / "at the bid 187.49" for MKT;
+    ``(None, reason)`` without a price.
+    """
+    tick = req.instrument.min_tick or 0.01
+    if req.order_type.needs_limit:
+        price, basis = req.limit_price, ""
+    elif req.order_type.needs_stop:
+        price, basis = req.stop_price, ""
+    else:
+        side = "ask" if req.action is Action.BUY else "bid"
+        price = ask if req.action is Action.BUY else bid
+        price = _price(price)
+        if price is None:
+            return None, f"no {side} yet"
+        basis = f"at the {side} {fmt_price(price, tick)}"
+    price = _price(price)
+    if price is None:
+        return None, "no price"
+    return float(req.quantity) * price, basis
+
+
+def describe_with_notional(req: OrderRequest, bid: float | None, ask: float | None) -> str:
+    """The order in words with its value, as the confirmation shows it:
+    "BUY 100 AAPL LMT 187.50 DAY, about 18,750 USD" or, for MKT,
+    "BUY 100 AAPL MKT DAY, about 18,751 USD at the ask 187.51"."""
+    value, basis = order_notional(req, bid, ask)
+    text = req.describe()
+    cur = req.instrument.currency
+    if value is None:
+        return f"{text}, value unknown ({basis})"
+    return f"{text}, about {value:,.0f} {cur}" + (f" {basis}" if basis else "")
+
+
+def bracket_problem(action: Action, entry: float | None, take_profit: float | None,
+                    stop_loss: float | None, tick: float) -> str:
+    """Why a bracket cannot be attached ("" when it can).
+
+    Prices in instrument currency, each on ``tick`` and positive. A BUY needs
+    the take profit above and the stop loss below the entry; a SELL the
+    reverse (IB "Bracket Orders": the children close the position at a gain
+    or a limited loss). ``entry`` None means the entry price is not known yet.
+    """
+    if take_profit is None and stop_loss is None:
+        return "Bracket: tick Take profit or Stop loss, or neither"
+    for name, value in (("Take profit", take_profit), ("Stop loss", stop_loss)):
+        if value is not None:
+            problem = price_problem(name, value, tick)
+            if problem:
+                return problem
+    if entry is None:
+        return "Bracket: no entry price yet (no quote for a MKT order)"
+    d = max(2, tick_decimals(tick))
+    e = f"{entry:.{d}f}"
+    buy = action is Action.BUY
+    if take_profit is not None and (take_profit <= entry if buy else take_profit >= entry):
+        return (f"Take profit {take_profit:.{d}f} must be {'above' if buy else 'below'} the entry {e} "
+                f"for a {action.value}")
+    if stop_loss is not None and (stop_loss >= entry if buy else stop_loss <= entry):
+        return (f"Stop loss {stop_loss:.{d}f} must be {'below' if buy else 'above'} the entry {e} "
+                f"for a {action.value}")
+    return ""
 
 
 class TicketModel(QObject):
@@ -35,12 +121,17 @@ class TicketModel(QObject):
     ``quotesEvent``); ``commands`` is an ``OrderCommands``. Signals:
     ``changed()`` after any field change, ``quoteChanged()`` when bid/ask of
     the current instrument change, ``transmitted(ok: bool, message: str)``
-    after :meth:`transmit`.
+    after :meth:`transmit` / :meth:`execute`, ``presetsChanged()``.
+
+    Bracket: ``take_profit`` / ``stop_loss`` (instrument currency) are used
+    when ``take_profit_on`` / ``stop_loss_on``; ``oca_group`` ("" = none)
+    puts the order in an OCA group with ``ocaType`` 1.
     """
 
     changed = Signal()
     quoteChanged = Signal()
     transmitted = Signal(bool, str)
+    presetsChanged = Signal()
 
     def __init__(self, session, commands, parent: QObject | None = None):
         super().__init__(parent)
@@ -54,6 +145,13 @@ class TicketModel(QObject):
         self.stop_price: float | None = None
         self.tif = TimeInForce.DAY
         self.quote: Quote | None = None
+        self.presets: list[float] = list(DEFAULT_PRESETS)
+        self.take_profit_on = False
+        self.stop_loss_on = False
+        self.take_profit: float | None = None
+        self.stop_loss: float | None = None
+        self.oca_group = ""
+        self._kind: AccountKind | None = None
         self._subscribed: Instrument | None = None
         session.quotesEvent += self._on_quotes
         session.stateEvent += self._on_state
@@ -93,6 +191,8 @@ class TicketModel(QObject):
         self.quote = self.session.quote(instrument.key) if instrument.con_id else None
         self.limit_price = None
         self.stop_price = None
+        self.take_profit = None
+        self.stop_loss = None
         self._prefill_prices()
         self.quoteChanged.emit()
         self.changed.emit()
@@ -156,6 +256,136 @@ class TicketModel(QObject):
         if tif is not self.tif:
             self.tif = tif
             self.changed.emit()
+
+    # ---- account ------------------------------------------------------------
+    def set_account_kind(self, kind: AccountKind | None) -> None:
+        """Force the account kind shown (e.g. SIMULATED for ibdesk's own gateway);
+        None = derive it from ``session.account_id`` (``account_kind``)."""
+        if kind != self._kind:
+            self._kind = None if kind is None else AccountKind(kind)
+            self.changed.emit()
+
+    @property
+    def account_id(self) -> str:
+        """The account orders go to ("" before the first connect)."""
+        return str(getattr(self.session, "account_id", "") or "")
+
+    @property
+    def account_kind(self) -> AccountKind | None:
+        """SIMULATED, PAPER or LIVE (None while no account is known)."""
+        if self._kind is not None:
+            return self._kind
+        return account_kind(self.account_id) if self.account_id else None
+
+    # ---- presets and cash sizing ----------------------------------------------
+    def set_presets(self, presets) -> None:
+        """Quantity presets (shares; FX: base units), e.g. ``[1, 10, 100, 500, 1000]``.
+
+        Raises ``ValueError`` for an empty list or a value that is not a
+        positive finite number (whole for stocks is checked when applied).
+        """
+        values = []
+        for p in presets:
+            try:
+                v = float(p)
+            except (TypeError, ValueError):
+                raise ValueError(f"Quantity preset {p!r} is not a number") from None
+            if not math.isfinite(v) or v <= 0:
+                raise ValueError(f"Quantity preset {p!r} must be a positive number")
+            values.append(v)
+        if not values:
+            raise ValueError("Give at least one quantity preset")
+        if values != self.presets:
+            self.presets = values
+            self.presetsChanged.emit()
+
+    def apply_preset(self, index: int) -> float:
+        """Set the quantity to preset ``index`` (0-based); ``IndexError`` when there is none."""
+        if not 0 <= index < len(self.presets):
+            raise IndexError(f"No quantity preset {index + 1} (there are {len(self.presets)})")
+        self.set_quantity(self.presets[index])
+        return self.presets[index]
+
+    def sizing_price(self) -> float | None:
+        """The price a cash amount is divided by: the limit price (LMT, STP LMT), the stop
+        price (STP), else the ask for a BUY / the bid for a SELL; None when unknown."""
+        if self.order_type.needs_limit and self.limit_price:
+            return _price(self.limit_price)
+        if self.order_type.needs_stop and self.stop_price:
+            return _price(self.stop_price)
+        return _price(self.ask if self.action is Action.BUY else self.bid)
+
+    def size_by_cash(self, amount: float) -> float:
+        """Set the quantity to ``floor(amount / price)`` and return it.
+
+        ``amount`` is in the instrument's currency; the price is
+        :meth:`sizing_price`. Raises ``ValueError`` with the reason: no
+        instrument, amount not positive, no price, or less than one share.
+        """
+        if self.instrument is None:
+            raise ValueError("Choose a symbol first")
+        cur = self.instrument.currency
+        if amount is None or is_missing(amount) or amount <= 0:
+            raise ValueError(f"Enter a positive amount in {cur}")
+        price = self.sizing_price()
+        if price is None:
+            side = "ask" if self.action is Action.BUY else "bid"
+            raise ValueError(f"Cannot size {amount:,.0f} {cur}: no price (set a limit price or wait "
+                             f"for the {side})")
+        qty = math.floor(amount / price + 1e-9)
+        if qty < 1:
+            raise ValueError(f"{amount:,.2f} {cur} buys less than one share at "
+                             f"{fmt_price(price, self.tick)}")
+        self.set_quantity(float(qty))
+        return float(qty)
+
+    # ---- bracket and OCA ---------------------------------------------------------
+    def set_take_profit(self, on: bool, price: float | None = None) -> None:
+        """Attach (``on``) a take-profit LMT child at ``price`` (None keeps the price;
+        a new one defaults to one percent from the entry, on tick)."""
+        self.take_profit_on = bool(on)
+        if price is not None:
+            self.take_profit = price or None
+        elif on and self.take_profit is None:
+            self.take_profit = self._default_exit(+1)
+        self.changed.emit()
+
+    def set_stop_loss(self, on: bool, price: float | None = None) -> None:
+        """Attach (``on``) a stop-loss STP child at ``price`` (default one percent against)."""
+        self.stop_loss_on = bool(on)
+        if price is not None:
+            self.stop_loss = price or None
+        elif on and self.stop_loss is None:
+            self.stop_loss = self._default_exit(-1)
+        self.changed.emit()
+
+    def _default_exit(self, direction: int) -> float | None:
+        entry = self.entry_price()
+        if entry is None:
+            return None
+        sign = direction if self.action is Action.BUY else -direction
+        return round_to_tick(entry * (1 + 0.01 * sign), self.tick)
+
+    def set_oca_group(self, group: str) -> None:
+        """OCA group name ("" = none); orders of one group cancel each other (ocaType 1)."""
+        group = (group or "").strip()
+        if group != self.oca_group:
+            self.oca_group = group
+            self.changed.emit()
+
+    @property
+    def bracket(self) -> bool:
+        """True when a take profit or a stop loss is attached."""
+        return self.take_profit_on or self.stop_loss_on
+
+    def entry_price(self) -> float | None:
+        """The price the bracket is checked against: the limit (LMT, STP LMT), the stop
+        (STP), the ask for a MKT BUY / the bid for a MKT SELL."""
+        if self.order_type.needs_limit:
+            return _price(self.limit_price)
+        if self.order_type.needs_stop:
+            return _price(self.stop_price)
+        return _price(self.ask if self.action is Action.BUY else self.bid)
 
     def prefill(self, action: Action | str, order_type: OrderType | str, price: float | None) -> None:
         """Set side, type and price at once (e.g. from a chart right-click at ``price``).
@@ -227,21 +457,40 @@ class TicketModel(QObject):
         q = self.quantity
         if q is None or (isinstance(q, float) and math.isnan(q)):
             raise OrderValidationError("Enter a quantity")
+        oca = {"oca_group": self.oca_group, "oca_type": OCA_TYPE_CANCEL_WITH_BLOCK} if self.oca_group else {}
         req = OrderRequest(
             instrument=self.instrument, action=self.action, quantity=q, order_type=self.order_type,
             limit_price=self.limit_price if self.order_type.needs_limit else None,
             stop_price=self.stop_price if self.order_type.needs_stop else None,
-            tif=self.tif)
+            tif=self.tif, **oca)
         return validate_order_request(req)
 
+    def command(self) -> PlaceOrder | PlaceBracket:
+        """The command for the current fields: ``PlaceBracket(request, take_profit, stop_loss)``
+        when a bracket is attached, else ``PlaceOrder(request)``.
+
+        Raises ``OrderValidationError`` with the reason (order or bracket invalid).
+        """
+        req = self.request()
+        if not self.bracket:
+            return PlaceOrder(req)
+        tp = self.take_profit if self.take_profit_on else None
+        sl = self.stop_loss if self.stop_loss_on else None
+        problem = bracket_problem(self.action, self.entry_price(), tp, sl, self.tick)
+        if problem:
+            raise OrderValidationError(problem)
+        return PlaceBracket(req, take_profit=tp, stop_loss=sl)
+
     def problem(self) -> str:
-        """Why the order cannot be transmitted now ("" when it can)."""
+        """Why the order cannot be transmitted now ("" when it can). A soft risk
+        limit is not a problem here: it is asked about when transmitting."""
         try:
-            req = self.request()
-            self.commands.check(PlaceOrder(req))
+            self.commands.check(self.command())
         except OrderValidationError as e:
             return str(e)
         except CommandRejected as e:
+            if getattr(e, "soft", False):
+                return ""
             return getattr(e, "reason", "") or str(e)
         return ""
 
@@ -256,20 +505,42 @@ class TicketModel(QObject):
             stop_price=self.stop_price if self.order_type.needs_stop else None, tif=self.tif)
         return req.describe()
 
-    def transmit(self) -> CommandResult:
-        """Send the order with ``OrderCommands.execute(PlaceOrder(...))``.
+    def confirm_text(self, cmd: PlaceOrder | PlaceBracket) -> str:
+        """What the confirmation shows: the order with its value, then the bracket legs,
+        e.g. "BUY 100 AAPL LMT 187.50 DAY, about 18,750 USD; take profit 189.00, stop loss 186.00"."""
+        text = describe_with_notional(cmd.request, self.bid, self.ask)
+        legs = []
+        for name, value in (("take profit", getattr(cmd, "take_profit", None)),
+                            ("stop loss", getattr(cmd, "stop_loss", None))):
+            if value is not None:
+                legs.append(f"{name} {fmt_price(value, self.tick)}")
+        if legs:
+            text += "; " + ", ".join(legs)
+        return text
 
-        Returns the ``CommandResult`` (``ok``, ``message``, ``order``); a
-        rejection is a result with ``ok`` False, never an exception. Emits
-        ``transmitted(ok, message)``.
+    def execute(self, cmd: PlaceOrder | PlaceBracket, *, override: bool = False) -> CommandResult:
+        """Run ``cmd`` through ``OrderCommands.execute`` (``override=True`` only after the
+        trader explicitly overrode a soft limit). Emits ``transmitted(ok, message)``
+        unless the result is a soft rejection (the view asks about it first)."""
+        result = self.commands.execute(cmd, override=True) if override else self.commands.execute(cmd)
+        if not result.ok and getattr(result, "soft", False) and not override:
+            return result
+        msg = result.message or (f"Sent: {cmd.request.describe()}" if result.ok
+                                 else "Rejected by the command layer")
+        self.transmitted.emit(bool(result.ok), msg)
+        return result
+
+    def transmit(self) -> CommandResult:
+        """Send the order (``PlaceOrder`` or ``PlaceBracket``) through ``OrderCommands``.
+
+        No confirmation here (the view asks). Returns the ``CommandResult``
+        (``ok``, ``message``, ``order``); a rejection is a result with ``ok``
+        False, never an exception. Emits ``transmitted(ok, message)``.
         """
         try:
-            req = self.request()
+            cmd = self.command()
         except OrderValidationError as e:
             self.transmitted.emit(False, str(e))
             return CommandResult(False, str(e), None)
-        result = self.commands.execute(PlaceOrder(req))
-        msg = result.message or (f"Sent: {req.describe()}" if result.ok else "Rejected by the command layer")
-        self.transmitted.emit(bool(result.ok), msg)
-        return result
+        return self.execute(cmd)
 
