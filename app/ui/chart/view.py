@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QHBoxLayout, QInputDial
 from app.domain import round_to_tick
 from app.domain.bars import BAR_SIZES, bar_size_seconds
 from app.ui.chart.overlays import ChartIndicators, ChartTrading
+from app.ui.chart.priceline import PriceLine
 from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
 from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
 from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
@@ -174,8 +175,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self.price_plot.addItem(self.last_candle)
         self.volume_plot.addItem(self.volume)
         self.volume_plot.addItem(self.last_volume)
-        self.last_line = pg.InfiniteLine(angle=0, movable=False,
-                                         label="", labelOpts={"position": 1.0, "anchors": [(1, 0.5), (1, 0.5)]})
+        self.last_line = PriceLine()
         self.last_line.setVisible(False)
         self.price_plot.addItem(self.last_line, ignoreBounds=True)
         self.crosshair_v = pg.InfiniteLine(angle=90, movable=False)
@@ -319,9 +319,9 @@ class ChartView(ChartRangeMixin, QWidget):
             return  # a tick that moved only the volume: nothing to redraw here
         self._shown_last = text
         self.last_price_label.setText(f"Last {text}")
-        self.last_line.setVisible(True)  # first: a hidden label ignores setFormat
+        self.last_line.setVisible(True)
         self.last_line.setPos(price)
-        self.last_line.label.setFormat(text)
+        self.last_line.set_text(text)
 
     def _update_limits(self) -> None:
         n = self.view_model.count
@@ -564,9 +564,7 @@ class ChartView(ChartRangeMixin, QWidget):
         for line in (self.crosshair_v, self.crosshair_h, self._crosshair_v2):
             line.setPen(pg.mkPen(muted, style=Qt.PenStyle.DashLine))
         accent = pal.color(QPalette.ColorRole.Highlight)
-        self.last_line.setPen(pg.mkPen(accent, style=Qt.PenStyle.DashLine))
-        self.last_line.label.fill = pg.mkBrush(accent)
-        self.last_line.label.setColor(pal.color(QPalette.ColorRole.HighlightedText))
+        self.last_line.set_colors(accent, pal.color(QPalette.ColorRole.HighlightedText))
 
     def changeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         if ev.type() == QEvent.Type.PaletteChange:
