@@ -45,11 +45,25 @@ class Terminal:
         self.endpoint = f"{opts.host}:{port}"
         self.settings = open_settings(opts.profile)
         self.session = Session(opts.host, port, opts.client_id, connect_timeout=opts.connect_timeout)
-        self.commands = OrderCommands(self.session)
-        self.panels = build_panels(self.session, self.commands, self.settings)
+        # the audit journal records every order intent, check, decision, API call and
+        # broker callback; it never blocks trading (app.journal)
+        self.journal = None
+        self._detach_journal = lambda: None
+        if opts.journal is not None:
+            from app.broker.journal_tap import attach_journal
+            from app.journal import Journal
+            self.journal = Journal(opts.journal, client_id=opts.client_id)
+            self._detach_journal = attach_journal(self.journal, self.session)
+        from app.commands.risk_settings import load_limits
+        self.commands = OrderCommands(self.session, read_only=opts.read_only,
+                                      limits=load_limits(self.settings), journal=self.journal)
+        self.panels = build_panels(self.session, self.commands, self.settings, journal=self.journal)
         from app.ui.main_window import MainWindow
         self.window = MainWindow(self.panels.chart_view, self.panels.docks(), self.settings,
                                  restore_layout=not opts.reset_layout)
+        self.panels.install_trading(self.window)
+        if opts.screenshot is None:
+            self.window.close_guard = self.exit_warning
         self.window.reconnectRequested.connect(lambda: asyncio.ensure_future(self.connect()))
         self.window.disconnectRequested.connect(self.session.disconnect)
         self.session.stateEvent += self._on_state
@@ -67,6 +81,7 @@ class Terminal:
         if state is ConnectionState.CONNECTED:
             self.window.show_session(self.kind, self.session.account_id,
                                      self.session.server_version, self.endpoint)
+            self.panels.ticket_model.set_account_kind(self.kind)
 
     async def connect(self) -> bool:
         """Connect and start the panels' subscriptions; False (and a log line) on failure."""
@@ -84,11 +99,31 @@ class Terminal:
         self.panels.on_connected()
         return True
 
+    def exit_warning(self) -> str | None:
+        """Why quitting now deserves a second thought (working orders of this client, open
+        positions), or None. Orders stay working at IB after the terminal exits."""
+        if not self.session.is_connected:
+            return None
+        cid = self.session.client_id
+        working = [o for o in self.session.orders() if o.is_working and o.client_id == cid]
+        open_pos = [p for p in self.session.positions() if p.quantity]
+        parts = []
+        if working:
+            parts.append(f"{len(working)} working order{'s' if len(working) != 1 else ''} "
+                         "(they stay working at IB after ibdesk exits)")
+        if open_pos:
+            names = ", ".join(f"{p.quantity:+,g} {p.instrument.display_symbol}" for p in open_pos[:5])
+            parts.append(f"{len(open_pos)} open position{'s' if len(open_pos) != 1 else ''} ({names})")
+        return " and ".join(parts) if parts else None
+
     def shutdown(self) -> None:
         try:
             self.panels.shutdown()
         finally:
             self.session.disconnect()
+            self._detach_journal()
+            if self.journal is not None:
+                self.journal.close()
             self.settings.sync()
 
 

@@ -36,6 +36,8 @@ class Options:
     sim_start: str = "market"
     sim_state: Path | None = None     # SQLite file of the demo account; None = not kept
     sim_speed: float = 1.0            # simulated clock speed factor
+    read_only: bool = False           # refuse every order command (data keeps flowing)
+    journal: Path | None = None       # audit journal file; None = no journal (--journal none)
 
 
 def _int_in(text: str, what: str, kind: str, lo: int, hi: int) -> int:
@@ -93,6 +95,23 @@ def _sim_state(text: str) -> Path | None:
     return path
 
 
+def _journal(text: str, profile: str) -> Path | None:
+    """``--journal``: 'default' -> the profile's file in the user data folder, 'none' ->
+    None (no audit journal), else that path (its folder must exist; not a directory)."""
+    if text.strip().lower() == "none":
+        return None
+    if text == "default":
+        from app.journal import default_journal_path
+
+        return default_journal_path(profile)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise ValueError(f"'{text}' is a directory; give a file name like journal.sqlite")
+    if not path.resolve().parent.is_dir():
+        raise ValueError(f"folder '{path.resolve().parent}' does not exist")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ibdesk",
@@ -129,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start, wait until quotes and the chart have loaded, save the window to FILE, exit")
     p.add_argument("--screenshot-timeout", type=_positive, default=60.0,
                    help="seconds to wait for data before --screenshot gives up (default 60)")
+    p.add_argument("--read-only", action="store_true",
+                   help="refuse every order command (place, modify, cancel); quotes, charts and "
+                        "account data keep flowing (also a toggle in the Trading menu)")
+    p.add_argument("--journal", default="default", metavar="FILE",
+                   help="audit journal of every order action (SQLite); default: "
+                        "$XDG_DATA_HOME/ibdesk/journal-<profile>.sqlite; 'none' = no journal")
     p.add_argument("--profile", default="default",
                    help="settings profile name (window layout, watchlist, ticket options)")
     p.add_argument("--reset-layout", action="store_true", help="start with the default window layout")
@@ -167,6 +192,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
             parser.error("--screenshot: use a .png, .jpg or .bmp file name")
     if not a.profile or not all(c.isalnum() or c in "-_" for c in a.profile):
         parser.error("--profile: use letters, digits, '-' and '_' only")
+    try:
+        journal = _journal(a.journal, a.profile)
+    except ValueError as e:
+        parser.error(f"--journal: {e}")
     return Options(
         host=a.host or "127.0.0.1",
         port=a.port,
@@ -183,4 +212,6 @@ def parse_args(argv: list[str] | None = None) -> Options:
         sim_start=a.sim_start,
         sim_state=sim_state,
         sim_speed=a.sim_speed,
+        read_only=a.read_only,
+        journal=journal,
     )

@@ -58,7 +58,24 @@ def aloop(qapp):
     """A qasync event loop bound to the test QApplication, set as the current loop."""
     import qasync
 
-    loop = qasync.QEventLoop(qapp, already_running=False)
+    class TestLoop(qasync.QEventLoop):
+        """qasync's loop, "running" also while ``run_until_complete`` processes Qt events
+        one last time after ``run_forever`` (qasync 0.28 runs those callbacks with no
+        running loop, so a task stepped there fails in ``asyncio.get_running_loop``).
+        The app runs one ``run_until_complete`` for its whole life and never sees this;
+        tests call it many times."""
+
+        def _after_run_forever(self):
+            super()._after_run_forever()
+            asyncio.events._set_running_loop(self)
+
+        def run_until_complete(self, future):
+            try:
+                return super().run_until_complete(future)
+            finally:
+                asyncio.events._set_running_loop(None)
+
+    loop = TestLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
     yield loop
     for task in asyncio.all_tasks(loop):

@@ -18,7 +18,7 @@ from app.ui.log_panel import LogPanel
 from app.ui.session_status import ModeBanner, SessionStatusBar
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 class MainWindow(QMainWindow):
@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         "account": "Account",
         "blotter": "Orders && Executions",
         "log": "Log",
+        "journal": "Journal",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -79,6 +80,11 @@ class MainWindow(QMainWindow):
         self._default_layout()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._build_menus()
+        #: ``callable() -> str | None``: why closing deserves a question (working orders,
+        #: open positions); None = close without asking. Set by the application.
+        self.close_guard = None
+        #: ``callable(text) -> bool`` asking the exit question (tests inject)
+        self.ask_exit = self._ask_exit
         # dock sizes only take once the window has its real size: apply them on
         # first show unless a saved layout was restored
         self._size_docks_on_show = not (restore_layout and self.restore_layout())
@@ -99,6 +105,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.BottomDockWidgetArea, d["log"])
         if "blotter" in d:
             self.tabifyDockWidget(d["blotter"], d["log"])
+        if "journal" in d:
+            self.addDockWidget(Qt.BottomDockWidgetArea, d["journal"])
+            self.tabifyDockWidget(d["log"], d["journal"])
+        if "blotter" in d:
             d["blotter"].raise_()
         self._default_sizes()
 
@@ -163,6 +173,8 @@ class MainWindow(QMainWindow):
         conn.addAction(self.reconnect_action)
         conn.addAction(self.disconnect_action)
 
+        #: the Trading menu (filled by ``app.ui.panels.Panels.install_trading``)
+        self.trading_menu = mb.addMenu("&Trading")
         view = mb.addMenu("&View")
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
@@ -171,7 +183,7 @@ class MainWindow(QMainWindow):
         reset.triggered.connect(self.reset_layout)
         view.addAction(reset)
 
-        help_menu = mb.addMenu("&Help")
+        self.help_menu = help_menu = mb.addMenu("&Help")
         about = QAction("&About ibdesk", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -205,7 +217,22 @@ class MainWindow(QMainWindow):
         self.status.set_session_info(server_version, account, kind)
         self.setWindowTitle(f"ibdesk — {kind.value} — {account} — {endpoint}")
 
+    def _ask_exit(self, text: str) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Warning)
+        box.setWindowTitle("Quit ibdesk?")
+        box.setText(f"You have {text}.")
+        box.setInformativeText("Quit anyway?")
+        box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
+        box.setDefaultButton(QMessageBox.No)
+        return box.exec() == QMessageBox.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        warning = self.close_guard() if self.close_guard is not None else None
+        if warning and not self.ask_exit(warning):
+            event.ignore()
+            self.log.add("INFO", f"Quit cancelled: {warning}")
+            return
         self.save_layout()
         self.closing.emit()
         super().closeEvent(event)

@@ -16,13 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
+from app.settings_values import setting_bool
 from app.domain import Instrument
 from app.domain.bars import BAR_SIZES
 from app.ui.account import AccountPanel
 from app.ui.blotter import BlotterView
+from app.ui.journal_view import JournalView
 from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
 from app.ui.watchlist import WatchlistView
@@ -41,16 +43,11 @@ KEY_HIDDEN_COLUMNS = "watchlist/hidden_columns"
 KEY_BAR_SIZE = "chart/bar_size"
 KEY_CONFIRM_ORDERS = "ticket/confirm_orders"
 KEY_CONFIRM_CANCELS = "blotter/confirm_cancels"
+KEY_CONFIRM_MODIFIES = "blotter/confirm_modifies"
+KEY_STATUS_FILTER = "blotter/status_filter"
+KEY_SYMBOL_FILTER = "blotter/symbol_filter"
+KEY_ORDERS_HEADER = "blotter/orders_header"
 DEFAULT_BAR_SIZE = "5 mins"
-
-
-def _bool(value, default: bool) -> bool:
-    """QSettings INI files give back "true"/"false" strings."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def _str_list(value) -> list[str] | None:
@@ -69,11 +66,13 @@ class Panels(QObject):
     profile's QSettings.
     """
 
-    def __init__(self, session, commands, settings: QSettings, parent: QObject | None = None):
+    def __init__(self, session, commands, settings: QSettings, parent: QObject | None = None, *,
+                 journal=None):
         super().__init__(parent)
         self.session = session
         self.commands = commands
         self.settings = settings
+        self.journal = journal
 
         self.watchlist_model = WatchlistModel(session, self)
         self.ticket_model = TicketModel(session, commands, self)
@@ -90,9 +89,20 @@ class Panels(QObject):
         self.blotter = BlotterView(self.orders_model, self.executions_model, commands)
         self.account = AccountPanel(self.account_summary, self.positions_model)
         self.chart_view = ChartView(self.chart_model)
+        self.journal_view = JournalView(journal) if journal is not None else None
 
-        self.ticket.confirm_orders = _bool(settings.value(KEY_CONFIRM_ORDERS), True)
-        self.blotter.confirm_cancels = _bool(settings.value(KEY_CONFIRM_CANCELS), True)
+        self.ticket.confirm_orders = setting_bool(settings.value(KEY_CONFIRM_ORDERS), True)
+        self.ticket.load_confirm_settings(settings)  # per order kind (confirm/<kind>)
+        self.blotter.confirm_cancels = setting_bool(settings.value(KEY_CONFIRM_CANCELS), True)
+        self.blotter.confirm_modifies = setting_bool(settings.value(KEY_CONFIRM_MODIFIES), True)
+        try:
+            self.blotter.status_filter = str(settings.value(KEY_STATUS_FILTER, "all") or "all")
+        except ValueError as e:
+            log.warning("blotter status filter from settings ignored: %s", e)
+        self.blotter.symbol_filter = str(settings.value(KEY_SYMBOL_FILTER, "") or "")
+        header = settings.value(KEY_ORDERS_HEADER)
+        if header is not None:
+            self.blotter.orders_table.horizontalHeader().restoreState(header)
         symbols = _str_list(settings.value(KEY_SYMBOLS))
         skipped = self.watchlist_model.set_symbols(symbols if symbols is not None else list(DEFAULT_SYMBOLS))
         for s in skipped:
@@ -109,14 +119,18 @@ class Panels(QObject):
         self.chart_view.order_lines.confirm_orders = self.ticket.confirm_orders
         # toggles are saved when changed, not only at exit (a crash keeps them)
         self.ticket.confirm_box.toggled.connect(self._confirm_orders_toggled)
+        self.ticket.confirmTogglesChanged.connect(self._confirm_kinds_toggled)
         self.chart_model.selectionChanged.connect(self._save_bar_size)
         self._starting: asyncio.Future | None = None
 
     # ---- the main window's view ---------------------------------------------
     def docks(self) -> dict[str, QWidget]:
         """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
-        return {"watchlist": self.watchlist, "ticket": self.ticket,
-                "blotter": self.blotter, "account": self.account}
+        docks = {"watchlist": self.watchlist, "ticket": self.ticket,
+                 "blotter": self.blotter, "account": self.account}
+        if self.journal_view is not None:
+            docks["journal"] = self.journal_view
+        return docks
 
     def select_instrument(self, instrument: Instrument) -> None:
         """Drive the chart and the ticket from one instrument (a watchlist selection)."""
@@ -157,10 +171,76 @@ class Panels(QObject):
         """Quotes for every watchlist row and the chart's bars have arrived (screenshot mode)."""
         return self.watchlist_model.is_ready() and self.chart_model.is_ready
 
+    # ---- the Trading menu, hotkeys and safety flags ----------------------------
+    def install_trading(self, window) -> None:
+        """Build the trading actions (hotkeys, cancels, flatten, kill switch, one-click
+        arming, read-only) into ``window`` (an ``app.ui.main_window.MainWindow``): its
+        Trading menu, Help menu and status-bar flags, plus "Risk limits…"."""
+        from PySide6.QtGui import QAction
+
+        from app.ui.hotkeys import HotkeyRegistry
+        from app.ui.trading_actions import TradingActions
+
+        self.window = window
+        self.hotkeys = HotkeyRegistry(self.settings, self)
+        self.trading = TradingActions(window, commands=self.commands, session=self.session,
+                                      ticket=self.ticket, ticket_model=self.ticket_model,
+                                      watchlist=self.watchlist, chart=self.chart_view,
+                                      blotter=self.blotter, settings=self.settings, hotkeys=self.hotkeys)
+        menu = window.trading_menu
+        for group, actions in self.trading.menu_actions().items():
+            if group == "Help":  # hotkey editor and cheat sheet
+                first = window.help_menu.actions()[0] if window.help_menu.actions() else None
+                window.help_menu.insertActions(first, actions)
+                window.help_menu.insertSeparator(first)
+                continue
+            menu.addSection(group)
+            menu.addActions(actions)
+        menu.addSeparator()
+        self.risk_action = QAction("Risk &limits…", window)
+        self.risk_action.triggered.connect(self.edit_risk_limits)
+        menu.addAction(self.risk_action)
+        status = window.status
+        self.trading.armedChanged.connect(lambda on: status.set_flag("armed", on))
+        self.trading.readOnlyChanged.connect(lambda on: status.set_flag("read_only", on))
+        self.trading.message.connect(self._trading_message)
+        status.set_flag("read_only", self.commands.read_only)
+        status.set_flag("armed", self.trading.armed)
+        status.set_flag("halted", self.commands.halted)
+
+    def _trading_message(self, ok: bool, text: str) -> None:
+        window = self.window
+        window.status.showMessage(text, 10000)
+        window.log.add("INFO" if ok else "WARNING", text)
+        window.status.set_flag("halted", self.commands.halted)
+
+    def edit_risk_limits(self):
+        """Open the risk-limits dialog; OK saves the limits and applies them at once."""
+        from app.ui.risk_dialog import RiskDialog
+
+        dlg = RiskDialog(self.settings, getattr(self, "window", None))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def done(result: int) -> None:
+            if result and dlg.result_limits is not None:
+                self.commands.limits = dlg.result_limits
+                self.commands.record("settings", text="risk limits changed",
+                                     limits=repr(dlg.result_limits))
+                if getattr(self, "window", None) is not None:
+                    self.window.log.add("INFO", "Risk limits saved and applied")
+
+        dlg.finished.connect(done)
+        dlg.open()
+        return dlg
+
     # ---- settings and shutdown -------------------------------------------------
     def _confirm_orders_toggled(self, on: bool) -> None:
         self.settings.setValue(KEY_CONFIRM_ORDERS, bool(on))
         self.chart_view.order_lines.confirm_orders = bool(on)
+
+    def _confirm_kinds_toggled(self) -> None:
+        self.ticket.save_confirm_settings(self.settings)
+        self.chart_view.order_lines.confirm_orders = self.ticket.confirm_orders
 
     def _save_bar_size(self) -> None:
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
@@ -172,22 +252,31 @@ class Panels(QObject):
         self.settings.setValue(KEY_HIDDEN_COLUMNS, self.watchlist.hidden_columns())
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
         self.settings.setValue(KEY_CONFIRM_ORDERS, self.ticket.confirm_orders)
+        self.ticket.save_confirm_settings(self.settings)
         self.settings.setValue(KEY_CONFIRM_CANCELS, self.blotter.confirm_cancels)
+        self.settings.setValue(KEY_CONFIRM_MODIFIES, self.blotter.confirm_modifies)
+        self.settings.setValue(KEY_STATUS_FILTER, self.blotter.status_filter)
+        self.settings.setValue(KEY_SYMBOL_FILTER, self.blotter.symbol_filter)
+        self.settings.setValue(KEY_ORDERS_HEADER, self.blotter.orders_table.horizontalHeader().saveState())
 
     def shutdown(self) -> None:
         """Save settings, cancel the chart subscription and release quote subscriptions."""
         self.save_settings()
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
-        for close in (self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close, self.ticket_model.close,
-                      self.orders_model.close, self.executions_model.close,
-                      self.account_summary.close, self.positions_model.close):
+        trading = getattr(self, "trading", None)
+        closers = [trading.close] if trading is not None else []
+        closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
+                    self.ticket_model.close, self.orders_model.close, self.executions_model.close,
+                    self.account_summary.close, self.positions_model.close]
+        for close in closers:
             try:
                 close()
             except Exception:  # one panel failing to close must not keep the others open
                 log.exception("closing %s failed", getattr(close, "__qualname__", close))
 
 
-def build_panels(session, commands, settings: QSettings) -> Panels:
-    """The panels of a terminal window (see :class:`Panels`)."""
-    return Panels(session, commands, settings)
+def build_panels(session, commands, settings: QSettings, *, journal=None) -> Panels:
+    """The panels of a terminal window (see :class:`Panels`); ``journal`` (an
+    ``app.journal.Journal`` or None) gets a Journal dock."""
+    return Panels(session, commands, settings, journal=journal)

@@ -75,7 +75,15 @@ class SessionStatusBar(QStatusBar):
         self.account_label = QLabel()
         self.kind_label = QLabel()
         self.kind_label.setObjectName("accountKind")
-        for w in (self.state_label, self.server_label, self.account_label, self.kind_label):
+        #: trading-mode flags (READ-ONLY, HALTED, ONE-CLICK ARMED): name -> label
+        self.flags: dict[str, QLabel] = {}
+        for name in ("read_only", "halted", "armed"):
+            label = QLabel()
+            label.setObjectName(f"flag_{name}")
+            label.setVisible(False)
+            self.flags[name] = label
+        for w in (*self.flags.values(), self.state_label, self.server_label, self.account_label,
+                  self.kind_label):
             w.setContentsMargins(6, 0, 6, 0)
             self.addPermanentWidget(w)
         self.set_state(ConnectionState.DISCONNECTED, "")
@@ -99,3 +107,18 @@ class SessionStatusBar(QStatusBar):
             self.kind_label.setStyleSheet(
                 f"QLabel#accountKind {{ background: {bg}; color: {fg}; font-weight: bold; "
                 f"border-radius: 3px; padding: 0 6px; }}")
+
+    FLAG_STYLES = {
+        "read_only": ("READ-ONLY", "#455a64", "#ffffff"),
+        "halted": ("KILL SWITCH: NEW ORDERS BLOCKED", "#b71c1c", "#ffffff"),
+        "armed": ("ONE-CLICK ARMED", "#ff6f00", "#000000"),
+    }
+
+    def set_flag(self, name: str, on: bool) -> None:
+        """Show or hide a trading-mode flag: "read_only", "halted" or "armed" (KeyError otherwise)."""
+        label = self.flags[name]
+        text, bg, fg = self.FLAG_STYLES[name]
+        label.setText(f" {text} ")
+        label.setStyleSheet(f"QLabel#flag_{name} {{ background: {bg}; color: {fg}; font-weight: bold; "
+                            f"border-radius: 3px; padding: 0 6px; }}")
+        label.setVisible(bool(on))

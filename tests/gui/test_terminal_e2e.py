@@ -110,6 +110,7 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
     ticket.tif.setCurrentText("GTC")
     assert ticket.transmit_button.isEnabled(), ticket.problem.text()
     qtbot.mouseClick(ticket.transmit_button, Qt.LeftButton)
+    aloop.run_until_complete(ticket.sending)
     assert confirmations and confirmations[-1].startswith("BUY 100 MSFT LMT")
 
     orders = panels.orders_model
@@ -131,7 +132,11 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
         return QDialog.Accepted
 
     monkeypatch.setattr(ModifyDialog, "exec", accept_with_new_price)
+    asked = []
+    blotter.confirm = lambda text: asked.append(text) or True  # "confirm modifies" is on by default
+    assert blotter.confirm_modifies
     assert blotter.modify_selected(), blotter.message.text()
+    assert asked and f"{order.order_id}" in asked[-1]
     wait_until(aloop, lambda: orders.find(order.order_id).limit_price == pytest.approx(new_limit), 10,
                what="modified limit price in the blotter")
     gw_order = next(o for o in gw.exchange.orders() if o.order_id == order.order_id)
@@ -192,25 +197,20 @@ def test_real_confirmation_dialog_under_qasync(terminal, aloop, qtbot):
     ticket.order_type.setCurrentText("LMT")
     ticket.quantity.setValue(7)
     ticket.limit.setValue(round_to_tick(panels.ticket_model.bid * 0.9, 0.01))
-    seen = []
-
-    def answer(button):
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):  # not up yet
-            QTimer.singleShot(50, lambda: answer(button))
-            return
-        seen.append(box.text())
-        box.button(button).click()
-
     before = len(gw.exchange.orders())
-    QTimer.singleShot(50, lambda: answer(QMessageBox.No))
-    assert not ticket.transmit()
+    task = ticket.transmit()
+    wait_until(aloop, lambda: ticket.dialog is not None and ticket.dialog.isVisible(), 5, what="dialog")
+    assert "BUY 7 AAPL LMT" in ticket.dialog.order_label.text()
+    wait_until(aloop, lambda: ticket.dialog.impact_label.text() != "checking margin…", 10, what="whatIf")
+    assert "Initial margin change: +" in ticket.dialog.impact_label.text()  # whatIf from the gateway
+    assert "Commission: 1.00 USD" in ticket.dialog.impact_label.text()
+    ticket.dialog.cancel_button.click()
+    assert aloop.run_until_complete(task) is None
     run_for(aloop, 0.3)
     assert len(gw.exchange.orders()) == before, "a declined confirmation must send nothing"
-    assert "BUY 7 AAPL LMT" in seen[-1]
     assert "declined" in ticket.result.text()
-
-    wait_until(aloop, ticket.transmit_button.isEnabled, 5, what="Transmit enabled")
-    QTimer.singleShot(50, lambda: answer(QMessageBox.Yes))
-    assert ticket.transmit()
+    task = ticket.transmit()
+    wait_until(aloop, lambda: ticket.dialog is not None and ticket.dialog.isVisible(), 5, what="dialog")
+    ticket.dialog.transmit_button.click()
+    assert aloop.run_until_complete(task).ok
     wait_until(aloop, lambda: len(gw.exchange.orders()) == before + 1, 10, what="order at the gateway")

@@ -74,3 +74,26 @@ def test_bad_sim_state_and_speed_exit_2(argv, message, capsys):
         parse_args(argv)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# ---- --read-only / --journal (issue 5) ----------------------------------------------------
+def test_read_only_and_journal_options(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    o = parse_args([])
+    assert not o.read_only and o.journal == tmp_path / "ibdesk" / "journal-default.sqlite"
+    o = parse_args(["--read-only", "--profile", "desk2", "--port", "7497"])
+    assert o.read_only and o.journal == tmp_path / "ibdesk" / "journal-desk2.sqlite"
+    assert parse_args(["--journal", "none"]).journal is None
+    f = tmp_path / "audit.sqlite"
+    assert parse_args(["--journal", str(f)]).journal == f
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--journal", "/nonexistent/dir/j.sqlite"], "--journal: folder"),
+    (["--journal", "/tmp"], "--journal: '/tmp' is a directory"),
+])
+def test_bad_journal_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
