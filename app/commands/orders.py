@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -35,6 +36,8 @@ log = logging.getLogger("ibdesk.commands")
 #: seconds after which a modification the gateway never answered stops blocking
 #: (only for sessions without ``pending_action``; the real Session knows)
 PENDING_TIMEOUT = 30.0
+#: seconds within which an accepted confirmation and the next command are one action
+CONFIRM_LINK_SECONDS = 60.0
 #: seconds of sent orders kept for the duplicate guard and the rate limit
 _HISTORY_SECONDS = 3600.0
 
@@ -77,6 +80,8 @@ class OrderCommands:
         self._clock = clock
         self._halted = False
         self._journal_failed = False
+        self._command_id: str | None = None  # of the execute() running now
+        self._confirmed_command: tuple[str, float] | None = None  # (command_id, time) of a "confirm"
         self._sent_times: deque[float] = deque()
         self._recent: deque[tuple[float, tuple]] = deque()
         self._local_pending: dict[tuple[int, int], tuple[str, OrderRecord, float]] = {}
@@ -98,10 +103,23 @@ class OrderCommands:
 
     def record(self, kind: str, **fields) -> None:
         """Forward one journal entry (``journal.record(kind, client_id=..., **fields)``);
-        no-op without a journal; never raises (the first failure is logged)."""
+        no-op without a journal; never raises (the first failure is logged).
+
+        Entries written while one ``execute`` runs share a ``command_id`` (details), so
+        a new order's intent and check, journalled before IB has an orderId for it,
+        are found with the order (``Journal.order_history``). An accepted "confirm" or
+        "override" question gets a fresh ``command_id`` that the next ``execute``
+        (within ``CONFIRM_LINK_SECONDS``) continues: the answer belongs to that order.
+        """
         if self.journal is None:
             return
         fields.setdefault("client_id", getattr(self.session, "client_id", None))
+        if self._command_id is not None:
+            fields.setdefault("command_id", self._command_id)
+        elif kind in ("confirm", "override"):  # the trader's answer before the command runs
+            cid = fields.setdefault("command_id", uuid.uuid4().hex[:16])
+            accepted = fields.get("decision") == "accepted"
+            self._confirmed_command = (cid, self._clock()) if accepted else None
         try:
             self.journal.record(kind, **fields)
         except Exception:  # noqa: BLE001 - the journal must never stop trading
@@ -358,6 +376,17 @@ class OrderCommands:
         A soft rejection comes back with ``soft=True``; re-run with ``override=True``
         after asking the trader.
         """
+        confirmed, self._confirmed_command = self._confirmed_command, None
+        if confirmed is not None and self._clock() - confirmed[1] <= CONFIRM_LINK_SECONDS:
+            self._command_id = confirmed[0]
+        else:
+            self._command_id = uuid.uuid4().hex[:16]
+        try:
+            return self._execute(cmd, override)
+        finally:
+            self._command_id = None
+
+    def _execute(self, cmd: Command, override: bool) -> CommandResult:
         existing = None
         if isinstance(cmd, (ModifyOrder, CancelOrder)) and isinstance(cmd.order_id, int):
             existing = self.session.order(cmd.order_id)

@@ -99,6 +99,8 @@ def order_history(conn: sqlite3.Connection, *, order_id: int | None = None, perm
     permIds, plus every event with its orderId (of ``client_id`` when given) that has no permId
     or the same permId. An orderId event with a *different* permId is another order (orderIds
     are per client and may be reused after an ID reset; permIds are unique per account).
+    Plus every event sharing a ``command_id`` (details) with those: the command layer's
+    intent, check and confirmation of the action that created or changed the order.
     Source: IB TWS API "Order Management" (orderId per client, permId per account).
 
     Give ``order_id`` (optionally ``client_id``) or ``perm_id`` or both. Raises ``ValueError``
@@ -140,5 +142,14 @@ def order_history(conn: sqlite3.Connection, *, order_id: int | None = None, perm
             c += " AND (client_id = ? OR client_id IS NULL)"
             args.append(client_id)
         conds.append(c + ")")
-    rows = conn.execute(_SELECT + " WHERE " + " OR ".join(conds) + " ORDER BY id", args).fetchall()
+    where = " OR ".join(conds)
+    # the command layer's entries of one action share details.command_id: a new order's
+    # intent, check and confirmation come before IB gave it an orderId
+    cmd_ids = [r[0] for r in conn.execute(
+        "SELECT DISTINCT json_extract(details, '$.command_id') FROM events WHERE (" + where
+        + ") AND json_extract(details, '$.command_id') IS NOT NULL", args)]
+    if cmd_ids:
+        where += f" OR json_extract(details, '$.command_id') IN ({','.join('?' * len(cmd_ids))})"
+        args = args + cmd_ids
+    rows = conn.execute(_SELECT + " WHERE " + where + " ORDER BY id", args).fetchall()
     return [JournalEvent.from_row(r) for r in rows]

@@ -1,6 +1,7 @@
 """The journal holds the full life of an order placed, modified, partly filled and cancelled:
 a real Session (ib_async over a real socket) against the simulated gateway, with the
-journal tap attached. The market is scripted on the gateway's own loop (as in
+journal tap attached, every action going through the command layer (intent, check,
+confirmation, API call) as in the app. The market is scripted on the gateway's own loop (as in
 tests/conformance: a limit at the touch fills against the displayed size)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 
 from app.broker import Session
 from app.broker.journal_tap import attach_journal
+from app.commands import CancelOrder, ModifyOrder, OrderCommands, PlaceOrder
 from app.domain import Action, OrderRequest, OrderStatus, OrderType
 from app.journal import Journal
 from tests.integration.sim_support import make_gateway, next_client_id
@@ -57,10 +59,14 @@ def test_journal_holds_the_life_of_an_order(tmp_path):
             await s.connect()
             try:
                 ibm = await s.resolve("IBM")
-                rec = s.place_order(OrderRequest(ibm, Action.BUY, 300, OrderType.LMT, limit_price=99.50))
-                oid = rec.order_id
+                commands = OrderCommands(s, journal=journal)
+                req = OrderRequest(ibm, Action.BUY, 300, OrderType.LMT, limit_price=99.50)
+                commands.record("confirm", decision="accepted", text=req.describe(), symbol="IBM")
+                res = commands.execute(PlaceOrder(req))
+                assert res.ok, res.message
+                oid = res.order.order_id
                 await _until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, what="Submitted")
-                s.modify_order(oid, limit_price=99.60)
+                assert commands.execute(ModifyOrder(oid, limit_price=99.60)).ok
                 # the gateway's openOrder echo of the modify (ib_async changes its copy at once)
                 await _until(lambda: journal.flush(1) and any(
                     e.details.get("lmtPrice") == 99.60 for e in journal.events(order_id=oid, kind="openOrder")),
@@ -69,7 +75,7 @@ def test_journal_holds_the_life_of_an_order(tmp_path):
                 await _until(lambda: s.order(oid).filled == 100, what="partial fill")
                 await _until(lambda: any(e.order_id == oid and e.commission is not None
                                          for e in s.executions()), what="commission")
-                s.cancel_order(oid)
+                assert commands.execute(CancelOrder(oid)).ok
                 await _until(lambda: s.order(oid).status is OrderStatus.CANCELLED, what="Cancelled")
                 await asyncio.sleep(0.2)                 # error 202 follows the status
                 return oid, s.client_id
@@ -90,7 +96,9 @@ def test_journal_holds_the_life_of_an_order(tmp_path):
             assert kind in kinds, (kind, kinds)
         perm = next(e.perm_id for e in history if e.kind == "openOrder")
         assert perm and all(e.perm_id in (perm, None) for e in history)
-        assert all(e.order_id == oid for e in history if e.kind != "commissionReport" or e.order_id)
+        assert all(e.order_id in (oid, None) for e in history)
+        assert all(e.order_id == oid for e in history if e.kind in ("openOrder", "orderStatus", "execDetails",
+                                                                   "error", "api"))
         assert reopened.order_history(perm_id=perm) == history       # linked both ways
 
         opens = [e.details for e in history if e.kind == "openOrder"]
@@ -108,6 +116,15 @@ def test_journal_holds_the_life_of_an_order(tmp_path):
         assert cr.details["execId"] == ex["execId"] and cr.details["commission"] > 0
         assert cr.details["realizedPNL"] in (None, 0.0)              # opening fill (IB: UNSET_DOUBLE)
         assert any(e.kind == "error" and e.details["code"] == 202 for e in history)
-        assert all(e.symbol == "IBM" for e in history)
+        assert all(e.symbol in ("IBM", None) for e in history)
+        # the command layer's side, linked to the order (the new order's intent, check and
+        # confirmation came before it had an orderId): confirm -> intent -> check -> placeOrder
+        first = [e.kind for e in history[:4]]
+        assert first == ["confirm", "intent", "check", "api"], first
+        assert history[0].details["decision"] == "accepted" and history[2].details["result"] == "passed"
+        calls = [e.details["call"] for e in history if e.kind == "api"]
+        assert calls == ["placeOrder", "placeOrder", "cancelOrder"]              # place, modify, cancel
+        intents = [e.details["command"] for e in history if e.kind == "intent"]
+        assert intents == ["PlaceOrder", "ModifyOrder", "CancelOrder"]
         conn = reopened.events(kind="connection")
         assert [e.details["state"] for e in conn] == ["connected", "disconnected"]

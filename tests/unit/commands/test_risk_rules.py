@@ -266,3 +266,25 @@ def test_recommended_limits_are_valid_and_on():
     assert RiskLimits().problems() == [] and not any(l.enabled for l in RiskLimits().limits().values())
     bad = r.with_limit("max_order_quantity", Limit(True, -1, True))
     assert "max order quantity: the value must be positive, got -1" in bad.problems()
+
+
+def test_one_command_id_links_confirmation_intent_check_and_api(s):
+    """Entries of one action share details.command_id (a new order has no orderId at its
+    intent); an accepted confirmation joins the next command, a declined one does not."""
+    rows = []
+    j = type("J", (), {"record": lambda self, kind, **f: rows.append((kind, f))})()
+    clock = Clock()
+    c = OrderCommands(s, journal=j, clock=clock)
+    c.record("confirm", decision="accepted", text="BUY 100 AAPL LMT 187.50 DAY")
+    assert c.execute(PlaceOrder(lmt())).ok
+    ids = {f["command_id"] for _, f in rows}
+    assert len(ids) == 1 and [k for k, _ in rows] == ["confirm", "intent", "check", "api"]
+    rows.clear()
+    c.record("confirm", decision="declined", text="BUY 100 AAPL LMT 187.40 DAY")
+    assert c.execute(PlaceOrder(lmt(price=187.40))).ok  # a later, unconfirmed command
+    assert rows[0][1]["command_id"] != rows[1][1]["command_id"] == rows[3][1]["command_id"]
+    rows.clear()
+    c.record("confirm", decision="accepted", text="stale")
+    clock.t += 61  # too long ago to be this command's confirmation
+    assert c.execute(PlaceOrder(lmt(price=187.30))).ok
+    assert rows[0][1]["command_id"] != rows[1][1]["command_id"]
