@@ -49,11 +49,13 @@ def terminal(qtbot, aloop, gateway, tmp_path):
     commands = OrderCommands(session)
     panels = build_panels(session, commands, settings)
     window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    panels.install_trading(window)
     qtbot.addWidget(window)
     window.show()
     aloop.run_until_complete(session.connect())
     panels.on_connected()
     wait_until(aloop, panels.is_ready, 20, what="watchlist quotes and chart bars")
+    panels.window_under_test = window
     yield panels, session, gateway
     panels.shutdown()
     session.disconnect()
@@ -183,11 +185,8 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
 
 
 def test_real_confirmation_dialog_under_qasync(terminal, aloop, qtbot):
-    """The ticket's own modal confirmation (QMessageBox.exec inside the qasync loop):
-    "No" sends nothing, "Yes" sends the order, and quotes keep flowing meanwhile."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
+    """The ticket's own confirmation dialog (non-blocking, under qasync) with the gateway's
+    whatIf margin and commission: Cancel sends nothing, Transmit sends the order."""
     panels, session, gw = terminal
     assert panels.watchlist.select_symbol("AAPL")
     wait_until(aloop, lambda: panels.ticket_model.bid is not None
@@ -214,3 +213,48 @@ def test_real_confirmation_dialog_under_qasync(terminal, aloop, qtbot):
     ticket.dialog.transmit_button.click()
     assert aloop.run_until_complete(task).ok
     wait_until(aloop, lambda: len(gw.exchange.orders()) == before + 1, 10, what="order at the gateway")
+
+
+def test_read_only_refuses_orders_and_quit_asks_with_working_orders(terminal, aloop, qtbot):
+    """Trading -> Read-only mode: the ticket's order is refused with the reason and the gateway
+    gets nothing while quotes keep flowing; with a working order, quitting asks first."""
+    from types import SimpleNamespace
+
+    from app.application import Terminal
+
+    panels, session, gw = terminal
+    window = panels.window_under_test
+    assert panels.watchlist.select_symbol("AAPL")
+    wait_until(aloop, lambda: panels.ticket_model.bid is not None
+               and panels.ticket_model.instrument.display_symbol == "AAPL", 10, what="ticket on AAPL")
+    read_only = panels.trading.actions["read_only"]
+    assert read_only in window.trading_menu.actions()          # wired into the Trading menu
+    read_only.trigger()
+    assert panels.commands.read_only and window.status.flags["read_only"].isVisibleTo(window)
+    ticket = panels.ticket
+    ticket.confirm = lambda text: True
+    ticket.order_type.setCurrentText("LMT")
+    ticket.quantity.setValue(5)
+    ticket.limit.setValue(round_to_tick(panels.ticket_model.bid * 0.9, 0.01))
+    before = len(gw.exchange.orders())
+    result = aloop.run_until_complete(ticket.transmit())
+    assert result is None or not result.ok
+    assert "read-only" in ticket.result.text()
+    quote = panels.ticket_model.bid
+    wait_until(aloop, lambda: panels.ticket_model.bid != quote, 10, what="quotes still flowing")
+    run_for(aloop, 0.3)
+    assert len(gw.exchange.orders()) == before
+    # leaving read-only asks first (the question is injectable), then the order goes
+    panels.trading.ask = lambda title, text: True
+    aloop.run_until_complete(panels.trading.trigger("read_only"))
+    assert not panels.commands.read_only and not window.status.flags["read_only"].isVisibleTo(window)
+    assert aloop.run_until_complete(ticket.transmit()).ok
+    wait_until(aloop, lambda: any(o.is_working for o in session.orders()), 10, what="working order")
+    # quitting with a working order asks; "No" keeps the window open
+    window.close_guard = lambda: Terminal.exit_warning(SimpleNamespace(session=session))
+    asked = []
+    window.ask_exit = lambda text: asked.append(text) or False
+    assert not window.close() and window.isVisible()
+    assert asked and "1 working order" in asked[0]
+    window.ask_exit = lambda text: True
+    assert window.close()
