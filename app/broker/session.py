@@ -26,6 +26,7 @@ from app.broker import convert
 from app.broker.orderbook import OrderBook
 from app.broker.quotes import QuoteBook
 from app.broker.events import SessionEvents
+from app.broker.session_orders import SessionOrdersMixin
 from app.broker.errors import (
     HistoryError,
     NotConnectedError,
@@ -34,17 +35,12 @@ from app.broker.errors import (
 )
 from app.domain import (
     BAR_SIZES,
-    DONE_STATUSES,
     AccountValue,
     ConnectionState,
     Execution,
     Instrument,
-    OrderRecord,
-    OrderRequest,
     Position,
     Quote,
-    WhatIf,
-    validate_order_request,
 )
 
 log = logging.getLogger("ibdesk.broker")
@@ -54,7 +50,7 @@ CLIENT_ID_IN_USE = 326
 #: IB "No security definition has been found for the request"
 NO_SECURITY_DEFINITION = 200
 
-class Session(SessionEvents):
+class Session(SessionOrdersMixin, SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 
@@ -499,178 +495,6 @@ class Session(SessionEvents):
         if sub_id not in self._histories or not bars:
             return
         self.barEvent.emit(sub_id, convert.bar_to_domain(bars[-1]), bool(has_new_bar))
-
-    # ------------------------------------------------------------ orders
-
-    def _on_trade(self, trade: Any) -> None:
-        rec = self._book.update(trade)
-        if rec is not None:
-            self.orderEvent.emit(rec)
-
-    def _on_gateway_order(self, trade: Any) -> None:
-        """openOrder / orderStatus for an order: the gateway has answered any modify or
-        cancel sent before (ib_async emits these only for gateway messages, except
-        the local orderStatusEvent inside ``IB.cancelOrder``, which runs before the
-        cancel is marked in flight)."""
-        o = trade.order
-        if int(o.clientId or 0) == self._client_id and o.orderId:
-            self._in_flight.pop(int(o.orderId), None)
-            self._stale.discard(int(o.orderId))
-
-    def pending_action(self, order_id: int) -> str | None:
-        """"modify" or "cancel" while one sent for this client's ``order_id`` has not been
-        answered by the gateway (openOrder, orderStatus or an error), else None."""
-        return self._in_flight.get(order_id)
-
-    def stale_order_ids(self) -> frozenset[int]:
-        """This client's orderIds that were working before the last reconnect and that
-        the gateway did not report again (they may have filled or been cancelled while
-        disconnected); cleared per order when the gateway reports it."""
-        return frozenset(self._stale)
-
-    def orders(self) -> list[OrderRecord]:
-        """Every order this session has seen (all clients), oldest orderId first."""
-        return self._book.records()
-
-    def order(self, order_id: int, client_id: int | None = None) -> OrderRecord | None:
-        """The record of orderId ``order_id`` of ``client_id`` (default: this client)."""
-        cid = self._client_id if client_id is None else client_id
-        return self._book.record(cid, order_id)
-
-    def place_order(self, req: OrderRequest) -> OrderRecord:
-        """Send a new order (IB placeOrder with the next orderId) and return its
-        record in PendingSubmit. Raises ``OrderValidationError`` for an invalid
-        request, ``NotConnectedError`` when not connected, ``ValueError`` for an
-        unsupported instrument. Call through ``app.commands`` only.
-        Source: ib_async ``IB.placeOrder``.
-        """
-        validate_order_request(req)
-        self._require_connected(f"place {req.describe()}")
-        contract = convert.instrument_to_contract(req.instrument)
-        order = convert.request_to_order(req, self.account_id)
-        return self._send_new(contract, order, req)
-
-    def _send_new(self, contract: Any, order: Any, req: OrderRequest) -> OrderRecord:
-        order.orderId = self.ib.client.getReqId()
-        self._book.remember_instrument((self._client_id, order.orderId), req.instrument)
-        if req.instrument.con_id:
-            self._instruments.setdefault(req.instrument.con_id, req.instrument)
-        self.ib.placeOrder(contract, order)
-        return self._book.record(self._client_id, order.orderId)
-
-    def place_bracket(self, req: OrderRequest, take_profit: float | None,
-                      stop_loss: float | None) -> list[OrderRecord]:
-        """A bracket: the parent ``req`` plus a take-profit LMT at ``take_profit`` and/or
-        a stop-loss STP at ``stop_loss`` on the other side (prices in instrument
-        currency, None = no such child), same quantity and TIF. The children carry
-        parentId and share the OCA group "ibdesk-<parentId>" (ocaType 1), and only the
-        last order has transmit=True, so the gateway holds the family until it is
-        complete (IB "Bracket Orders"; ib_async ``IB.bracketOrder``). Returns the
-        records [parent, take profit, stop loss] (those sent). Raises like
-        ``place_order``; ``ValueError`` when both child prices are None.
-        """
-        validate_order_request(req)
-        if take_profit is None and stop_loss is None:
-            raise ValueError("A bracket needs a take-profit or a stop-loss price")
-        self._require_connected(f"place a bracket {req.describe()}")
-        from app.domain import Action, OrderType
-        contract = convert.instrument_to_contract(req.instrument)
-        other = Action.SELL if req.action is Action.BUY else Action.BUY
-        children = []
-        if take_profit is not None:
-            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.LMT,
-                                         limit_price=take_profit, tif=req.tif,
-                                         outside_rth=req.outside_rth))
-        if stop_loss is not None:
-            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.STP,
-                                         stop_price=stop_loss, tif=req.tif,
-                                         outside_rth=req.outside_rth))
-        for child in children:
-            validate_order_request(child)
-        parent = convert.request_to_order(req, self.account_id)
-        parent.transmit = False
-        recs = [self._send_new(contract, parent, req)]
-        group = f"ibdesk-{parent.orderId}"
-        for i, child in enumerate(children):
-            order = convert.request_to_order(child, self.account_id)
-            order.parentId = parent.orderId
-            order.ocaGroup, order.ocaType = group, 1
-            order.transmit = i == len(children) - 1
-            recs.append(self._send_new(contract, order, child))
-        return recs
-
-    def global_cancel(self) -> None:
-        """Cancel every open order of every client and of TWS (IB reqGlobalCancel;
-        ib_async ``IB.reqGlobalCancel``). Raises ``NotConnectedError``."""
-        self._require_connected("send a global cancel")
-        self.ib.reqGlobalCancel()
-
-    async def what_if(self, req: OrderRequest) -> WhatIf:
-        """Margin and commission impact of ``req`` without placing it (IB placeOrder with
-        whatIf=True; ib_async ``IB.whatIfOrderAsync``). Raises ``OrderValidationError``,
-        ``NotConnectedError``, ``ValueError`` with IB's text when the gateway refuses
-        the preview, ``TimeoutError`` after ``connect_timeout`` seconds."""
-        validate_order_request(req)
-        self._require_connected(f"preview {req.describe()}")
-        contract = convert.instrument_to_contract(req.instrument)
-        order = convert.request_to_order(req, self.account_id)
-        try:
-            state = await asyncio.wait_for(self.ib.whatIfOrderAsync(contract, order),
-                                           self._connect_timeout)
-        except RequestError as e:
-            raise ValueError(f"No margin preview for {req.describe()}: {e.message} "
-                             f"(IB error {e.code})") from e
-        except (asyncio.TimeoutError, TimeoutError) as e:
-            raise TimeoutError(f"No margin preview for {req.describe()} within "
-                               f"{self._connect_timeout:g} s") from e
-        except ConnectionError as e:
-            raise NotConnectedError(f"No margin preview for {req.describe()}: connection lost ({e})") from e
-        if not state:   # ib_async ends the request with [] when the gateway sent no OrderState
-            raise ValueError(f"No margin preview for {req.describe()}: the gateway sent none")
-        return convert.order_state_to_what_if(state)
-
-    def _own_trade(self, order_id: int, verb: str) -> Any:
-        trade = self._book.trade(self._client_id, order_id)
-        if trade is None:
-            raise LookupError(f"Cannot {verb} order {order_id}: no such order of client id "
-                              f"{self._client_id} in this session")
-        rec = self._book.record(self._client_id, order_id)
-        if rec.status in DONE_STATUSES:
-            raise ValueError(f"Cannot {verb} order {order_id}: it is {rec.status.value}")
-        return trade
-
-    def modify_order(self, order_id: int, quantity: float | None = None,
-                     limit_price: float | None = None,
-                     stop_price: float | None = None) -> OrderRecord:
-        """Change a working order of this client: IB placeOrder again with the same
-        orderId and contract; None keeps a value. Returns the updated record.
-        Raises ``LookupError`` (unknown order), ``ValueError`` (finished order),
-        ``NotConnectedError``. Rule checks live in ``app.commands``.
-        """
-        self._require_connected(f"modify order {order_id}")
-        trade = self._own_trade(order_id, "modify")
-        order = trade.order
-        if quantity is not None:
-            order.totalQuantity = float(quantity)
-        if limit_price is not None:
-            order.lmtPrice = float(limit_price)
-        if stop_price is not None:
-            order.auxPrice = float(stop_price)
-        order.transmit = True
-        self.ib.placeOrder(trade.contract, order)
-        self._in_flight[int(order_id)] = "modify"
-        self._on_trade(trade)
-        return self._book.record(self._client_id, order_id)
-
-    def cancel_order(self, order_id: int) -> OrderRecord:
-        """Cancel a working order of this client (IB cancelOrder); returns the record,
-        normally in PendingCancel. Raises like ``modify_order``."""
-        self._require_connected(f"cancel order {order_id}")
-        trade = self._own_trade(order_id, "cancel")
-        self.ib.cancelOrder(trade.order)
-        self._in_flight[int(order_id)] = "cancel"
-        self._on_trade(trade)
-        return self._book.record(self._client_id, order_id)
 
     # ------------------------------------------------------------ fills, account
 

@@ -17,6 +17,8 @@ so a live tick rebuilds a one-bar path and never the history.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -311,6 +313,9 @@ class CandleItem(BarSeriesItem):
 
     def _build(self, m: MergedBars):
         half = BODY_FRACTION * m.width / 2.0
+        if len(m) == 1:  # the live bar, on every tick: plain Qt objects, no array round trip
+            return self._build_one(float(m.x[0]), float(m.open[0]), float(m.high[0]),
+                                   float(m.low[0]), float(m.close[0]), half)
         layers = []
         for mask, color, pen in self._directions(m):
             x = m.x[mask]
@@ -318,4 +323,18 @@ class CandleItem(BarSeriesItem):
             if self.thin:  # a body of a pixel or two: the wick already covers it
                 continue
             layers.append((pen, QBrush(color), rect_list(x - half, x + half, m.open[mask], m.close[mask])))
+        return layers
+
+    def _build_one(self, x: float, o: float, h: float, lo: float, c: float, half: float):
+        """Layers of one candle (same drawing as the vectorised path of :meth:`_build`)."""
+        if not all(map(math.isfinite, (x, h, lo))):
+            return []
+        color = self._up if c >= o else self._down
+        pen = self._pen(color)
+        wick = QPainterPath()
+        wick.moveTo(x, lo)
+        wick.lineTo(x, h)
+        layers = [(pen, None, wick)]
+        if not self.thin and math.isfinite(o) and math.isfinite(c):
+            layers.append((pen, QBrush(color), [QRectF(x - half, min(o, c), 2 * half, abs(c - o))]))
         return layers

@@ -9,9 +9,12 @@ it has none, e.g. FX) are drawn as 0.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush, QColor, QPainterPath
 
 from app.ui.chart.candles import BODY_FRACTION, BarSeriesItem, rect_list, segment_path
 from app.ui.chart.merge import MergedBars
@@ -26,8 +29,11 @@ class VolumeItem(BarSeriesItem):
         return 0.0, max(hi, 0.0)
 
     def _build(self, m: MergedBars):
-        up = m.close >= m.open
         half = BODY_FRACTION * m.width / 2.0
+        if len(m) == 1:  # the live bar, on every tick: plain Qt objects, no array round trip
+            return self._build_one(float(m.x[0]), float(m.open[0]), float(m.close[0]),
+                                   float(m.volume[0]), half)
+        up = m.close >= m.open
         vol = np.clip(np.nan_to_num(m.volume, nan=0.0), 0.0, None)
         layers = []
         for mask, color in ((up, self._up), (~up, self._down)):
@@ -42,6 +48,18 @@ class VolumeItem(BarSeriesItem):
                 rects = rect_list(x - half, x + half, np.zeros(x.shape[0]), vol[mask])
                 layers.append((self._pen(fill), QBrush(fill), rects))
         return layers
+
+    def _build_one(self, x: float, o: float, c: float, v: float, half: float):
+        """Layers of one volume bar (same drawing as the vectorised path of :meth:`_build`)."""
+        v = v if math.isfinite(v) and v > 0 else 0.0
+        fill = QColor(self._up if c >= o else self._down)
+        fill.setAlpha(160)
+        if self.thin:
+            path = QPainterPath()
+            path.moveTo(x, 0.0)
+            path.lineTo(x, v)
+            return [(self._pen(fill), None, path)]
+        return [(self._pen(fill), QBrush(fill), [QRectF(x - half, 0.0, 2 * half, v)])]
 
 
 def volume_text(v: float) -> str:
