@@ -39,7 +39,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
 
-from app.commands import CancelAll, CancelOrder, Flatten, KillSwitch, describe_command
+from app.commands import (
+    CancelAll, CancelOrder, Flatten, GlobalCancel, KillSwitch, Reverse, describe_command,
+)
 from app.domain import Action, ConnectionState, OrderStatus
 from app.ui.confirm import ask_choice, ask_yes_no, execute_with_override, record_confirmation, resolve
 from app.ui.format import fmt_qty
@@ -115,6 +117,8 @@ class TradingActions(QObject):
         handlers: dict[str, Callable[[], object]] = {
             "cancel_last": self.cancel_last, "cancel_all_symbol": self.cancel_all_symbol,
             "flatten_symbol": self.flatten_symbol, "kill_switch": self.kill_switch,
+            "reverse_symbol": self.reverse_symbol, "cancel_all": self.cancel_all,
+            "flatten_all": self.flatten_all, "global_cancel": self.global_cancel,
             "resume_trading": self.resume_trading,
             "focus_watchlist": self.focus_watchlist, "focus_chart": self.focus_chart,
             "focus_ticket": self.focus_ticket, "cheat_sheet": self.show_cheat_sheet,
@@ -367,6 +371,50 @@ class TradingActions(QObject):
                                              symbol=inst.display_symbol, text=text)
         self._say(result.ok, result.message)
         return result
+
+    async def _confirmed(self, title: str, cmd, question: str, symbol: str = ""):
+        """Ask ``question``; on Yes execute ``cmd`` through the command layer (soft limits
+        ask again); the decision is journalled. Returns the CommandResult or None."""
+        yes = bool(await resolve(self.ask(title, question)))
+        text = describe_command(cmd, self.session)
+        record_confirmation(self.commands, yes, text, symbol)
+        if not yes:
+            self._say(False, f"Not sent: {text} (declined)")
+            return None
+        result = await execute_with_override(self.commands, cmd, self.ticket.ask_override,
+                                             symbol=symbol, text=text)
+        self._say(result.ok, result.message)
+        return result
+
+    async def reverse_symbol(self):
+        """Turn the ticket symbol's position the other way (``Reverse(key)``: one order for
+        twice the position) after a confirmation."""
+        inst = self._instrument("reverse")
+        if inst is None:
+            return None
+        cmd = Reverse(inst.key)
+        pos = sum(p.quantity for p in self.session.positions() if p.instrument.key == inst.key)
+        text = describe_command(cmd, self.session) + (f" (position {fmt_qty(pos)})" if pos else "")
+        return await self._confirmed("Reverse", cmd, f"{text}?", inst.display_symbol)
+
+    async def cancel_all(self):
+        """Cancel every working order of this client id (``CancelAll()``) after a confirmation."""
+        cmd = CancelAll()
+        return await self._confirmed("Cancel all", cmd, f"{describe_command(cmd, self.session)}?")
+
+    async def flatten_all(self):
+        """Close every position with market orders (``Flatten()``) after a confirmation."""
+        cmd = Flatten()
+        return await self._confirmed("Flatten all", cmd, f"{describe_command(cmd, self.session)}?")
+
+    async def global_cancel(self):
+        """IB reqGlobalCancel (``GlobalCancel()``): cancels every open order of the account,
+        other API clients' and TWS's included, after a stronger warning."""
+        cmd = GlobalCancel()
+        question = ("GLOBAL CANCEL: cancel EVERY open order of the account — orders of other API "
+                    "programs and orders entered in TWS included, not only this terminal's. "
+                    "This cannot be undone. Send the global cancel?")
+        return await self._confirmed("Global cancel", cmd, question)
 
     def _ask_kill(self, text: str):
         return ask_choice(self.window, "Kill switch", text,

@@ -318,3 +318,40 @@ def test_cheat_sheet_lists_every_action(qtbot, settings):
 def test_key_problem():
     assert key_problem("Shift+A") and key_problem("Space") and not key_problem("F9")
     assert not key_problem("Ctrl+Shift+A") and not key_problem("")
+
+
+def test_reverse_flatten_all_cancel_all_and_global_cancel_ask_first(env, aloop):
+    """The bulk actions of the Trading menu: each asks once (declined = nothing sent), then
+    runs its command through the command layer; global cancel warns that it reaches every
+    client's orders."""
+    s, ta, ticket, messages, asked, journal = env
+    s.set_position("AAPL", 40, 180.0)
+    s.set_position("MSFT", -5, 400.0)
+    recs = _rest(s)
+    run_for(aloop, 0.02)
+    before = len(_placed(s))
+    questions = []
+    ta.ask = lambda title, text: questions.append((title, text)) or False
+    for action_id in ("reverse_symbol", "cancel_all", "flatten_all", "global_cancel"):
+        assert _run(aloop, ta.trigger(action_id)) is None
+    assert len(_placed(s)) == before and not [c for c in s.calls if "cancel" in c[0]]
+    titles = [t for t, _ in questions]
+    assert titles == ["Reverse", "Cancel all", "Flatten all", "Global cancel"]
+    assert "position 40" in questions[0][1] and "every open order" in questions[3][1].lower()
+    ta.ask = lambda title, text: True
+    result = _run(aloop, ta.trigger("reverse_symbol"))
+    assert result.ok, result.message
+    rev = _placed(s)[-1]
+    assert (rev.action, rev.quantity, rev.order_type) == (Action.SELL, 80, OrderType.MKT)
+    result = _run(aloop, ta.trigger("cancel_all"))
+    assert result.ok and {c[1][0] for c in s.calls if c[0] == "cancel_order"} >= {r.order_id for r in recs}
+    result = _run(aloop, ta.trigger("global_cancel"))
+    assert result.ok and ("global_cancel", ()) in s.calls
+    n = len(_placed(s))
+    result = _run(aloop, ta.trigger("flatten_all"))
+    assert result.ok, result.message
+    flat = _placed(s)[n:]
+    assert sorted((r.instrument.symbol, r.action, r.quantity) for r in flat) == [
+        ("AAPL", Action.SELL, 40), ("MSFT", Action.BUY, 5)]
+    decisions = [f["decision"] for k, f in journal.rows if k == "confirm"]
+    assert decisions[:4] == ["declined"] * 4 and decisions[4:] == ["accepted"] * 4
