@@ -78,38 +78,35 @@ def _speed(text: str) -> float:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _sim_state(text: str) -> Path | None:
-    """``--sim-state``: 'default' -> the XDG data file, 'none' -> None, else that path
-    (its folder must exist or be creatable under an existing parent; not a directory)."""
+def _data_file(text: str, default, example: str) -> Path | None:
+    """A data-file option (``--sim-state``, ``--journal``): 'none' -> None, 'default' ->
+    ``default()`` (the file in the user data folder), else that path, whose folder must
+    exist and which must not be a directory (``ValueError`` with the reason otherwise)."""
     if text.strip().lower() == "none":
         return None
     if text == "default":
-        from app.simlauncher import default_state_path
-
-        return default_state_path()
+        return default()
     path = Path(text).expanduser()
     if path.is_dir():
-        raise ValueError(f"'{text}' is a directory; give a file name like sim-state.sqlite")
+        raise ValueError(f"'{text}' is a directory; give a file name like {example}")
     if not path.resolve().parent.is_dir():
         raise ValueError(f"folder '{path.resolve().parent}' does not exist")
     return path
+
+
+def _sim_state(text: str) -> Path | None:
+    """``--sim-state``: the demo account's SQLite file (default: the XDG data file)."""
+    from app.simlauncher import default_state_path
+
+    return _data_file(text, default_state_path, "sim-state.sqlite")
 
 
 def _journal(text: str, profile: str) -> Path | None:
-    """``--journal``: 'default' -> the profile's file in the user data folder, 'none' ->
-    None (no audit journal), else that path (its folder must exist; not a directory)."""
-    if text.strip().lower() == "none":
-        return None
-    if text == "default":
-        from app.journal import default_journal_path
+    """``--journal``: the audit journal file (default: the profile's file in the user data
+    folder; 'none' = no journal)."""
+    from app.journal import default_journal_path
 
-        return default_journal_path(profile)
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise ValueError(f"'{text}' is a directory; give a file name like journal.sqlite")
-    if not path.resolve().parent.is_dir():
-        raise ValueError(f"folder '{path.resolve().parent}' does not exist")
-    return path
+    return _data_file(text, lambda: default_journal_path(profile), "journal.sqlite")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -408,6 +408,10 @@ class Journal:
                 with self._cond:
                     if not self._pending:
                         break
+        self._close_conn()
+
+    def _close_conn(self) -> None:
+        """Close the writer's connection (if open); a failing close is ignored."""
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -437,12 +441,7 @@ class Journal:
                     conn.execute("ROLLBACK")
                 raise
         except (sqlite3.Error, OSError) as e:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                except sqlite3.Error:
-                    pass
-                self._conn = None
+            self._close_conn()
             with self._cond:
                 n = len(self._pending)
             self._set_problem(f"The journal cannot write to {self.path}: {_describe(e)}. "

@@ -73,6 +73,9 @@ class Panels(QObject):
         self.commands = commands
         self.settings = settings
         self.journal = journal
+        self.window = None     # the MainWindow, once install_trading ran
+        self.hotkeys = None    # HotkeyRegistry and TradingActions, built by install_trading
+        self.trading = None
 
         self.watchlist_model = WatchlistModel(session, self)
         self.ticket_model = TicketModel(session, commands, self)
@@ -201,11 +204,10 @@ class Panels(QObject):
         self.risk_action.triggered.connect(self.edit_risk_limits)
         menu.addAction(self.risk_action)
         status = window.status
-        self.trading.armedChanged.connect(lambda on: status.set_flag("armed", on))
+        status.insertPermanentWidget(0, self.trading.armed_label)  # ONE-CLICK ARMED
         self.trading.readOnlyChanged.connect(lambda on: status.set_flag("read_only", on))
         self.trading.message.connect(self._trading_message)
         status.set_flag("read_only", self.commands.read_only)
-        status.set_flag("armed", self.trading.armed)
         status.set_flag("halted", self.commands.halted)
 
     def _trading_message(self, ok: bool, text: str) -> None:
@@ -218,7 +220,7 @@ class Panels(QObject):
         """Open the risk-limits dialog; OK saves the limits and applies them at once."""
         from app.ui.risk_dialog import RiskDialog
 
-        dlg = RiskDialog(self.settings, getattr(self, "window", None))
+        dlg = RiskDialog(self.settings, self.window)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def done(result: int) -> None:
@@ -226,7 +228,7 @@ class Panels(QObject):
                 self.commands.limits = dlg.result_limits
                 self.commands.record("settings", text="risk limits changed",
                                      limits=repr(dlg.result_limits))
-                if getattr(self, "window", None) is not None:
+                if self.window is not None:
                     self.window.log.add("INFO", "Risk limits saved and applied")
 
         dlg.finished.connect(done)
@@ -264,8 +266,7 @@ class Panels(QObject):
         self.save_settings()
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
-        trading = getattr(self, "trading", None)
-        closers = [trading.close] if trading is not None else []
+        closers = [self.trading.close] if self.trading is not None else []
         closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
                     self.account_summary.close, self.positions_model.close]

@@ -75,9 +75,10 @@ class SessionStatusBar(QStatusBar):
         self.account_label = QLabel()
         self.kind_label = QLabel()
         self.kind_label.setObjectName("accountKind")
-        #: trading-mode flags (READ-ONLY, HALTED, ONE-CLICK ARMED): name -> label
+        #: trading-mode flags (READ-ONLY, KILL SWITCH): name -> label; ONE-CLICK ARMED is
+        #: ``app.ui.trading_actions.TradingActions.armed_label``, added next to them
         self.flags: dict[str, QLabel] = {}
-        for name in ("read_only", "halted", "armed"):
+        for name in ("read_only", "halted"):
             label = QLabel()
             label.setObjectName(f"flag_{name}")
             label.setVisible(False)
@@ -111,11 +112,10 @@ class SessionStatusBar(QStatusBar):
     FLAG_STYLES = {
         "read_only": ("READ-ONLY", "#455a64", "#ffffff"),
         "halted": ("KILL SWITCH: NEW ORDERS BLOCKED", "#b71c1c", "#ffffff"),
-        "armed": ("ONE-CLICK ARMED", "#ff6f00", "#000000"),
     }
 
     def set_flag(self, name: str, on: bool) -> None:
-        """Show or hide a trading-mode flag: "read_only", "halted" or "armed" (KeyError otherwise)."""
+        """Show or hide a trading-mode flag: "read_only" or "halted" (KeyError otherwise)."""
         label = self.flags[name]
         text, bg, fg = self.FLAG_STYLES[name]
         label.setText(f" {text} ")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
@@ -22,16 +22,14 @@ from PySide6.QtWidgets import QDoubleSpinBox
 from app.domain import Action, OrderRequest, OrderStatus, OrderType, TimeInForce, round_to_tick
 from tests.support import run_for, wait_until
 
-import app.sim.server as server  # noqa: E402
+from tests.integration.sim_support import make_gateway
 
-# Wednesday 2026-11-18 11:00 New York (16:00 UTC): regular trading hours
-START = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc).timestamp()
 _client_ids = itertools.count(451)
 
 
 @pytest.fixture(scope="module")
 def gateway():
-    with server.GatewayThread(seed=23, start_time=START) as gw:
+    with make_gateway(seed=23) as gw:  # clock in regular trading hours of a past Wednesday
         yield gw
 
 

@@ -7,13 +7,12 @@ modify dialog, cancel it with the Delete key, then buy at market and watch the
 position and cash change in the account panel.
 
 The gateway's clock starts inside regular trading hours of a past weekday
-(``START``), so the test does not depend on when it runs.
+(``make_gateway``), so the test does not depend on when it runs.
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -22,16 +21,14 @@ from PySide6.QtWidgets import QDialog
 from app.domain import OrderStatus, round_to_tick
 from tests.support import run_for, wait_until
 
-import app.sim.server as server  # noqa: E402
+from tests.integration.sim_support import make_gateway
 
-# Wednesday 2026-11-18 11:00 New York (16:00 UTC): regular trading hours
-START = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc).timestamp()
 _client_ids = itertools.count(301)
 
 
 @pytest.fixture(scope="module")
 def gateway():
-    with server.GatewayThread(seed=11, start_time=START) as gw:
+    with make_gateway(seed=11) as gw:  # clock in regular trading hours of a past Wednesday
         yield gw
 
 

@@ -11,7 +11,6 @@ The gateway's clock starts inside regular trading hours of a past weekday.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -20,16 +19,14 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 from app.domain import Action, OrderRequest, OrderType, round_to_tick
 from tests.support import run_for, wait_until
 
-import app.sim.server as server  # noqa: E402
+from tests.integration.sim_support import make_gateway
 
-# Wednesday 2026-11-18 11:00 New York (16:00 UTC): regular trading hours
-START = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc).timestamp()
 _client_ids = itertools.count(401)
 
 
 @pytest.fixture(scope="module")
 def gateway():
-    with server.GatewayThread(seed=5, start_time=START) as gw:
+    with make_gateway(seed=5) as gw:  # clock in regular trading hours of a past Wednesday
         yield gw
 
 

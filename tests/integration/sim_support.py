@@ -30,11 +30,12 @@ def rth_start_time() -> float:
     return dt.datetime(d.year, d.month, d.day, 11, 0, tzinfo=ny).timestamp()
 
 
-def make_gateway():
-    """GatewayThread on the real SimExchange, started in simulated regular trading hours."""
+def make_gateway(seed: int = 7):
+    """GatewayThread on the real SimExchange (market model ``seed``), started in simulated
+    regular trading hours (:func:`rth_start_time`)."""
     from app.sim.server import GatewayThread
 
-    return GatewayThread(seed=7, start_time=rth_start_time())
+    return GatewayThread(seed=seed, start_time=rth_start_time())
 
 
 def arun(coro, timeout: float = 15.0):

@@ -10,16 +10,6 @@ from app.viewmodels.ticket import TicketModel
 from tests.fakes import FakeSession
 
 
-@pytest.fixture
-def ticket(aloop):
-    s = FakeSession()
-    t = TicketModel(s, OrderCommands(s))
-    s.subscribe_quotes(s.contracts["AAPL"])
-    s.push_quote("AAPL", bid=187.49, ask=187.51, last=187.5)
-    t.set_instrument(s.contracts["AAPL"])
-    return s, t
-
-
 def test_prefill_from_quote_and_describe(ticket):
     s, t = ticket
     assert t.order_type is OrderType.LMT and t.limit_price == 187.49  # BUY: passive side = bid

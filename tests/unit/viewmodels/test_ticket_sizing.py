@@ -16,16 +16,6 @@ from app.viewmodels.ticket import TicketModel
 from tests.fakes import FakeSession
 
 
-@pytest.fixture
-def ticket(aloop):
-    s = FakeSession()
-    t = TicketModel(s, OrderCommands(s))
-    s.subscribe_quotes(s.contracts["AAPL"])
-    s.push_quote("AAPL", bid=187.49, ask=187.51, last=187.5)
-    t.set_instrument(s.contracts["AAPL"])
-    return s, t
-
-
 def test_presets_and_cash(ticket):
     s, t = ticket
     assert t.presets == [1, 10, 100, 500, 1000]
