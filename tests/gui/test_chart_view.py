@@ -55,11 +55,18 @@ def test_load_shows_the_last_150_candles(chart):
     assert y1 - y0 < 1.3 * (vis["high"].max() - vis["low"].min())
 
 
-def test_live_tick_rebuilds_only_the_last_bar_item(chart):
+def _load_aapl(chart, n: int = 400):
+    """AAPL selected and ``n`` random bars loaded and painted; returns the bars' frame."""
     aloop, session, vm, view = chart
     vm.set_instrument(AAPL)
-    frame = make_bars(400)
+    frame = make_bars(n)
     _load(aloop, session, vm, view, frame)
+    return frame
+
+
+def test_live_tick_rebuilds_only_the_last_bar_item(chart):
+    aloop, session, vm, view = chart
+    frame = _load_aapl(chart)
     builds = view.candles.builds
     t = frame["time"].iloc[-1].to_pydatetime()
     for i in range(50):
@@ -74,6 +81,39 @@ def test_live_tick_rebuilds_only_the_last_bar_item(chart):
     view.plots.grab()
     assert view.visible_index_range()[1] == 401
     assert view.last_candle.drawn_range == (400, 401)
+
+
+def _colour_pixels(img, rgb) -> int:
+    """Pixels of exactly ``rgb`` in a QImage (ARGB32)."""
+    from PySide6.QtGui import QImage
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    px = np.frombuffer(img.constBits(), dtype=np.uint32, count=img.width() * img.height())
+    return int(np.count_nonzero((px & 0xFFFFFF) == ((rgb[0] << 16) | (rgb[1] << 8) | rgb[2])))
+
+
+def test_live_tick_repaints_history_from_its_pixmap_cache(chart):
+    aloop, session, vm, view = chart
+    from PySide6.QtWidgets import QGraphicsItem
+    frame = _load_aapl(chart)
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert view.candles.cacheMode() == cached and view.volume.cacheMode() == cached
+    assert view.last_candle.cacheMode() == QGraphicsItem.CacheMode.NoCache  # changes on every tick
+    run_for(aloop, 0.1)  # the first on-screen paint fills the caches
+    hist, vol, live = view.candles.paints, view.volume.paints, view.last_candle.paints
+    t, c = frame["time"].iloc[-1].to_pydatetime(), float(frame["close"].iloc[-1])
+    lo, hi = frame["low"].iloc[-1], frame["high"].iloc[-1]
+    for i in range(5):  # ticks inside the shown price range: the y range stays put
+        session.barEvent.emit(vm.sub_id, Bar(t, frame["open"].iloc[-1], hi, lo, c + 0.01 * (i % 2), 1000 + i), False)
+        vm.flush()
+        run_for(aloop, 0.02)
+    assert view.last_candle.paints > live  # the live bar was drawn ...
+    assert (view.candles.paints, view.volume.paints) == (hist, vol)  # ... the history blitted, not redrawn
+    # any change of the history re-renders the pixmap: new colours are on screen at once
+    view.candles.set_colors("#0000ff", "#ff00ff")
+    run_for(aloop, 0.05)
+    assert view.candles.paints > hist
+    img = view.plots.grab().toImage()
+    assert _colour_pixels(img, (0, 0, 255)) > 100 and _colour_pixels(img, (255, 0, 255)) > 100
 
 
 def test_crosshair_readout_after_mouse_move(chart, qtbot):

@@ -22,7 +22,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPixmapCache
+from PySide6.QtWidgets import QGraphicsItem
 
 from app.ui.chart.merge import MergedBars, MergePyramid, group_for, merge_ohlcv, visible_slice
 
@@ -35,6 +36,17 @@ UP_LIGHT, DOWN_LIGHT = "#1b8a3a", "#c62828"
 UP_DARK, DOWN_DARK = "#26a69a", "#ef5350"
 
 _RECT_CONNECT = np.array([1, 1, 1, 1, 0], dtype=np.int32)
+
+#: QPixmapCache limit (KiB) the chart needs: Qt keeps the item pixmaps of
+#: ``DeviceCoordinateCache`` there, and a pane of a 4K screen is ~30 MB
+#: (Qt's default limit is 10 MB; past it the pixmaps are evicted and redrawn on every paint)
+PIXMAP_CACHE_KIB = 96 * 1024
+
+
+def ensure_pixmap_cache() -> None:
+    """Raise ``QPixmapCache``'s limit to :data:`PIXMAP_CACHE_KIB` if it is lower (never lowers it)."""
+    if QPixmapCache.cacheLimit() < PIXMAP_CACHE_KIB:
+        QPixmapCache.setCacheLimit(PIXMAP_CACHE_KIB)
 
 
 def rect_path(x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> QPainterPath:
@@ -77,9 +89,18 @@ class BarSeriesItem(pg.GraphicsObject):
     implement ``_build(m: MergedBars) -> list[(QPen, QBrush | None, QPainterPath)]``
     and ``_y_bounds(start, stop) -> (lo, hi)``.
 
+    The history part is cached as a pixmap in device coordinates
+    (``QGraphicsItem.DeviceCoordinateCache``): a live tick repaints the strips
+    under the live bar and the last-price line, and there the history is a
+    blit of its pixmap instead of a redraw of every visible candle (about
+    half of a tick's event-loop time, measured with
+    tests/benchmarks/bench_chart.py). Any ``update()`` (new data, new view
+    range, colours) re-renders the pixmap.
+
     State for tests and benchmarks: ``drawn_count`` (candles in the current
     paths), ``drawn_range`` ((start, stop) bar indices), ``group`` (bars per
-    candle), ``builds`` (how many times the paths were rebuilt).
+    candle), ``builds`` (how many times the paths were rebuilt), ``paints``
+    (how many times Qt called ``paint``: not on a cached repaint).
     Raises ``ValueError`` for an unknown ``part`` or arrays of different lengths.
     """
 
@@ -92,7 +113,7 @@ class BarSeriesItem(pg.GraphicsObject):
         self._o = self._h = self._l = self._c = self._v = empty
         self._version = 0
         self._key = None
-        self._vkey = None  # cached _view_key() ...
+        self._geom = None  # cached (x0, x1, bar units per pixel) of the view ...
         self._vsig = None  # ... for this (x0, x1, view width)
         self._layers: list[tuple[QPen, QBrush | None, QPainterPath | list[QRectF]]] = []
         self._bounds = QRectF()
@@ -101,7 +122,11 @@ class BarSeriesItem(pg.GraphicsObject):
         self.group = 1
         self.thin = False
         self.builds = 0
+        self.paints = 0
         self.pyramid = MergePyramid()
+        if part == "history":
+            ensure_pixmap_cache()
+            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_colors(up_color, down_color)
 
     # ---- data ----------------------------------------------------------------
@@ -126,9 +151,10 @@ class BarSeriesItem(pg.GraphicsObject):
             self.pyramid.sync(*arrays, length=self.part_range()[1], keep=keep)
         self._version += 1
         self._key = None
-        self._vkey = None
-        self.prepareGeometryChange()
-        self._bounds = self._compute_bounds()
+        bounds = self._compute_bounds()
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
         self.update()
 
     @property
@@ -222,6 +248,9 @@ class BarSeriesItem(pg.GraphicsObject):
 
     def _y_bounds(self, start: int, stop: int) -> tuple[float, float]:
         """Price extremes of bars ``start..stop`` (the volume item overrides this)."""
+        if stop - start == 1:  # the live bar, on every tick: plain floats
+            lo, hi = float(self._l[start]), float(self._h[start])
+            return (lo, hi) if lo <= hi else (float("nan"), float("nan"))
         return self.visible_extremes(start, stop)
 
     def _build(self, m: MergedBars) -> list[tuple[QPen, QBrush | None, QPainterPath]]:
@@ -236,21 +265,23 @@ class BarSeriesItem(pg.GraphicsObject):
                 yield mask, color, self._pen(color)
 
     # ---- drawing ----------------------------------------------------------------
-    def _view_key(self):
-        """(start, stop, group, thin) of the bars to draw for the current view, cached
-        while the view's x range and width and this item's data stay the same (a
-        tick's repaint then costs no view-geometry queries)."""
+    def _view_geometry(self):
+        """(x0, x1, bar-index units per device pixel) of the view, cached while its x
+        range and width stay the same (a tick's repaint then makes no view-geometry
+        queries); None outside a view."""
         vb = self.getViewBox()
-        sig = None
-        if vb is not None and hasattr(vb, "state"):
-            (x0, x1), _ = vb.state["viewRange"]
-            sig = (x0, x1, vb.width())
-        if self._vkey is None or sig is None or sig != self._vsig:
-            self._vkey = self._compute_view_key()
+        if vb is None or not hasattr(vb, "state"):
+            return None
+        (x0, x1), _ = vb.state["viewRange"]
+        sig = (x0, x1, vb.width())
+        if sig != self._vsig or self._geom is None:
+            vr = self.viewRect()
+            px = self.pixelWidth()  # 0 when not yet laid out
+            self._geom = (vr.left(), vr.right(), px) if vr is not None and vr.width() > 0 else (None, None, px)
             self._vsig = sig
-        return self._vkey
+        return self._geom
 
-    def _compute_view_key(self):
+    def _view_key(self):
         """(start, stop, group, thin) of the bars to draw for the current view.
 
         ``thin`` is True when a candle body would be under ``THIN_PX`` pixels
@@ -258,17 +289,17 @@ class BarSeriesItem(pg.GraphicsObject):
         sub-pixel rectangles costs ~100 ms a frame).
         """
         lo_i, hi_i = self.part_range()
-        px = self.pixelWidth()  # bar-index units per device pixel (0 when not in a view)
+        geom = self._view_geometry()
+        left, right, px = geom if geom is not None else (None, None, 0.0)
         group = group_for(px) if px else 1
         thin = bool(px) and BODY_FRACTION * group / px < THIN_PX
         if hi_i <= lo_i:
             return (0, 0, 1, thin)
         if self.part == "last":
             return (lo_i, hi_i, 1, thin)
-        vr = self.viewRect()
-        if vr is None or vr.width() <= 0:
+        if left is None:
             return (lo_i, hi_i, group, thin)
-        start, stop = visible_slice(vr.left(), vr.right(), hi_i, group)
+        start, stop = visible_slice(left, right, hi_i, group)
         return (max(start, lo_i), stop, group, thin)
 
     def refresh(self) -> None:
@@ -288,6 +319,7 @@ class BarSeriesItem(pg.GraphicsObject):
 
     def paint(self, p, *args) -> None:
         """Qt paint: draws the cached paths (rebuilt first only if the view or data changed)."""
+        self.paints += 1
         self.refresh()
         no_brush = QBrush()
         for pen, brush, path in self._layers:

@@ -23,9 +23,13 @@ PAD_X, PAD_Y = 4.0, 1.0
 class PriceLine(pg.GraphicsObject):
     """A horizontal line at ``value()`` across the view, labelled at the right edge.
 
-    ``setPos(price)`` moves it, ``set_text(text)`` sets the label, ``set_colors(line,
-    text)`` the colours (line and label box share the first). Add it to a plot with
-    ``ignoreBounds=True`` so it never changes the auto range.
+    ``set_value(price, text)`` moves it and sets the label in one geometry
+    change (``setPos(price)`` and ``set_text(text)`` do one each);
+    ``set_colors(line, text)`` sets the colours (line and label box share the
+    first). Add it to a plot with ``ignoreBounds=True`` so it never changes the
+    auto range. The view geometry it needs (x range, pixel size, label height)
+    is cached and refreshed only when the view's range or size changes, so a
+    move costs a rectangle and a repaint of the old and new strip.
     """
 
     def __init__(self) -> None:
@@ -38,6 +42,9 @@ class PriceLine(pg.GraphicsObject):
         self._pen.setCosmetic(True)
         self._pen.setStyle(Qt.PenStyle.DashLine)
         self._bounds = QRectF()
+        self._geom = None  # (x0, x1, px, half-height in price units), see _view_geom
+        self._font = QFont()
+        self._fm = QFontMetricsF(self._font)
         self.setZValue(50)
 
     # ---- state ---------------------------------------------------------------------
@@ -48,19 +55,21 @@ class PriceLine(pg.GraphicsObject):
     def text(self) -> str:
         return self._text
 
+    def set_value(self, price: float, text: str) -> None:
+        """Move the line to ``price`` with the label ``text`` (one repaint of the old and new strip)."""
+        price = float(price)
+        if price == self._value and text == self._text:
+            return
+        self._value, self._text = price, text
+        self._update_bounds()
+
     def setPos(self, price: float) -> None:  # noqa: N802 (pyqtgraph/Qt naming)
         """Move the line to ``price`` (repaints the old and the new strip only)."""
-        price = float(price)
-        if price == self._value:
-            return
-        self._value = price
-        self._update_bounds()
+        self.set_value(price, self._text)
 
     def set_text(self, text: str) -> None:
         """The label shown in the box at the right edge."""
-        if text != self._text:
-            self._text = text
-            self._update_bounds()
+        self.set_value(self._value, text)
 
     def set_colors(self, line: QColor | str, text: QColor | str) -> None:
         """Line and label-box colour, label text colour."""
@@ -69,14 +78,27 @@ class PriceLine(pg.GraphicsObject):
         self.update()
 
     # ---- geometry --------------------------------------------------------------------
-    def _update_bounds(self) -> None:
-        vb = self.getViewBox()
-        rect = QRectF()
-        if vb is not None and math.isfinite(self._value):
+    def _view_geom(self):
+        """(x0, x1, pixel width, half the label height) in view units, or None outside a view."""
+        if self._geom is None:
+            vb = self.getViewBox()
+            if vb is None:
+                return None
+            font = self.font()
+            if font != self._font:
+                self._font, self._fm = QFont(font), QFontMetricsF(font)
             (x0, x1), _ = vb.viewRange()
             px, py = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
-            h = (QFontMetricsF(self.font()).height() + 2 * PAD_Y + 2) * py
-            rect = QRectF(x0 - px, self._value - h / 2, (x1 - x0) + 2 * px, h)
+            half = (self._fm.height() + 2 * PAD_Y + 2) * py / 2
+            self._geom = (x0 - px, x1 + px, half)
+        return self._geom
+
+    def _update_bounds(self) -> None:
+        geom = self._view_geom() if math.isfinite(self._value) else None
+        rect = QRectF()
+        if geom is not None:
+            x0, x1, half = geom
+            rect = QRectF(x0, self._value - half, x1 - x0, 2 * half)
         if rect != self._bounds:
             self.prepareGeometryChange()
             self._bounds = rect
@@ -90,9 +112,11 @@ class PriceLine(pg.GraphicsObject):
         return QRectF(self._bounds)
 
     def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
+        self._geom = None
         self._update_bounds()
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook: resize)
+        self._geom = None
         self._update_bounds()
 
     # ---- drawing ----------------------------------------------------------------------
@@ -108,13 +132,13 @@ class PriceLine(pg.GraphicsObject):
         tr = p.transform()
         right = tr.map(QPointF(self._bounds.right(), y))
         p.resetTransform()
-        fm = QFontMetricsF(self.font())
+        fm = self._fm
         w, h = fm.horizontalAdvance(self._text) + 2 * PAD_X, fm.height() + 2 * PAD_Y
         box = QRectF(right.x() - w - 1, right.y() - h / 2, w, h)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self._line)
         p.drawRect(box)
         p.setPen(self._text_color)
-        p.setFont(self.font())
+        p.setFont(self._font)
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._text)
         p.setTransform(tr)

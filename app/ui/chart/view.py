@@ -45,6 +45,7 @@ from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults,
 from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
 from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
 from app.ui.format import tick_decimals
+from app.ui.stable_label import StableLabel
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
@@ -103,7 +104,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self.busy.setMaximumHeight(12)
         self.busy.setToolTip("Loading history…")
         self.busy.setVisible(False)
-        self.last_price_label = QLabel("")
+        self.last_price_label = StableLabel("")
         self.last_price_label.setObjectName("chartLastPrice")
         self.error_label = QLabel("")
         self.error_label.setStyleSheet("color: #c62828")
@@ -320,8 +321,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self._shown_last = text
         self.last_price_label.setText(f"Last {text}")
         self.last_line.setVisible(True)
-        self.last_line.setPos(price)
-        self.last_line.set_text(text)
+        self.last_line.set_value(price, text)
 
     def _update_limits(self) -> None:
         n = self.view_model.count

@@ -24,6 +24,9 @@ class VolumeItem(BarSeriesItem):
     """Volume bars from 0 to the bar's volume; part "history" or "last" (see the base)."""
 
     def _y_bounds(self, start: int, stop: int) -> tuple[float, float]:
+        if stop - start == 1:  # the live bar, on every tick: a plain float
+            v1 = float(self._v[start])
+            return 0.0, v1 if v1 > 0 else 0.0  # NaN and IB's -1 -> 0
         v = self._v[start:stop]
         hi = float(np.nanmax(v)) if v.size and np.isfinite(v).any() else 0.0
         return 0.0, max(hi, 0.0)
