@@ -3,8 +3,10 @@
 - ``IndicatorOverlay``: the lines of one ``app.viewmodels.indicators.Indicator``
   on the price plot (SMA, EMA, Bollinger, VWAP, crossover SMAs) or on a pane of
   its own below the volume pane sharing the x axis (RSI with 30/70 guides,
-  MACD with its histogram). Lines are ``PlotDataItem`` with clip-to-view and
-  peak downsampling, so a million bars cost what the screen shows.
+  MACD with its histogram). Each line is a history ``PlotDataItem`` of the
+  visible points, decimated to about two per pixel column (cost ~ the screen,
+  not the series) and cached as a device pixmap, plus a light
+  :class:`app.ui.chart.light.TailItem` for the live bar's end of the line.
 - ``CrossoverMarkers``: ▲ under the bar where SMA fast crosses above SMA slow,
   ▼ above the bar where it crosses below.
 - ``ExecutionMarkers``: a ▲ (BOT) / ▼ (SLD) at each fill of the charted
@@ -30,6 +32,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
 from app.domain.bars import bar_size_seconds
+from app.ui.chart.light import TailItem
 from app.ui.chart.order_lines import OrderLines
 from app.viewmodels.indicators import RSI, Crossover, Indicator, crossovers, make_indicator
 
@@ -86,7 +89,7 @@ class IndicatorOverlay:
         self.indicator = indicator
         self.plot = plot
         self.items: dict[str, pg.PlotDataItem] = {}
-        self.tails: dict[str, pg.PlotCurveItem] = {}  # the live group's segment of each line
+        self.tails: dict[str, TailItem] = {}  # the live group's segment of each line
         self._hist: dict[str, tuple] = {}  # name -> (window, points) the history item holds
         self.guides: list[pg.InfiniteLine] = []
         self._cache: dict[str, tuple[tuple[int, int, int], np.ndarray, np.ndarray]] = {}
@@ -102,10 +105,13 @@ class IndicatorOverlay:
             color = c if (k == 0 or name in ("upper", "lower")) else LINE_COLORS[(color_index + k) % len(LINE_COLORS)]
             self.items[name] = _line(plot, color, style=style)
         for name, item in self.items.items():
+            # the history of a line changes with the view or on a new bar, not on a tick: kept as
+            # a device pixmap, so the strip a tick repaints is a blit (as the candles, see candles.py)
+            item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             opts = item.opts
-            tail = pg.PlotCurveItem(pen=opts["pen"], fillLevel=opts.get("fillLevel"),
-                                    brush=opts.get("fillBrush"), connect="finite")
-            plot.addItem(tail)
+            fill = opts.get("fillLevel")
+            tail = TailItem(pg.mkPen(opts["pen"]), fill, pg.mkBrush(opts["fillBrush"]) if fill is not None else None)
+            plot.addItem(tail, ignoreBounds=True)
             self.tails[name] = tail
         if isinstance(indicator, RSI):
             for level in (30, 70):
@@ -167,7 +173,7 @@ class IndicatorOverlay:
                 item.setData(xs[:cut], ys[:cut], connect="finite")
                 self._hist[name] = (win, cut)
             j = max(0, cut - 1)  # the tail starts at the last history point: one joined line
-            self.tails[name].setData(xs[j:], ys[j:])
+            self.tails[name].set_data(xs[j:], ys[j:])
 
     def drawn(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` of output ``name`` as drawn now (history and live tail together)."""

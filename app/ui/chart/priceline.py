@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import math
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication
+
+from app.ui.chart.light import LightItem
 
 #: padding around the label text, in pixels
 PAD_X, PAD_Y = 4.0, 1.0
 
 
-class PriceLine(pg.GraphicsObject):
+class PriceLine(LightItem):
     """A horizontal line at ``value()`` across the view, labelled at the right edge.
 
     ``set_value(price, text)`` moves it and sets the label in one geometry
@@ -42,7 +43,6 @@ class PriceLine(pg.GraphicsObject):
         self._pen.setCosmetic(True)
         self._pen.setStyle(Qt.PenStyle.DashLine)
         self._bounds = QRectF()
-        self._geom = None  # (x0, x1, px, half-height in price units), see _view_geom
         self._font = QFont()
         self._fm = QFontMetricsF(self._font)
         self.setZValue(50)
@@ -78,27 +78,16 @@ class PriceLine(pg.GraphicsObject):
         self.update()
 
     # ---- geometry --------------------------------------------------------------------
-    def _view_geom(self):
-        """(x0, x1, pixel width, half the label height) in view units, or None outside a view."""
-        if self._geom is None:
-            vb = self.getViewBox()
-            if vb is None:
-                return None
+    def _update_bounds(self) -> None:
+        geom = self.view_geom() if math.isfinite(self._value) else None
+        rect = QRectF()
+        if geom is not None:
+            x0, x1, px, py = geom
             font = self.font()
             if font != self._font:
                 self._font, self._fm = QFont(font), QFontMetricsF(font)
-            (x0, x1), _ = vb.viewRange()
-            px, py = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
             half = (self._fm.height() + 2 * PAD_Y + 2) * py / 2
-            self._geom = (x0 - px, x1 + px, half)
-        return self._geom
-
-    def _update_bounds(self) -> None:
-        geom = self._view_geom() if math.isfinite(self._value) else None
-        rect = QRectF()
-        if geom is not None:
-            x0, x1, half = geom
-            rect = QRectF(x0, self._value - half, x1 - x0, 2 * half)
+            rect = QRectF(x0 - px, self._value - half, (x1 - x0) + 2 * px, 2 * half)
         if rect != self._bounds:
             self.prepareGeometryChange()
             self._bounds = rect
@@ -111,12 +100,7 @@ class PriceLine(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
         return QRectF(self._bounds)
 
-    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
-        self._geom = None
-        self._update_bounds()
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook: resize)
-        self._geom = None
+    def geometry_changed(self) -> None:
         self._update_bounds()
 
     # ---- drawing ----------------------------------------------------------------------
