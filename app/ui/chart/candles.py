@@ -133,6 +133,7 @@ class BarSeriesItem(pg.GraphicsObject):
     def set_colors(self, up: str, down: str) -> None:
         """Colours (any ``QColor`` name, e.g. "#1b8a3a") of up and down bars; rebuilds the paths."""
         self._up, self._down = QColor(up), QColor(down)
+        self._pens: dict[int, QPen] = {}
         self._key = None
         self.update()
 
@@ -334,9 +335,13 @@ class BarSeriesItem(pg.GraphicsObject):
         self.update()
 
     def _pen(self, color: QColor) -> QPen:
-        pen = QPen(color)
-        pen.setCosmetic(True)
-        pen.setWidth(1)
+        """A 1-pixel cosmetic pen of ``color``, made once per colour (the live bar asks on every tick)."""
+        key = color.rgba()
+        pen = self._pens.get(key)
+        if pen is None:
+            pen = self._pens[key] = QPen(color)
+            pen.setCosmetic(True)
+            pen.setWidth(1)
         return pen
 
 
