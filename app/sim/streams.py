@@ -158,6 +158,14 @@ class StreamHandlers:
         self.bar_subs.pop(req.req_id, None)
 
     def _send_bars(self, rid: int, sub: BarSub, now: float) -> None:
+        """Send the 5-second bars of ``sub`` completed by ``now``, each exactly once and in order.
+
+        A bar is complete when the exchange has been advanced past its end: the
+        clock may already be past it while the market pump has not run yet, and
+        such a bar waits for the next pass instead of being skipped (IB sends
+        every 5-second bar; a skipped one left a 10 s gap under load).
+        """
+        now = min(now, self.ex.now)
         n = 0
         if now - sub.next_start > MAX_BARS_PER_PASS * 5:      # clock jumped: skip ahead
             sub.next_start = math.floor(now / 5.0) * 5.0 - MAX_BARS_PER_PASS * 5
