@@ -45,6 +45,28 @@ def _median(xs) -> float:
     return round(statistics.median(xs), 2)
 
 
+def _range_frames(n: int, set_x_range, grab) -> dict:
+    """Median frame times (ms) of the same three workloads for either library, each frame
+    ``set_x_range(x0, x1)`` (bar indices; the library fits y) then ``grab()`` (paint):
+    ``pan_frame_ms`` (200 bars shown, moved by 10 bars), ``zoom_frame_ms`` (150 <-> 250 bars
+    at the right edge), ``zoomed_out_frame_ms`` (all ``n`` bars, moved by 1%)."""
+    def frames(ranges) -> float:
+        times = []
+        for x0, x1 in ranges:
+            t0 = time.perf_counter()
+            set_x_range(x0, x1)
+            grab()
+            times.append(_ms(t0))
+        return _median(times)
+
+    step = n // 100
+    return {
+        "pan_frame_ms": frames([(n - 300 - (i % 10) * 10, n - 100 - (i % 10) * 10) for i in range(40)]),
+        "zoom_frame_ms": frames([(n - 150 - (i % 2) * 100, n) for i in range(30)]),
+        "zoomed_out_frame_ms": frames([(-0.5 + (i % 2) * step, n + (i % 2) * step) for i in range(20)]),
+    }
+
+
 def _tick_event_loop(app, session, vm, t) -> float:
     """Median event-loop time of one live tick (ms): the bar update through the
     view-model and the view, then every event it causes (the partial repaint of
@@ -89,30 +111,8 @@ def bench_ibdesk(frame, loop, app) -> dict:
         view.plots.grab()
         out["first_frame_ms"] = round(_ms(t0), 2)
         n = vm.count
-        pans = []
-        for i in range(40):
-            x0 = n - 300 - (i % 10) * 10
-            t0 = time.perf_counter()
-            view.price_plot.setXRange(x0, x0 + 200, padding=0)
-            view.plots.grab()
-            pans.append(_ms(t0))
-        out["pan_frame_ms"] = _median(pans)
-        zooms = []
-        for i in range(30):
-            width = 150 + (i % 2) * 100
-            t0 = time.perf_counter()
-            view.price_plot.setXRange(n - width, n, padding=0)
-            view.plots.grab()
-            zooms.append(_ms(t0))
-        out["zoom_frame_ms"] = _median(zooms)
-        outs = []
-        step = n // 100
-        for i in range(20):
-            t0 = time.perf_counter()
-            view.price_plot.setXRange(-0.5 + (i % 2) * step, n + (i % 2) * step, padding=0)
-            view.plots.grab()
-            outs.append(_ms(t0))
-        out["zoomed_out_frame_ms"] = _median(outs)
+        out.update(_range_frames(n, lambda x0, x1: view.price_plot.setXRange(x0, x1, padding=0),
+                                 view.plots.grab))
         out["zoomed_out_candles"] = view.candles.drawn_count
         view.reset_view()
         view.plots.grab()
@@ -157,31 +157,7 @@ def bench_finplot(frame, app) -> dict:
     win.resize(W, H)
     win.grab()
     out["first_frame_ms"] = round(_ms(t0), 2)
-    n = len(df)
-    pans = []
-    for i in range(40):
-        x0 = n - 300 - (i % 10) * 10
-        t0 = time.perf_counter()
-        ax.vb.update_y_zoom(x0, x0 + 200)
-        win.grab()
-        pans.append(_ms(t0))
-    out["pan_frame_ms"] = _median(pans)
-    zooms = []
-    for i in range(30):
-        width = 150 + (i % 2) * 100
-        t0 = time.perf_counter()
-        ax.vb.update_y_zoom(n - width, n)
-        win.grab()
-        zooms.append(_ms(t0))
-    out["zoom_frame_ms"] = _median(zooms)
-    outs = []
-    step = n // 100
-    for i in range(20):
-        t0 = time.perf_counter()
-        ax.vb.update_y_zoom(-0.5 + (i % 2) * step, n + (i % 2) * step)
-        win.grab()
-        outs.append(_ms(t0))
-    out["zoomed_out_frame_ms"] = _median(outs)
+    out.update(_range_frames(len(df), ax.vb.update_y_zoom, win.grab))
     fplt.close()
     fplt.windows.clear()
     win.deleteLater()

@@ -12,7 +12,6 @@ The gateway's clock starts inside regular trading hours of a past weekday.
 from __future__ import annotations
 
 import csv
-import itertools
 from datetime import datetime
 
 import pytest
@@ -22,27 +21,20 @@ from PySide6.QtWidgets import QDoubleSpinBox
 from app.domain import Action, OrderRequest, OrderStatus, OrderType, TimeInForce, round_to_tick
 from tests.support import run_for, wait_until
 
-from tests.integration.sim_support import make_gateway
+from tests.integration.sim_support import gateway_fixture, sim_session
 
-_client_ids = itertools.count(451)
-
-
-@pytest.fixture(scope="module")
-def gateway():
-    with make_gateway(seed=23) as gw:  # clock in regular trading hours of a past Wednesday
-        yield gw
+gateway = gateway_fixture(seed=23)  # clock in regular trading hours of a past Wednesday
 
 
 @pytest.fixture
 def blotter(qtbot, aloop, gateway):
     """A BlotterView over a real Session connected to the gateway, with a quote on MSFT."""
-    from app.broker.session import Session
     from app.commands import OrderCommands
     from app.ui.blotter import BlotterView
     from app.viewmodels.executions import ExecutionsModel
     from app.viewmodels.orders import OrdersModel
 
-    session = Session("127.0.0.1", gateway.port, next(_client_ids), connect_timeout=5)
+    session = sim_session(gateway)
     aloop.run_until_complete(session.connect())
     commands = OrderCommands(session)
     orders, executions = OrdersModel(session), ExecutionsModel(session)

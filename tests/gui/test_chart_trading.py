@@ -107,12 +107,18 @@ def test_mouse_drag_sends_exactly_one_modify_rounded_to_tick(trading, qtbot):
     assert line.value() == pytest.approx(cmd.limit_price)
 
 
+def _drop(view, oid: int, price: float):
+    """Drag the order line of ``oid`` to ``price`` and drop it (as the mouse release does); returns the line."""
+    line = view.order_lines.line_for(oid)
+    line.setPos(price)
+    line.sigPositionChangeFinished.emit(line)
+    return line
+
+
 def test_drop_rounds_half_up_to_tick(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
-    line = view.order_lines.line_for(oid)
-    line.setPos(100.1251)
-    line.sigPositionChangeFinished.emit(line)
+    _drop(view, oid, 100.1251)
     assert commands.executed == [ModifyOrder(oid, limit_price=100.13)]
 
 
@@ -120,9 +126,7 @@ def test_rejected_modify_snaps_back_and_shows_why(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
     commands.read_only = True
-    line = view.order_lines.line_for(oid)
-    line.setPos(101.0)
-    line.sigPositionChangeFinished.emit(line)
+    line = _drop(view, oid, 101.0)
     assert len(commands.executed) == 1
     assert line.value() == pytest.approx(99.5)
     assert "read-only" in view.trade_message.text()
@@ -133,9 +137,7 @@ def test_declined_confirmation_sends_nothing_and_snaps_back(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
     view.order_lines.confirm = lambda text: False
-    line = view.order_lines.line_for(oid)
-    line.setPos(98.0)
-    line.sigPositionChangeFinished.emit(line)
+    line = _drop(view, oid, 98.0)
     assert commands.executed == [] and line.value() == pytest.approx(99.5)
     assert "declined" in view.trade_message.text()
 
@@ -143,9 +145,7 @@ def test_declined_confirmation_sends_nothing_and_snaps_back(trading):
 def test_drop_on_same_tick_sends_nothing(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
-    line = view.order_lines.line_for(oid)
-    line.setPos(99.503)
-    line.sigPositionChangeFinished.emit(line)
+    line = _drop(view, oid, 99.503)
     assert commands.executed == [] and line.value() == pytest.approx(99.5)
 
 
@@ -155,8 +155,7 @@ def test_stop_order_drag_modifies_the_stop_price(trading):
     wait_until(aloop, lambda: session.order(rec.order_id).status is OrderStatus.SUBMITTED, what="submitted")
     line = view.order_lines.line_for(rec.order_id)
     assert line.label.format == "SELL 50 STP 95.00"
-    line.setPos(94.444)
-    line.sigPositionChangeFinished.emit(line)
+    _drop(view, rec.order_id, 94.444)
     assert commands.executed == [ModifyOrder(rec.order_id, stop_price=94.44)]
 
 

@@ -9,15 +9,14 @@ import re
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialogButtonBox, QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDialogButtonBox
 
 from app.commands import OrderCommands
 from app.domain import Action, OrderStatus, OrderType
 from app.ui.hotkeys import HOTKEY_ACTIONS, CheatSheet, HotkeyConflict, HotkeyEditor, HotkeyRegistry, key_problem
-from app.ui.ticket import OrderTicket
-from app.ui.trading_actions import ARMED_TEXT, TradingActions, passive_round
-from app.viewmodels.ticket import TicketModel
+from app.ui.trading_actions import ARMED_TEXT, passive_round
 from tests.fakes import FakeSession
+from tests.gui.desk_support import build_desk
 from tests.support import run_for, wait_until
 
 
@@ -38,31 +37,11 @@ def settings(tmp_path):
 def env(qtbot, aloop, settings):
     s = FakeSession()
     journal = Journal()
-    cmds = OrderCommands(s, journal=journal)
-    model = TicketModel(s, cmds)
-    ticket = OrderTicket(model)
-    asked = []
-    ticket.confirm = lambda text: asked.append(text) or True
-    win = QMainWindow()
-    chart = QWidget()
-    chart.setFocusPolicy(Qt.StrongFocus)
-    win.setCentralWidget(chart)
-    dock = QDockWidget("Order Ticket", win)
-    dock.setWidget(ticket)
-    win.addDockWidget(Qt.RightDockWidgetArea, dock)
-    qtbot.addWidget(win)
-    ta = TradingActions(win, commands=cmds, session=s, ticket=ticket, ticket_model=model,
-                        watchlist=None, chart=chart, blotter=None, settings=settings)
-    messages = []
-    ta.message.connect(lambda ok, text: messages.append((ok, text)))
-    ta.ask = lambda title, text: True
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
+    desk = build_desk(qtbot, s, OrderCommands(s, journal=journal), settings)
     s.subscribe_quotes(s.contracts["AAPL"])
     s.push_quote("AAPL", bid=187.49, ask=187.51)
-    ticket.set_instrument(s.contracts["AAPL"])
-    return s, ta, ticket, messages, asked, journal
+    desk.ticket.set_instrument(s.contracts["AAPL"])
+    return s, desk.actions, desk.ticket, desk.messages, desk.confirmations, journal
 
 
 def _placed(s):

@@ -12,7 +12,6 @@ The gateway's clock starts inside regular trading hours of a past weekday
 
 from __future__ import annotations
 
-import itertools
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -21,28 +20,21 @@ from PySide6.QtWidgets import QDialog
 from app.domain import OrderStatus, round_to_tick
 from tests.support import run_for, wait_until
 
-from tests.integration.sim_support import make_gateway
+from tests.integration.sim_support import gateway_fixture, sim_session
 
-_client_ids = itertools.count(301)
-
-
-@pytest.fixture(scope="module")
-def gateway():
-    with make_gateway(seed=11) as gw:  # clock in regular trading hours of a past Wednesday
-        yield gw
+gateway = gateway_fixture(seed=11)  # clock in regular trading hours of a past Wednesday
 
 
 @pytest.fixture
 def terminal(qtbot, aloop, gateway, tmp_path):
     """Session + OrderCommands + panels + main window, connected to the gateway."""
-    from app.broker.session import Session
     from app.commands import OrderCommands
     from app.ui.main_window import MainWindow
     from app.ui.panels import KEY_SYMBOLS, build_panels
 
     settings = QSettings(str(tmp_path / "ibdesk.ini"), QSettings.IniFormat)
     settings.setValue(KEY_SYMBOLS, ["AAPL", "MSFT"])
-    session = Session("127.0.0.1", gateway.port, next(_client_ids), connect_timeout=5)
+    session = sim_session(gateway)
     commands = OrderCommands(session)
     panels = build_panels(session, commands, settings)
     window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)

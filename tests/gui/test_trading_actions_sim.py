@@ -10,56 +10,29 @@ The gateway's clock starts inside regular trading hours of a past weekday.
 
 from __future__ import annotations
 
-import itertools
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from app.domain import Action, OrderRequest, OrderType, round_to_tick
 from tests.support import run_for, wait_until
 
-from tests.integration.sim_support import make_gateway
+from tests.gui.desk_support import build_desk
+from tests.integration.sim_support import gateway_fixture, sim_session
 
-_client_ids = itertools.count(401)
-
-
-@pytest.fixture(scope="module")
-def gateway():
-    with make_gateway(seed=5) as gw:  # clock in regular trading hours of a past Wednesday
-        yield gw
+gateway = gateway_fixture(seed=5)  # clock in regular trading hours of a past Wednesday
 
 
 @pytest.fixture
 def desk(qtbot, aloop, gateway, tmp_path):
-    from app.broker.session import Session
     from app.commands import OrderCommands
-    from app.ui.ticket import OrderTicket
-    from app.ui.trading_actions import TradingActions
-    from app.viewmodels.ticket import TicketModel
 
     settings = QSettings(str(tmp_path / "ibdesk.ini"), QSettings.IniFormat)
-    session = Session("127.0.0.1", gateway.port, next(_client_ids), connect_timeout=5)
+    session = sim_session(gateway)
     commands = OrderCommands(session)
-    model = TicketModel(session, commands)
-    ticket = OrderTicket(model)
-    confirmations = []
-    ticket.confirm = lambda text: confirmations.append(text) or True
-    win = QMainWindow()
-    chart = QWidget()
-    win.setCentralWidget(chart)
-    dock = QDockWidget("Order Ticket", win)
-    dock.setWidget(ticket)
-    win.addDockWidget(Qt.RightDockWidgetArea, dock)
-    qtbot.addWidget(win)
-    actions = TradingActions(win, commands=commands, session=session, ticket=ticket, ticket_model=model,
-                             chart=chart, settings=settings)
-    actions.ask = lambda title, text: True
-    messages = []
-    actions.message.connect(lambda ok, text: messages.append((ok, text)))
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
+    desk = build_desk(qtbot, session, commands, settings)
+    actions, ticket, model, win = desk.actions, desk.ticket, desk.model, desk.win
+    confirmations, messages = desk.confirmations, desk.messages
     aloop.run_until_complete(session.connect())
     aloop.run_until_complete(model.set_symbol_text("MSFT"))
     wait_until(aloop, lambda: model.bid is not None and model.ask is not None, 10, what="MSFT quotes")

@@ -8,6 +8,9 @@ import socket
 import struct
 import threading
 import time
+from contextlib import contextmanager
+
+import pytest
 
 _ids = itertools.count(11)
 
@@ -36,6 +39,47 @@ def make_gateway(seed: int = 7):
     from app.sim.server import GatewayThread
 
     return GatewayThread(seed=seed, start_time=rth_start_time())
+
+
+def gateway_fixture(seed: int = 7):
+    """A module-scoped pytest fixture (assign it to ``gateway`` in a test module): a
+    :func:`make_gateway` with ``seed``, stopped when the module's tests are done."""
+    @pytest.fixture(scope="module")
+    def gateway():
+        with make_gateway(seed=seed) as gw:
+            yield gw
+    return gateway
+
+
+def sim_session(gateway):
+    """An ``app.broker.Session`` for ``gateway`` (not connected yet) with a new client id."""
+    from app.broker.session import Session
+
+    return Session("127.0.0.1", gateway.port, next_client_id(), connect_timeout=5)
+
+
+def ibapi_stock(symbol: str = "AAPL"):
+    """An ibapi ``Contract`` for a US stock on SMART in USD."""
+    from ibapi.contract import Contract
+
+    c = Contract()
+    c.symbol, c.secType, c.exchange, c.currency = symbol, "STK", "SMART", "USD"
+    return c
+
+
+@contextmanager
+def running_ibapi(app, port: int, timeout: float = 3.0):
+    """``app`` (a :class:`RecordingApp` + ``EClient``) connected to ``port`` with a new client
+    id, its reader thread running and nextValidId received; disconnected afterwards."""
+    app.connect("127.0.0.1", port, next_client_id())
+    th = threading.Thread(target=app.run, daemon=True)
+    th.start()
+    assert app.wait(lambda: app.next_id is not None, timeout)
+    try:
+        yield app
+    finally:
+        app.disconnect()
+        th.join(2)
 
 
 def arun(coro, timeout: float = 15.0):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 from ibapi.client import EClient
-from ibapi.contract import Contract
 from ibapi.execution import ExecutionFilter
 from ibapi.order import Order
 from ibapi.wrapper import EWrapper
 
-from tests.integration.sim_support import RecordingApp, make_gateway, next_client_id
+from tests.integration.sim_support import RecordingApp, ibapi_stock, running_ibapi, make_gateway
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -95,12 +93,6 @@ class App(RecordingApp, EWrapper, EClient):
         self._rec("currentTime", t)
 
 
-def aapl() -> Contract:
-    c = Contract()
-    c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
-    return c
-
-
 @pytest.fixture(scope="module")
 def gw():
     g = make_gateway()
@@ -110,14 +102,8 @@ def gw():
 
 @pytest.fixture
 def app(gw):
-    a = App()
-    a.connect("127.0.0.1", gw.port, next_client_id())
-    th = threading.Thread(target=a.run, daemon=True)
-    th.start()
-    assert a.wait(lambda: a.next_id is not None, 3)
-    yield a
-    a.disconnect()
-    th.join(2)
+    with running_ibapi(App(), gw.port) as a:
+        yield a
 
 
 def test_connect_and_session_messages(app, gw):
@@ -130,19 +116,19 @@ def test_connect_and_session_messages(app, gw):
 
 
 def test_contract_details_market_data_history(app):
-    app.reqContractDetails(1, aapl())
-    bad = aapl()
+    app.reqContractDetails(1, ibapi_stock())
+    bad = ibapi_stock()
     bad.symbol = "NOSUCHSYM"
     app.reqContractDetails(2, bad)
     assert app.wait(lambda: app.of("contractDetailsEnd"))
     assert app.of("contractDetails")[0][2].contract.conId == 265598
     assert app.wait(lambda: any(e[1] == 2 and e[2] == 200 for e in app.of("error")))
-    app.reqMktData(3, aapl(), "", False, False, [])
+    app.reqMktData(3, ibapi_stock(), "", False, False, [])
     assert app.wait(lambda: {1, 2} <= {e[2] for e in app.of("tickPrice")})
     kinds = [e[0] for e in app.events if e[0] in ("tickReqParams", "marketDataType",
                                                    "tickPrice")]
     assert kinds[:2] == ["tickReqParams", "marketDataType"]
-    app.reqHistoricalData(4, aapl(), "", "1 D", "5 mins", "TRADES", 0, 1, True, [])
+    app.reqHistoricalData(4, ibapi_stock(), "", "1 D", "5 mins", "TRADES", 0, 1, True, [])
     assert app.wait(lambda: app.of("historicalDataEnd"))
     assert len(app.of("historicalData")) > 2
     assert app.wait(lambda: app.of("historicalDataUpdate"), 3)
@@ -154,7 +140,7 @@ def test_order_flow_fill_cancel_and_account(app):
     o = Order()
     o.action, o.totalQuantity, o.orderType = "BUY", 7, "MKT"
     oid = app.next_id
-    app.placeOrder(oid, aapl(), o)
+    app.placeOrder(oid, ibapi_stock(), o)
     assert app.wait(lambda: any(e[1] == oid and e[2] == "Filled" for e in app.of("orderStatus")),
                     5)
     assert app.wait(lambda: app.of("commission"))
@@ -165,7 +151,7 @@ def test_order_flow_fill_cancel_and_account(app):
     assert first_open < first_exec                      # permId known before the fill
     lmt = Order()
     lmt.action, lmt.totalQuantity, lmt.orderType, lmt.lmtPrice = "BUY", 1, "LMT", 1.0
-    app.placeOrder(oid + 1, aapl(), lmt)
+    app.placeOrder(oid + 1, ibapi_stock(), lmt)
     assert app.wait(lambda: any(e[1] == oid + 1 for e in app.of("openOrder")))
     from ibapi.order_cancel import OrderCancel
     app.cancelOrder(oid + 1, OrderCancel())

@@ -4,17 +4,15 @@ exchange holds (a field too many or too few and ibapi drops or misreads it)."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from ibapi.client import EClient
-from ibapi.contract import Contract
 from ibapi.order import Order
 from ibapi.wrapper import EWrapper
 
 from app.sim.server import GatewayThread
-from tests.integration.sim_support import RecordingApp, next_client_id, rth_start_time
+from tests.integration.sim_support import RecordingApp, ibapi_stock, running_ibapi, rth_start_time
 from app.sim.exchange import SimExchange
 
 pytestmark = pytest.mark.timeout(60)
@@ -87,12 +85,6 @@ class App(RecordingApp, EWrapper, EClient):
         self._rec("marketDataType", reqId, t)
 
 
-def aapl() -> Contract:
-    c = Contract()
-    c.symbol, c.secType, c.exchange, c.currency = "AAPL", "STK", "SMART", "USD"
-    return c
-
-
 @pytest.fixture(scope="module")
 def gw():
     t0 = rth_start_time()
@@ -103,14 +95,8 @@ def gw():
 
 @pytest.fixture
 def app(gw):
-    a = App()
-    a.connect("127.0.0.1", gw.port, next_client_id())
-    th = threading.Thread(target=a.run, daemon=True)
-    th.start()
-    assert a.wait(lambda: a.next_id is not None)
-    yield a
-    a.disconnect()
-    th.join(2)
+    with running_ibapi(App(), gw.port) as a:
+        yield a
 
 
 def test_symbols_rules_depth_exchanges(app, gw):
@@ -133,7 +119,7 @@ def test_symbols_rules_depth_exchanges(app, gw):
 @pytest.mark.parametrize("smart", [False, True])
 def test_depth_builds_the_book(app, gw, smart):
     rid = 20 + smart
-    app.reqMktDepth(rid, aapl(), 10, smart, [])
+    app.reqMktDepth(rid, ibapi_stock(), 10, smart, [])
     name = "updateMktDepthL2" if smart else "updateMktDepth"
     assert app.wait(lambda: len(app.of(name, rid)) >= 20)
     book = {0: {}, 1: {}}
@@ -149,9 +135,9 @@ def test_depth_builds_the_book(app, gw, smart):
 
 
 def test_realtime_bars_and_tick_by_tick(app, gw):
-    app.reqRealTimeBars(30, aapl(), 5, "TRADES", False, [])
+    app.reqRealTimeBars(30, ibapi_stock(), 5, "TRADES", False, [])
     for rid, kind in ((31, "Last"), (32, "AllLast"), (33, "BidAsk"), (34, "MidPoint")):
-        app.reqTickByTickData(rid, aapl(), kind, 0, False)
+        app.reqTickByTickData(rid, ibapi_stock(), kind, 0, False)
     assert app.wait(lambda: len(app.of("realtimeBar", 30)) >= 2, 6)
     b = app.of("realtimeBar", 30)[-1]
     assert b[2] % 5 == 0 and b[5] <= min(b[3], b[6]) and b[4] >= max(b[3], b[6])
@@ -166,20 +152,20 @@ def test_realtime_bars_and_tick_by_tick(app, gw):
 
 
 def test_head_timestamp_historical_ticks(app, gw):
-    app.reqHeadTimeStamp(40, aapl(), "TRADES", 1, 2)
+    app.reqHeadTimeStamp(40, ibapi_stock(), "TRADES", 1, 2)
     assert app.wait(lambda: app.of("headTimestamp", 40))
     assert int(app.of("headTimestamp", 40)[0][2]) == int(
         gw.exchange.head_timestamp(gw.exchange.lookup(symbol="AAPL")[0].con_id, "TRADES", True))
     time.sleep(0.5)
     end = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(gw.gateway.clock()))
     for rid, what in ((41, "TRADES"), (42, "BID_ASK"), (43, "MIDPOINT")):
-        app.reqHistoricalTicks(rid, aapl(), "", end, 5, what, 0, True, [])
+        app.reqHistoricalTicks(rid, ibapi_stock(), "", end, 5, what, 0, True, [])
     assert app.wait(lambda: app.of("historicalTicksLast", 41) and app.of(
         "historicalTicksBidAsk", 42) and app.of("historicalTicks", 43))
     last = app.of("historicalTicksLast", 41)[0]
     assert last[3] is True and 0 < len(last[2]) <= 5 and last[2][0].price > 0
     assert all(t.priceBid < t.priceAsk for t in app.of("historicalTicksBidAsk", 42)[0][2])
-    app.reqHistoricalTicks(44, aapl(), "", "", 5, "TRADES", 0, True, [])   # neither time set
+    app.reqHistoricalTicks(44, ibapi_stock(), "", "", 5, "TRADES", 0, True, [])   # neither time set
     assert app.wait(lambda: any(e[2] == 321 for e in app.of("error", 44)))
 
 
@@ -197,7 +183,7 @@ def test_pnl_account_summary_whatif(app, gw):
     o = Order()
     o.action, o.totalQuantity, o.orderType, o.lmtPrice, o.whatIf = "BUY", 100, "LMT", 100.0, True
     oid = app.next_id
-    app.placeOrder(oid, aapl(), o)
+    app.placeOrder(oid, ibapi_stock(), o)
     assert app.wait(lambda: app.of("openOrder", oid))
     _, _, order, state = app.of("openOrder", oid)[0]
     assert order.whatIf and float(state.initMarginChange) > 0 and state.commissionAndFees > 0
@@ -207,7 +193,7 @@ def test_pnl_account_summary_whatif(app, gw):
 
 def test_delayed_market_data(app, gw):
     app.reqMarketDataType(3)
-    app.reqMktData(60, aapl(), "", False, False, [])
+    app.reqMktData(60, ibapi_stock(), "", False, False, [])
     assert app.wait(lambda: any(e[2] == 66 for e in app.of("tickPrice", 60)))
     assert not any(e[2] == 1 for e in app.of("tickPrice", 60))
     assert app.of("marketDataType", 60)[0][2] == 3

@@ -25,8 +25,7 @@ class PriceLine(LightItem):
     """A horizontal line at ``value()`` across the view, labelled at the right edge.
 
     ``set_value(price, text)`` moves it and sets the label in one geometry
-    change (``setPos(price)`` and ``set_text(text)`` do one each);
-    ``set_colors(line, text)`` sets the colours (line and label box share the
+    change; ``set_colors(line, text)`` sets the colours (line and label box share the
     first). Add it to a plot with ``ignoreBounds=True`` so it never changes the
     auto range. The view geometry it needs (x range, pixel size, label height)
     is cached and refreshed only when the view's range or size changes, so a
@@ -49,7 +48,7 @@ class PriceLine(LightItem):
 
     # ---- state ---------------------------------------------------------------------
     def value(self) -> float:
-        """The price the line is at (NaN before the first ``setPos``)."""
+        """The price the line is at (NaN before the first ``set_value``)."""
         return self._value
 
     def text(self) -> str:
@@ -62,14 +61,6 @@ class PriceLine(LightItem):
             return
         self._value, self._text = price, text
         self._update_bounds()
-
-    def setPos(self, price: float) -> None:  # noqa: N802 (pyqtgraph/Qt naming)
-        """Move the line to ``price`` (repaints the old and the new strip only)."""
-        self.set_value(price, self._text)
-
-    def set_text(self, text: str) -> None:
-        """The label shown in the box at the right edge."""
-        self.set_value(self._value, text)
 
     def set_colors(self, line: QColor | str, text: QColor | str) -> None:
         """Line and label-box colour, label text colour."""
