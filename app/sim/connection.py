@@ -224,8 +224,8 @@ class ClientConnection(StreamHandlers, OrderHandlers):
 
     # ---- dispatch --------------------------------------------------------
     def _paced(self) -> bool:
-        """Count one request; False (and error 100) if it exceeds 50 in the last second.
-        Messages before startApi are not paced (there are only two)."""
+        """Count one request; False (and error 100) if the client exceeds 50 messages per
+        second (token bucket, :class:`app.sim.pacing.MessagePacer`). Messages before startApi are not paced (there are only two)."""
         if not self.ready or self.pacer.admit():
             return True
         self.send(E.error(-1, 100, "Max rate of messages per second has been exceeded:"

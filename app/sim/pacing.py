@@ -2,9 +2,15 @@
 
 * Message rate (IB API docs "Pacing" / error 100): at most 50 messages per
   second from one client; the excess is refused with error 100 "Max rate of
-  messages per second has been exceeded". TWS disconnects a client that keeps
-  violating; here: more than ``disconnect_drops`` refused messages within
-  ``strike_window`` seconds (a client throttled like ib_async, 45/s, never is).
+  messages per second has been exceeded". IB does not publish how it counts; here a
+  token bucket (50 tokens, refilled at 50 per second): a burst of 50 passes, a client
+  sending faster than 50/s for long is refused the excess, and a client throttled
+  like ib_async (45 in any second, sent as one-second batches) keeps passing when
+  scheduling jitter shifts a batch by up to ~0.1 s. A sliding one-second window would
+  refuse such a client as soon as its reads are a few milliseconds uneven, which
+  happens on any loaded machine (the simulator shares a process with the terminal in
+  demo mode). TWS disconnects a client that keeps violating; here: more than
+  ``disconnect_drops`` refused messages within ``strike_window`` seconds.
 * Historical data (IB docs "Historical Data Limitations", error 162 "Historical
   Market Data Service error message: Historical data request pacing violation"):
   identical requests within 15 s; six or more requests for the same contract,
@@ -18,7 +24,10 @@ import time
 
 
 class MessagePacer:
-    """Counts a client's messages; ``admit()`` False = refuse with error 100."""
+    """Counts a client's messages; ``admit()`` False = refuse with error 100.
+
+    Token bucket of ``limit`` tokens refilled at ``limit`` per second of ``clock``
+    (wall seconds, ``time.monotonic``); see the module docstring for why."""
 
     def __init__(self, limit: int = 50, disconnect_drops: int = 500,
                  strike_window: float = 10.0, clock=time.monotonic):
@@ -26,30 +35,37 @@ class MessagePacer:
         self.disconnect_drops = disconnect_drops
         self.strike_window = strike_window
         self.clock = clock
+        self._tokens = float(limit)
+        self._refilled_at: float | None = None
         self._recent: collections.deque[float] = collections.deque()
         self._drops: collections.deque[float] = collections.deque()
 
     def admit(self) -> bool:
-        """Record one message; True if it is within the limit of the last second."""
+        """Record one message; True if the bucket had a token for it."""
         now = self.clock()
-        while self._recent and now - self._recent[0] >= 1.0:
+        if self._refilled_at is not None:
+            self._tokens = min(float(self.limit), self._tokens + (now - self._refilled_at) * self.limit)
+        self._refilled_at = now
+        self._recent.append(now)
+        while now - self._recent[0] >= 1.0:
             self._recent.popleft()
-        if len(self._recent) < self.limit:
-            self._recent.append(now)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
             return True
         self._drops.append(now)
-        while self._drops and now - self._drops[0] >= self.strike_window:
-            self._drops.popleft()
         return False
 
     @property
     def received(self) -> int:
-        """Messages counted in the current 1-second window (for the error text)."""
-        return len(self._recent) + 1
+        """Messages received in the last second, the refused one included (the error's ``rec=``)."""
+        return len(self._recent)
 
     @property
     def should_disconnect(self) -> bool:
         """True after repeated violations (see module docstring)."""
+        now = self.clock()
+        while self._drops and now - self._drops[0] >= self.strike_window:
+            self._drops.popleft()
         return len(self._drops) > self.disconnect_drops
 
 

@@ -11,19 +11,62 @@ class Clock:
         return self.t
 
 
-def test_fifty_messages_per_any_one_second_window():
+def test_a_burst_of_fifty_passes_and_the_bucket_refills_at_fifty_per_second():
     clk = Clock()
     p = MessagePacer(50, disconnect_drops=5, clock=clk)
     assert all(p.admit() for _ in range(50))
     assert not p.admit() and p.received == 51
-    clk.t += 0.999
-    assert not p.admit()
-    clk.t += 0.002                        # the first 50 are now older than 1 s
+    clk.t += 0.1                          # 5 tokens back
+    assert [p.admit() for _ in range(6)] == [True] * 5 + [False]
+    clk.t += 1.0                          # full again, never above 50
     assert all(p.admit() for _ in range(50))
     assert not p.should_disconnect
     for _ in range(4):
         assert not p.admit()
     assert p.should_disconnect            # 6 refused within the strike window
+    clk.t += 11.0
+    assert p.admit() and not p.should_disconnect
+
+
+def test_sustained_rate_above_fifty_is_refused_the_excess():
+    clk = Clock()
+    p = MessagePacer(50, clock=clk)
+    ok = 0
+    for _ in range(600):                  # 60 messages/s for 10 s
+        clk.t += 1 / 60
+        ok += p.admit()
+    assert 50 * 10 <= ok <= 50 * 10 + 50  # the rate, plus at most the first burst
+    clk2 = Clock()
+    q = MessagePacer(50, clock=clk2)
+    for _ in range(600):                  # exactly 50/s: never refused
+        clk2.t += 1 / 50
+        assert q.admit()
+
+
+def ib_async_schedule(n, jitter):
+    """Send times of ib_async's throttle (Client.sendMsg: at most 45 sends within any
+    RequestsInterval of 1 s; queued requests go out when the oldest send is older than
+    1 s), all ``n`` requested at t=0 and each send seen ``jitter(i)`` seconds late."""
+    sent = []
+    for i in range(n):
+        t = 0.0 if i < 45 else sent[i - 45] + 1.0 + 1e-4
+        sent.append(t)
+    return sorted(t + jitter(i) for i, t in enumerate(sent))
+
+
+def test_ib_async_throttle_passes_with_uneven_arrivals():
+    """A sliding 50-per-second window refuses ib_async's 45/s batches as soon as one
+    batch is read a few ms later than the next; the bucket takes ~0.1 s of such jitter."""
+    for late in (0.0, 0.005, 0.05, 0.09):
+        # every first batch read late, the next one on time: the worst case for packing
+        arrivals = ib_async_schedule(180, lambda i: late if (i // 45) % 2 == 0 else 0.0)
+        clk = Clock()
+        p = MessagePacer(50, clock=clk)
+        refused = 0
+        for t in arrivals:
+            clk.t = 1000.0 + t
+            refused += not p.admit()
+        assert refused == 0, (late, refused)
 
 
 def test_history_pacing_rules():
