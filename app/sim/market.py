@@ -207,12 +207,22 @@ class MarketModel:
                 continue
             if not open_:
                 continue
+            if st.ahead is not None:
+                # the replay path's corners (each real minute's open, low, high, close) are
+                # always quoted, so live bars reach the real bar's extremes at any step size
+                ts = st.ahead[0]
+                corners = range(int(np.searchsorted(ts, now - dt, "right")), int(np.searchsorted(ts, now, "left")))
+                for i in corners:
+                    self._tick(st, float(ts[i]), rth)
+                if corners:
+                    changed.append(cid)
             rate = RATE_FX if st.inst.is_fx else (RATE_RTH if rth else RATE_EXT)
             u = st.rng.random()
             if u >= 1.0 - math.exp(-rate * dt):
                 continue
             self._tick(st, now, rth)
-            changed.append(cid)
+            if not changed or changed[-1] != cid:
+                changed.append(cid)
         return changed
 
     def _tick(self, st: _State, now: float, rth: bool) -> None:

@@ -72,6 +72,23 @@ def test_eurusd_live_walks_through_the_next_real_bar(shared):
     assert hour.time == T0 and hour.close == ex.top(EURUSD).last
 
 
+def test_coarse_steps_still_reach_the_real_bars_extremes(shared):
+    """A starved pump or a fast clock advances the market in big jumps: the replayed bar's
+    corners are quoted anyway, so the hour's minute bars reach the real high and low."""
+    folder, data = shared
+    ex, _ = make(bars_dir=str(folder))
+    ex.max_step = 1e9                                     # no sub-steps: 7 jumps over the hour
+    nxt = data["EURUSD"].iloc[-1]
+    tick = ex.contract(EURUSD).min_tick
+    for i in range(1, 8):
+        ex.advance(T0 + i * 557.0)
+    mins = [b for b in ex.history(EURUSD, end=None, duration="7200 S", bar_size="1 min",
+                                  what_to_show="MIDPOINT") if T0 <= b.time < T0 + 3600]
+    assert len(mins) == 60
+    assert max(b.high for b in mins) == pytest.approx(nxt.high, abs=tick)
+    assert min(b.low for b in mins) == pytest.approx(nxt.low, abs=tick)
+
+
 def test_multi_ticker_file_adds_new_stock_and_replaces_aapl(shared):
     folder, data = shared
     ex, _ = make(bars_dir=str(folder))
