@@ -81,8 +81,8 @@ class ClientConnection(StreamHandlers, OrderHandlers):
     """State of one API client (subscriptions keyed by IB reqId).
 
     Faults interface: :meth:`close`, :meth:`send_error`, :meth:`flush`, ``delay``
-    (seconds added before each outgoing batch). Pacing: more than 50 messages in
-    any 1-second window get IB error 100 and are dropped (see
+    (seconds added before each outgoing batch). Pacing: messages beyond IB's 50 per
+    second (a token bucket of 50, refilled at 50/s) get IB error 100 and are dropped (see
     :mod:`app.sim.pacing` for the disconnect rule and historical-data pacing, error 162).
     """
 
