@@ -164,7 +164,8 @@ def check_quantity(req: OrderRequest, lim: Limit) -> CommandRejected | None:
 
 def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> CommandRejected | None:
     """Rule "max_order_notional": quantity x :func:`notional_price` <= limit (instrument
-    currency). No price to compute it (MKT without a quote): a soft failure."""
+    currency). No price to compute it (MKT without a quote): a failure as hard as the limit
+    (a hard limit is never passed unchecked; a soft one asks for an override)."""
     if not lim.enabled:
         return None
     ccy = req.instrument.currency
@@ -172,8 +173,9 @@ def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> Comman
     if price is None:
         return CommandRejected(
             f"No quote for {req.instrument.display_symbol} to compute the notional of a "
-            f"{req.order_type.value} order against the maximum of {lim.value:,.0f} {ccy}",
-            rule="max_order_notional", soft=True)
+            f"{req.order_type.value} order against the maximum of {lim.value:,.0f} {ccy}"
+            + ("" if not lim.hard else " (hard limit: use a limit order, or change it in Trading > Risk limits)"),
+            rule="max_order_notional", soft=not lim.hard)
     notional = req.quantity * price
     if notional > lim.value:
         return _fail(lim, "max_order_notional",
@@ -208,8 +210,8 @@ def check_price_band(req: OrderRequest, quote: Quote | None, pct: Limit,
 
     band = the wider of ``pct`` % of the mid and ``ticks`` x min tick (enabled ones).
     Reference: bid and ask (one side missing: the other for both; neither: the
-    last price). No quote at all: soft failure "no quote to check the price band
-    against". Hard only if every enabled band limit is hard.
+    last price). No quote at all: failure "no quote to check the price band against".
+    Hard only if every enabled band limit is hard (a hard limit is never passed unchecked).
     """
     if not (pct.enabled or ticks.enabled):
         return None
@@ -226,7 +228,7 @@ def check_price_band(req: OrderRequest, quote: Quote | None, pct: Limit,
     hard = all(lim.hard for lim in (pct, ticks) if lim.enabled)
     if bid is None:
         return CommandRejected(f"No quote for {req.instrument.display_symbol} to check the price band "
-                               "against", rule="price_band", soft=True)
+                               "against", rule="price_band", soft=not hard)
     tick = req.instrument.min_tick or 0.01
     mid = (bid + ask) / 2
     band = max(pct.value / 100 * mid if pct.enabled else 0.0,

@@ -9,7 +9,7 @@ from app.commands import (
     CancelOrder, CommandRejected, Limit, ModifyOrder, OrderCommands, PlaceOrder, RiskLimits,
 )
 from app.domain import Action, OrderRequest, OrderType
-from tests.fakes import FakeSession
+from tests.fakes import FakeSession, ListJournal
 
 
 class Clock:
@@ -86,12 +86,17 @@ def test_max_order_notional_fx_in_quote_currency(s):
     assert c.execute(PlaceOrder(lmt(qty=90_000, price=1.1, inst=EUR))).ok
 
 
-def test_max_order_notional_mkt_without_quote_is_soft(s):
-    c = OrderCommands(s, limits=only(max_order_notional=Limit(True, 100_000, True)))
+def test_max_order_notional_mkt_without_quote_is_as_hard_as_the_limit(s):
+    """No quote to value a MKT order: a hard limit refuses it for good (never passed
+    unchecked), a soft one asks for an override."""
     msft = s.contracts["MSFT"]
-    res = rejected(c, PlaceOrder(mkt(inst=msft)), "max_order_notional", "No quote", soft=True)
+    c = OrderCommands(s, limits=only(max_order_notional=Limit(True, 100_000, True)))
+    rejected(c, PlaceOrder(mkt(inst=msft)), "max_order_notional", "No quote", "use a limit order", soft=False)
+    assert not c.execute(PlaceOrder(mkt(inst=msft)), override=True).ok
+    soft = OrderCommands(s, limits=only(max_order_notional=Limit(True, 100_000, False)))
+    res = rejected(soft, PlaceOrder(mkt(inst=msft)), "max_order_notional", "No quote", soft=True)
     assert res.soft and placed(s) == []
-    assert c.execute(PlaceOrder(mkt(inst=msft)), override=True).ok
+    assert soft.execute(PlaceOrder(mkt(inst=msft)), override=True).ok
 
 
 def test_max_position_counts_current_position(s):
@@ -131,13 +136,17 @@ def test_price_band_ticks_and_stop_price(s):
                                              stop_price=187.39))).ok
 
 
-def test_price_band_without_quote_is_soft_and_overridable(s):
-    c = OrderCommands(s, limits=only(price_band_percent=Limit(True, 5.0, True)))
+def test_price_band_without_quote_is_as_hard_as_the_band(s):
     msft = s.contracts["MSFT"]
+    c = OrderCommands(s, limits=only(price_band_percent=Limit(True, 5.0, True)))
     rejected(c, PlaceOrder(lmt(inst=msft, price=400.0)), "price_band",
+             "No quote for MSFT to check the price band against", soft=False)
+    assert not c.execute(PlaceOrder(lmt(inst=msft, price=400.0)), override=True).ok
+    soft = OrderCommands(s, limits=only(price_band_percent=Limit(True, 5.0, False)))
+    rejected(soft, PlaceOrder(lmt(inst=msft, price=400.0)), "price_band",
              "No quote for MSFT to check the price band against", soft=True)
     assert placed(s) == []
-    assert c.execute(PlaceOrder(lmt(inst=msft, price=400.0)), override=True).ok
+    assert soft.execute(PlaceOrder(lmt(inst=msft, price=400.0)), override=True).ok
 
 
 def test_tick_size_always_enforced(s):
@@ -170,14 +179,7 @@ def test_max_orders_per_minute_sliding_window(s):
 
 
 def test_soft_limit_override_is_journaled_hard_is_not_overridable(s):
-    class J:
-        def __init__(self):
-            self.rows = []
-
-        def record(self, kind, **f):
-            self.rows.append((kind, f))
-
-    j = J()
+    j = ListJournal()
     c = OrderCommands(s, journal=j, limits=only(max_order_quantity=Limit(True, 100, False)))
     res = c.execute(PlaceOrder(lmt(qty=200)))
     assert not res.ok and res.soft and res.rule == "max_order_quantity"
