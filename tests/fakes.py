@@ -460,3 +460,18 @@ class FakeSession(SessionEvents):
             self._positions.pop((p.account, inst.key), None)
         self.positionEvent.emit(p)
         return p
+
+
+class ListJournal:
+    """A journal that keeps ``record(kind, **fields)`` calls in ``rows`` as ``(kind, fields)``
+    (the product's :class:`app.journal.Journal` writes them to SQLite)."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, dict]] = []
+
+    def record(self, kind, **fields):
+        self.rows.append((kind, fields))
+
+    def of(self, kind):
+        """The fields of every row of ``kind``, oldest first."""
+        return [f for k, f in self.rows if k == kind]

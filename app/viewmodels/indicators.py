@@ -129,6 +129,8 @@ class Indicator:
         n_old, n = len(self), len(s)
         if not self._cols or n < n_old or n_old == 0:
             return self.compute(bars)
+        for part in self._parts():
+            part.update(s)
         for c in self._cols.values():
             c.resize(n)
         for i in range(n_old - 1, n):
@@ -136,6 +138,10 @@ class Indicator:
         return self.values
 
     # subclasses
+    def _parts(self) -> tuple[Indicator, ...]:
+        """Indicators this one is built on; ``update`` brings them up to date before ``_step``."""
+        return ()
+
     def _full(self, s: Series) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
@@ -373,12 +379,8 @@ class MACD(Indicator):
         out_sig[: start + self.signal - 1] = np.nan
         return {"macd": macd, "signal": out_sig, "histogram": macd - out_sig}
 
-    def update(self, bars):
-        s = Series.of(bars)
-        if self._cols and len(s) >= len(self) > 0:
-            self._ef.update(s)
-            self._es.update(s)
-        return super().update(bars)
+    def _parts(self):
+        return self._ef, self._es
 
     def _step(self, s, i):
         self._sig_raw.resize(len(s))
@@ -440,12 +442,8 @@ class Crossover(Indicator):
     def _full(self, s):
         return {"fast": self._f.compute(s)["value"], "slow": self._s.compute(s)["value"]}
 
-    def update(self, bars):
-        s = Series.of(bars)
-        if self._cols and len(s) >= len(self) > 0:
-            self._f.update(s)
-            self._s.update(s)
-        return super().update(bars)
+    def _parts(self):
+        return self._f, self._s
 
     def _step(self, s, i):
         self._set("fast", i, self._f.values["value"][i])

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 from tests.gui.chart_support import show_chart
 from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
 from app.domain import Action, OrderRequest, OrderStatus, OrderType
-from tests.fakes import FakeSession
-from tests.support import wait_until
+from tests.fakes import FakeSession, ListJournal
+from tests.support import run_for, wait_until
 from tests.unit.chart.chart_fakes import make_bars
 
 
@@ -96,6 +96,7 @@ def test_mouse_drag_sends_exactly_one_modify_rounded_to_tick(trading, qtbot):
     view.price_plot.setYRange(98, 102, padding=0)
     view.plots.grab()
     _drag_line(view, line, 100.2371)
+    _settle(aloop, view)
     mods = [c for c in commands.executed if isinstance(c, ModifyOrder)]
     assert len(mods) == 1, commands.executed
     cmd = mods[0]
@@ -107,18 +108,27 @@ def test_mouse_drag_sends_exactly_one_modify_rounded_to_tick(trading, qtbot):
     assert line.value() == pytest.approx(cmd.limit_price)
 
 
-def _drop(view, oid: int, price: float):
-    """Drag the order line of ``oid`` to ``price`` and drop it (as the mouse release does); returns the line."""
+def _settle(aloop, view):
+    """Run the loop until the chart's last modify/cancel task (question, command) has finished."""
+    task = view.order_lines.sending
+    if task is not None:
+        aloop.run_until_complete(task)
+
+
+def _drop(aloop, view, oid: int, price: float):
+    """Drag the order line of ``oid`` to ``price``, drop it (as the mouse release does) and let the
+    confirmation and command run; returns the line."""
     line = view.order_lines.line_for(oid)
     line.setPos(price)
     line.sigPositionChangeFinished.emit(line)
+    _settle(aloop, view)
     return line
 
 
 def test_drop_rounds_half_up_to_tick(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
-    _drop(view, oid, 100.1251)
+    _drop(aloop, view, oid, 100.1251)
     assert commands.executed == [ModifyOrder(oid, limit_price=100.13)]
 
 
@@ -126,18 +136,43 @@ def test_rejected_modify_snaps_back_and_shows_why(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
     commands.read_only = True
-    line = _drop(view, oid, 101.0)
+    line = _drop(aloop, view, oid, 101.0)
     assert len(commands.executed) == 1
     assert line.value() == pytest.approx(99.5)
     assert "read-only" in view.trade_message.text()
     assert session.order(oid).limit_price == 99.5
 
 
+def test_the_question_does_not_block_and_holds_the_line_until_answered(trading):
+    """The confirmation is awaited, not exec()'d: the loop keeps running (quotes, other
+    orders) while it is open, the line stays at the dropped price and cannot be dragged
+    again, nothing is sent until Yes, and the answer is journalled as the ticket's is."""
+    aloop, session, vm, view, commands, prompts, aapl = trading
+    journal = ListJournal()
+    commands.journal = journal
+    oid = _place_lmt(aloop, session, aapl, 99.5)
+    answer = aloop.create_future()
+    view.order_lines.confirm = lambda text: prompts.append(text) or answer
+    line = view.order_lines.line_for(oid)
+    line.setPos(100.004)
+    line.sigPositionChangeFinished.emit(line)
+    run_for(aloop, 0.1)
+    assert commands.executed == [] and len(prompts) == 1
+    assert line.value() == pytest.approx(100.0) and not line.movable
+    session.push_quote("AAPL", bid=99.9, ask=100.1)      # the loop runs; another order's events
+    _place_lmt(aloop, session, aapl, 95.0)                # re-sync the lines: the held one stays put
+    assert line.value() == pytest.approx(100.0) and not line.movable
+    answer.set_result(True)
+    _settle(aloop, view)
+    assert commands.executed == [ModifyOrder(oid, limit_price=100.0)] and line.movable
+    assert [f["decision"] for f in journal.of("confirm")] == ["accepted"]
+
+
 def test_declined_confirmation_sends_nothing_and_snaps_back(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
     view.order_lines.confirm = lambda text: False
-    line = _drop(view, oid, 98.0)
+    line = _drop(aloop, view, oid, 98.0)
     assert commands.executed == [] and line.value() == pytest.approx(99.5)
     assert "declined" in view.trade_message.text()
 
@@ -145,7 +180,7 @@ def test_declined_confirmation_sends_nothing_and_snaps_back(trading):
 def test_drop_on_same_tick_sends_nothing(trading):
     aloop, session, vm, view, commands, prompts, aapl = trading
     oid = _place_lmt(aloop, session, aapl, 99.5)
-    line = _drop(view, oid, 99.503)
+    line = _drop(aloop, view, oid, 99.503)
     assert commands.executed == [] and line.value() == pytest.approx(99.5)
 
 
@@ -155,7 +190,7 @@ def test_stop_order_drag_modifies_the_stop_price(trading):
     wait_until(aloop, lambda: session.order(rec.order_id).status is OrderStatus.SUBMITTED, what="submitted")
     line = view.order_lines.line_for(rec.order_id)
     assert line.label.format == "SELL 50 STP 95.00"
-    _drop(view, rec.order_id, 94.444)
+    _drop(aloop, view, rec.order_id, 94.444)
     assert commands.executed == [ModifyOrder(rec.order_id, stop_price=94.44)]
 
 
@@ -165,6 +200,7 @@ def test_cancel_button_cancels_through_the_command_layer(trading, qtbot):
     line = view.order_lines.line_for(oid)
     assert line.cancel_button.isVisible()
     line.cancel_button._on_click()
+    _settle(aloop, view)
     assert commands.executed == [CancelOrder(oid)] and "Cancel order" in prompts[-1]
     wait_until(aloop, lambda: view.order_lines.line_for(oid) is None, what="line gone")
 

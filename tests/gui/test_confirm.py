@@ -15,19 +15,8 @@ from app.domain import AccountKind, WhatIf
 from app.ui.confirm import ConfirmDialog, ConfirmToggles, ask_choice, execute_with_override, what_if_lines
 from app.ui.ticket import OrderTicket
 from app.viewmodels.ticket import TicketModel, describe_with_notional
-from tests.fakes import FakeSession
+from tests.fakes import FakeSession, ListJournal
 from tests.support import run_for, wait_until
-
-
-class Journal:
-    def __init__(self):
-        self.rows = []
-
-    def record(self, kind, **fields):
-        self.rows.append((kind, fields))
-
-    def of(self, kind):
-        return [f for k, f in self.rows if k == kind]
 
 
 WHAT_IF = WhatIf(init_margin_change=4687.5, maint_margin_change=4218.75, equity_with_loan_change=-1.0,
@@ -37,7 +26,7 @@ WHAT_IF = WhatIf(init_margin_change=4687.5, maint_margin_change=4218.75, equity_
 @pytest.fixture
 def setup(qtbot, aloop):
     s = FakeSession()
-    journal = Journal()
+    journal = ListJournal()
     cmds = OrderCommands(s, journal=journal)
     t = OrderTicket(TicketModel(s, cmds))
     qtbot.addWidget(t)

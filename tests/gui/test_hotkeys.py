@@ -15,17 +15,9 @@ from app.commands import OrderCommands
 from app.domain import Action, OrderStatus, OrderType
 from app.ui.hotkeys import HOTKEY_ACTIONS, CheatSheet, HotkeyConflict, HotkeyEditor, HotkeyRegistry, key_problem
 from app.ui.trading_actions import ARMED_TEXT, passive_round
-from tests.fakes import FakeSession
+from tests.fakes import FakeSession, ListJournal
 from tests.gui.desk_support import build_desk
 from tests.support import run_for, wait_until
-
-
-class Journal:
-    def __init__(self):
-        self.rows = []
-
-    def record(self, kind, **fields):
-        self.rows.append((kind, fields))
 
 
 @pytest.fixture
@@ -36,7 +28,7 @@ def settings(tmp_path):
 @pytest.fixture
 def env(qtbot, aloop, settings):
     s = FakeSession()
-    journal = Journal()
+    journal = ListJournal()
     desk = build_desk(qtbot, s, OrderCommands(s, journal=journal), settings)
     s.subscribe_quotes(s.contracts["AAPL"])
     s.push_quote("AAPL", bid=187.49, ask=187.51)

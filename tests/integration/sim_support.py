@@ -95,6 +95,12 @@ async def wait_for(pred, timeout: float = 3.0, step: float = 0.02) -> bool:
     return bool(pred())
 
 
+async def until(pred, timeout: float = 5.0, what: str = "condition") -> None:
+    """:func:`wait_for`, raising AssertionError that names ``what`` after ``timeout`` seconds."""
+    if not await wait_for(pred, timeout):
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
 def raw_connect(port: int, client_id: int) -> socket.socket:
     """Raw socket through handshake + startApi (to send hand-made bytes afterwards)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=3)

@@ -9,7 +9,6 @@ market (quotes, fills) skip with a reason when the simulated market is closed
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from datetime import datetime, timezone
 
@@ -31,8 +30,7 @@ from app.domain import (
 
 import app.sim.server as server  # noqa: E402
 from app.sim.instruments import is_open  # noqa: E402
-
-_client_ids = itertools.count(11)
+from tests.integration.sim_support import next_client_id, until  # noqa: E402
 
 
 # The gateway's clock starts at Wednesday 2026-11-18 11:00 New York (regular
@@ -59,18 +57,10 @@ def gw():
         yield g
 
 
-async def until(pred, timeout=5.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 def run(coro_fn, gw, client_id=None, timeout=30):
     """Run ``coro_fn(session)`` on a fresh loop with a connected session."""
     async def main():
-        s = Session("127.0.0.1", gw.port, client_id or next(_client_ids), connect_timeout=5)
+        s = Session("127.0.0.1", gw.port, client_id or next_client_id(), connect_timeout=5)
         await s.connect()
         try:
             return await asyncio.wait_for(coro_fn(s), timeout)
@@ -231,14 +221,14 @@ def test_market_order_fills_with_commission_position_and_account(gw):
 
 def test_other_clients_orders_are_seen_but_not_touchable(gw):
     async def body():
-        b = Session("127.0.0.1", gw.port, next(_client_ids), connect_timeout=5)
+        b = Session("127.0.0.1", gw.port, next_client_id(), connect_timeout=5)
         await b.connect()
         aapl = await b.resolve("AAPL")
         far = round_to_tick((await _price(b, aapl)) * 0.5, aapl.min_tick)
         theirs = b.place_order(OrderRequest(aapl, Action.BUY, 3, OrderType.LMT, limit_price=far))
         await until(lambda: b.order(theirs.order_id).is_working
                     and b.order(theirs.order_id).status is not OrderStatus.PENDING_SUBMIT, 5, "working")
-        a = Session("127.0.0.1", gw.port, next(_client_ids), connect_timeout=5)
+        a = Session("127.0.0.1", gw.port, next_client_id(), connect_timeout=5)
         await a.connect()
         try:
             seen = a.order(theirs.order_id, client_id=b.client_id)
@@ -258,7 +248,7 @@ def test_other_clients_orders_are_seen_but_not_touchable(gw):
 
 def test_reconnect_keeps_order_keys(gw):
     async def body():
-        cid = next(_client_ids)
+        cid = next_client_id()
         s = Session("127.0.0.1", gw.port, cid, connect_timeout=5)
         await s.connect()
         aapl = await s.resolve("AAPL")

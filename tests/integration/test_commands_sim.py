@@ -12,7 +12,7 @@ from app.commands import (
 )
 from app.commands import CancelOrder, ModifyOrder
 from app.domain import Action, OrderRequest, OrderStatus, OrderType, round_to_tick
-from tests.integration.sim_support import make_gateway, next_client_id, wait_for
+from tests.integration.sim_support import make_gateway, next_client_id, until
 
 import pytest
 
@@ -29,13 +29,9 @@ async def _session(gw) -> Session:
     return s
 
 
-async def _until(pred, timeout, what):
-    assert await wait_for(pred, timeout), f"timed out waiting for {what}"
-
-
 async def _mid(s: Session, inst) -> float:
     s.subscribe_quotes(inst)
-    await _until(lambda: (q := s.quote(inst.key)) is not None and q.bid and q.ask, 5, "quote")
+    await until(lambda: (q := s.quote(inst.key)) is not None and q.bid and q.ask, 5, "quote")
     q = s.quote(inst.key)
     return (q.bid + q.ask) / 2
 
@@ -56,26 +52,24 @@ def test_bracket_children_presubmitted_tp_fill_cancels_sl(gw):
         aapl = await s.resolve("AAPL")
         mid = await _mid(s, aapl)
         q = s.quote(aapl.key)
-        entry = round_to_tick(q.ask + 0.5, aapl.min_tick)          # marketable: fills at once
-        tp = round_to_tick(q.bid - 1.0, aapl.min_tick)             # below the market: sells at once... after the entry
-        # a take profit must be above the entry for a BUY: use a SELL bracket instead
+        # a SELL bracket: entry well above the market (rests), take profit below, stop above
         res = c.execute(PlaceBracket(OrderRequest(aapl, Action.SELL, 10, OrderType.LMT,
                                                   limit_price=round_to_tick(mid * 1.2, aapl.min_tick)),
                                      take_profit=round_to_tick(mid * 0.8, aapl.min_tick),
                                      stop_loss=round_to_tick(mid * 1.4, aapl.min_tick)))
         assert res.ok, res.message
         parent, tpo, slo = res.orders
-        await _until(lambda: s.order(tpo.order_id).status is OrderStatus.PRE_SUBMITTED
+        await until(lambda: s.order(tpo.order_id).status is OrderStatus.PRE_SUBMITTED
                      and s.order(slo.order_id).status is OrderStatus.PRE_SUBMITTED, 5, "children PreSubmitted")
         assert s.order(parent.order_id).status is OrderStatus.SUBMITTED
         # move the parent to a marketable price: it fills, then the take profit (far below) fills too
         assert c.execute(ModifyOrder(parent.order_id, limit_price=round_to_tick(q.bid - 0.5, aapl.min_tick))).ok
-        await _until(lambda: s.order(parent.order_id).status is OrderStatus.FILLED, 8, "parent filled")
+        await until(lambda: s.order(parent.order_id).status is OrderStatus.FILLED, 8, "parent filled")
         # take profit BUY at 0.8 x mid is below the market: move it up to fill
-        await _until(lambda: s.pending_action(parent.order_id) is None, 5, "modify answered")
+        await until(lambda: s.pending_action(parent.order_id) is None, 5, "modify answered")
         assert c.execute(ModifyOrder(tpo.order_id, limit_price=round_to_tick(q.ask + 0.5, aapl.min_tick))).ok
-        await _until(lambda: s.order(tpo.order_id).status is OrderStatus.FILLED, 8, "take profit filled")
-        await _until(lambda: s.order(slo.order_id).status is OrderStatus.CANCELLED, 8, "stop loss cancelled (OCA)")
+        await until(lambda: s.order(tpo.order_id).status is OrderStatus.FILLED, 8, "take profit filled")
+        await until(lambda: s.order(slo.order_id).status is OrderStatus.CANCELLED, 8, "stop loss cancelled (OCA)")
     run(body, gw)
 
 
@@ -98,10 +92,10 @@ def test_global_cancel_cancels_another_clients_order(gw):
             aapl = await other.resolve("AAPL")
             far = round_to_tick((await _mid(other, aapl)) * 0.5, aapl.min_tick)
             theirs = other.place_order(OrderRequest(aapl, Action.BUY, 3, OrderType.LMT, limit_price=far))
-            await _until(lambda: other.order(theirs.order_id).status is OrderStatus.SUBMITTED, 5, "working")
+            await until(lambda: other.order(theirs.order_id).status is OrderStatus.SUBMITTED, 5, "working")
             res = OrderCommands(s).execute(GlobalCancel())
             assert res.ok, res.message
-            await _until(lambda: other.order(theirs.order_id).status is OrderStatus.CANCELLED, 5,
+            await until(lambda: other.order(theirs.order_id).status is OrderStatus.CANCELLED, 5,
                          "other client's order cancelled")
         finally:
             other.disconnect()
@@ -114,17 +108,17 @@ def test_flatten_closes_position_and_kill_switch_refuses_next(gw):
         msft = await s.resolve("MSFT")
         mid = await _mid(s, msft)
         assert c.execute(PlaceOrder(OrderRequest(msft, Action.BUY, 7, OrderType.MKT))).ok
-        await _until(lambda: any(p.instrument.key == msft.key and p.quantity == 7 for p in s.positions()),
+        await until(lambda: any(p.instrument.key == msft.key and p.quantity == 7 for p in s.positions()),
                      8, "position 7")
         res = c.execute(Flatten(msft.key, style="LMT"))
         assert res.ok, res.message
-        await _until(lambda: not any(p.instrument.key == msft.key for p in s.positions()), 8, "flat")
+        await until(lambda: not any(p.instrument.key == msft.key for p in s.positions()), 8, "flat")
         far = round_to_tick(mid * 0.5, msft.min_tick)
         oid = c.execute(PlaceOrder(OrderRequest(msft, Action.BUY, 2, OrderType.LMT, limit_price=far))).order.order_id
-        await _until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, 5, "working")
+        await until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, 5, "working")
         res = c.execute(KillSwitch())
         assert res.ok and c.halted and oid in [o.order_id for o in res.orders]
-        await _until(lambda: s.order(oid).status is OrderStatus.CANCELLED, 5, "cancelled by kill switch")
+        await until(lambda: s.order(oid).status is OrderStatus.CANCELLED, 5, "cancelled by kill switch")
         nxt = c.execute(PlaceOrder(OrderRequest(msft, Action.BUY, 1, OrderType.LMT, limit_price=far)))
         assert not nxt.ok and nxt.rule == "halted"
     run(body, gw)
@@ -147,9 +141,9 @@ def test_stale_order_id_after_reconnect():
             far = round_to_tick((await _mid(s, aapl)) * 0.5, aapl.min_tick)
             oid = c.execute(PlaceOrder(OrderRequest(aapl, Action.BUY, 4, OrderType.LMT,
                                                     limit_price=far))).order.order_id
-            await _until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, 5, "working")
+            await until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, 5, "working")
             await asyncio.get_running_loop().run_in_executor(None, g1.stop)
-            await _until(lambda: not s.is_connected, 5, "connection lost")
+            await until(lambda: not s.is_connected, 5, "connection lost")
             from app.sim.server import GatewayThread
             from tests.integration.sim_support import rth_start_time
             with GatewayThread(port=port, seed=7, start_time=rth_start_time()):
@@ -161,7 +155,7 @@ def test_stale_order_id_after_reconnect():
                 new = c.execute(PlaceOrder(OrderRequest(aapl, Action.BUY, 1, OrderType.LMT,
                                                         limit_price=far)))
                 assert new.ok and new.order.order_id > oid   # id floor above the old orderIds
-                await _until(lambda: s.order(new.order.order_id).status is OrderStatus.SUBMITTED, 5,
+                await until(lambda: s.order(new.order.order_id).status is OrderStatus.SUBMITTED, 5,
                              "new order working")
                 assert c.execute(CancelOrder(new.order.order_id)).ok
                 s.disconnect()
@@ -177,7 +171,7 @@ def test_order_cancelled_while_disconnected_is_not_stale(gw):
         aapl = await s.resolve("AAPL")
         far = round_to_tick((await _mid(s, aapl)) * 0.5, aapl.min_tick)
         oid = c.execute(PlaceOrder(OrderRequest(aapl, Action.BUY, 4, OrderType.LMT, limit_price=far))).order.order_id
-        await _until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, 5, "working")
+        await until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, 5, "working")
         s.disconnect()
         other = await _session(gw)          # meanwhile the order is cancelled by another client
         other.global_cancel()

@@ -7,7 +7,6 @@ tests/conformance: a limit at the touch fills against the displayed size)."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -16,7 +15,7 @@ from app.broker.journal_tap import attach_journal
 from app.commands import CancelOrder, ModifyOrder, OrderCommands, PlaceOrder
 from app.domain import Action, OrderRequest, OrderStatus, OrderType
 from app.journal import Journal
-from tests.integration.sim_support import make_gateway, next_client_id
+from tests.integration.sim_support import make_gateway, next_client_id, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -38,14 +37,6 @@ def _script_quotes(gw, con_id: int, *moves: tuple[float, float, float]) -> None:
     asyncio.run_coroutine_threadsafe(job(), gw.loop).result(5)
 
 
-async def _until(pred, timeout=8.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 def test_journal_holds_the_life_of_an_order(tmp_path):
     journal = Journal(tmp_path / "journal.sqlite", batch_interval=0.02)
     gw = make_gateway()
@@ -65,18 +56,18 @@ def test_journal_holds_the_life_of_an_order(tmp_path):
                 res = commands.execute(PlaceOrder(req))
                 assert res.ok, res.message
                 oid = res.order.order_id
-                await _until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, what="Submitted")
+                await until(lambda: s.order(oid).status is OrderStatus.SUBMITTED, timeout=8.0, what="Submitted")
                 assert commands.execute(ModifyOrder(oid, limit_price=99.60)).ok
                 # the gateway's openOrder echo of the modify (ib_async changes its copy at once)
-                await _until(lambda: journal.flush(1) and any(
+                await until(lambda: journal.flush(1) and any(
                     e.details.get("lmtPrice") == 99.60 for e in journal.events(order_id=oid, kind="openOrder")),
-                    what="modify acknowledged")
+                    timeout=8.0, what="modify acknowledged")
                 _script_quotes(gw, con, (99.58, 99.60, 100), (100.00, 100.02, 500))
-                await _until(lambda: s.order(oid).filled == 100, what="partial fill")
-                await _until(lambda: any(e.order_id == oid and e.commission is not None
-                                         for e in s.executions()), what="commission")
+                await until(lambda: s.order(oid).filled == 100, timeout=8.0, what="partial fill")
+                await until(lambda: any(e.order_id == oid and e.commission is not None
+                                         for e in s.executions()), timeout=8.0, what="commission")
                 assert commands.execute(CancelOrder(oid)).ok
-                await _until(lambda: s.order(oid).status is OrderStatus.CANCELLED, what="Cancelled")
+                await until(lambda: s.order(oid).status is OrderStatus.CANCELLED, timeout=8.0, what="Cancelled")
                 await asyncio.sleep(0.2)                 # error 202 follows the status
                 return oid, s.client_id
             finally:

@@ -11,12 +11,14 @@ commands (DESIGN.md: user intent -> app.commands):
 
 - dropping a dragged line sends exactly ONE ``ModifyOrder`` with the dropped
   price rounded to the instrument's ``min_tick`` (``app.domain.round_to_tick``,
-  IB's market rule minimum increment), after the same kind of confirmation as
-  the order ticket (``confirm(text) -> bool``, injectable; skipped when
-  ``confirm_orders`` is off). A drop on the same tick, a declined confirmation
-  or a rejected/failed command snaps the line back to the order's price; the
-  reason is shown through ``message(ok, text)``.
-- the cancel button sends ``CancelOrder`` (confirmation like the blotter's).
+  IB's market rule minimum increment), confirmed as the ticket confirms: a
+  non-blocking question (``confirm(text) -> bool | Awaitable[bool]``, injectable;
+  skipped when ``confirm_orders`` is off), the answer journalled, and a soft
+  risk-limit rejection answered with "Override?" (``ask_override``). The line is
+  held at the dropped price while asking. A drop on the same tick, a declined
+  confirmation or a rejected/failed command snaps the line back to the order's
+  price; the reason is shown through ``message(ok, text)``.
+- the cancel button sends ``CancelOrder`` after the same question.
 
 Only this client's working orders are draggable; others (TWS manual orders,
 other client ids) are drawn but not movable, since IB lets a client modify
@@ -25,17 +27,19 @@ only its own orders (``OrderCommands.check``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
 from app.domain import OrderRecord, round_to_tick
 from app.domain.orders import Action
+from app.ui.confirm import ask_override, ask_yes_no, execute_with_override, record_confirmation, resolve
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +148,11 @@ class OrderLines(QObject):
 
     API: :meth:`set_instrument`, :meth:`set_orders` (all records; keeps the
     working ones of the instrument), :meth:`update_order` (one orderEvent),
-    :meth:`drop` (what a finished drag does), :meth:`cancel`.
+    :meth:`drop` (what a finished drag does), :meth:`cancel` (both return the task that
+    asks and sends, also kept as ``sending``).
     Attributes: ``commands`` (``OrderCommands`` or None = view only),
-    ``confirm`` (``callable(text) -> bool``), ``confirm_orders`` (bool),
+    ``confirm`` (``callable(text) -> bool | Awaitable[bool]``, default a non-blocking
+    Yes/No box), ``ask_override`` (``callable(rule, message)``), ``confirm_orders`` (bool),
     ``client_id`` (this API client; other clients' orders are not movable).
     Signal ``message(bool ok, str text)``: the result of a modify/cancel.
     """
@@ -158,8 +164,13 @@ class OrderLines(QObject):
         self.plot = plot
         self._widget = parent_widget
         self.commands: OrderCommands | None = None
-        self.confirm: Callable[[str], bool] = self._ask
+        self.confirm: Callable[[str], object] = \
+            lambda text: ask_yes_no(parent_widget, "Confirm", text, danger=False)
+        self.ask_override: Callable[[str, str], object] = \
+            lambda rule, msg: ask_override(parent_widget, rule, msg)
         self.confirm_orders = True
+        self.sending: asyncio.Task | None = None
+        self._held: set[OrderLine] = set()
         self.client_id: int | None = None
         self.instrument = None
         self.decimals = 2
@@ -225,8 +236,9 @@ class OrderLines(QObject):
                 self.plot.addItem(line.cancel_button, ignoreBounds=True)
             else:
                 line.decimals = self.decimals
-                line.setMovable(self._movable(rec))
-                line.set_record(rec)
+                line.setMovable(self._movable(rec) and line not in self._held)
+                if line not in self._held:          # keeps the dropped price while asking
+                    line.set_record(rec)
         self._place_buttons()
 
     def _place_buttons(self, *_args) -> None:
@@ -244,81 +256,95 @@ class OrderLines(QObject):
         return None
 
     # ---- gestures -> commands ----------------------------------------------------------
-    def drop(self, line: OrderLine) -> bool:
+    def drop(self, line: OrderLine) -> asyncio.Task | None:
         """A finished drag: ONE ``ModifyOrder`` at the dropped price rounded to the tick.
 
-        Returns True when the command layer accepted it; otherwise the line
-        snaps back and ``message`` tells why.
+        Without order commands, on a bad price or on the same tick the line snaps back
+        at once and None is returned. Otherwise the line stays at the rounded price and
+        is held (not draggable) while a task (returned, and kept as ``sending``) asks,
+        journals the answer and sends through the command layer as the ticket does
+        (:func:`app.ui.confirm.execute_with_override`: a soft risk limit asks "Override?").
+        The task's result is True when the command layer accepted the modify; otherwise
+        the line snaps back and ``message`` tells why. The Qt loop never blocks.
         """
         rec = line.record
         if self.commands is None:
             line.snap_back()
             self.message.emit(False, "Cannot modify from the chart: no order commands connected")
-            return False
+            return None
         tick = rec.instrument.min_tick or (self.instrument.min_tick if self.instrument else None)
         try:
             price = round_to_tick(float(line.value()), tick)
         except (TypeError, ValueError) as e:
             line.snap_back()
             self.message.emit(False, f"Cannot modify order {rec.order_id}: {e}")
-            return False
+            return None
         if abs(price - line.order_price) < (tick or 1e-9) / 2:
             line.snap_back()
-            return False
+            return None
         line.setPos(price)
         line.label.setFormat(line.label_text(price))
-        old = line.order_price
         cmd = ModifyOrder(rec.order_id, limit_price=price) if line.field == "limit" \
             else ModifyOrder(rec.order_id, stop_price=price)
         text = (f"Modify order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
                 f"{rec.instrument.display_symbol} {_type_text(rec.order_type)}, {line.field} price "
-                f"{old:.{self.decimals}f} → {price:.{self.decimals}f}?")
-        if self.confirm_orders and not self.confirm(text):
-            line.snap_back()
-            self.message.emit(False, f"Not sent: modify of order {rec.order_id} declined")
-            return False
+                f"{line.order_price:.{self.decimals}f} → {price:.{self.decimals}f}?")
+        return self._start(self._modify(line, cmd, text))
+
+    async def _modify(self, line: OrderLine, cmd: ModifyOrder, text: str) -> bool:
+        self._held.add(line)
+        line.setMovable(False)
         try:
-            result = self.commands.execute(cmd)
-        except Exception as e:  # execute never raises for a rejection; anything else is shown
-            log.exception("chart modify %r failed", cmd)
+            result = await self._confirm_and_send(cmd, text, line.record, "modify")
+        finally:
+            self._held.discard(line)
+            line.setMovable(self._movable(line.record))
+        if result is None or not result.ok:
             line.snap_back()
-            self.message.emit(False, f"Modify of order {rec.order_id} failed: {e}")
-            return False
-        if not result.ok:
-            line.snap_back()
-            self.message.emit(False, result.message)
             return False
         if result.order is not None:
             self.update_order(result.order)
-        self.message.emit(True, result.message)
         return True
 
-    def cancel(self, line: OrderLine) -> bool:
-        """The cancel button: ``CancelOrder`` after confirmation (when on)."""
+    def cancel(self, line: OrderLine) -> asyncio.Task | None:
+        """The cancel button: ``CancelOrder`` through the command layer after the same
+        confirmation, in a task (returned, kept as ``sending``; result True when accepted)."""
         rec = line.record
         if self.commands is None:
             self.message.emit(False, "Cannot cancel from the chart: no order commands connected")
-            return False
+            return None
         text = (f"Cancel order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
                 f"{rec.instrument.display_symbol} {_type_text(rec.order_type)} ({rec.status})?")
-        if self.confirm_orders and not self.confirm(text):
-            return False
-        try:
-            result = self.commands.execute(CancelOrder(rec.order_id))
-        except Exception as e:
-            log.exception("chart cancel of order %s failed", rec.order_id)
-            self.message.emit(False, f"Cancel of order {rec.order_id} failed: {e}")
-            return False
-        self.message.emit(bool(result.ok), result.message)
-        if result.ok and result.order is not None:
-            self.update_order(result.order)
-        return bool(result.ok)
+        return self._start(self._cancel(rec, text))
 
-    def _ask(self, text: str) -> bool:
-        box = QMessageBox(self._widget)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Confirm")
-        box.setText(text)
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+    async def _cancel(self, rec: OrderRecord, text: str) -> bool:
+        result = await self._confirm_and_send(CancelOrder(rec.order_id), text, rec, "cancel")
+        if result is None or not result.ok:
+            return False
+        if result.order is not None:
+            self.update_order(result.order)
+        return True
+
+    def _start(self, coro) -> asyncio.Task:
+        self.sending = asyncio.ensure_future(coro)
+        return self.sending
+
+    async def _confirm_and_send(self, cmd, text: str, rec: OrderRecord, what: str):
+        """Ask (when ``confirm_orders``), journal the answer, execute; the outcome goes to
+        ``message``. Returns the ``CommandResult``, or None when nothing was sent."""
+        symbol = rec.instrument.display_symbol
+        try:
+            if self.confirm_orders:
+                ok = bool(await resolve(self.confirm(text)))
+                record_confirmation(self.commands, ok, text, symbol)
+                if not ok:
+                    self.message.emit(False, f"Not sent: {what} of order {rec.order_id} declined")
+                    return None
+            result = await execute_with_override(self.commands, cmd, self.ask_override,
+                                                 symbol=symbol, text=text)
+        except Exception as e:  # execute never raises for a rejection; anything else is shown
+            log.exception("chart %s %r failed", what, cmd)
+            self.message.emit(False, f"{what.capitalize()} of order {rec.order_id} failed: {e}")
+            return None
+        self.message.emit(bool(result.ok), result.message)
+        return result

@@ -10,7 +10,7 @@ from app.commands import (
     Reverse, RiskLimits, describe_command,
 )
 from app.domain import Action, OrderRequest, OrderStatus, OrderType
-from tests.fakes import FakeSession
+from tests.fakes import FakeSession, ListJournal
 
 
 @pytest.fixture
@@ -102,13 +102,9 @@ def test_reverse_is_one_order_of_twice_the_position(s):
 
 
 def test_kill_switch_halts_cancels_and_flattens(s):
-    rows = []
-
-    class J:
-        def record(self, kind, **f):
-            rows.append((kind, f))
-
-    c = OrderCommands(s, journal=J())
+    j = ListJournal()
+    rows = j.rows
+    c = OrderCommands(s, journal=j)
     a, b = working(c, s, lmt(s), lmt(s, qty=5))
     s.set_position("AAPL", 40, 180.0)
     res = c.execute(KillSwitch(flatten=True))

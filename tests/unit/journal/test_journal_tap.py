@@ -11,25 +11,20 @@ from ib_async.objects import TradeLogEntry
 
 from app.broker.convert import UNSET_DOUBLE
 from app.broker.journal_tap import attach_journal
+from tests.fakes import ListJournal
 
 
-class FakeSession:
+class TapSession:
+    """What the tap reads of a Session: the ``IB`` object and the connection's identity."""
+
     def __init__(self):
         self.ib = IB()
         self.client_id, self.host, self.port, self.accounts = 12, "127.0.0.1", 4002, ["DU123"]
 
 
-class ListJournal:
-    def __init__(self):
-        self.rows = []
-
-    def record(self, kind, **fields):
-        self.rows.append((kind, fields))
-
-
 @pytest.fixture
 def tapped():
-    s, j = FakeSession(), ListJournal()
+    s, j = TapSession(), ListJournal()
     detach = attach_journal(j, s)
     yield s, j, detach
     detach()
@@ -128,7 +123,7 @@ def test_a_failing_journal_does_not_disturb_the_session():
         def record(self, kind, **fields):
             raise OSError("disk gone")
 
-    s = FakeSession()
+    s = TapSession()
     attach_journal(Broken(), s)
     s.ib.openOrderEvent.emit(_trade())               # no exception escapes
     s.ib.openOrderEvent.emit(object())               # not even a Trade
