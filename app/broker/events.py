@@ -11,6 +11,11 @@ Handlers run on the event-loop thread. Argument shapes:
 - ``accountValueEvent(value: AccountValue)``
 - ``barEvent(sub_id: int, bar: Bar, new_bar: bool)``
 - ``errorEvent(req_id: int, code: int, message: str)``
+- ``staleEvent(stale: bool, reason: str)``: True while market and account data may be
+  out of date (socket lost, reconnecting, IB 1100 "connectivity between IB and TWS
+  lost", a data farm down, a dead link); False once the link is live again (after 1102,
+  after a reconnect and re-subscription). A view greys what it shows on True and keeps
+  each value grey until that value is updated after the next False.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from eventkit import Event
 
 SESSION_EVENTS: tuple[str, ...] = (
     "stateEvent", "quotesEvent", "orderEvent", "executionEvent",
-    "positionEvent", "accountValueEvent", "barEvent", "errorEvent",
+    "positionEvent", "accountValueEvent", "barEvent", "errorEvent", "staleEvent",
 )
 
 
@@ -34,6 +39,7 @@ class SessionEvents:
     accountValueEvent: Event
     barEvent: Event
     errorEvent: Event
+    staleEvent: Event
 
     def _init_events(self) -> None:
         for name in SESSION_EVENTS:

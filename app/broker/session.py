@@ -84,6 +84,7 @@ class Session(SessionOrdersMixin, SessionEvents):
         self._server_version = 0
         self._accounts: list[str] = []
         self._connection_time = ""
+        self._data_stale = False
 
         self._instruments: dict[int, Instrument] = {}          # conId -> resolved instrument
         self._histories: dict[int, Any] = {}                  # sub_id (reqId) -> BarDataList
@@ -159,6 +160,31 @@ class Session(SessionOrdersMixin, SessionEvents):
         """When the API connection was established, IB style "YYYYMMDD HH:MM:SS UTC"
         (local clock; ib_async does not keep the gateway's own handshake time)."""
         return self._connection_time
+
+    @property
+    def data_stale(self) -> bool:
+        """True while quotes, bars and account values may be out of date (see
+        ``staleEvent``): from a lost link or IB 1100 until the link is live again."""
+        return self._data_stale
+
+    def set_endpoint(self, host: str, port: int, client_id: int) -> None:
+        """Use another TWS / IB Gateway (``host``, ``port``) or client id for the next
+        ``connect``. Raises ``RuntimeError`` while connected or connecting (disconnect
+        first), ``ValueError`` for a port outside 1..65535 or a negative client id."""
+        if self._state in (ConnectionState.CONNECTED, ConnectionState.CONNECTING):
+            raise RuntimeError("Disconnect before changing the host, port or client id")
+        port, client_id = int(port), int(client_id)
+        if not 1 <= port <= 65535:
+            raise ValueError(f"port must be between 1 and 65535, got {port}")
+        if client_id < 0:
+            raise ValueError(f"client id must be 0 or more, got {client_id}")
+        self._host, self._port, self._client_id = str(host).strip(), port, client_id
+
+    def _set_stale(self, stale: bool, reason: str) -> None:
+        if stale != self._data_stale:
+            self._data_stale = stale
+            log.info("market data %s: %s", "stale" if stale else "live", reason)
+            self.staleEvent.emit(stale, reason)
 
     # ------------------------------------------------------------ connection
 

@@ -11,3 +11,5 @@ class ConnectionState(StrEnum):
     CONNECTED = "Connected"
     LOST = "Connection lost"
     FAILED = "Connect failed"
+    #: waiting for the next automatic reconnect attempt (``app.broker.supervisor``)
+    RECONNECTING = "Reconnecting"
