@@ -3,7 +3,9 @@
 Reads a :class:`~app.viewmodels.watchlist.WatchlistModel` through a
 ``QSortFilterProxyModel`` sorted on raw values (``SORT_ROLE``). Price cells
 that just ticked are painted green (up) or red (down) by :class:`FlashDelegate`
-from ``FLASH_ROLE``. Enter or "Add" resolves and adds a symbol (errors such as
+from ``FLASH_ROLE``; cells whose quote is not live (``STALE_ROLE``) are
+drawn grey and italic, and while the data is stale a line above the table says
+"Stale for 12 s: Connection lost" (refreshed once a second). Enter or "Add" resolves and adds a symbol (errors such as
 "No security definition for 'XYZ'" appear inline under the table); the Delete
 key or the context menu removes the selected symbol. Selecting a row emits
 ``instrumentSelected(Instrument)``.
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import Instrument
 from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP
+from app.viewmodels.staleness import STALE_BADGE, STALE_ROLE
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
 from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
 
@@ -34,13 +37,19 @@ HIDDEN_BY_DEFAULT = ("bid_size", "ask_size")
 
 
 class FlashDelegate(QStyledItemDelegate):
-    """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text."""
+    """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text,
+    and a stale cell (``STALE_ROLE``) in italics (the model already greys its text)."""
 
     def paint(self, painter, option, index):
         flash = index.data(FLASH_ROLE)
         if flash:
             painter.fillRect(option.rect, QColor(FLASH_UP if flash > 0 else FLASH_DOWN))
         super().paint(painter, option, index)
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt name)
+        super().initStyleOption(option, index)
+        if index.data(STALE_ROLE):
+            option.font.setItalic(True)
 
 
 class WatchlistView(QWidget):
@@ -98,6 +107,12 @@ class WatchlistView(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_TEXT};")
         self.message.hide()
+        #: "Stale for 12 s: Connection lost" while the data is stale
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("watchlistStale")
+        self.stale_label.setStyleSheet(f"QLabel#watchlistStale {{ background: {STALE_BADGE}; color: #000000; "
+                                       "padding: 1px 4px; }")
+        self.stale_label.hide()
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -106,17 +121,29 @@ class WatchlistView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
+        lay.addWidget(self.stale_label)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.message)
         self.setMinimumSize(320, 200)
         model.message.connect(self.show_message)
+        model.staleness.changed.connect(self._show_stale)
+        model.staleness.tick.connect(self._show_stale)
         self._adding: asyncio.Future | None = None
+        self._show_stale()
 
     # ---- messages -----------------------------------------------------------
     def show_message(self, text: str) -> None:
         """Show ``text`` inline under the table ("" hides it)."""
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def _show_stale(self, *_args) -> None:
+        """The stale line: text and age while stale (once a second), hidden while live."""
+        text = self.model.staleness.text()
+        self.stale_label.setText(text)
+        self.stale_label.setToolTip(f"{text}\nGrey prices are not live; each row is live again "
+                                    "on its first quote after the connection is back" if text else "")
+        self.stale_label.setVisible(bool(text))
 
     # ---- add / remove -------------------------------------------------------
     def add_from_entry(self) -> None:

@@ -15,6 +15,13 @@ resolves and subscribes them; the model runs it itself on ``stateEvent``
 CONNECTED (calling it again is harmless). Each row holds one counted quote
 subscription (``Session.subscribe_quotes``), which the Session re-requests
 after a reconnect.
+
+Staleness (:class:`~app.viewmodels.staleness.StaleRows`): when the session's
+data goes stale (``staleEvent`` True, or a lost / closed connection) every row's
+quote cells turn grey (``ForegroundRole``, :data:`~app.viewmodels.staleness.STALE_ROLE`, a tooltip "Stale
+for 12 s: Connection lost" with the age of the row's last quote) in one
+``dataChanged`` over the table, and nothing flashes; a row is live again on its
+first quote after the data is live again.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from app.ui.format import (
     FLASH_DOWN, FLASH_UP, fmt_pct, fmt_price, fmt_qty, fmt_signed, fmt_volume, is_missing,
     sign_colour, tick_decimals,
 )
+from app.viewmodels.staleness import StaleRows
 from app.viewmodels.table import FIRST_CUSTOM_ROLE, Column, RecordTableModel
 
 log = logging.getLogger(__name__)
@@ -125,24 +133,28 @@ COLUMNS: tuple[Column[WatchRow], ...] = (
 )
 
 _FLASH_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key in ("bid", "ask", "last"))
+#: the cells that come from the quote (greyed while stale): every column but the symbol
+QUOTE_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key != "symbol")
 
 
 def _row_key(instrument: Instrument) -> str:
     return instrument.display_symbol.upper()
 
 
-class WatchlistModel(RecordTableModel[WatchRow]):
+class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
     """Watchlist rows keyed by display symbol ("AAPL", "EUR.USD").
 
     ``session`` follows the Session contract (``resolve``, ``subscribe_quotes``,
-    ``unsubscribe_quotes``, ``quote``, ``quotesEvent``, ``is_connected``).
-    Signals: ``message(str)`` for inline notices (errors of background resolves).
+    ``unsubscribe_quotes``, ``quote``, ``quotesEvent``, ``is_connected``,
+    ``staleEvent``, ``stateEvent``). Signals: ``message(str)`` for inline notices
+    (errors of background resolves). ``staleness`` is the model's
+    :class:`~app.viewmodels.staleness.StaleWatch` (``clock`` is injectable for tests).
     """
 
     message = Signal(str)
 
     def __init__(self, session, parent: QObject | None = None, *, flash_ms: int = FLASH_MS,
-                 interval_ms: int | None = None):
+                 interval_ms: int | None = None, clock=time.monotonic):
         kw = {} if interval_ms is None else {"interval_ms": interval_ms}
         super().__init__(COLUMNS, parent, **kw)
         self.session = session
@@ -155,12 +167,22 @@ class WatchlistModel(RecordTableModel[WatchRow]):
         self._flash_timer.timeout.connect(self._expire_flashes)
         session.quotesEvent += self.on_quotes
         session.stateEvent += self._on_state
+        self._init_stale(session, QUOTE_COLUMNS, clock=clock)
 
     def close(self) -> None:
         """Stop listening to the session and release every quote subscription."""
         self.unsubscribe_all()
         self.session.quotesEvent -= self.on_quotes
         self.session.stateEvent -= self._on_state
+        self.staleness.close()
+
+    def _stale_changed(self, stale: bool) -> None:
+        """Going stale ends every flash (no flashes on prices that are not live)."""
+        if stale:
+            for row in self.records():
+                row.flash.clear()
+            self._flash_timer.stop()
+        super()._stale_changed(stale)
 
     def _on_state(self, state, message: str = "") -> None:
         """On CONNECTED, resolve and subscribe rows added while offline (runs :meth:`start`)."""
@@ -185,6 +207,8 @@ class WatchlistModel(RecordTableModel[WatchRow]):
         self.unsubscribe_all()
         self.clear()
         self._by_quote_key.clear()
+        for key in list(self._updated_at):
+            self.forget(key)
         skipped: list[str] = []
         for text in symbols:
             try:
@@ -236,6 +260,7 @@ class WatchlistModel(RecordTableModel[WatchRow]):
         if self.row_of(rkey) is not None or (resolved.con_id and str(resolved.con_id) in self._by_quote_key):
             raise WatchlistError(f"{resolved.display_symbol} is already in the watchlist")
         self.upsert(rkey, WatchRow(resolved, self.session.quote(resolved.key)))
+        self.touch(rkey)  # grey at once when added while the data is stale
         self._subscribe(rkey, resolved)
         return resolved
 
@@ -254,6 +279,7 @@ class WatchlistModel(RecordTableModel[WatchRow]):
                 self.session.unsubscribe_quotes(row.instrument)
             except Exception as e:  # never let a gateway error keep a row the user removed
                 log.warning("unsubscribe %s failed: %s", row.instrument.display_symbol, e)
+        self.forget(key)
         return self.remove(key)
 
     def _subscribe(self, key: str, inst: Instrument) -> None:
@@ -330,6 +356,7 @@ class WatchlistModel(RecordTableModel[WatchRow]):
         now = time.monotonic()
         expiry = now + self.flash_ms / 1000.0
         flashed = False
+        stale = self.staleness.stale
         for q in quotes:
             key = self._by_quote_key.get(q.key)
             if key is None:
@@ -338,7 +365,7 @@ class WatchlistModel(RecordTableModel[WatchRow]):
             if row is None:
                 continue
             old = row.quote
-            if old is not None:
+            if old is not None and not stale:
                 for col in _FLASH_COLUMNS:
                     attr = COLUMNS[col].key
                     a, b = getattr(old, attr), getattr(q, attr)
@@ -348,6 +375,7 @@ class WatchlistModel(RecordTableModel[WatchRow]):
                     flashed = True
             row.quote = q
             self.upsert(key, row)
+            self.touch(key)
         if flashed and not self._flash_timer.isActive():
             self._flash_timer.start(self.flash_ms)
 

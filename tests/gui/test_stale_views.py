@@ -1,0 +1,60 @@
+"""What the trader sees while the data is stale (issue 11), with pytest-qt and the FakeSession.
+
+Each panel must mark what it shows as not live while stale (grey, with the age)
+and return to normal on its next update after the data is live again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from app.ui.watchlist import WatchlistView
+from app.viewmodels.staleness import STALE_TEXT
+from app.viewmodels.watchlist import WatchlistModel
+from tests.fakes import FakeSession
+from tests.support import wait_until
+from tests.unit.viewmodels.test_staleness import Clock
+
+
+def _watchlist(qtbot, aloop):
+    s, clock = FakeSession(), Clock()
+    m = WatchlistModel(s, clock=clock)
+    v = WatchlistView(m)
+    qtbot.addWidget(v)
+    v.show()
+    m.set_symbols(["AAPL", "MSFT"])
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved")
+    s.push_quote("AAPL", bid=187.49, ask=187.51, last=187.5, close=190.0, volume=1500)
+    s.push_quote("MSFT", bid=410.0, ask=410.1, last=410.05, close=400.0, volume=900)
+    m.dirty.flush_now()
+    return s, m, v, clock
+
+
+def _shown(v, m, symbol, col):
+    return v.proxy.index(m.row_of(symbol), m.column_index(col))
+
+
+def _italic(v, index) -> bool:
+    opt = QStyleOptionViewItem()
+    v.table.itemDelegate().initStyleOption(opt, index)
+    return opt.font.italic()
+
+
+def test_watchlist_greys_prices_and_says_since_when(qtbot, aloop):
+    s, m, v, clock = _watchlist(qtbot, aloop)
+    last = _shown(v, m, "AAPL", "last")
+    assert v.stale_label.isHidden() and not _italic(v, last)
+    s.staleEvent.emit(True, "Connection lost")
+    assert v.stale_label.isVisible() and v.stale_label.text() == "Stale for 0 s: Connection lost"
+    assert last.data(Qt.ItemDataRole.ForegroundRole).name() == STALE_TEXT and _italic(v, last)
+    clock.t += 12
+    m.staleness.tick.emit()  # the once-a-second refresh
+    assert v.stale_label.text() == "Stale for 12 s: Connection lost"
+    s.staleEvent.emit(False, "")
+    assert v.stale_label.isHidden()
+    assert _italic(v, last)  # still grey: no quote since the link came back
+    s.push_quote("AAPL", last=187.6)
+    m.dirty.flush_now()
+    assert not _italic(v, last) and last.data(Qt.ItemDataRole.ForegroundRole) is None
+    assert _italic(v, _shown(v, m, "MSFT", "last"))

@@ -1,0 +1,137 @@
+"""Stale data in the view-models without widgets: StaleWatch, the watchlist rows.
+
+Each test drives the FakeSession's ``staleEvent`` / ``stateEvent`` as the real
+Session emits them (issue 11) and checks what a trader would read: grey cells,
+"Stale for 12 s: <reason>", no flashes, live again on the next quote.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.domain import ConnectionState
+from app.viewmodels.staleness import STALE_ROLE, STALE_TEXT, StaleWatch, fmt_age
+from app.viewmodels.watchlist import FLASH_ROLE, WatchlistModel
+from tests.fakes import FakeSession
+from tests.support import wait_until
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, t: float = 1000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _watchlist(aloop, symbols=("AAPL", "MSFT"), **kw):
+    s = FakeSession()
+    clock = Clock()
+    m = WatchlistModel(s, clock=clock, **kw)
+    m.set_symbols(list(symbols))
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="rows resolved")
+    s.push_quote("AAPL", bid=187.49, ask=187.51, last=187.5, close=190.0, volume=1500, bid_size=300)
+    s.push_quote("MSFT", bid=410.0, ask=410.1, last=410.05, close=400.0, volume=900)
+    m.dirty.flush_now()
+    return s, m, clock
+
+
+def _cell(m, symbol, col):
+    return m.index(m.row_of(symbol), m.column_index(col))
+
+
+def test_fmt_age():
+    assert [fmt_age(x) for x in (0, 12.7, 65, 7260)] == ["0 s", "12 s", "1 min 05 s", "2 h 01 min"]
+
+
+def test_stale_watch_follows_stale_and_state_events(qapp):
+    s, clock = FakeSession(), Clock()
+    w = StaleWatch(s, clock=clock)
+    flips = []
+    w.changed.connect(flips.append)
+    assert not w.stale and w.text() == ""
+    s.staleEvent.emit(True, "Connection lost")
+    clock.t += 12.4
+    assert w.stale and w.text() == "Stale for 12 s: Connection lost"
+    s.stateEvent.emit(ConnectionState.RECONNECTING, "retrying in 2 s")
+    clock.t += 3
+    assert w.text() == "Stale for 15 s: Reconnecting"  # latest step, age from the first
+    s.staleEvent.emit(False, "")
+    assert not w.stale and w.age() == 0
+    s.stateEvent.emit(ConnectionState.DISCONNECTED, "Disconnected from 127.0.0.1:4002")
+    assert w.stale and w.reason == "Disconnected"  # a manual Disconnect greys prices too
+    s.stateEvent.emit(ConnectionState.CONNECTED, "")
+    assert not w.stale
+    assert flips == [True, False, True, False]
+
+
+def test_failed_first_connect_is_not_stale_data(qapp):
+    s = FakeSession(connected=False)
+    w = StaleWatch(s)
+    s.stateEvent.emit(ConnectionState.FAILED, "Connection refused")
+    assert not w.stale  # nothing was ever shown, so nothing is stale
+
+
+def test_connected_while_session_says_stale_stays_stale(qapp):
+    s = FakeSession()
+    w = StaleWatch(s)
+    s.staleEvent.emit(True, "Connection lost")
+    s.data_stale = True  # the real Session keeps it until its streams are re-requested
+    s.stateEvent.emit(ConnectionState.CONNECTED, "")
+    assert w.stale
+    s.data_stale = False
+    s.staleEvent.emit(False, "")
+    assert not w.stale
+
+
+def test_watchlist_rows_grey_on_stale_and_live_on_next_quote(aloop):
+    s, m, clock = _watchlist(aloop)
+    bid = _cell(m, "AAPL", "bid")
+    assert bid.data(STALE_ROLE) is False
+    assert bid.data(Qt.ItemDataRole.ForegroundRole) is None
+    changed = []
+    m.dataChanged.connect(lambda tl, br, roles: changed.append((tl.row(), tl.column(), br.row(), br.column())))
+    s.staleEvent.emit(True, "Connection lost")
+    assert changed == [(0, 0, 1, len(m.columns) - 1)]  # one dataChanged over the table
+    clock.t += 12
+    for sym in ("AAPL", "MSFT"):
+        for col in ("bid", "ask", "last", "change", "volume"):
+            cell = _cell(m, sym, col)
+            assert cell.data(STALE_ROLE) is True
+            assert cell.data(Qt.ItemDataRole.ForegroundRole).name() == STALE_TEXT
+    assert _cell(m, "AAPL", "symbol").data(STALE_ROLE) is False
+    tip = _cell(m, "AAPL", "bid").data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Stale for 12 s: Connection lost\nLast update 12 s ago")
+    assert "Bid size" in tip  # the column's own tooltip is kept below
+    s.staleEvent.emit(False, "")
+    assert _cell(m, "AAPL", "bid").data(STALE_ROLE) is True  # grey until its next quote
+    assert "Not updated since the connection came back" in _cell(m, "AAPL", "bid").data(Qt.ItemDataRole.ToolTipRole)
+    changed.clear()
+    s.push_quote("AAPL", bid=187.6)
+    m.dirty.flush_now()
+    assert _cell(m, "AAPL", "bid").data(STALE_ROLE) is False
+    assert _cell(m, "AAPL", "last").data(Qt.ItemDataRole.ForegroundRole) is None
+    assert _cell(m, "MSFT", "bid").data(STALE_ROLE) is True  # no quote yet: still grey
+    assert changed == [(0, 1, 0, len(m.columns) - 1)]  # only AAPL's quote cells repainted
+
+
+def test_no_flash_while_stale_and_quote_while_stale_stays_grey(aloop):
+    s, m, clock = _watchlist(aloop, ["AAPL"], flash_ms=10_000)
+    s.push_quote("AAPL", bid=187.55)
+    assert _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 1
+    s.staleEvent.emit(True, "Market data farm connection is broken: usfarm")
+    assert _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 0  # going stale ends the flash
+    s.push_quote("AAPL", bid=187.40)
+    m.dirty.flush_now()
+    assert _cell(m, "AAPL", "bid").data() == "187.40"
+    assert _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 0  # no flash on a stale price
+    assert _cell(m, "AAPL", "bid").data(STALE_ROLE) is True
+
+
+def test_disconnect_greys_the_watchlist(aloop):
+    s, m, clock = _watchlist(aloop, ["AAPL"])
+    s.disconnect()
+    assert _cell(m, "AAPL", "last").data(STALE_ROLE) is True
+    assert m.staleness.text().startswith("Stale for 0 s: Disconnected")
