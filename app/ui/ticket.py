@@ -6,7 +6,8 @@ sizing by a cash amount, order type (MKT, LMT, STP, STP LMT), limit and stop
 price (enabled only when the type needs them, stepping by the instrument's
 tick, prefilled from bid/ask), TIF (DAY, GTC), a bracket (take profit LMT and
 stop loss STP children), an OCA group, live bid/ask buttons (click to take
-the price), and a Transmit button labelled with the order in words. The
+the price; grey and italic, with "stale for 12 s: <reason>" beside them, while
+the quote is stale), and a Transmit button labelled with the order in words. The
 reason an order is invalid is shown next to the button, which stays disabled
 meanwhile. A header names the account and its kind; a LIVE account also gets
 a red frame.
@@ -41,6 +42,7 @@ from app.ui.confirm import (
 )
 from app.ui.format import BUY_TINT, ERROR_TEXT, OK_TEXT, SELL_TINT, fmt_price, fmt_qty, tabular_font, tick_decimals
 from app.ui.session_status import KIND_COLOURS
+from app.viewmodels.staleness import STALE_BADGE, STALE_TEXT
 from app.viewmodels.ticket import TicketModel
 
 log = logging.getLogger(__name__)
@@ -232,6 +234,14 @@ class OrderTicket(QWidget):
         quote_row = QHBoxLayout()
         quote_row.addWidget(self.bid)
         quote_row.addWidget(self.ask)
+        #: "stale for 12 s: Connection lost" while the bid/ask are not live
+        self.quote_stale = QLabel()
+        self.quote_stale.setObjectName("ticketQuoteStale")
+        self.quote_stale.setStyleSheet(f"QLabel#ticketQuoteStale {{ background: {STALE_BADGE}; color: #000000; "
+                                       "padding: 0 4px; border-radius: 3px; }")
+        self.quote_stale.setWordWrap(True)
+        self.quote_stale.hide()
+        quote_row.addWidget(self.quote_stale, 1)
         quote_row.addStretch(1)
         cash_row = QHBoxLayout()
         cash_row.addWidget(self.cash, 1)
@@ -361,9 +371,10 @@ class OrderTicket(QWidget):
             self.cash_result.setText(str(e))
             return False
         m = self.model
-        self.cash_result.setStyleSheet("")
+        note = m.quote_note() if m.sizing_from_quote() else ""
+        self.cash_result.setStyleSheet(f"color: {STALE_TEXT}; font-style: italic;" if note else "")
         self.cash_result.setText(f"{amount:,.0f} {m.instrument.currency} at "
-                                 f"{fmt_price(m.sizing_price(), m.tick)} = {fmt_qty(qty)}")
+                                 f"{fmt_price(m.sizing_price(), m.tick)} = {fmt_qty(qty)}{note}")
         return True
 
     def focus_order(self) -> None:
@@ -494,6 +505,14 @@ class OrderTicket(QWidget):
         self.ask.setText(f"Ask {fmt_price(m.ask, m.tick) or '—'}")
         self.bid.setEnabled(m.bid is not None)
         self.ask.setEnabled(m.ask is not None)
+        stale = m.stale_text()
+        style = f"color: {STALE_TEXT}; font-style: italic;" if stale else ""
+        for b, side in ((self.bid, "bid"), (self.ask, "ask")):
+            if b.styleSheet() != style:
+                b.setStyleSheet(style)
+            b.setToolTip(f"Click to use the {side} as the order price" + (f"\nThe quote is {stale}" if stale else ""))
+        self.quote_stale.setText(stale)
+        self.quote_stale.setVisible(bool(stale))
 
     # ---- transmit --------------------------------------------------------------
     def _end_hold(self) -> None:

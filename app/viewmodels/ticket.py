@@ -15,12 +15,20 @@ Speed aids: quantity presets (:attr:`TicketModel.presets`), sizing by a cash
 amount (:meth:`TicketModel.size_by_cash`), a bracket (take-profit LMT and
 stop-loss STP children, IB "Bracket Orders") and an OCA group (IB "One
 Cancels All", ``ocaType`` 1: cancel the other orders of the group on a fill).
+
+Staleness: while the session's data is stale (``staleEvent``, a lost or closed
+connection) and until the instrument's next quote after it is live again,
+:attr:`TicketModel.quote_stale` is True and :meth:`TicketModel.stale_text` says
+"stale for 12 s: Connection lost"; order entry is not blocked by it (the command
+layer refuses when disconnected), but sizing by cash and a MKT order's value in
+the confirmation say they come from a stale quote.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -31,6 +39,7 @@ from app.domain import (
 )
 from app.domain.orders import price_problem
 from app.ui.format import fmt_price, is_missing, tick_decimals
+from app.viewmodels.staleness import StaleWatch, fmt_age
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +135,10 @@ class TicketModel(QObject):
     Bracket: ``take_profit`` / ``stop_loss`` (instrument currency) are used
     when ``take_profit_on`` / ``stop_loss_on``; ``oca_group`` ("" = none)
     puts the order in an OCA group with ``ocaType`` 1.
+
+    ``staleness`` is the ticket's :class:`~app.viewmodels.staleness.StaleWatch`
+    (``clock`` injectable for tests); ``quoteChanged`` is also emitted when the
+    quote goes stale and once a second while stale (the age shown).
     """
 
     changed = Signal()
@@ -133,7 +146,7 @@ class TicketModel(QObject):
     transmitted = Signal(bool, str)
     presetsChanged = Signal()
 
-    def __init__(self, session, commands, parent: QObject | None = None):
+    def __init__(self, session, commands, parent: QObject | None = None, *, clock=time.monotonic):
         super().__init__(parent)
         self.session = session
         self.commands = commands
@@ -153,14 +166,49 @@ class TicketModel(QObject):
         self.oca_group = ""
         self._kind: AccountKind | None = None
         self._subscribed: Instrument | None = None
+        #: True while the bid/ask shown may be out of date (until a quote after the link is live)
+        self.quote_stale = False
+        self._quote_at: float | None = None  # monotonic time of the last quote
         session.quotesEvent += self._on_quotes
         session.stateEvent += self._on_state
+        self.staleness = StaleWatch(session, self, clock=clock)
+        self.staleness.changed.connect(self._on_stale)
+        self.staleness.tick.connect(self.quoteChanged)
 
     def close(self) -> None:
         """Release the quote subscription and stop listening to the session."""
         self._release_quotes()
         self.session.quotesEvent -= self._on_quotes
         self.session.stateEvent -= self._on_state
+        self.staleness.close()
+
+    def _on_stale(self, stale: bool) -> None:
+        if stale and self.quote is not None and not self.quote_stale:
+            self.quote_stale = True
+            self.quoteChanged.emit()
+
+    def stale_text(self) -> str:
+        """Why and since when the quote is not live ("" when it is): "stale for 12 s:
+        Connection lost", or "not updated for 40 s" once the link is back before a new quote."""
+        if not self.quote_stale:
+            return ""
+        watch = self.staleness
+        if watch.stale:
+            return f"stale for {fmt_age(watch.age())}" + (f": {watch.reason}" if watch.reason else "")
+        if self._quote_at is None:
+            return "stale: no quote since the connection came back"
+        return f"not updated for {fmt_age(watch.clock() - self._quote_at)}"
+
+    def quote_note(self) -> str:
+        """" (quote stale for 12 s: Connection lost)" when the quote is stale, else ""."""
+        text = self.stale_text()
+        return f" (quote {text})" if text else ""
+
+    def sizing_from_quote(self) -> bool:
+        """True when :meth:`sizing_price` comes from the bid/ask (no limit or stop price of its own)."""
+        if self.order_type.needs_limit and self.limit_price:
+            return False
+        return not (self.order_type.needs_stop and self.stop_price)
 
     def _release_quotes(self) -> None:
         if self._subscribed is not None:
@@ -189,6 +237,8 @@ class TicketModel(QObject):
             self.session.subscribe_quotes(instrument)  # counted by the Session
             self._subscribed = instrument
         self.quote = self.session.quote(instrument.key) if instrument.con_id else None
+        self.quote_stale = self.quote is not None and self.staleness.stale
+        self._quote_at = None
         self.limit_price = None
         self.stop_price = None
         self.take_profit = None
@@ -427,6 +477,8 @@ class TicketModel(QObject):
             if q.key == key:
                 first = self.quote is None
                 self.quote = q
+                self._quote_at = self.staleness.clock()
+                self.quote_stale = self.staleness.stale
                 if first:
                     self._prefill_prices()
                     self.changed.emit()
@@ -509,6 +561,8 @@ class TicketModel(QObject):
         """What the confirmation shows: the order with its value, then the bracket legs,
         e.g. "BUY 100 AAPL LMT 187.50 DAY, about 18,750 USD; take profit 189.00, stop loss 186.00"."""
         text = describe_with_notional(cmd.request, self.bid, self.ask)
+        if cmd.request.order_type is OrderType.MKT:
+            text += self.quote_note()
         legs = []
         for name, value in (("take profit", getattr(cmd, "take_profit", None)),
                             ("stop loss", getattr(cmd, "stop_loss", None))):

@@ -58,3 +58,32 @@ def test_watchlist_greys_prices_and_says_since_when(qtbot, aloop):
     m.dirty.flush_now()
     assert not _italic(v, last) and last.data(Qt.ItemDataRole.ForegroundRole) is None
     assert _italic(v, _shown(v, m, "MSFT", "last"))
+
+
+def test_ticket_greys_bid_ask_and_sizing_says_stale(qtbot, aloop):
+    from app.commands import OrderCommands
+    from app.domain import OrderType
+    from app.ui.ticket import OrderTicket
+    from app.viewmodels.ticket import TicketModel
+    s, clock = FakeSession(), Clock()
+    t = OrderTicket(TicketModel(s, OrderCommands(s), clock=clock))
+    qtbot.addWidget(t)
+    t.show()
+    t.set_instrument(s.contracts["AAPL"])
+    s.push_quote("AAPL", bid=187.49, ask=187.51)
+    assert t.quote_stale.isHidden() and "italic" not in t.ask.styleSheet()
+    s.staleEvent.emit(True, "Connection lost")
+    clock.t += 12
+    t.model.staleness.tick.emit()
+    assert t.quote_stale.isVisible() and t.quote_stale.text() == "stale for 12 s: Connection lost"
+    assert STALE_TEXT in t.ask.styleSheet() and "italic" in t.bid.styleSheet()
+    assert t.ask.text() == "Ask 187.51" and t.ask.isEnabled()  # still usable
+    t.model.set_order_type(OrderType.MKT)
+    assert t.size_by_cash(10_000)
+    assert t.cash_result.text() == "10,000 USD at 187.51 = 53 (quote stale for 12 s: Connection lost)"
+    assert t.transmit_button.isEnabled()  # a stale quote never blocks order entry
+    s.staleEvent.emit(False, "")
+    assert t.quote_stale.isVisible()  # the price shown is still the old one
+    s.push_quote("AAPL", bid=187.55, ask=187.57)
+    assert t.quote_stale.isHidden() and t.ask.styleSheet() == "" and t.ask.text() == "Ask 187.57"
+    assert t.size_by_cash(10_000) and t.cash_result.text() == "10,000 USD at 187.57 = 53"

@@ -135,3 +135,49 @@ def test_disconnect_greys_the_watchlist(aloop):
     s.disconnect()
     assert _cell(m, "AAPL", "last").data(STALE_ROLE) is True
     assert m.staleness.text().startswith("Stale for 0 s: Disconnected")
+
+
+def _ticket(aloop):
+    from app.commands import OrderCommands
+    from app.viewmodels.ticket import TicketModel
+    s, clock = FakeSession(), Clock()
+    t = TicketModel(s, OrderCommands(s), clock=clock)
+    t.set_instrument(s.contracts["AAPL"])
+    s.push_quote("AAPL", bid=187.49, ask=187.51, last=187.5)
+    return s, t, clock
+
+
+def test_ticket_quote_stale_with_age_and_notes(aloop):
+    from app.domain import OrderType
+    s, t, clock = _ticket(aloop)
+    assert not t.quote_stale and t.stale_text() == "" and t.quote_note() == ""
+    seen = []
+    t.quoteChanged.connect(lambda: seen.append(t.stale_text()))
+    s.staleEvent.emit(True, "Connection lost")
+    clock.t += 12
+    assert t.quote_stale and t.stale_text() == "stale for 12 s: Connection lost"
+    assert seen == ["stale for 0 s: Connection lost"]  # the view is told at once
+    t.set_order_type(OrderType.MKT)
+    t.set_quantity(100)
+    assert t.problem() == ""  # order entry is not blocked by a stale quote
+    assert t.sizing_from_quote() and t.size_by_cash(10_000) == 53  # 10,000 / ask 187.51
+    text = t.confirm_text(t.command())
+    assert text.endswith("at the ask 187.51 (quote stale for 12 s: Connection lost)")
+    t.set_order_type(OrderType.LMT)
+    t.set_limit_price(180.0)
+    assert not t.sizing_from_quote()
+    assert "stale" not in t.confirm_text(t.command())  # a limit order's value is its own price
+    s.staleEvent.emit(False, "")
+    clock.t += 3
+    assert t.quote_stale and t.stale_text() == "not updated for 15 s"
+    s.push_quote("AAPL", bid=187.6, ask=187.62)
+    assert not t.quote_stale and t.stale_text() == ""
+
+
+def test_ticket_quote_arriving_while_stale_stays_stale(aloop):
+    s, t, clock = _ticket(aloop)
+    s.stateEvent.emit(ConnectionState.RECONNECTING, "")
+    assert t.stale_text().startswith("stale for 0 s: Reconnecting")
+    s.push_quote("MSFT", bid=1.0)  # another instrument changes nothing
+    s.push_quote("AAPL", bid=187.3)  # still stale: a quote during the outage is not trusted
+    assert t.quote_stale
