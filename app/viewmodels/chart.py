@@ -12,12 +12,19 @@ float64 shares (FX: 0 or -1 when IB sends none). Appends are amortised
 Live updates are coalesced: the arrays change at once, the signals
 ``lastBarChanged``/``barAppended`` are emitted at most once per ~33 ms frame
 (about 30 Hz), so a burst of ticks costs one redraw.
+
+Staleness: when the session's data goes stale (``staleEvent`` True, a lost or
+closed connection) the bars shown are marked stale (``stale``,
+``staleChanged(True)``, :meth:`ChartViewModel.stale_text` "Stale: Connection lost
+(12 s)"); they are live again on the next bar update (or a new history load)
+after the data is live again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -27,6 +34,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.domain.bars import BAR_SIZES, Bar
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
+from app.viewmodels.staleness import StaleWatch, fmt_age
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +199,11 @@ class ChartViewModel(QObject):
     with IB's text, ``ConnectionError``...) are shown through ``errorChanged``,
     never lost.
 
-    On ``stateEvent`` LOST/DISCONNECTED the subscription is dropped (LOST is
-    shown as an error, the bars stay visible); on CONNECTED the selection is
-    loaded again.
+    On ``stateEvent`` LOST/DISCONNECTED/RECONNECTING the subscription is
+    dropped (LOST is shown as an error, the bars stay visible); on CONNECTED the
+    selection is loaded again. ``staleness`` (a
+    :class:`~app.viewmodels.staleness.StaleWatch`, ``clock`` injectable) decides
+    when the bars shown are ``stale``.
 
     Signals: ``barsReset()`` (new history), ``lastBarChanged()`` (the live
     bar's values changed), ``barAppended()`` (one or more bars added; also
@@ -212,9 +222,10 @@ class ChartViewModel(QObject):
     selectionChanged = Signal()
     barsPrepended = Signal(int)
     olderLoadingChanged = Signal(bool)
+    staleChanged = Signal(bool)
 
     def __init__(self, session, parent: QObject | None = None, *, bar_size: str = "5 mins",
-                 frame_ms: int = FRAME_MS):
+                 frame_ms: int = FRAME_MS, clock=time.monotonic):
         super().__init__(parent)
         if bar_size not in BAR_SIZES:
             raise ValueError(f"unsupported bar size '{bar_size}': use one of {', '.join(BAR_SIZES)}")
@@ -239,6 +250,9 @@ class ChartViewModel(QObject):
         self._timer.timeout.connect(self.flush)
         session.barEvent += self._on_bar
         session.stateEvent += self._on_state
+        self._stale = False
+        self.staleness = StaleWatch(session, self, clock=clock)
+        self.staleness.changed.connect(self._on_stale)
 
     # ---- state -------------------------------------------------------------
     @property
@@ -279,6 +293,35 @@ class ChartViewModel(QObject):
     def is_ready(self) -> bool:
         """True once bars of the current selection are loaded."""
         return self._instrument is not None and not self._loading and self.count > 0
+
+    @property
+    def stale(self) -> bool:
+        """True while the bars shown may be out of date (until a bar update after the link is live)."""
+        return self._stale
+
+    def stale_text(self) -> str:
+        """"Stale: Connection lost (12 s)" while stale; "Stale: not updated since the
+        connection came back" after it until the next bar; "" when live."""
+        if not self._stale:
+            return ""
+        watch = self.staleness
+        if watch.stale:
+            return f"Stale: {watch.reason or 'data may be out of date'} ({fmt_age(watch.age())})"
+        return "Stale: not updated since the connection came back"
+
+    def _on_stale(self, stale: bool) -> None:
+        if stale and self.count and not self._stale:
+            self._set_stale(True)
+
+    def _set_stale(self, stale: bool) -> None:
+        if stale != self._stale:
+            self._stale = stale
+            self.staleChanged.emit(stale)
+
+    def _fresh(self) -> None:
+        """New bar data arrived: live again unless the data is still stale."""
+        if self._stale and not self.staleness.stale:
+            self._set_stale(False)
 
     @property
     def last_price(self) -> float | None:
@@ -338,6 +381,7 @@ class ChartViewModel(QObject):
         self._generation += 1
         self._cancel_subscription()
         self._timer.stop()
+        self.staleness.close()
         for event, handler in ((self._session.barEvent, self._on_bar), (self._session.stateEvent, self._on_state)):
             try:
                 event -= handler
@@ -376,6 +420,7 @@ class ChartViewModel(QObject):
         self._set_loading(False)
         if not len(self._bars):  # live bars may still come on the subscription
             self._set_error(f"No {bar_size} bars for {instrument.display_symbol} yet")
+        self._fresh()
         self.barsReset.emit()
 
     # ---- older history on demand ---------------------------------------------------
@@ -450,7 +495,7 @@ class ChartViewModel(QObject):
 
     def _on_state(self, state: ConnectionState, message: str = "") -> None:
         """A lost link ends the subscription (shown); the next CONNECTED reloads the chart."""
-        if state in (ConnectionState.LOST, ConnectionState.DISCONNECTED):
+        if state in (ConnectionState.LOST, ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING):
             if self._sub_id is not None or self._loading:
                 self._generation += 1  # a load in flight cannot finish usefully
                 self._cancel_subscription()
@@ -490,6 +535,7 @@ class ChartViewModel(QObject):
             log.debug("ignored live bar at %s older than the last bar %s", t, last_t)
             return
         self.updates_applied += 1
+        self._fresh()
         if not self._timer.isActive():
             self._timer.start()
 

@@ -73,19 +73,23 @@ class StaleWatch(QObject):
         self._timer.timeout.connect(self.tick)
         state = getattr(session, "state", None)
         #: a state change greys data only once there was data (not a failed first connect)
-        self._had_link = bool(getattr(session, "is_connected", False))
+        self._had_link = bool(getattr(session, "is_connected", True))
         if getattr(session, "data_stale", False):
             self._set(True, "Data may be out of date")
         elif state in (ConnectionState.LOST, ConnectionState.RECONNECTING):
             self._set(True, str(state.value))
-        session.staleEvent += self._on_stale
-        session.stateEvent += self._on_state
+        self._events = [(e, h) for e, h in ((getattr(session, "staleEvent", None), self._on_stale),
+                                             (getattr(session, "stateEvent", None), self._on_state))
+                        if e is not None]  # a partial session stand-in may lack one
+        for event, handler in self._events:
+            event += handler
 
     def close(self) -> None:
         """Stop listening to the session."""
         self._timer.stop()
-        self.session.staleEvent -= self._on_stale
-        self.session.stateEvent -= self._on_state
+        for event, handler in self._events:
+            event -= handler
+        self._events = []
 
     def _on_stale(self, stale: bool, reason: str = "") -> None:
         self._set(bool(stale), reason or ("Data may be out of date" if stale else ""))

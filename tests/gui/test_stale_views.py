@@ -87,3 +87,36 @@ def test_ticket_greys_bid_ask_and_sizing_says_stale(qtbot, aloop):
     s.push_quote("AAPL", bid=187.55, ask=187.57)
     assert t.quote_stale.isHidden() and t.ask.styleSheet() == "" and t.ask.text() == "Ask 187.57"
     assert t.size_by_cash(10_000) and t.cash_result.text() == "10,000 USD at 187.57 = 53"
+
+
+def test_chart_badge_and_grey_last_line_until_next_bar(qtbot, aloop):
+    from datetime import timedelta
+
+    from app.domain import Bar
+    from app.ui.chart.view import ChartView
+    from app.viewmodels.chart import ChartViewModel
+    from tests.unit.chart.chart_fakes import FakeHistorySession, make_bars
+    from tests.unit.viewmodels.test_staleness import _chart_loaded
+    session, clock = FakeHistorySession(), Clock()
+    session.staleEvent = type(session.barEvent)("staleEvent")
+    vm = ChartViewModel(session, clock=clock)
+    view = ChartView(vm)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    frame = _chart_loaded(aloop, session, vm, make_bars(50))
+    accent = view.palette().color(view.palette().ColorRole.Highlight).name()
+    assert view.stale_badge.isHidden() and view.last_line._line.name() == accent
+    session.staleEvent.emit(True, "Connection lost")
+    clock.t += 12
+    vm.staleness.tick.emit()
+    assert view.stale_badge.isVisible() and view.stale_badge.text() == "Stale: Connection lost (12 s)"
+    assert view.last_line._line.name() == STALE_TEXT and "italic" in view.last_price_label.styleSheet()
+    session.staleEvent.emit(False, "")
+    assert view.stale_badge.text() == "Stale: not updated since the connection came back"
+    t = frame["time"].iloc[-1].to_pydatetime()
+    session.barEvent.emit(vm.sub_id, Bar(t + timedelta(minutes=5), 150, 151, 149, 150.5, 10), True)
+    assert view.stale_badge.isHidden() and view.last_line._line.name() == accent
+    assert view.last_price_label.styleSheet() == ""
+    vm.shutdown()

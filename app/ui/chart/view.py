@@ -22,7 +22,11 @@ green, down red.
 Trading from the chart (:meth:`ChartView.attach_trading`): working orders of
 the charted instrument as draggable lines (``app.ui.chart.order_lines``),
 fills as buy/sell markers and the position's average cost as a line
-(``app.ui.chart.overlays``). Indicators (:meth:`ChartView.add_indicator`)
+(``app.ui.chart.overlays``). While the bars are stale (``ChartViewModel.stale``)
+an amber badge "Stale: Connection lost (12 s)" sits at the top left of the price
+pane (the age refreshed once a second) and the last-price line and label turn
+grey; both return to normal with the next bar update after the link is live.
+Indicators (:meth:`ChartView.add_indicator`)
 are computed by ``app.viewmodels.indicators`` once per load and updated
 incrementally for the live bar.
 """
@@ -49,6 +53,7 @@ from app.ui.stable_label import StableLabel
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
+from app.viewmodels.staleness import STALE_BADGE, STALE_TEXT
 
 #: width in pixels of the right (price / volume) axes, equal so the panes align
 AXIS_WIDTH = 72
@@ -71,7 +76,8 @@ class ChartView(ChartRangeMixin, QWidget):
     (the bar items), ``last_line`` (last price), ``crosshair_v``/``crosshair_h``,
     ``price_label`` (price at the cursor on the y axis), ``indicator_button``,
     ``trade_message``, ``order_lines`` (:class:`OrderLines`), ``executions``,
-    ``avg_cost``, ``indicators`` (list of ``(Indicator, IndicatorOverlay)``).
+    ``avg_cost``, ``indicators`` (list of ``(Indicator, IndicatorOverlay)``),
+    ``stale_badge`` (the "Stale: <reason> (12 s)" label over the price pane).
 
     Signal ``prefillRequested(str action, str order_type, float price)``:
     the right-click menu's choice ("BUY"/"SELL", "LMT"/"STP", price in
@@ -198,6 +204,14 @@ class ChartView(ChartRangeMixin, QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._init_styles()
 
+        # ---- staleness: a badge over the top left of the price pane ----
+        self.stale_badge = QLabel("", self.plots)
+        self.stale_badge.setObjectName("chartStale")
+        self.stale_badge.setStyleSheet(f"QLabel#chartStale {{ background: {STALE_BADGE}; color: #000000; "
+                                       "font-weight: bold; padding: 2px 6px; border-radius: 3px; }")
+        self.stale_badge.move(8, 8)
+        self.stale_badge.hide()
+
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -219,10 +233,14 @@ class ChartView(ChartRangeMixin, QWidget):
         vm.selectionChanged.connect(self._on_selection)
         vm.barsPrepended.connect(self._on_bars_prepended)
         vm.olderLoadingChanged.connect(lambda _on: self._on_loading(vm.loading))
+        vm.staleChanged.connect(self._on_stale)
+        vm.staleness.tick.connect(self._show_stale_age)
+        vm.staleness.changed.connect(self._show_stale_age)
         self._apply_palette()
         self._on_selection()
         self._on_loading(vm.loading)
         self._on_error(vm.error)
+        self._on_stale(vm.stale)
         if vm.count:
             self._on_bars_reset()
 
@@ -251,6 +269,23 @@ class ChartView(ChartRangeMixin, QWidget):
         self.error_label.setText(text)
         self.error_label.setToolTip(text)
         self.error_label.setVisible(bool(text))
+
+    def _on_stale(self, stale: bool) -> None:
+        """Show or hide the stale badge; grey the last-price line while stale."""
+        self._show_stale_age()
+        self._apply_last_line_colors()
+        self.last_price_label.setStyleSheet(f"color: {STALE_TEXT}; font-style: italic;" if stale else "")
+
+    def _show_stale_age(self) -> None:
+        text = self.view_model.stale_text()
+        if text != self.stale_badge.text():
+            self.stale_badge.setText(text)
+            self.stale_badge.adjustSize()
+        self.stale_badge.setToolTip("The chart is not live: it resumes with the next bar update after "
+                                    "the connection is back" if text else "")
+        self.stale_badge.setVisible(bool(text))
+        if text:
+            self.stale_badge.raise_()
 
     def _set_item_data(self, items, keep: int = 0) -> None:
         """Give ``items`` the current arrays; ``keep`` = leading bars unchanged since the
@@ -563,8 +598,16 @@ class ChartView(ChartRangeMixin, QWidget):
         muted.setAlpha(110)
         for line in (self.crosshair_v, self.crosshair_h, self._crosshair_v2):
             line.setPen(pg.mkPen(muted, style=Qt.PenStyle.DashLine))
-        accent = pal.color(QPalette.ColorRole.Highlight)
-        self.last_line.set_colors(accent, pal.color(QPalette.ColorRole.HighlightedText))
+        self._apply_last_line_colors()
+
+    def _apply_last_line_colors(self) -> None:
+        """The last-price line in the palette's accent, or grey while the bars are stale."""
+        pal = self.palette()
+        if self.view_model.stale:
+            self.last_line.set_colors(STALE_TEXT, "#ffffff")
+        else:
+            self.last_line.set_colors(pal.color(QPalette.ColorRole.Highlight),
+                                      pal.color(QPalette.ColorRole.HighlightedText))
 
     def changeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         if ev.type() == QEvent.Type.PaletteChange:

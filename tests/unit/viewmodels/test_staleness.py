@@ -181,3 +181,57 @@ def test_ticket_quote_arriving_while_stale_stays_stale(aloop):
     s.push_quote("MSFT", bid=1.0)  # another instrument changes nothing
     s.push_quote("AAPL", bid=187.3)  # still stale: a quote during the outage is not trusted
     assert t.quote_stale
+
+
+def _chart_loaded(aloop, session, vm, frame):
+    """Select AAPL on ``vm`` and answer its history with ``frame``; returns the frame."""
+    from app.domain import Instrument
+    vm.set_instrument(Instrument("AAPL", con_id=265598, min_tick=0.01))
+    wait_until(aloop, lambda: session.requests, what="history request")
+    session.answer(0, frame)
+    wait_until(aloop, lambda: not vm.loading and vm.count == len(frame), what="bars loaded")
+    return frame
+
+
+def test_chart_stale_until_next_bar_after_live(aloop):
+    from datetime import timedelta
+
+    from app.domain import Bar
+    from app.viewmodels.chart import ChartViewModel
+    from tests.unit.chart.chart_fakes import FakeHistorySession, make_bars
+    session, clock = FakeHistorySession(), Clock()
+    session.staleEvent = type(session.barEvent)("staleEvent")
+    vm = ChartViewModel(session, clock=clock)
+    flips = []
+    vm.staleChanged.connect(flips.append)
+    frame = _chart_loaded(aloop, session, vm, make_bars(20))
+    assert not vm.stale and vm.stale_text() == ""
+    session.staleEvent.emit(True, "Market data farm connection is broken: usfarm")
+    clock.t += 12
+    assert vm.stale and vm.stale_text() == "Stale: Market data farm connection is broken: usfarm (12 s)"
+    t = frame["time"].iloc[-1].to_pydatetime()
+    session.barEvent.emit(vm.sub_id, Bar(t, 100, 101, 99, 100.5, 10), False)
+    assert vm.stale  # a bar while stale does not make the chart live
+    session.staleEvent.emit(False, "")
+    assert vm.stale and "not updated since" in vm.stale_text()
+    session.barEvent.emit(vm.sub_id, Bar(t + timedelta(minutes=5), 100, 101, 99, 100.5, 10), True)
+    assert not vm.stale and flips == [True, False]
+    vm.shutdown()
+
+
+def test_chart_lost_then_reloaded_is_live(aloop):
+    from app.viewmodels.chart import ChartViewModel
+    from tests.unit.chart.chart_fakes import FakeHistorySession, make_bars
+    session = FakeHistorySession()
+    vm = ChartViewModel(session)
+    _chart_loaded(aloop, session, vm, make_bars(20))
+    session.stateEvent.emit(ConnectionState.RECONNECTING, "retrying in 1 s")
+    assert vm.stale and vm.sub_id is None  # the dead subscription is dropped
+    assert vm.stale_text().startswith("Stale: Reconnecting (")
+    session.stateEvent.emit(ConnectionState.CONNECTED, "")
+    wait_until(aloop, lambda: len(session.requests) == 2, what="reload")
+    assert vm.stale  # the old bars stay grey until the new history arrives
+    session.answer(1, make_bars(20))
+    wait_until(aloop, lambda: not vm.loading, what="reloaded")
+    assert not vm.stale
+    vm.shutdown()
