@@ -41,6 +41,28 @@ class OrderBook:
             return self._perm_keys[perm_id]
         return ("perm", perm_id)
 
+    def bind_perm(self, perm_id: int, key: OrderKey) -> None:
+        """Take ``perm_id`` as the permId of the API order ``key`` (matched by its
+        orderRef: a completed order, IB reqCompletedOrders, carries no orderId)."""
+        if perm_id and key[0] != "perm":
+            old = self._perm_keys.get(perm_id)
+            if old is None or old[0] == "perm":
+                self._perm_keys[perm_id] = key
+
+    def settle(self, key: OrderKey, status, message: str) -> OrderRecord | None:
+        """Set the record of ``key`` to ``status`` with ``message`` (the gateway no longer
+        knows it as working: ``app.broker.reconcile``) and forget its ib_async ``Trade``
+        (from the lost connection), so no modify or cancel is sent for it. A later
+        report from the gateway replaces the record as usual. Returns the changed
+        record, or None for an unknown key."""
+        rec = self._records.get(key)
+        if rec is None:
+            return None
+        self._trades.pop(key, None)
+        self._messages[key] = message
+        self._records[key] = rec = rec.copy(status=status, message=message)
+        return rec
+
     def remember_instrument(self, key: OrderKey, instrument: Instrument) -> None:
         """Use ``instrument`` (as the trader placed it) for the record of ``key``."""
         self._instruments[key] = instrument

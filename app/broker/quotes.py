@@ -68,6 +68,18 @@ class QuoteBook:
             if key not in self._tickers:
                 self.attach(key, self._request(inst))
 
+    def restart(self) -> None:
+        """Cancel and request again every live subscription (IB 1101: the gateway
+        kept the connection but lost the market data requests)."""
+        for key, ticker in list(self._tickers.items()):
+            self._keys.pop(id(ticker), None)
+            try:
+                self._cancel(ticker)
+            except Exception:  # noqa: BLE001 - the request is sent again below in any case
+                pass
+        self._tickers.clear()
+        self.resubscribe()
+
     def drop_tickers(self) -> None:
         """Forget the live tickers (connection gone); subscriptions stay."""
         self._tickers.clear()

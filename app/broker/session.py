@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from datetime import datetime, timezone
 from typing import Any
 
@@ -24,8 +25,10 @@ from ib_async.wrapper import RequestError
 
 from app.broker import convert
 from app.broker.orderbook import OrderBook
+from app.broker.reconcile import settle_unreported
 from app.broker.quotes import QuoteBook
 from app.broker.events import SessionEvents
+from app.broker.session_link import LINK_CODES, SessionLinkMixin
 from app.broker.session_orders import SessionOrdersMixin
 from app.broker.errors import (
     HistoryError,
@@ -36,6 +39,7 @@ from app.broker.errors import (
 from app.domain import (
     BAR_SIZES,
     AccountValue,
+    DONE_STATUSES,
     ConnectionState,
     Execution,
     Instrument,
@@ -50,7 +54,7 @@ CLIENT_ID_IN_USE = 326
 #: IB "No security definition has been found for the request"
 NO_SECURITY_DEFINITION = 200
 
-class Session(SessionOrdersMixin, SessionEvents):
+class Session(SessionLinkMixin, SessionOrdersMixin, SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 
@@ -85,6 +89,10 @@ class Session(SessionOrdersMixin, SessionEvents):
         self._accounts: list[str] = []
         self._connection_time = ""
         self._data_stale = False
+        self._stale_reasons: dict[str, str] = {}     # cause -> text, oldest first
+        self._lost_reason = ""                        # why the link was dropped on purpose
+        self._ref_tag = secrets.token_hex(3)          # orderRef tag of this Session's orders
+        self._refs: dict[str, tuple] = {}             # orderRef -> (clientId, orderId)
 
         self._instruments: dict[int, Instrument] = {}          # conId -> resolved instrument
         self._histories: dict[int, Any] = {}                  # sub_id (reqId) -> BarDataList
@@ -180,12 +188,6 @@ class Session(SessionOrdersMixin, SessionEvents):
             raise ValueError(f"client id must be 0 or more, got {client_id}")
         self._host, self._port, self._client_id = str(host).strip(), port, client_id
 
-    def _set_stale(self, stale: bool, reason: str) -> None:
-        if stale != self._data_stale:
-            self._data_stale = stale
-            log.info("market data %s: %s", "stale" if stale else "live", reason)
-            self.staleEvent.emit(stale, reason)
-
     # ------------------------------------------------------------ connection
 
     def _set_state(self, state: ConnectionState, message: str) -> None:
@@ -214,8 +216,9 @@ class Session(SessionOrdersMixin, SessionEvents):
         self._set_state(ConnectionState.CONNECTING,
                         f"Connecting to {self._endpoint()} as client id {self._client_id}")
         await self._wait_socket_closed()
-        known_working = {r.order_id for r in self._book.records()
-                         if r.client_id == self._client_id and r.order_id > 0 and r.is_working}
+        unsettled = {(r.client_id, r.order_id): r for r in self._book.records()
+                     if r.client_id == self._client_id and r.order_id > 0
+                     and r.status not in DONE_STATUSES}
         loop = asyncio.get_running_loop()
         self._connect_failure = loop.create_future()
         self._connect_task = asyncio.ensure_future(self.ib.connectAsync(
@@ -253,15 +256,19 @@ class Session(SessionOrdersMixin, SessionEvents):
         self._connection_time = datetime.now(timezone.utc).strftime("%Y%m%d %H:%M:%S UTC")
         self._seed_from_ib()
         await self._load_all_open_orders()
-        self._resync_order_ids(known_working)
+        self._settle_orders(unsettled)
+        self._resync_order_ids()
         if not self.ib.isConnected():
             msg = f"{self._endpoint()} closed the connection right after connecting"
             self._set_state(ConnectionState.FAILED, msg)
             raise ConnectionError(msg)
+        self._lost_reason = ""
+        self._stale_reasons.clear()   # a fresh connection: the gateway reports farms anew
         self._set_state(ConnectionState.CONNECTED,
                         f"Connected to {self._endpoint()} (server version {self._server_version}, "
                         f"account {self.account_id or '?'}, client id {self._client_id})")
         self._quotes.resubscribe()
+        self._mark_stale("link", None)
 
     async def _wait_socket_closed(self) -> None:
         """Let the socket of a previous connection finish closing (its close
@@ -288,27 +295,36 @@ class Session(SessionOrdersMixin, SessionEvents):
         for trade in trades:
             self._on_trade(trade)
 
-    def _resync_order_ids(self, known_working: set[int]) -> None:
-        """After (re)connecting: mark this client's orders that were working before but
-        that the gateway did not report again as stale (``stale_order_ids``), forget
-        unanswered modify/cancel requests, and keep new orderIds above every orderId
-        this session has seen (ib_async resets its id sequence on disconnect and
-        re-syncs it from nextValidId on connect: ``Client.reset`` / ``updateReqId``;
-        the floor guards against a gateway whose nextValidId is lower)."""
+    def _settle_orders(self, unsettled: dict) -> None:
+        """Resolve this client's orders that were unsettled before the connect and that
+        the gateway reported neither open nor completed (``app.broker.reconcile``):
+        Not sent, Unknown or Filled; their unknown fate ends here, and the unanswered
+        modify/cancel marks of every order are forgotten (the gateway's reports are
+        the answer). Unknown orders are listed in ``stale_order_ids``."""
         reported = set()
         for t in self.ib.trades():
             o = t.order
-            key = self._book.key_for(int(o.clientId or 0), int(o.orderId or 0), int(o.permId or 0))
-            if key[0] == self._client_id:
-                reported.add(int(key[1]))
-        self._stale = (known_working | self._stale) - reported
+            reported.add(self._book.key_for(int(o.clientId or 0), int(o.orderId or 0),
+                                            int(o.permId or 0)))
         self._in_flight.clear()
+        self._stale.clear()
+        for s in settle_unreported(unsettled, reported, self._executions.values()):
+            rec = self._book.settle(s.key, s.status, s.message)
+            log.warning("order %s of client id %s settled as %s after the reconnect: %s",
+                        s.key[1], s.key[0], s.status.value, s.message)
+            if s.status.value == "Unknown":
+                self._stale.add(int(s.key[1]))
+            if rec is not None:
+                self.orderEvent.emit(rec)
+
+    def _resync_order_ids(self) -> None:
+        """Keep new orderIds above every orderId this session has seen (ib_async resets
+        its id sequence on disconnect and re-syncs it from nextValidId on connect:
+        ``Client.reset`` / ``updateReqId``; the floor guards against a gateway whose
+        nextValidId is lower)."""
         own = [r.order_id for r in self._book.records() if r.client_id == self._client_id]
         if own:
             self.ib.client.updateReqId(max(own) + 1)
-        if self._stale:
-            log.warning("orders %s of client id %s were not reported again after the reconnect",
-                        sorted(self._stale), self._client_id)
 
     def _fail_quietly(self) -> None:
         self._closing = True
@@ -351,6 +367,7 @@ class Session(SessionOrdersMixin, SessionEvents):
             self._drop_live_state()
         if self._state is not ConnectionState.DISCONNECTED and was is not ConnectionState.DISCONNECTED:
             self._set_state(ConnectionState.DISCONNECTED, f"Disconnected from {self._endpoint()}")
+        self._mark_stale("link", f"Disconnected from {self._endpoint()}")
 
     def _drop_live_state(self) -> None:
         self._quotes.drop_tickers()
@@ -363,9 +380,10 @@ class Session(SessionOrdersMixin, SessionEvents):
         if self._closing:
             self._set_state(ConnectionState.DISCONNECTED, f"Disconnected from {self._endpoint()}")
         elif self._state is ConnectionState.CONNECTED:
-            self._set_state(ConnectionState.LOST,
-                            f"Connection to {self._endpoint()} lost: TWS / IB Gateway closed the "
-                            "socket. Reconnect to resume (orders at IB keep working)")
+            why = self._lost_reason or "TWS / IB Gateway closed the socket"
+            msg = f"Connection to {self._endpoint()} lost: {why} (orders at IB keep working)"
+            self._mark_stale("link", msg)
+            self._set_state(ConnectionState.LOST, msg)
 
     def _on_error(self, req_id: int, code: int, message: str, contract: Any = None) -> None:
         if code == CLIENT_ID_IN_USE and self._connect_failure is not None \
@@ -373,6 +391,8 @@ class Session(SessionOrdersMixin, SessionEvents):
             self._connect_failure.set_result(
                 f"Client id {self._client_id} is already in use at {self._endpoint()} "
                 f"(IB error 326: {message})")
+        if req_id <= 0 and code in LINK_CODES:
+            self._on_link_message(code, message)
         if req_id > 0:
             self._in_flight.pop(req_id, None)   # the gateway answered a modify/cancel with an error
             rec = self._book.set_message(self._client_id, req_id, f"{code}: {message}")
@@ -389,8 +409,10 @@ class Session(SessionOrdersMixin, SessionEvents):
         reqExecutions are not emitted as live events by ib_async)."""
         for trade in self.ib.trades():
             self._on_trade(trade)
-        for fill in self.ib.fills():
-            self._store_execution(convert.fill_to_execution(fill, self._instrument_of(fill.contract)))
+        for fill in self.ib.fills():   # the day's fills (reqExecutions): the Executions tab
+            ex = convert.fill_to_execution(fill, self._instrument_of(fill.contract))
+            if self._store_execution(ex):
+                self.executionEvent.emit(self._executions[ex.exec_id])
         for item in self.ib.portfolio():
             self._on_portfolio(item)
 

@@ -16,15 +16,21 @@ from ib_async.wrapper import RequestError
 
 from app.broker import convert
 from app.broker.errors import NotConnectedError
+from app.broker.reconcile import order_ref
 from app.domain import DONE_STATUSES, OrderRecord, OrderRequest, WhatIf, validate_order_request
 
 
 class SessionOrdersMixin:
     """Order methods of ``Session``; uses its ``ib``, ``_book``, ``_client_id``,
-    ``_instruments``, ``_in_flight``, ``_stale``, ``_connect_timeout``,
+    ``_instruments``, ``_in_flight``, ``_stale``, ``_refs``, ``_ref_tag``, ``_connect_timeout``,
     ``account_id``, ``_require_connected`` and ``orderEvent``."""
 
     def _on_trade(self, trade: Any) -> None:
+        o = trade.order
+        key = self._refs.get(o.orderRef or "")
+        if key is not None and o.permId:
+            # a completed order carries no orderId: its orderRef says which order it is
+            self._book.bind_perm(int(o.permId), key)
         rec = self._book.update(trade)
         if rec is not None:
             self.orderEvent.emit(rec)
@@ -45,9 +51,9 @@ class SessionOrdersMixin:
         return self._in_flight.get(order_id)
 
     def stale_order_ids(self) -> frozenset[int]:
-        """This client's orderIds that were working before the last reconnect and that
-        the gateway did not report again (they may have filled or been cancelled while
-        disconnected); cleared per order when the gateway reports it."""
+        """This client's orderIds that the gateway had acknowledged but reported neither
+        open nor completed after the last reconnect (status Unknown,
+        ``app.broker.reconcile``); cleared per order when the gateway reports it."""
         return frozenset(self._stale)
 
     def orders(self) -> list[OrderRecord]:
@@ -74,7 +80,11 @@ class SessionOrdersMixin:
 
     def _send_new(self, contract: Any, order: Any, req: OrderRequest) -> OrderRecord:
         order.orderId = self.ib.client.getReqId()
-        self._book.remember_instrument((self._client_id, order.orderId), req.instrument)
+        key = (self._client_id, order.orderId)
+        if not order.orderRef:
+            order.orderRef = order_ref(self._ref_tag, order.orderId)
+        self._refs[order.orderRef] = key
+        self._book.remember_instrument(key, req.instrument)
         if req.instrument.con_id:
             self._instruments.setdefault(req.instrument.con_id, req.instrument)
         self.ib.placeOrder(contract, order)

@@ -27,7 +27,8 @@ from app.commands.validation import (
     CommandRejected, check_modification, check_working, find_own_order, fmt_number,
 )
 from app.domain import (
-    Action, OrderRecord, OrderRequest, OrderType, OrderValidationError, validate_order_request,
+    Action, ConnectionState, OrderRecord, OrderRequest, OrderType, OrderValidationError,
+    validate_order_request,
 )
 from app.domain.orders import price_problem
 
@@ -85,6 +86,18 @@ class OrderCommands:
         self._sent_times: deque[float] = deque()
         self._recent: deque[tuple[float, tuple]] = deque()
         self._local_pending: dict[tuple[int, int], tuple[str, OrderRecord, float]] = {}
+        state_event = getattr(session, "stateEvent", None)
+        if state_event is not None:
+            state_event += self._on_state
+
+    def _on_state(self, state, message: str = "") -> None:
+        """A (re)connect settles every order with the gateway (``Session.connect``): the
+        modify/cancel marks kept here from before it are void (a cancel lost in a drop
+        must not block the next cancel)."""
+        if state is ConnectionState.CONNECTED and self._local_pending:
+            self.record("pending_cleared", orders=sorted(k[1] for k in self._local_pending),
+                        text="reconnected: unanswered modify/cancel marks cleared")
+            self._local_pending.clear()
 
     # -------------------------------------------------------------- state
 

@@ -59,6 +59,13 @@ class OrderStatus(StrEnum):
     FILLED = "Filled"
     INACTIVE = "Inactive"
     VALIDATION_ERROR = "ValidationError"
+    #: not an IB state: the connection was lost before the gateway acknowledged the
+    #: order, and after reconnecting the gateway reports it neither open nor completed
+    #: (``app.broker.reconcile``); ibdesk never re-sends it by itself
+    NOT_SENT = "Not sent"
+    #: not an IB state: the gateway had acknowledged the order (it has a permId) but
+    #: reported it neither open nor completed after the reconnect; check TWS
+    UNKNOWN = "Unknown"
 
     @classmethod
     def parse(cls, text: str) -> "OrderStatus":
@@ -76,6 +83,7 @@ WORKING_STATUSES = frozenset({
 DONE_STATUSES = frozenset({
     OrderStatus.API_CANCELLED, OrderStatus.CANCELLED, OrderStatus.FILLED,
     OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR,
+    OrderStatus.NOT_SENT, OrderStatus.UNKNOWN,
 })
 
 

@@ -41,13 +41,15 @@ def order_key(order: OrderRecord) -> Hashable:
 
 
 def status_colour(status: OrderStatus | str) -> QColor:
-    """Working blue, Filled green, (Api)Cancelled grey, Inactive/ValidationError red."""
+    """Working blue, Filled green, (Api)Cancelled grey; Inactive, ValidationError and the
+    orders a lost connection left unsettled (Not sent, Unknown) red."""
     s = OrderStatus.parse(str(status)) if not isinstance(status, OrderStatus) else status
     if s is OrderStatus.FILLED:
         return QColor(STATUS_FILLED)
     if s in (OrderStatus.CANCELLED, OrderStatus.API_CANCELLED):
         return QColor(STATUS_CANCELLED)
-    if s in (OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR):
+    if s in (OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR, OrderStatus.NOT_SENT,
+             OrderStatus.UNKNOWN):
         return QColor(STATUS_INACTIVE)
     return QColor(STATUS_WORKING)
 
@@ -75,6 +77,13 @@ def _side_colour(v, o) -> QColor:
     return QColor(BUY) if str(v) == "BUY" else QColor(SELL)
 
 
+#: how the blotter words the statuses that are not IB's own
+STATUS_TEXT = {
+    OrderStatus.NOT_SENT: "Not sent (connection lost)",
+    OrderStatus.UNKNOWN: "Unknown (not reported after reconnect)",
+}
+
+
 def _status_tip(v, o: OrderRecord) -> str | None:
     return o.message or None
 
@@ -93,7 +102,7 @@ COLUMNS: tuple[Column[OrderRecord], ...] = (
     Column("limit", "Limit", _price("limit_price"), _fmt_price, numeric=True),
     Column("stop", "Stop", _price("stop_price"), _fmt_price, numeric=True),
     Column("tif", "TIF", lambda o: o.tif),
-    Column("status", "Status", lambda o: str(o.status),
+    Column("status", "Status", lambda o: STATUS_TEXT.get(o.status, str(o.status)),
            foreground=lambda v, o: status_colour(o.status), tooltip=_status_tip),
     Column("filled", "Filled", lambda o: o.filled, lambda v, o: fmt_qty(v), numeric=True),
     Column("remaining", "Remaining", lambda o: o.remaining, lambda v, o: fmt_qty(v), numeric=True),
@@ -189,6 +198,8 @@ STATUS_FILTERS: dict[str, tuple[str, frozenset[OrderStatus] | None]] = {
     "filled": ("Filled", frozenset({OrderStatus.FILLED})),
     "cancelled": ("Cancelled", frozenset({OrderStatus.CANCELLED, OrderStatus.API_CANCELLED})),
     "rejected": ("Rejected (Inactive)", frozenset({OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR})),
+    "lost": ("Not sent / unknown (connection lost)",
+             frozenset({OrderStatus.NOT_SENT, OrderStatus.UNKNOWN})),
 }
 
 
