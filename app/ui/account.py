@@ -6,6 +6,11 @@ AvailableFunds, UnrealizedPnL, RealizedPnL (P&L coloured by sign), in the
 account's currency. Positions (:class:`~app.viewmodels.account.PositionsModel`,
 IB updatePortfolio): symbol, quantity, average cost, market price, market
 value, unrealized and realized P&L, sorted on raw values.
+
+While the data is stale a line above the values says "Stale for 12 s: Connection
+lost · values as of 14:03:12" (refreshed once a second), and each value not
+updated since is grey and italic with "as of HH:MM:SS (age)" in its tooltip;
+stale position rows are grey as well.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.format import tabular_font
 from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
+from app.viewmodels.staleness import STALE_BADGE, STALE_TEXT
 from app.viewmodels.table import SORT_ROLE
 
 
@@ -37,6 +43,13 @@ class AccountPanel(QWidget):
         f = self.account.font()
         f.setBold(True)
         self.account.setFont(f)
+        #: "Stale for 12 s: Connection lost · values as of 14:03:12" while values are stale
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("accountStale")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet(f"QLabel#accountStale {{ background: {STALE_BADGE}; color: #000000; "
+                                       "padding: 1px 4px; }")
+        self.stale_label.hide()
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(12)
@@ -78,11 +91,14 @@ class AccountPanel(QWidget):
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.stale_label)
         lay.addLayout(grid)
         lay.addWidget(QLabel("Positions"))
         lay.addWidget(self.table, 1)
         self.setMinimumSize(300, 260)
         summary.changed.connect(self.refresh)
+        summary.staleness.tick.connect(self.refresh)
+        summary.staleness.changed.connect(self.refresh)
         session = getattr(summary, "session", None)
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
@@ -104,5 +120,14 @@ class AccountPanel(QWidget):
         for tag, _label, text, currency, colour in self.summary.rows():
             lab = self._labels[tag]
             lab.setText(text or "—")
-            lab.setStyleSheet(f"color: {colour.name()};" if colour is not None else "")
+            stale = self.summary.stale_text(tag)
+            if stale:
+                style = f"color: {STALE_TEXT}; font-style: italic;"
+            else:
+                style = f"color: {colour.name()};" if colour is not None else ""
+            lab.setStyleSheet(style)
+            lab.setToolTip(f"Not live: {stale}" if stale else "")
             self._currency[tag].setText(currency)
+        line = self.summary.stale_summary()
+        self.stale_label.setText(line)
+        self.stale_label.setVisible(bool(line))

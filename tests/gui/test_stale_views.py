@@ -120,3 +120,39 @@ def test_chart_badge_and_grey_last_line_until_next_bar(qtbot, aloop):
     assert view.stale_badge.isHidden() and view.last_line._line.name() == accent
     assert view.last_price_label.styleSheet() == ""
     vm.shutdown()
+
+
+def test_account_panel_greys_values_with_as_of(qtbot):
+    from datetime import datetime
+
+    from app.ui.account import AccountPanel
+    from app.viewmodels.account import AccountSummary, PositionsModel
+    s, clock = FakeSession(), Clock()
+    s.set_account_value("NetLiquidation", 100_000)
+    s.set_account_value("UnrealizedPnL", -250)
+    summary = AccountSummary(s, interval_ms=0, clock=clock, wall_clock=lambda: datetime(2026, 1, 5, 14, 3, 12))
+    panel = AccountPanel(summary, PositionsModel(s, clock=clock))
+    qtbot.addWidget(panel)
+    panel.show()
+    s.set_account_value("NetLiquidation", 100_500)
+    qtbot.waitUntil(lambda: panel.value_label("NetLiquidation").text() == "100,500.00")
+    net, pnl = panel.value_label("NetLiquidation"), panel.value_label("UnrealizedPnL")
+    red = pnl.styleSheet()
+    assert panel.stale_label.isHidden() and "italic" not in net.styleSheet()
+    s.staleEvent.emit(True, "Connection lost")
+    clock.t += 12
+    summary.staleness.tick.emit()
+    assert panel.stale_label.isVisible()
+    assert panel.stale_label.text() == "Stale for 12 s: Connection lost · values as of 14:03:12"
+    assert STALE_TEXT in net.styleSheet() and STALE_TEXT in pnl.styleSheet()  # P&L red is greyed too
+    assert net.toolTip() == "Not live: as of 14:03:12 (12 s ago)"
+    assert net.text() == "100,500.00"  # the last value stays readable
+    s.staleEvent.emit(False, "")
+    s.set_account_value("NetLiquidation", 100_600)
+    qtbot.waitUntil(lambda: net.text() == "100,600.00")
+    assert net.styleSheet() == "" and net.toolTip() == ""
+    assert STALE_TEXT in pnl.styleSheet()  # not sent again yet
+    assert panel.stale_label.text().startswith("Not updated since the connection came back")
+    s.set_account_value("UnrealizedPnL", -300)
+    qtbot.waitUntil(lambda: pnl.text() == "-300.00")
+    assert pnl.styleSheet() == red and panel.stale_label.isHidden()

@@ -235,3 +235,36 @@ def test_chart_lost_then_reloaded_is_live(aloop):
     wait_until(aloop, lambda: not vm.loading, what="reloaded")
     assert not vm.stale
     vm.shutdown()
+
+
+def test_account_values_stale_as_of_until_updated(qapp):
+    from datetime import datetime
+
+    from app.viewmodels.account import AccountSummary, PositionsModel
+    s, clock = FakeSession(), Clock()
+    s.set_account_value("NetLiquidation", 100_000)
+    s.set_account_value("TotalCashValue", 50_000)
+    s.set_position("AAPL", 100, 180.0, market_price=187.5)
+    summary = AccountSummary(s, clock=clock, wall_clock=lambda: datetime(2026, 1, 5, 14, 3, 12))
+    positions = PositionsModel(s, clock=clock)
+    s.set_account_value("NetLiquidation", 100_500)  # seen live: as of 14:03:12
+    assert not summary.is_stale("NetLiquidation") and summary.stale_summary() == ""
+    emitted = []
+    summary.changed.connect(lambda: emitted.append(1))
+    s.staleEvent.emit(True, "Connection lost")
+    clock.t += 12
+    assert emitted  # the panel repaints at once, not at the next value
+    assert summary.is_stale("NetLiquidation") and summary.is_stale("TotalCashValue")
+    assert summary.stale_text("NetLiquidation") == "as of 14:03:12 (12 s ago)"
+    assert summary.stale_summary() == "Stale for 12 s: Connection lost · values as of 14:03:12"
+    mkt = positions.index(0, positions.column_index("market_price"))
+    assert mkt.data(STALE_ROLE) is True
+    assert mkt.data(Qt.ItemDataRole.ForegroundRole).name() == STALE_TEXT
+    s.staleEvent.emit(False, "")
+    assert summary.is_stale("NetLiquidation")  # until IB sends it again
+    assert summary.stale_summary().startswith("Not updated since the connection came back")
+    s.set_account_value("NetLiquidation", 100_600)
+    s.set_position("AAPL", 100, 180.0, market_price=188.0)
+    assert not summary.is_stale("NetLiquidation") and summary.stale_text("NetLiquidation") == ""
+    assert summary.is_stale("TotalCashValue")
+    assert mkt.data(STALE_ROLE) is False and mkt.data(Qt.ItemDataRole.ForegroundRole) is None
