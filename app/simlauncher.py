@@ -10,6 +10,12 @@ With ``state_path`` (ibdesk ``--sim-state``; default file
 positions, GTC orders, executions) in that SQLite file across restarts; with
 ``speed`` (``--sim-speed``) its clock runs that many times faster than the wall
 clock. See docs/simulator.md.
+
+One gateway per state file: the gateway locks it (``app.sim.private.StateLock``); a second
+gateway on the same file exits with code 3 and :meth:`SimulatedGatewayProcess.start`
+raises :class:`GatewayStartError` saying which file and which process holds it. Each
+``--profile`` has its own default file, so two demo windows with different profiles never
+share one.
 """
 
 from __future__ import annotations
@@ -25,17 +31,25 @@ from pathlib import Path
 
 READY_PREFIX = "IBDESK-SIM LISTENING "
 STATE_FILE_NAME = "sim-state.sqlite"
+#: exit code of ``python -m app.sim`` when another gateway holds the state file
+EXIT_STATE_BUSY = 3
 
 
-def default_state_path(env: dict | None = None) -> Path:
-    """Where demo mode keeps the simulated account: ``$XDG_DATA_HOME/ibdesk/sim-state.sqlite``,
-    else ``~/.local/share/ibdesk/sim-state.sqlite`` (XDG Base Directory spec; the same
-    folder Qt's ``QStandardPaths.AppDataLocation`` gives on Linux). The folder is not
-    created here (see :meth:`SimulatedGatewayProcess.command`)."""
+def default_state_path(env: dict | None = None, profile: str = "default") -> Path:
+    """Where demo mode keeps the simulated account of ``profile``:
+    ``$XDG_DATA_HOME/ibdesk/sim-state.sqlite`` for the default profile and
+    ``.../ibdesk/sim-state-<profile>.sqlite`` for any other (else under
+    ``~/.local/share/ibdesk/``; XDG Base Directory spec; the same folder Qt's
+    ``QStandardPaths.AppDataLocation`` gives on Linux). The folder is not created here
+    (:meth:`SimulatedGatewayProcess.start` creates it 0700). ValueError for a profile that
+    is not letters, digits, ``-``, ``_`` or ``.`` (it becomes part of a file name)."""
+    if not profile or not all(c.isalnum() or c in "-_." for c in profile) or profile.startswith("."):
+        raise ValueError(f"profile {profile!r}: use letters, digits, '-', '_' and '.' only")
     env = os.environ if env is None else env
     base = env.get("XDG_DATA_HOME") or ""
     root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    return root / "ibdesk" / STATE_FILE_NAME
+    name = STATE_FILE_NAME if profile == "default" else f"sim-state-{profile}.sqlite"
+    return root / "ibdesk" / name
 
 
 class GatewayStartError(RuntimeError):
@@ -87,8 +101,10 @@ class SimulatedGatewayProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         if self.state_path is not None:
+            from app.sim.private import private_dir
+
             try:
-                self.state_path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(self.state_path.parent)
             except OSError as e:
                 raise GatewayStartError(f"cannot create the folder of the simulator state file "
                                         f"{self.state_path}: {e}") from None
@@ -118,8 +134,17 @@ class SimulatedGatewayProcess:
                     return self.port
         finally:
             sel.close()
+        code = None
+        if self.proc is not None:
+            try:
+                code = self.proc.wait(1)      # stdout closed: the child is exiting
+            except subprocess.TimeoutExpired:
+                pass
         err = self._stderr_tail()
         self.stop()
+        if code == EXIT_STATE_BUSY:
+            msg = err.rsplit("app.sim: error: ", 1)[-1].strip()
+            raise GatewayStartError(f"The simulated IB Gateway did not start: {msg}")
         raise GatewayStartError(
             "The simulated IB Gateway did not start"
             + (f": {err}" if err else f" within {timeout:.0f} s"))

@@ -3,12 +3,17 @@
 After listening it prints exactly one line ``IBDESK-SIM LISTENING <host>:<port>``
 to stdout (flushed); the ibdesk terminal starts it as a child process with
 ``--port 0`` and reads that line. With ``--admin-port N`` the next line is
-``IBDESK-SIM ADMIN 127.0.0.1:<port>`` (the admin interface, ``app.sim.control``).
+``IBDESK-SIM ADMIN 127.0.0.1:<port>`` (the admin interface, ``app.sim.control``), then
+``IBDESK-SIM ADMIN-TOKEN <path>`` (the 0600 file holding the token a TCP admin session
+sends as ``auth <token>``).
 Exit codes: 0 on SIGTERM/SIGINT or (with ``--exit-on-stdin-eof`` or
 ``--admin-stdin``) when stdin closes; 2 for bad arguments (unreadable ``--bars``
 dir, port in use, bad host, bad ``--speed``/``--delay``/``--firehose``, unreadable
-``--state`` file). The state (``--state FILE``) is saved at a clean exit.
-See docs/simulator.md.
+``--state`` file); 3 when another gateway holds the ``--state`` file (the message names
+the file and that process's PID). With ``--state FILE`` every acknowledged change is
+committed to the file as it happens (``app.sim.durable``) and a snapshot is written at a
+clean exit. A ``--host`` that is not loopback gets a warning on stderr (the API port has no
+authentication). See docs/simulator.md.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -43,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="SQLite state file: loaded at start when it exists, saved by the "
                         "'restart' admin command and at exit (account, positions, GTC orders, "
                         "executions)")
+    p.add_argument("--state-sync", default="normal", choices=["normal", "full"],
+                   help="SQLite synchronous level of --state: normal (default) survives a killed "
+                        "process, full also a power loss (one fsync per order event)")
     p.add_argument("--master-client-id", type=int, default=None, metavar="N",
                    help="IB 'Master API client ID': that client receives every order's events")
     p.add_argument("--firehose", nargs=2, default=None, metavar=("SYMBOLS", "RATE"),
@@ -78,21 +87,62 @@ def parse_firehose(symbols: str, rate: str) -> tuple[int, float]:
     return n, r
 
 
-def _fail(msg: str) -> int:
+def _fail(msg: str, code: int = 2) -> int:
     print(f"app.sim: error: {msg}", file=sys.stderr, flush=True)
-    return 2
+    return code
+
+
+#: exit code when another process holds the --state file (app.sim.private.StateLock)
+EXIT_STATE_BUSY = 3
+
+
+def warn_if_exposed(host: str, port: int | None = None) -> bool:
+    """Print a warning to stderr when ``host`` is not a loopback address (the API port then
+    accepts connections from other machines, without authentication). True if warned."""
+    from app.sim.control import is_loopback
+
+    if is_loopback(host):
+        return False
+    where = f"{host}:{port}" if port is not None else host
+    print(f"app.sim: WARNING: listening on {where}, which is not a loopback address: the API "
+          "port is reachable from other machines and has no authentication (TWS restricts "
+          "this with its 'Trusted IPs' setting; the simulator has none). Anyone who can "
+          "connect can trade the simulated account. Use --host 127.0.0.1 unless you mean it.",
+          file=sys.stderr, flush=True)
+    return True
 
 
 async def _serve(args) -> int:
-    from app.sim.clock import make_clock, parse_start_time
-    from app.sim.control import ADMIN_PREFIX, AdminController, AdminServer
-    from app.sim.server import SimGateway, build_exchange
+    from app.sim.clock import parse_start_time
 
     try:
         start_time = parse_start_time(args.start_time)
     except ValueError as e:
         return _fail(str(e))
+    from app.sim.private import StateFileBusy, StateLock
+
     kw = dict(seed=args.seed, bars_dir=args.bars, account_id=args.account)
+    lock = None
+    if args.state:
+        try:
+            lock = StateLock(args.state).acquire()
+        except StateFileBusy as e:
+            return _fail(str(e), EXIT_STATE_BUSY)
+        except OSError as e:
+            return _fail(f"--state {args.state!r}: cannot create its lock file: {e.strerror or e}")
+    try:
+        return await _serve_locked(args, start_time, kw)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def _serve_locked(args, start_time, kw) -> int:
+    from app.sim.clock import make_clock
+    from app.sim.control import ADMIN_PREFIX, TOKEN_PREFIX, AdminController, AdminServer
+    from app.sim.private import write_token_file
+    from app.sim.server import SimGateway, build_exchange
+
     from_state = bool(args.state) and os.path.exists(args.state)
     try:
         exchange = build_exchange(args.state, now=start_time, **kw)
@@ -105,7 +155,7 @@ async def _serve(args) -> int:
     gw = SimGateway(exchange, host=args.host, port=args.port,
                     clock=make_clock(start_time, args.speed),
                     master_client_id=args.master_client_id, state_path=args.state,
-                    exchange_kwargs=kw, speed=args.speed)
+                    exchange_kwargs=kw, speed=args.speed, state_sync=args.state_sync.upper())
     if args.delay:
         gw.set_delay(args.delay)
     if args.firehose is not None:
@@ -126,14 +176,21 @@ async def _serve(args) -> int:
         port = await gw.start()
     except OSError as e:
         return _fail(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}")
+    except sqlite3.Error as e:
+        return _fail(f"cannot write --state {args.state!r}: {e}")
+    warn_if_exposed(args.host, port)
     admin = AdminServer(AdminController(gw))
+    token_file = None
     if args.admin_port is not None:
         try:
             await admin.start(args.admin_port)
+            token_file = write_token_file(admin.token, args.state, admin.port)
+            admin.token_path = str(token_file)
         except OSError as e:
+            await admin.stop()
             await gw.stop()
-            return _fail(f"cannot listen on 127.0.0.1:{args.admin_port} (--admin-port): "
-                         f"{e.strerror or e}")
+            return _fail(f"cannot serve the admin interface on 127.0.0.1:{args.admin_port} "
+                         f"(--admin-port): {e.strerror or e}")
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -156,9 +213,17 @@ async def _serve(args) -> int:
     print(f"IBDESK-SIM LISTENING {args.host}:{port}", flush=True)
     if args.admin_port is not None:
         print(f"{ADMIN_PREFIX}{admin.host}:{admin.port}", flush=True)
-    await done.wait()
-    await admin.stop()
-    await gw.stop()
+        print(f"{TOKEN_PREFIX}{token_file}", flush=True)
+    try:
+        await done.wait()
+    finally:
+        await admin.stop()
+        await gw.stop()
+        if token_file is not None:
+            try:
+                token_file.unlink()
+            except OSError:
+                pass
     return 0
 
 

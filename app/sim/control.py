@@ -6,6 +6,7 @@ as ``IBDESK-SIM ADMIN host:port``) and on stdin with ``--admin-stdin`` (replies
 on stdout). Replies start with ``OK`` or ``ERR <reason>``. Commands:
 
 =================================================  ===========================================
+``auth TOKEN``                                     first line of a TCP session (see below)
 ``drop``                                           close every API client connection
 ``pause-accept SECONDS``                           close new connections at once for SECONDS
                                                    (0 = accept again); current clients keep working
@@ -22,15 +23,25 @@ on stdout). Replies start with ``OK`` or ``ERR <reason>``. Commands:
 =================================================  ===========================================
 
 Every command runs on the gateway's event loop, so it never races the market
-pump or a client request. The protocol is for local testing tools; it has no
-authentication and therefore binds to 127.0.0.1 only.
+pump or a client request.
+
+Authentication (TCP only): the gateway makes a random token (``secrets.token_urlsafe``)
+and writes it to a 0600 file (``app.sim.private.write_token_file``: ``<state>.admin-token``
+or ``$XDG_RUNTIME_DIR/ibdesk/sim-admin-<port>.token``), printed as
+``IBDESK-SIM ADMIN-TOKEN <path>``. A session's first line must be ``auth <token>``
+(reply ``OK authenticated``); before that every command answers ``ERR not authenticated``,
+and a wrong token closes the connection. The listener binds to loopback only: another
+local user can reach the port but not read the token. ``--admin-stdin`` needs no token
+(the gateway's stdin belongs to whoever started it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ipaddress
 import math
+import secrets
 import shlex
 import sys
 import threading
@@ -42,11 +53,14 @@ from app.sim.types import OrderTicket, SimError
 log = logging.getLogger("app.sim.control")
 
 ADMIN_PREFIX = "IBDESK-SIM ADMIN "
+TOKEN_PREFIX = "IBDESK-SIM ADMIN-TOKEN "
+NOT_AUTHENTICATED = "ERR not authenticated"
 MAX_LINE = 4096
 
 HELP = ("commands: drop | pause-accept SECONDS | connectivity lost|restored|restored-data-lost | "
         "delay SECONDS | reject-next [CODE [TEXT]] | restart | save | "
-        "manual-order SYMBOL BUY|SELL QTY MKT|LMT|STP [PRICE] | status | help | quit")
+        "manual-order SYMBOL BUY|SELL QTY MKT|LMT|STP [PRICE] | status | help | quit "
+        "(TCP sessions start with: auth TOKEN)")
 
 #: Text of IB's order rejection used by ``reject-next`` without TEXT (IB code 201).
 DEFAULT_REJECT_TEXT = "Order rejected - reason:Rejected by the simulated gateway (reject-next)"
@@ -265,22 +279,41 @@ class AdminController:
             "tick_rate": f"{gw.tick_rate():.0f}",
             "state": gw.state_path or "-",
             "restarts": str(gw.stats["restarts"]),
+            "state_commits": str(gw.journal.commits if getattr(gw, "journal", None) else 0),
+            "state_errors": str(gw.journal.errors if getattr(gw, "journal", None) else 0),
         }
 
 
 # ---- transports ----------------------------------------------------------
-class AdminServer:
-    """Serves :class:`AdminController` on 127.0.0.1 TCP (and optionally stdin).
+def is_loopback(host: str) -> bool:
+    """True for a loopback address or ``localhost`` (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
+
+class AdminServer:
+    """Serves :class:`AdminController` on loopback TCP (and optionally stdin).
+
+    ``token`` (default: a new ``secrets.token_urlsafe(32)``) is what a TCP session must send as
+    ``auth <token>`` first (see the module docstring); ``token_path`` (optional) is named in
+    the ``ERR not authenticated`` hint. ValueError for a non-loopback ``host``.
     ``await start(port)`` returns the bound port; ``await stop()`` closes the
     listener and admin sessions. ``serve_stdin(on_eof)`` starts a daemon thread reading
-    commands from stdin and printing replies to stdout; ``on_eof`` is called (on the
-    loop) when stdin closes.
+    commands from stdin and printing replies to stdout (no token); ``on_eof`` is called (on
+    the loop) when stdin closes.
     """
 
-    def __init__(self, controller: AdminController, host: str = "127.0.0.1"):
+    def __init__(self, controller: AdminController, host: str = "127.0.0.1", token: str | None = None):
+        if not is_loopback(host):
+            raise ValueError(f"the admin interface listens on loopback only, not {host!r}")
         self.controller = controller
         self.host = host
+        self.token = token or secrets.token_urlsafe(32)
+        self.token_path: str | None = None
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
         self._sessions: set[asyncio.StreamWriter] = set()
@@ -291,8 +324,20 @@ class AdminServer:
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 
+    def _auth(self, line: str) -> tuple[str, bool]:
+        """(reply, close?) for a line of a session that has not authenticated yet."""
+        word, _, rest = line.partition(" ")
+        if word.lower() != "auth":
+            where = f" (token in {self.token_path})" if self.token_path else ""
+            return f"{NOT_AUTHENTICATED}: send 'auth <token>' first{where}", False
+        if secrets.compare_digest(rest.strip().encode(), self.token.encode()):
+            return "OK authenticated", False
+        log.warning("admin session: wrong token, connection closed")
+        return f"{NOT_AUTHENTICATED}: wrong token", True
+
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self._sessions.add(writer)
+        authed = False
         try:
             while True:
                 try:
@@ -308,6 +353,17 @@ class AdminServer:
                 if line.lower() == "quit":
                     writer.write(b"OK bye\n")
                     break
+                if not authed:
+                    reply, close = self._auth(line)
+                    authed = reply.startswith("OK")
+                    writer.write((reply + "\n").encode())
+                    await writer.drain()
+                    if close:
+                        break
+                    continue
+                if line.split(" ", 1)[0].lower() == "auth":
+                    writer.write(b"OK authenticated\n")
+                    continue
                 writer.write((self.controller.execute(line) + "\n").encode())
                 await writer.drain()
         except (ConnectionError, OSError):

@@ -86,6 +86,8 @@ class SimExchange(TimeSalesMixin):
         self.seed = seed
         self.t0 = t0
         self._listeners: list[Callable[[object], None]] = []
+        #: durable store (``app.sim.durable.StateJournal``) that commits each event before listeners see it
+        self.store = None
         instruments = default_universe(t0)
         replay: dict[str, pd.DataFrame] = {}
         if bars_dir:
@@ -137,7 +139,14 @@ class SimExchange(TimeSalesMixin):
         """Register ``fn(event)``; called synchronously for every event, in order."""
         self._listeners.append(fn)
 
+    def attach_store(self, store) -> None:
+        """Commit every event through ``store.record(event)`` *before* the listeners (the wire
+        side) get it, and bound manual orders through ``store.save_orders``; None detaches."""
+        self.store = store
+
     def _emit(self, event: object) -> None:
+        if self.store is not None:
+            self.store.record(event)       # committed before any client can be told
         for fn in list(self._listeners):
             try:
                 fn(event)
@@ -508,7 +517,10 @@ class SimExchange(TimeSalesMixin):
         """Client 0's reqAutoOpenOrders(True) / reqOpenOrders: bind every working manual order to client
         0 with negative orderIds (IB "Use negative numbers to bind automatic orders") and keep
         binding new ones; returns the orders just bound. SimError 321 for another client id."""
-        return self.engine.bind_manual_orders(client_id)
+        bound = self.engine.bind_manual_orders(client_id)
+        if bound and self.store is not None:
+            self.store.save_orders(bound)
+        return bound
 
     def reject_next_order(self, code: int = 201, text: str = "Order rejected - reason:Rejected by the "
                                                               "simulator's fault injection") -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.sim.barcheck import check_bars
 from app.sim.instruments import (CASH, NY, SimInstrument, day_midnight, session_bounds, trading_date)
 from app.sim.types import SimBar, SimError
 
@@ -227,7 +228,10 @@ def read_bars_file(path: Path) -> dict[str, pd.DataFrame]:
     file (Ticker,Date,Open,High,Low,Close,Volume[,Adj Close]; may be .gz).
 
     Returns {SYMBOL: DataFrame[time (naive datetime), open, high, low, close, volume]} sorted by time;
-    unadjusted Open..Close are used. Raises ValueError for a file without those columns.
+    unadjusted Open..Close are used. Rows with a missing, zero or negative price, high < low, high
+    below open/close, low above open/close or negative volume are dropped with a warning naming the
+    file and lines (``app.sim.barcheck``). Raises ValueError for a file without those columns or
+    with more than half of its bars impossible.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt") as fh:
@@ -242,7 +246,7 @@ def read_bars_file(path: Path) -> dict[str, pd.DataFrame]:
         "low": df[cols["low"]].astype(float), "close": df[cols["close"]].astype(float),
         "volume": df[cols["volume"]].astype(float) if "volume" in cols else 0.0,
     })
-    out = out.dropna(subset=["open", "high", "low", "close"])
+    out = check_bars(out, path.name)      # impossible bars: dropped with a warning, or refused
     if "ticker" in cols:
         tick = df.loc[out.index, cols["ticker"]].astype(str).str.upper()
         return {sym: g.sort_values("time").reset_index(drop=True) for sym, g in out.groupby(tick)}

@@ -57,7 +57,10 @@ class SimGateway:
 
     ``master_client_id``: IB's "Master API client ID" (sees every order);
     ``message_log``: callable the wire side feeds with every message;
-    ``state_path``: SQLite file for ``restart`` and for the save at :meth:`stop`;
+    ``state_path``: SQLite file (``--state``): every acknowledged change is committed to it as
+    it happens (:class:`app.sim.durable.StateJournal`, from :meth:`start`; ``state_sync`` NORMAL
+    or FULL), and a full snapshot is written by ``restart``/``save`` and at :meth:`stop`. The
+    caller holds the file's lock (:class:`app.sim.private.StateLock`);
     ``exchange_kwargs``: seed/bars_dir/account_id to rebuild the exchange from it.
     Fault methods (:meth:`drop_all`, :meth:`pause_accept`, :meth:`set_connectivity`,
     :meth:`set_delay`, :meth:`set_firehose`, :meth:`restart`) must run on the loop.
@@ -66,7 +69,7 @@ class SimGateway:
     def __init__(self, exchange, host: str = "127.0.0.1", port: int = 0, clock=None, *,
                  master_client_id: int | None = None, message_log=None,
                  state_path: str | None = None, exchange_kwargs: dict | None = None,
-                 speed: float = 1.0):
+                 speed: float = 1.0, state_sync: str = "NORMAL"):
         self.exchange = exchange
         self.clock = clock or time.time
         self.host = host
@@ -77,6 +80,9 @@ class SimGateway:
         self.message_log = message_log
         #: SQLite file of ``restart`` / exit (``--state``); None = not persisted.
         self.state_path = state_path
+        self.state_sync = state_sync
+        #: the per-change commits to ``state_path`` (app.sim.durable), open between start and stop
+        self.journal = None
         #: keyword arguments to rebuild the exchange (``SimExchange.load_state(path, **kw)``).
         self.exchange_kwargs = dict(exchange_kwargs or {})
         #: faults (see app.sim.control): accept pause, connectivity, response delay
@@ -104,7 +110,13 @@ class SimGateway:
 
     # ---- lifecycle -----------------------------------------------------
     async def start(self) -> int:
-        """Listen and start the market pump; returns the bound TCP port."""
+        """Open the state journal (with ``state_path``), listen and start the market pump;
+        returns the bound TCP port. Raises OSError / sqlite3.Error."""
+        if self.state_path and self.journal is None:
+            from app.sim.durable import StateJournal
+
+            self.journal = StateJournal(self.state_path, self.exchange, self.state_sync)
+            self.exchange.attach_store(self.journal)
         self._server = await asyncio.start_server(self._on_client, self.host, self.port,
                                                   reuse_address=True)
         sock = self._server.sockets[0]
@@ -144,6 +156,10 @@ class SimGateway:
                 self.save_state()
             except Exception:
                 log.exception("saving the state to %s failed", self.state_path)
+        if self.journal is not None:
+            self.exchange.attach_store(None)
+            self.journal.close()
+            self.journal = None
         self._stopped.set()
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
@@ -255,7 +271,10 @@ class SimGateway:
         path = path or self.state_path
         if not path:
             raise RuntimeError("no state file: start the gateway with --state FILE")
-        self.exchange.save_state(path)
+        if self.journal is not None and path == self.state_path:
+            self.journal.snapshot()         # one transaction on the open connection
+        else:
+            self.exchange.save_state(path)
         return path
 
     def restart(self) -> int:
@@ -268,6 +287,10 @@ class SimGateway:
         kw = dict(self.exchange_kwargs)
         kw["now"] = self.clock()
         new = type(self.exchange).load_state(path, **kw)
+        self.exchange.attach_store(None)
+        if self.journal is not None:
+            self.journal.exchange = new
+            new.attach_store(self.journal)
         self.by_client_id.clear()
         self._deferred.clear()
         self._cancel_notified.clear()
@@ -424,9 +447,13 @@ class GatewayThread:
     in the calling thread.
 
     Keyword options mirror the CLI: ``speed`` (clock speed factor), ``state_path``
-    (SQLite state: loaded when the file exists, saved by ``restart`` and at stop),
+    (SQLite state: loaded when the file exists, every change committed as it happens, a
+    snapshot at ``restart`` and at stop; the file is locked for the thread's life,
+    :class:`app.sim.private.StateFileBusy` if another gateway holds it),
     ``master_client_id``, ``admin_port`` (serve app.sim.control on 127.0.0.1; 0 = pick;
-    the bound port is ``.admin_port``), ``delay`` (seconds), ``firehose`` ((n, rate)).
+    the bound port is ``.admin_port``, its token ``.admin_token``: a TCP session sends
+    ``auth <admin_token>`` first; no token file is written), ``delay`` (seconds),
+    ``firehose`` ((n, rate)).
     """
 
     def __init__(self, port: int = 0, seed: int = 7, bars_dir=None, host: str = "127.0.0.1",
@@ -436,10 +463,17 @@ class GatewayThread:
                  delay: float = 0.0, firehose: tuple[int, float] | None = None):
         from app.sim.clock import make_clock
 
+        from app.sim.private import StateLock
+
         clock = make_clock(start_time, speed)
         kw = dict(seed=seed, bars_dir=bars_dir, account_id=account_id)
-        if exchange is None:
-            exchange = build_exchange(state_path, now=start_time, **kw)
+        self.state_lock = StateLock(state_path).acquire() if state_path else None
+        try:
+            if exchange is None:
+                exchange = build_exchange(state_path, now=start_time, **kw)
+        except BaseException:
+            self._release_lock()
+            raise
         self.exchange = exchange
         self.loop = asyncio.new_event_loop()
         self.gateway = SimGateway(self.exchange, host=host, port=port, clock=clock,
@@ -452,6 +486,7 @@ class GatewayThread:
         self.admin = None
         self._admin_port = admin_port
         self.admin_port = 0
+        self.admin_token: str | None = None
         self.port = 0
         self._started = threading.Event()
         self._error: BaseException | None = None
@@ -459,9 +494,15 @@ class GatewayThread:
         self._thread.start()
         self._started.wait(10)
         if self._error is not None:
+            self._release_lock()
             raise self._error
         if not self.port:
+            self._release_lock()
             raise RuntimeError("simulated gateway did not start within 10 s")
+
+    def _release_lock(self) -> None:
+        if self.state_lock is not None:
+            self.state_lock.release()
 
     async def _start(self) -> int:
         port = await self.gateway.start()
@@ -469,6 +510,7 @@ class GatewayThread:
             from app.sim.control import AdminController, AdminServer
 
             self.admin = AdminServer(AdminController(self.gateway))
+            self.admin_token = self.admin.token
             self.admin_port = await self.admin.start(self._admin_port)
         return port
 
@@ -518,6 +560,7 @@ class GatewayThread:
             except Exception:
                 log.exception("gateway stop failed")
         self._thread.join(2)
+        self._release_lock()
 
     def __enter__(self) -> "GatewayThread":
         return self

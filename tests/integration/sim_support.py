@@ -182,14 +182,77 @@ class RecordingApp:
         self._rec("error", reqId, errorCode, errorString)
 
 
-def admin_command(port: int, line: str, timeout: float = 5.0) -> str:
-    """Send one line to the simulated gateway's admin port; return its reply line (``OK ...``/``ERR ...``)."""
+#: admin port -> token of the gateways this test session started (see register_admin_token)
+_admin_tokens: dict[int, str] = {}
+
+ADMIN_TOKEN_PREFIX = "IBDESK-SIM ADMIN-TOKEN "
+
+
+def register_admin_token(port: int, token: str | None = None, path: str | None = None) -> str:
+    """Remember the admin token of the gateway whose admin interface is on ``port``: ``token``
+    itself, or read from the 0600 token file ``path`` (the ``IBDESK-SIM ADMIN-TOKEN <path>``
+    line). Returns the token."""
+    if token is None:
+        if path is None:
+            raise ValueError("register_admin_token needs token or path")
+        with open(path) as fh:
+            token = fh.read().strip()
+    _admin_tokens[port] = token
+    return token
+
+
+def read_admin_lines(proc) -> tuple[int, str]:
+    """After the LISTENING line of a ``python -m app.sim --admin-port N`` child: read its
+    ``IBDESK-SIM ADMIN host:port`` and ``IBDESK-SIM ADMIN-TOKEN <path>`` lines from
+    ``proc.stdout`` (text mode), register the token for :func:`admin_command` and return
+    (admin port, token file path)."""
+    admin = proc.stdout.readline().strip()
+    assert admin.startswith("IBDESK-SIM ADMIN 127.0.0.1:"), admin
+    port = int(admin.rsplit(":", 1)[1])
+    tok = proc.stdout.readline().strip()
+    assert tok.startswith(ADMIN_TOKEN_PREFIX), tok
+    path = tok[len(ADMIN_TOKEN_PREFIX):]
+    register_admin_token(port, path=path)
+    return port, path
+
+
+def _admin_token(port: int, token: str | None) -> str | None:
+    """The token for ``port``: given, registered, or the runtime token file of a gateway
+    started without --state (``app.sim.private.token_path_for``)."""
+    if token is not None:
+        return token
+    if port in _admin_tokens:
+        return _admin_tokens[port]
+    from app.sim.private import token_path_for
+
+    try:
+        return token_path_for(None, port).read_text().strip()
+    except OSError:
+        return None
+
+
+def _read_line(s: socket.socket) -> bytes:
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(1)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def admin_command(port: int, line: str, timeout: float = 5.0, token: str | None = None) -> str:
+    """Send one line to the simulated gateway's admin port, after ``auth <token>`` (``token``,
+    else the one registered for ``port`` - :func:`register_admin_token`, :func:`read_admin_lines`
+    - else the runtime token file of that port); return its reply line (``OK ...``/``ERR ...``).
+    Without any token the command is sent unauthenticated (the reply is then
+    ``ERR not authenticated ...``)."""
+    token = _admin_token(port, token)
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        if token is not None:
+            s.sendall(f"auth {token}\n".encode())
+            reply = _read_line(s).decode().strip()
+            if not reply.startswith("OK"):
+                return reply
         s.sendall(line.encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            buf += chunk
-    return buf.decode().strip()
+        return _read_line(s).decode().strip()

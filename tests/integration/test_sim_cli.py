@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.sim_support import admin_command
+from tests.integration.sim_support import admin_command, read_admin_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(60)
@@ -80,10 +80,6 @@ def test_port_in_use_exits_2():
 
 # ---- issue 3: admin interface and fault flags (FAULTS engineer) -------------------------
 
-def _admin_line(p) -> str:
-    return p.stdout.readline().strip()
-
-
 def _admin(port: int, line: str) -> str:
     return admin_command(port, line)
 
@@ -93,9 +89,7 @@ def test_admin_port_line_and_commands_over_tcp():
                     "--speed", "30", "--master-client-id", "5", "--delay", "0")
     try:
         assert line.startswith("IBDESK-SIM LISTENING 127.0.0.1:"), line
-        admin = _admin_line(p)
-        assert admin.startswith("IBDESK-SIM ADMIN 127.0.0.1:"), admin
-        aport = int(admin.rsplit(":", 1)[1])
+        aport, _token_file = read_admin_lines(p)
         gport = int(line.rsplit(":", 1)[1])
         st = _admin(aport, "status")
         assert st.startswith("OK ") and f"port={gport}" in st and "speed=30" in st

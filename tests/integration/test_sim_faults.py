@@ -21,7 +21,7 @@ AAPL = Stock("AAPL", "SMART", "USD")
 
 def admin(gw, line: str) -> str:
     """Send one command over the admin TCP socket; return the reply line."""
-    return admin_command(gw.admin_port, line)
+    return admin_command(gw.admin_port, line, token=gw.admin_token)
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +53,18 @@ def test_help_status_and_bad_commands(gw):
     assert admin(gw, "restart").startswith("ERR restart needs a state file")
     # several commands on one admin session, each answered in order
     with socket.create_connection(("127.0.0.1", gw.admin_port), timeout=5) as s:
-        s.sendall(b"help\nstatus\nquit\n")
+        s.sendall(f"auth {gw.admin_token}\nhelp\nstatus\nquit\n".encode())
         s.settimeout(5)
         data = b""
-        while data.count(b"\n") < 3:
+        while data.count(b"\n") < 4:
             chunk = s.recv(4096)
             if not chunk:
                 break
             data += chunk
     lines = data.decode().splitlines()
-    assert lines[0].startswith("OK commands") and lines[1].startswith("OK port=")
-    assert lines[2] == "OK bye"
+    assert lines[0] == "OK authenticated"
+    assert lines[1].startswith("OK commands") and lines[2].startswith("OK port=")
+    assert lines[3] == "OK bye"
 
 
 def test_drop_closes_every_client_and_reconnect_works(gw):

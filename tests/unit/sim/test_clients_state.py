@@ -119,7 +119,7 @@ def test_state_round_trip_exact(tmp_path, mk):
         ex2.place(1, 4, MSFT, tk("SELL", 100, "LMT", lmt=260.0), ex2.now)     # same id, other contract
     assert g.status == "Submitted"
     with sqlite3.connect(path) as con:
-        assert dict(con.execute("SELECT key, value FROM meta"))["schema_version"] == "1"
+        assert dict(con.execute("SELECT key, value FROM meta"))["schema_version"] == "2"
 
 
 def test_load_state_rejects_foreign_file(tmp_path):
