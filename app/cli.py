@@ -94,11 +94,19 @@ def _data_file(text: str, default, example: str) -> Path | None:
     return path
 
 
-def _sim_state(text: str) -> Path | None:
-    """``--sim-state``: the demo account's SQLite file (default: the XDG data file)."""
+def _sim_state(text: str, profile: str = "default") -> Path | None:
+    """``--sim-state``: the demo account's SQLite file (default: the profile's XDG data file,
+    ``sim-state.sqlite`` for the default profile, ``sim-state-<profile>.sqlite`` otherwise, so
+    two demo windows with different profiles never share one). ValueError as ``_data_file``."""
     from app.simlauncher import default_state_path
 
-    return _data_file(text, default_state_path, "sim-state.sqlite")
+    def default() -> Path:
+        try:
+            return default_state_path(profile=profile)
+        except ValueError:       # a bad --profile: parse_args reports it right after
+            return default_state_path()
+
+    return _data_file(text, default, "sim-state.sqlite")
 
 
 def _journal(text: str, profile: str) -> Path | None:
@@ -169,7 +177,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         parser.error("--seed, --bars, --sim-start, --sim-state and --sim-speed apply only to "
                      "demo mode (without --host/--port)")
     try:
-        sim_state = _sim_state(a.sim_state) if demo else None
+        sim_state = _sim_state(a.sim_state, a.profile) if demo else None
     except ValueError as e:
         parser.error(f"--sim-state: {e}")
     from app.sim.clock import parse_start_time
