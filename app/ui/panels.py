@@ -209,6 +209,7 @@ class Panels(QObject):
         self.trading.message.connect(self._trading_message)
         status.set_flag("read_only", self.commands.read_only)
         status.set_flag("halted", self.commands.halted)
+        status.watch_session(self.session)  # DATA STALE 12 s while market data is not live
 
     def _trading_message(self, ok: bool, text: str) -> None:
         window = self.window

@@ -2,6 +2,9 @@
 
 The account kind decides the colours (DESIGN.md, Safety model): SIMULATED is
 teal, PAPER amber, LIVE red, so the three can never be mistaken for each other.
+The connection state is a coloured dot (RECONNECTING amber); while market and
+account data are stale an amber "DATA STALE 12 s" flag says so, with the reason
+in its tooltip (:meth:`SessionStatusBar.watch_session`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.domain import AccountKind, ConnectionState
+from app.viewmodels.staleness import STALE_BADGE, StaleWatch, fmt_age
 
 #: account kind -> (background, foreground)
 KIND_COLOURS: dict[AccountKind, tuple[str, str]] = {
@@ -24,6 +28,7 @@ STATE_COLOURS: dict[ConnectionState, str] = {
     ConnectionState.LOST: "#c62828",
     ConnectionState.FAILED: "#c62828",
     ConnectionState.DISCONNECTED: "#757575",
+    ConnectionState.RECONNECTING: "#f9a825",
 }
 
 
@@ -87,8 +92,36 @@ class SessionStatusBar(QStatusBar):
                   self.kind_label):
             w.setContentsMargins(6, 0, 6, 0)
             self.addPermanentWidget(w)
+        #: "DATA STALE 12 s" while the session's data is stale (see :meth:`watch_session`)
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("dataStale")
+        self.stale_label.setStyleSheet(f"QLabel#dataStale {{ background: {STALE_BADGE}; color: #000000; "
+                                       "font-weight: bold; border-radius: 3px; padding: 0 6px; }")
+        self.stale_label.setContentsMargins(6, 0, 6, 0)
+        self.stale_label.setVisible(False)
+        self.insertPermanentWidget(0, self.stale_label)
+        self.staleness: StaleWatch | None = None
         self.set_state(ConnectionState.DISCONNECTED, "")
         self.set_session_info(None, "", None)
+
+    def watch_session(self, session) -> StaleWatch:
+        """Show the "DATA STALE 12 s" flag while ``session``'s data is stale (its
+        ``staleEvent`` / ``stateEvent``); the age is refreshed once a second."""
+        if self.staleness is not None:
+            self.staleness.close()
+        self.staleness = StaleWatch(session, self)
+        self.staleness.changed.connect(self._show_stale)
+        self.staleness.tick.connect(self._show_stale)
+        self._show_stale()
+        return self.staleness
+
+    def _show_stale(self, *_args) -> None:
+        watch = self.staleness
+        stale = watch is not None and watch.stale
+        self.stale_label.setVisible(stale)
+        if stale:
+            self.stale_label.setText(f" DATA STALE {fmt_age(watch.age())} ")
+            self.stale_label.setToolTip(f"{watch.text()}\nGrey prices and values are not live")
 
     def set_state(self, state: ConnectionState, endpoint: str) -> None:
         colour = STATE_COLOURS.get(state, "#757575")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable, Iterable
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
@@ -86,15 +87,27 @@ class StaleWatch(QObject):
 
     def close(self) -> None:
         """Stop listening to the session."""
-        self._timer.stop()
+        if shiboken6.isValid(self._timer):
+            self._timer.stop()
         for event, handler in self._events:
             event -= handler
         self._events = []
 
+    def _gone(self) -> bool:
+        """True (and detached from the session) once the Qt object was deleted with its parent."""
+        if shiboken6.isValid(self):
+            return False
+        self.close()
+        return True
+
     def _on_stale(self, stale: bool, reason: str = "") -> None:
+        if self._gone():
+            return
         self._set(bool(stale), reason or ("Data may be out of date" if stale else ""))
 
     def _on_state(self, state, message: str = "") -> None:
+        if self._gone():
+            return
         if state in STALE_STATES:
             if self._had_link:
                 self._set(True, str(state.value))

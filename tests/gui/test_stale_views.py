@@ -156,3 +156,44 @@ def test_account_panel_greys_values_with_as_of(qtbot):
     s.set_account_value("UnrealizedPnL", -300)
     qtbot.waitUntil(lambda: pnl.text() == "-300.00")
     assert pnl.styleSheet() == red and panel.stale_label.isHidden()
+
+
+def test_status_bar_reconnecting_amber_and_data_stale_flag(qtbot):
+    from app.domain import ConnectionState
+    from app.ui.session_status import SessionStatusBar
+    s = FakeSession()
+    bar = SessionStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_state(ConnectionState.RECONNECTING, "127.0.0.1:4002")
+    assert "#f9a825" in bar.state_label.text() and "Reconnecting" in bar.state_label.text()
+    watch = bar.watch_session(s)
+    assert bar.stale_label.isHidden()
+    s.staleEvent.emit(True, "IB 1100: TWS / IB Gateway lost its connection to IB")
+    watch.clock = lambda: watch.since + 12.3
+    watch.tick.emit()
+    assert bar.stale_label.isVisible() and bar.stale_label.text().strip() == "DATA STALE 12 s"
+    assert "IB 1100" in bar.stale_label.toolTip()
+    s.staleEvent.emit(False, "")
+    assert bar.stale_label.isHidden()
+
+
+def test_panels_hook_the_status_bar_to_the_session(qtbot, aloop, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from app.commands import OrderCommands
+    from app.ui.main_window import MainWindow
+    from app.ui.panels import build_panels
+    s = FakeSession()
+    settings = QSettings(str(tmp_path / "p.ini"), QSettings.IniFormat)
+    panels = build_panels(s, OrderCommands(s), settings)
+    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    panels.install_trading(window)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        s.disconnect()  # a manual Disconnect: prices are not live any more
+        assert window.status.stale_label.isVisible()
+        assert panels.watchlist.stale_label.isVisible()
+    finally:
+        panels.shutdown()

@@ -268,3 +268,14 @@ def test_account_values_stale_as_of_until_updated(qapp):
     assert not summary.is_stale("NetLiquidation") and summary.stale_text("NetLiquidation") == ""
     assert summary.is_stale("TotalCashValue")
     assert mkt.data(STALE_ROLE) is False and mkt.data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_watch_deleted_with_its_parent_detaches(qapp):
+    from PySide6.QtCore import QObject
+    import shiboken6
+    s, parent = FakeSession(), QObject()
+    w = StaleWatch(s, parent)
+    shiboken6.delete(parent)
+    s.staleEvent.emit(True, "Connection lost")  # must neither raise nor keep the handler
+    assert len(s.staleEvent) == 0 and len(s.stateEvent) == 0
+    assert w._events == []
