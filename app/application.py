@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -24,18 +25,32 @@ ORGANIZATION = "ibdesk"
 
 
 def open_settings(profile: str) -> QSettings:
-    """The settings store of a profile (INI under the user's config folder)."""
-    return QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANIZATION, profile)
+    """The settings store of a profile (INI under the user's config folder,
+    ``$XDG_CONFIG_HOME/ibdesk/<profile>.ini``), private: the file 0600 in a 0700 folder, created
+    so or tightened if an earlier version left it readable by others (``app.privacy``; Qt keeps
+    an existing file's mode when it saves). A folder or file that cannot be changed is logged
+    and left as it is."""
+    from app.privacy import private_dir, private_file
+
+    settings = QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANIZATION, profile)
+    path = Path(settings.fileName())
+    try:
+        private_dir(path.parent)
+        private_file(path)
+    except OSError as e:
+        log.warning("settings file %s: could not make it private (%s)", path, e)
+    return settings
 
 
 class Terminal:
     """One running terminal: session, commands, view-models, window.
 
     ``endpoint`` is "host:port"; ``simulated`` says the gateway is ibdesk's own
-    (the banner then says SIMULATED whatever the account id).
+    (the banner then says SIMULATED whatever the account id); ``log_folder`` the profile's
+    log folder (``app.logfiles.setup_logging``), None when there is no log file.
     """
 
-    def __init__(self, opts: Options, port: int, *, simulated: bool):
+    def __init__(self, opts: Options, port: int, *, simulated: bool, log_folder: Path | None = None):
         from app.broker.session import Session
         from app.commands import OrderCommands
         from app.ui.panels import build_panels
@@ -68,7 +83,23 @@ class Terminal:
         self.window.disconnectRequested.connect(self.session.disconnect)
         self.session.stateEvent += self._on_state
         self.session.errorEvent += self.window.log.add_gateway_message
+        # every gateway code to the log file; Help -> Open log folder / API message log
+        from app.logfiles import api_log_enabled, log_gateway_message
+        self.session.errorEvent += log_gateway_message
+        self.log_folder = log_folder
+        self.window.set_log_folder(log_folder, api_log_enabled())
+        self.window.apiLogToggled.connect(self.set_api_log)
         self.window.show_connection(ConnectionState.DISCONNECTED, self.endpoint)
+
+    def set_api_log(self, on: bool) -> bool:
+        """Turn the API message log (``api.log`` in the log folder) on or off and remember the
+        choice in the profile's settings; returns whether it is on (False without a log folder)."""
+        from app.logfiles import API_LOG_SETTING, set_api_log
+
+        on = set_api_log(on, self.log_folder)
+        self.settings.setValue(API_LOG_SETTING, on)
+        self.window.set_log_folder(self.log_folder, on)
+        return on
 
     @property
     def kind(self) -> AccountKind:
@@ -144,7 +175,15 @@ def run(opts: Options) -> int:
     """Run the terminal until its window closes; returns the process exit code."""
     import qasync
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.logfiles import API_LOG_SETTING, setup_logging
+    from app.privacy import protect_own_files
+    from app.settings_values import setting_bool
+
+    # private by default: umask 0o077, and what earlier versions left readable is tightened
+    protect_own_files()
+    api_log = opts.api_log or setting_bool(open_settings(opts.profile).value(API_LOG_SETTING), False)
+    # WARNING and above to stderr as before; INFO and above to the profile's rotating log file
+    log_folder = setup_logging(opts.profile, api_log=api_log)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ibdesk")
     app.setOrganizationName(ORGANIZATION)
@@ -176,7 +215,7 @@ def run(opts: Options) -> int:
     exit_code = 0
     terminal = None
     try:
-        terminal = Terminal(opts, port, simulated=opts.demo)
+        terminal = Terminal(opts, port, simulated=opts.demo, log_folder=log_folder)
         if gateway is not None and gateway.start_time is not None:
             terminal.window.log.add("INFO", describe_replay(gateway.start_time))
         done = asyncio.Event()

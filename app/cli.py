@@ -38,6 +38,7 @@ class Options:
     sim_speed: float = 1.0            # simulated clock speed factor
     read_only: bool = False           # refuse every order command (data keeps flowing)
     journal: Path | None = None       # audit journal file; None = no journal (--journal none)
+    api_log: bool = False             # log every raw API message to the profile's api.log
 
 
 def _int_in(text: str, what: str, kind: str, lo: int, hi: int) -> int:
@@ -159,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--journal", default="default", metavar="FILE",
                    help="audit journal of every order action (SQLite); default: "
                         "$XDG_DATA_HOME/ibdesk/journal-<profile>.sqlite; 'none' = no journal")
+    p.add_argument("--api-log", action="store_true",
+                   help="log every API message sent to and received from TWS / IB Gateway to "
+                        "$XDG_STATE_HOME/ibdesk/<profile>/api.log (~/.local/state/...), like TWS's "
+                        "'API logging' (also Help > API message log); the main log is ibdesk.log there")
     p.add_argument("--profile", default="default",
                    help="settings profile name (window layout, watchlist, ticket options)")
     p.add_argument("--reset-layout", action="store_true", help="start with the default window layout")
@@ -219,4 +224,5 @@ def parse_args(argv: list[str] | None = None) -> Options:
         sim_speed=a.sim_speed,
         read_only=a.read_only,
         journal=journal,
+        api_log=a.api_log,
     )

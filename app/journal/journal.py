@@ -23,6 +23,7 @@ commits every ``batch_interval`` seconds anyway). The crash test in
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -35,6 +36,8 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any, Callable
+
+from app.privacy import app_dir, private_sqlite
 
 #: Columns of one event, in table order (``id`` is assigned by SQLite).
 COLUMNS = ("id", "ts_utc", "kind", "client_id", "order_id", "perm_id", "symbol", "text", "details")
@@ -67,6 +70,8 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: rows cannot be removed');
 _INSERT = ("INSERT INTO events (ts_utc, kind, client_id, order_id, perm_id, symbol, text, details) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
+log = logging.getLogger("ibdesk.journal")
+
 _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # IB's "unset" markers (ibapi common.py): never stored as ids.
@@ -78,15 +83,13 @@ def default_journal_path(profile: str = "default", env: dict | None = None) -> P
     else ``~/.local/share/ibdesk/journal-<profile>.sqlite`` (XDG Base Directory spec; the same
     folder Qt's ``QStandardPaths.AppDataLocation`` gives on Linux and the folder of the demo
     account, ``app.simlauncher.default_state_path``). One file per profile; the folder is
-    created by the journal's writer. Raises ``ValueError`` for a profile name that is not
-    1-64 letters, digits, ``_``, ``.`` or ``-`` (it becomes part of a file name)."""
+    created by the journal's writer, mode 0700, the file 0600 (``app.privacy``). Raises
+    ``ValueError`` for a profile name that is not 1-64 letters, digits, ``_``, ``.`` or ``-``
+    (it becomes part of a file name)."""
     if not isinstance(profile, str) or not _PROFILE.match(profile):
         raise ValueError(f"journal profile {profile!r}: use 1-64 letters, digits, '_', '.' or '-' "
                          "(starting with a letter or digit)")
-    env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    return root / "ibdesk" / f"journal-{profile}.sqlite"
+    return app_dir("data", env) / f"journal-{profile}.sqlite"
 
 
 def utc_now_iso() -> str:
@@ -351,6 +354,12 @@ class Journal:
     def _set_problem(self, text: str) -> None:
         if text == self._problem:
             return
+        if text and not self._problem:
+            # once per episode (the text changes on every retry): stderr and the log file
+            log.warning("%s", text)
+        elif not text:
+            log.warning("The journal writes to %s again (%d events were lost meanwhile).",
+                        self.path, self._dropped)
         self._problem = text
         for cb in list(self._problem_cbs):
             try:
@@ -361,7 +370,12 @@ class Journal:
     # ------------------------------------------------------------------ writer thread
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # 0600 file (SQLite gives -wal/-shm the database's mode) in a 0700 folder
+            private_sqlite(self.path)
+        except PermissionError:
+            # not ours to chmod (e.g. another user's file we may write): SQLite decides
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(self.path), timeout=1.0, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -449,6 +463,8 @@ class Journal:
                               f"{self._dropped} lost so far) and the journal retries every "
                               f"{self.retry_interval:g} s. Trading is not affected.")
             return False
+        # healthy again before flush() waiters are woken (they may look at .problem at once)
+        self._set_problem("")
         with self._cond:
             # the batch is the oldest part of the deque, minus rows an overflow dropped meanwhile
             ids = {id(r) for r in batch}
@@ -459,7 +475,6 @@ class Journal:
             self._committed += len(batch)
             self._done += removed
             self._cond.notify_all()
-        self._set_problem("")
         for cb in list(self._commit_cbs):
             try:
                 cb(int(last_id or 0))

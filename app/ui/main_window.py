@@ -7,8 +7,8 @@ log bottom (tabbed). Geometry and dock state persist in QSettings under
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
 )
@@ -33,6 +33,8 @@ class MainWindow(QMainWindow):
     reconnectRequested = Signal()
     disconnectRequested = Signal()
     closing = Signal()
+    #: Help → API message log toggled (checked = on)
+    apiLogToggled = Signal(bool)
 
     DOCK_TITLES = {
         "watchlist": "Watchlist",
@@ -184,9 +186,43 @@ class MainWindow(QMainWindow):
         view.addAction(reset)
 
         self.help_menu = help_menu = mb.addMenu("&Help")
+        self.open_logs_action = QAction("Open &log folder", self)
+        self.open_logs_action.setEnabled(False)  # until set_log_folder
+        self.open_logs_action.triggered.connect(self.open_log_folder)
+        help_menu.addAction(self.open_logs_action)
+        self.api_log_action = QAction("&API message log", self)
+        self.api_log_action.setCheckable(True)
+        self.api_log_action.setEnabled(False)
+        self.api_log_action.setToolTip("Log every message to and from TWS / IB Gateway (api.log)")
+        self.api_log_action.toggled.connect(self.apiLogToggled)
+        help_menu.addAction(self.api_log_action)
+        help_menu.addSeparator()
         about = QAction("&About ibdesk", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+        #: the profile's log folder (``app.logfiles``); None = no log file
+        self.log_folder = None
+        #: ``callable(QUrl) -> bool`` opening the folder in the desktop's file manager (tests inject)
+        self.open_url = QDesktopServices.openUrl
+
+    def set_log_folder(self, folder, api_log: bool) -> None:
+        """Enable Help → Open log folder on ``folder`` (a path; None disables it) and show
+        whether the API message log is on (without emitting ``apiLogToggled``)."""
+        self.log_folder = folder
+        self.open_logs_action.setEnabled(folder is not None)
+        self.api_log_action.setEnabled(folder is not None)
+        self.api_log_action.blockSignals(True)
+        self.api_log_action.setChecked(bool(api_log) and folder is not None)
+        self.api_log_action.blockSignals(False)
+        if folder is not None:
+            self.open_logs_action.setStatusTip(str(folder))
+
+    def open_log_folder(self) -> None:
+        """Show the log folder in the file manager (a status-bar message when that fails)."""
+        if self.log_folder is None:
+            return
+        if not self.open_url(QUrl.fromLocalFile(str(self.log_folder))):
+            self.status.showMessage(f"Could not open {self.log_folder}", 15000)
 
     def _about(self) -> None:
         from app import __version__

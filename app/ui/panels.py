@@ -178,7 +178,8 @@ class Panels(QObject):
     def install_trading(self, window) -> None:
         """Build the trading actions (hotkeys, cancels, flatten, kill switch, one-click
         arming, read-only) into ``window`` (an ``app.ui.main_window.MainWindow``): its
-        Trading menu, Help menu and status-bar flags, plus "Risk limits…"."""
+        Trading menu, Help menu and status-bar flags (with JOURNAL NOT WRITTEN), plus
+        "Risk limits…"."""
         from PySide6.QtGui import QAction
 
         from app.ui.hotkeys import HotkeyRegistry
@@ -210,6 +211,15 @@ class Panels(QObject):
         status.set_flag("read_only", self.commands.read_only)
         status.set_flag("halted", self.commands.halted)
         status.watch_session(self.session)  # DATA STALE 12 s while market data is not live
+        if self.journal_view is not None:
+            # the journal's problem, marshalled to the GUI thread by the Journal dock's signal
+            self.journal_view.problemReported.connect(self._journal_problem)
+            self._journal_problem(self.journal.problem)
+
+    def _journal_problem(self, text: str) -> None:
+        """Show (text) or clear ("") the status bar's JOURNAL NOT WRITTEN flag: trading goes on
+        while the journal cannot write, so it must be visible whichever dock is shown."""
+        self.window.status.set_flag("journal", bool(text), text)
 
     def _trading_message(self, ok: bool, text: str) -> None:
         window = self.window

@@ -80,10 +80,10 @@ class SessionStatusBar(QStatusBar):
         self.account_label = QLabel()
         self.kind_label = QLabel()
         self.kind_label.setObjectName("accountKind")
-        #: trading-mode flags (READ-ONLY, KILL SWITCH): name -> label; ONE-CLICK ARMED is
-        #: ``app.ui.trading_actions.TradingActions.armed_label``, added next to them
+        #: trading-mode flags (READ-ONLY, KILL SWITCH, JOURNAL NOT WRITTEN): name -> label;
+        #: ONE-CLICK ARMED is ``app.ui.trading_actions.TradingActions.armed_label``, added next to them
         self.flags: dict[str, QLabel] = {}
-        for name in ("read_only", "halted"):
+        for name in ("read_only", "halted", "journal"):
             label = QLabel()
             label.setObjectName(f"flag_{name}")
             label.setVisible(False)
@@ -145,11 +145,14 @@ class SessionStatusBar(QStatusBar):
     FLAG_STYLES = {
         "read_only": ("READ-ONLY", "#455a64", "#ffffff"),
         "halted": ("KILL SWITCH: NEW ORDERS BLOCKED", "#b71c1c", "#ffffff"),
+        "journal": ("JOURNAL NOT WRITTEN", "#b00020", "#ffffff"),
     }
 
-    def set_flag(self, name: str, on: bool) -> None:
-        """Show or hide a trading-mode flag: "read_only" or "halted" (KeyError otherwise)."""
+    def set_flag(self, name: str, on: bool, tooltip: str = "") -> None:
+        """Show or hide a trading-mode flag: "read_only", "halted" or "journal" (KeyError
+        otherwise); ``tooltip`` says why (e.g. the journal's problem)."""
         label = self.flags[name]
+        label.setToolTip(tooltip)
         text, bg, fg = self.FLAG_STYLES[name]
         label.setText(f" {text} ")
         label.setStyleSheet(f"QLabel#flag_{name} {{ background: {bg}; color: {fg}; font-weight: bold; "
