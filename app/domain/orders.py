@@ -129,7 +129,14 @@ class OrderRequest:
         return " ".join(parts)
 
 
+#: numbers at or above this are written with an exponent in :meth:`OrderRequest.describe`
+#: (an unvalidated request must never read as a 300-digit number)
+_PLAIN_LIMIT = 1e15
+
+
 def _fmt_qty(q: float) -> str:
+    if abs(q) >= _PLAIN_LIMIT:
+        return f"{q:.6g}"
     return f"{q:,.0f}" if float(q).is_integer() else f"{q:,}"
 
 
@@ -139,6 +146,8 @@ def _decimals(tick: float) -> int:
 
 
 def _fmt_price(p: float, tick: float) -> str:
+    if abs(p) >= _PLAIN_LIMIT:
+        return f"{p:.6g}"
     return f"{p:.{max(2, _decimals(tick))}f}"
 
 
@@ -177,16 +186,28 @@ def quantity_problem(quantity, instrument: Instrument) -> str | None:
     return None
 
 
+#: Prices at or above this (in the instrument's currency) are refused as typing mistakes. An
+#: absolute bound, because the domain knows no quote (the command layer's risk limits compare
+#: with the quote when one is known): far above any listed price (BRK.A trades near 10^6 USD,
+#: the dearest Japanese and Korean shares near 10^7 JPY / KRW) and the order ticket's field
+#: limit, yet small enough that no confirmation prints a 300-digit number (1e308 is a float).
+MAX_PRICE = 1e9
+
+
 def price_problem(name: str, price, tick: float, fmt=None) -> str | None:
     """Why ``price`` (instrument currency) cannot be the order's ``name`` ("Limit price",
-    "Stop price"), or None: a finite number > 0 on the instrument's tick (IB error 110,
-    "The price does not conform to the minimum price variation for this contract").
+    "Stop price"), or None: a finite number > 0, below :data:`MAX_PRICE`, on the instrument's
+    tick (IB error 110, "The price does not conform to the minimum price variation for this
+    contract").
 
     ``fmt(number) -> str`` writes the numbers of the message (default: the price as
     given, the tick as Python prints it, the nearest valid price with the tick's decimals).
     """
     if isinstance(price, bool) or not isinstance(price, (int, float)) or not math.isfinite(price):
         return f"{name} must be a number, got {price!r}"
+    if price >= MAX_PRICE:
+        return (f"{name} {price:.6g} is not a plausible price: ibdesk accepts prices below "
+                f"{MAX_PRICE:,.0f} in the instrument's currency")
     nearest = round_to_tick(price, tick)
     p, t, n = ((fmt(price), fmt(tick), fmt(nearest)) if fmt else
                (str(price), str(tick), _fmt_price(nearest, tick)))
