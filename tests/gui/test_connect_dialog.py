@@ -50,7 +50,7 @@ def test_endpoint_is_remembered_per_profile(tmp_path):
     assert remembered(again, default) == Endpoint("127.0.0.1", 7497, 9)
 
 
-def test_quit_question_names_orders_whose_state_the_lost_link_left_unknown():
+def test_quit_question_names_orders_whose_state_the_lost_link_left_unknown(aloop):
     s = FakeSession()
     inst = s.contracts["AAPL"]
     cmds = OrderCommands(s)
