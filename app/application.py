@@ -79,8 +79,14 @@ class Terminal:
         self.panels.install_trading(self.window)
         if opts.screenshot is None:
             self.window.close_guard = self.exit_warning
-        self.window.reconnectRequested.connect(lambda: asyncio.ensure_future(self.connect()))
+        # reconnects by itself after a drop, a gateway restart or a dead link (app.broker.supervisor)
+        from app.broker.supervisor import ConnectionSupervisor
+        self.supervisor = ConnectionSupervisor(self.session)
+        self._live_confirmed = ""      # the live account the trader accepted on this endpoint
+        self.window.reconnectRequested.connect(self.reconnect)
         self.window.disconnectRequested.connect(self.session.disconnect)
+        self.window.stopReconnectRequested.connect(self.supervisor.stop)
+        self.window.connectToRequested.connect(self.ask_endpoint)
         self.session.stateEvent += self._on_state
         self.session.errorEvent += self.window.log.add_gateway_message
         # every gateway code to the log file; Help -> Open log folder / API message log
@@ -113,32 +119,93 @@ class Terminal:
             self.window.show_session(self.kind, self.session.account_id,
                                      self.session.server_version, self.endpoint)
             self.panels.ticket_model.set_account_kind(self.kind)
+            # after the event: a question must not run inside the session's emit
+            asyncio.get_event_loop().call_soon(self._after_connect)
+
+    def _after_connect(self) -> None:
+        """Every (re)connect, by the trader or the supervisor: a live account is confirmed
+        once per endpoint and account, then the panels subscribe."""
+        if not self.session.is_connected:
+            return
+        account = self.session.account_id
+        if not self.simulated and self.kind is AccountKind.LIVE and not self.opts.yes_live \
+                and self._live_confirmed != f"{self.endpoint}/{account}":
+            if not confirm_live(self.window, account, self.endpoint):
+                self.window.log.add("INFO", "Live connection declined by the user: disconnected")
+                self.session.disconnect()
+                return
+            self._live_confirmed = f"{self.endpoint}/{account}"
+        self.panels.on_connected()
 
     async def connect(self) -> bool:
-        """Connect and start the panels' subscriptions; False (and a log line) on failure."""
+        """Connect (the panels subscribe on CONNECTED); False (and a log line) on failure."""
         try:
             await self.session.connect()
         except ConnectionError as e:
             self.window.log.add("ERROR", str(e))
             self.window.status.showMessage(str(e), 15000)
             return False
-        if not self.simulated and self.kind is AccountKind.LIVE and not self.opts.yes_live:
-            if not confirm_live(self.window, self.session.account_id, self.endpoint):
-                self.window.log.add("INFO", "Live connection declined by the user: disconnected")
-                self.session.disconnect()
-                return False
-        self.panels.on_connected()
-        return True
+        await asyncio.sleep(0)          # _after_connect (and its live question) runs first
+        return self.session.is_connected
+
+    def reconnect(self) -> None:
+        """Connection → Reconnect: try at once and keep supervising (also after "Stop
+        reconnecting")."""
+        self.supervisor.start()
+        self.supervisor.reconnect_now()
+
+    def ask_endpoint(self) -> None:
+        """Connection → Connect to…: ask for host, port and client id (remembered in the
+        profile), then disconnect and connect there. A live port asks first."""
+        from app.cli import LIVE_PORTS
+        from app.ui.connect_dialog import ConnectDialog, Endpoint, remember, remembered
+
+        current = Endpoint(self.session.host, self.session.port, self.session.client_id)
+        dialog = ConnectDialog(remembered(self.settings, current), self.window)
+        if dialog.exec() != ConnectDialog.Accepted:
+            return
+        ep = dialog.endpoint()
+        if ep.port in LIVE_PORTS and not self.opts.yes_live \
+                and not confirm_live(self.window, "", f"{ep.host}:{ep.port}"):
+            return
+        remember(self.settings, ep)
+        self.switch_endpoint(ep.host, ep.port, ep.client_id)
+
+    def switch_endpoint(self, host: str, port: int, client_id: int) -> None:
+        """Disconnect, then connect to ``host:port`` as ``client_id`` (the supervisor keeps
+        that connection up). Raises ``ValueError`` for a bad port or client id."""
+        self.session.disconnect()
+        self.session.set_endpoint(host, port, client_id)
+        new = f"{host}:{port}"
+        if new != self.endpoint:
+            self.simulated = False      # ibdesk's own gateway is only the one it started
+        self.endpoint = new
+        self.reconnect()
 
     def exit_warning(self) -> str | None:
         """Why quitting now deserves a second thought (working orders of this client, open
-        positions), or None. Orders stay working at IB after the terminal exits."""
-        if not self.session.is_connected:
-            return None
+        positions, orders whose fate a lost connection left unknown), or None. Orders stay
+        working at IB after the terminal exits."""
+        from app.domain import OrderStatus
+
         cid = self.session.client_id
-        working = [o for o in self.session.orders() if o.is_working and o.client_id == cid]
-        open_pos = [p for p in self.session.positions() if p.quantity]
+        own = [o for o in self.session.orders() if o.client_id == cid]
+        unknown = [o for o in own if o.status is OrderStatus.UNKNOWN]
         parts = []
+        if not self.session.is_connected:
+            last = [o for o in own if o.is_working]
+            if last:
+                parts.append(f"{_n(len(last), 'order')} that were working when the connection was "
+                             "lost (not connected: their state now is unknown; they may still be "
+                             "working at IB)")
+            if unknown:
+                parts.append(f"{_n(len(unknown), 'order')} in an unknown state (check TWS)")
+            return " and ".join(parts) if parts else None
+        working = [o for o in own if o.is_working]
+        open_pos = [p for p in self.session.positions() if p.quantity]
+        if unknown:
+            parts.append(f"{_n(len(unknown), 'order')} in an unknown state after a reconnect "
+                         "(check TWS)")
         if working:
             parts.append(f"{len(working)} working order{'s' if len(working) != 1 else ''} "
                          "(they stay working at IB after ibdesk exits)")
@@ -148,6 +215,7 @@ class Terminal:
         return " and ".join(parts) if parts else None
 
     def shutdown(self) -> None:
+        self.supervisor.close()
         try:
             self.panels.shutdown()
         finally:
@@ -156,6 +224,10 @@ class Terminal:
             if self.journal is not None:
                 self.journal.close()
             self.settings.sync()
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def confirm_live(parent, account: str, endpoint: str) -> bool:
@@ -225,6 +297,7 @@ def run(opts: Options) -> int:
         async def main() -> None:
             nonlocal exit_code
             connected = await terminal.connect()
+            terminal.supervisor.start()     # from now on, reconnect by itself
             if opts.screenshot is not None:
                 exit_code = await take_screenshot(terminal, opts, connected)
                 terminal.window.close()

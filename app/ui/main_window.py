@@ -32,6 +32,10 @@ class MainWindow(QMainWindow):
 
     reconnectRequested = Signal()
     disconnectRequested = Signal()
+    #: Connection → Connect to… (the terminal asks for the endpoint)
+    connectToRequested = Signal()
+    #: Connection → Stop reconnecting
+    stopReconnectRequested = Signal()
     closing = Signal()
     #: Help → API message log toggled (checked = on)
     apiLogToggled = Signal(bool)
@@ -168,11 +172,20 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         conn = mb.addMenu("&Connection")
+        self.connect_to_action = QAction("&Connect to…", self)
+        self.connect_to_action.setToolTip("Host, port and client id of TWS / IB Gateway")
+        self.connect_to_action.triggered.connect(self.connectToRequested)
         self.reconnect_action = QAction("&Reconnect", self)
         self.reconnect_action.triggered.connect(self.reconnectRequested)
+        self.stop_reconnect_action = QAction("&Stop reconnecting", self)
+        self.stop_reconnect_action.setToolTip("Stop the automatic reconnect attempts")
+        self.stop_reconnect_action.setEnabled(False)
+        self.stop_reconnect_action.triggered.connect(self.stopReconnectRequested)
         self.disconnect_action = QAction("&Disconnect", self)
         self.disconnect_action.triggered.connect(self.disconnectRequested)
+        conn.addAction(self.connect_to_action)
         conn.addAction(self.reconnect_action)
+        conn.addAction(self.stop_reconnect_action)
         conn.addAction(self.disconnect_action)
 
         #: the Trading menu (filled by ``app.ui.panels.Panels.install_trading``)
@@ -235,13 +248,19 @@ class MainWindow(QMainWindow):
         """Reflect a connection state change in the status bar, banner and log."""
         self.status.set_state(state, endpoint)
         self.reconnect_action.setEnabled(state in (ConnectionState.LOST, ConnectionState.FAILED,
-                                                   ConnectionState.DISCONNECTED))
+                                                   ConnectionState.DISCONNECTED,
+                                                   ConnectionState.RECONNECTING))
+        self.stop_reconnect_action.setEnabled(state is ConnectionState.RECONNECTING)
         self.disconnect_action.setEnabled(state is ConnectionState.CONNECTED)
         if state is not ConnectionState.CONNECTED:
-            self.banner.set_mode(None, "", endpoint, lost=state is ConnectionState.LOST)
+            self.banner.set_mode(None, "", endpoint, lost=state in (ConnectionState.LOST,
+                                                                    ConnectionState.RECONNECTING))
             self.status.set_session_info(None, "", None)
-            if message and state in (ConnectionState.LOST, ConnectionState.FAILED):
-                self.status.showMessage(f"{state.value}: {message}", 30000)
+            if message and state in (ConnectionState.LOST, ConnectionState.FAILED,
+                                     ConnectionState.RECONNECTING):
+                # each step of an automatic reconnect stays until the next one
+                timeout = 0 if state is ConnectionState.RECONNECTING else 30000
+                self.status.showMessage(f"{state.value}: {message}", timeout)
         else:
             self.status.clearMessage()
         level = "ERROR" if state in (ConnectionState.LOST, ConnectionState.FAILED) else "INFO"
