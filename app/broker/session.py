@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -89,6 +90,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionEvents):
         self._accounts: list[str] = []
         self._connection_time = ""
         self._data_stale = False
+        self._synced: set = set()
         self._stale_reasons: dict[str, str] = {}     # cause -> text, oldest first
         self._lost_reason = ""                        # why the link was dropped on purpose
         self._ref_tag = secrets.token_hex(3)          # orderRef tag of this Session's orders
@@ -219,6 +221,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionEvents):
         unsettled = {(r.client_id, r.order_id): r for r in self._book.records()
                      if r.client_id == self._client_id and r.order_id > 0
                      and r.status not in DONE_STATUSES}
+        self._synced: set = set()       # position / account value keys this connection reported
         loop = asyncio.get_running_loop()
         self._connect_failure = loop.create_future()
         self._connect_task = asyncio.ensure_future(self.ib.connectAsync(
@@ -269,6 +272,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionEvents):
                         f"account {self.account_id or '?'}, client id {self._client_id})")
         self._quotes.resubscribe()
         self._mark_stale("link", None)
+        self._confirm_account()
 
     async def _wait_socket_closed(self) -> None:
         """Let the socket of a previous connection finish closing (its close
@@ -568,9 +572,25 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionEvents):
         """Fills of this session (reqExecutions at connect + live), in arrival order."""
         return list(self._executions.values())
 
+    def _confirm_account(self) -> None:
+        """After a connect's sync, with the data live: every position and account value the
+        gateway reported is emitted again (unchanged values too, so views that greyed them
+        show them live), and a position it no longer reports (closed while away) is emitted
+        with quantity 0 and dropped."""
+        for k, pos in list(self._positions.items()):
+            if ("pos",) + k not in self._synced:
+                del self._positions[k]
+                self.positionEvent.emit(replace(pos, quantity=0.0, market_value=0.0))
+            else:
+                self.positionEvent.emit(pos)
+        for k, av in list(self._account_values.items()):
+            if ("val",) + k in self._synced:
+                self.accountValueEvent.emit(av)
+
     def _on_portfolio(self, item: Any) -> None:
         pos = convert.portfolio_to_position(item, self._instrument_of(item.contract))
         k = (pos.account, pos.instrument.key)
+        self._synced.add(("pos",) + k)
         if self._positions.get(k) == pos:
             return
         if pos.quantity == 0:
@@ -586,6 +606,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionEvents):
     def _on_account_value(self, value: Any) -> None:
         av = convert.to_account_value(value)
         k = (av.account, av.tag, av.currency)
+        self._synced.add(("val",) + k)
         if self._account_values.get(k) == av:
             return
         self._account_values[k] = av

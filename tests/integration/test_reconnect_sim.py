@@ -280,3 +280,37 @@ def test_dead_link_is_dropped_and_reconnected(gw):
             await asyncio.to_thread(admin, gw, "delay 0")
             await until(lambda: s.is_connected, 15, "reconnected")
     arun(go(), 40)
+
+
+def test_account_confirmed_live_after_reconnect_and_positions_closed_while_away_removed(gw):
+    """Values the gateway sends again unchanged are emitted again once live (the panels
+    un-grey them); a position closed by another client while away is emitted as closed."""
+    from app.broker.session import Session
+    from tests.integration.sim_support import next_client_id
+
+    async def go():
+        async with terminal(gw) as (s, cmds, sup):
+            inst = await s.resolve("MSFT")
+            buy = s.place_order(OrderRequest(inst, Action.BUY, 7, OrderType.MKT))
+            await until(lambda: s.order(buy.order_id).status is OrderStatus.FILLED, 5, "bought")
+            await until(lambda: any(p.instrument.symbol == "MSFT" for p in s.positions()), 5, "pos")
+            held = sum(p.quantity for p in s.positions() if p.instrument.symbol == "MSFT")
+            s.disconnect()
+            other = Session("127.0.0.1", gw.port, next_client_id(), connect_timeout=5)
+            await other.connect()
+            sell = other.place_order(OrderRequest(inst, Action.SELL, held, OrderType.MKT))
+            await until(lambda: other.order(sell.order_id).status is OrderStatus.FILLED, 5, "sold")
+            other.disconnect()
+            values, positions = [], []
+            s.accountValueEvent += values.append
+            s.positionEvent += positions.append
+            await s.connect()
+            await until(lambda: values, 5, "account values re-emitted")
+            await asyncio.sleep(0.2)
+            # every value the gateway confirmed, changed or not (the panels un-grey each one)
+            assert {(v.tag, v.currency) for v in values} >= \
+                {(v.tag, v.currency) for v in s.account_values()}
+            closed = [p for p in positions if p.instrument.symbol == "MSFT"]
+            assert closed and closed[-1].quantity == 0, closed
+            assert not any(p.instrument.symbol == "MSFT" for p in s.positions())
+    arun(go(), 30)
