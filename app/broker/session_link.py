@@ -61,7 +61,7 @@ class SessionLinkMixin:
         2104 a market data farm down / OK. 2105-2108 (historical and other farms) only
         reach the log: they do not make quotes stale."""
         if code == 1100:
-            self._mark_stale("1100", f"IB 1100: TWS / IB Gateway lost its connection to IB "
+            self._mark_stale("1100", "IB 1100: TWS / IB Gateway lost its connection to IB "
                                      "(quotes frozen; orders cannot reach IB until it is restored)")
         elif code == 1102:
             self._mark_stale("1100", None)
@@ -79,7 +79,7 @@ class SessionLinkMixin:
         updates and positions are re-requested here."""
         if not self.ib.isConnected() or self._state is not ConnectionState.CONNECTED:
             return
-        self._set_state(ConnectionState.LOST, f"IB 1101: connectivity to IB restored but market "
+        self._set_state(ConnectionState.LOST, "IB 1101: connectivity to IB restored but market "
                                               "data was lost; requesting every stream again")
         self._quotes.restart()
         for sub_id in list(self._histories):

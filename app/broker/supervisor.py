@@ -91,7 +91,7 @@ class ConnectionSupervisor:
             self._heartbeat_task.cancel()
             self._heartbeat_task = None
         if self.session.state is ConnectionState.RECONNECTING:
-            self.session.note_reconnecting(f"Automatic reconnect stopped; use Connection → "
+            self.session.note_reconnecting("Automatic reconnect stopped; use Connection → "
                                            "Reconnect to try again", stopped=True)
 
     def close(self) -> None:
