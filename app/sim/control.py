@@ -285,6 +285,16 @@ class AdminController:
 
 
 # ---- transports ----------------------------------------------------------
+#: admin port -> token of the admin servers running in this process (GatewayThread in tests)
+_LOCAL_TOKENS: dict[int, str] = {}
+
+
+def local_admin_token(port: int) -> str | None:
+    """The token of an admin server of *this* process listening on ``port`` (None if none):
+    lets in-process test tools talk to a ``GatewayThread`` without passing its token around."""
+    return _LOCAL_TOKENS.get(port)
+
+
 def is_loopback(host: str) -> bool:
     """True for a loopback address or ``localhost`` (127.0.0.0/8, ::1)."""
     if host.lower() == "localhost":
@@ -322,6 +332,7 @@ class AdminServer:
         self._server = await asyncio.start_server(self._session, self.host, port,
                                                   reuse_address=True, limit=MAX_LINE * 2)
         self.port = self._server.sockets[0].getsockname()[1]
+        _LOCAL_TOKENS[self.port] = self.token
         return self.port
 
     def _auth(self, line: str) -> tuple[str, bool]:
@@ -413,6 +424,8 @@ class AdminServer:
         return self.controller.execute(line)
 
     async def stop(self) -> None:
+        if _LOCAL_TOKENS.get(self.port) == self.token:
+            del _LOCAL_TOKENS[self.port]
         if self._server is not None:
             self._server.close()
         for w in list(self._sessions):

@@ -217,13 +217,18 @@ def read_admin_lines(proc) -> tuple[int, str]:
 
 
 def _admin_token(port: int, token: str | None) -> str | None:
-    """The token for ``port``: given, registered, or the runtime token file of a gateway
-    started without --state (``app.sim.private.token_path_for``)."""
+    """The token for ``port``: given, registered, an in-process ``GatewayThread``'s
+    (``app.sim.control.local_admin_token``), or the runtime token file of a gateway started
+    without --state (``app.sim.private.token_path_for``)."""
     if token is not None:
         return token
     if port in _admin_tokens:
         return _admin_tokens[port]
+    from app.sim.control import local_admin_token
     from app.sim.private import token_path_for
+
+    if local_admin_token(port) is not None:          # a GatewayThread of this process
+        return local_admin_token(port)
 
     try:
         return token_path_for(None, port).read_text().strip()
@@ -244,7 +249,8 @@ def _read_line(s: socket.socket) -> bytes:
 def admin_command(port: int, line: str, timeout: float = 5.0, token: str | None = None) -> str:
     """Send one line to the simulated gateway's admin port, after ``auth <token>`` (``token``,
     else the one registered for ``port`` - :func:`register_admin_token`, :func:`read_admin_lines`
-    - else the runtime token file of that port); return its reply line (``OK ...``/``ERR ...``).
+    - else an in-process GatewayThread's, else the runtime token file of that port); return its
+    reply line (``OK ...``/``ERR ...``).
     Without any token the command is sent unauthenticated (the reply is then
     ``ERR not authenticated ...``)."""
     token = _admin_token(port, token)

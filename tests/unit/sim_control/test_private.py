@@ -102,6 +102,19 @@ def test_admin_tcp_session_needs_the_token():
     asyncio.run(go())
 
 
+def test_gateway_thread_admin_token_found_by_port_in_process():
+    from app.sim.control import local_admin_token
+    from app.sim.server import GatewayThread
+    from tests.integration.sim_support import admin_command
+
+    with GatewayThread(seed=7, admin_port=0) as g:
+        assert local_admin_token(g.admin_port) == g.admin_token
+        assert admin_command(g.admin_port, "status").startswith("OK port=")
+        assert admin_command(g.admin_port, "status", token="bad").startswith("ERR not authenticated")
+        port = g.admin_port
+    assert local_admin_token(port) is None
+
+
 def test_admin_listens_on_loopback_only():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2")
