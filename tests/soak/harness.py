@@ -57,13 +57,17 @@ SOCKET_FAULTS = {"drop", "restart", "kill9", "global_cancel"}
 
 @dataclass
 class SoakConfig:
-    """``minutes`` of wall time (None: ``cycles`` cycles); ``speed`` of the simulated clock;
+    """``minutes`` of wall time, then whole rounds (every kind once) until ``min_cycles`` are
+    done, never starting a cycle after ``max_minutes``; or exactly ``cycles`` cycles;
+    ``speed`` of the simulated clock;
     ``window`` s after the gateway accepts again within which the terminal must be consistent;
     ``reconnect_target`` s within which it must be connected again; ``grace`` extra s of
     polling after the window to tell "late" from "stuck"."""
 
     minutes: float | None = None
     cycles: int | None = None
+    min_cycles: int = 0
+    max_minutes: float | None = None
     seed: int = 1
     speed: float = 60.0
     window: float = 5.0
@@ -624,11 +628,16 @@ class SoakRun:
         self.started = _mono()
         try:
             await self.setup()
-            end = None if self.cfg.minutes is None else self.started + self.cfg.minutes * 60
+            cfg = self.cfg
+            end = None if cfg.minutes is None else self.started + cfg.minutes * 60
+            cap = None if cfg.max_minutes is None else self.started + cfg.max_minutes * 60
             for i, fault in self.schedule():
-                if self.cfg.cycles is not None and i >= self.cfg.cycles:
+                if cfg.cycles is not None and i >= cfg.cycles:
                     break
-                if end is not None and _mono() >= end:
+                if cap is not None and _mono() >= cap:
+                    break
+                if end is not None and _mono() >= end and i >= cfg.min_cycles \
+                        and i % len(cfg.kinds) == 0:
                     break
                 self.cycles.append(await self.cycle(i, fault))
         except Exception as e:  # noqa: BLE001 - the summary says what stopped the run
@@ -642,6 +651,19 @@ class SoakRun:
         return self.summary()
 
     # ================================================================ summary
+    def _final_statuses(self) -> dict:
+        """This client's orders in the terminal at the end, by status (and by phase for the
+        orders sent into a dead socket)."""
+        if self.session is None:
+            return {}
+        cid = self.session.client_id
+        out = Counter(getattr(r.status, "value", str(r.status)) for r in self.session.orders()
+                      if r.client_id == cid)
+        dead = Counter(getattr(self.session.order(oid).status, "value", "?")
+                       for oid, info in self.placed.items()
+                       if info["phase"] == "dead-socket" and self.session.order(oid) is not None)
+        return {"all": dict(out.most_common()), "dead_socket_orders": dict(dead)}
+
     def summary(self) -> dict:
         def stats(xs: list[float]) -> dict:
             if not xs:
@@ -672,11 +694,12 @@ class SoakRun:
             "violations_distinct": len(new),
             "violations_by_check": dict(by_check.most_common()),
             "violations_by_fault": dict(Counter(v.fault for v in self.violations).most_common()),
-            "duplicates": sum(by_check[c] for c in dup_checks),
+            "duplicates": sum(1 for v in new if v.check in dup_checks),
             "orders": {"placed": self.counts["placed"], "modified": self.counts["modified"],
                        "cancelled": self.counts["cancelled"],
                        "dead_socket": self.counts["dead_socket"],
                        "refused": dict(self.refused.most_common())},
+            "terminal_order_statuses": self._final_statuses(),
             "gateway": {"starts": self.gw.starts if self.gw else 0,
                         "referee_connects": self.referee.connects if self.referee else 0},
             "cycles_detail": [{k: v for k, v in asdict(c).items() if k != "accept_t"}
@@ -718,7 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("soak").setLevel(logging.INFO if a.verbose else logging.ERROR)
-    cfg = SoakConfig(minutes=None if a.cycles and not a.minutes else a.minutes, cycles=a.cycles,
+    cfg = SoakConfig(minutes=a.minutes or None, cycles=a.cycles,
                      seed=a.seed, speed=a.speed, window=a.window, kinds=kinds,
                      supervisor=not a.no_supervisor, workdir=a.workdir)
     summary = run_soak(cfg)

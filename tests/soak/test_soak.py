@@ -18,12 +18,15 @@ pytestmark = [pytest.mark.soak, pytest.mark.timeout(300)]
 
 
 def test_soak_every_fault_twice():
-    summary = run_soak(SoakConfig(cycles=2 * len(KINDS), seed=11, speed=60.0))
+    # whole rounds of every fault kind for 75 s, at least two rounds, no new cycle after 120 s
+    # (a passing cycle takes ~3 s, a failing one ~9 s: 12 failing cycles end within ~2 min)
+    summary = run_soak(SoakConfig(minutes=1.25, min_cycles=2 * len(KINDS), max_minutes=2.0,
+                                  seed=11, speed=60.0))
     short = {k: v for k, v in summary.items() if k not in ("cycles_detail",)}
     print(json.dumps(short, indent=2, default=str))     # the figures, shown with -s or on failure
     assert not summary["errors"], summary["errors"]
-    assert summary["cycles"] == 2 * len(KINDS)
-    assert all(summary["faults"].get(k) == 2 for k in KINDS), summary["faults"]
+    assert summary["cycles"] >= 2 * len(KINDS), summary["faults"]
+    assert all(summary["faults"].get(k, 0) >= 2 for k in KINDS), summary["faults"]
     problems = [f"{v['fault']} #{v['cycle']} {v['check']} {v['key']}: {v['detail']}"
                 for v in summary["violation_details"]]
     assert summary["violations"] == 0, "\n".join(problems)
