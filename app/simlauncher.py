@@ -103,8 +103,9 @@ class SimulatedGatewayProcess:
         if self.state_path is not None:
             from app.sim.private import private_dir
 
+            own = self.state_path.parent == default_state_path().parent   # ibdesk's data folder
             try:
-                private_dir(self.state_path.parent)
+                private_dir(self.state_path.parent, tighten=own)
             except OSError as e:
                 raise GatewayStartError(f"cannot create the folder of the simulator state file "
                                         f"{self.state_path}: {e}") from None

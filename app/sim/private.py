@@ -41,14 +41,17 @@ def private_umask():
         os.umask(old)
 
 
-def private_dir(path: str | os.PathLike) -> Path:
+def private_dir(path: str | os.PathLike, tighten: bool = False) -> Path:
     """``path`` as an existing folder: created 0700 (with missing parents) when absent; an
-    existing folder is kept as it is (a warning is logged if group/others may enter it).
-    Raises OSError if it cannot be created."""
+    existing folder is chmod 0700 with ``tighten`` (the application's own data folder), else
+    kept as it is (a warning is logged if group/others may enter it). Raises OSError if it
+    cannot be created."""
     p = Path(path)
     if not p.is_dir():
         with private_umask():
             p.mkdir(parents=True, exist_ok=True)
+        os.chmod(p, DIR_MODE)
+    elif tighten:
         os.chmod(p, DIR_MODE)
     elif stat.S_IMODE(p.stat().st_mode) & 0o077:
         log.warning("folder %s is accessible to other users (mode %o)", p, stat.S_IMODE(p.stat().st_mode))

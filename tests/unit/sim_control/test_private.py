@@ -45,6 +45,11 @@ def test_gateway_thread_refuses_a_state_file_in_use(tmp_path):
 def test_private_dir_and_token_file_modes(tmp_path):
     d = private_dir(tmp_path / "a" / "b")
     assert mode(d) == 0o700
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    os.chmod(loose, 0o755)
+    assert mode(private_dir(loose)) == 0o755                 # a folder of the user's choice stays
+    assert mode(private_dir(loose, tighten=True)) == 0o700   # ibdesk's own data folder is tightened
     tok = write_token_file("secret", str(d / "s.sqlite"), 5555)
     assert tok == d / "s.sqlite.admin-token" and mode(tok) == 0o600 and tok.read_text() == "secret\n"
     rt = runtime_dir({"XDG_RUNTIME_DIR": str(tmp_path)})
