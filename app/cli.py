@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--sim-state", default="default", metavar="FILE",
                       help="SQLite file that keeps the demo account (cash, positions, GTC orders, "
                            "executions) across restarts; default "
-                           "$XDG_DATA_HOME/ibdesk/sim-state.sqlite (~/.local/share/ibdesk/...); "
+                           "$XDG_DATA_HOME/ibdesk/sim-state.sqlite (~/.local/share/ibdesk/...), "
+                           "sim-state-<profile>.sqlite with --profile; one gateway per file; "
                            "'none' keeps nothing")
     demo.add_argument("--sim-speed", type=_speed, default=1.0, metavar="X",
                       help="simulated clock runs X times as fast as the wall clock (default 1; "
