@@ -100,6 +100,7 @@ class CycleResult:
     fault: str
     accept_t: float = 0.0
     reconnect_s: float | None = None
+    connect_s: float | None = None       # the successful attempt: CONNECTING -> CONNECTED
     connect_attempts: int = 0
     consistent_s: float | None = None
     consistent_in_window: bool = False
@@ -474,6 +475,8 @@ class SoakRun:
                 await self._force_reconnect()
             else:
                 res.reconnect_s = max(0.0, t - accept)
+                starts = [ts for ts, s, _m in self.states if fault_t < ts <= t and s.lower() == "connecting"]
+                res.connect_s = round(t - starts[-1], 3) if starts else None
                 if res.reconnect_s > cfg.reconnect_target:
                     self._violate(cycle, fault, Problem(
                         "slow_reconnect", "session",
@@ -671,6 +674,8 @@ class SoakRun:
             return {"n": len(xs), "p50": round(statistics.median(xs), 3), "max": round(max(xs), 3)}
 
         recon = [c.reconnect_s for c in self.cycles if c.reconnect_s is not None]
+        connect = [c.connect_s for c in self.cycles if c.connect_s is not None]
+        third = max(1, len(connect) // 3)
         cons = [c.consistent_s for c in self.cycles if c.consistent_s is not None]
         by_check = Counter(v.check for v in self.violations)
         new = [v for v in self.violations if not v.repeated]
@@ -689,6 +694,8 @@ class SoakRun:
             "window_s": self.cfg.window,
             "reconnect_s": {**stats(recon), "target": self.cfg.reconnect_target,
                             "over_target": sum(1 for x in recon if x > self.cfg.reconnect_target)},
+            "connect_s": {**stats(connect), "first_third": stats(connect[:third]),
+                          "last_third": stats(connect[-third:])},
             "consistency_s": stats(cons),
             "violations": len(self.violations),
             "violations_distinct": len(new),
