@@ -43,7 +43,7 @@ def test_log_file_per_profile_in_the_state_folder_is_private(logs, tmp_path):
     assert mode(log_file) == 0o600 and mode(folder) == 0o700 and mode(folder.parent) == 0o700
 
 
-def test_connection_events_gateway_codes_and_command_outcomes_reach_the_file_not_stderr(logs):
+def test_connection_events_gateway_codes_and_command_outcomes_reach_the_file_not_stderr(logs, aloop):
     from app.commands import OrderCommands, PlaceOrder
     from app.domain import Action, OrderRequest, OrderType
     from tests.fakes import DEFAULT_CONTRACTS, FakeSession

@@ -44,7 +44,7 @@ def test_command_layer_refuses_it_with_limits_off_and_sends_nothing():
     assert [c for c in session.calls if c[0] == "place_order"] == []
 
 
-def test_modify_to_an_absurd_price_is_refused():
+def test_modify_to_an_absurd_price_is_refused(aloop):
     from app.commands import ModifyOrder, OrderCommands, PlaceOrder
 
     session = FakeSession()
