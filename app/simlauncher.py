@@ -167,17 +167,26 @@ class SimulatedGatewayProcess:
             return ""
 
     def stop(self) -> None:
-        """Terminate the child (idempotent)."""
+        """Stop the child (idempotent): close its stdin (it exits by itself), then
+        SIGTERM after 3 s, SIGKILL after 3 more."""
         p, self.proc = self.proc, None
         if p is None:
             return
         if p.poll() is None:
-            p.terminate()
+            # closing its stdin is the gateway's own "parent gone" signal: it saves and exits
+            try:
+                p.stdin and p.stdin.close()
+            except OSError:
+                pass
             try:
                 p.wait(3)
             except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(3)
+                p.terminate()
+                try:
+                    p.wait(3)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(3)
         for f in (p.stdin, p.stdout):
             try:
                 f and f.close()

@@ -112,6 +112,43 @@ def warn_if_exposed(host: str, port: int | None = None) -> bool:
     return True
 
 
+def watch_stdin_eof(loop: asyncio.AbstractEventLoop, on_eof) -> None:
+    """Call ``on_eof()`` on the loop when stdin reaches end of file (the parent process
+    closed the pipe or died). Read on the loop itself (``add_reader``), not in a thread: a
+    daemon thread blocked in a buffered stdin read made the interpreter abort at exit
+    ("Fatal Python error: _enter_buffered_busy") when SIGTERM ended the gateway. Falls
+    back to a thread where stdin cannot be watched by the loop (e.g. a regular file)."""
+    try:
+        fd = sys.stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        on_eof()
+        return
+
+    def readable() -> None:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(fd)
+            on_eof()
+
+    try:
+        os.set_blocking(fd, False)
+        loop.add_reader(fd, readable)
+    except (OSError, ValueError, PermissionError):
+        def watch() -> None:
+            try:
+                while os.read(fd, 4096):
+                    pass
+            except OSError:
+                pass
+            loop.call_soon_threadsafe(on_eof)
+        threading.Thread(target=watch, name="stdin-eof", daemon=True).start()
+
+
 async def _serve(args) -> int:
     from app.sim.clock import parse_start_time
 
@@ -201,15 +238,7 @@ async def _serve_locked(args, start_time, kw) -> int:
     if args.admin_stdin:
         admin.serve_stdin(loop, done.set)
     elif args.exit_on_stdin_eof:
-        def watch_stdin() -> None:
-            try:
-                stream = sys.stdin.buffer
-                while stream.read1(4096):
-                    pass
-            except (OSError, ValueError):
-                pass
-            loop.call_soon_threadsafe(done.set)
-        threading.Thread(target=watch_stdin, name="stdin-eof", daemon=True).start()
+        watch_stdin_eof(loop, done.set)
     print(f"IBDESK-SIM LISTENING {args.host}:{port}", flush=True)
     if args.admin_port is not None:
         print(f"{ADMIN_PREFIX}{admin.host}:{admin.port}", flush=True)
