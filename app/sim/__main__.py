@@ -37,10 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="market model seed")
     p.add_argument("--bars", default=None, metavar="DIR", help="folder of real bar data")
     p.add_argument("--account", default="SIM0001", help="simulated account id")
-    p.add_argument("--start-time", default="now", metavar="WHEN",
-                   help="simulated clock start: 'now' (wall clock, default), 'market' (now if US "
+    p.add_argument("--start-time", default=None, metavar="WHEN",
+                   help="simulated clock start: 'now' (wall clock), 'market' (now if US "
                         "stocks trade in regular hours, else 10:00 New York of the latest weekday), "
-                        "POSIX seconds or ISO date-time with offset")
+                        "POSIX seconds or ISO date-time with offset; default: where the --state "
+                        "file's clock stopped (its last commit), else 'now'")
     p.add_argument("--exit-on-stdin-eof", action="store_true",
                    help="exit cleanly when stdin closes (parent process died)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X",
@@ -153,7 +154,7 @@ async def _serve(args) -> int:
     from app.sim.clock import parse_start_time
 
     try:
-        start_time = parse_start_time(args.start_time)
+        start_time = parse_start_time(args.start_time or "now")
     except ValueError as e:
         return _fail(str(e))
     from app.sim.private import StateFileBusy, StateLock
@@ -181,8 +182,15 @@ async def _serve_locked(args, start_time, kw) -> int:
     from app.sim.server import SimGateway, build_exchange
 
     from_state = bool(args.state) and os.path.exists(args.state)
+    # without --start-time a restart from --state continues the saved simulated clock (also
+    # after kill -9: the clock is committed with every order change)
+    continue_clock = from_state and args.start_time is None
     try:
-        exchange = build_exchange(args.state, now=start_time, **kw)
+        if continue_clock:
+            exchange = build_exchange(args.state, **kw)
+            start_time = float(exchange.now)
+        else:
+            exchange = build_exchange(args.state, now=start_time, **kw)
     except Exception as e:  # any failure to restore is a bad --state file, reported as such
         if from_state:
             return _fail(f"cannot load --state {args.state!r}: {type(e).__name__}: {e}")

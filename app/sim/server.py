@@ -32,6 +32,8 @@ log = logging.getLogger("app.sim.server")
 
 PUMP_INTERVAL = 0.1      # seconds between exchange.advance() calls
 TICK_INTERVAL = 0.25     # seconds between conflated tick batches per subscription
+#: wall seconds between commits of the simulated clock to --state (durable.StateJournal.save_clock)
+CLOCK_SAVE_INTERVAL = 1.0
 FIREHOSE_PUMP_INTERVAL = 0.02   # wall seconds between pump passes in firehose mode
 FIREHOSE_STEPS_PER_CHANGE = 4  # advance() calls per expected quote change of one symbol
 MAX_SIM_STEP = 1.0       # simulated seconds per exchange.advance() sub-step (--speed)
@@ -398,6 +400,7 @@ class SimGateway:
         """Advance the exchange ~10x/s (in sub-steps, see :meth:`_substeps`); send conflated
         ticks every TICK_INTERVAL, or every change in firehose mode."""
         wall_prev = time.monotonic()
+        self._clock_saved = wall_prev
         while True:
             await asyncio.sleep(FIREHOSE_PUMP_INTERVAL if self.firehose else PUMP_INTERVAL)
             wall = time.monotonic()
@@ -415,6 +418,9 @@ class SimGateway:
             self._rate_window.append((wall, self.stats["quote_changes"]))
             while len(self._rate_window) > 2 and wall - self._rate_window[0][0] > 2.0:
                 self._rate_window.popleft()
+            if self.journal is not None and wall - self._clock_saved >= CLOCK_SAVE_INTERVAL:
+                self._clock_saved = wall
+                self.call_exchange(self.journal.save_clock)
             if self.firehose is None and now - self._last_tick_send >= TICK_INTERVAL - 1e-3:
                 self._last_tick_send = now
                 self._send_market_updates()
