@@ -69,9 +69,8 @@ class GatewayProcess:
             if self.start_time is not None:
                 argv += ["--start-time", repr(self.start_time)]
         else:
-            # Workaround: a process restarted from --state without --start-time runs on the
-            # wall clock instead of continuing the saved simulated clock (reported); continue
-            # the trading day from the last clock reading, advanced by the wall time since
+            # without --start-time the gateway continues its clock from where it stopped; the
+            # soak lets the simulated day run on through the downtime, as the real market does
             clock, mono = self._clock_ref
             argv += ["--start-time", repr(clock + (time.monotonic() - mono) * self.speed)]
         return argv + list(self.extra)
