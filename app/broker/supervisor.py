@@ -44,7 +44,7 @@ class ConnectionSupervisor:
     link was last live; ``enabled`` is False after ``stop()``.
     """
 
-    def __init__(self, session, *, first_delay: float = 0.5, fast_delay: float = 1.0,
+    def __init__(self, session, *, first_delay: float = 0.5, fast_delay: float = 0.5,
                  fast_window: float = 15.0, max_delay: float = 30.0, jitter: float = 0.2,
                  heartbeat_interval: float = 5.0, heartbeat_timeout: float = 4.0,
                  rng: Callable[[], float] = random.random):
@@ -61,6 +61,7 @@ class ConnectionSupervisor:
         self._rng = rng
         self.enabled = False
         self.attempts = 0
+        self._slow = 0                          # attempts scheduled after the quick window
         self._lost_at: float | None = None      # loop time the link was lost (None = live)
         self._retry: asyncio.TimerHandle | None = None
         self._retry_at: float | None = None
@@ -115,16 +116,16 @@ class ConnectionSupervisor:
 
     # ------------------------------------------------------------ policy
 
-    def delay(self, attempt: int, since_loss: float) -> float:
+    def delay(self, attempt: int, since_loss: float, slow: int = 0) -> float:
         """Seconds to wait before attempt number ``attempt`` (1 = first after the loss),
-        ``since_loss`` seconds after the link was lost, jitter included."""
+        ``since_loss`` seconds after the link was lost, jitter included; ``slow`` counts
+        the attempts already made after the quick window (2 s, 4 s, ... up to ``max_delay``)."""
         if attempt <= 1:
             base = self.first_delay
         elif since_loss < self.fast_window:
             base = self.fast_delay
         else:
-            slow = attempt - max(1, int(self.fast_window / self.fast_delay))
-            base = min(self.max_delay, 2.0 * 2 ** max(0, slow - 1))
+            base = min(self.max_delay, 2.0 * 2 ** min(slow, 16))
         j = 1.0 + self.jitter * (2.0 * self._rng() - 1.0)
         return min(self.max_delay * (1 + self.jitter), max(0.05, base * j))
 
@@ -151,6 +152,7 @@ class ConnectionSupervisor:
             self._cancel_retry()
             self._lost_at = None
             self.attempts = 0
+            self._slow = 0
         elif state is ConnectionState.LOST:
             if self._lost_at is None:
                 self._lost_at = self._now()
@@ -168,7 +170,9 @@ class ConnectionSupervisor:
 
     def _schedule(self) -> None:
         since = self._now() - (self._lost_at or self._now())
-        wait = self.delay(self.attempts + 1, since)
+        wait = self.delay(self.attempts + 1, since, self._slow)
+        if since >= self.fast_window:
+            self._slow += 1
         loop = asyncio.get_event_loop()
         self._retry_at = self._now() + wait
         self._retry = loop.call_later(wait, self._attempt)
