@@ -93,18 +93,12 @@ def test_chart_badge_and_grey_last_line_until_next_bar(qtbot, aloop):
     from datetime import timedelta
 
     from app.domain import Bar
-    from app.ui.chart.view import ChartView
-    from app.viewmodels.chart import ChartViewModel
+    from tests.gui.chart_support import show_chart
     from tests.unit.chart.chart_fakes import FakeHistorySession, make_bars
     from tests.unit.viewmodels.test_staleness import _chart_loaded
     session, clock = FakeHistorySession(), Clock()
     session.staleEvent = type(session.barEvent)("staleEvent")
-    vm = ChartViewModel(session, clock=clock)
-    view = ChartView(vm)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    vm, view = show_chart(qtbot, session, clock=clock)
     frame = _chart_loaded(aloop, session, vm, make_bars(50))
     accent = view.palette().color(view.palette().ColorRole.Highlight).name()
     assert view.stale_badge.isHidden() and view.last_line._line.name() == accent
