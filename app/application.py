@@ -302,7 +302,14 @@ def run(opts: Options) -> int:
                 exit_code = await take_screenshot(terminal, opts, connected)
                 terminal.window.close()
                 return
-            await done.wait()
+            watchdog = None
+            if gateway is not None:
+                watchdog = asyncio.ensure_future(keep_gateway_alive(gateway, terminal.window.log.add))
+            try:
+                await done.wait()
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
 
         with loop:
             loop.run_until_complete(main())
@@ -312,6 +319,34 @@ def run(opts: Options) -> int:
         if gateway is not None:
             gateway.stop()
     return exit_code
+
+
+async def keep_gateway_alive(gateway, say, interval: float = 1.0) -> None:
+    """Demo mode: when the simulated gateway child dies by itself (a crash, ``kill -9``),
+    start it again on the same port from its state file (every acknowledged change is
+    there, ``app.sim.durable``), so the supervisor's reconnect finds it. ``say(level, text)``
+    reports each step (the Log panel). Runs until cancelled; a failed restart is retried
+    with a growing pause (up to 30 s)."""
+    from app.simlauncher import GatewayStartError
+
+    loop = asyncio.get_running_loop()
+    pause = interval
+    while True:
+        await asyncio.sleep(pause)
+        code = gateway.exit_code()
+        if code is None:
+            pause = interval
+            continue
+        say("ERROR", f"The simulated gateway exited (code {code}); starting it again on port "
+                     f"{gateway.port}" + (" from its state file" if gateway.state_path else ""))
+        try:
+            await loop.run_in_executor(None, gateway.restart)
+        except GatewayStartError as e:
+            say("ERROR", str(e))
+            pause = min(30.0, max(pause * 2, 2.0))
+            continue
+        say("INFO", f"The simulated gateway is back on port {gateway.port}")
+        pause = interval
 
 
 def describe_replay(start_time: float) -> str:

@@ -79,15 +79,19 @@ class SimulatedGatewayProcess:
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None
         self.log_path: str | None = None
+        self.restarts = 0         # times :meth:`restart` brought the child back
 
     def command(self) -> list[str]:
-        cmd = [self.python, "-m", "app.sim", "--host", self.host, "--port", "0",
+        """The child's command line. After a first start it asks for the same port, and with a
+        state file it leaves out ``--start-time`` so the clock continues where it stopped."""
+        port = self.port or 0
+        cmd = [self.python, "-m", "app.sim", "--host", self.host, "--port", str(port),
                "--exit-on-stdin-eof"]
         if self.seed is not None:
             cmd += ["--seed", str(self.seed)]
         if self.bars_dir:
             cmd += ["--bars", str(self.bars_dir)]
-        if self.start_time is not None:
+        if self.start_time is not None and not (self.restarts and self.state_path is not None):
             cmd += ["--start-time", repr(float(self.start_time))]
         if self.state_path is not None:
             cmd += ["--state", str(self.state_path)]
@@ -149,6 +153,25 @@ class SimulatedGatewayProcess:
         raise GatewayStartError(
             "The simulated IB Gateway did not start"
             + (f": {err}" if err else f" within {timeout:.0f} s"))
+
+    def exit_code(self) -> int | None:
+        """The child's exit code once it has died by itself (a crash, ``kill -9``), else None
+        (running, never started or stopped by :meth:`stop`)."""
+        return None if self.proc is None else self.proc.poll()
+
+    def restart(self, timeout: float = 20.0) -> int:
+        """Start the child again after it died: same port (so the terminal's reconnect finds
+        it), same state file, clock continued from the state. Returns the port; raises
+        ``GatewayStartError`` like :meth:`start`."""
+        old, self.proc = self.proc, None
+        if old is not None:
+            for f in (old.stdin, old.stdout):
+                try:
+                    f and f.close()
+                except OSError:
+                    pass
+        self.restarts += 1
+        return self.start(timeout)
 
     @staticmethod
     def _drain(stream) -> None:
