@@ -44,6 +44,7 @@ from app.domain import (
     ConnectionState,
     Execution,
     Instrument,
+    OrderStatus,
     Position,
     Quote,
 )
@@ -221,7 +222,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         unsettled = {(r.client_id, r.order_id): r for r in self._book.records()
                      if r.client_id == self._client_id and r.order_id > 0
                      and r.status not in DONE_STATUSES}
-        self._synced: set = set()       # position / account value keys this connection reported
+        self._synced = set()            # position / account value keys this connection reported
         loop = asyncio.get_running_loop()
         self._connect_failure = loop.create_future()
         self._connect_task = asyncio.ensure_future(self.ib.connectAsync(
@@ -316,7 +317,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
             rec = self._book.settle(s.key, s.status, s.message)
             log.warning("order %s of client id %s settled as %s after the reconnect: %s",
                         s.key[1], s.key[0], s.status.value, s.message)
-            if s.status.value == "Unknown":
+            if s.status is OrderStatus.UNKNOWN:
                 self._stale.add(int(s.key[1]))
             if rec is not None:
                 self.orderEvent.emit(rec)
