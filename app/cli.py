@@ -13,6 +13,8 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.privacy import check_profile
+
 LIVE_PORTS = frozenset({7496, 4001})
 PAPER_PORTS = frozenset({7497, 4002})
 
@@ -201,8 +203,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
             parser.error(f"--screenshot: folder '{parent}' does not exist")
         if a.screenshot.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
             parser.error("--screenshot: use a .png, .jpg or .bmp file name")
-    if not a.profile or not all(c.isalnum() or c in "-_" for c in a.profile):
-        parser.error("--profile: use letters, digits, '-' and '_' only")
+    try:
+        check_profile(a.profile)
+    except ValueError as e:
+        parser.error(f"--profile: {e}")
     try:
         journal = _journal(a.journal, a.profile)
     except ValueError as e:

@@ -19,6 +19,7 @@ Only those folders and what is inside them are ever tightened: never the user's 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -36,6 +37,20 @@ _XDG = {
 
 #: SQLite's companion files of a database in WAL mode (https://www.sqlite.org/wal.html)
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+#: a profile name: it becomes part of file names (settings, journal, demo account, logs)
+_PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_profile(profile: str) -> str:
+    """``profile`` when it is a usable profile name (1-64 ASCII letters, digits, ``_``, ``.``
+    or ``-``, starting with a letter or digit: it becomes part of file names), else
+    ``ValueError`` saying so (also for ``../evil``)."""
+    if not isinstance(profile, str) or not _PROFILE.match(profile):
+        raise ValueError(f"use letters, digits, '_', '.' or '-' for a profile name (1-64, "
+                         f"starting with a letter or digit), got {profile!r}")
+    return profile
 
 
 def app_dir(kind: str, env: dict | None = None) -> Path:

@@ -43,13 +43,10 @@ def default_state_path(env: dict | None = None, profile: str = "default") -> Pat
     ``QStandardPaths.AppDataLocation`` gives on Linux). The folder is not created here
     (:meth:`SimulatedGatewayProcess.start` creates it 0700). ValueError for a profile that
     is not letters, digits, ``-``, ``_`` or ``.`` (it becomes part of a file name)."""
-    if not profile or not all(c.isalnum() or c in "-_." for c in profile) or profile.startswith("."):
-        raise ValueError(f"profile {profile!r}: use letters, digits, '-', '_' and '.' only")
-    env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    name = STATE_FILE_NAME if profile == "default" else f"sim-state-{profile}.sqlite"
-    return root / "ibdesk" / name
+    from app.privacy import app_dir, check_profile
+
+    name = STATE_FILE_NAME if check_profile(profile) == "default" else f"sim-state-{profile}.sqlite"
+    return app_dir("data", env) / name
 
 
 class GatewayStartError(RuntimeError):
@@ -105,11 +102,10 @@ class SimulatedGatewayProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         if self.state_path is not None:
-            from app.sim.private import private_dir
+            from app.privacy import private_dir
 
-            own = self.state_path.parent == default_state_path().parent   # ibdesk's data folder
-            try:
-                private_dir(self.state_path.parent, tighten=own)
+            try:   # created 0700; an existing folder tightened only when it is ibdesk's own
+                private_dir(self.state_path.parent)
             except OSError as e:
                 raise GatewayStartError(f"cannot create the folder of the simulator state file "
                                         f"{self.state_path}: {e}") from None

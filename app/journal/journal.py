@@ -37,7 +37,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable
 
-from app.privacy import app_dir, private_sqlite
+from app.privacy import app_dir, check_profile, private_sqlite
 
 #: Columns of one event, in table order (``id`` is assigned by SQLite).
 COLUMNS = ("id", "ts_utc", "kind", "client_id", "order_id", "perm_id", "symbol", "text", "details")
@@ -72,7 +72,6 @@ _INSERT = ("INSERT INTO events (ts_utc, kind, client_id, order_id, perm_id, symb
 
 log = logging.getLogger("ibdesk.journal")
 
-_PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # IB's "unset" markers (ibapi common.py): never stored as ids.
 _UNSET_INTS = (2**31 - 1, 2**63 - 1)
@@ -86,10 +85,7 @@ def default_journal_path(profile: str = "default", env: dict | None = None) -> P
     created by the journal's writer, mode 0700, the file 0600 (``app.privacy``). Raises
     ``ValueError`` for a profile name that is not 1-64 letters, digits, ``_``, ``.`` or ``-``
     (it becomes part of a file name)."""
-    if not isinstance(profile, str) or not _PROFILE.match(profile):
-        raise ValueError(f"journal profile {profile!r}: use 1-64 letters, digits, '_', '.' or '-' "
-                         "(starting with a letter or digit)")
-    return app_dir("data", env) / f"journal-{profile}.sqlite"
+    return app_dir("data", env) / f"journal-{check_profile(profile)}.sqlite"
 
 
 def utc_now_iso() -> str:
