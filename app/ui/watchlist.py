@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import Instrument
 from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP
-from app.viewmodels.staleness import STALE_BADGE, STALE_ROLE
+from app.viewmodels.staleness import STALE_BADGE
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
 from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
 
@@ -37,19 +37,14 @@ HIDDEN_BY_DEFAULT = ("bid_size", "ask_size")
 
 
 class FlashDelegate(QStyledItemDelegate):
-    """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text,
-    and a stale cell (``STALE_ROLE``) in italics (the model already greys its text)."""
+    """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text
+    (a stale cell's grey italic text comes from the model's roles)."""
 
     def paint(self, painter, option, index):
         flash = index.data(FLASH_ROLE)
         if flash:
             painter.fillRect(option.rect, QColor(FLASH_UP if flash > 0 else FLASH_DOWN))
         super().paint(painter, option, index)
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt name)
-        super().initStyleOption(option, index)
-        if index.data(STALE_ROLE):
-            option.font.setItalic(True)
 
 
 class WatchlistView(QWidget):

@@ -21,13 +21,16 @@ from collections.abc import Callable, Hashable, Iterable
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from app.domain import ConnectionState
 from app.viewmodels.table import FIRST_CUSTOM_ROLE
 
 #: True for a cell whose value is not live (``StaleRows``); watchlist's FLASH_ROLE is FIRST_CUSTOM_ROLE
 STALE_ROLE = FIRST_CUSTOM_ROLE + 1
+#: the roles a stale cell answers differently
+_STALE_ROLES = frozenset({Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole,
+                          Qt.ItemDataRole.ToolTipRole, STALE_ROLE})
 #: text colour of a value that is not live (TWS greys stale prices)
 STALE_TEXT = "#9e9e9e"
 #: background of the "stale" badges and flags (amber, as the RECONNECTING state)
@@ -204,16 +207,21 @@ class StaleRows:
         return head + (f"\nLast update {fmt_age(watch.clock() - t)} ago" if t is not None else "")
 
     def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
-        """``ForegroundRole`` grey, :data:`STALE_ROLE` and the stale tooltip for stale cells."""
-        if (role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole, STALE_ROLE)
-                and self._stale_keys and index.isValid() and index.column() in self._stale_columns
-                and 0 <= index.row() < len(self)):
+        """For stale cells: ``ForegroundRole`` grey, ``FontRole`` italic, :data:`STALE_ROLE`
+        True and the stale tooltip. While nothing is stale it adds one set test to the
+        table's ``data`` (the watchlist asks for every cell's roles on each repaint)."""
+        if (self._stale_keys and role in _STALE_ROLES and index.isValid()
+                and index.column() in self._stale_columns and 0 <= index.row() < len(self)):
             key = self._keys[index.row()]
             if key in self._stale_keys:
                 if role == STALE_ROLE:
                     return True
                 if role == Qt.ItemDataRole.ForegroundRole:
                     return self._grey
+                if role == Qt.ItemDataRole.FontRole:
+                    font = QFont(super().data(index, role) or QFont())
+                    font.setItalic(True)
+                    return font
                 tip = super().data(index, role)
                 return self.stale_tip(key) + (f"\n{tip}" if tip else "")
         if role == STALE_ROLE:
