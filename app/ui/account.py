@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from app.ui.format import tabular_font
 from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
-from app.viewmodels.staleness import STALE_BADGE, STALE_TEXT
+from app.ui.stale_label import stale_label
+from app.viewmodels.staleness import STALE_TEXT
 from app.viewmodels.table import SORT_ROLE
 
 
@@ -44,12 +45,7 @@ class AccountPanel(QWidget):
         f.setBold(True)
         self.account.setFont(f)
         #: "Stale for 12 s: Connection lost · values as of 14:03:12" while values are stale
-        self.stale_label = QLabel()
-        self.stale_label.setObjectName("accountStale")
-        self.stale_label.setWordWrap(True)
-        self.stale_label.setStyleSheet(f"QLabel#accountStale {{ background: {STALE_BADGE}; color: #000000; "
-                                       "padding: 1px 4px; }")
-        self.stale_label.hide()
+        self.stale_label = stale_label("accountStale", wrap=True)
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(12)

@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.domain import AccountKind, ConnectionState
-from app.viewmodels.staleness import STALE_BADGE, StaleWatch, fmt_age
+from app.ui.stale_label import stale_label
+from app.viewmodels.staleness import StaleWatch, fmt_age
 
 #: account kind -> (background, foreground)
 KIND_COLOURS: dict[AccountKind, tuple[str, str]] = {
@@ -93,12 +94,8 @@ class SessionStatusBar(QStatusBar):
             w.setContentsMargins(6, 0, 6, 0)
             self.addPermanentWidget(w)
         #: "DATA STALE 12 s" while the session's data is stale (see :meth:`watch_session`)
-        self.stale_label = QLabel()
-        self.stale_label.setObjectName("dataStale")
-        self.stale_label.setStyleSheet(f"QLabel#dataStale {{ background: {STALE_BADGE}; color: #000000; "
-                                       "font-weight: bold; border-radius: 3px; padding: 0 6px; }")
+        self.stale_label = stale_label("dataStale", bold=True)
         self.stale_label.setContentsMargins(6, 0, 6, 0)
-        self.stale_label.setVisible(False)
         self.insertPermanentWidget(0, self.stale_label)
         self.staleness: StaleWatch | None = None
         self.set_state(ConnectionState.DISCONNECTED, "")

@@ -42,7 +42,8 @@ from app.ui.confirm import (
 )
 from app.ui.format import BUY_TINT, ERROR_TEXT, OK_TEXT, SELL_TINT, fmt_price, fmt_qty, tabular_font, tick_decimals
 from app.ui.session_status import KIND_COLOURS
-from app.viewmodels.staleness import STALE_BADGE, STALE_TEXT
+from app.ui.stale_label import stale_label
+from app.viewmodels.staleness import STALE_TEXT
 from app.viewmodels.ticket import TicketModel
 
 log = logging.getLogger(__name__)
@@ -235,12 +236,7 @@ class OrderTicket(QWidget):
         quote_row.addWidget(self.bid)
         quote_row.addWidget(self.ask)
         #: "stale for 12 s: Connection lost" while the bid/ask are not live
-        self.quote_stale = QLabel()
-        self.quote_stale.setObjectName("ticketQuoteStale")
-        self.quote_stale.setStyleSheet(f"QLabel#ticketQuoteStale {{ background: {STALE_BADGE}; color: #000000; "
-                                       "padding: 0 4px; border-radius: 3px; }")
-        self.quote_stale.setWordWrap(True)
-        self.quote_stale.hide()
+        self.quote_stale = stale_label("ticketQuoteStale", wrap=True)
         quote_row.addStretch(1)
         cash_row = QHBoxLayout()
         cash_row.addWidget(self.cash, 1)

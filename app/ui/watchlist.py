@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import Instrument
 from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP
-from app.viewmodels.staleness import STALE_BADGE
+from app.ui.stale_label import stale_label
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
 from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
 
@@ -103,11 +103,7 @@ class WatchlistView(QWidget):
         self.message.setStyleSheet(f"color: {ERROR_TEXT};")
         self.message.hide()
         #: "Stale for 12 s: Connection lost" while the data is stale
-        self.stale_label = QLabel()
-        self.stale_label.setObjectName("watchlistStale")
-        self.stale_label.setStyleSheet(f"QLabel#watchlistStale {{ background: {STALE_BADGE}; color: #000000; "
-                                       "padding: 1px 4px; }")
-        self.stale_label.hide()
+        self.stale_label = stale_label("watchlistStale")
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)

@@ -53,7 +53,8 @@ from app.ui.stable_label import StableLabel
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
-from app.viewmodels.staleness import STALE_BADGE, STALE_TEXT
+from app.ui.stale_label import stale_label
+from app.viewmodels.staleness import STALE_TEXT
 
 #: width in pixels of the right (price / volume) axes, equal so the panes align
 AXIS_WIDTH = 72
@@ -205,12 +206,8 @@ class ChartView(ChartRangeMixin, QWidget):
         self._init_styles()
 
         # ---- staleness: a badge over the top left of the price pane ----
-        self.stale_badge = QLabel("", self.plots)
-        self.stale_badge.setObjectName("chartStale")
-        self.stale_badge.setStyleSheet(f"QLabel#chartStale {{ background: {STALE_BADGE}; color: #000000; "
-                                       "font-weight: bold; padding: 2px 6px; border-radius: 3px; }")
+        self.stale_badge = stale_label("chartStale", self.plots, bold=True)
         self.stale_badge.move(8, 8)
-        self.stale_badge.hide()
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
