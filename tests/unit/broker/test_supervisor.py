@@ -9,6 +9,7 @@ from eventkit import Event
 
 from app.broker.supervisor import ConnectionSupervisor
 from app.domain import ConnectionState
+from tests.integration.sim_support import wait_for
 
 
 class LinkSession:
@@ -98,10 +99,7 @@ def test_lost_link_is_retried_until_it_connects():
         sup = sup_for(s)
         sup.start()
         s.set(ConnectionState.LOST, "socket closed")
-        for _ in range(200):
-            if s.is_connected:
-                break
-            await asyncio.sleep(0.01)
+        await wait_for(lambda: s.is_connected, 2.0)
         assert s.is_connected and s.connects == 4 and sup.attempts == 0
         assert any("in 0.1 s" in n or "in 0.0 s" in n for n in s.notes)
         sup.close()
@@ -150,10 +148,7 @@ def test_two_silent_probes_drop_the_link():
         s = LinkSession(answers=False)
         sup = sup_for(s)
         sup.start()
-        for _ in range(100):
-            if s.dropped:
-                break
-            await asyncio.sleep(0.01)
+        await wait_for(lambda: s.dropped, 1.0)
         assert s.silent >= 1 and s.dropped and "dead link" in s.dropped[0]
         sup.close()
     run(go())
