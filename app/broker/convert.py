@@ -15,6 +15,7 @@ import math
 from datetime import date, datetime, timezone
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from ib_async import Contract, ContractDetails, Forex, Order, Stock
 
@@ -159,21 +160,46 @@ def bar_to_domain(b: Any) -> Bar:
                close=float(b.close), volume=vol if vol is not None else 0.0)
 
 
+def bar_columns(bars: Any, start: int, stop: int, times: np.ndarray, ohlcv: np.ndarray) -> None:
+    """Write bars ``start..stop-1`` of a ``BarDataList`` (or any list of ib_async ``BarData``)
+    into ``times[start:stop]`` (int64 epoch seconds UTC of the bar start, as :func:`utc`) and
+    ``ohlcv[:, start:stop]`` (rows open, high, low, close in instrument currency, volume in
+    shares; an unset volume (:func:`num`) is 0, as :func:`bar_to_domain`).
+
+    One Python pass per column over a slice, no per-bar objects: the caller converts a big
+    history in slices and lets the event loop run between them (``Session.history``).
+    Raises ``IndexError`` when the arrays are shorter than ``stop``.
+    """
+    if stop > times.shape[0] or stop > ohlcv.shape[1]:
+        raise IndexError(f"bar arrays hold {times.shape[0]} bars, {stop} needed")
+    part = bars[start:stop]
+    k = len(part)
+    times[start:stop] = np.fromiter((int(utc(b.date).timestamp()) for b in part), np.int64, k)
+    for row, name in enumerate(("open", "high", "low", "close", "volume")):
+        ohlcv[row, start:stop] = np.fromiter((getattr(b, name) for b in part), np.float64, k)
+    vol = ohlcv[4, start:stop]
+    unset = ~np.isfinite(vol) | (np.abs(vol) >= 1e300) | (vol == UNSET_INTEGER) | (vol == float(UNSET_LONG))
+    vol[unset] = 0.0
+
+
+def columns_to_frame(times: np.ndarray, ohlcv: np.ndarray) -> pd.DataFrame:
+    """The bar table (``app.domain.bars`` columns, ``time`` datetime64[ns, UTC]) over
+    ``times`` (int64 epoch seconds UTC) and ``ohlcv`` (float64, shape (5, n)): the price and
+    volume columns are the rows of ``ohlcv`` (not copied), ``time`` one new int64 array."""
+    ns = pd.DatetimeIndex((times * 1_000_000_000).view("datetime64[ns]")).tz_localize("UTC")
+    cols = {"time": ns, **{c: ohlcv[i] for i, c in enumerate(("open", "high", "low", "close", "volume"))}}
+    return pd.DataFrame(cols, copy=False)
+
+
 def bars_to_frame(bars: Any) -> pd.DataFrame:
-    """The bar table (``app.domain.bars`` columns, time UTC) of a ``BarDataList``."""
+    """The bar table (``app.domain.bars`` columns, time UTC) of a ``BarDataList`` in one go
+    (small histories; ``Session.history`` converts big ones in slices with :func:`bar_columns`)."""
     if not bars:
         return empty_bars()
-    rows = [bar_to_domain(b) for b in bars]
-    df = pd.DataFrame({
-        "time": pd.to_datetime([r.time for r in rows], utc=True),
-        "open": [r.open for r in rows], "high": [r.high for r in rows],
-        "low": [r.low for r in rows], "close": [r.close for r in rows],
-        "volume": [r.volume for r in rows],
-    })
-    df["time"] = df["time"].astype("datetime64[ns, UTC]")
-    for col in ("open", "high", "low", "close", "volume"):
-        df[col] = df[col].astype("float64")
-    return df
+    n = len(bars)
+    times, ohlcv = np.empty(n, dtype=np.int64), np.empty((5, n), dtype=np.float64)
+    bar_columns(bars, 0, n, times, ohlcv)
+    return columns_to_frame(times, ohlcv)
 
 
 # ---------------------------------------------------------------- orders

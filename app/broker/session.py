@@ -20,6 +20,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 from ib_async import IB
 from ib_async.wrapper import RequestError
 
@@ -55,6 +56,8 @@ log = logging.getLogger("ibdesk.broker")
 CLIENT_ID_IN_USE = 326
 #: IB "No security definition has been found for the request"
 NO_SECURITY_DEFINITION = 200
+#: bars converted per slice of ``Session.history`` (a few ms; the event loop runs between slices)
+HISTORY_SLICE = 10_000
 
 class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
@@ -535,7 +538,31 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         sub_id = int(bars.reqId)
         if keep_up_to_date:
             self._histories[sub_id] = bars
-        return sub_id, convert.bars_to_frame(bars)
+        return sub_id, await self._bar_table(bars, keep_last=keep_up_to_date)
+
+    async def _bar_table(self, bars: Any, keep_last: bool):
+        """The bar table of a ``BarDataList``, converted :data:`HISTORY_SLICE` bars at a time
+        with the event loop running between slices (1M bars: ~100 slices of a few ms, no stall;
+        ib_async's own decoding of the message is one callback before this and is not ours).
+        Bars ib_async appends meanwhile (keepUpToDate) are converted too. Afterwards the list
+        keeps only its last bar when ``keep_last`` (ib_async compares live updates with
+        ``bars[-1]``; ``_on_bar_update`` reads it), else nothing: the bars are then held once,
+        in the returned table's arrays."""
+        cap = len(bars)
+        times, ohlcv = np.empty(cap, dtype=np.int64), np.empty((5, cap), dtype=np.float64)
+        done = 0
+        while done < len(bars):
+            if len(bars) > cap:             # live bars appended while converting
+                cap = len(bars)
+                times = np.concatenate([times[:done], np.empty(cap - done, dtype=np.int64)])
+                ohlcv = np.concatenate([ohlcv[:, :done], np.empty((5, cap - done))], axis=1)
+            stop = min(len(bars), done + HISTORY_SLICE)
+            convert.bar_columns(bars, done, stop, times, ohlcv)
+            done = stop
+            if done < len(bars):
+                await asyncio.sleep(0)
+        del bars[:-1 if keep_last else len(bars)]
+        return convert.columns_to_frame(times[:done], ohlcv[:, :done]) if done else convert.empty_bars()
 
     def cancel_history(self, sub_id: int) -> None:
         """End a keepUpToDate subscription (IB cancelHistoricalData); unknown ids: no-op."""
@@ -547,6 +574,8 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         sub_id = getattr(bars, "reqId", None)
         if sub_id not in self._histories or not bars:
             return
+        if len(bars) > 1:                   # a new live bar: the older ones are the chart's now
+            del bars[:-1]
         self.barEvent.emit(sub_id, convert.bar_to_domain(bars[-1]), bool(has_new_bar))
 
 
