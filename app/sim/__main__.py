@@ -8,7 +8,7 @@ to stdout (flushed); the ibdesk terminal starts it as a child process with
 sends as ``auth <token>``).
 Exit codes: 0 on SIGTERM/SIGINT or (with ``--exit-on-stdin-eof`` or
 ``--admin-stdin``) when stdin closes; 2 for bad arguments (unreadable ``--bars``
-dir, port in use, bad host, bad ``--speed``/``--delay``/``--firehose``, unreadable
+dir, port in use, bad host, bad ``--speed``/``--delay``/``--firehose``/``--universe``, unreadable
 ``--state`` file); 3 when another gateway holds the ``--state`` file (the message names
 the file and that process's PID). With ``--state FILE`` every acknowledged change is
 committed to the file as it happens (``app.sim.durable``) and a snapshot is written at a
@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--firehose", nargs=2, default=None, metavar=("SYMBOLS", "RATE"),
                    help="load mode: the first SYMBOLS instruments change quotes at RATE total "
                         "quote changes per second, sent unconflated")
+    p.add_argument("--universe", type=int, default=None, metavar="N",
+                   help="instruments: the 23 default ones, then generated stocks S0001, S0002, ... up "
+                        "to N in total (0..5000; default: what the --state file was built with, "
+                        "else the 23)")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
                    help="delay every response by SECONDS (fault injection)")
     p.add_argument("--reject-next-order", nargs="?", const=201, type=int, default=None,
@@ -160,6 +164,8 @@ async def _serve(args) -> int:
     from app.sim.private import StateFileBusy, StateLock
 
     kw = dict(seed=args.seed, bars_dir=args.bars, account_id=args.account)
+    if args.universe is not None:
+        kw["universe"] = args.universe
     lock = None
     if args.state:
         try:
@@ -283,6 +289,12 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--speed: {e}")
     if not (0.0 <= args.delay <= 60.0):  # NaN fails too
         return _fail(f"--delay must be between 0 and 60 seconds, got {args.delay}")
+    if args.universe is not None:
+        from app.sim.instruments import check_universe
+        try:
+            check_universe(args.universe)
+        except ValueError as e:
+            return _fail(f"--universe: {e}")
     if args.firehose is not None:
         try:
             args.firehose = parse_firehose(*args.firehose)

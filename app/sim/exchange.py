@@ -29,9 +29,10 @@ from app.sim.symbols import matching_symbols as _matching_symbols
 from app.sim.timesales import TimeSalesMixin
 from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
                              parse_bar_size, parse_duration, range_start, session_open_offsets)
-from app.sim.instruments import (CASH, ModelParams, SimInstrument, day_midnight, default_universe, fx_contract,
+from app.sim.instruments import (CASH, ModelParams, SimInstrument, check_universe, day_midnight, fx_contract,
                                  match_contracts, new_stock_con_id, ny_date, stock_contract, trading_date,
                                  trading_hours_string)
+from app.sim.instruments import universe as make_universe
 from app.sim.market import MarketModel
 from app.sim.seconds import check_duration, live_seconds_bar, seconds_bars
 from app.sim.types import (OrderTicket, PortfolioEvent, PositionSnapshot, SimBar, SimContract, SimError, SimFill,
@@ -69,7 +70,9 @@ class SimExchange(TimeSalesMixin):
     ``bars_dir``: optional folder of real OHLCV CSV files to replay (see
     ``app.sim.history.read_bars_file``); ``account_id``: the single managed
     account; ``start_cash``: USD; ``now``: start time (POSIX s UTC, default the
-    wall clock), where history ends and the live stream begins.
+    wall clock), where history ends and the live stream begins; ``universe``: number of
+    instruments (``app.sim.instruments.universe``: the 23 default ones, then generated stocks
+    S0001...; 0 = the default 23).
 
     Listeners get OrderEvent / FillEvent / PortfolioEvent / OrderErrorEvent
     synchronously, in causal order (see ``app.sim.engine``); while positions are
@@ -80,15 +83,16 @@ class SimExchange(TimeSalesMixin):
     """
 
     def __init__(self, *, seed: int = 7, bars_dir: str | None = None, account_id: str = "SIM0001",
-                 start_cash: float = 1_000_000.0, now: float | None = None):
+                 start_cash: float = 1_000_000.0, now: float | None = None, universe: int = 0):
         t0 = float(time.time() if now is None else now)
         self.account_id = account_id
+        self.universe = check_universe(universe)
         self.seed = seed
         self.t0 = t0
         self._listeners: list[Callable[[object], None]] = []
         #: durable store (``app.sim.durable.StateJournal``) that commits each event before listeners see it
         self.store = None
-        instruments = default_universe(t0)
+        instruments = make_universe(self.universe, t0)
         replay: dict[str, pd.DataFrame] = {}
         if bars_dir:
             instruments, replay = self._add_replay(instruments, load_bars_dir(bars_dir), t0)

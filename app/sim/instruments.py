@@ -4,6 +4,8 @@
   exchanges, plus the FX pairs EUR.USD, GBP.USD and USD.JPY on IDEALPRO. Each
   comes with model parameters (reference price in USD/quote currency, annual
   volatility, average daily volume in shares) used by the market model.
+* ``universe(n)``: the default instruments followed by generated stocks ``S0001``...
+  (``--universe N``, load tests with hundreds of symbols).
 * ``match_contracts``: IB's contract matching rules (conId wins; otherwise symbol,
   case-insensitive, with optional secType/currency/exchange filters; FX also by
   localSymbol "EUR.USD"), as reqContractDetails answers them.
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from app.sim.types import SimContract
 
@@ -137,6 +141,50 @@ def default_universe(now: float | None = None) -> list[SimInstrument]:
            for (s, cid, px, ln, ind, cat, p, vol, adv, st) in _STOCKS]
     out += [SimInstrument(fx_contract(b, q, cid, tick, now=now), ModelParams(p, vol, adv))
             for (b, q, cid, tick, p, vol, adv) in _FX]
+    return out
+
+
+#: largest ``universe(n)`` (``--universe``): default instruments plus generated stocks
+MAX_UNIVERSE = 5000
+#: conId of generated stock ``S0001`` (``SYNTH_CON_ID_BASE + 1``); below new_stock_con_id's 900,000,000
+SYNTH_CON_ID_BASE = 800_000_000
+
+
+@lru_cache(maxsize=1)
+def _synthetic_params() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(price USD, annual vol, ADV shares) of generated stocks 1..MAX_UNIVERSE (index k-1), drawn
+    once from a fixed seed so ``universe(n)`` is a prefix of ``universe(m)`` for n < m: price
+    log-uniform 5..500 rounded to the cent, vol uniform 0.15..0.70, ADV log-uniform 2e5..5e7
+    rounded to 1,000 shares."""
+    rng = np.random.default_rng(20_260_112)
+    price = np.round(np.exp(rng.uniform(math.log(5.0), math.log(500.0), MAX_UNIVERSE)), 2)
+    vol = np.round(rng.uniform(0.15, 0.70, MAX_UNIVERSE), 3)
+    adv = np.round(np.exp(rng.uniform(math.log(2e5), math.log(5e7), MAX_UNIVERSE)), -3)
+    return price, vol, adv
+
+
+def check_universe(n: int) -> int:
+    """``n`` as a universe size; ValueError unless 0 <= n <= MAX_UNIVERSE."""
+    n = int(n)
+    if not 0 <= n <= MAX_UNIVERSE:
+        raise ValueError(f"universe size must be in 0..{MAX_UNIVERSE}, got {n}")
+    return n
+
+
+def universe(n: int, now: float | None = None) -> list[SimInstrument]:
+    """The instruments of an exchange built with ``universe=n``, in order: the 23 default ones
+    (:func:`default_universe`), then generated NASDAQ stocks ``S0001``, ``S0002``, ... (SMART,
+    USD, conId ``SYNTH_CON_ID_BASE + k``, long name "Synthetic Stock 0001") up to ``n`` in total.
+    ``n`` <= 23 (0 included) gives the default 23. Prices in USD, vol annualised, ADV in shares,
+    all deterministic (a fixed seed, independent of the market seed). ``now`` (POSIX s) fills
+    trading hours. ValueError for n outside 0..MAX_UNIVERSE."""
+    n = check_universe(n)
+    out = default_universe(now)
+    price, vol, adv = _synthetic_params()
+    for k in range(1, n - len(out) + 1):
+        c = stock_contract(f"S{k:04d}", SYNTH_CON_ID_BASE + k, "NASDAQ", f"Synthetic Stock {k:04d}",
+                           "Synthetic", "Synthetic", now=now)
+        out.append(SimInstrument(c, ModelParams(float(price[k - 1]), float(vol[k - 1]), float(adv[k - 1]))))
     return out
 
 

@@ -142,7 +142,8 @@ def meta_rows(ex: "SimExchange") -> list[tuple[str, str]]:
             "seed": ex.seed, "now": repr(ex.now), "t0": repr(ex.t0), "perm": eng._perm,
             "exec_seq": eng._exec_seq, "exec_base": eng._exec_base, "bind_seq": eng._bind_seq,
             "auto_bind_client": "" if eng.auto_bind_client is None else eng.auto_bind_client,
-            "pnl_day": repr(acct.pnl_day), "realized": repr(acct.realized)}
+            "pnl_day": repr(acct.pnl_day), "realized": repr(acct.realized),
+            "universe": getattr(ex, "universe", 0)}
     return [(k, str(v)) for k, v in meta.items()]
 
 
@@ -218,8 +219,8 @@ def _exec_seq_of(exec_id: str, base: int) -> int:
 
 def load_state(cls, path: str | Path, **kw) -> "SimExchange":
     """A new ``cls`` (SimExchange) with the state from ``path``. ``kw`` go to the constructor
-    (``seed``, ``account_id`` and ``now`` default to the saved values; pass ``now`` = the restart
-    time). Working orders go back on the book (an order caught between PendingCancel and
+    (``seed``, ``account_id``, ``now`` and ``universe`` default to the saved values; pass ``now`` =
+    the restart time). Working orders go back on the book (an order caught between PendingCancel and
     Cancelled by a crash is Cancelled, one caught in PendingSubmit is PreSubmitted); finished
     orders come back as completed orders. Raises ValueError for a missing file, another schema
     version or a conId the new exchange does not know."""
@@ -241,6 +242,7 @@ def load_state(cls, path: str | Path, **kw) -> "SimExchange":
         kw.setdefault("seed", int(meta["seed"]))
         kw.setdefault("account_id", meta["account_id"])
         kw.setdefault("now", float(meta["now"]))
+        kw.setdefault("universe", int(meta.get("universe") or 0))   # absent before --universe
         ex = cls(**kw)
         eng, acct = ex.engine, ex.account
         eng._exec_base = int(meta["exec_base"])

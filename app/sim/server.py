@@ -459,20 +459,23 @@ class GatewayThread:
     ``master_client_id``, ``admin_port`` (serve app.sim.control on 127.0.0.1; 0 = pick;
     the bound port is ``.admin_port``, its token ``.admin_token``: a TCP session sends
     ``auth <admin_token>`` first; no token file is written), ``delay`` (seconds),
-    ``firehose`` ((n, rate)).
+    ``firehose`` ((n, rate)), ``universe`` (instruments, ``app.sim.instruments.universe``;
+    0 = the state file's, else the default 23).
     """
 
     def __init__(self, port: int = 0, seed: int = 7, bars_dir=None, host: str = "127.0.0.1",
                  account_id: str = "SIM0001", exchange=None, start_time: float | None = None,
                  *, speed: float = 1.0, state_path: str | None = None,
                  master_client_id: int | None = None, admin_port: int | None = None,
-                 delay: float = 0.0, firehose: tuple[int, float] | None = None):
+                 delay: float = 0.0, firehose: tuple[int, float] | None = None, universe: int = 0):
         from app.sim.clock import make_clock
 
         from app.sim.private import StateLock
 
         clock = make_clock(start_time, speed)
         kw = dict(seed=seed, bars_dir=bars_dir, account_id=account_id)
+        if universe:
+            kw["universe"] = universe
         self.state_lock = StateLock(state_path).acquire() if state_path else None
         try:
             if exchange is None:
