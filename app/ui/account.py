@@ -18,9 +18,10 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QGridLayout, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
+from app.ui.columns import size_columns
 from app.ui.format import tabular_font
 from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
@@ -82,7 +83,8 @@ class AccountPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        # widths from the fonts once (no per-change layout work); the user may drag them
+        size_columns(self.table, positions.columns, tabular_font(self.table.font()))
         self.table.horizontalHeader().setStretchLastSection(True)
 
         lay = QVBoxLayout(self)

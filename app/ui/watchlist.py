@@ -19,12 +19,13 @@ import logging
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton,
+    QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
     QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
 )
 
 from app.domain import Instrument
-from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP
+from app.ui.columns import fit_to_contents, size_columns, visible_source_rows
+from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP, tabular_font
 from app.ui.stale_label import stale_label
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
 from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
@@ -78,9 +79,12 @@ class WatchlistView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        # every column fits its text; the last (volume) takes the spare width
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        # widths from the fonts once: ResizeToContents re-measured every row on each
+        # tick (issue 12); the user drags widths or fits them once from the header menu
+        size_columns(self.table, model.columns, tabular_font(self.table.font()))
         header.setStretchLastSection(True)
+        # a flush repaints only the rows in sight (scrolled-in rows are read fresh)
+        model.dirty.set_visible_rows(lambda: visible_source_rows(self.table, self.proxy))
         # bid/ask sizes are also in the bid/ask tooltips: hidden by default, the
         # header's context menu shows or hides any column
         for key in HIDDEN_BY_DEFAULT:
@@ -206,6 +210,9 @@ class WatchlistView(QWidget):
 
     def _header_menu(self, pos) -> None:
         menu = QMenu(self)
+        fit = menu.addAction("Fit columns to contents")
+        fit.triggered.connect(lambda: fit_to_contents(self.table))
+        menu.addSeparator()
         for i, c in enumerate(self.model.columns):
             if c.key == "symbol":
                 continue

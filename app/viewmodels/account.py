@@ -177,18 +177,19 @@ def _price(v, p: Position) -> str:
 
 POSITION_COLUMNS: tuple[Column[Position], ...] = (
     Column("symbol", "Symbol", lambda p: p.instrument.display_symbol,
-           tooltip=lambda v, p: f"{p.instrument.long_name or v} ({p.account})"),
+           tooltip=lambda v, p: f"{p.instrument.long_name or v} ({p.account})", sample="EUR.USD"),
     Column("quantity", "Qty", lambda p: p.quantity, lambda v, p: fmt_qty(v), numeric=True,
            foreground=lambda v, p: sign_colour(v) if v < 0 else None,
-           header_tip="Position in shares (negative = short)"),
+           header_tip="Position in shares (negative = short)", sample="-8,888"),
     Column("avg_cost", "Avg Cost", _num("avg_cost"), _price, numeric=True,
-           header_tip="Average cost per share"),
-    Column("market_price", "Mkt Price", _num("market_price"), _price, numeric=True),
-    Column("market_value", "Mkt Value", _num("market_value"), lambda v, p: fmt_money(v), numeric=True),
+           header_tip="Average cost per share", sample="888.88"),
+    Column("market_price", "Mkt Price", _num("market_price"), _price, numeric=True, sample="888.88"),
+    Column("market_value", "Mkt Value", _num("market_value"), lambda v, p: fmt_money(v), numeric=True,
+           sample="88,888.88"),
     Column("unrealized_pnl", "Unrealized P&L", _num("unrealized_pnl"), lambda v, p: fmt_money(v),
-           numeric=True, foreground=lambda v, p: sign_colour(v)),
+           numeric=True, foreground=lambda v, p: sign_colour(v), sample="-8,888.88"),
     Column("realized_pnl", "Realized P&L", _num("realized_pnl"), lambda v, p: fmt_money(v),
-           numeric=True, foreground=lambda v, p: sign_colour(v)),
+           numeric=True, foreground=lambda v, p: sign_colour(v), sample="-8,888.88"),
 )
 
 

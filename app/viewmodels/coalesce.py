@@ -2,21 +2,33 @@
 
 Session events can arrive thousands of times a second; a view must not repaint
 per tick (DESIGN.md, "Updates are coalesced"). A model marks the changed
-(row, column) cells with :meth:`DirtyCells.mark`; a single-shot ``QTimer``
-(default 33 ms, about 30 Hz) then calls the model's flush callback once per
-contiguous block of dirty rows with the smallest column range covering that
-block. Structural changes (insert/remove rows) must call :meth:`flush_now` or
+(row, column) cells with :meth:`DirtyCells.mark`; the model's flush callback
+is then called once per contiguous block of dirty rows with the smallest column
+range covering that block, at most once per ``interval_ms`` (default 16 ms, one
+frame at 60 Hz) and with a leading edge: the first change after a quiet spell is
+flushed on the next pass of the event loop (after the rest of the socket read
+that carried it), later ones when the interval since the previous flush is over.
+A change therefore waits at most one interval, never a full interval after
+another one.
+
+A view may restrict the flush to the rows it shows (:meth:`DirtyCells.set_visible_rows`):
+marks on rows it does not show are dropped, because a view asks the model for the
+current values when it paints a row that scrolls into sight. Only set it when the
+view is the model's only consumer of ``dataChanged``.
+
+Structural changes (insert/remove rows) must call :meth:`flush_now` or
 :meth:`clear` first, because the stored row numbers would otherwise be stale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Collection, Iterable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 
-#: default flush interval in milliseconds (about 30 flushes per second)
-FLUSH_INTERVAL_MS = 33
+#: default flush interval in milliseconds (one frame at 60 Hz)
+FLUSH_INTERVAL_MS = 16
 
 
 def contiguous_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:
@@ -38,19 +50,33 @@ class DirtyCells(QObject):
 
     ``flush(top, left, bottom, right)`` is called once per contiguous block of
     dirty rows (inclusive row and column numbers), from the Qt event loop.
-    ``flush_count`` counts those calls (handy for tests and benchmarks).
+    ``flush_count`` counts those calls and ``dropped_rows`` the dirty rows not
+    flushed because no view showed them (handy for tests and benchmarks).
+    ``clock`` (monotonic seconds) is injectable for tests.
     """
 
     def __init__(self, flush: Callable[[int, int, int, int], None], *,
-                 interval_ms: int = FLUSH_INTERVAL_MS, parent: QObject | None = None):
+                 interval_ms: int = FLUSH_INTERVAL_MS, parent: QObject | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         super().__init__(parent)
         self._flush = flush
         self._rows: dict[int, tuple[int, int]] = {}
+        self._interval = max(0, int(interval_ms)) / 1000.0
+        self._clock = clock
+        self._last_flush = float("-inf")
+        self._visible: Callable[[], Collection[int] | None] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(interval_ms)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)   # a frame, not 5 % of it late
+        self._timer.setInterval(int(interval_ms))
         self._timer.timeout.connect(self.flush_now)
         self.flush_count = 0
+        self.dropped_rows = 0
+
+    def set_visible_rows(self, rows: Callable[[], Collection[int] | None] | None) -> None:
+        """Flush only the rows ``rows()`` returns (model row numbers a view shows now;
+        None from the callable = every row). ``None`` here removes the filter."""
+        self._visible = rows
 
     @property
     def pending(self) -> bool:
@@ -66,7 +92,10 @@ class DirtyCells(QObject):
             first_col, last_col = min(first_col, old[0]), max(last_col, old[1])
         self._rows[row] = (first_col, last_col)
         if not self._timer.isActive():
-            self._timer.start()
+            # leading edge: after a quiet spell flush on the next loop pass, else when
+            # the interval since the last flush is over
+            wait = self._last_flush + self._interval - self._clock()
+            self._timer.start(int(wait * 1000.0 + 0.999) if wait > 0 else 0)
 
     def mark_columns(self, row: int, columns: Iterable[int]) -> None:
         """Mark a set of columns of ``row``; no-op for an empty set."""
@@ -85,6 +114,12 @@ class DirtyCells(QObject):
         if not self._rows:
             return
         rows, self._rows = self._rows, {}
+        self._last_flush = self._clock()
+        shown = self._visible() if self._visible is not None else None
+        if shown is not None:
+            kept = {r: cols for r, cols in rows.items() if r in shown}
+            self.dropped_rows += len(rows) - len(kept)
+            rows = kept
         for first, last in contiguous_blocks(rows):
             left = min(rows[r][0] for r in range(first, last + 1))
             right = max(rows[r][1] for r in range(first, last + 1))

@@ -72,6 +72,10 @@ class Column(Generic[R]):
     ``edit_block(record) -> str`` makes the column editable in place: it returns
     "" when this record's cell may be edited, otherwise the reason it may not
     (shown in the cell's tooltip). None (the default): never editable.
+
+    ``sample`` is the widest text the column normally shows ("88,888.88"); a view
+    sizes the column from it and the fonts once (``app.ui.columns.size_columns``)
+    instead of measuring every row on each change. "" = size from the header text.
     """
 
     key: str
@@ -85,6 +89,7 @@ class Column(Generic[R]):
     tooltip: Callable[[Any, R], str | None] | None = None
     header_tip: str = ""
     edit_block: Callable[[R], str] | None = None
+    sample: str = ""
 
     @property
     def alignment(self) -> Qt.AlignmentFlag:

@@ -112,24 +112,28 @@ def _size_tip(side: str):
     return tip
 
 
+#: the widest price a column is sized for ("88,888.88"; FX "1.23456" is narrower)
+PRICE_SAMPLE = "88,888.88"
+
 COLUMNS: tuple[Column[WatchRow], ...] = (
     Column("symbol", "Symbol", lambda r: r.instrument.display_symbol,
-           tooltip=_symbol_tip, foreground=_symbol_colour),
+           tooltip=_symbol_tip, foreground=_symbol_colour, sample="EUR.USD"),
     Column("bid_size", "Bid Sz", _q("bid_size"), lambda v, r: fmt_qty(v), numeric=True,
-           header_tip="Bid size (shares)"),
-    Column("bid", "Bid", _q("bid"), _price, numeric=True, tooltip=_size_tip("bid")),
-    Column("ask", "Ask", _q("ask"), _price, numeric=True, tooltip=_size_tip("ask")),
+           header_tip="Bid size (shares)", sample="888,800"),
+    Column("bid", "Bid", _q("bid"), _price, numeric=True, tooltip=_size_tip("bid"), sample=PRICE_SAMPLE),
+    Column("ask", "Ask", _q("ask"), _price, numeric=True, tooltip=_size_tip("ask"), sample=PRICE_SAMPLE),
     Column("ask_size", "Ask Sz", _q("ask_size"), lambda v, r: fmt_qty(v), numeric=True,
-           header_tip="Ask size (shares)"),
-    Column("last", "Last", _q("last"), _price, numeric=True),
+           header_tip="Ask size (shares)", sample="888,800"),
+    Column("last", "Last", _q("last"), _price, numeric=True, sample=PRICE_SAMPLE),
     Column("change", "Change", lambda r: r.quote.change if r.quote else None,
            lambda v, r: fmt_signed(v, tick_decimals(r.instrument.min_tick)), numeric=True,
-           foreground=lambda v, r: sign_colour(v), header_tip="Mark minus previous close"),
+           foreground=lambda v, r: sign_colour(v), header_tip="Mark minus previous close",
+           sample="+8,888.88"),
     Column("change_pct", "Chg %", lambda r: r.quote.change_pct if r.quote else None,
            lambda v, r: fmt_pct(v), numeric=True, foreground=lambda v, r: sign_colour(v),
-           header_tip="Change in percent of the previous close"),
+           header_tip="Change in percent of the previous close", sample="+88.88%"),
     Column("volume", "Volume", _q("volume"), lambda v, r: fmt_volume(v), numeric=True,
-           header_tip="Day volume (shares)"),
+           header_tip="Day volume (shares)", sample="8,888,888"),
 )
 
 _FLASH_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key in ("bid", "ask", "last"))

@@ -1,0 +1,149 @@
+"""Tables do no per-change layout work and repaint only what is in sight (issue 12).
+
+``QHeaderView.ResizeToContents`` made every quote re-measure every row of every
+column (py-spy: 63 % of the terminal's CPU under a busy feed). These tests count
+the model's ``data`` calls a single quote causes, and the rows a flush emits.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHeaderView
+
+from app.domain import Instrument, Position
+from app.ui.account import AccountPanel
+from app.ui.watchlist import WatchlistView
+from app.viewmodels.account import AccountSummary, PositionsModel
+from app.viewmodels.watchlist import WatchlistModel
+from tests.fakes import FakeSession
+from tests.support import wait_until
+
+N = 200
+
+
+def _contracts(n: int) -> list[Instrument]:
+    return [Instrument(f"S{i:04d}", "STK", "SMART", "USD", "NASDAQ", 100000 + i, 0.01, f"S{i:04d}",
+                       f"STOCK {i}") for i in range(n)]
+
+
+def _busy_watchlist(qtbot, aloop, n: int = N):
+    s = FakeSession(contracts=_contracts(n))
+    m = WatchlistModel(s)
+    v = WatchlistView(m)
+    qtbot.addWidget(v)
+    v.resize(900, 600)
+    v.show()
+    qtbot.waitExposed(v)
+    m.set_symbols([f"S{i:04d}" for i in range(n)])
+    wait_until(aloop, lambda: len(s.subscribed) == n, what="subscribed")
+    for i in range(n):
+        s.push_quote(f"S{i:04d}", bid=100.0 + i, ask=100.02 + i, last=100.01 + i, close=99.0, volume=1000 + i)
+    wait_until(aloop, lambda: not m.dirty.pending, what="first flush")
+    _settle(qtbot, v.table)
+    return s, m, v
+
+
+def _settle(qtbot, table):
+    """Paint everything pending now, so a later count sees only the change under test."""
+    qtbot.wait(30)
+    table.viewport().repaint()
+    qtbot.wait(10)
+
+
+def _count_data_calls(model):
+    calls = [0]
+    original = type(model).data
+
+    def counting(index, role=0):
+        calls[0] += 1
+        return original(model, index, role)
+
+    model.data = counting
+    return calls
+
+
+def test_one_quote_does_not_measure_every_row(qtbot, aloop):
+    s, m, v = _busy_watchlist(qtbot, aloop)
+    for i in range(v.model.columnCount()):
+        assert v.table.horizontalHeader().sectionResizeMode(i) != QHeaderView.ResizeToContents
+    calls = _count_data_calls(m)
+    s.push_quote("S0003", bid=103.5, last=103.51)
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    qtbot.wait(30)
+    # one row repainted (a few roles per cell); measuring the columns asks every row
+    assert 0 < calls[0] < N, calls[0]
+
+
+def test_columns_fit_the_sample_texts_and_stay_put(qtbot, aloop):
+    s, m, v = _busy_watchlist(qtbot, aloop, 20)
+    bid = m.column_index("bid")
+    fm = v.table.fontMetrics()
+    header = v.table.horizontalHeader()
+    width = header.sectionSize(bid)
+    assert width >= fm.horizontalAdvance("Bid")
+    cell = v.proxy.index(m.row_of("S0001"), bid)
+    assert v.table.visualRect(cell).width() >= v.table.sizeHintForColumn(bid) - 2
+    s.push_quote("S0001", bid=12345.67)     # wider text: no re-layout per change
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    assert header.sectionSize(bid) == width
+
+
+def test_fit_columns_on_demand(qtbot, aloop):
+    from app.ui.columns import fit_to_contents
+
+    s, m, v = _busy_watchlist(qtbot, aloop, 20)
+    sym = m.column_index("symbol")
+    v.table.horizontalHeader().resizeSection(sym, 10)
+    fit_to_contents(v.table)
+    assert v.table.horizontalHeader().sectionSize(sym) >= v.table.sizeHintForColumn(sym)
+
+
+def test_flush_emits_only_rows_in_sight(qtbot, aloop):
+    s, m, v = _busy_watchlist(qtbot, aloop)
+    emitted: list[tuple[int, int]] = []
+    m.dataChanged.connect(lambda tl, br, roles=(): emitted.append((tl.row(), br.row())))
+    for i in range(N):
+        s.push_quote(f"S{i:04d}", bid=200.0 + i)
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    rows = {r for top, bottom in emitted for r in range(top, bottom + 1)}
+    shown = v.table.rowAt(v.table.viewport().height() - 1) + 1
+    assert 0 < len(rows) <= shown + 1 < N
+    # a row scrolled into sight shows its latest quote (read fresh, never stale text)
+    v.table.scrollToBottom()
+    qtbot.wait(30)
+    last = v.proxy.index(m.row_of(f"S{N - 1:04d}"), m.column_index("bid"))
+    assert last.data() == f"{200.0 + N - 1:,.2f}"
+
+
+def test_hidden_table_flushes_nothing(qtbot, aloop):
+    s, m, v = _busy_watchlist(qtbot, aloop, 20)
+    v.hide()
+    before = m.dirty.flush_count
+    s.push_quote("S0001", bid=1.5)
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    assert m.dirty.flush_count == before and m.dirty.dropped_rows >= 1
+    v.show()
+    qtbot.waitExposed(v)
+    assert v.proxy.index(m.row_of("S0001"), m.column_index("bid")).data() == "1.50"
+
+
+def test_positions_table_does_not_measure_every_row(qtbot, aloop):
+    s = FakeSession()
+    summary = AccountSummary(s)
+    positions = PositionsModel(s)
+    view = AccountPanel(summary, positions)
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    insts = _contracts(N)
+    for i, inst in enumerate(insts):
+        positions.upsert(("DU1", inst.key), Position("DU1", inst, 100 + i, 50.0, 51.0, 5100.0, 100.0, 0.0))
+    positions.dirty.flush_now()
+    _settle(qtbot, view.table)
+    for i in range(positions.columnCount()):
+        assert view.table.horizontalHeader().sectionResizeMode(i) != QHeaderView.ResizeToContents
+    calls = _count_data_calls(positions)
+    positions.upsert(("DU1", insts[2].key), Position("DU1", insts[2], 102, 50.0, 52.0, 5304.0, 204.0, 0.0))
+    positions.dirty.flush_now()
+    qtbot.wait(30)
+    assert 0 < calls[0] < N, calls[0]
