@@ -2,9 +2,9 @@
 
 Reads a :class:`~app.viewmodels.watchlist.WatchlistModel` through a
 ``QSortFilterProxyModel`` sorted on raw values (``SORT_ROLE``). Price cells
-that just ticked are painted green (up) or red (down) by :class:`FlashDelegate`
-from ``FLASH_ROLE``; cells whose quote is not live (``STALE_ROLE``) are
-drawn grey and italic, and while the data is stale a line above the table says
+that just ticked have a green (up) or red (down) background (the model's
+``BackgroundRole``, painted by Qt's own delegate: no Python paint per cell);
+cells whose quote is not live (``STALE_ROLE``) are drawn grey and italic, and while the data is stale a line above the table says
 "Stale for 12 s: Connection lost" (refreshed once a second). Enter or "Add" resolves and adds a symbol (errors such as
 "No security definition for 'XYZ'" appear inline under the table); the Delete
 key or the context menu removes the selected symbol. Selecting a row emits
@@ -17,35 +17,24 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
-    QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
+    QTableView, QVBoxLayout, QWidget,
 )
 
 from app.domain import Instrument
 from app.ui.columns import fit_to_contents, size_columns, visible_source_rows
-from app.ui.format import ERROR_TEXT, FLASH_DOWN, FLASH_UP, tabular_font
+from app.ui.format import ERROR_TEXT, tabular_font
 from app.ui.stale_label import stale_label
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
-from app.viewmodels.watchlist import FLASH_ROLE, WatchlistError, WatchlistModel
+from app.viewmodels.watchlist import WatchlistError, WatchlistModel
 
 log = logging.getLogger(__name__)
 
 
 #: Columns a new watchlist does not show (the header's context menu shows them).
 HIDDEN_BY_DEFAULT = ("bid_size", "ask_size")
-
-
-class FlashDelegate(QStyledItemDelegate):
-    """Paints the flash background (``FLASH_ROLE`` +1 green / -1 red) under the cell text
-    (a stale cell's grey italic text comes from the model's roles)."""
-
-    def paint(self, painter, option, index):
-        flash = index.data(FLASH_ROLE)
-        if flash:
-            painter.fillRect(option.rect, QColor(FLASH_UP if flash > 0 else FLASH_DOWN))
-        super().paint(painter, option, index)
 
 
 class WatchlistView(QWidget):
@@ -71,7 +60,6 @@ class WatchlistView(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setItemDelegate(FlashDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setSortingEnabled(True)

@@ -239,6 +239,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role in _NEVER_ROLES:     # asked for every cell on every paint; no table has them
+            return None
         if not index.isValid():
             return None
         row, c = index.row(), index.column()
@@ -258,7 +260,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.ForegroundRole:
             return col.foreground(value, record) if col.foreground else None
         if role == Qt.ItemDataRole.BackgroundRole:
-            return col.background(value, record) if col.background else None
+            background = col.background(value, record) if col.background else None
+            return background if background is not None else self.extra_data(row, c, role)
         if role == VALUE_ROLE:
             return value
         if role == Qt.ItemDataRole.EditRole:
@@ -307,8 +310,16 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         return accepted
 
     def extra_data(self, row: int, column: int, role: int):
-        """Hook for subclasses' own roles; returns None by default."""
+        """Hook for subclasses' own roles (and ``BackgroundRole`` where the column spec
+        gives none, e.g. the watchlist's flash); returns None by default."""
         return None
+
+
+#: roles a delegate asks for on each paint that no record table provides
+_NEVER_ROLES = frozenset({Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole,
+                          Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,
+                          Qt.ItemDataRole.WhatsThisRole, Qt.ItemDataRole.AccessibleTextRole,
+                          Qt.ItemDataRole.AccessibleDescriptionRole})
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -3,8 +3,8 @@
 Fed by ``Session.quotesEvent`` (one batch per socket read, ib_async
 ``pendingTickersEvent``); changed cells are coalesced into at most ~30
 ``dataChanged`` flushes per second. A price that ticks up or down "flashes"
-(:data:`FLASH_ROLE` is +1 / -1 for ``FLASH_MS`` milliseconds, 0 otherwise; the
-view paints it as a green/red background). Change and change % are coloured by
+(:data:`FLASH_ROLE` is +1 / -1 for ``FLASH_MS`` milliseconds, 0 otherwise, and
+``BackgroundRole`` is green / red meanwhile, painted by Qt's own delegate). Change and change % are coloured by
 sign. Symbols are resolved with ``Session.resolve`` (IB reqContractDetails) and
 quoted with ``Session.subscribe_quotes`` (IB reqMktData).
 
@@ -31,7 +31,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.domain import ConnectionState, Instrument, Quote
@@ -139,6 +139,9 @@ COLUMNS: tuple[Column[WatchRow], ...] = (
 _FLASH_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key in ("bid", "ask", "last"))
 #: the cells that come from the quote (greyed while stale): every column but the symbol
 QUOTE_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key != "symbol")
+
+
+_FLASH_UP, _FLASH_DOWN = QColor(FLASH_UP), QColor(FLASH_DOWN)
 
 
 def _row_key(instrument: Instrument) -> str:
@@ -406,6 +409,10 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
         return f[0] if f else 0
 
     def extra_data(self, row: int, column: int, role: int):
+        if role == Qt.ItemDataRole.BackgroundRole:
+            # the flash is the cell's background: Qt's own delegate paints it (no Python paint per cell)
+            f = self.record(row).flash.get(column)
+            return None if not f else (_FLASH_UP if f[0] > 0 else _FLASH_DOWN)
         if role == FLASH_ROLE:
             return self.flash(row, column)
         return None

@@ -7,7 +7,7 @@ the model's ``data`` calls a single quote causes, and the rows a flush emits.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView
+from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate
 
 from app.domain import Instrument, Position
 from app.ui.account import AccountPanel
@@ -65,6 +65,8 @@ def test_one_quote_does_not_measure_every_row(qtbot, aloop):
     s, m, v = _busy_watchlist(qtbot, aloop)
     for i in range(v.model.columnCount()):
         assert v.table.horizontalHeader().sectionResizeMode(i) != QHeaderView.ResizeToContents
+    # Qt's own delegate paints the cells (the flash is BackgroundRole): no Python paint per cell
+    assert type(v.table.itemDelegate()) is QStyledItemDelegate
     calls = _count_data_calls(m)
     s.push_quote("S0003", bid=103.5, last=103.51)
     wait_until(aloop, lambda: not m.dirty.pending, what="flush")
