@@ -124,6 +124,7 @@ class BarSeriesItem(pg.GraphicsObject):
         self.builds = 0
         self.paints = 0
         self.pyramid = MergePyramid()
+        self._owns_pyramid = True
         if part == "history":
             ensure_pixmap_cache()
             self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -148,7 +149,7 @@ class BarSeriesItem(pg.GraphicsObject):
             raise ValueError("open, high, low, close and volume must have the same length")
         arrays = self._transform(arrays, keep)
         self._o, self._h, self._l, self._c, self._v = arrays
-        if self.part == "history":
+        if self.part == "history" and self._owns_pyramid:
             self.pyramid.sync(*arrays, length=self.part_range()[1], keep=keep)
         self._version += 1
         self._key = None
@@ -157,6 +158,17 @@ class BarSeriesItem(pg.GraphicsObject):
             self.prepareGeometryChange()
             self._bounds = bounds
         self.update()
+
+    def share_pyramid(self, pyramid: MergePyramid) -> bool:
+        """Read ``pyramid`` instead of keeping a pyramid of its own: the chart keeps one
+        pyramid of the raw bars for its price and volume items (1M bars: ~48 MB each). Its
+        owner syncs it (``length`` = count - 1, the same ``keep``) before each :meth:`set_data`
+        with the same arrays. Returns False, keeping its own, for the "last" part or an item
+        that draws derived bars (a ``_transform``: Line, Heikin-Ashi)."""
+        if self.part != "history" or type(self)._transform is not BarSeriesItem._transform:
+            return False
+        self.pyramid, self._owns_pyramid = pyramid, False
+        return True
 
     @property
     def count(self) -> int:
@@ -223,7 +235,8 @@ class BarSeriesItem(pg.GraphicsObject):
         start -= start % group
         hist = self.pyramid.length if self.part == "history" else 0
         best = 0.0
-        if start < hist and (group & (group - 1)) == 0:
+        # the pyramid, when it covers all but the live bar (not while it is being built)
+        if start < hist and (group & (group - 1)) == 0 and self.count - hist <= 1:
             v = self.pyramid.merged(start, min(stop, hist), group).volume
             best = float(v.max()) if v.size else 0.0
             if stop > hist:  # the bars after the history (the live bar) are drawn alone

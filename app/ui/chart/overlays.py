@@ -24,17 +24,18 @@ x is the bar index (the chart plots on bar index to skip nights and weekends).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
 from app.domain.bars import bar_size_seconds
 from app.ui.chart.light import TailItem
 from app.ui.chart.order_lines import OrderLines
-from app.viewmodels.indicators import RSI, Crossover, Indicator, crossovers, make_indicator
+from app.viewmodels.indicators import RSI, Crossover, Indicator, Series, crossovers, make_indicator
 
 #: colours of successive indicator lines (Okabe-Ito, readable on dark and light)
 LINE_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")
@@ -310,6 +311,26 @@ class AverageCostLine:
         self.line.label.setFormat(f"Pos {quantity:g} @ {avg_cost:.{decimals}f}")
 
 
+#: a full indicator compute over more bars than this runs on the worker thread
+WORKER_BARS = 200_000
+_WORKER: ThreadPoolExecutor | None = None
+
+
+def _shared_worker() -> ThreadPoolExecutor:
+    """One worker thread for every chart's indicator computes (they run one at a time)."""
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indicators")
+    return _WORKER
+
+
+class _WorkerDone(QObject):
+    """Carries a finished worker compute to the GUI thread (queued signal)."""
+
+    computed = Signal(object)
+    drawn = Signal()
+
+
 class ChartIndicators:
     """The indicators of one chart: computing (``app.viewmodels.indicators``) and drawing.
 
@@ -330,6 +351,13 @@ class ChartIndicators:
         self.items: list[tuple[Indicator, IndicatorOverlay]] = []
         self.panes: dict[int, pg.PlotItem] = {}
         self.markers: dict[int, CrossoverMarkers] = {}
+        self._pending: dict[int, int] = {}  # id(indicator) -> job of its outstanding worker compute
+        self._job = 0
+        self._worker = _shared_worker()
+        self._done = _WorkerDone(layout)  # deleted with the chart: late results are dropped
+        self._done.computed.connect(self._computed, Qt.ConnectionType.QueuedConnection)
+        #: emitted after a worker compute was drawn (the view refits the panes)
+        self.computed = self._done.drawn
 
     def _new_pane(self, ind: Indicator) -> pg.PlotItem:
         row = self.first_pane_row + len(self.panes)
@@ -360,13 +388,17 @@ class ChartIndicators:
         self.items.append((ind, overlay))
         if isinstance(ind, Crossover):
             self.markers[id(ind)] = CrossoverMarkers(ind, self.price_plot)
-        if len(self._bars()):
-            ind.compute(self._bars())
+        b = self._bars()
+        if len(b) > WORKER_BARS:
+            self._compute_in_worker(ind, b)
+        elif len(b):
+            ind.compute(b)
             self._draw(ind, overlay)
         return ind
 
     def remove(self, ind: Indicator) -> None:
         """Remove ``ind`` with its pane and markers (no-op when not shown)."""
+        self._pending.pop(id(ind), None)
         for k, (i, overlay) in enumerate(self.items):
             if i is ind:
                 overlay.remove()
@@ -387,18 +419,64 @@ class ChartIndicators:
             markers.refresh(b.lows, b.highs, changed_from)
 
     def refresh(self, full: bool) -> None:
-        """Recompute everything (new or prepended history) or only the live end (``full`` False)."""
+        """Recompute everything (new or prepended history) or only the live end (``full`` False).
+
+        A full compute of more than :data:`WORKER_BARS` bars runs on a worker thread (pure
+        numpy/pandas, which release the GIL: 1M bars, four indicators ~300 ms that would
+        stall the event loop); the indicator keeps its old lines and skips live updates until
+        its result is back, then catches up with the bars that arrived meanwhile
+        (``Indicator.update``) and is drawn. Computes run one at a time, in order.
+        """
         b = self._bars()
         if not len(b):
             return
         for ind, overlay in self.items:
-            if full:
+            if full and len(b) > WORKER_BARS:
+                self._compute_in_worker(ind, b)
+            elif full:
+                self._pending.pop(id(ind), None)
                 ind.compute(b)
                 self._draw(ind, overlay)
-            else:
+            elif id(ind) not in self._pending:
                 changed_from = max(0, len(ind) - 1)
                 ind.update(b)
                 self._draw(ind, overlay, changed_from)
+
+    def _compute_in_worker(self, ind: Indicator, bars) -> None:
+        self._job += 1
+        self._pending[id(ind)] = self._job
+        series = Series.of(bars)  # views of this history's arrays (kept alive by the worker)
+        job = self._job
+        self._worker.submit(ind.compute, series).add_done_callback(lambda fut: self._deliver((ind, job, fut)))
+
+    def _deliver(self, result) -> None:
+        """Worker thread: hand a finished compute to the GUI thread (dropped if the chart is gone)."""
+        try:
+            self._done.computed.emit(result)
+        except RuntimeError:  # the chart widget (and the signal's QObject) was deleted
+            pass
+
+    def _computed(self, result) -> None:
+        """A worker compute finished (GUI thread): catch up and draw, unless a newer one was asked."""
+        ind, job, fut = result
+        if self._pending.get(id(ind)) != job:
+            return  # removed, or a newer history was handed over meanwhile
+        del self._pending[id(ind)]
+        overlay = next((ov for i, ov in self.items if i is ind), None)
+        if overlay is None:
+            return
+        if fut.exception() is not None:
+            raise fut.exception()
+        b = self._bars()
+        if len(b):
+            ind.update(b)  # the bars that arrived while computing
+        self._draw(ind, overlay)
+        self.computed.emit()
+
+    @property
+    def computing(self) -> bool:
+        """True while a worker compute is outstanding."""
+        return bool(self._pending)
 
     def fit_panes(self, start: int, stop: int, *, live: bool = False) -> None:
         """Fit each own pane's y range to its values on bars ``start:stop`` (RSI stays 0..100).

@@ -51,6 +51,7 @@ from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
 from app.ui.format import tick_decimals
 from app.ui.stable_label import StableLabel
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
+from app.ui.chart.pyramid import SteppedPyramid
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
 from app.ui.stale_label import stale_label
@@ -179,6 +180,12 @@ class ChartView(ChartRangeMixin, QWidget):
         self.last_candle = CandleItem("last")
         self.volume = VolumeItem("history")
         self.last_volume = VolumeItem("last")
+        #: merge levels of the raw bars, one for the price and volume items (synced in _set_item_data)
+        self.pyramid_build = SteppedPyramid(self._bar_columns, self)
+        self.bar_pyramid = self.pyramid_build.pyramid
+        self.pyramid_build.built.connect(lambda: (self.candles.update(), self.volume.update()))
+        self.candles.share_pyramid(self.bar_pyramid)
+        self.volume.share_pyramid(self.bar_pyramid)
         self.price_plot.addItem(self.candles)
         self.price_plot.addItem(self.last_candle)
         self.volume_plot.addItem(self.volume)
@@ -200,6 +207,7 @@ class ChartView(ChartRangeMixin, QWidget):
         # ---- overlays and trading ----
         self.indicator_set = ChartIndicators(self.plots, self.price_plot, lambda: self.view_model.bars,
                                              axis_width=AXIS_WIDTH)
+        self.indicator_set.computed.connect(self._fit_y)
         self.trading = ChartTrading(self.price_plot, view_model, self)
         self.order_lines.message.connect(self._show_trade_message)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -288,8 +296,14 @@ class ChartView(ChartRangeMixin, QWidget):
         """Give ``items`` the current arrays; ``keep`` = leading bars unchanged since the
         last call (only the rest is re-merged: an append or a tick costs O(log n), not O(n))."""
         b = self.view_model.bars
+        if any(item.pyramid is self.bar_pyramid for item in items):
+            self.pyramid_build.sync(max(0, len(b) - 1), keep=keep)
         for item in items:
-            item.set_data(b.opens, b.highs, b.lows, b.closes, b.volumes, keep=keep)
+            item.set_data(*self._bar_columns(), keep=keep)
+
+    def _bar_columns(self) -> tuple:
+        b = self.view_model.bars
+        return b.opens, b.highs, b.lows, b.closes, b.volumes
 
     def _on_bars_reset(self) -> None:
         vm = self.view_model
@@ -562,6 +576,7 @@ class ChartView(ChartRangeMixin, QWidget):
         for old in (self.candles, self.last_candle):
             self.price_plot.removeItem(old)
         self.candles, self.last_candle = new_hist, new_last
+        self.candles.share_pyramid(self.bar_pyramid)
         self.price_plot.addItem(self.candles)
         self.price_plot.addItem(self.last_candle)
         self._apply_palette()
