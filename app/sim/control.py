@@ -17,6 +17,8 @@ on stdout). Replies start with ``OK`` or ``ERR <reason>``. Commands:
 ``restart``                                        save state to ``--state``, drop clients, reload
 ``save``                                           save state to ``--state`` now
 ``manual-order SYMBOL BUY|SELL QTY TYPE [PRICE]``  a "TWS GUI" order (MKT, LMT price, STP stop)
+``firehose SYMBOLS RATE``                          load mode: the first SYMBOLS instruments change
+                                                   quote RATE times per second in total (0 0 = off)
 ``status``                                         clients, orders, clock, faults, tick rate
 ``help``                                           the command list
 ``quit``                                           close this admin session (TCP only)
@@ -59,7 +61,8 @@ MAX_LINE = 4096
 
 HELP = ("commands: drop | pause-accept SECONDS | connectivity lost|restored|restored-data-lost | "
         "delay SECONDS | reject-next [CODE [TEXT]] | restart | save | "
-        "manual-order SYMBOL BUY|SELL QTY MKT|LMT|STP [PRICE] | status | help | quit "
+        "manual-order SYMBOL BUY|SELL QTY MKT|LMT|STP [PRICE] | firehose SYMBOLS RATE | status | "
+        "help | quit "
         "(TCP sessions start with: auth TOKEN)")
 
 #: Text of IB's order rejection used by ``reject-next`` without TEXT (IB code 201).
@@ -68,6 +71,7 @@ DEFAULT_REJECT_TEXT = "Order rejected - reason:Rejected by the simulated gateway
 #: Upper bounds that keep a typo from hanging a test run.
 MAX_PAUSE_S = 3600.0
 MAX_DELAY_S = 60.0
+MAX_FIREHOSE_RATE = 1e6
 
 
 class CommandError(Exception):
@@ -102,6 +106,7 @@ class AdminController:
             "restart": self._restart,
             "save": self._save,
             "manual-order": self._manual_order,
+            "firehose": self._firehose,
             "status": self._status,
             "help": lambda args: "OK " + HELP,
         }
@@ -189,6 +194,21 @@ class AdminController:
             raise CommandError("reject-next: this exchange has no reject_next_order()")
         fn(code, text)
         return f"OK next order will be rejected with {code}"
+
+    def _firehose(self, args: list[str]) -> str:
+        self._nargs(args, 2, 2, "firehose SYMBOLS RATE")
+        try:
+            n, rate = int(args[0]), float(args[1])
+        except ValueError:
+            raise CommandError("firehose: SYMBOLS must be a whole number and RATE a number of quote "
+                               f"changes per second, got {args[0]!r} {args[1]!r}") from None
+        if not 0.0 <= rate <= MAX_FIREHOSE_RATE:            # NaN fails too
+            raise CommandError(f"firehose: RATE must be in 0..{MAX_FIREHOSE_RATE:g}, got {args[1]}")
+        try:
+            self.gw.set_firehose(n, rate)
+        except ValueError as e:
+            raise CommandError(f"firehose: {e}") from None
+        return f"OK firehose {n} symbols at {rate:g} quote changes/s" if n and rate else "OK firehose off"
 
     def _restart(self, args: list[str]) -> str:
         self._nargs(args, 0, 0, "restart")

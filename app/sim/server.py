@@ -263,9 +263,10 @@ class SimGateway:
 
     def set_firehose(self, n_symbols: int, rate: float) -> None:
         """Load mode: ``exchange.firehose(n, rate)`` and a pump that sends every quote change
-        (no 250 ms conflation), so clients see about ``rate`` quote changes per second."""
+        (no 250 ms conflation), so clients see about ``rate`` quote changes per second;
+        ``n_symbols`` or ``rate`` 0 ends it. ValueError from the exchange for a bad n or rate."""
         self.exchange.firehose(n_symbols, rate)
-        self.firehose = (n_symbols, rate)
+        self.firehose = (n_symbols, rate) if n_symbols > 0 and rate > 0 else None
 
     def save_state(self, path: str | None = None) -> str:
         """Write the exchange state to the SQLite file (``--state``); returns the path.

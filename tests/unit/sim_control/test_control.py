@@ -158,3 +158,19 @@ def test_substeps_bound_each_advance():
     gw.firehose = (10, 1000.0)                                 # 1000/s over 10 symbols
     steps = gw._substeps(106.1, 0.1)
     assert len(steps) == 40          # 100 changes per symbol per s * 0.1 s * 4 steps per change
+
+
+def test_firehose_command_starts_changes_and_stops_load_mode():
+    from app.sim.exchange import SimExchange
+    from tests.unit.sim.helpers import T0
+
+    gw = SimGateway(SimExchange(now=T0, universe=50), clock=lambda: T0)
+    ctl = AdminController(gw)
+    assert ctl.execute("firehose 40 2000") == "OK firehose 40 symbols at 2000 quote changes/s"
+    assert gw.firehose == (40, 2000.0) and gw.exchange.market.firehose_on
+    assert ctl.execute("firehose 0 0") == "OK firehose off"
+    assert gw.firehose is None and not gw.exchange.market.firehose_on
+    assert ctl.execute("firehose 51 10").startswith("ERR firehose: n_symbols must be in 0..50")
+    assert ctl.execute("firehose x 10").startswith("ERR firehose: SYMBOLS must be a whole number")
+    assert ctl.execute("firehose 5 nan").startswith("ERR firehose: RATE must be in")
+    assert ctl.execute("firehose 5").startswith("ERR usage: firehose SYMBOLS RATE")
