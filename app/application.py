@@ -288,6 +288,8 @@ def run(opts: Options) -> int:
     terminal = None
     try:
         terminal = Terminal(opts, port, simulated=opts.demo, log_folder=log_folder)
+        from app import startup_report
+        startup_report.install(terminal.panels)  # IBDESK_REPORT_STARTUP only (benchmarks)
         if gateway is not None and gateway.start_time is not None:
             terminal.window.log.add("INFO", describe_replay(gateway.start_time))
         done = asyncio.Event()
