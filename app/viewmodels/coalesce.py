@@ -3,8 +3,8 @@
 Session events can arrive thousands of times a second; a view must not repaint
 per tick (DESIGN.md, "Updates are coalesced"). A model marks the changed
 (row, column) cells with :meth:`DirtyCells.mark`; the model's flush callback
-is then called once per contiguous block of dirty rows with the smallest column
-range covering that block, at most once per ``interval_ms`` (default 16 ms, one
+is then called once per range of :func:`changed_ranges` (consecutive rows with
+the same changed columns; no clean cell between dirty ones is repainted), at most once per ``interval_ms`` (default 16 ms, one
 frame at 60 Hz) and with a leading edge: the first change after a quiet spell is
 flushed on the next pass of the event loop (after the rest of the socket read
 that carried it), later ones when the interval since the previous flush is over.
@@ -31,25 +31,30 @@ from PySide6.QtCore import QObject, Qt, QTimer
 FLUSH_INTERVAL_MS = 16
 
 
-def contiguous_blocks(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Group row numbers into sorted, inclusive ``(first, last)`` runs.
+def changed_ranges(rows: dict[int, tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """The smallest ``(top, left, bottom, right)`` ranges (inclusive) covering dirty cells
+    given as ``row -> (first column, last column)``: consecutive rows with the same
+    columns share one range, no range covers a clean row or a clean column of a row.
 
-    ``contiguous_blocks([5, 1, 2, 3, 9])`` -> ``[(1, 3), (5, 5), (9, 9)]``.
+    ``changed_ranges({1: (2, 3), 2: (2, 3), 3: (5, 5), 7: (1, 1)})`` ->
+    ``[(1, 2, 2, 3), (3, 5, 3, 5), (7, 1, 7, 1)]``.
     """
-    blocks: list[tuple[int, int]] = []
-    for r in sorted(set(rows)):
-        if blocks and r == blocks[-1][1] + 1:
-            blocks[-1] = (blocks[-1][0], r)
+    out: list[tuple[int, int, int, int]] = []
+    for r in sorted(rows):
+        left, right = rows[r]
+        if out and out[-1][2] == r - 1 and out[-1][1] == left and out[-1][3] == right:
+            top = out[-1][0]
+            out[-1] = (top, left, r, right)
         else:
-            blocks.append((r, r))
-    return blocks
+            out.append((r, left, r, right))
+    return out
 
 
 class DirtyCells(QObject):
     """Collects dirty cells and flushes them at most once per ``interval_ms``.
 
-    ``flush(top, left, bottom, right)`` is called once per contiguous block of
-    dirty rows (inclusive row and column numbers), from the Qt event loop.
+    ``flush(top, left, bottom, right)`` is called once per range of
+    :func:`changed_ranges` (inclusive row and column numbers), from the Qt event loop.
     ``flush_count`` counts those calls and ``dropped_rows`` the dirty rows not
     flushed because no view showed them (handy for tests and benchmarks).
     ``clock`` (monotonic seconds) is injectable for tests.
@@ -120,8 +125,6 @@ class DirtyCells(QObject):
             kept = {r: cols for r, cols in rows.items() if r in shown}
             self.dropped_rows += len(rows) - len(kept)
             rows = kept
-        for first, last in contiguous_blocks(rows):
-            left = min(rows[r][0] for r in range(first, last + 1))
-            right = max(rows[r][1] for r in range(first, last + 1))
+        for top, left, bottom, right in changed_ranges(rows):
             self.flush_count += 1
-            self._flush(first, left, last, right)
+            self._flush(top, left, bottom, right)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
 from app.ui.format import FLASH_DOWN, FLASH_UP
-from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, DirtyCells, contiguous_blocks
+from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, DirtyCells, changed_ranges
 from app.viewmodels.table import SORT_ROLE
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, FLASH_ROLE, WatchlistError, WatchlistModel
 from tests.fakes import FakeSession
@@ -29,12 +29,13 @@ def _cell(m, symbol, col):
     return m.index(m.row_of(symbol), m.column_index(col))
 
 
-def test_contiguous_blocks():
-    assert contiguous_blocks([5, 1, 2, 3, 9]) == [(1, 3), (5, 5), (9, 9)]
-    assert contiguous_blocks([]) == []
+def test_changed_ranges():
+    assert changed_ranges({1: (2, 3), 2: (2, 3), 3: (5, 5), 7: (1, 1)}) == [
+        (1, 2, 2, 3), (3, 5, 3, 5), (7, 1, 7, 1)]
+    assert changed_ranges({}) == []
 
 
-def test_dirty_cells_one_call_per_block(qapp):
+def test_dirty_cells_smallest_ranges(qapp):
     calls = []
     d = DirtyCells(lambda *a: calls.append(a), interval_ms=10_000)
     d.mark(1, 2)
@@ -42,8 +43,13 @@ def test_dirty_cells_one_call_per_block(qapp):
     d.mark(7, 1)
     d.mark(1, 3)
     d.flush_now()
-    assert calls == [(1, 2, 2, 5), (7, 1, 7, 1)]
+    # the smallest ranges: no clean cell between dirty ones (row 1 cols 4-5 are clean)
+    assert calls == [(1, 2, 1, 3), (2, 4, 2, 5), (7, 1, 7, 1)]
     assert not d.pending
+    for r in (3, 4, 5):
+        d.mark(r, 1, 2)
+    d.flush_now()
+    assert calls[-1] == (3, 1, 5, 2)      # consecutive rows with the same columns: one range
 
 
 def test_dirty_cells_leading_edge_then_one_interval(qapp):
