@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.ui.chart.merge import MergePyramid
 
 #: bars added to the pyramid per event-loop callback (a few ms)
-PYRAMID_STEP = 131_072
+PYRAMID_STEP = 65_536
 
 
 class SteppedPyramid(QObject):
@@ -76,6 +76,7 @@ class SteppedPyramid(QObject):
             return
         self.pyramid.sync(*self._arrays(), length=min(self._target, done + self.step), keep=done)
         if self.pyramid.length < self._target:
+            self.pyramid.reserve(self._target)  # later steps fill, never reallocate
             self._timer.start()
         else:
             self.built.emit()

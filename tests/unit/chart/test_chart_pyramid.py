@@ -104,3 +104,18 @@ def test_item_fit_helpers_equal_direct_computation(qapp):
             sums = [v[g:min(g + group, n - 1)].sum() for g in range(s0, hist_stop, group)]
             want = max(sums + ([v[n - 1]] if stop == n else []))
             assert volume.visible_volume_max(start, stop, group) == pytest.approx(want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(2, 400), step=st.integers(1, 64), seed=st.integers(0, 1000))
+def test_reserved_pyramid_grows_in_steps_without_reallocating(n, step, seed):
+    arrays = _random_bars(n, seed)
+    p = MergePyramid()
+    p.sync(*arrays, length=min(n, step))
+    p.reserve(n)
+    buffers = [tuple(id(a) for a in p._levels[k]) for k in range(1, p.depth)]
+    while p.length < n:
+        p.sync(*arrays, length=min(n, p.length + step), keep=p.length)
+    # the levels that existed when reserving kept their buffers (no doubling copy)
+    assert [tuple(id(a) for a in p._levels[k]) for k in range(1, len(buffers) + 1)] == buffers
+    _check(p, arrays, n)
