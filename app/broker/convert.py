@@ -38,18 +38,23 @@ from app.domain import (
 UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2**31 - 1
 UNSET_LONG = 2**63 - 1
+_UNSET_INTEGER_F, _UNSET_LONG_F = float(UNSET_INTEGER), float(UNSET_LONG)
 
 
 def num(x: Any) -> float | None:
     """A float, or None for IB's "unset" markers ("", None, nan, UNSET_DOUBLE, UNSET_INTEGER,
     UNSET_LONG; ibapi ``common.py``)."""
-    if x is None or x == "":
+    if type(x) is float:          # the common case (every tick): no conversion, no str compare
+        f = x
+    elif x is None or x == "":
         return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(f) or math.isinf(f) or abs(f) >= 1e300 or f in (UNSET_INTEGER, float(UNSET_LONG)):
+    else:
+        try:
+            f = float(x)
+        except (TypeError, ValueError):
+            return None
+    # nan fails both comparisons; +-inf and UNSET_DOUBLE are outside the range
+    if not -1e300 < f < 1e300 or f == _UNSET_INTEGER_F or f == _UNSET_LONG_F:
         return None
     return f
 
@@ -60,6 +65,8 @@ def utc(t: datetime | date | None) -> datetime | None:
         return None
     if not isinstance(t, datetime):
         return datetime(t.year, t.month, t.day, tzinfo=timezone.utc)
+    if t.tzinfo is timezone.utc:     # ib_async's tick times: already UTC
+        return t
     if t.tzinfo is None:
         return t.replace(tzinfo=timezone.utc)
     return t.astimezone(timezone.utc)

@@ -42,6 +42,9 @@ OK_TEXT = "#1b8a3a"
 
 def is_missing(value) -> bool:
     """True for None, NaN, +-inf and IB's unset sentinels."""
+    if type(value) is float:    # the common case, asked per quote and per cell
+        # nan fails the comparison; +-inf and UNSET_DOUBLE (1.8e308) are outside it
+        return not -1e308 < value < 1e308 or value == UNSET_INTEGER
     if value is None:
         return True
     try:

@@ -178,7 +178,13 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         old = self._values[row]
         self._records[row] = record
         self._values[row] = values
-        self.dirty.mark_columns(row, (i for i, (a, b) in enumerate(zip(old, values)) if not _same(a, b)))
+        try:   # scalars (the hot path, per quote): inline compare, NaN equals NaN
+            changed = [i for i, a, b in zip(range(len(values)), old, values)
+                       if a is not b and a != b and (a == a or b == b)]
+        except Exception:   # a value whose comparison raises or is ambiguous
+            changed = [i for i, (a, b) in enumerate(zip(old, values)) if not _same(a, b)]
+        if changed:
+            self.dirty.mark(row, changed[0], changed[-1])
         return False
 
     def refresh(self, key: Hashable, columns: Iterable[int] | None = None) -> None:

@@ -29,6 +29,8 @@ AAPL = Instrument("AAPL", "STK", "SMART", "USD", "NASDAQ", 265598, 0.01, "AAPL",
 @pytest.mark.parametrize("raw, expected", [
     ("", None), (None, None), (math.nan, None), (1.7976931348623157e308, None),
     (2147483647, None), (9223372036854775807, None), ("12.5", 12.5), (0, 0.0), (-3, -3.0), ("abc", None),
+    (math.inf, None), (-math.inf, None), (2147483647.0, None), (9.223372036854776e18, None),
+    (-1.7976931348623157e308, None), (187.25, 187.25), (-0.5, -0.5), (0.0, 0.0), (1e299, 1e299),
 ])
 def test_num_maps_ib_unset_markers_to_none(raw, expected):
     assert convert.num(raw) == expected
