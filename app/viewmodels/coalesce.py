@@ -11,6 +11,11 @@ that carried it), later ones when the interval since the previous flush is over.
 A change therefore waits at most one interval, never a full interval after
 another one.
 
+Frame pacing: when the flush timer fires late (the event loop is saturated: socket reads
+and paints take all of it), the interval grows by half, up to ``MAX_FLUSH_INTERVAL_MS``, so
+painting yields time to decoding and no backlog builds; each on-time flush brings it back
+toward ``interval_ms``.
+
 A view may restrict the flush to the rows it shows (:meth:`DirtyCells.set_visible_rows`):
 marks on rows it does not show are dropped, because a view asks the model for the
 current values when it paints a row that scrolls into sight. Only set it when the
@@ -29,6 +34,8 @@ from PySide6.QtCore import QObject, Qt, QTimer
 
 #: default flush interval in milliseconds (one frame at 60 Hz)
 FLUSH_INTERVAL_MS = 16
+#: the longest interval frame pacing stretches to while the event loop is saturated (ms)
+MAX_FLUSH_INTERVAL_MS = 100
 
 
 def changed_ranges(rows: dict[int, tuple[int, int]]) -> list[tuple[int, int, int, int]]:
@@ -66,15 +73,18 @@ class DirtyCells(QObject):
         super().__init__(parent)
         self._flush = flush
         self._rows: dict[int, tuple[int, int]] = {}
-        self._interval = max(0, int(interval_ms)) / 1000.0
+        self._base = max(0, int(interval_ms)) / 1000.0
+        self._max = max(self._base, MAX_FLUSH_INTERVAL_MS / 1000.0)
+        self._interval = self._base
         self._clock = clock
         self._last_flush = float("-inf")
+        self._due = 0.0
         self._visible: Callable[[], Collection[int] | None] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)   # a frame, not 5 % of it late
         self._timer.setInterval(int(interval_ms))
-        self._timer.timeout.connect(self.flush_now)
+        self._timer.timeout.connect(self._on_timer)
         self.flush_count = 0
         self.dropped_rows = 0
 
@@ -82,6 +92,12 @@ class DirtyCells(QObject):
         """Flush only the rows ``rows()`` returns (model row numbers a view shows now;
         None from the callable = every row). ``None`` here removes the filter."""
         self._visible = rows
+
+    @property
+    def interval_ms(self) -> float:
+        """The flush interval now (ms): ``interval_ms`` while the loop keeps up, longer while
+        it is saturated (frame pacing, see the module docstring)."""
+        return self._interval * 1000.0
 
     @property
     def pending(self) -> bool:
@@ -99,14 +115,29 @@ class DirtyCells(QObject):
         if not self._timer.isActive():
             # leading edge: after a quiet spell flush on the next loop pass, else when
             # the interval since the last flush is over
-            wait = self._last_flush + self._interval - self._clock()
-            self._timer.start(int(wait * 1000.0 + 0.999) if wait > 0 else 0)
+            now = self._clock()
+            wait = self._last_flush + self._interval - now
+            ms = int(wait * 1000.0 + 0.999) if wait > 0 else 0
+            self._due = now + ms / 1000.0
+            self._timer.start(ms)
 
     def mark_columns(self, row: int, columns: Iterable[int]) -> None:
         """Mark a set of columns of ``row``; no-op for an empty set."""
         cols = list(columns)
         if cols:
             self.mark(row, min(cols), max(cols))
+
+    def _on_timer(self) -> None:
+        self._pace(self._clock() - self._due)
+        self.flush_now()
+
+    def _pace(self, late: float) -> None:
+        """Frame pacing from the timer's lateness (seconds): late by more than half the base
+        interval -> 1.5x the interval (at most MAX_FLUSH_INTERVAL_MS), else back by 20 %."""
+        if late > max(self._base / 2, 0.004):
+            self._interval = min(self._max, max(self._interval, self._base, 0.001) * 1.5)
+        else:
+            self._interval = max(self._base, self._interval * 0.8)
 
     def clear(self) -> None:
         """Forget everything pending (after a model reset)."""

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
 from app.ui.format import FLASH_DOWN, FLASH_UP
-from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, DirtyCells, changed_ranges
+from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, MAX_FLUSH_INTERVAL_MS, DirtyCells, changed_ranges
 from app.viewmodels.table import SORT_ROLE
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, FLASH_ROLE, WatchlistError, WatchlistModel
 from tests.fakes import FakeSession
@@ -67,6 +67,26 @@ def test_dirty_cells_leading_edge_then_one_interval(qapp):
     now[0] += 0.050
     d.mark(3, 1)
     assert d._timer.interval() == 0
+
+
+def test_dirty_cells_frame_pacing(qapp):
+    """A flush timer that fires late (saturated loop) stretches the interval up to
+    MAX_FLUSH_INTERVAL_MS; on-time flushes bring it back to the base interval."""
+    now = [100.0]
+    d = DirtyCells(lambda *a: None, interval_ms=16, clock=lambda: now[0])
+    for _ in range(20):
+        d.mark(1, 1)
+        now[0] = d._due + 0.040              # the loop got to the timer 40 ms late
+        d._on_timer()
+    assert d.interval_ms == MAX_FLUSH_INTERVAL_MS
+    now[0] += 1.0
+    d.mark(1, 1)
+    assert d._timer.interval() == 0          # after a quiet spell still flushed at once
+    for _ in range(20):
+        now[0] = d._due                      # on time
+        d._on_timer()
+        d.mark(1, 1)
+    assert d.interval_ms == 16
 
 
 def test_dirty_cells_visible_rows_filter(qapp):
