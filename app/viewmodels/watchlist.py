@@ -40,6 +40,7 @@ from app.ui.format import (
     sign_colour, tick_decimals,
 )
 from app.viewmodels.staleness import StaleRows
+from app.viewmodels.coalesce import FLUSH_INTERVAL_MS
 from app.viewmodels.table import FIRST_CUSTOM_ROLE, Column, RecordTableModel
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,9 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
         self._by_quote_key: dict[str, str] = {}
         self._pending_resolve: set[str] = set()
         self._start_task: asyncio.Future | None = None
+        self._flashing: set[str] = set()     # keys of rows with a flashing cell
+        #: passes of the flash expiry timer (tests and benchmarks)
+        self.flash_passes = 0
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
         self._flash_timer.timeout.connect(self._expire_flashes)
@@ -188,6 +192,7 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
         if stale:
             for row in self.records():
                 row.flash.clear()
+            self._flashing.clear()
             self._flash_timer.stop()
         super()._stale_changed(stale)
 
@@ -380,6 +385,7 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
                         continue
                     row.flash[col] = (1 if b > a else -1, expiry)
                     flashed = True
+                    self._flashing.add(key)
             row.quote = q
             self.upsert(key, row)
             self.touch(key)
@@ -387,21 +393,29 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
             self._flash_timer.start(self.flash_ms)
 
     def _expire_flashes(self) -> None:
+        """End the flashes due within the next frame, on the flashing rows only (a busy feed
+        keeps hundreds of cells flashing: one pass per frame at most, not one per expiry)."""
+        self.flash_passes += 1
         now = time.monotonic()
+        horizon = now + FLUSH_INTERVAL_MS / 1000.0
         soonest = None
-        for key in self.keys():
+        for key in list(self._flashing):
             row = self.record_for(key)
-            if not row.flash:
+            if row is None or not row.flash:
+                self._flashing.discard(key)
                 continue
-            done = [c for c, (_, exp) in row.flash.items() if exp <= now + 0.005]
+            done = [c for c, (_, exp) in row.flash.items() if exp <= horizon]
             for c in done:
                 del row.flash[c]
             if done:
-                self.refresh(key, done)
+                self.dirty.mark(self.row_of(key), min(done), max(done))   # the values are unchanged
+            if not row.flash:
+                self._flashing.discard(key)
+                continue
             for _, exp in row.flash.values():
                 soonest = exp if soonest is None else min(soonest, exp)
         if soonest is not None:
-            self._flash_timer.start(max(1, int((soonest - now) * 1000)))
+            self._flash_timer.start(max(FLUSH_INTERVAL_MS, int((soonest - now) * 1000)))
 
     def flash(self, row: int, column: int) -> int:
         """+1 / -1 while the cell flashes, else 0."""

@@ -197,6 +197,29 @@ def test_flash_up_down_and_expiry(aloop):
     assert _cell(m, "AAPL", "bid").data(Qt.BackgroundRole) is None
 
 
+def test_flash_expiry_visits_only_flashing_rows(aloop):
+    """Ending a flash looks at the flashing rows only (it walked every row of the table on
+    each expiry pass, and a busy feed makes a pass every few milliseconds)."""
+    from app.domain import Instrument
+
+    insts = [Instrument(f"S{i:04d}", "STK", "SMART", "USD", "NASDAQ", 100000 + i, 0.01, f"S{i:04d}", "")
+             for i in range(200)]
+    s = FakeSession(contracts=insts)
+    m = WatchlistModel(s, flash_ms=20)
+    m.set_symbols([i.symbol for i in insts])
+    aloop.run_until_complete(m.start())
+    s.push_quote("S0007", bid=10.0, ask=10.02)
+    s.push_quote("S0007", bid=10.01, ask=10.02)
+    assert _cell(m, "S0007", "bid").data(FLASH_ROLE) == 1
+    visited = []
+    lookup = m.record_for
+    m.record_for = lambda key: visited.append(key) or lookup(key)
+    m._expire_flashes()
+    assert set(visited) <= {"S0007"}
+    wait_until(aloop, lambda: _cell(m, "S0007", "bid").data(FLASH_ROLE) == 0, timeout=2, what="flash end")
+    assert len(visited) <= 5
+
+
 def test_numeric_sort_not_text(aloop):
     s, m = _model(aloop, ["AAPL", "MSFT", "NVDA"])
     s.push_quote("AAPL", last=9.5)
