@@ -77,6 +77,54 @@ SMALL_BAR_SECONDS = {"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30
 DELAYED_TICK = {E.BID: 66, E.ASK: 67, E.LAST: 68, E.HIGH: 72, E.LOW: 73, E.VOLUME: 74,
                 E.CLOSE: 75, E.OPEN: 76}
 
+class Subscriptions(dict):
+    """reqId -> conId of the live reqMktData subscriptions, with the reverse index
+    ``by_con_id()`` (conId -> reqIds) rebuilt only after a change."""
+
+    __slots__ = ("_by_con",)
+
+    def __init__(self):
+        super().__init__()
+        self._by_con: dict[int, list[int]] | None = None
+
+    def by_con_id(self) -> dict[int, list[int]]:
+        """conId -> reqIds subscribed to it (in subscription order)."""
+        if self._by_con is None:
+            idx: dict[int, list[int]] = {}
+            for rid, cid in self.items():
+                idx.setdefault(cid, []).append(rid)
+            self._by_con = idx
+        return self._by_con
+
+    def __setitem__(self, key, value):
+        self._by_con = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._by_con = None
+        super().__delitem__(key)
+
+    def pop(self, *args):
+        self._by_con = None
+        return super().pop(*args)
+
+    def clear(self):
+        self._by_con = None
+        super().clear()
+
+    def update(self, *args, **kw):
+        self._by_con = None
+        super().update(*args, **kw)
+
+    def setdefault(self, key, default=None):
+        self._by_con = None
+        return super().setdefault(key, default)
+
+    def popitem(self):
+        self._by_con = None
+        return super().popitem()
+
+
 class ClientConnection(StreamHandlers, OrderHandlers):
     """State of one API client (subscriptions keyed by IB reqId).
 
@@ -96,7 +144,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.ready = False          # startApi done
         self.closed = False
         self.out = bytearray()
-        self.mkt: dict[int, int] = {}                     # reqId -> conId
+        self.mkt = Subscriptions()                        # reqId -> conId
         self.mkt_last: dict[int, dict[int, float]] = {}   # reqId -> tickType -> last sent value
         # reqId -> (conId, barSize, formatDate, time zone) of keepUpToDate requests
         self.hist_live: dict[int, tuple[int, str, int, str]] = {}
@@ -374,37 +422,49 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         return tick_type
 
     def _send_ticks(self, rid: int, con_id: int) -> None:
-        top = self.ex.top(con_id)
-        last = self.mkt_last.setdefault(rid, {})
-        fx = self.ex.contract(con_id).sec_type == "CASH"
-        prices = [(E.BID, top.bid, top.bid_size), (E.ASK, top.ask, top.ask_size)]
-        if not fx:
-            prices.append((E.LAST, top.last, top.last_size))
-        for tt, px, sz in prices:
-            if px is None:
+        """The ticks of subscription ``rid`` whose value differs from what it was last sent."""
+        ex = self.ex
+        view = getattr(ex, "top_view", None)         # the live top of book, not a copy
+        top = view(con_id) if view is not None else ex.top(con_id)
+        last = self.mkt_last.get(rid)
+        if last is None:
+            last = self.mkt_last[rid] = {}
+        fx = ex.contract(con_id).sec_type == "CASH"
+        send, tt = self.send, self._tt
+        for t, px, sz in ((E.BID, top.bid, top.bid_size), (E.ASK, top.ask, top.ask_size),
+                          (E.LAST, top.last, top.last_size)):
+            if px is None or (fx and t == E.LAST):
                 continue
-            if last.get(tt) != px or last.get(-tt - 1) != sz:
-                self.send(E.tick_price(rid, self._tt(tt), px, sz or 0.0))
-                last[tt] = px
-                last[-tt - 1] = sz
-        for tt, px in ((E.HIGH, top.high), (E.LOW, top.low), (E.CLOSE, top.close),
-                       (E.OPEN, top.open)):
-            if px is not None and last.get(tt) != px:
-                self.send(E.tick_price(rid, self._tt(tt), px, 0.0))
-                last[tt] = px
+            if last.get(t) != px or last.get(-t - 1) != sz:
+                send(E.tick_price(rid, tt(t), px, sz or 0.0))
+                last[t] = px
+                last[-t - 1] = sz
+        for t, px in ((E.HIGH, top.high), (E.LOW, top.low), (E.CLOSE, top.close), (E.OPEN, top.open)):
+            if px is not None and last.get(t) != px:
+                send(E.tick_price(rid, tt(t), px, 0.0))
+                last[t] = px
         if not fx and top.volume is not None and last.get(E.VOLUME) != top.volume:
-            self.send(E.tick_size(rid, self._tt(E.VOLUME), top.volume))
+            send(E.tick_size(rid, tt(E.VOLUME), top.volume))
             last[E.VOLUME] = top.volume
 
-    def send_market_updates(self) -> None:
+    def send_market_updates(self, changed=None) -> None:
         """Conflated pass: changed ticks of each subscription, forming bars of keepUpToDate.
 
+        ``changed`` (conIds whose top of book moved, as ``exchange.advance`` reports them):
+        only the tick subscriptions of those instruments are looked at, and nothing else (the
+        firehose pump's per-step pass); None = every subscription, bars and streams.
         Skipped while the client is not reading (socket backlog above 1 MB): the
         next pass sends the then-current values, so nothing piles up."""
         try:
             if self.writer.transport.get_write_buffer_size() > 1024 * 1024:
                 return
         except (AttributeError, RuntimeError):
+            return
+        if changed is not None:
+            by_con = self.mkt.by_con_id()
+            for cid in changed:
+                for rid in by_con.get(cid, ()):
+                    self._send_ticks(rid, cid)
             return
         for rid, con_id in list(self.mkt.items()):
             self._send_ticks(rid, con_id)

@@ -14,6 +14,8 @@ produced by the caller (see :mod:`app.sim.server`).
 
 from __future__ import annotations
 
+import struct
+
 from app.sim.types import PositionSnapshot, SimBar, SimContract, SimFill
 from app.sim.wire import UNSET_DOUBLE, encode_fields, fmt_size
 
@@ -95,11 +97,28 @@ def market_data_type(req_id: int, data_type: int) -> bytes:
     return encode_fields(MARKET_DATA_TYPE, 1, req_id, data_type)
 
 
+def _fast_float(x) -> str | None:
+    """``repr`` of a plain finite float other than the unset double (what ``fmt_field`` writes
+    for it), else None (the caller falls back to the general encoder)."""
+    if type(x) is float and -UNSET_DOUBLE < x < UNSET_DOUBLE:
+        return repr(x)
+    return None
+
+
+_LEN = struct.Struct(">I").pack
+
+
 def tick_price(req_id: int, tick_type: int, price: float, size: float = 0.0,
                attr_mask: int = 0) -> bytes:
     """tickPrice (1) version 6: reqId, tickType, price, size, attrMask.
-    For BID/ASK/LAST the clients derive the matching size tick from ``size``."""
-    return encode_fields(TICK_PRICE, 6, req_id, tick_type, price, fmt_size(size), attr_mask)
+    For BID/ASK/LAST the clients derive the matching size tick from ``size``.
+    The same bytes as ``encode_fields``; plain floats and ints take a direct path (the market
+    data pump sends these ~100,000 times a second)."""
+    px = _fast_float(price)
+    if px is None or type(req_id) is not int or type(tick_type) is not int or type(attr_mask) is not int:
+        return encode_fields(TICK_PRICE, 6, req_id, tick_type, price, fmt_size(size), attr_mask)
+    payload = f"1\x006\x00{req_id}\x00{tick_type}\x00{px}\x00{fmt_size(size)}\x00{attr_mask}\x00".encode()
+    return _LEN(len(payload)) + payload
 
 
 def tick_snapshot_end(req_id: int) -> bytes:
@@ -108,8 +127,11 @@ def tick_snapshot_end(req_id: int) -> bytes:
 
 
 def tick_size(req_id: int, tick_type: int, size: float) -> bytes:
-    """tickSize (2) version 6: reqId, tickType, size (shares)."""
-    return encode_fields(TICK_SIZE, 6, req_id, tick_type, fmt_size(size))
+    """tickSize (2) version 6: reqId, tickType, size (shares). Same bytes as ``encode_fields``."""
+    if type(req_id) is not int or type(tick_type) is not int:
+        return encode_fields(TICK_SIZE, 6, req_id, tick_type, fmt_size(size))
+    payload = f"2\x006\x00{req_id}\x00{tick_type}\x00{fmt_size(size)}\x00".encode()
+    return _LEN(len(payload)) + payload
 
 
 def contract_details(req_id: int, c: SimContract) -> bytes:

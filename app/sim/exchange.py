@@ -291,6 +291,10 @@ class SimExchange(TimeSalesMixin):
         """Current top of book (copy). Raises SimError 200 for an unknown conId."""
         return self.market.top(con_id)
 
+    def top_view(self, con_id: int) -> TopOfBook:
+        """The live top of book (``MarketModel.top_view``: read only, no copy). SimError 200."""
+        return self.market.top_view(con_id)
+
     def _no_data(self, c: SimContract, what: str) -> SimError:
         return SimError(162, f"Historical Market Data Service error message:HMDS query returned no data: "
                              f"{c.local_symbol}@{c.exchange} {what.title()}")

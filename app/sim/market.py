@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from app.sim.firehose import FirehoseBlock
 from app.sim.history import Bars, minute_sigmas, replay_series, start_price, synth_daily, synth_minutes
 from app.sim.instruments import SimInstrument, day_midnight, is_open, trading_date
 from app.sim.tape import Tape
-from app.sim.types import SimError, SimQuoteTick, SimTrade, TopOfBook
+from app.sim.types import SimError, TopOfBook
 
 RATE_RTH = 3.0        # quote changes per second, stocks in RTH
 RATE_EXT = 0.3        # stocks in pre/post market
@@ -54,7 +55,6 @@ class _State:
     replayed: bool = False                               # history replays real bars (--bars)
     opening: Bars | None = None                          # history part of the minute containing t0
     tape: Tape = field(default_factory=Tape)             # live prints and quote changes
-    fire_rate: float = 0.0                               # firehose: quote changes per second (0 = normal)
     prints: int = 0                                      # trade counter (venue rotation)
 
 
@@ -79,24 +79,35 @@ class MarketModel:
         self._inst = {i.con_id: i for i in instruments}
         self._replay = replay or {}
         self._state: dict[int, _State] = {}
-        self._fire: list[int] = []
+        self._fire: FirehoseBlock | None = None
+        self._fire_epoch = 0                     # set_firehose calls (seeds each block's generator)
+        self._normal: list[int] = list(self._inst)   # conIds advanced by the per-instrument path
 
     @property
     def firehose_on(self) -> bool:
         """True while the load mode streams some instruments."""
-        return bool(self._fire)
+        return self._fire is not None
 
     def set_firehose(self, con_ids: list[int], rate: float) -> None:
         """Load mode: the instruments ``con_ids`` change quote ~``rate`` times per second in total
-        (split evenly), at any hour; the others return to normal. ``rate`` <= 0 ends the mode.
-        Raises ValueError for a non-finite rate, SimError 200 for an unknown conId."""
+        (split evenly), at any hour, advanced together by ``app.sim.firehose.FirehoseBlock``
+        (its own generator, seeded by (seed, the number of set_firehose calls)); the others
+        return to the normal path. ``rate`` <= 0 ends the mode. A replay path of a firehose
+        instrument ends. Raises ValueError for a non-finite rate, SimError 200 for an unknown conId."""
         if not math.isfinite(rate):
             raise ValueError(f"firehose rate must be finite, got {rate!r}")
-        for st in self._state.values():
-            st.fire_rate = 0.0
-        self._fire = [] if rate <= 0 or not con_ids else list(con_ids)
-        for cid in self._fire:
-            self._st(cid).fire_rate = rate / len(self._fire)
+        fire = [] if rate <= 0 or not con_ids else list(dict.fromkeys(con_ids))
+        states = [self._st(cid) for cid in fire]
+        self._fire_epoch += 1
+        self._fire = None
+        if states:
+            for st in states:
+                st.ahead = None
+            rng = np.random.default_rng([self.seed, 4, self._fire_epoch])
+            self._fire = FirehoseBlock(states, rate / len(states), rng, self._trade, trade_prob=TRADE_PROB,
+                                       rate_rth=RATE_RTH, max_gap=MAX_GAP)
+        on = set(fire)
+        self._normal = [cid for cid in self._inst if cid not in on]
 
     # -------------------------------------------------------------- setup
     def instrument(self, con_id: int) -> SimInstrument:
@@ -158,7 +169,7 @@ class MarketModel:
         bs, as_ = self._sizes(st)
         st.top = TopOfBook(bid=bid, ask=ask, last=s0, bid_size=bs, ask_size=as_, last_size=st.trade_lot,
                            volume=vol, high=hi, low=lo, open=o, close=prev_close, time=self.t0)
-        st.tape.add_quote(SimQuoteTick(self.t0, bid, ask, bs, as_))
+        st.tape.quote(self.t0, bid, ask, bs, as_)
         st.last_change = self.t0
         return st
 
@@ -192,19 +203,12 @@ class MarketModel:
         self.now = now
         changed = []
         sessions: dict[str, tuple[bool, bool]] = {}
-        for cid in self._inst:
+        for cid in self._normal:
             st = self._st(cid)
             kind = st.inst.contract.sec_type
             if kind not in sessions:
                 sessions[kind] = (is_open(kind, now), is_open(kind, now, rth=True))
             open_, rth = sessions[kind]
-            if st.fire_rate > 0:
-                k = min(int(st.rng.poisson(st.fire_rate * dt)), 10_000)
-                for j in range(k):
-                    self._tick(st, now - dt + dt * (j + 1) / k, True)
-                if k:
-                    changed.append(cid)
-                continue
             if not open_:
                 continue
             if st.ahead is not None:
@@ -223,6 +227,8 @@ class MarketModel:
             self._tick(st, now, rth)
             if not changed or changed[-1] != cid:
                 changed.append(cid)
+        if self._fire is not None:
+            changed += self._fire.step(now, dt)
         return changed
 
     def _tick(self, st: _State, now: float, rth: bool) -> None:
@@ -242,18 +248,22 @@ class MarketModel:
         top.bid, top.ask = self._quote(inst, st.mid, rth)
         top.bid_size, top.ask_size = self._sizes(st)
         top.time = now
-        st.tape.add_quote(SimQuoteTick(now, top.bid, top.ask, top.bid_size, top.ask_size))
+        st.tape.quote(now, top.bid, top.ask, top.bid_size, top.ask_size)
         if rng.random() < TRADE_PROB:
             px = top.bid if rng.random() < 0.5 else top.ask
             mean = inst.params.adv * 0.9 / 390 / 60 / (RATE_RTH * TRADE_PROB)
             size = max(st.trade_lot, round(mean * math.exp(0.5 * z[1]) / st.trade_lot) * st.trade_lot)
             self._trade(st, now, px, size)
 
-    def _trade(self, st: _State, now: float, px: float, size: float) -> None:
+    def _trade(self, st: _State, now: float, px: float, size: float, day: float | None = None,
+               cond: str | None = None) -> None:
+        """Print a trade: day statistics, tape, live minute bar. ``day`` (trading date stamp) and
+        ``cond`` ("" in RTH, "T" outside) are computed from ``now`` unless the caller has them."""
         top = st.top
         assert top is not None
         kind = st.inst.contract.sec_type
-        day = day_midnight(trading_date(kind, now))
+        if day is None:
+            day = day_midnight(trading_date(kind, now))
         if day != st.day:                       # first trade of a new session: reset day statistics
             st.day = day
             top.close = top.last
@@ -263,18 +273,24 @@ class MarketModel:
         st.prints += 1
         c = st.inst.contract
         venue = c.exchange if st.inst.is_fx else (c.primary_exchange, "ARCA", "BATS", "IEX", "EDGX")[st.prints % 5]
-        st.tape.add_trade(SimTrade(now, px, size, venue, "" if is_open(kind, now, rth=True) else "T"))
+        if cond is None:
+            cond = "" if is_open(kind, now, rth=True) else "T"
+        st.tape.trade(now, px, size, venue, cond)
         top.volume += size
-        top.high = max(top.high, px)
-        top.low = min(top.low, px)
+        if px > top.high:
+            top.high = px
+        if px < top.low:
+            top.low = px
         key = math.floor(now / 60.0) * 60.0
         row = st.live.get(key)
         if row is None:
             st.live[key] = [px, px, px, px, size, px * size, 1, day_midnight(trading_date(kind, key)),
                             is_open(kind, key, rth=True)]
         else:
-            row[1] = max(row[1], px)
-            row[2] = min(row[2], px)
+            if px > row[1]:
+                row[1] = px
+            if px < row[2]:
+                row[2] = px
             row[3] = px
             row[4] += size
             row[5] += px * size
@@ -299,10 +315,12 @@ class MarketModel:
         if ask_size is not None:
             top.ask_size = float(ask_size)
         top.time = now
-        st.tape.add_quote(SimQuoteTick(now, top.bid, top.ask, top.bid_size, top.ask_size))
+        st.tape.quote(now, top.bid, top.ask, top.bid_size, top.ask_size)
         st.mid = (bid + ask) / 2.0
         st.ahead = None                          # a scripted quote ends any replay path
         st.last_change = now
+        if self._fire is not None:
+            self._fire.sync(con_id)
         if last is not None:
             self._trade(st, now, float(last), float(last_size if last_size is not None else st.trade_lot))
 
@@ -318,7 +336,9 @@ class MarketModel:
                            top.high, top.low, top.open, top.close, top.time)
         st.mid = (top.bid + top.ask) / 2.0 if top.bid > 0 and top.ask > 0 else top.last
         st.ahead = None
-        st.tape.add_quote(SimQuoteTick(max(top.time, self.now), top.bid, top.ask, top.bid_size, top.ask_size))
+        if self._fire is not None:
+            self._fire.sync(con_id)
+        st.tape.quote(max(top.time, self.now), top.bid, top.ask, top.bid_size, top.ask_size)
 
     # -------------------------------------------------------------- queries
     def top(self, con_id: int) -> TopOfBook:
@@ -327,6 +347,13 @@ class MarketModel:
         assert t is not None
         return TopOfBook(t.bid, t.ask, t.last, t.bid_size, t.ask_size, t.last_size, t.volume,
                          t.high, t.low, t.open, t.close, t.time)
+
+    def top_view(self, con_id: int) -> TopOfBook:
+        """The live top of book itself (no copy): read it, never change it (the market data
+        pump reads every changed instrument's; ``top`` gives a copy)."""
+        t = self._st(con_id).top
+        assert t is not None
+        return t
 
     def mark(self, con_id: int) -> float:
         """Mark price for P&L: the mid of bid/ask (falls back to last)."""

@@ -38,6 +38,9 @@ FIREHOSE_PUMP_INTERVAL = 0.02   # wall seconds between pump passes in firehose m
 FIREHOSE_STEPS_PER_CHANGE = 4  # advance() calls per expected quote change of one symbol
 MAX_SIM_STEP = 1.0       # simulated seconds per exchange.advance() sub-step (--speed)
 MAX_SUBSTEPS = 600       # per pump pass; a faster clock takes bigger steps
+#: wall seconds of firehose sub-steps in one pump pass; past it the pass takes one step to now
+#: (fewer, bigger steps: the event loop still serves the sockets when the CPU cannot keep up)
+FIREHOSE_PASS_BUDGET = 0.05
 
 #: IB's texts for the system messages (IB API "Message Codes").
 CONNECTIVITY_TEXT = {
@@ -95,7 +98,7 @@ class SimGateway:
         self.firehose: tuple[int, float] | None = None
         self.speed = speed                      # clock speed (informational; see app.sim.clock)
         self.stats = {"accepted": 0, "refused": 0, "dropped": 0, "quote_changes": 0,
-                      "restarts": 0}
+                      "restarts": 0, "steps_skipped": 0}
         self.connections: set[ClientConnection] = set()
         self.by_client_id: dict[int, ClientConnection] = {}
         self.next_order_ids: dict[int, int] = {}
@@ -380,13 +383,14 @@ class SimGateway:
         k = max(1, min(k, MAX_SUBSTEPS))
         return [prev + (now - prev) * i / k for i in range(1, k)] + [now]
 
-    def _send_market_updates(self) -> None:
+    def _send_market_updates(self, changed=None) -> None:
+        """Every ready client's ``send_market_updates(changed)`` (None = a full pass)."""
         if self.connectivity_lost:        # 1100: no market data until restored
             return
         for c in list(self.connections):
             if c.ready:
                 try:
-                    c.send_market_updates()
+                    c.send_market_updates(changed)
                 except Exception:
                     log.exception("market update to client %s failed", c.client_id)
 
@@ -399,22 +403,32 @@ class SimGateway:
 
     async def _pump(self) -> None:
         """Advance the exchange ~10x/s (in sub-steps, see :meth:`_substeps`); send conflated
-        ticks every TICK_INTERVAL, or every change in firehose mode."""
+        ticks every TICK_INTERVAL; in firehose mode also every change after each sub-step (to
+        the subscriptions of the changed conIds only)."""
         wall_prev = time.monotonic()
         self._clock_saved = wall_prev
         while True:
             await asyncio.sleep(FIREHOSE_PUMP_INTERVAL if self.firehose else PUMP_INTERVAL)
             wall = time.monotonic()
             now = self.clock()
-            for t in self._substeps(now, wall - wall_prev):
+            steps = self._substeps(now, wall - wall_prev)
+            i = 0
+            while i < len(steps):
                 try:
-                    changed = self.call_exchange(self.exchange.advance, t)
+                    changed = self.call_exchange(self.exchange.advance, steps[i])
                 except Exception:
                     log.exception("exchange.advance failed")
                     changed = None
                 self.stats["quote_changes"] += len(changed or ())
+                i += 1
                 if self.firehose is not None:
-                    self._send_market_updates()
+                    if changed:
+                        self._send_market_updates(changed)      # every change, only what changed
+                        for c in list(self.connections):
+                            c.flush()
+                    if i < len(steps) - 1 and time.monotonic() - wall > FIREHOSE_PASS_BUDGET:
+                        self.stats["steps_skipped"] += len(steps) - 1 - i
+                        i = len(steps) - 1                      # behind: one step to now
             wall_prev = wall
             self._rate_window.append((wall, self.stats["quote_changes"]))
             while len(self._rate_window) > 2 and wall - self._rate_window[0][0] > 2.0:
@@ -422,8 +436,8 @@ class SimGateway:
             if self.journal is not None and wall - self._clock_saved >= CLOCK_SAVE_INTERVAL:
                 self._clock_saved = wall
                 self.call_exchange(self.journal.save_clock)
-            if self.firehose is None and now - self._last_tick_send >= TICK_INTERVAL - 1e-3:
-                self._last_tick_send = now
+            if now - self._last_tick_send >= TICK_INTERVAL - 1e-3:
+                self._last_tick_send = now                   # (firehose: bars, streams, scripted quotes)
                 self._send_market_updates()
             for c in list(self.connections):
                 c.flush()

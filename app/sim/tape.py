@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 
 from app.sim.history import Bars
 from app.sim.types import SimBar, SimQuoteTick, SimTrade
@@ -26,28 +27,60 @@ REALTIME_BAR = 5.0          # seconds (IB serves only 5-second real-time bars)
 
 
 class Tape:
-    """Recorded prints and quote changes of one instrument, oldest first."""
+    """Recorded prints and quote changes of one instrument, oldest first.
+
+    Stored column by column in ``array('d')`` (8 bytes a value, no Python object per tick:
+    ~40 bytes a quote change, ~26 a print); :class:`SimTrade` / :class:`SimQuoteTick`
+    objects are made only for what a query returns. Bounded: past ``cap`` entries of a kind
+    the oldest half is dropped.
+    """
 
     def __init__(self, cap: int = 50_000):
         self.cap = cap
-        self._tt: list[float] = []
-        self._trades: list[SimTrade] = []
-        self._qt: list[float] = []
-        self._quotes: list[SimQuoteTick] = []
+        self._tt = array("d")                  # trade times
+        self._tps = array("d")                 # price, size of each trade (2 values a trade)
+        self._tv = array("H")                  # (venue, condition) code of each trade
+        self._codes: dict[tuple[str, str], int] = {}
+        self._names: list[tuple[str, str]] = []
+        self._qt = array("d")                  # quote times
+        self._qv = array("d")                  # bid, ask, bid size, ask size (4 values a quote)
 
     def add_trade(self, tr: SimTrade) -> None:
-        self._tt.append(tr.time)
-        self._trades.append(tr)
+        self.trade(tr.time, tr.price, tr.size, tr.exchange, tr.special_conditions)
+
+    def trade(self, t: float, price: float, size: float, exchange: str = "", conditions: str = "") -> None:
+        """Record one print (time POSIX s, price, size in shares, venue, IB condition codes)."""
+        key = (exchange, conditions)
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = len(self._names)
+            self._names.append(key)
+        self._tt.append(t)
+        self._tps.extend((price, size))
+        self._tv.append(code)
         if len(self._tt) > self.cap:
             k = self.cap // 2
-            del self._tt[:k], self._trades[:k]
+            del self._tt[:k], self._tps[:2 * k], self._tv[:k]
 
     def add_quote(self, q: SimQuoteTick) -> None:
-        self._qt.append(q.time)
-        self._quotes.append(q)
+        self.quote(q.time, q.bid, q.ask, q.bid_size, q.ask_size)
+
+    def quote(self, t: float, bid: float, ask: float, bid_size: float, ask_size: float) -> None:
+        """Record one top-of-book change (time POSIX s, prices, sizes in shares)."""
+        self._qt.append(t)
+        self._qv.extend((bid, ask, bid_size, ask_size))
         if len(self._qt) > self.cap:
             k = self.cap // 2
-            del self._qt[:k], self._quotes[:k]
+            del self._qt[:k], self._qv[:4 * k]
+
+    def _trades(self, i: int, j: int) -> list[SimTrade]:
+        names, ps = self._names, self._tps[2 * i:2 * j]
+        return [SimTrade(t, ps[2 * n], ps[2 * n + 1], *names[v])
+                for n, (t, v) in enumerate(zip(self._tt[i:j], self._tv[i:j]))]
+
+    def _quotes(self, i: int, j: int) -> list[SimQuoteTick]:
+        v = self._qv[4 * i:4 * j]
+        return [SimQuoteTick(t, *v[4 * n:4 * n + 4]) for n, t in enumerate(self._qt[i:j])]
 
     @property
     def first_trade_time(self) -> float:
@@ -63,7 +96,7 @@ class Tape:
             i, j = bisect.bisect_right(self._tt, lo), bisect.bisect_right(self._tt, hi)
         else:
             i, j = bisect.bisect_left(self._tt, lo), bisect.bisect_left(self._tt, hi)
-        return self._trades[i:j]
+        return self._trades(i, j)
 
     def quotes_between(self, lo: float, hi: float, *, left_open: bool = True) -> list[SimQuoteTick]:
         """Quote changes with ``lo < time <= hi`` (``left_open=False``: ``lo <= time < hi``)."""
@@ -71,15 +104,15 @@ class Tape:
             i, j = bisect.bisect_right(self._qt, lo), bisect.bisect_right(self._qt, hi)
         else:
             i, j = bisect.bisect_left(self._qt, lo), bisect.bisect_left(self._qt, hi)
-        return self._quotes[i:j]
+        return self._quotes(i, j)
 
     def last_trade_before(self, t: float) -> SimTrade | None:
         i = bisect.bisect_left(self._tt, t)
-        return self._trades[i - 1] if i else None
+        return self._trades(i - 1, i)[0] if i else None
 
     def last_quote_before(self, t: float) -> SimQuoteTick | None:
         i = bisect.bisect_left(self._qt, t)
-        return self._quotes[i - 1] if i else None
+        return self._quotes(i - 1, i)[0] if i else None
 
 
 def _lots(total: float, parts: int, lot: float) -> list[float]:
