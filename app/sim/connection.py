@@ -45,6 +45,7 @@ import time
 from app.sim import decode as D
 from app.sim import encode as E
 from app.sim.order_handlers import OrderHandlers
+from app.sim.latency import DelayWindow
 from app.sim.pacing import HistoryPacer, MessagePacer
 from app.sim.seconds import check_keep_up_to_date
 from app.sim.routing import dispatch_event, log_outgoing, order_targets  # noqa: F401
@@ -159,15 +160,22 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.delay = 0.0
         self._last_due = 0.0
         self._pending_writes = 0
+        #: clock of the encode -> write stamps (time.monotonic; tests inject one)
+        self.clock = time.monotonic
+        self._sent_at: list[float] = []                   # send() time of each queued message
+        #: encode -> writer.write delays of the last 10 s (app.sim.latency; admin ``status``)
+        self.write_delay = DelayWindow()
         self.pacer = MessagePacer(MAX_MESSAGES_PER_SECOND)
         self.history_pacer = HistoryPacer()
         self._init_streams()
 
     # ---- I/O ---------------------------------------------------------------
     def send(self, msg: bytes) -> None:
-        """Queue one framed message; written by :meth:`flush` in chunks."""
+        """Queue one framed message; written by :meth:`flush` in chunks. Its queue time is
+        stamped for the encode -> write delay (``write_delay``)."""
         if not self.closed:
             self.out += msg
+            self._sent_at.append(self.clock())
             log_fn = getattr(self.gw, "message_log", None)
             if log_fn is not None:
                 try:
@@ -186,20 +194,23 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         if self.closed or not self.out:
             return
         data, self.out = bytes(self.out), bytearray()
+        stamps, self._sent_at = self._sent_at, []
         if self.delay > 0 or self._pending_writes:
             loop = asyncio.get_running_loop()
             due = max(loop.time() + max(self.delay, 0.0), self._last_due)
             self._last_due = due
             self._pending_writes += 1
-            loop.call_at(due, self._write_delayed, data)
+            loop.call_at(due, self._write_delayed, data, stamps, max(self.delay, 0.0))
             return
-        self._write(data)
+        self._write(data, stamps)
 
-    def _write_delayed(self, data: bytes) -> None:
+    def _write_delayed(self, data: bytes, stamps: list[float], injected: float) -> None:
         self._pending_writes -= 1
-        self._write(data)
+        self._write(data, stamps, injected)
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, stamps: list[float] = (), injected: float = 0.0) -> None:
+        """Hand ``data`` to the transport and record the delay of its messages (``stamps``:
+        their send() times), less the deliberate ``injected`` delay."""
         if self.closed:
             return
         try:
@@ -207,6 +218,9 @@ class ClientConnection(StreamHandlers, OrderHandlers):
                 self.writer.write(data[i:i + WRITE_CHUNK])
         except (ConnectionError, RuntimeError, OSError):
             self.close()
+            return
+        if stamps:
+            self.write_delay.add(self.clock(), stamps, injected)
 
     def close(self) -> None:
         """Close this client's socket (idempotent); other clients are unaffected."""

@@ -19,7 +19,8 @@ on stdout). Replies start with ``OK`` or ``ERR <reason>``. Commands:
 ``manual-order SYMBOL BUY|SELL QTY TYPE [PRICE]``  a "TWS GUI" order (MKT, LMT price, STP stop)
 ``firehose SYMBOLS RATE``                          load mode: the first SYMBOLS instruments change
                                                    quote RATE times per second in total (0 0 = off)
-``status``                                         clients, orders, clock, faults, tick rate
+``status``                                         clients, orders, clock, faults, tick rate,
+                                                   encode -> write delay (ms, last 10 s)
 ``help``                                           the command list
 ``quit``                                           close this admin session (TCP only)
 =================================================  ===========================================
@@ -50,6 +51,7 @@ import threading
 import time
 from typing import Callable
 
+from app.sim.latency import fmt_ms, summarize
 from app.sim.types import OrderTicket, SimError
 
 log = logging.getLogger("app.sim.control")
@@ -301,7 +303,27 @@ class AdminController:
             "restarts": str(gw.stats["restarts"]),
             "state_commits": str(gw.journal.commits if getattr(gw, "journal", None) else 0),
             "state_errors": str(gw.journal.errors if getattr(gw, "journal", None) else 0),
+            **self.write_delays(),
         }
+
+    def write_delays(self) -> dict[str, str]:
+        """Encode -> socket write delay of the last 10 s (``app.sim.latency``), milliseconds:
+        ``write_delay_p50_ms`` / ``_p99_ms`` / ``_max_ms`` / ``write_delay_n`` over every client,
+        and ``write_delay_c<clientId>`` = ``p50/p99/max`` per client ("-" without samples)."""
+        conns = [c for c in self.gw.connections if getattr(c, "write_delay", None) is not None]
+        if not conns:
+            return {"write_delay_n": "0", "write_delay_p50_ms": "-", "write_delay_p99_ms": "-",
+                    "write_delay_max_ms": "-"}
+        now = conns[0].clock()
+        total = summarize([c.write_delay for c in conns], now)
+        out = {"write_delay_n": str(total["n"])}
+        for k in ("p50_ms", "p99_ms", "max_ms"):
+            out["write_delay_" + k] = fmt_ms(total[k])
+        for c in sorted(conns, key=lambda c: (c.client_id is None, c.client_id or 0)):
+            one = c.write_delay.summary(now)
+            out[f"write_delay_c{c.client_id if c.client_id is not None else '-'}"] = "/".join(
+                fmt_ms(one[k]) for k in ("p50_ms", "p99_ms", "max_ms"))
+        return out
 
 
 # ---- transports ----------------------------------------------------------

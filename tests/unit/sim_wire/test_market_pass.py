@@ -43,6 +43,7 @@ def _conn(n_subs=100):
         conn.mkt[1000 + k] = c.con_id
         conn._send_ticks(1000 + k, c.con_id)
     conn.out.clear()
+    conn._sent_at.clear()
     return ex, conn
 
 
