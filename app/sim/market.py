@@ -18,8 +18,10 @@ for every bar size and the last bar's close is always the last trade price.
 
 from __future__ import annotations
 
+import collections
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,12 +39,29 @@ TRADE_PROB = 0.7
 MAX_GAP = 6.5 * 3600  # cap on the variance horizon of one update (s)
 
 
+#: live time & sales kept (``app.sim.tape.Tape`` cap): TAPE_BUDGET prints and as many quote changes
+#: over all instruments (~33 MB in all), at least TAPE_MIN and at most TAPE_CAP per instrument
+TAPE_BUDGET = 500_000
+TAPE_MIN = 1_000
+TAPE_CAP = 50_000
+#: generated histories kept at once (the others are generated again when asked for)
+HISTORY_CACHE = 4
+
+
+class _History(NamedTuple):
+    """One instrument's history: ``base`` minutes strictly before the live minute, ``opening``
+    (the history part of the minute containing t0, or None) and ``older`` daily bars."""
+
+    base: Bars
+    opening: Bars | None
+    older: Bars
+
+
 @dataclass(slots=True)
 class _State:
     inst: SimInstrument
     rng: np.random.Generator
-    base: Bars                      # generated/replayed minutes strictly before the live minute
-    older: Bars                     # daily bars before the minute window
+    hist: _History | None           # replayed history (kept); None: generated on demand
     live: dict[float, list] = field(default_factory=dict)  # minute start -> [o,h,l,c,v,wv,n,day,rth]
     mid: float = 0.0
     top: TopOfBook | None = None
@@ -53,7 +72,6 @@ class _State:
     sig_ext: float = 0.0
     ahead: tuple[np.ndarray, np.ndarray] | None = None   # replay: (times, mids) the live mid follows
     replayed: bool = False                               # history replays real bars (--bars)
-    opening: Bars | None = None                          # history part of the minute containing t0
     tape: Tape = field(default_factory=Tape)             # live prints and quote changes
     prints: int = 0                                      # trade counter (venue rotation)
 
@@ -68,7 +86,10 @@ class MarketModel:
 
     ``t0`` (POSIX s) is the start time: history ends there and live ticks follow.
     ``replay`` maps symbol/localSymbol -> real bar DataFrame (see history.read_bars_file).
-    State is created lazily per instrument (history generation is ~ms each).
+    State is created lazily per instrument (history generation is ~ms each). A generated
+    history (~1.6 MB of minute bars per instrument) is not kept with the state: the last
+    HISTORY_CACHE asked for are cached and the others generated again, identically (they are
+    deterministic in seed, conId and t0), when history or bars are asked for.
     """
 
     def __init__(self, instruments: list[SimInstrument], *, seed: int, t0: float,
@@ -79,6 +100,9 @@ class MarketModel:
         self._inst = {i.con_id: i for i in instruments}
         self._replay = replay or {}
         self._state: dict[int, _State] = {}
+        self._hist_cache: collections.OrderedDict[int, _History] = collections.OrderedDict()
+        #: entries of each kind (prints, quote changes) a tape keeps: TAPE_BUDGET over all instruments
+        self._tape_cap = min(TAPE_CAP, max(TAPE_MIN, TAPE_BUDGET // max(1, len(instruments))))
         self._fire: FirehoseBlock | None = None
         self._fire_epoch = 0                     # set_firehose calls (seeds each block's generator)
         self._normal: list[int] = list(self._inst)   # conIds advanced by the per-instrument path
@@ -134,21 +158,18 @@ class MarketModel:
         if df is not None:
             minutes, older, ahead = replay_series(inst, df, self.seed, self.t0)
         else:
-            minutes = synth_minutes(inst, self.seed, self.t0, start_price(inst, self.seed))
-            older = Bars.empty()
-            if len(minutes):
-                first_day = trading_date(c.sec_type, float(minutes.t[0]))
-                older = synth_daily(inst, self.seed, first_day, float(minutes.o[0]))
+            minutes, older = self._synth_history(inst)
+        hist = _History(*self._split(minutes), older)
         rng = np.random.default_rng([self.seed, inst.con_id, 3])
-        st = _State(inst, rng, minutes, older, ahead=ahead, replayed=df is not None)
+        st = _State(inst, rng, hist if df is not None else None, ahead=ahead, replayed=df is not None,
+                    tape=Tape(self._tape_cap))
+        if df is None:
+            self._cache_history(inst.con_id, hist)
         s0 = float(minutes.c[-1]) if len(minutes) else inst.params.price
-        # the minute containing t0 continues live: move it from base to the live table
-        if len(minutes) and minutes.t[-1] + 60 > self.t0:
+        if hist.opening is not None:            # the minute containing t0 continues live
             i = len(minutes) - 1
             st.live[float(minutes.t[i])] = [minutes.o[i], minutes.h[i], minutes.l[i], minutes.c[i], minutes.v[i],
                                             minutes.wv[i], int(minutes.n[i]), minutes.day[i], bool(minutes.rth[i])]
-            st.opening = minutes.take(slice(i, i + 1))
-            st.base = minutes.take(slice(0, i))
         # day statistics from the most recent session in the table
         if len(minutes):
             today = minutes.day[-1]
@@ -172,6 +193,40 @@ class MarketModel:
         st.tape.quote(self.t0, bid, ask, bs, as_)
         st.last_change = self.t0
         return st
+
+    def _synth_history(self, inst: SimInstrument) -> tuple[Bars, Bars]:
+        """(minutes, older daily bars) generated for ``inst``; the same every time."""
+        minutes = synth_minutes(inst, self.seed, self.t0, start_price(inst, self.seed))
+        older = Bars.empty()
+        if len(minutes):
+            first_day = trading_date(inst.contract.sec_type, float(minutes.t[0]))
+            older = synth_daily(inst, self.seed, first_day, float(minutes.o[0]))
+        return minutes, older
+
+    def _split(self, minutes: Bars) -> tuple[Bars, Bars | None]:
+        """(base, opening): the minute containing t0, which continues live, split off."""
+        if len(minutes) and minutes.t[-1] + 60 > self.t0:
+            i = len(minutes) - 1
+            return minutes.take(slice(0, i)), minutes.take(slice(i, i + 1))
+        return minutes, None
+
+    def _cache_history(self, con_id: int, hist: _History) -> None:
+        self._hist_cache[con_id] = hist
+        self._hist_cache.move_to_end(con_id)
+        while len(self._hist_cache) > HISTORY_CACHE:
+            self._hist_cache.popitem(last=False)
+
+    def _history(self, con_id: int) -> _History:
+        """The instrument's history: replayed (kept), else cached or generated again."""
+        st = self._st(con_id)
+        if st.hist is not None:
+            return st.hist
+        hist = self._hist_cache.get(con_id)
+        if hist is None:
+            minutes, older = self._synth_history(st.inst)
+            hist = _History(*self._split(minutes), older)
+        self._cache_history(con_id, hist)
+        return hist
 
     @staticmethod
     def spread_ticks(inst: SimInstrument, price: float, rth: bool) -> int:
@@ -366,15 +421,16 @@ class MarketModel:
     def minutes(self, con_id: int) -> Bars:
         """All 1-minute bars: history followed by the live-recorded minutes (oldest first)."""
         st = self._st(con_id)
+        base = self._history(con_id).base
         if not st.live:
-            return st.base
+            return base
         keys = sorted(st.live)
         rows = [st.live[k] for k in keys]
         arr = np.array([r[:7] for r in rows], dtype=float)
         live = Bars(np.array(keys, dtype=float), arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5],
                     arr[:, 6].astype(np.int64), np.array([r[7] for r in rows], dtype=float),
                     np.array([r[8] for r in rows], dtype=bool))
-        return Bars.concat([st.base, live])
+        return Bars.concat([base, live])
 
     def is_replayed(self, con_id: int) -> bool:
         """True when the instrument's history replays real bars (``--bars``), False when generated."""
@@ -383,12 +439,12 @@ class MarketModel:
     def opening_minute(self, con_id: int) -> Bars:
         """The history part (one row, or empty) of the minute containing ``t0``: its values before
         the live stream added trades to it (``app.sim.seconds`` splits that minute)."""
-        op = self._st(con_id).opening
+        op = self._history(con_id).opening
         return op if op is not None else Bars.empty()
 
     def older_daily(self, con_id: int) -> Bars:
         """Daily bars before the minute window (generated or replayed)."""
-        return self._st(con_id).older
+        return self._history(con_id).older
 
     def tape(self, con_id: int) -> Tape:
         """The live time & sales of one instrument (``app.sim.tape.Tape``)."""
