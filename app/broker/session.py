@@ -24,7 +24,7 @@ import numpy as np
 from ib_async import IB
 from ib_async.wrapper import RequestError
 
-from app.broker import convert
+from app.broker import convert, fastread, tradeslim
 from app.broker.orderbook import OrderBook
 from app.broker.reconcile import settle_unreported
 from app.broker.quotes import QuoteBook
@@ -111,6 +111,8 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         self._account_values: dict[tuple[str, str, str], AccountValue] = {}
 
         self.ib = IB()
+        fastread.install(self.ib.client)     # linear-time socket reads (app/broker/fastread.py)
+        tradeslim.install(self.ib, lambda: self._client_id)  # other clients' orders: ~2 KB, not 10
         self._quotes = QuoteBook(
             lambda inst: self.ib.reqMktData(convert.instrument_to_contract(inst), "", False, False),
             lambda ticker: self.ib.cancelMktData(ticker.contract))
