@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSortFilterProxyModel
+from PySide6.QtCore import QAbstractProxyModel
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
 
@@ -52,12 +52,15 @@ def fit_to_contents(table: QTableView) -> None:
     table.resizeColumnsToContents()
 
 
-def visible_source_rows(table: QTableView, proxy: QSortFilterProxyModel) -> set[int] | None:
-    """Source-model rows the table shows now (through ``proxy``); an empty set while the
-    table is not visible. Source for :meth:`app.viewmodels.coalesce.DirtyCells.set_visible_rows`."""
+def visible_source_rows(table: QTableView) -> set[int]:
+    """Rows of the source model the table shows now (mapped through the table's model when
+    that is a proxy); an empty set while the table is not visible. Source for
+    :meth:`app.viewmodels.coalesce.DirtyCells.set_visible_rows`."""
     if not table.isVisible():
         return set()
-    n = proxy.rowCount()
+    model = table.model()
+    proxy = model if isinstance(model, QAbstractProxyModel) else None
+    n = model.rowCount()
     if n == 0:
         return set()
     top = table.rowAt(0)
@@ -66,6 +69,8 @@ def visible_source_rows(table: QTableView, proxy: QSortFilterProxyModel) -> set[
     bottom = table.rowAt(table.viewport().height() - 1)
     if bottom < 0:
         bottom = n - 1
+    if proxy is None:
+        return set(range(top, bottom + 1))
     rows = set()
     for r in range(top, bottom + 1):
         src = proxy.mapToSource(proxy.index(r, 0))

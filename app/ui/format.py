@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
@@ -26,6 +27,8 @@ UNSET_INTEGER = 2147483647
 # ---- colours (hex, light theme; one place to change them) -----------------
 UP = "#1b8a3a"            #: positive change / P&L text
 DOWN = "#c62828"          #: negative change / P&L text
+#: shared colours for sign_colour (asked per cell on each repaint; callers must not modify them)
+_UP_COLOUR, _DOWN_COLOUR = QColor(UP), QColor(DOWN)
 FLASH_UP = "#b9f6ca"      #: background of a price that just ticked up (~500 ms)
 FLASH_DOWN = "#ffcdd2"    #: background of a price that just ticked down
 BUY_TINT = "#e3edff"      #: order ticket background for BUY
@@ -58,7 +61,13 @@ def tick_decimals(tick: float | None) -> int:
     """Decimals needed to show prices on ``tick`` (at least 2): 0.01 -> 2, 0.00005 -> 5."""
     if not tick or is_missing(tick) or tick <= 0:
         return 2
-    d = Decimal(repr(float(tick))).normalize()
+    return _decimals(float(tick))
+
+
+@lru_cache(maxsize=1024)
+def _decimals(tick: float) -> int:
+    # asked for every price cell painted: a Decimal per call was the dearest part of a cell
+    d = Decimal(repr(tick)).normalize()
     return max(2, -d.as_tuple().exponent)
 
 
@@ -131,9 +140,9 @@ def sign_colour(value) -> QColor | None:
         return None
     v = float(value)
     if v > 0:
-        return QColor(UP)
+        return _UP_COLOUR
     if v < 0:
-        return QColor(DOWN)
+        return _DOWN_COLOUR
     return None
 
 

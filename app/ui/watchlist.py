@@ -1,7 +1,8 @@
 """The watchlist panel: a symbol entry line and the quote table.
 
-Reads a :class:`~app.viewmodels.watchlist.WatchlistModel` through a
-``QSortFilterProxyModel`` sorted on raw values (``SORT_ROLE``). Price cells
+Shows a :class:`~app.viewmodels.watchlist.WatchlistModel` directly (no proxy: the
+model answers a cell's roles in one ``multiData`` call and sorts itself on raw values
+when a header is clicked). Price cells
 that just ticked have a green (up) or red (down) background (the model's
 ``BackgroundRole``, painted by Qt's own delegate: no Python paint per cell);
 cells whose quote is not live (``STALE_ROLE``) are drawn grey and italic, and while the data is stale a line above the table says
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
@@ -27,7 +28,7 @@ from app.domain import Instrument
 from app.ui.columns import fit_to_contents, size_columns, visible_source_rows
 from app.ui.format import ERROR_TEXT, tabular_font
 from app.ui.stale_label import stale_label
-from app.viewmodels.table import RECORD_ROLE, SORT_ROLE
+from app.viewmodels.table import RECORD_ROLE
 from app.viewmodels.watchlist import WatchlistError, WatchlistModel
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ class WatchlistView(QWidget):
     def __init__(self, model: WatchlistModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setDynamicSortFilter(False)  # no re-sort per tick; click a header to sort
 
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("Add symbol (AAPL, EUR.USD)")
@@ -59,7 +56,10 @@ class WatchlistView(QWidget):
         self.add_button.clicked.connect(self.add_from_entry)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        # the model itself, no proxy: a proxy does not pass on multiData (one Python call per
+        # cell on repaint instead of one per role); a header click sorts the model
+        # (RecordTableModel.sort: raw values, no re-sort per tick)
+        self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setSortingEnabled(True)
@@ -72,7 +72,7 @@ class WatchlistView(QWidget):
         size_columns(self.table, model.columns, tabular_font(self.table.font()))
         header.setStretchLastSection(True)
         # a flush repaints only the rows in sight (scrolled-in rows are read fresh)
-        model.dirty.set_visible_rows(lambda: visible_source_rows(self.table, self.proxy))
+        model.dirty.set_visible_rows(lambda: visible_source_rows(self.table))
         # bid/ask sizes are also in the bid/ask tooltips: hidden by default, the
         # header's context menu shows or hides any column
         for key in HIDDEN_BY_DEFAULT:
@@ -171,8 +171,8 @@ class WatchlistView(QWidget):
 
     def select_symbol(self, symbol: str) -> bool:
         """Select the row of ``symbol`` (display symbol); False when absent."""
-        for r in range(self.proxy.rowCount()):
-            idx = self.proxy.index(r, 0)
+        for r in range(self.model.rowCount()):
+            idx = self.model.index(r, 0)
             rec = idx.data(RECORD_ROLE)
             if rec is not None and rec.instrument.display_symbol.upper() == symbol.upper():
                 self.table.setCurrentIndex(idx)

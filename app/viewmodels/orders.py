@@ -30,7 +30,7 @@ from app.ui.format import (
     BUY, SELL, STATUS_CANCELLED, STATUS_FILLED, STATUS_INACTIVE, STATUS_WORKING,
     fmt_price, fmt_qty, fmt_time, is_missing,
 )
-from app.viewmodels.table import RECORD_ROLE, SORT_ROLE, Column, RecordTableModel
+from app.viewmodels.table import RECORD_ROLE, SORT_ROLE, Column, EditableRows, RecordTableModel
 
 
 def order_key(order: OrderRecord) -> Hashable:
@@ -129,7 +129,7 @@ def uses_prices(order: OrderRecord) -> tuple[bool, bool]:
     return t.needs_limit, t.needs_stop
 
 
-class OrdersModel(RecordTableModel[OrderRecord]):
+class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
     """Every order the session has seen. ``session`` provides ``orders()``, ``orderEvent``
     and ``client_id`` (whose working orders are editable in place)."""
 

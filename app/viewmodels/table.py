@@ -16,9 +16,9 @@ specs: field -> header, formatter, alignment, sort key, colours, tooltip.
   for CSV export), ``EditRole`` (the raw value of an editable cell),
   ``TextAlignmentRole``, ``ForegroundRole``, ``BackgroundRole``, ``ToolTipRole``,
   ``FontRole`` (tabular digits for number columns).
-* Editing: a column with ``edit_block`` is editable per record (``flags`` gives
-  ``ItemIsEditable`` when ``edit_block(record)`` is ""), once the owner sets
-  :attr:`RecordTableModel.edit_handler`. ``setData(EditRole)`` hands the new value
+* Editing (models with the :class:`EditableRows` mixin): a column with ``edit_block`` is
+  editable per record (``flags`` gives ``ItemIsEditable`` when ``edit_block(record)`` is
+  ""), once the owner sets :attr:`RecordTableModel.edit_handler`. ``setData(EditRole)`` hands the new value
   to that handler and never changes the stored record: the row changes only when
   the source (e.g. the broker) sends the updated record, so a refused edit leaves
   the real value on screen.
@@ -119,6 +119,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self._keys: list[Hashable] = []
         self._records: list[R] = []
         self._values: list[list[Any]] = []
+        #: formatted text per row (None: not formatted since the row last changed)
+        self._texts: list[list[str | None] | None] = []
         self._row: dict[Hashable, int] = {}
         self.dirty = DirtyCells(self._emit_changed, interval_ms=interval_ms, parent=self)
         self._number_font = tabular_font()
@@ -172,6 +174,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             self._keys.append(key)
             self._records.append(record)
             self._values.append(values)
+            self._texts.append(None)
             self._row[key] = n
             self.endInsertRows()
             return True
@@ -184,6 +187,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         except Exception:   # a value whose comparison raises or is ambiguous
             changed = [i for i, (a, b) in enumerate(zip(old, values)) if not _same(a, b)]
         if changed:
+            self._texts[row] = None     # a cell's text may read the record, not only its value
             self.dirty.mark(row, changed[0], changed[-1])
         return False
 
@@ -193,6 +197,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         if row is None:
             return
         self._values[row] = self._raw_values(self._records[row])
+        self._texts[row] = None
         if columns is None:
             self.dirty.mark(row, 0, len(self.columns) - 1)
         else:
@@ -205,7 +210,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             return False
         self.dirty.flush_now()
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._keys[row], self._records[row], self._values[row]
+        del self._keys[row], self._records[row], self._values[row], self._texts[row]
         self._row = {k: i for i, k in enumerate(self._keys)}
         self.endRemoveRows()
         return True
@@ -217,6 +222,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self._keys.clear()
         self._records.clear()
         self._values.clear()
+        self._texts.clear()
         self._row.clear()
         self.endResetModel()
 
@@ -256,7 +262,14 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         record = self._records[row]
         value = self._values[row][c]
         if role == Qt.ItemDataRole.DisplayRole:
-            return col.text(value, record)
+            # formatted once per change, not on every repaint of the cell
+            texts = self._texts[row]
+            if texts is None:
+                texts = self._texts[row] = [None] * len(self.columns)
+            text = texts[c]
+            if text is None:
+                text = texts[c] = col.text(value, record)
+            return text
         if role == SORT_ROLE:
             return col.sort_value(value, record)
         if role == RECORD_ROLE:
@@ -283,12 +296,78 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             return self._number_font
         return self.extra_data(row, c, role)
 
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan) -> None:
+        """All the roles a delegate asks for a cell, in one call (Qt 6
+        ``QAbstractItemModel::multiData``; ``QStyledItemDelegate::initStyleOption`` uses it).
+
+        Qt's default answers each role with its own ``data`` call, and every call crossing
+        from C++ into Python costs microseconds: one call per cell instead of seven made a
+        full watchlist repaint several times cheaper (issue 12). The answers are exactly
+        ``data(index, role)``'s (subclass roles included). A proxy model does not forward
+        ``multiData``: views that want the saving show the model directly (``sort`` below).
+        """
+        data = self.data
+        for rd in roleDataSpan:
+            role = rd.role()
+            value = None if role in _NEVER_ROLES else data(index, role)
+            if value is None:
+                rd.clearData()
+            else:
+                rd.setData(value)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reorder the rows by ``column``'s raw sort values (:meth:`Column.sort_value`: numbers
+        as numbers, missing first; text case-blind), stable; ``column`` -1 or out of range
+        keeps the order. Called by a view with sorting enabled (header click); rows do not
+        move again on later updates (no re-sort per tick), new rows go to the end.
+        Selections and other persistent indexes follow their rows."""
+        if not 0 <= column < len(self.columns) or len(self._records) < 2:
+            return
+        self.dirty.flush_now()          # pending row numbers are about to change
+        col = self.columns[column]
+        keys = [col.sort_value(v[column], r) for v, r in zip(self._values, self._records)]
+        perm = sorted(range(len(keys)), key=keys.__getitem__,
+                      reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        new_row = {old: new for new, old in enumerate(perm)}
+        old_indexes = self.persistentIndexList()
+        self._keys = [self._keys[i] for i in perm]
+        self._records = [self._records[i] for i in perm]
+        self._values = [self._values[i] for i in perm]
+        self._texts = [self._texts[i] for i in perm]
+        self._row = {k: i for i, k in enumerate(self._keys)}
+        self.changePersistentIndexList(old_indexes, [self.index(new_row[i.row()], i.column())
+                                                     for i in old_indexes])
+        self.layoutChanged.emit()
+
     def is_editable(self, row: int, column: int) -> bool:
         """True when the cell may be edited in place now (see :class:`Column` ``edit_block``)."""
         if self.edit_handler is None or not (0 <= row < len(self._records) and 0 <= column < len(self.columns)):
             return False
         col = self.columns[column]
         return col.edit_block is not None and not col.edit_block(self._records[row])
+
+    def extra_data(self, row: int, column: int, role: int):
+        """Hook for subclasses' own roles (and ``BackgroundRole`` where the column spec
+        gives none, e.g. the watchlist's flash); returns None by default."""
+        return None
+
+
+#: roles a delegate asks for on each paint that no record table provides
+_NEVER_ROLES = frozenset({Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole,
+                          Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,
+                          Qt.ItemDataRole.WhatsThisRole, Qt.ItemDataRole.AccessibleTextRole,
+                          Qt.ItemDataRole.AccessibleDescriptionRole})
+
+
+class EditableRows:
+    """Mixin for a :class:`RecordTableModel` with cells editable in place (the blotter's
+    orders): ``flags`` gives ``ItemIsEditable`` where :meth:`RecordTableModel.is_editable`
+    says so and ``setData`` hands the edit to ``edit_handler``. Only editable tables carry
+    these overrides: a Python ``flags`` is one more call from C++ for every cell of every
+    repaint (issue 12), and Qt's own answer is right for the other tables.
+    Use as ``class OrdersModel(EditableRows, RecordTableModel[...])``.
+    """
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -314,18 +393,6 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         finally:
             self.dirty.mark(row, c, c)
         return accepted
-
-    def extra_data(self, row: int, column: int, role: int):
-        """Hook for subclasses' own roles (and ``BackgroundRole`` where the column spec
-        gives none, e.g. the watchlist's flash); returns None by default."""
-        return None
-
-
-#: roles a delegate asks for on each paint that no record table provides
-_NEVER_ROLES = frozenset({Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole,
-                          Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,
-                          Qt.ItemDataRole.WhatsThisRole, Qt.ItemDataRole.AccessibleTextRole,
-                          Qt.ItemDataRole.AccessibleDescriptionRole})
 
 
 def _same(a: Any, b: Any) -> bool:

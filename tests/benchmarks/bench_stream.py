@@ -120,7 +120,7 @@ def analyse(client_npz: str, stamps_npz: str) -> list[dict]:
         row = {**lat, "cpu_pct": w["cpu_pct"], "loop_lag_p99_ms": w["loop"]["p99_ms"],
                "loop_longest_stall_ms": w["loop"]["longest_stall_ms"],
                "messages_per_s": round(w["messages"] / secs), "gateway_quotes_per_s": round(w["gateway_tick_rate"]),
-               "drain_s": w["drain_s"], "rate": w["rate"], "ceiling_step": w["ceiling_step"], "seconds": secs}
+               "drain_s": w["drain_s"], "paints_per_s": w.get("paints_per_s"), "paint_pct": w.get("paint_pct"), "rate": w["rate"], "ceiling_step": w["ceiling_step"], "seconds": secs}
         row["sustained"] = bool(lat["p99_ms"] is not None and lat["p99_ms"] < SUSTAINED_MS
                                 and w["loop"]["p99_ms"] < SUSTAINED_MS and not lat["growing"])
         out.append(row)

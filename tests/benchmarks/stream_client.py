@@ -88,6 +88,8 @@ class Recorder:
         self.msg = array("q")
         self.decode = array("d")
         self.paint = array("d")
+        self.paints = 0              # paint events of the view in the window
+        self.paint_s = 0.0           # seconds spent in them
         self.last_decode = time.monotonic()
 
     def wrap(self, decoder) -> None:
@@ -136,6 +138,8 @@ class Recorder:
         self.decode = array("d")
         self.paint = array("d")
         self.ticks = 0
+        self.paints = 0
+        self.paint_s = 0.0
 
 
 def _rows_in(table, event) -> tuple[int, int]:
@@ -163,7 +167,10 @@ def hook_paint(table, rec: Recorder, req_of_view_row) -> None:
     original = type(table).paintEvent
 
     def paint_event(event):
+        t0 = time.perf_counter()
         original(table, event)
+        rec.paint_s += time.perf_counter() - t0
+        rec.paints += 1
         top, bottom = _rows_in(table, event)
         s_top, s_bottom = _on_screen(table)
         painted = {req_of_view_row(r) for r in range(top, bottom + 1)}
@@ -214,7 +221,7 @@ async def build_ibdesk(args, rec: Recorder):
         rec.committed(req_of_row[r] for r in range(top, bottom + 1))
 
     model.dirty._flush = flushed
-    proxy = view.proxy
+    proxy = view.table.model()
 
     def req_of_view_row(r: int):
         src = proxy.mapToSource(proxy.index(r, 0))
@@ -338,7 +345,9 @@ async def run(args) -> dict:
         arrays[f"w{k}_paint"] = rec.paint
         arrays[f"w{k}_decode"] = rec.decode
         windows.append({"index": k, "rate": rate, "ceiling_step": step, "seconds": round(w1 - w0, 3), "cpu_pct": round(100 * (cpu1 - cpu0) / (w1 - w0), 1),
-                        "messages": m1 - m0, "ticks": rec.ticks, "msg_from": m0, "msg_to": m1,
+                        "messages": m1 - m0, "ticks": rec.ticks,
+                        "paints_per_s": round(rec.paints / (w1 - w0), 1),
+                        "paint_pct": round(100 * rec.paint_s / (w1 - w0), 1), "msg_from": m0, "msg_to": m1,
                         "loop": probe.summary(), "gateway_tick_rate": float(gw.get("tick_rate", "0")),
                         "gateway_status": gw, "drain_s": round(drained, 2)})
         behind = behind or (step and fell_behind(windows[-1]))

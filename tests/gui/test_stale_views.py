@@ -32,7 +32,7 @@ def _watchlist(qtbot, aloop):
 
 
 def _shown(v, m, symbol, col):
-    return v.proxy.index(m.row_of(symbol), m.column_index(col))
+    return m.index(m.row_of(symbol), m.column_index(col))
 
 
 def _italic(v, index) -> bool:

@@ -7,12 +7,14 @@ the model's ``data`` calls a single quote causes, and the rows a flush emits.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate
 
 from app.domain import Instrument, Position
 from app.ui.account import AccountPanel
 from app.ui.watchlist import WatchlistView
 from app.viewmodels.account import AccountSummary, PositionsModel
+from app.viewmodels.table import SORT_ROLE
 from app.viewmodels.watchlist import WatchlistModel
 from tests.fakes import FakeSession
 from tests.support import wait_until
@@ -82,7 +84,7 @@ def test_columns_fit_the_sample_texts_and_stay_put(qtbot, aloop):
     header = v.table.horizontalHeader()
     width = header.sectionSize(bid)
     assert width >= fm.horizontalAdvance("Bid")
-    cell = v.proxy.index(m.row_of("S0001"), bid)
+    cell = m.index(m.row_of("S0001"), bid)
     assert v.table.visualRect(cell).width() >= v.table.sizeHintForColumn(bid) - 2
     s.push_quote("S0001", bid=12345.67)     # wider text: no re-layout per change
     wait_until(aloop, lambda: not m.dirty.pending, what="flush")
@@ -112,7 +114,7 @@ def test_flush_emits_only_rows_in_sight(qtbot, aloop):
     # a row scrolled into sight shows its latest quote (read fresh, never stale text)
     v.table.scrollToBottom()
     qtbot.wait(30)
-    last = v.proxy.index(m.row_of(f"S{N - 1:04d}"), m.column_index("bid"))
+    last = m.index(m.row_of(f"S{N - 1:04d}"), m.column_index("bid"))
     assert last.data() == f"{200.0 + N - 1:,.2f}"
 
 
@@ -125,7 +127,7 @@ def test_hidden_table_flushes_nothing(qtbot, aloop):
     assert m.dirty.flush_count == before and m.dirty.dropped_rows >= 1
     v.show()
     qtbot.waitExposed(v)
-    assert v.proxy.index(m.row_of("S0001"), m.column_index("bid")).data() == "1.50"
+    assert m.index(m.row_of("S0001"), m.column_index("bid")).data() == "1.50"
 
 
 def test_positions_table_does_not_measure_every_row(qtbot, aloop):
@@ -149,3 +151,55 @@ def test_positions_table_does_not_measure_every_row(qtbot, aloop):
     positions.dirty.flush_now()
     qtbot.wait(30)
     assert 0 < calls[0] < N, calls[0]
+
+
+def test_repaint_asks_each_cell_once(qtbot, aloop):
+    """The view shows the model itself (no proxy) and asks each cell's roles in one
+    multiData call: a proxy asked data() once per role, seven calls from C++ per cell."""
+    s, m, v = _busy_watchlist(qtbot, aloop)
+    assert v.table.model() is m
+    multi = [0]
+    direct = [0]
+    inside = [False]
+    original_multi, original_data = type(m).multiData, type(m).data
+
+    def multi_data(index, span):
+        multi[0] += 1
+        inside[0] = True
+        try:
+            original_multi(m, index, span)
+        finally:
+            inside[0] = False
+
+    def data(index, role=0):
+        if not inside[0]:
+            direct[0] += 1
+        return original_data(m, index, role)
+
+    m.multiData = multi_data
+    m.data = data
+    v.table.viewport().repaint()
+    shown = v.table.rowAt(v.table.viewport().height() - 1) + 1
+    visible_columns = sum(not v.table.isColumnHidden(c) for c in range(m.columnCount()))
+    assert multi[0] >= shown * visible_columns - visible_columns
+    assert direct[0] <= shown          # nothing per role any more
+
+
+def test_header_click_sorts_numbers_and_keeps_selection(qtbot, aloop):
+    s, m, v = _busy_watchlist(qtbot, aloop, 20)
+    s.push_quote("S0005", last=9.5)          # 9.5 < 100.x: numeric, not text order
+    s.push_quote("S0006", last=1000.25)
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    v.select_symbol("S0006")
+    last = m.column_index("last")
+    header = v.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=QPoint(header.sectionViewportPosition(last) + 5, 5))
+    wait_until(aloop, lambda: m.index(0, 0).data() == "S0005", what="sorted ascending")
+    order = [m.index(r, last).data(SORT_ROLE) for r in range(len(m))]
+    assert order == sorted(order)
+    assert v.selected_instrument().symbol == "S0006"     # the selection followed its row
+    assert m.index(len(m) - 1, 0).data() == "S0006"
+    s.push_quote("S0006", last=1.0)                      # no re-sort per tick
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    assert m.index(len(m) - 1, 0).data() == "S0006"
+    assert m.row_of("S0006") == len(m) - 1
