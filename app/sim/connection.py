@@ -146,6 +146,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.closed = False
         self.out = bytearray()
         self.mkt = Subscriptions()                        # reqId -> conId
+        self._is_fx: dict[int, bool] = {}                 # conId -> FX pair (no LAST/VOLUME ticks)
         self.mkt_last: dict[int, dict[int, float]] = {}   # reqId -> tickType -> last sent value
         # reqId -> (conId, barSize, formatDate, time zone) of keepUpToDate requests
         self.hist_live: dict[int, tuple[int, str, int, str]] = {}
@@ -443,7 +444,9 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         last = self.mkt_last.get(rid)
         if last is None:
             last = self.mkt_last[rid] = {}
-        fx = ex.contract(con_id).sec_type == "CASH"
+        fx = self._is_fx.get(con_id)
+        if fx is None:
+            fx = self._is_fx[con_id] = ex.contract(con_id).sec_type == "CASH"
         send, tt = self.send, self._tt
         for t, px, sz in ((E.BID, top.bid, top.bid_size), (E.ASK, top.ask, top.ask_size),
                           (E.LAST, top.last, top.last_size)):

@@ -74,6 +74,13 @@ class _State:
     replayed: bool = False                               # history replays real bars (--bars)
     tape: Tape = field(default_factory=Tape)             # live prints and quote changes
     prints: int = 0                                      # trade counter (venue rotation)
+    venues: tuple[str, ...] = ()                         # venues prints rotate through (_venues)
+
+
+def _venues(inst: SimInstrument) -> tuple[str, ...]:
+    """The venues prints rotate through (FX: its exchange; stocks: primary, ARCA, BATS, IEX, EDGX)."""
+    c = inst.contract
+    return (c.exchange,) * 5 if inst.is_fx else (c.primary_exchange, "ARCA", "BATS", "IEX", "EDGX")
 
 
 def _rt(x: float, tick: float) -> float:
@@ -186,6 +193,7 @@ class MarketModel:
         st.mid = s0
         st.sig_rth, st.sig_ext = (float(x) for x in minute_sigmas(inst, np.array([True, False])))
         st.trade_lot = 100_000.0 if inst.is_fx else 100.0
+        st.venues = _venues(inst)
         bid, ask = self._quote(inst, s0, is_open(c.sec_type, self.t0, rth=True))
         bs, as_ = self._sizes(st)
         st.top = TopOfBook(bid=bid, ask=ask, last=s0, bid_size=bs, ask_size=as_, last_size=st.trade_lot,
@@ -326,8 +334,7 @@ class MarketModel:
             top.volume = 0.0
         top.last, top.last_size = px, size
         st.prints += 1
-        c = st.inst.contract
-        venue = c.exchange if st.inst.is_fx else (c.primary_exchange, "ARCA", "BATS", "IEX", "EDGX")[st.prints % 5]
+        venue = st.venues[st.prints % 5]
         if cond is None:
             cond = "" if is_open(kind, now, rth=True) else "T"
         st.tape.trade(now, px, size, venue, cond)
