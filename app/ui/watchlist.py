@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -72,7 +73,7 @@ class WatchlistView(QWidget):
         size_columns(self.table, model.columns, tabular_font(self.table.font()))
         header.setStretchLastSection(True)
         # a flush repaints only the rows in sight (scrolled-in rows are read fresh)
-        model.dirty.set_visible_rows(lambda: visible_source_rows(self.table))
+        model.dirty.set_visible_rows(self._visible_rows)
         # bid/ask sizes are also in the bid/ask tooltips: hidden by default, the
         # header's context menu shows or hides any column
         for key in HIDDEN_BY_DEFAULT:
@@ -113,6 +114,14 @@ class WatchlistView(QWidget):
         model.staleness.tick.connect(self._show_stale)
         self._adding: asyncio.Future | None = None
         self._show_stale()
+
+    def _visible_rows(self) -> set[int] | None:
+        """Model rows on screen (DirtyCells' filter); None (every row) once the table is gone
+        (the model may outlive this view)."""
+        if not shiboken6.isValid(self.table):
+            self.model.dirty.set_visible_rows(None)
+            return None
+        return visible_source_rows(self.table)
 
     # ---- messages -----------------------------------------------------------
     def show_message(self, text: str) -> None:

@@ -206,6 +206,11 @@ class StaleRows:
         t = self._updated_at.get(key)
         return head + (f"\nLast update {fmt_age(watch.clock() - t)} ago" if t is not None else "")
 
+    def _special_row(self, row: int) -> bool:
+        """A stale row's paint roles come from :meth:`data` (grey, italic), not the table's
+        fast path (``RecordTableModel.multiData``)."""
+        return bool(self._stale_keys) and 0 <= row < len(self._keys) and self._keys[row] in self._stale_keys
+
     def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
         """For stale cells: ``ForegroundRole`` grey, ``FontRole`` italic, :data:`STALE_ROLE`
         True and the stale tooltip. While nothing is stale it adds one set test to the

@@ -262,14 +262,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         record = self._records[row]
         value = self._values[row][c]
         if role == Qt.ItemDataRole.DisplayRole:
-            # formatted once per change, not on every repaint of the cell
-            texts = self._texts[row]
-            if texts is None:
-                texts = self._texts[row] = [None] * len(self.columns)
-            text = texts[c]
-            if text is None:
-                text = texts[c] = col.text(value, record)
-            return text
+            return self._text(row, c, col, value, record)   # formatted once per change
         if role == SORT_ROLE:
             return col.sort_value(value, record)
         if role == RECORD_ROLE:
@@ -303,17 +296,62 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         Qt's default answers each role with its own ``data`` call, and every call crossing
         from C++ into Python costs microseconds: one call per cell instead of seven made a
         full watchlist repaint several times cheaper (issue 12). The answers are exactly
-        ``data(index, role)``'s (subclass roles included). A proxy model does not forward
-        ``multiData``: views that want the saving show the model directly (``sort`` below).
+        ``data(index, role)``'s: the paint roles are computed here in one pass for a plain
+        row, any other role and every role of a :meth:`_special_row` (a stale row) go
+        through ``data``. A proxy model does not forward ``multiData``: views that want the
+        saving show the model directly (``sort`` below).
         """
-        data = self.data
+        row, c = index.row(), index.column()
+        if not (0 <= row < len(self._records) and 0 <= c < len(self.columns)) or self._special_row(row):
+            data = self.data
+            for rd in roleDataSpan:
+                role = rd.role()
+                value = None if role in _NEVER_ROLES else data(index, role)
+                if value is None:
+                    rd.clearData()
+                else:
+                    rd.setData(value)
+            return
+        col = self.columns[c]
+        record = self._records[row]
+        value = self._values[row][c]
         for rd in roleDataSpan:
             role = rd.role()
-            value = None if role in _NEVER_ROLES else data(index, role)
-            if value is None:
+            if role == _DISPLAY:
+                v = self._text(row, c, col, value, record)
+            elif role == _FONT:
+                v = self._number_font if col.numeric else None
+            elif role == _ALIGN:
+                v = int(col.alignment)
+            elif role == _FOREGROUND:
+                v = col.foreground(value, record) if col.foreground else None
+            elif role == _BACKGROUND:
+                v = col.background(value, record) if col.background else None
+                if v is None:
+                    v = self.extra_data(row, c, role)
+            elif role in _NEVER_ROLES:
+                v = None
+            else:
+                v = self.data(index, role)
+            if v is None:
                 rd.clearData()
             else:
-                rd.setData(value)
+                rd.setData(v)
+
+    def _special_row(self, row: int) -> bool:
+        """True when a subclass's ``data`` answers this row's paint roles its own way (a
+        stale row), so :meth:`multiData` must ask ``data``; False here."""
+        return False
+
+    def _text(self, row: int, c: int, col: Column, value: Any, record: Any) -> str:
+        """The cell's formatted text, made once per change of its row (cached)."""
+        texts = self._texts[row]
+        if texts is None:
+            texts = self._texts[row] = [None] * len(self.columns)
+        text = texts[c]
+        if text is None:
+            text = texts[c] = col.text(value, record)
+        return text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Reorder the rows by ``column``'s raw sort values (:meth:`Column.sort_value`: numbers
@@ -353,6 +391,9 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         return None
 
 
+_DISPLAY, _FONT, _ALIGN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
+                           Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND, _BACKGROUND = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole
 #: roles a delegate asks for on each paint that no record table provides
 _NEVER_ROLES = frozenset({Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole,
                           Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,

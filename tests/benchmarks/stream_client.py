@@ -212,20 +212,23 @@ async def build_ibdesk(args, rec: Recorder):
     req_of_key = {}
     for key, ticker in session._quotes._tickers.items():
         req_of_key[key] = wrapper.ticker2ReqId["mktData"][ticker]
-    req_of_row = [req_of_key.get(r.instrument.key) for r in model.records()]
+    def req_of_row(row: int):
+        return req_of_key.get(model.record(row).instrument.key) if 0 <= row < len(model) else None
 
     flush = model.dirty._flush
 
     def flushed(top, left, bottom, right):
         flush(top, left, bottom, right)
-        rec.committed(req_of_row[r] for r in range(top, bottom + 1))
+        rec.committed(req_of_row(r) for r in range(top, bottom + 1))
 
     model.dirty._flush = flushed
-    proxy = view.table.model()
+    view_model = view.table.model()          # the model itself, or a proxy over it
 
     def req_of_view_row(r: int):
-        src = proxy.mapToSource(proxy.index(r, 0))
-        return req_of_row[src.row()] if src.isValid() else None
+        if view_model is model:
+            return req_of_row(r)
+        src = view_model.mapToSource(view_model.index(r, 0))
+        return req_of_row(src.row()) if src.isValid() else None
 
     hook_paint(view.table, rec, req_of_view_row)
     session.ib.client.conn.hasData += lambda data: rec.mark_decoded()

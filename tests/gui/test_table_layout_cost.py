@@ -52,14 +52,20 @@ def _settle(qtbot, table):
 
 
 def _count_data_calls(model):
+    """Count the model's answers to Qt (data and multiData calls)."""
     calls = [0]
-    original = type(model).data
+    original, original_multi = type(model).data, type(model).multiData
 
     def counting(index, role=0):
         calls[0] += 1
         return original(model, index, role)
 
+    def counting_multi(index, span):
+        calls[0] += 1
+        return original_multi(model, index, span)
+
     model.data = counting
+    model.multiData = counting_multi
     return calls
 
 
@@ -203,3 +209,55 @@ def test_header_click_sorts_numbers_and_keeps_selection(qtbot, aloop):
     wait_until(aloop, lambda: not m.dirty.pending, what="flush")
     assert m.index(len(m) - 1, 0).data() == "S0006"
     assert m.row_of("S0006") == len(m) - 1
+
+
+def _multi(model, index, role):
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+
+    rd = QModelRoleData(int(role))
+    model.multiData(index, QModelRoleDataSpan(rd))
+    return rd.data()
+
+
+def _same_value(a, b) -> bool:
+    if hasattr(a, "name") and hasattr(b, "name"):          # QColor
+        return a.name() == b.name()
+    if hasattr(a, "italic") and hasattr(b, "italic"):      # QFont
+        return a.family() == b.family() and a.italic() == b.italic() and a.pointSizeF() == b.pointSizeF()
+    return a == b
+
+
+def test_multidata_answers_exactly_what_data_answers(qtbot, aloop):
+    """The one-call path gives every role the same answer as data(): plain rows, flashing
+    cells, signed colours and stale rows (grey, italic)."""
+    from app.viewmodels.staleness import STALE_ROLE
+
+    s, m, v = _busy_watchlist(qtbot, aloop, 10)
+    s.push_quote("S0001", bid=99.0, last=98.5)              # flash down, negative change colour
+    s.push_quote("S0002", bid=103.0, last=103.5, close=99.0)  # flash up, positive
+    roles = [Qt.DisplayRole, Qt.FontRole, Qt.TextAlignmentRole, Qt.ForegroundRole, Qt.BackgroundRole,
+             Qt.ToolTipRole, Qt.DecorationRole, Qt.CheckStateRole, SORT_ROLE, STALE_ROLE]
+
+    def check():
+        for r in range(len(m)):
+            for c in range(m.columnCount()):
+                idx = m.index(r, c)
+                for role in roles:
+                    want, got = m.data(idx, role), _multi(m, idx, role)
+                    assert (want is None and got is None) or _same_value(want, got), (r, c, role, want, got)
+
+    check()
+    m._stale_changed(True)                                   # every row stale: grey italic
+    m._stale_keys = set(m.keys())
+    assert m._special_row(0)
+    check()
+
+
+def test_model_outlives_its_view(qtbot, aloop):
+    """The in-sight filter of a deleted view must not break the model's flushes."""
+    s, m, v = _busy_watchlist(qtbot, aloop, 10)
+    v.table.deleteLater()
+    qtbot.wait(20)
+    s.push_quote("S0001", bid=5.0)
+    m.dirty.flush_now()                     # raised RuntimeError: C++ object already deleted
+    assert not m.dirty.pending
