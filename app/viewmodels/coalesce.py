@@ -62,7 +62,7 @@ class DirtyCells(QObject):
 
     ``flush(top, left, bottom, right)`` is called once per range of
     :func:`changed_ranges` (inclusive row and column numbers), from the Qt event loop.
-    ``flush_count`` counts those calls and ``dropped_rows`` the dirty rows not
+    ``flush_count`` counts those calls, ``passes`` the flushes, ``dropped_rows`` the dirty rows not
     flushed because no view showed them (handy for tests and benchmarks).
     ``clock`` (monotonic seconds) is injectable for tests.
     """
@@ -86,6 +86,7 @@ class DirtyCells(QObject):
         self._timer.setInterval(int(interval_ms))
         self._timer.timeout.connect(self._on_timer)
         self.flush_count = 0
+        self.passes = 0
         self.dropped_rows = 0
 
     def set_visible_rows(self, rows: Callable[[], Collection[int] | None] | None) -> None:
@@ -151,6 +152,7 @@ class DirtyCells(QObject):
             return
         rows, self._rows = self._rows, {}
         self._last_flush = self._clock()
+        self.passes += 1
         shown = self._visible() if self._visible is not None else None
         if shown is not None:
             kept = {r: cols for r, cols in rows.items() if r in shown}

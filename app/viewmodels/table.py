@@ -162,8 +162,9 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
     def upsert(self, key: Hashable, record: R) -> bool:
         """Insert ``record`` under ``key`` at the end, or replace it in place.
 
-        Returns True when a row was inserted. On replace, only the columns
-        whose raw value changed are marked dirty.
+        Returns True when a row was inserted. On replace, only the columns whose raw
+        value changed are marked dirty: a change that shows only in colours or tooltips
+        (fields that are not column values) needs :meth:`refresh`.
         """
         row = self._row.get(key)
         values = self._raw_values(record)

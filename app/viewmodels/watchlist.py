@@ -346,10 +346,12 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
                     errors.append(msg)
                     if self.record_for(key) is not None:
                         self.upsert(key, WatchRow(inst, None, {}, msg))
+                        self.refresh(key)     # the symbol turns red: not a column value
                     continue
             if self.record_for(key) is None:  # removed while resolving
                 continue
             self.upsert(key, WatchRow(inst, self.session.quote(inst.key)))
+            self.refresh(key)                 # resolved: the grey symbol turns black
             self._subscribe(key, inst)
         for e in errors:
             self.message.emit(e)

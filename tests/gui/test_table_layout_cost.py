@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate
 
-from app.domain import Instrument, Position
+from app.domain import ConnectionState, Instrument, Position
 from app.ui.account import AccountPanel
 from app.ui.watchlist import WatchlistView
 from app.viewmodels.account import AccountSummary, PositionsModel
@@ -261,3 +261,29 @@ def test_model_outlives_its_view(qtbot, aloop):
     s.push_quote("S0001", bid=5.0)
     m.dirty.flush_now()                     # raised RuntimeError: C++ object already deleted
     assert not m.dirty.pending
+
+
+def test_resolved_symbol_repainted_black(qtbot, aloop):
+    """A row resolved after it was painted grey is repainted: its symbol's colour comes from
+    the record, not from a column value (the smallest-range flush left it grey)."""
+    s = FakeSession(contracts=_contracts(5))
+    m = WatchlistModel(s)
+    v = WatchlistView(m)
+    qtbot.addWidget(v)
+    v.resize(600, 300)
+    v.show()
+    qtbot.waitExposed(v)
+    s._state = ConnectionState.DISCONNECTED
+    m.set_symbols(["S0001"])
+    qtbot.wait(30)
+    cell = m.index(0, m.column_index("symbol"))
+    assert m.data(cell, Qt.ForegroundRole).name() == "#9e9e9e"      # unresolved: grey
+    rect = v.table.visualRect(cell)
+    emitted = []
+    m.dataChanged.connect(lambda tl, br, roles=(): emitted.append((tl.column(), br.column())))
+    s._state = ConnectionState.CONNECTED
+    aloop.run_until_complete(m.start())
+    wait_until(aloop, lambda: not m.dirty.pending, what="flush")
+    assert m.data(cell, Qt.ForegroundRole) is None
+    assert any(left <= cell.column() <= right for left, right in emitted), emitted
+    assert rect.isValid()
