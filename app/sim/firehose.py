@@ -29,6 +29,9 @@ from app.sim.instruments import day_midnight, is_open, trading_date
 
 #: most changes of one instrument in one step (a stalled clock must not explode one step)
 MAX_CHANGES_PER_STEP = 10_000
+#: changes of one instrument in one step from which its tape and trades are updated with numpy
+#: slices (a long step, e.g. catching up after a busy pass) instead of one Python call each
+BATCH_MIN = 8
 
 
 class FirehoseBlock:
@@ -37,18 +40,20 @@ class FirehoseBlock:
     ``states``: the market model's per-instrument states (``app.sim.market._State``: ``inst``,
     ``mid``, ``last_change``, ``sig_rth``, ``trade_lot``, ``top``, ``tape``); ``rate``: quote
     changes per second of each instrument; ``rng``: the block's generator; ``trade``:
-    ``fn(state, time, price, size, day, condition)`` prints one trade (the model's).
+    ``fn(state, time, price, size, day, condition)`` prints one trade and ``trades`` the same
+    with numpy arrays of times, prices and sizes (the model's ``_trade`` / ``_trades``).
     Constants (``trade_prob``, ``rate_rth``, ``max_gap``) come from the model.
     """
 
     def __init__(self, states: list, rate: float, rng: np.random.Generator,
-                 trade: Callable, *, trade_prob: float, rate_rth: float, max_gap: float):
+                 trade: Callable, trades: Callable, *, trade_prob: float, rate_rth: float, max_gap: float):
         self.states = states
         self.con_ids = [st.inst.con_id for st in states]
         self.index = {cid: i for i, cid in enumerate(self.con_ids)}
         self.rate = float(rate)
         self.rng = rng
         self._trade = trade
+        self._trades = trades
         self.trade_prob = trade_prob
         self.max_gap = max_gap
         self.mid = np.array([st.mid for st in states], dtype=float)
@@ -114,29 +119,36 @@ class FirehoseBlock:
         tsize = np.maximum(lot, np.rint(self.mean_size[rep] * np.exp(0.5 * z[1]) / lot) * lot)
         self.mid[idx] = mids[ends]
         self.last_change[idx] = times[ends]
-        self._apply(now, idx, ends, rep.tolist(), times.tolist(), bid.tolist(), ask.tolist(),
-                    sizes[0].tolist(), sizes[1].tolist(), traded.tolist(), px.tolist(), tsize.tolist(),
-                    mids[ends].tolist())
+        self._apply(now, idx, starts, ends, times, bid, ask, sizes, traded, px, tsize, mids)
         return [self.con_ids[i] for i in idx.tolist()]
 
-    def _apply(self, now, idx, ends, rep, times, bid, ask, bsz, asz, traded, px, tsize, new_mids) -> None:
-        """Per change: tape quote, trade print; per instrument: the top of book of its last change."""
-        states, trade = self.states, self._trade
-        stamps: dict[str, tuple[float, str]] = {}
-        for kind in self._kind_set:
-            stamps[kind] = (day_midnight(trading_date(kind, now)), "" if is_open(kind, now, rth=True) else "T")
-        kinds = self.kinds
-        for q in range(len(rep)):
-            st = states[rep[q]]
-            t = times[q]
-            st.tape.quote(t, bid[q], ask[q], bsz[q], asz[q])
-            if traded[q]:
-                day, cond = stamps[kinds[rep[q]]]
-                trade(st, t, px[q], tsize[q], day, cond)
-        for i, e, m in zip(idx.tolist(), ends.tolist(), new_mids):
+    def _apply(self, now, idx, starts, ends, times, bid, ask, sizes, traded, px, tsize, mids) -> None:
+        """Tape, trades and top of book of each changed instrument: one change with Python
+        scalars, several (a long step) with numpy slices, so the Python work is per instrument."""
+        states, kinds = self.states, self.kinds
+        stamps = {kind: (day_midnight(trading_date(kind, now)), "" if is_open(kind, now, rth=True) else "T")
+                  for kind in self._kind_set}
+        tr_at = np.flatnonzero(traded)
+        tb = np.searchsorted(tr_at, starts).tolist()
+        te = np.searchsorted(tr_at, ends + 1).tolist()
+        bsz, asz = sizes
+        t_l, bid_l, ask_l, bsz_l, asz_l = times.tolist(), bid.tolist(), ask.tolist(), bsz.tolist(), asz.tolist()
+        px_l, ts_l, mid_l, tr_l = px.tolist(), tsize.tolist(), mids.tolist(), traded.tolist()
+        for g, (i, s, e) in enumerate(zip(idx.tolist(), starts.tolist(), ends.tolist())):
             st = states[i]
+            day, cond = stamps[kinds[i]]
+            if e - s < BATCH_MIN:                      # a few changes: scalars are cheaper
+                for q in range(s, e + 1):
+                    st.tape.quote(t_l[q], bid_l[q], ask_l[q], bsz_l[q], asz_l[q])
+                    if tr_l[q]:
+                        self._trade(st, t_l[q], px_l[q], ts_l[q], day, cond)
+            else:
+                sl = slice(s, e + 1)
+                st.tape.quotes(times[sl], bid[sl], ask[sl], bsz[sl], asz[sl])
+                if te[g] > tb[g]:
+                    q = tr_at[tb[g]:te[g]]
+                    self._trades(st, times[q], px[q], tsize[q], day, cond)
             top = st.top
-            top.bid, top.ask, top.bid_size, top.ask_size = bid[e], ask[e], bsz[e], asz[e]
-            top.time = times[e]
-            st.mid = m
-            st.last_change = times[e]
+            top.bid, top.ask, top.bid_size, top.ask_size = bid_l[e], ask_l[e], bsz_l[e], asz_l[e]
+            top.time = st.last_change = t_l[e]
+            st.mid = mid_l[e]

@@ -135,7 +135,8 @@ class MarketModel:
             for st in states:
                 st.ahead = None
             rng = np.random.default_rng([self.seed, 4, self._fire_epoch])
-            self._fire = FirehoseBlock(states, rate / len(states), rng, self._trade, trade_prob=TRADE_PROB,
+            self._fire = FirehoseBlock(states, rate / len(states), rng, self._trade, self._trades,
+                                       trade_prob=TRADE_PROB,
                                        rate_rth=RATE_RTH, max_gap=MAX_GAP)
         on = set(fire)
         self._normal = [cid for cid in self._inst if cid not in on]
@@ -357,6 +358,43 @@ class MarketModel:
             row[4] += size
             row[5] += px * size
             row[6] += 1
+
+    def _trades(self, st: _State, t: np.ndarray, px: np.ndarray, size: np.ndarray, day: float,
+                cond: str) -> None:
+        """Several prints of one instrument at once (numpy arrays, oldest first; the firehose's
+        long steps): the same day statistics, tape and live minute bars as ``_trade`` each."""
+        top = st.top
+        assert top is not None
+        if day != st.day:                      # a new session starts inside: one by one
+            for a, b, c in zip(t.tolist(), px.tolist(), size.tolist()):
+                self._trade(st, a, b, c, day, cond)
+            return
+        n = len(px)
+        codes = np.array([st.tape.code(v, cond) for v in st.venues], dtype=np.uint16)
+        st.tape.trades(t, px, size, codes[(st.prints + 1 + np.arange(n)) % 5])
+        st.prints += n
+        top.last, top.last_size = float(px[-1]), float(size[-1])
+        top.volume += float(size.sum())
+        top.high = max(top.high, float(px.max()))
+        top.low = min(top.low, float(px.min()))
+        kind = st.inst.contract.sec_type
+        keys = np.floor(t / 60.0) * 60.0
+        cuts = np.flatnonzero(np.diff(keys)) + 1
+        for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, n].tolist()):
+            key, p, v = float(keys[a]), px[a:b], size[a:b]
+            o, h, lo, c = float(p[0]), float(p.max()), float(p.min()), float(p[-1])
+            vol, wv = float(v.sum()), float((p * v).sum())
+            row = st.live.get(key)
+            if row is None:
+                st.live[key] = [o, h, lo, c, vol, wv, b - a, day_midnight(trading_date(kind, key)),
+                                is_open(kind, key, rth=True)]
+            else:
+                row[1] = max(row[1], h)
+                row[2] = min(row[2], lo)
+                row[3] = c
+                row[4] += vol
+                row[5] += wv
+                row[6] += b - a
 
     def set_quote(self, con_id: int, now: float, *, bid: float, ask: float, bid_size: float | None = None,
                   ask_size: float | None = None, last: float | None = None, last_size: float | None = None) -> None:

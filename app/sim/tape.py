@@ -19,6 +19,8 @@ import bisect
 import math
 from array import array
 
+import numpy as np
+
 from app.sim.history import Bars
 from app.sim.types import SimBar, SimQuoteTick, SimTrade
 
@@ -45,22 +47,47 @@ class Tape:
         self._qt = array("d")                  # quote times
         self._qv = array("d")                  # bid, ask, bid size, ask size (4 values a quote)
 
-    def add_trade(self, tr: SimTrade) -> None:
-        self.trade(tr.time, tr.price, tr.size, tr.exchange, tr.special_conditions)
-
-    def trade(self, t: float, price: float, size: float, exchange: str = "", conditions: str = "") -> None:
-        """Record one print (time POSIX s, price, size in shares, venue, IB condition codes)."""
+    def code(self, exchange: str, conditions: str) -> int:
+        """The small integer a (venue, condition codes) pair is stored as."""
         key = (exchange, conditions)
         code = self._codes.get(key)
         if code is None:
             code = self._codes[key] = len(self._names)
             self._names.append(key)
+        return code
+
+    def add_trade(self, tr: SimTrade) -> None:
+        self.trade(tr.time, tr.price, tr.size, tr.exchange, tr.special_conditions)
+
+    def trade(self, t: float, price: float, size: float, exchange: str = "", conditions: str = "") -> None:
+        """Record one print (time POSIX s, price, size in shares, venue, IB condition codes)."""
+        code = self._codes.get((exchange, conditions))
+        if code is None:
+            code = self.code(exchange, conditions)
         self._tt.append(t)
         self._tps.extend((price, size))
         self._tv.append(code)
         if len(self._tt) > self.cap:
             k = self.cap // 2
             del self._tt[:k], self._tps[:2 * k], self._tv[:k]
+
+    def trades(self, t: np.ndarray, price: np.ndarray, size: np.ndarray, codes: np.ndarray) -> None:
+        """Record several prints at once (numpy arrays; ``codes`` from :meth:`code`)."""
+        self._tt.frombytes(np.ascontiguousarray(t, dtype=float).tobytes())
+        self._tps.frombytes(np.column_stack((price, size)).astype(float).tobytes())
+        self._tv.frombytes(np.ascontiguousarray(codes, dtype=np.uint16).tobytes())
+        if len(self._tt) > self.cap:
+            k = len(self._tt) - self.cap // 2
+            del self._tt[:k], self._tps[:2 * k], self._tv[:k]
+
+    def quotes(self, t: np.ndarray, bid: np.ndarray, ask: np.ndarray, bid_size: np.ndarray,
+               ask_size: np.ndarray) -> None:
+        """Record several top-of-book changes at once (numpy arrays, oldest first)."""
+        self._qt.frombytes(np.ascontiguousarray(t, dtype=float).tobytes())
+        self._qv.frombytes(np.column_stack((bid, ask, bid_size, ask_size)).astype(float).tobytes())
+        if len(self._qt) > self.cap:
+            k = len(self._qt) - self.cap // 2
+            del self._qt[:k], self._qv[:4 * k]
 
     def add_quote(self, q: SimQuoteTick) -> None:
         self.quote(q.time, q.bid, q.ask, q.bid_size, q.ask_size)

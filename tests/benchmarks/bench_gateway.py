@@ -15,11 +15,14 @@ count delivered quote changes). Then for each requested rate (admin command
   moved: nearly every change, since sizes are redrawn on each);
 - ``changes_s``: the gateway's own ``tick_rate`` (changes ``advance`` reported);
 - ``cpu_pct``: the gateway process's CPU (100 = one core) over the window;
+- ``msgs_per_cpu_s``: messages per CPU-second of the gateway (what one free core would carry:
+  the figure that survives a busy machine);
 - ``delay_p99_ms``: the ``status`` encode->socket write delay p99 (when the gateway reports it).
 
 Also the gateway's RSS after start, after subscribing and after each window (``growth_mb_min``:
 RSS growth per minute of streaming). Prints one JSON summary (and writes it to ``--json``).
-Compare runs of two commits by running this script in each checkout.
+``--baseline DIR`` runs the gateway of another checkout (``git worktree add /tmp/before
+<commit>``) alternately with this one and adds ratios (shipped / baseline).
 """
 
 from __future__ import annotations
@@ -116,11 +119,11 @@ def _rss_mb(p: psutil.Process) -> float:
 class Gateway:
     """The gateway child process with an admin session on its stdin/stdout."""
 
-    def __init__(self, universe: int, rate: float, extra: list[str]):
+    def __init__(self, universe: int, rate: float, extra: list[str], root: Path = ROOT):
         cmd = [sys.executable, "-m", "app.sim", "--port", "0", "--universe", str(universe),
                "--firehose", str(universe), str(rate), "--admin-stdin", "--log-level", "WARNING",
                *extra]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True)
         line = self.proc.stdout.readline().strip()
         if "LISTENING" not in line:
@@ -147,9 +150,10 @@ class Gateway:
             self.proc.wait()
 
 
-def run(rates: list[float], seconds: float, n_inst: int, extra: list[str]) -> dict:
-    gw = Gateway(n_inst, SUBSCRIBE_RATE, extra)
-    out: dict = {"universe": n_inst, "seconds": seconds, "commit": _commit(), "windows": []}
+def run(rates: list[float], seconds: float, n_inst: int, extra: list[str], root: Path = ROOT) -> dict:
+    """One gateway child (code of the checkout ``root``), one client, a window per rate."""
+    gw = Gateway(n_inst, SUBSCRIBE_RATE, extra, root)
+    out: dict = {"universe": n_inst, "seconds": seconds, "commit": _commit(root), "windows": []}
     try:
         time.sleep(1.0)
         out["rss_start_mb"] = round(_rss_mb(gw.ps), 1)
@@ -167,31 +171,42 @@ def run(rates: list[float], seconds: float, n_inst: int, extra: list[str]) -> di
         rss_stream0 = _rss_mb(gw.ps)
         for rate in rates:
             reply = gw.admin(f"firehose {n_inst} {rate:g}")
-            if not reply.startswith("OK"):
-                raise RuntimeError(reply)
+            if not reply.startswith("OK"):         # e.g. a gateway too busy to answer in 30 s
+                out["windows"].append({"rate": rate, "error": reply})
+                break
             time.sleep(1.0)
             m0, b0, c0, w0 = reader.msgs, reader.bids, gw.ps.cpu_times(), time.monotonic()
             time.sleep(seconds)
             m1, b1, c1, w1 = reader.msgs, reader.bids, gw.ps.cpu_times(), time.monotonic()
-            st = gw.status()
+            st = gw.status()                        # nan/None when the gateway cannot tell
             dt = w1 - w0
             cpu = (c1.user + c1.system - c0.user - c0.system) / dt * 100
             out["windows"].append({
                 "rate": rate, "msgs_s": round((m1 - m0) / dt), "bid_ticks_s": round((b1 - b0) / dt),
+                "msgs_per_cpu_s": round((m1 - m0) / max(cpu / 100 * dt, 1e-9)),
                 "changes_s": float(st.get("tick_rate", "nan")), "cpu_pct": round(cpu, 1),
                 "delay_p99_ms": _float(st.get("write_delay_p99_ms")),
                 "rss_mb": round(_rss_mb(gw.ps), 1)})
         minutes = (time.monotonic() - t_stream) / 60
         out["rss_end_mb"] = round(_rss_mb(gw.ps), 1)
         out["growth_mb_min"] = round((out["rss_end_mb"] - rss_stream0) / minutes, 2)
-        out["max_msgs_s"] = max(w["msgs_s"] for w in out["windows"])
-        out["max_changes_s"] = max(w["changes_s"] for w in out["windows"])
-        out["max_bid_ticks_s"] = max(w["bid_ticks_s"] for w in out["windows"])
+        ok = [w for w in out["windows"] if "error" not in w]
+        for key in ("msgs_s", "changes_s", "bid_ticks_s", "msgs_per_cpu_s"):
+            out["max_" + key] = max((w[key] for w in ok if w[key] == w[key]), default=0)
         reader.stopped = True
         sock.close()
     finally:
         gw.stop()
     return out
+
+
+def _median_of(runs: list[dict]) -> dict:
+    """The first run's figures with the headline numbers replaced by medians over ``runs``."""
+    if len(runs) == 1:
+        return runs[0]
+    keys = ("max_msgs_s", "max_changes_s", "max_msgs_per_cpu_s", "rss_start_mb", "rss_end_mb",
+            "growth_mb_min")
+    return {**runs[0], "runs": runs, **{k: statistics.median(r[k] for r in runs) for k in keys}}
 
 
 def _float(x):
@@ -201,9 +216,9 @@ def _float(x):
         return None
 
 
-def _commit() -> str:
+def _commit(root: Path = ROOT) -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
                               text=True, timeout=5).stdout.strip()
     except Exception:
         return ""
@@ -218,14 +233,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--universe", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=1, help="runs; figures are medians")
     ap.add_argument("--gateway-args", default="", help="extra arguments for python -m app.sim")
+    ap.add_argument("--baseline", default=None, metavar="DIR",
+                    help="also run the gateway of this checkout (e.g. a git worktree of an older "
+                         "commit), alternating with this one; the summary gives both and ratios")
     a = ap.parse_args(argv)
     rates = [float(x) for x in a.rates.split(",") if x]
-    runs = [run(rates, a.seconds, a.universe, a.gateway_args.split()) for _ in range(a.repeat)]
-    res = runs[0] if len(runs) == 1 else {
-        **runs[0], "runs": runs,
-        "max_msgs_s": statistics.median(r["max_msgs_s"] for r in runs),
-        "max_changes_s": statistics.median(r["max_changes_s"] for r in runs),
-        "rss_end_mb": statistics.median(r["rss_end_mb"] for r in runs)}
+    extra = a.gateway_args.split()
+    roots = {"shipped": ROOT} | ({"baseline": Path(a.baseline).resolve()} if a.baseline else {})
+    runs: dict[str, list[dict]] = {k: [] for k in roots}
+    for _ in range(a.repeat):
+        for name, root in roots.items():        # alternate so machine noise hits both alike
+            runs[name].append(run(rates, a.seconds, a.universe, extra, root))
+    res = {name: _median_of(rs) for name, rs in runs.items()}
+    if a.baseline:
+        s, b = res["shipped"], res["baseline"]
+        res["ratio"] = {k: round(s[k] / b[k], 2) if b.get(k) else None
+                        for k in ("max_msgs_s", "max_changes_s", "max_msgs_per_cpu_s", "rss_end_mb")}
+    else:
+        res = res["shipped"]
     text = json.dumps(res, indent=1)
     print(text)
     if a.json:

@@ -69,3 +69,29 @@ def test_scripted_quote_moves_the_block_mid():
     for i in range(1, 21):
         ex.advance(T0 + 0.01 * i)
     assert abs(ex.top(cid).bid - 100.0) < 1.0      # the walk continues from the scripted mid
+
+
+def test_a_long_step_costs_per_instrument_not_per_change(monkeypatch):
+    ex = _fire(n=40, rate=4000.0)
+    m = ex.market
+    cids = [c.con_id for c in ex.contracts()[:40]]
+    before = {cid: (ex.top(cid).volume, len(m.tape(cid)._qt), len(m.tape(cid)._tt)) for cid in cids}
+    calls = []
+    orig = MarketModel._trade
+    monkeypatch.setattr(MarketModel, "_trade", lambda self, *a, **k: (calls.append(1), orig(self, *a, **k)))
+    ex.advance(T0 + 2.0)                           # ~200 changes per instrument in one step
+    assert len(calls) < 40                         # trades went in batches, not one call per print
+    n_quotes = 0
+    for cid in cids:
+        vol0, q0, t0 = before[cid]
+        tape = m.tape(cid)
+        trades = tape.trades_between(T0, ex.now)
+        n_quotes += len(tape._qt) - q0
+        assert len(trades) == len(tape._tt) - t0
+        top = ex.top(cid)
+        assert math.isclose(top.volume - vol0, sum(x.size for x in trades))
+        assert (top.last, top.last_size) == (trades[-1].price, trades[-1].size)
+        assert m.minutes(cid).c[-1] == top.last
+        if ex.contract(cid).sec_type == "STK":
+            assert {x.exchange for x in trades} >= {"ARCA", "BATS"}
+    assert 7000 <= n_quotes <= 9000
