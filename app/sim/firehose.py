@@ -31,7 +31,7 @@ from app.sim.instruments import day_midnight, is_open, trading_date
 MAX_CHANGES_PER_STEP = 10_000
 #: changes of one instrument in one step from which its tape and trades are updated with numpy
 #: slices (a long step, e.g. catching up after a busy pass) instead of one Python call each
-BATCH_MIN = 8
+BATCH_MIN = 16
 
 
 class FirehoseBlock:

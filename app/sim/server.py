@@ -110,6 +110,8 @@ class SimGateway:
         self._last_tick_send = 0.0
         self._last_sim_now: float | None = None
         self._firehose_credit = 0.0
+        #: moving average of the wall seconds one firehose sub-step takes (0 = not measured yet)
+        self._step_cost = 0.0
         self._rate_window: collections.deque[tuple[float, int]] = collections.deque()
         exchange.add_listener(self._on_event)
 
@@ -365,7 +367,9 @@ class SimGateway:
     def _substeps(self, now: float, wall_dt: float) -> list[float]:
         """Simulated instants to advance the exchange through, ending at ``now``: steps of at
         most MAX_SIM_STEP simulated seconds (an accelerated clock still forms every bar
-        from ticks); in firehose mode enough steps for ``rate`` changes per wall second."""
+        from ticks); in firehose mode enough steps for ``rate`` changes per wall second, but no
+        more than fit in FIREHOSE_PASS_BUDGET at the measured cost of a sub-step (when the CPU
+        cannot keep up, fewer and longer steps: every change still happens in the model)."""
         prev = self._last_sim_now
         self._last_sim_now = now
         if prev is None or now <= prev:
@@ -379,6 +383,8 @@ class SimGateway:
             self._firehose_credit += FIREHOSE_STEPS_PER_CHANGE * rate * wall_dt / max(n, 1)
             steps = int(self._firehose_credit)
             self._firehose_credit -= steps
+            if self._step_cost > 0:                 # no more than fit in one pass's budget
+                steps = min(steps, max(1, int(FIREHOSE_PASS_BUDGET / self._step_cost)))
             k = max(k, steps)
         k = max(1, min(k, MAX_SUBSTEPS))
         return [prev + (now - prev) * i / k for i in range(1, k)] + [now]
@@ -407,8 +413,12 @@ class SimGateway:
         the subscriptions of the changed conIds only)."""
         wall_prev = time.monotonic()
         self._clock_saved = wall_prev
+        busy = 0.0                       # wall seconds the previous pass worked
         while True:
-            await asyncio.sleep(FIREHOSE_PUMP_INTERVAL if self.firehose else PUMP_INTERVAL)
+            if self.firehose is not None:        # a busy gateway only yields for the sockets
+                await asyncio.sleep(max(FIREHOSE_PUMP_INTERVAL - busy, 0.0))
+            else:
+                await asyncio.sleep(PUMP_INTERVAL)
             wall = time.monotonic()
             now = self.clock()
             steps = self._substeps(now, wall - wall_prev)
@@ -429,6 +439,10 @@ class SimGateway:
                     if i < len(steps) - 1 and time.monotonic() - wall > FIREHOSE_PASS_BUDGET:
                         self.stats["steps_skipped"] += len(steps) - 1 - i
                         i = len(steps) - 1                      # behind: one step to now
+            busy = time.monotonic() - wall
+            if self.firehose is not None and i:
+                cost = busy / i                                  # wall seconds per sub-step
+                self._step_cost = cost if not self._step_cost else 0.8 * self._step_cost + 0.2 * cost
             wall_prev = wall
             self._rate_window.append((wall, self.stats["quote_changes"]))
             while len(self._rate_window) > 2 and wall - self._rate_window[0][0] > 2.0:

@@ -158,6 +158,9 @@ def test_substeps_bound_each_advance():
     gw.firehose = (10, 1000.0)                                 # 1000/s over 10 symbols
     steps = gw._substeps(106.1, 0.1)
     assert len(steps) == 40          # 100 changes per symbol per s * 0.1 s * 4 steps per change
+    gw._step_cost = 0.01             # measured: 10 ms a sub-step -> 5 fit in the 50 ms budget
+    steps = gw._substeps(106.2, 0.1)
+    assert len(steps) == 5 and steps[-1] == 106.2
 
 
 def test_firehose_command_starts_changes_and_stops_load_mode():
