@@ -69,15 +69,15 @@ def on_socket_has_data(self: Any, data: bytes) -> None:
     buf += data
     self._numBytesRecv += len(data)
 
-    pos = 0
+    pos, end = 0, len(buf)
     try:
         while True:
-            if self._data is not buf or len(buf) - pos <= 4:
+            if self._data is not buf or end - pos <= 4:
                 break
 
             # 4 byte prefix tells the message length
             msgEnd = pos + 4 + _LENGTH.unpack_from(buf, pos)[0]
-            if len(buf) < msgEnd:
+            if end < msgEnd:
                 # insufficient data for now
                 break
 
