@@ -277,7 +277,7 @@ class BlotterView(BlotterActions, QWidget):
         any_selected = any(self._own_working(o) for o in self.selected_orders())
         self.cancel_button.setEnabled(any_selected)
         self.cancel_action.setEnabled(any_selected)
-        own_working = any(self._own_working(o) for o in self.orders_model.records())
+        own_working = self.orders_model.working_count() > 0   # O(1): counted by the model
         self.cancel_all_button.setEnabled(own_working)
         self.cancel_all_action.setEnabled(own_working)
 

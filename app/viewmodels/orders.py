@@ -19,6 +19,7 @@ symbol prefix, combined, and sorts on raw values (``setSortRole(SORT_ROLE)``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable
 from dataclasses import replace
 
@@ -139,6 +140,10 @@ class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
             if c.key in EDITABLE_FIELDS else c for c in COLUMNS)
         super().__init__(columns, parent, **kw)
         self.session = session
+        #: clientId -> number of its working orders in the table (kept per upsert/remove,
+        #: so "is any of my orders working" costs nothing with 10,000 orders)
+        self._working_by_client: Counter[int] = Counter()
+        self._counted: dict[Hashable, int] = {}        # key -> clientId of a counted working order
         for o in session.orders():
             self.on_order(o)
         session.orderEvent += self.on_order
@@ -156,6 +161,34 @@ class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
             if perm_key != key and self.row_of(perm_key) is not None:
                 self.remove(perm_key)
         self.upsert(key, order)
+
+    def upsert(self, key: Hashable, record: OrderRecord) -> bool:
+        """``RecordTableModel.upsert``, counting working orders per clientId."""
+        self._uncount(key)
+        if record.is_working:
+            self._counted[key] = record.client_id
+            self._working_by_client[record.client_id] += 1
+        return super().upsert(key, record)
+
+    def remove(self, key: Hashable) -> bool:
+        """``RecordTableModel.remove``, counting working orders per clientId."""
+        self._uncount(key)
+        return super().remove(key)
+
+    def clear(self) -> None:
+        super().clear()
+        self._counted.clear()
+        self._working_by_client.clear()
+
+    def _uncount(self, key: Hashable) -> None:
+        cid = self._counted.pop(key, None)
+        if cid is not None:
+            self._working_by_client[cid] -= 1
+
+    def working_count(self, client_id: int | None = None) -> int:
+        """Working orders of ``client_id`` (default the session's) in the table; O(1)."""
+        cid = getattr(self.session, "client_id", None) if client_id is None else client_id
+        return self._working_by_client[cid]
 
     def edit_block(self, order: OrderRecord, column_key: str) -> str:
         """Why the ``column_key`` cell ("quantity", "limit", "stop") of ``order`` cannot be

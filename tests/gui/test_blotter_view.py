@@ -500,3 +500,22 @@ def test_modify_dialog_keeps_ok_for_a_soft_limit_and_the_blotter_asks(qtbot, set
     b.select_order(rec.order_id)
     assert b.modify_selected()
     assert len(questions) == 1 and _calls(s, "modify_order") == [(1, 200, None, None)]
+
+
+def test_many_orders_do_not_rescan_the_table(qtbot, aloop):
+    """Each new or changed order updates the buttons without looking at every order (it
+    asked all rows per change: loading 10,000 orders took minutes)."""
+    s = FakeSession(auto_submit=False)
+    model = OrdersModel(s)
+    b = BlotterView(model, ExecutionsModel(s), OrderCommands(s))
+    qtbot.addWidget(b)
+    b.show()
+    scans = [0]
+    records = model.records
+    model.records = lambda: scans.__setitem__(0, scans[0] + 1) or records()
+    for _ in range(300):
+        s.place_order(OrderRequest(s.contracts["AAPL"], Action.BUY, 100, OrderType.LMT, 187.5, None,
+                                   TimeInForce.DAY))
+    model.dirty.flush_now()
+    assert scans[0] < 10, scans[0]
+    assert b.cancel_all_button.isEnabled()

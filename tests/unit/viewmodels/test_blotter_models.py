@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 from PySide6.QtCore import Qt
@@ -115,3 +116,22 @@ def test_executions_commission_updates_same_row(aloop):
     assert _text(m, 0, "side") == "BOT"
     assert _text(m, 0, "price") == "187.50"
     assert _text(m, 0, "order_id") == str(o.order_id)
+
+
+def test_working_count_per_client_follows_status(aloop):
+    """OrdersModel counts working orders per clientId as rows come and change (the blotter's
+    "Cancel all" asked every row of the table on each change: quadratic in the orders)."""
+    s = FakeSession(auto_submit=False)
+    m = OrdersModel(s)
+    for _ in range(3):
+        _place(s)
+    assert m.working_count() == 3 and m.working_count(99) == 0
+    s.submit(1)
+    assert m.working_count() == 3            # still working, counted once
+    s.cancel_order(2)
+    aloop.run_until_complete(asyncio.sleep(0))
+    assert m.working_count() == sum(o.is_working for o in m.records())
+    s.fill(3)
+    assert m.working_count() == sum(o.is_working for o in m.records())
+    m.clear()
+    assert m.working_count() == 0
