@@ -99,13 +99,25 @@ class SessionLinkMixin:
 
     async def probe(self, timeout: float) -> bool:
         """Ask the gateway the time (IB reqCurrentTime; ib_async ``reqCurrentTimeAsync``);
-        True when it answers within ``timeout`` seconds. False on no answer or a lost
-        connection; never raises."""
+        True when it answers within ``timeout`` seconds, or when the socket delivered data
+        meanwhile (a busy feed: the answer waits in the read backlog behind the ticks, the
+        link is alive). False on silence or a lost connection; never raises."""
+        before = self._bytes_received()
         try:
             await asyncio.wait_for(self.ib.reqCurrentTimeAsync(), timeout)
             return True
-        except (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError):
+        except (asyncio.TimeoutError, TimeoutError):
+            if self._bytes_received() > before:
+                log.info("no reqCurrentTime answer within %g s, but data keeps arriving: link busy, not dead",
+                         timeout)
+                return True
             return False
+        except (ConnectionError, OSError):
+            return False
+
+    def _bytes_received(self) -> int:
+        """Bytes read from the socket so far (ib_async ``Client._numBytesRecv``; 0 if absent)."""
+        return int(getattr(getattr(self.ib, "client", None), "_numBytesRecv", 0) or 0)
 
     def note_link_silent(self, waited: float) -> None:
         """The link did not answer a probe for ``waited`` seconds: data is stale."""
