@@ -22,7 +22,7 @@ import pytest
 from app.domain import Bar, Instrument
 from app.ui.chart import overlays
 from app.ui.chart import pyramid as pyramid_module
-from app.ui.chart.merge import MergePyramid
+from app.ui.chart.pyramid import CompactPyramid
 from app.viewmodels import chart as chart_module
 from app.viewmodels.chart import ChartViewModel
 from app.viewmodels.indicators import EMA, MACD
@@ -92,7 +92,7 @@ def test_price_and_volume_share_one_pyramid_built_in_steps(qtbot, aloop, monkeyp
     assert np.shares_memory(view.bar_pyramid.level(0)[0], vm.bars.opens)
     wait_until(aloop, lambda: not view.pyramid_build.building, what="pyramid built")
     assert view.pyramid_build.steps >= 9  # 10k bars, 1k per event-loop callback
-    whole = MergePyramid()
+    whole = CompactPyramid()
     whole.sync(vm.bars.opens, vm.bars.highs, vm.bars.lows, vm.bars.closes, vm.bars.volumes,
                length=vm.count - 1)
     assert view.bar_pyramid.depth == whole.depth
@@ -131,8 +131,8 @@ def test_big_indicator_compute_runs_on_the_worker_and_catches_up(qtbot, aloop, m
 
 @pytest.mark.parametrize("n", [100_000])
 def test_memory_held_per_bar(qtbot, aloop, n):
-    """Bars held once (48 B/bar) plus one merge pyramid (~48 B/bar): under 120 B/bar
-    (before: 2x array capacity and a pyramid per item, ~192 B/bar)."""
+    """Bars held once (48 B/bar) plus one float32 merge pyramid (~24 B/bar): under 90 B/bar
+    (before: 2x array capacity and a pyramid per item, ~192 B/bar; a float64 pyramid ~103)."""
     session = OneShotSession(n)
     vm, view = show_chart(qtbot, session, bar_size="1 min")
     gc.collect()
@@ -148,4 +148,4 @@ def test_memory_held_per_bar(qtbot, aloop, n):
         tracemalloc.stop()
     assert session.frame_ref() is None
     print(f"{held / n:.0f} bytes held per bar")
-    assert held / n < 120, f"{held / n:.0f} bytes held per bar"
+    assert held / n < 90, f"{held / n:.0f} bytes held per bar"

@@ -128,7 +128,14 @@ class MergePyramid:
     part excludes the live last bar). Memory: about one extra copy of the
     five arrays in total (levels halve). Raises ``ValueError`` for arrays of
     different lengths or a length outside them.
+
+    ``dtype`` is the element type of the merged levels (level 0's open/high/low/close
+    are the source arrays whatever it is); a subclass may hold them narrower
+    (``app.ui.chart.pyramid.CompactPyramid``: float32).
     """
+
+    #: element type of the levels above 0 and of level 0's volume copy
+    dtype: type = np.float64
 
     def __init__(self) -> None:
         self.length = 0
@@ -144,13 +151,13 @@ class MergePyramid:
         """(open, high, low, close, volume) of level ``k`` (groups of ``2**k`` bars), valid part only."""
         return tuple(a[: self._sizes[k]] for a in self._levels[k])
 
-    @staticmethod
-    def _buffers(old, size: int, first: int) -> list[np.ndarray]:
+    @classmethod
+    def _buffers(cls, old, size: int, first: int) -> list[np.ndarray]:
         """Arrays for ``size`` values keeping ``old[:first]``; grown by doubling (amortised appends)."""
         if old is not None and old[0].shape[0] >= size:
             return list(old)
         cap = size if old is None else max(size, 2 * old[0].shape[0])
-        bufs = [np.empty(cap, dtype=np.float64) for _ in range(5)]
+        bufs = [np.empty(cap, dtype=cls.dtype) for _ in range(5)]
         if old is not None and first:
             for b, o in zip(bufs, old):
                 b[:first] = o[:first]
@@ -176,7 +183,7 @@ class MergePyramid:
         old0 = self._levels[0] if keep else None
         vbuf = old0[4] if old0 is not None else None
         if vbuf is None or vbuf.shape[0] < length:
-            grown = np.empty(length if vbuf is None else max(length, 2 * vbuf.shape[0]), dtype=np.float64)
+            grown = np.empty(length if vbuf is None else max(length, 2 * vbuf.shape[0]), dtype=self.dtype)
             if vbuf is not None and keep:
                 grown[:keep] = vbuf[:keep]
             vbuf = grown
@@ -218,7 +225,7 @@ class MergePyramid:
             bufs = list(level)
             for i, a in enumerate(level):
                 if (k or i == 4) and a.shape[0] < size:  # level 0: only the volume is a buffer
-                    bufs[i] = np.empty(size, dtype=np.float64)
+                    bufs[i] = np.empty(size, dtype=self.dtype)
                     bufs[i][: self._sizes[k]] = a[: self._sizes[k]]
             levels.append(tuple(bufs))
         self._levels = levels
@@ -242,7 +249,7 @@ class MergePyramid:
         k = min(k, len(self._levels) - 1)
         g = 1 << k
         j0, j1 = start >> k, (stop + g - 1) >> k
-        o, h, lo, c, v = (a[j0:j1].copy() for a in self._levels[k])
+        o, h, lo, c, v = (a[j0:j1].astype(np.float64) for a in self._levels[k])  # a copy
         g0 = np.arange(j0, j1, dtype=np.float64) * g
         g1 = np.minimum(g0 + g, self.length)
         return MergedBars((g0 + g1 - 1) / 2.0, o, h, lo, c, v, g)

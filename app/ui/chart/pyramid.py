@@ -1,7 +1,7 @@
 """The chart's one merge pyramid of the raw bars, built in steps on the Qt event loop.
 
 The price and volume items of a chart read the same :class:`~app.ui.chart.merge.MergePyramid`
-(``BarSeriesItem.share_pyramid``): one copy of the merge levels (1M bars: ~48 MB) instead of
+(``BarSeriesItem.share_pyramid``): one copy of the merge levels (1M bars: ~24 MB in float32) instead of
 one per item. Building it for a new history is O(n) (1M bars: ~50 ms plus first touching
 its memory), too long for one event-loop callback, so :class:`SteppedPyramid` extends it by
 :data:`PYRAMID_STEP` bars per zero-timeout ``QTimer`` callback until it covers the history.
@@ -9,6 +9,10 @@ Meanwhile the items stay correct: bars past ``pyramid.length`` are merged direct
 (``BarSeriesItem.merged``/``visible_extremes`` fall back to :func:`merge_ohlcv`), only slower
 when zoomed far out. Small changes (a live tick, an appended bar, a small history) are synced
 at once.
+
+The pyramid is a :class:`CompactPyramid`: its merged levels are float32 (1M bars: 24 MB instead
+of 48 MB). They are only drawn (candles, volume bars, the y range fit); the bars themselves, the
+readouts and the live bar stay float64.
 """
 
 from __future__ import annotations
@@ -24,8 +28,21 @@ from app.ui.chart.merge import MergePyramid
 PYRAMID_STEP = 65_536
 
 
+class CompactPyramid(MergePyramid):
+    """A :class:`MergePyramid` whose merged levels (and level 0's volume copy) are float32.
+
+    float32 keeps 24 significant bits: a price is off by at most ``p * 2**-24`` (under 0.006
+    at 100,000, below a 0.01 tick; under a millionth of the price at any level, far below a
+    pixel), and a volume is exact up to 16,777,216 shares and within 6e-8 of itself above
+    (summed groups may lose that much per level). Merged bars are returned as float64 as
+    before (:meth:`MergePyramid.merged` converts the screen's few candles).
+    """
+
+    dtype = np.float32
+
+
 class SteppedPyramid(QObject):
-    """A :class:`MergePyramid` (``pyramid``) kept in step with the chart's bars.
+    """A :class:`CompactPyramid` (``pyramid``) kept in step with the chart's bars.
 
     ``arrays()`` returns the current ``(open, high, low, close, volume)`` float64 arrays
     (fetched again at every step: the owner may reallocate them). :meth:`sync` is called on
@@ -40,7 +57,7 @@ class SteppedPyramid(QObject):
     def __init__(self, arrays: Callable[[], tuple[np.ndarray, ...]], parent: QObject | None = None, *,
                  step: int = PYRAMID_STEP):
         super().__init__(parent)
-        self.pyramid = MergePyramid()
+        self.pyramid = CompactPyramid()
         self.step = int(step)
         self.steps = 0
         self._arrays = arrays
