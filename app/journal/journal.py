@@ -28,6 +28,7 @@ import math
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections import deque
@@ -171,10 +172,16 @@ def make_row(kind: Any, fields: dict, *, default_client_id: int | None, ts_utc: 
                 f"could not record a {kind!r} event: {e!r}", None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalEvent:
-    """One journal row. ``ts`` is UTC (tz-aware); ``details`` the decoded JSON (``{}`` when none);
-    ids are IB's orderId/permId/clientId (None when unknown)."""
+    """One journal row. ``ts`` is UTC (tz-aware); ids are IB's orderId/permId/clientId (None
+    when unknown); ``details_json`` the row's details text as stored (None when none).
+
+    ``details`` decodes that text at each read (``{}`` when none; ``{"repr": text}`` when it is
+    not JSON, ``{"value": v}`` when it is not an object): a view holding thousands of events
+    keeps the compact text and decodes only the rows it shows (a decoded openOrder is ~3x its
+    text). ``kind`` and ``symbol`` are interned (a few distinct values over many rows).
+    """
 
     id: int
     ts: datetime
@@ -184,16 +191,24 @@ class JournalEvent:
     perm_id: int | None
     symbol: str | None
     text: str | None
-    details: dict
+    details_json: str | None = None
+
+    @property
+    def details(self) -> dict:
+        raw = self.details_json
+        try:
+            details = json.loads(raw) if raw else {}
+        except (TypeError, ValueError):
+            return {"repr": raw}
+        return details if isinstance(details, dict) else {"value": details}
 
     @classmethod
     def from_row(cls, row: tuple) -> "JournalEvent":
-        try:
-            details = json.loads(row[8]) if row[8] else {}
-        except (TypeError, ValueError):
-            details = {"repr": row[8]}
-        return cls(row[0], datetime.fromisoformat(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
-                   details if isinstance(details, dict) else {"value": details})
+        """An event from a ``SELECT`` of :data:`COLUMNS` (id first)."""
+        kind, symbol = row[2], row[6]
+        return cls(row[0], datetime.fromisoformat(row[1]), sys.intern(kind) if isinstance(kind, str) else kind,
+                   row[3], row[4], row[5], sys.intern(symbol) if isinstance(symbol, str) else symbol, row[7],
+                   row[8] if row[8] else None)
 
 
 def _describe(e: BaseException) -> str:

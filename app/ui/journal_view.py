@@ -80,14 +80,16 @@ class JournalTableModel(QAbstractTableModel):
             if col == 4:
                 return ev.symbol or ""
             text = ev.text or ""
-            if ev.details and not text:
-                text = json.dumps(ev.details, sort_keys=True)
+            if ev.details_json and not text:   # decoded for the rows shown only
+                details = ev.details
+                text = json.dumps(details, sort_keys=True) if details else text
             return text
         if role == Qt.ToolTipRole:
             if col == 0:
                 return f"{ev.ts.isoformat()} (UTC)"
-            if col == 5 and ev.details:
-                return json.dumps(ev.details, indent=1, sort_keys=True)
+            if col == 5 and ev.details_json:
+                details = ev.details
+                return json.dumps(details, indent=1, sort_keys=True) if details else None
         if role == Qt.TextAlignmentRole and col in (2, 3):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
