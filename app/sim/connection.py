@@ -50,6 +50,7 @@ from app.sim.pacing import HistoryPacer, MessagePacer
 from app.sim.seconds import check_keep_up_to_date
 from app.sim.routing import dispatch_event, log_outgoing, order_targets  # noqa: F401
 from app.sim.streams import StreamHandlers
+from app.sim.subscriptions import Subscriptions
 from app.sim.types import PortfolioEvent, SimError
 from app.sim.wire import API_PREFIX, FieldError, FrameReader, ProtocolError, parse_handshake, \
     split_fields
@@ -77,54 +78,6 @@ SMALL_BAR_SECONDS = {"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30
 #: Delayed tick ids IB uses with reqMarketDataType 3/4 (IB "Available Tick Types").
 DELAYED_TICK = {E.BID: 66, E.ASK: 67, E.LAST: 68, E.HIGH: 72, E.LOW: 73, E.VOLUME: 74,
                 E.CLOSE: 75, E.OPEN: 76}
-
-class Subscriptions(dict):
-    """reqId -> conId of the live reqMktData subscriptions, with the reverse index
-    ``by_con_id()`` (conId -> reqIds) rebuilt only after a change."""
-
-    __slots__ = ("_by_con",)
-
-    def __init__(self):
-        super().__init__()
-        self._by_con: dict[int, list[int]] | None = None
-
-    def by_con_id(self) -> dict[int, list[int]]:
-        """conId -> reqIds subscribed to it (in subscription order)."""
-        if self._by_con is None:
-            idx: dict[int, list[int]] = {}
-            for rid, cid in self.items():
-                idx.setdefault(cid, []).append(rid)
-            self._by_con = idx
-        return self._by_con
-
-    def __setitem__(self, key, value):
-        self._by_con = None
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key):
-        self._by_con = None
-        super().__delitem__(key)
-
-    def pop(self, *args):
-        self._by_con = None
-        return super().pop(*args)
-
-    def clear(self):
-        self._by_con = None
-        super().clear()
-
-    def update(self, *args, **kw):
-        self._by_con = None
-        super().update(*args, **kw)
-
-    def setdefault(self, key, default=None):
-        self._by_con = None
-        return super().setdefault(key, default)
-
-    def popitem(self):
-        self._by_con = None
-        return super().popitem()
-
 
 class ClientConnection(StreamHandlers, OrderHandlers):
     """State of one API client (subscriptions keyed by IB reqId).
