@@ -19,6 +19,7 @@ symbol prefix, combined, and sorts on raw values (``setSortRole(SORT_ROLE)``).
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import replace
@@ -74,6 +75,18 @@ def _time(o: OrderRecord):
     return o.created or o.updated
 
 
+_LABELS: dict = {}
+
+
+def _label(v) -> str:
+    """``str(v)`` of an enum member or a short text (side, type, status), one object per value:
+    the rows of 10,000 orders share a few strings instead of a new one per row and column."""
+    text = _LABELS.get(v)
+    if text is None:
+        text = _LABELS[v] = sys.intern(str(v))
+    return text
+
+
 def _side_colour(v, o) -> QColor:
     return QColor(BUY) if str(v) == "BUY" else QColor(SELL)
 
@@ -97,13 +110,13 @@ COLUMNS: tuple[Column[OrderRecord], ...] = (
            tooltip=lambda v, o: f"{v.isoformat()} (UTC)" if v else None,
            header_tip="Time the order was first seen (local time)"),
     Column("symbol", "Symbol", lambda o: o.instrument.display_symbol),
-    Column("side", "Side", lambda o: str(o.action), foreground=_side_colour),
+    Column("side", "Side", lambda o: _label(o.action), foreground=_side_colour),
     Column("quantity", "Qty", lambda o: o.quantity, lambda v, o: fmt_qty(v), numeric=True),
-    Column("type", "Type", lambda o: str(o.order_type)),
+    Column("type", "Type", lambda o: _label(o.order_type)),
     Column("limit", "Limit", _price("limit_price"), _fmt_price, numeric=True),
     Column("stop", "Stop", _price("stop_price"), _fmt_price, numeric=True),
     Column("tif", "TIF", lambda o: o.tif),
-    Column("status", "Status", lambda o: STATUS_TEXT.get(o.status, str(o.status)),
+    Column("status", "Status", lambda o: STATUS_TEXT.get(o.status) or _label(o.status),
            foreground=lambda v, o: status_colour(o.status), tooltip=_status_tip),
     Column("filled", "Filled", lambda o: o.filled, lambda v, o: fmt_qty(v), numeric=True),
     Column("remaining", "Remaining", lambda o: o.remaining, lambda v, o: fmt_qty(v), numeric=True),
