@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import sys
 from typing import Any, Callable
 
@@ -92,18 +93,20 @@ EMPTY_LIST = _EmptyList()
 #: most distinct floats :func:`shared_value` keeps (then it stops adding)
 SHARED_FLOATS_MAX = 16_384
 _FLOATS: dict[float, float] = {}
+_ZERO = 0.0
 
 
 def shared_value(v: Any) -> Any:
     """One object per distinct value for the scalars of slim orders and contracts: ``str``
-    interned (``sys.intern``); a non-zero finite ``float`` from a table of up to
-    :data:`SHARED_FLOATS_MAX` values (quantities, prices: 100.0 on most orders); anything
-    else (ints: ids are distinct and small ones are shared by Python; zeros, NaN) as is.
-    The result is always ``==`` to ``v`` and of the same type."""
+    interned (``sys.intern``); a ``float`` from a table of up to :data:`SHARED_FLOATS_MAX`
+    values (quantities, prices: 100.0 on most orders; +0.0); anything else (ints: ids are
+    distinct and small ones are shared by Python; -0.0, NaN) as is. The result is always ``==`` to ``v`` and of the same type."""
     t = type(v)
     if t is str:
         return sys.intern(v)
-    if t is float and v and v == v:      # not 0.0 / -0.0 (equal keys), not NaN
+    if t is float and v == v:            # not NaN
+        if not v:                        # 0.0 and -0.0 are equal keys: only +0.0 is shared
+            return _ZERO if math.copysign(1.0, v) > 0 else v
         got = _FLOATS.get(v)
         if got is None:
             if len(_FLOATS) >= SHARED_FLOATS_MAX:

@@ -70,6 +70,7 @@ def test_shared_values_refuse_changes_and_keep_types():
     assert tradeslim.shared_value(float("1.25")) is tradeslim.shared_value(x)
     neg = tradeslim.shared_value(-0.0)
     assert str(neg) == "-0.0" and str(tradeslim.shared_value(0.0)) == "0.0"
+    assert tradeslim.shared_value(float("0")) is tradeslim.shared_value(float("0.0"))
     nan = float("nan")
     assert tradeslim.shared_value(nan) is nan
     assert tradeslim.shared_value(5) == 5 and type(tradeslim.shared_value(True)) is bool
