@@ -100,7 +100,8 @@ def shared_value(v: Any) -> Any:
     """One object per distinct value for the scalars of slim orders and contracts: ``str``
     interned (``sys.intern``); a ``float`` from a table of up to :data:`SHARED_FLOATS_MAX`
     values (quantities, prices: 100.0 on most orders; +0.0); anything else (ints: ids are
-    distinct and small ones are shared by Python; -0.0, NaN) as is. The result is always ``==`` to ``v`` and of the same type."""
+    distinct and small ones are shared by Python; -0.0, NaN) as is. The result is always
+    ``==`` to ``v`` and of the same type."""
     t = type(v)
     if t is str:
         return sys.intern(v)
@@ -171,7 +172,8 @@ def _defaults(cls: type) -> dict[str, Any]:
 
 def slim_trade(trade: Any) -> Any:
     """Slim ``trade`` (an ib_async ``Trade``) in place: :func:`slim_order` for its order,
-    :func:`shared_contract` for its contract and :data:`NO_LISTENERS` for its seven events (refused if one of them has a listener).
+    :func:`shared_contract` for its contract and :data:`NO_LISTENERS` for its seven events
+    (refused if one of them has a listener).
     Returns ``trade``. Idempotent."""
     if getattr(trade, TRADE_EVENTS[0], None) is NO_LISTENERS:
         return trade

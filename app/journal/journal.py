@@ -205,10 +205,12 @@ class JournalEvent:
     @classmethod
     def from_row(cls, row: tuple) -> "JournalEvent":
         """An event from a ``SELECT`` of :data:`COLUMNS` (id first)."""
-        kind, symbol = row[2], row[6]
-        return cls(row[0], datetime.fromisoformat(row[1]), sys.intern(kind) if isinstance(kind, str) else kind,
-                   row[3], row[4], row[5], sys.intern(symbol) if isinstance(symbol, str) else symbol, row[7],
-                   row[8] if row[8] else None)
+        return cls(row[0], datetime.fromisoformat(row[1]), _interned(row[2]), row[3], row[4], row[5],
+                   _interned(row[6]), row[7], row[8] if row[8] else None)
+
+
+def _interned(v: Any) -> Any:
+    return sys.intern(v) if type(v) is str else v
 
 
 def _describe(e: BaseException) -> str:
