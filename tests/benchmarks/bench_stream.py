@@ -20,8 +20,8 @@ event-loop lag p99 (10 ms probe). Then the sustained ceiling over 500 symbols: r
 held ``--ceiling-seconds`` (default 60) each; a rate is sustained when p99 latency and
 loop lag p99 stay under 100 ms and the latency does not grow over the window (median of
 the last third no more than 20 ms above the first third's). ``gateway_max_quotes_per_s``:
-what the gateway alone delivers to a reading client (``bench_gateway``'s raw reader) when
-asked for far more than it can make.
+the most the gateway alone delivers to a reading client (``bench_gateway``'s raw reader)
+at 20k, 40k and 60k quote changes/s asked.
 
 Prints one JSON summary (also written to ``--json FILE``)::
 
@@ -156,11 +156,12 @@ def ceiling(rows: list[dict]) -> tuple[float, float]:
 
 
 def gateway_max(seconds: float, universe: int) -> dict:
-    """The gateway alone, asked for far more than it can make (120k quote changes/s): the
-    quote changes/s (bid ticks) and messages/s it delivers to ``bench_gateway``'s raw reader."""
+    """The gateway alone at 20k, 40k and 60k quote changes/s asked (an overloaded gateway
+    delivers less, so the best of these): the quote changes/s (bid ticks) and messages/s it
+    delivers to ``bench_gateway``'s raw reader."""
     from tests.benchmarks import bench_gateway
 
-    out = bench_gateway.run([120000.0], seconds, universe, [])
+    out = bench_gateway.run([20000.0, 40000.0, 60000.0], seconds, universe, [])
     return {"quotes_per_s": out["max_bid_ticks_s"], "messages_per_s": out["max_msgs_s"]}
 
 

@@ -90,7 +90,6 @@ class Recorder:
         self.paint = array("d")
         self.paints = 0              # paint events of the view in the window
         self.paint_s = 0.0           # seconds spent in them
-        self.last_decode = time.monotonic()
 
     def wrap(self, decoder) -> None:
         """Count every message ``decoder.interpret`` handles; remember tick messages by reqId."""
@@ -106,9 +105,6 @@ class Recorder:
             original(fields)
 
         decoder.interpret = interpret
-
-    def mark_decoded(self) -> None:
-        self.last_decode = time.monotonic()
 
     def committed(self, req_ids) -> None:
         """The table took the latest values of these reqIds (a flush / setText)."""
@@ -231,7 +227,6 @@ async def build_ibdesk(args, rec: Recorder):
         return req_of_row(src.row()) if src.isValid() else None
 
     hook_paint(view.table, rec, req_of_view_row)
-    session.ib.client.conn.hasData += lambda data: rec.mark_decoded()
     return view, session.ib, lambda: (model.close(), session.disconnect())
 
 
@@ -307,7 +302,6 @@ async def build_qtablewidget(args, rec: Recorder):
         return it.data(Qt.UserRole) if it is not None else None
 
     hook_paint(table, rec, req_of_view_row)
-    ib.client.conn.hasData += lambda data: rec.mark_decoded()
     return table, ib, ib.disconnect
 
 
@@ -343,7 +337,7 @@ async def run(args) -> dict:
         rec.recording = False
         gw = admin.status()
         admin.command(f"firehose {args.symbols} 0")
-        drained = await drain(rec)
+        drained = await drain(rec, (m1 - m0) / (w1 - w0))
         arrays[f"w{k}_msg"] = rec.msg
         arrays[f"w{k}_paint"] = rec.paint
         arrays[f"w{k}_decode"] = rec.decode
@@ -362,12 +356,16 @@ async def run(args) -> dict:
                      "windows": windows}, "arrays": arrays}
 
 
-async def drain(rec: Recorder) -> float:
-    """Wait until no data arrived for DRAIN_QUIET_S (at most DRAIN_MAX_S); returns seconds waited."""
+async def drain(rec: Recorder, window_rate: float) -> float:
+    """Wait until the queued data is read: fewer than 2 % of the window's messages/s (the
+    gateway's normal ticks keep coming, e.g. FX at night) over DRAIN_QUIET_S, at most
+    DRAIN_MAX_S; returns seconds waited."""
     t0 = time.monotonic()
+    quiet = max(20.0, 0.02 * window_rate) * DRAIN_QUIET_S
     while time.monotonic() - t0 < DRAIN_MAX_S:
-        await asyncio.sleep(0.1)
-        if time.monotonic() - rec.last_decode > DRAIN_QUIET_S:
+        m0 = rec.msg_index
+        await asyncio.sleep(DRAIN_QUIET_S)
+        if rec.msg_index - m0 < quiet:
             break
     return time.monotonic() - t0
 
