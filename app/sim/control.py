@@ -481,3 +481,11 @@ class AdminServer:
             except (asyncio.TimeoutError, Exception):
                 pass
             self._server = None
+
+
+def parse_status(reply: str) -> dict[str, str]:
+    """The ``key -> value`` pairs of a ``status`` reply ("OK port=4002 clients=1 ..."), the
+    inverse of the ``status`` command's formatting; {} for an error reply."""
+    if not reply.startswith("OK"):
+        return {}
+    return dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)

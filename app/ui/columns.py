@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractProxyModel
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
 
@@ -53,27 +52,14 @@ def fit_to_contents(table: QTableView) -> None:
 
 
 def visible_source_rows(table: QTableView) -> set[int]:
-    """Rows of the source model the table shows now (mapped through the table's model when
-    that is a proxy); an empty set while the table is not visible. Source for
+    """Rows of the table's model it shows now (the model itself, no proxy: see
+    ``app.ui.watchlist``); an empty set while the table is not visible. Source for
     :meth:`app.viewmodels.coalesce.DirtyCells.set_visible_rows`."""
     if not table.isVisible():
         return set()
-    model = table.model()
-    proxy = model if isinstance(model, QAbstractProxyModel) else None
-    n = model.rowCount()
-    if n == 0:
-        return set()
+    n = table.model().rowCount()
     top = table.rowAt(0)
-    if top < 0:
+    if n == 0 or top < 0:
         return set()
     bottom = table.rowAt(table.viewport().height() - 1)
-    if bottom < 0:
-        bottom = n - 1
-    if proxy is None:
-        return set(range(top, bottom + 1))
-    rows = set()
-    for r in range(top, bottom + 1):
-        src = proxy.mapToSource(proxy.index(r, 0))
-        if src.isValid():
-            rows.add(src.row())
-    return rows
+    return set(range(top, (bottom if bottom >= 0 else n - 1) + 1))

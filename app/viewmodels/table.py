@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -259,6 +260,10 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         row, c = index.row(), index.column()
         if not (0 <= row < len(self._records) and 0 <= c < len(self.columns)):
             return None
+        return self._cell(row, c, role)
+
+    def _cell(self, row: int, c: int, role: int):
+        """``data`` of an in-range cell (the answer of :meth:`data` and :meth:`multiData`)."""
         col = self.columns[c]
         record = self._records[row]
         value = self._values[row][c]
@@ -297,47 +302,23 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         Qt's default answers each role with its own ``data`` call, and every call crossing
         from C++ into Python costs microseconds: one call per cell instead of seven made a
         full watchlist repaint several times cheaper (issue 12). The answers are exactly
-        ``data(index, role)``'s: the paint roles are computed here in one pass for a plain
-        row, any other role and every role of a :meth:`_special_row` (a stale row) go
-        through ``data``. A proxy model does not forward ``multiData``: views that want the
-        saving show the model directly (``sort`` below).
+        ``data(index, role)``'s (the same :meth:`_cell`; a :meth:`_special_row`, e.g. a
+        stale row, asks ``data`` itself). A proxy model does not forward ``multiData``:
+        views that want the saving show the model directly (``sort`` below).
         """
         row, c = index.row(), index.column()
-        if not (0 <= row < len(self._records) and 0 <= c < len(self.columns)) or self._special_row(row):
-            data = self.data
-            for rd in roleDataSpan:
-                role = rd.role()
-                value = None if role in _NEVER_ROLES else data(index, role)
-                if value is None:
-                    rd.clearData()
-                else:
-                    rd.setData(value)
-            return
-        col = self.columns[c]
-        record = self._records[row]
-        value = self._values[row][c]
+        data = partial(self.data, index)
+        # a plain row's paint roles straight from the cell (no checks per role); a stale row
+        # and other roles through data(), which subclasses extend
+        cell = (partial(self._cell, row, c) if 0 <= row < len(self._records) and
+                0 <= c < len(self.columns) and not self._special_row(row) else data)
         for rd in roleDataSpan:
             role = rd.role()
-            if role == _DISPLAY:
-                v = self._text(row, c, col, value, record)
-            elif role == _FONT:
-                v = self._number_font if col.numeric else None
-            elif role == _ALIGN:
-                v = int(col.alignment)
-            elif role == _FOREGROUND:
-                v = col.foreground(value, record) if col.foreground else None
-            elif role == _BACKGROUND:
-                v = col.background(value, record) if col.background else None
-                if v is None:
-                    v = self.extra_data(row, c, role)
-            elif role in _NEVER_ROLES:
-                v = None
-            else:
-                v = self.data(index, role)
-            if v is None:
+            value = None if role in _NEVER_ROLES else (cell if role in _PAINT_ROLES else data)(role)
+            if value is None:
                 rd.clearData()
             else:
-                rd.setData(v)
+                rd.setData(value)
 
     def _special_row(self, row: int) -> bool:
         """True when a subclass's ``data`` answers this row's paint roles its own way (a
@@ -392,9 +373,10 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         return None
 
 
-_DISPLAY, _FONT, _ALIGN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
-                           Qt.ItemDataRole.TextAlignmentRole)
-_FOREGROUND, _BACKGROUND = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole
+#: the roles a delegate paints from (answered by ``_cell`` directly in ``multiData``)
+_PAINT_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole,
+                          Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+                          Qt.ItemDataRole.BackgroundRole})
 #: roles a delegate asks for on each paint that no record table provides
 _NEVER_ROLES = frozenset({Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole,
                           Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
 import struct
@@ -40,6 +39,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from app.sim.control import parse_status
 
 ROOT = Path(__file__).resolve().parents[2]
 #: startApi (71) version 2, clientId, optional capabilities
@@ -139,7 +140,7 @@ class Gateway:
 
     def status(self) -> dict[str, str]:
         reply = self.admin("status")
-        return dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)
+        return parse_status(reply)
 
     def stop(self) -> None:
         try:

@@ -39,11 +39,13 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import time
 from array import array
 from collections import defaultdict
+
+from app.sim.control import parse_status
+from tests.integration.sim_support import admin_command
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -53,24 +55,20 @@ DRAIN_MAX_S = 20.0
 
 
 class Admin:
-    """The gateway's admin port (app.sim.control): ``auth TOKEN`` then one command per line."""
+    """Commands to the gateway's admin port (app.sim.control) through the test suite's
+    ``sim_support.admin_command`` (``auth TOKEN`` then the command); a refused command raises."""
 
     def __init__(self, port: int, token: str):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.file = self.sock.makefile("rw", encoding="utf-8", newline="\n")
-        self.command(f"auth {token}")
+        self.port, self.token = port, token
 
     def command(self, line: str) -> str:
-        self.file.write(line + "\n")
-        self.file.flush()
-        reply = self.file.readline().strip()
+        reply = admin_command(self.port, line, timeout=10.0, token=self.token)
         if not reply.startswith("OK"):
             raise RuntimeError(f"admin {line.split()[0]!r}: {reply}")
         return reply
 
     def status(self) -> dict[str, str]:
-        reply = self.command("status")
-        return dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)
+        return parse_status(self.command("status"))
 
 
 class Recorder:

@@ -27,14 +27,23 @@ def _contracts(n: int) -> list[Instrument]:
                        f"STOCK {i}") for i in range(n)]
 
 
-def _busy_watchlist(qtbot, aloop, n: int = N):
+def _shown(qtbot, widget, width: int, height: int):
+    """``widget`` on screen at ``width`` x ``height`` (exposed, so it paints)."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _watchlist(qtbot, n: int, width: int, height: int):
     s = FakeSession(contracts=_contracts(n))
     m = WatchlistModel(s)
-    v = WatchlistView(m)
-    qtbot.addWidget(v)
-    v.resize(900, 600)
-    v.show()
-    qtbot.waitExposed(v)
+    return s, m, _shown(qtbot, WatchlistView(m), width, height)
+
+
+def _busy_watchlist(qtbot, aloop, n: int = N):
+    s, m, v = _watchlist(qtbot, n, 900, 600)
     m.set_symbols([f"S{i:04d}" for i in range(n)])
     wait_until(aloop, lambda: len(s.subscribed) == n, what="subscribed")
     for i in range(n):
@@ -140,11 +149,7 @@ def test_positions_table_does_not_measure_every_row(qtbot, aloop):
     s = FakeSession()
     summary = AccountSummary(s)
     positions = PositionsModel(s)
-    view = AccountPanel(summary, positions)
-    qtbot.addWidget(view)
-    view.resize(700, 500)
-    view.show()
-    qtbot.waitExposed(view)
+    view = _shown(qtbot, AccountPanel(summary, positions), 700, 500)
     insts = _contracts(N)
     for i, inst in enumerate(insts):
         positions.upsert(("DU1", inst.key), Position("DU1", inst, 100 + i, 50.0, 51.0, 5100.0, 100.0, 0.0))
@@ -266,13 +271,7 @@ def test_model_outlives_its_view(qtbot, aloop):
 def test_resolved_symbol_repainted_black(qtbot, aloop):
     """A row resolved after it was painted grey is repainted: its symbol's colour comes from
     the record, not from a column value (the smallest-range flush left it grey)."""
-    s = FakeSession(contracts=_contracts(5))
-    m = WatchlistModel(s)
-    v = WatchlistView(m)
-    qtbot.addWidget(v)
-    v.resize(600, 300)
-    v.show()
-    qtbot.waitExposed(v)
+    s, m, v = _watchlist(qtbot, 5, 600, 300)
     s._state = ConnectionState.DISCONNECTED
     m.set_symbols(["S0001"])
     qtbot.wait(30)

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from app.sim.control import parse_status
 from tests.integration import sim_support
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,13 +140,11 @@ class GatewayProcess:
 
     def read_clock(self) -> float | None:
         """The simulated clock (admin ``status`` clock_posix), remembered for a restart."""
-        reply = self.admin("status")
-        for word in reply.split():
-            if word.startswith("clock_posix="):
-                clock = float(word.split("=", 1)[1])
-                self._clock_ref = (clock, time.monotonic())
-                return clock
-        return None
+        clock = parse_status(self.admin("status")).get("clock_posix")
+        if clock is None:
+            return None
+        self._clock_ref = (float(clock), time.monotonic())
+        return float(clock)
 
     def kill9(self) -> None:
         """SIGKILL (no clean save) and wait for the process to be gone."""

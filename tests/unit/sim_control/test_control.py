@@ -177,3 +177,11 @@ def test_firehose_command_starts_changes_and_stops_load_mode():
     assert ctl.execute("firehose x 10").startswith("ERR firehose: SYMBOLS must be a whole number")
     assert ctl.execute("firehose 5 nan").startswith("ERR firehose: RATE must be in")
     assert ctl.execute("firehose 5").startswith("ERR usage: firehose SYMBOLS RATE")
+
+
+def test_parse_status_reads_back_the_status_reply():
+    from app.sim.control import parse_status
+
+    assert parse_status("OK port=4002 clients=1,7 clock_posix=1767625200.000") == {
+        "port": "4002", "clients": "1,7", "clock_posix": "1767625200.000"}
+    assert parse_status("ERR status failed: boom") == {}
