@@ -40,6 +40,7 @@ EQUIVALENTS_DOC = ROOT / "docs" / "testing.md"
 KILLED = {1, 3, 36, 24, -24, 152, 255}   # a failing test, pytest internal error, or a timeout
 SURVIVED = {0}
 NO_TESTS = {5, 33}
+# exit code None: not run yet (a `mutmut run NAME*` of other mutants); left out of every count
 
 #: functions whose only output is text for people (descriptions, number formatting, counts);
 #: their mutants are "text" (tests still pin the confirmation texts they write)
@@ -207,6 +208,8 @@ def scores() -> tuple[list[FileScore], dict[str, str]]:
         functions = _functions(ast.parse(src.read_text("utf-8")))
         fs = FileScore(rel)
         for key, code in sorted(codes.items()):
+            if code is None:   # not run (``mutmut run <names>`` ran others)
+                continue
             fn = key.rsplit(".", 1)[-1]
             kind = classify(functions[_orig_name(fn)], functions[fn]) if fn in functions else "logic"
             fs.kinds[key] = kind
