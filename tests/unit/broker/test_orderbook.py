@@ -1,7 +1,9 @@
-"""OrderBook keys: a completed order (orderId 0, permId known) stays the API order it was."""
+"""OrderBook: keys (a completed order with orderId 0 and a known permId stays the API order it
+was), permId binding, settle, messages, instrument sharing and change detection."""
 
 from __future__ import annotations
 
+import pytest
 from ib_async import Order, OrderStatus, Stock, Trade
 
 from app.broker.orderbook import OrderBook
@@ -324,3 +326,22 @@ def test_record_and_trade_lookup_by_client_and_order_id():
     book.update(latest)
     assert book.trade(1, 7) is latest
     assert book.records() == [book.record(1, 7), r2]
+
+
+def test_tws_order_whose_first_report_failed_is_recorded_when_bound():
+    """instrument_of failing on a TWS order's first report does not break its later report under an API orderId."""
+    good = _resolver()
+    failing = {"on": True}
+
+    def instrument_of(contract):
+        if failing["on"]:
+            raise LookupError("contract details not loaded yet")
+        return good(contract)
+
+    book = OrderBook(instrument_of)
+    with pytest.raises(LookupError):
+        book.update(_tr(0, 990007, client_id=0))
+    failing["on"] = False
+    r = book.update(_tr(7, 990007))
+    assert (r.client_id, r.order_id, r.instrument) == (1, 7, AAPL_R)
+    assert book.records() == [r]
