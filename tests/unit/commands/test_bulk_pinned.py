@@ -697,6 +697,21 @@ def test_reverse_rate_limit_counts_its_order(s, clock):
     assert len(sent(s)) == 2
 
 
+def test_reverse_of_every_position_counts_each_order_for_the_rate_limit(s, clock):
+    """Reverse without a key turns every position; each of its orders counts for the rate limit
+    (two allowed a minute: a third position refuses the whole command, nothing sent)."""
+    positions(s, position(AAPL, 100), position(MSFT, -10))
+    c = OrderCommands(s, limits=RiskLimits(max_orders_per_minute=Limit(True, 2, True)), clock=clock)
+    assert c.execute(Reverse(None)).ok
+    assert sent(s) == [("place", Action.SELL, 200, OrderType.MKT, None, "AAPL"),
+                       ("place", Action.BUY, 20, OrderType.MKT, None, "MSFT")]
+    s.calls.clear()
+    clock.t += 61.0
+    positions(s, position(AAPL, 100), position(MSFT, -10), position(NVDA, 5))
+    res = c.execute(Reverse(None))
+    assert (res.ok, res.rule) == (False, "max_orders_per_minute") and sent(s) == []
+
+
 def test_reverse_refusals(s):
     """Reverse: read-only, halted, not connected, no position refused by rule."""
     positions(s, position(AAPL, 100))
