@@ -192,13 +192,9 @@ def describe_command(cmd: Any, session: Any = None) -> str:
 
 
 def describe_change(cmd: ModifyOrder) -> str:
-    """The changed values of a modification: "quantity 200, limit 151.5"."""
-    parts = []
-    for name, value in (("quantity", cmd.quantity), ("limit", cmd.limit_price),
-                        ("stop", cmd.stop_price)):
-        if value is not None:
-            try:
-                parts.append(f"{name} {value:g}")
-            except (TypeError, ValueError):
-                parts.append(f"{name} {value!r}")
-    return ", ".join(parts)
+    """The changed values of a modification, written exactly: "quantity 200, limit 151.5",
+    "quantity 1234567, limit 10234.55, stop 0.00005" (never rounded to 6 digits)."""
+    return ", ".join(f"{name} {fmt_number(value)}"
+                     for name, value in (("quantity", cmd.quantity), ("limit", cmd.limit_price),
+                                         ("stop", cmd.stop_price))
+                     if value is not None)

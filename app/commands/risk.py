@@ -84,15 +84,15 @@ class RiskLimits:
         """Defaults for a new installation: every limit on (1,000 shares, 100,000
         per order, 5,000 per symbol, 5 % / 20 ticks band soft, 2 s duplicates soft,
         30 orders a minute)."""
+        # a Limit is hard unless hard=False; flatten_ticks keeps its default, 5
         return cls(
-            max_order_quantity=Limit(True, 1_000, True),
-            max_order_notional=Limit(True, 100_000, True),
-            max_position=Limit(True, 5_000, True),
-            price_band_percent=Limit(True, 5.0, False),
-            price_band_ticks=Limit(True, 20, False),
-            duplicate_order=Limit(True, 2.0, False),
-            max_orders_per_minute=Limit(True, 30, True),
-            flatten_ticks=5,
+            max_order_quantity=Limit(True, 1_000),
+            max_order_notional=Limit(True, 100_000),
+            max_position=Limit(True, 5_000),
+            price_band_percent=Limit(True, 5.0, hard=False),
+            price_band_ticks=Limit(True, 20, hard=False),
+            duplicate_order=Limit(True, 2.0, hard=False),
+            max_orders_per_minute=Limit(True, 30),
         )
 
     def limits(self) -> dict[str, Limit]:
@@ -164,8 +164,9 @@ def check_quantity(req: OrderRequest, lim: Limit) -> CommandRejected | None:
 
 def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> CommandRejected | None:
     """Rule "max_order_notional": quantity x :func:`notional_price` <= limit (instrument
-    currency). No price to compute it (MKT without a quote): a failure as hard as the limit
-    (a hard limit is never passed unchecked; a soft one asks for an override)."""
+    currency; equal within float noise passes). No price to compute it (MKT without a
+    quote): a failure as hard as the limit (a hard limit is never passed unchecked; a soft
+    one asks for an override)."""
     if not lim.enabled:
         return None
     ccy = req.instrument.currency
@@ -177,7 +178,9 @@ def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> Comman
             + ("" if not lim.hard else " (hard limit: use a limit order, or change it in Trading > Risk limits)"),
             rule="max_order_notional", soft=not lim.hard)
     notional = req.quantity * price
-    if notional > lim.value:
+    # equal to the limit passes, also when the product carries float noise
+    # (100,000 EUR.USD x 1.1 = 110,000.00000000001 against a 110,000 limit)
+    if notional > lim.value and not math.isclose(notional, lim.value):
         return _fail(lim, "max_order_notional",
                      f"Order notional {notional:,.0f} {ccy} ({req.quantity:,.0f} x {fmt_number(price)}) "
                      f"exceeds the maximum of {lim.value:,.0f} {ccy} per order")
@@ -191,15 +194,16 @@ def signed_quantity(req: OrderRequest) -> float:
 
 def check_position(req: OrderRequest, position: float, lim: Limit) -> CommandRejected | None:
     """Rule "max_position": |position + signed order quantity| <= limit, unless the
-    order makes |position| smaller (reducing risk always passes). Working orders
-    are not counted: only the position IB reports (updatePortfolio)."""
+    order does not make |position| larger (reducing risk always passes; so does a flip to
+    the same size the other way). Working orders are not counted: only the position IB
+    reports (updatePortfolio)."""
     if not lim.enabled:
         return None
     new = position + signed_quantity(req)
     if abs(new) > lim.value and abs(new) > abs(position):
         return _fail(lim, "max_position",
                      f"Position in {req.instrument.display_symbol} would be {new:,.0f} "
-                     f"({position:,.0f} now {'+' if new >= position else '-'} {req.quantity:,.0f}), "
+                     f"({position:,.0f} now {'+' if req.action is Action.BUY else '-'} {req.quantity:,.0f}), "
                      f"beyond the maximum of {lim.value:,.0f} {_unit(req)}")
     return None
 

@@ -41,9 +41,11 @@ def load_limits(settings: Any) -> RiskLimits:
                     _float(settings.value(f"{key}/value"), default.value),
                     setting_bool(settings.value(f"{key}/hard"), default.hard))
         candidate = limits.with_limit(name, lim)
-        if candidate.problems() and not limits.problems():
+        # ``limits`` itself is always valid here, so a candidate has at most one problem
+        problems = candidate.problems()
+        if problems:
             log.warning("risk limit %s in settings is invalid (%s); using the default",
-                        name, "; ".join(candidate.problems()))
+                        name, problems[0])
             continue
         limits = candidate
     raw = settings.value(f"{GROUP}/flatten_ticks")

@@ -45,9 +45,11 @@ def _lower_first(text: str) -> str:
 
 def fmt_number(x: float) -> str:
     """A number as a trader writes it: 150, 1.10005, 0.00005 (no exponent)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return repr(x)   # not a number (a bool's repr "True" is no Decimal)
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
-    return format(Decimal(repr(x)).normalize(), "f") if isinstance(x, (int, float)) else repr(x)
+    return format(Decimal(repr(x)).normalize(), "f")
 
 
 def find_own_order(order_id: int, verb: str, own_client_id: int, own: OrderRecord | None,
@@ -116,7 +118,7 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
     tick = rec.instrument.min_tick or 0.01
     uses_limit = isinstance(otype, OrderType) and otype.needs_limit
     uses_stop = isinstance(otype, OrderType) and otype.needs_stop
-    type_name = otype.value if isinstance(otype, OrderType) else str(otype)
+    type_name = str(otype)   # an OrderType (StrEnum) prints its value: "STP LMT"
     for name, value, used in (("limit price", limit_price, uses_limit),
                               ("stop price", stop_price, uses_stop)):
         if value is None:

@@ -141,8 +141,9 @@ def _fmt_qty(q: float) -> str:
 
 
 def _decimals(tick: float) -> int:
+    """Decimals of ``tick`` (0.00005 -> 5; negative for a tick of 10 or more)."""
     d = Decimal(repr(tick)).normalize()
-    return max(0, -d.as_tuple().exponent)
+    return -d.as_tuple().exponent
 
 
 def _fmt_price(p: float, tick: float) -> str:
@@ -158,10 +159,14 @@ def round_to_tick(price: float, tick: float) -> float:
     """
     if not tick or tick <= 0:
         raise ValueError(f"tick size must be positive, got {tick!r}")
-    with localcontext() as ctx:   # enough digits for any finite float / tick (no InvalidOperation)
+    with localcontext() as ctx:
+        # 400 digits: the quotient is exact to well below the half-tick for any price/tick
+        # up to 10^380 (and every tick a float can hold); to_integral_value, unlike
+        # quantize, never raises InvalidOperation for a longer quotient (1e300 / 1e-100),
+        # where the rounding is below the float's own precision anyway
         ctx.prec = 400
         t = Decimal(repr(tick))
-        steps = (Decimal(repr(price)) / t).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        steps = (Decimal(repr(price)) / t).to_integral_value(rounding=ROUND_HALF_UP)
         return float(steps * t)
 
 
