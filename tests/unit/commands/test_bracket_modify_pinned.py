@@ -159,6 +159,25 @@ def test_bracket_invalid_prices_refused(req, tp, sl, rule, message):
     assert sent(s) == []
 
 
+class _OddBracketSession(FakeSession):
+    """The gateway reports the children with a type ibdesk does not model and an unset price."""
+
+    def place_bracket(self, req, take_profit, stop_loss):
+        parent, child = super().place_bracket(req, take_profit, stop_loss)
+        return [parent, child.copy(order_type="TRAIL", limit_price=float("nan"))]
+
+
+def test_bracket_journal_text_of_children_the_gateway_reports_oddly():
+    """A child of unknown type (text) and an unset (NaN) price is journaled as reported."""
+    s = _OddBracketSession(auto_submit=False)
+    j = ListJournal()
+    c = OrderCommands(s, journal=j, clock=Clock())
+    res = c.execute(PlaceBracket(order(OrderType.LMT, BUY, limit=150.0), 151.0, None))
+    assert res.ok and len(res.orders) == 2
+    assert [f["text"] for k, f in j.rows if k == "api"] == ["BUY 100 AAPL LMT limit 150",
+                                                            "SELL 100 AAPL TRAIL"]
+
+
 def test_bracket_on_an_instrument_without_tick_uses_a_cent():
     """An instrument without min_tick: TP / SL on a 0.01 grid pass."""
     s = FakeSession(auto_submit=False, contracts=(ZERO_TICK,))
@@ -327,12 +346,16 @@ def test_modify_quantity_checks_the_order_at_its_current_prices():
     """A quantity-only modify is checked as the order it becomes: its kept prices too."""
     s = new_session()
     c = OrderCommands(s, clock=Clock())
-    far_stop = place(c, s, order(OrderType.STP_LMT, BUY, limit=151.0, stop=150.9))
-    far_limit = place(c, s, order(OrderType.STP_LMT, BUY, limit=150.0, stop=152.0))
+    far_stop = place(c, s, order(OrderType.STP_LMT, BUY, limit=150.0, stop=150.9))
+    far_limit = place(c, s, order(OrderType.STP_LMT, BUY, limit=151.0, stop=150.0))
+    plain = place(c, s, lmt(price=149.0))
     c.limits = RiskLimits(price_band_ticks=Limit(True, 5, True))
-    rejected(c, ModifyOrder(far_stop, quantity=101), "price_band")
-    rejected(c, ModifyOrder(far_limit, quantity=101), "price_band")
-    assert len(sent(s)) == 2
+    for oid in (far_stop, far_limit, plain):
+        rejected(c, ModifyOrder(oid, quantity=101), "price_band")
+    assert c.execute(ModifyOrder(far_stop, quantity=101, stop_price=150.05)).ok
+    assert c.execute(ModifyOrder(far_limit, quantity=101, limit_price=150.05)).ok
+    assert sent(s)[3:] == [("modify_order", (far_stop, 101, None, 150.05)),
+                           ("modify_order", (far_limit, 101, 150.05, None))]
 
 
 def test_modify_soft_band_failure_overridden_and_journaled():
@@ -540,3 +563,23 @@ def test_reconnect_clears_local_marks_and_journals_them():
     s.reconnect()
     s.reconnect()
     assert [k for k, _ in j.rows] == ["pending_cleared"]
+
+
+def test_rule_order_of_a_modify():
+    """A modify is checked in check()'s order: owner, read-only, connected, stale orderId,
+    working / in flight, the new values (tick size), then the limits."""
+    s = new_session()
+    c = OrderCommands(s, clock=Clock())
+    oid = place(c, s, lmt())
+    c.limits = RiskLimits(price_band_ticks=Limit(True, 5, True))
+    bad = ModifyOrder(oid, limit_price=160.005)              # off tick AND outside the band
+    rejected(c, bad, "tick_size")
+    assert c.execute(ModifyOrder(oid, quantity=101)).ok       # now a modify is in flight
+    rejected(c, bad, "pending")
+    s.stale.add(oid)
+    rejected(c, bad, "stale_order_id")
+    s.drop_connection()
+    rejected(c, bad, "not_connected")
+    c.read_only = True
+    rejected(c, bad, "read_only")
+    rejected(c, ModifyOrder(oid + 50, limit_price=160.005), "unknown_order")

@@ -618,11 +618,48 @@ def test_rejected_result_fields():
 
 
 def test_global_cancel_without_working_orders_has_no_records():
-    """An ok result without a record lists no records (orders == ())."""
+    """An ok result without a record lists no records (orders == ()); its api row has no order."""
     s = new_session()
-    c = OrderCommands(s, clock=Clock())
+    j = ListJournal()
+    c = OrderCommands(s, journal=j, clock=Clock())
     res = c.execute(GlobalCancel())
-    assert res.ok and res.order is None and res.orders == ()
+    assert (res.ok, res.order, res.orders, res.message) == (
+        True, None, (), "Global cancel sent: 0 working orders of every client and TWS known to "
+                        "this session")
+    assert sent(s) == [("global_cancel", ())]
+    assert j.rows[-1] == ("api", {"call": "reqGlobalCancel", "text": "0 working orders known",
+                                  "client_id": 1, "command_id": j.rows[0][1]["command_id"]})
+
+
+def test_intent_text_describes_bulk_commands_with_the_session():
+    """The journaled intent of a bulk command counts what it touches in this session."""
+    s = new_session()
+    j = ListJournal()
+    c = OrderCommands(s, journal=j, clock=Clock())
+    place(c, s, lmt())
+    j.rows.clear()
+    c.execute(CancelAll())
+    assert j.rows[0][1]["text"] == "Cancel all 1 working order"
+
+
+def test_log_lines_of_sent_refused_and_failed_commands(caplog):
+    """The log says what was sent, what was refused (and why) and what failed."""
+    s = new_session()
+    c = OrderCommands(s, read_only=True, clock=Clock())
+    ok, bad = PlaceOrder(lmt()), PlaceOrder(lmt(qty=2))
+    with caplog.at_level(logging.INFO, logger="ibdesk.commands"):
+        r = c.execute(ok)
+        c.read_only = False
+        c.execute(ok)
+    msgs = [x.getMessage() for x in caplog.records if x.name == "ibdesk.commands"]
+    assert msgs == [f"rejected {ok!r}: {r.message}", "Placed order 1: BUY 100 AAPL LMT 150.00 DAY"]
+    caplog.clear()
+    fs = _FailingSession(auto_submit=False)
+    c = OrderCommands(fs, clock=Clock())
+    with caplog.at_level(logging.INFO, logger="ibdesk.commands"):
+        c.execute(bad)
+    assert [x.getMessage() for x in caplog.records if x.name == "ibdesk.commands"] == [
+        f"failed {bad!r}: socket closed"]
 
 
 def test_quote_object_passed_is_the_sessions():
