@@ -417,7 +417,8 @@ def test_modify_or_cancel_of_another_clients_order_refused():
     s.add_order(other.place_order(lmt()))
     c = OrderCommands(s, clock=Clock())
     r = rejected(c, ModifyOrder(5, quantity=1), "not_own_order")
-    assert r.message == "Cannot modify order 5: it was placed by client id 7, not by this session (client id 1)"
+    assert r.message == ("Cannot modify order 5: it was placed by client id 7, not by this session "
+                         "(client id 1)")
     rejected(c, CancelOrder(5), "not_own_order")
     assert sent(s) == []
 
