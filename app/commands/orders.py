@@ -90,10 +90,10 @@ class OrderCommands:
         if state_event is not None:
             state_event += self._on_state
 
-    def _on_state(self, state, message: str = "") -> None:
-        """A (re)connect settles every order with the gateway (``Session.connect``): the
-        modify/cancel marks kept here from before it are void (a cancel lost in a drop
-        must not block the next cancel)."""
+    def _on_state(self, state, *_message) -> None:
+        """``stateEvent(state, message)``: a (re)connect settles every order with the gateway
+        (``Session.connect``): the modify/cancel marks kept here from before it are void (a
+        cancel lost in a drop must not block the next cancel)."""
         if state is ConnectionState.CONNECTED and self._local_pending:
             self.record("pending_cleared", orders=sorted(k[1] for k in self._local_pending),
                         text="reconnected: unanswered modify/cancel marks cleared")
@@ -323,8 +323,9 @@ class OrderCommands:
                 if problem:
                     rule = "tick_size" if "tick size" in problem else "bracket"
                     raise CommandRejected(f"Cannot place bracket: {problem}", rule=rule)
-        entry = (req.limit_price if req.order_type.needs_limit else
-                 req.stop_price if req.order_type.needs_stop else None)
+        # the entry price: limit (LMT, STP LMT), else stop (STP); None for a MKT entry
+        # (validated above: a MKT order carries no stop price)
+        entry = req.limit_price if req.order_type.needs_limit else req.stop_price
         buy = req.action is Action.BUY
         tp, sl = cmd.take_profit, cmd.stop_loss
         for name, p, above in (("take profit", tp, buy), ("stop loss", sl, not buy)):
@@ -371,11 +372,11 @@ class OrderCommands:
         """Raise ``CommandRejected`` (``rule``, ``soft``) when ``cmd`` breaks a rule;
         return None when it may go. No side effects (nothing is sent or journaled).
 
-        Order of rules: read-only, halted (new orders only), orderId / ownership,
-        connected, stale orderId, working and no modify/cancel in flight, IB's
-        order rules (quantity, prices, tick size), then the pre-trade limits of
-        ``self.limits`` (``app.commands.risk``). ``override=True`` lets soft
-        failures pass; hard ones never do.
+        Order of rules: the orderId and its owner (modify / cancel), read-only,
+        halted (new orders only), connected, stale orderId, working and no
+        modify/cancel in flight, IB's order rules (quantity, prices, tick size),
+        then the pre-trade limits of ``self.limits`` (``app.commands.risk``).
+        ``override=True`` lets soft failures pass; hard ones never do.
         """
         self._plan(cmd, override)
 
@@ -434,12 +435,10 @@ class OrderCommands:
             self._recent.popleft()
 
     def _api(self, call: str, rec: OrderRecord | None, text: str = "", **extra) -> None:
-        if rec is None:
-            self.record("api", call=call, text=text, **extra)
-        else:
-            self.record("api", call=call, order_id=rec.order_id, perm_id=rec.perm_id,
-                        client_id=rec.client_id, symbol=rec.instrument.display_symbol,
-                        text=text, **extra)
+        about = {} if rec is None else dict(order_id=rec.order_id, perm_id=rec.perm_id,
+                                            client_id=rec.client_id,
+                                            symbol=rec.instrument.display_symbol)
+        self.record("api", call=call, **about, text=text, **extra)
 
     def _place(self, req: OrderRequest) -> OrderRecord:
         rec = self.session.place_order(req)
@@ -455,8 +454,9 @@ class OrderCommands:
 
     def _send(self, cmd: Command, plan: _Plan) -> CommandResult:
         if isinstance(cmd, PlaceOrder):
-            rec = self._place(cmd.request)
-            return self._ok(f"Placed order {rec.order_id}: {cmd.request.describe()}", rec)
+            (req,) = plan.requests
+            rec = self._place(req)
+            return self._ok(f"Placed order {rec.order_id}: {req.describe()}", rec)
         if isinstance(cmd, PlaceBracket):
             req, tp, sl = plan.bracket
             recs = tuple(self.session.place_bracket(req, tp, sl))
@@ -467,11 +467,11 @@ class OrderCommands:
             return self._ok(f"Placed bracket of {len(recs)} orders ({ids}): {describe_command(cmd)}",
                             recs[0], recs)
         if isinstance(cmd, ModifyOrder):
-            rec = self.session.modify_order(cmd.order_id, cmd.quantity, cmd.limit_price,
-                                            cmd.stop_price)
+            m = plan.modify
+            rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price)
             self._local_pending[(rec.client_id, rec.order_id)] = ("modify", rec, self._clock())
-            self._api("placeOrder", rec, f"modify: {describe_change(cmd)}")
-            return self._ok(f"Modify sent for order {rec.order_id}: {describe_change(cmd)}", rec)
+            self._api("placeOrder", rec, f"modify: {describe_change(m)}")
+            return self._ok(f"Modify sent for order {rec.order_id}: {describe_change(m)}", rec)
         if isinstance(cmd, CancelOrder):
             rec = self._cancel(plan.cancels[0])
             return self._ok(f"Cancel sent for order {rec.order_id}", rec)
