@@ -7,7 +7,7 @@ sending and the risk checks happen in ``OrderCommands``. Quantities in shares
 
 Which pre-trade rules the orders of a bulk command pass (``BULK_SKIP``):
 
-- Flatten (also inside the kill switch): max order quantity, max notional,
+- Flatten: max order quantity, max notional,
   max position and max orders per minute are NOT applied: the size is set by
   the position and closing risk must never be blocked by a size or rate limit.
   The price band applies to a marketable limit; the duplicate guard applies
@@ -15,6 +15,11 @@ Which pre-trade rules the orders of a bulk command pass (``BULK_SKIP``):
   other way). Flatten is allowed while halted (it reduces risk).
 - Reverse: every rule except max position (|position| stays the same); it is
   a new position, so it is refused while halted.
+- The kill switch's closing orders (``KillSwitch(flatten=True)``, MKT): the Flatten
+  rules, but soft failures are not overridden (no one is asked) and an order the kill
+  switch cancels is no duplicate of its replacement. So an earlier Flatten's closing
+  order that is still working is cancelled and replaced, while one that has filled (its
+  position not reported yet) is not sent twice: the duplicate is reported instead.
 """
 
 from __future__ import annotations

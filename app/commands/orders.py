@@ -51,8 +51,6 @@ class _Plan:
     cancels: list[OrderRecord] = field(default_factory=list)
     bracket: tuple | None = None
     modify: ModifyOrder | None = None
-    global_cancel: bool = False
-    halt: bool = False
     overridden: list[CommandRejected] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -84,7 +82,7 @@ class OrderCommands:
         self._command_id: str | None = None  # of the execute() running now
         self._confirmed_command: tuple[str, float] | None = None  # (command_id, time) of a "confirm"
         self._sent_times: deque[float] = deque()
-        self._recent: deque[tuple[float, tuple]] = deque()
+        self._recent: deque[tuple[float, tuple, int]] = deque()  # (time, signature, orderId)
         self._local_pending: dict[tuple[int, int], tuple[str, OrderRecord, float]] = {}
         state_event = getattr(session, "stateEvent", None)
         if state_event is not None:
@@ -199,13 +197,16 @@ class OrderCommands:
             raise CommandRejected(f"Cannot place order: {e}", rule=rule) from e
 
     def _risk(self, plan: _Plan, req: OrderRequest, override: bool, *, skip=(), n_orders: int = 1,
-              position: float | None = None) -> None:
+              replaces: frozenset[int] = frozenset()) -> None:
         """Run the pre-trade rules; raise the first hard failure, or the first soft one
-        unless ``override`` (then it is kept in ``plan.overridden``)."""
+        unless ``override`` (then it is kept in ``plan.overridden``). Orders sent earlier
+        with an orderId in ``replaces`` (cancelled by this same command) are no
+        duplicates of ``req``."""
         failures = evaluate(
             req, self.limits, quote=self._quote(req.instrument.key),
-            position=self._position(req.instrument.key) if position is None else position,
-            recent=self._recent, sent_times=self._sent_times, now=self._clock(), skip=skip,
+            position=self._position(req.instrument.key),
+            recent=[(t, sig) for t, sig, oid in self._recent if oid not in replaces],
+            sent_times=self._sent_times, now=self._clock(), skip=skip,
             n_orders=n_orders)
         for f in failures:
             if not f.soft:
@@ -252,27 +253,25 @@ class OrderCommands:
                                       rule="nothing_to_do")
         elif isinstance(cmd, GlobalCancel):
             self._check_session("send a global cancel", new_order=False)
-            plan.global_cancel = True
         elif isinstance(cmd, Flatten):
             self._check_session("flatten", new_order=False)
-            self._plan_closing(plan, cmd.instrument_key, cmd.style, override, reverse=False)
+            self._plan_closing(plan, cmd.instrument_key, cmd.style, override, kind="flatten")
         elif isinstance(cmd, Reverse):
             self._check_session("reverse a position", new_order=True)
-            self._plan_closing(plan, cmd.instrument_key, "MKT", override, reverse=True)
+            self._plan_closing(plan, cmd.instrument_key, "MKT", override, kind="reverse")
         elif isinstance(cmd, KillSwitch):
             if self.read_only:
                 raise CommandRejected("Cannot use the kill switch's cancels: the terminal is in "
                                       "read-only mode (no order was working through it)",
                                       rule="read_only")
-            plan.halt = True
             if self.session.is_connected:
                 plan.cancels = self._cancellable(None)
                 if cmd.flatten:
-                    try:
-                        self._plan_closing(plan, None, "MKT", True, reverse=False, partial=True)
-                    except CommandRejected as e:
-                        if e.rule != "no_position":
-                            plan.skipped.append(e.reason)
+                    # no override: a soft failure is a duplicate of a closing order that is no
+                    # longer working (filled, the position not reported yet), and a second one
+                    # would open a position the other way; it is reported, not sent
+                    self._plan_closing(plan, None, "MKT", False, kind="flatten", partial=True,
+                                       replaces=frozenset(r.order_id for r in plan.cancels))
             else:
                 plan.skipped.append("not connected: no cancels or closing orders sent")
         else:
@@ -343,24 +342,34 @@ class OrderCommands:
         plan.bracket = (req, tp, sl)
 
     def _plan_closing(self, plan: _Plan, key: str | None, style: str, override: bool, *,
-                      reverse: bool, partial: bool = False) -> None:
+                      kind: str, partial: bool = False, replaces: frozenset[int] = frozenset()
+                      ) -> None:
+        """Closing orders of the session account's net positions (``key``: one instrument,
+        None: all) for ``kind`` "flatten" or "reverse" (rules skipped:
+        ``bulk.BULK_SKIP[kind]``); ``replaces``: orderIds this command cancels (the kill
+        switch), whose earlier orders are no duplicates of the new ones. ``partial``: an order that fails a rule is left out and
+        named in ``plan.skipped`` instead of refusing the whole command, and no position
+        at all is not an error (the kill switch)."""
+        reverse = kind == "reverse"
         if not reverse and style not in ("MKT", "LMT"):
             raise CommandRejected(f"Unknown flatten style {style!r}: use MKT or LMT", rule="invalid_order")
         account = getattr(self.session, "account_id", "")
         found = bulk.holdings(self.session.positions(), account, key)
+        if not found and partial:
+            return
         if not found:
             what = "position" if key is None else f"position in {_symbol(self.session, key)}"
             raise CommandRejected(f"No open {what} to {'reverse' if reverse else 'flatten'}",
                                   rule="no_position")
-        skip = bulk.BULK_SKIP["reverse" if reverse else "flatten"]
+        skip = bulk.BULK_SKIP[kind]
         for h in found:
             try:
                 req = (bulk.reverse_request(h) if reverse else
                        bulk.closing_request(h, abs(h.quantity), style,
                                             self._quote(h.instrument.key), self.limits.flatten_ticks))
                 self._validate(req)
-                self._risk(plan, req, override, skip=skip, position=h.quantity,
-                           n_orders=len(plan.requests) + 1)
+                self._risk(plan, req, override, skip=skip, n_orders=len(plan.requests) + 1,
+                           replaces=replaces)
             except CommandRejected as e:
                 if not partial:
                     raise
@@ -424,11 +433,11 @@ class OrderCommands:
             log.warning("failed %r: %s", cmd, e)
             return CommandResult(False, str(e), existing)
 
-    def _note_sent(self, req: OrderRequest, n: int = 1) -> None:
+    def _note_sent(self, req: OrderRequest, order_id: int, n: int = 1) -> None:
         now = self._clock()
         for _ in range(n):
             self._sent_times.append(now)
-        self._recent.append((now, order_signature(req)))
+        self._recent.append((now, order_signature(req), order_id))
         while self._sent_times and now - self._sent_times[0] > _HISTORY_SECONDS:
             self._sent_times.popleft()
         while self._recent and now - self._recent[0][0] > _HISTORY_SECONDS:
@@ -442,7 +451,7 @@ class OrderCommands:
 
     def _place(self, req: OrderRequest) -> OrderRecord:
         rec = self.session.place_order(req)
-        self._note_sent(req)
+        self._note_sent(req, rec.order_id)
         self._api("placeOrder", rec, req.describe())
         return rec
 
@@ -460,7 +469,7 @@ class OrderCommands:
         if isinstance(cmd, PlaceBracket):
             req, tp, sl = plan.bracket
             recs = tuple(self.session.place_bracket(req, tp, sl))
-            self._note_sent(req, len(recs))
+            self._note_sent(req, recs[0].order_id, len(recs))
             for r in recs:
                 self._api("placeOrder", r, _describe_record(r), parent_id=recs[0].order_id)
             ids = ", ".join(str(r.order_id) for r in recs)

@@ -846,9 +846,6 @@ def test_kill_switch_hard_rule_refusal_reported_others_sent(s, clock):
                            "(SELL 40 AAPL MKT DAY); duplicates within 5 s are refused)")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the kill switch cancels a working closing order and "
-                   "then refuses its own replacement as a hard duplicate of it, leaving the "
-                   "position open with nothing working to close it (app/commands/orders.py)")
 def test_kill_switch_replaces_the_closing_order_it_cancelled(s, clock):
     """A Flatten order still working when the kill switch cancels it is replaced by the kill
     switch's own closing order, also with a hard duplicate limit."""
@@ -863,18 +860,28 @@ def test_kill_switch_replaces_the_closing_order_it_cancelled(s, clock):
                            "SELL 40 AAPL MKT DAY")
 
 
-def test_kill_switch_overrides_soft_rules_for_closing_orders(s, clock):
-    """The kill switch's closing orders pass soft rules (journalled as overrides)."""
-    positions(s, position(AAPL, 40))
+@pytest.mark.parametrize("hard", [True, False])
+def test_kill_switch_replaces_a_cancelled_closing_order_but_never_closes_twice(s, clock, hard):
+    """With a hard or a soft duplicate limit, the kill switch replaces an earlier Flatten order
+    it cancels, but does not override the duplicate of one that filled (its position not yet
+    reported): no second SELL that would open a short; the refusal is reported."""
+    positions(s, position(AAPL, 40), position(MSFT, 10))
     j = ListJournal()
-    c = OrderCommands(s, limits=RiskLimits(duplicate_order=Limit(True, 5.0, False)), clock=clock,
+    c = OrderCommands(s, limits=RiskLimits(duplicate_order=Limit(True, 5.0, hard)), clock=clock,
                       journal=j)
-    assert c.execute(Flatten(AAPL.key)).ok
-    res = c.execute(KillSwitch(flatten=True))
-    assert res.ok
-    assert sent(s) == [("place", Action.SELL, 40, OrderType.MKT, None, "AAPL"), ("cancel", 100),
+    assert c.execute(Flatten(AAPL.key)).ok       # order 100, still working
+    assert c.execute(Flatten(MSFT.key)).ok       # order 101
+    s.fill(101, price=410.0)                     # filled; the position report has not caught up
+    res = c.execute(KillSwitch(flatten=True))    # the same clock instant
+    assert sent(s) == [("place", Action.SELL, 40, OrderType.MKT, None, "AAPL"),
+                       ("place", Action.SELL, 10, OrderType.MKT, None, "MSFT"),
+                       ("cancel", 100),
                        ("place", Action.SELL, 40, OrderType.MKT, None, "AAPL")]
-    assert [f["rule"] for f in j.of("override")] == ["duplicate_order"]
+    assert res.ok and c.halted
+    assert res.message == ("Trading halted, cancel sent for 1 order, 1 closing order placed: "
+                           "SELL 40 AAPL MKT DAY (1 problem: Same order as one sent 0.0 s ago "
+                           "(SELL 10 MSFT MKT DAY); duplicates within 5 s are refused)")
+    assert j.of("override") == []
 
 
 def test_kill_switch_session_failures_reported_result_ok(s):
