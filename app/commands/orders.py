@@ -39,7 +39,7 @@ log = logging.getLogger("ibdesk.commands")
 PENDING_TIMEOUT = 30.0
 #: seconds within which an accepted confirmation and the next command are one action
 CONFIRM_LINK_SECONDS = 60.0
-#: seconds of sent orders kept for the duplicate guard and the rate limit
+#: seconds of sent orders kept for the rate limit and (at least) for the duplicate guard
 _HISTORY_SECONDS = 3600.0
 
 
@@ -440,7 +440,9 @@ class OrderCommands:
         self._recent.append((now, order_signature(req), order_id))
         while self._sent_times and now - self._sent_times[0] > _HISTORY_SECONDS:
             self._sent_times.popleft()
-        while self._recent and now - self._recent[0][0] > _HISTORY_SECONDS:
+        dup = self.limits.duplicate_order   # a duplicate window may be longer than the history
+        keep = max(_HISTORY_SECONDS, float(dup.value) if dup.enabled else 0.0)
+        while self._recent and now - self._recent[0][0] > keep:
             self._recent.popleft()
 
     def _api(self, call: str, rec: OrderRecord | None, text: str = "", **extra) -> None:

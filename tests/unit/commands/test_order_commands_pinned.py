@@ -396,19 +396,38 @@ def test_orders_per_minute_history_survives_sends_on_a_real_clock():
     assert len(sent(s)) == 4
 
 
-def test_sent_history_keeps_one_hour_and_drops_older_entries():
-    """Orders stay in the history for 3600 s (a duplicate window beyond an hour stops there)."""
+def test_duplicate_window_longer_than_the_one_hour_history_still_refuses():
+    """A duplicate window of 2 h refuses the same order 1 h 30 s later (the history of sent
+    orders is kept as long as the window, not cut at one hour), and lets it pass at 2 h."""
     s = new_session()
     clock = Clock()
     c = OrderCommands(s, limits=RiskLimits(duplicate_order=Limit(True, 7200.0, False)), clock=clock)
     place(c, s, lmt())
-    clock.t = T0 + 3600.0
-    place(c, s, lmt(qty=2))                  # prunes entries older than 3600 s: the first stays
+    clock.t = T0 + 3630.0
+    place(c, s, lmt(qty=2))                  # a send prunes the history
     rejected(c, PlaceOrder(lmt()), "duplicate_order", soft=True)
-    clock.t = T0 + 3600.5
-    place(c, s, lmt(qty=3))                  # now the first is dropped
+    clock.t = T0 + 7200.0
+    place(c, s, lmt(qty=3))
     place(c, s, lmt())
-    rejected(c, PlaceOrder(lmt(qty=2)), "duplicate_order", soft=True)
+    assert [a[0].quantity for n, a in sent(s)] == [100, 2, 3, 100]
+
+
+@pytest.mark.parametrize("window, kept", [(None, 3600.0), (2.0, 3600.0), (5400.0, 5400.0)])
+def test_sent_history_is_bounded(window, kept):
+    """The history of sent orders keeps one hour, or the duplicate window when it is longer,
+    and drops what is older on the next send (it does not grow for a whole trading day)."""
+    s = new_session()
+    clock = Clock()
+    lim = RiskLimits() if window is None else RiskLimits(duplicate_order=Limit(True, window, False))
+    c = OrderCommands(s, limits=lim, clock=clock)
+    place(c, s, lmt(qty=1))
+    clock.t = T0 + kept
+    place(c, s, lmt(qty=2))                  # exactly ``kept`` old: still kept
+    assert (len(c._recent), len(c._sent_times)) == (2, 2 if kept == 3600.0 else 1)
+    clock.t = T0 + kept + 0.5
+    place(c, s, lmt(qty=3))                  # now older: dropped
+    assert [sig[2] for _, sig, _ in c._recent] == [2.0, 3.0]
+    assert len(c._sent_times) == 2           # the rate limit's times: one hour
 
 
 # ---------------------------------------------------------------- journal
