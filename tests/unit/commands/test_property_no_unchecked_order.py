@@ -480,7 +480,7 @@ def test_place_order_is_sent_exactly_when_every_check_passes(data):
 
 # --------------------------------------------------------------------- one limit at its edge
 
-@settings(max_examples=300, deadline=None, derandomize=True, phases=PHASES)
+@settings(max_examples=400, deadline=None, derandomize=True, phases=PHASES)
 @given(st.randoms(use_true_random=True))
 def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
     """An order exactly at a limit (quantity, notional, resulting position, band edge) is sent;
@@ -490,9 +490,11 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
     # own choices repeat near-identical examples, and only the edge cases matter here)
     sym = rnd.choice(SYMBOLS)
     book = rnd.choice(BOOKS[sym])
-    kind = rnd.choice(QUOTE_KINDS[:1] * 5 + QUOTE_KINDS[1:])
     own = rnd.choice((0, 100, -100, 1000, -1000, 5000, -5000))
-    rule = rnd.choice(("max_order_quantity", "max_order_notional", "max_position", "price_band"))
+    rule = rnd.choice(("max_order_quantity", "max_order_notional", "max_position", "price_band",
+                       "duplicate_order", "max_orders_per_minute"))
+    # the notional of MKT / STP needs the NBBO side: one-sided quotes as often as two-sided
+    kind = rnd.choice(QUOTE_KINDS if rule == "max_order_notional" else QUOTE_KINDS[:1] * 5 + QUOTE_KINDS[1:])
     beyond, hard, override = (rnd.random() < 0.5 for _ in range(3))
     band = {name: Limit(rule == "price_band" and rnd.random() < 0.5,
                         rnd.choice(FIXED_VALUES[name]), rnd.random() < 0.5)
@@ -525,6 +527,11 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
     if unit is not None:
         value = at - unit if beyond else at
         oracle.limits[rule] = Limit(True, float(value if value > 0 else at + 1), hard)
+    # the time rules: one order sent before, this one the window's length later (the same
+    # order for the duplicate guard), exactly at it, a moment inside or beyond
+    window = {"duplicate_order": rnd.choice((0.5, 2.0, 60.0)), "max_orders_per_minute": 60.0}.get(rule)
+    if window is not None:
+        oracle.limits[rule] = Limit(True, window if rule == "duplicate_order" else 1, hard)
     oracle.limits.update(band)
 
     s = FakeSession(auto_submit=False)
@@ -533,15 +540,23 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
         s._quotes[inst.key] = quote
     if own:
         s.set_position(sym, own, 100.0)
-    c = OrderCommands(s, limits=RiskLimits(**oracle.limits), clock=lambda: 7_000_000.0)
+    now = rnd.choice((7_000_000.0, 1_234_567.25))
+    c = OrderCommands(s, limits=RiskLimits(**oracle.limits), clock=lambda: now)
+    if window is not None:
+        first = t if rule == "duplicate_order" else Ticket(sym, t.action, t.order_type, t.quantity + 1,
+                                                           t.limit_price, t.stop_price)
+        assert c.execute(PlaceOrder(first.request())).ok
+        oracle.sent.append((Decimal(now), oracle.signature(first)))
+        now += window + rnd.choice((-0.1, 0.0, 0.0, 0.5))
+        s.calls.clear()
     req = t.request()
     with localcontext() as ctx:
         ctx.prec = 80
-        expected, why = oracle.decide(t, Decimal(7_000_000), override, read_only=False,
+        expected, why = oracle.decide(t, Decimal(now), override, read_only=False,
                                       halted=False, connected=True)
     res = c.execute(PlaceOrder(req), override=override)
     got = ("send",) if res.ok else ("refuse", res.rule, res.soft)
-    limit = oracle.limits[rule] if unit else band
+    limit = oracle.limits[rule] if rule in oracle.limits else band
     assert got in expected, f"{req.describe()} {limit} override={override}: oracle {why}; code {res.message}"
     assert s.calls == ([("place_order", (req,))] if res.ok else [])
 
