@@ -492,7 +492,7 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
     book = rnd.choice(BOOKS[sym])
     own = rnd.choice((0, 100, -100, 1000, -1000, 5000, -5000))
     rule = rnd.choice(("max_order_quantity", "max_order_notional", "max_position", "price_band",
-                       "duplicate_order", "max_orders_per_minute"))
+                       "duplicate_order", "max_orders_per_minute", "ib_rules"))
     # the notional of MKT / STP needs the NBBO side: one-sided quotes as often as two-sided
     kind = rnd.choice(QUOTE_KINDS if rule == "max_order_notional" else QUOTE_KINDS[:1] * 5 + QUOTE_KINDS[1:])
     beyond, hard, override = (rnd.random() < 0.5 for _ in range(3))
@@ -510,7 +510,15 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
                rnd.choice((2 * abs(own), abs(own), abs(own) + 1)) if flip else rnd.choice(QUANTITIES),
                rnd.choice(edges) if otype.needs_limit else None,
                rnd.choice(edges) if otype.needs_stop else None)
-    q = dec(t.quantity)
+    if rule == "ib_rules":    # one field odd: IB's order rules (no limit is on)
+        field_, odd = rnd.choice(
+            [("quantity", v) for v in ODD_QUANTITIES + (1000.5,)]
+            + [("limit_price" if otype.needs_limit else "stop_price", v)
+               for v in ODD_PRICES if otype is not OrderType.MKT]
+            + [("oca_type", v) for v in (1, 2, 3, 4, -1, True)]
+            + [("limit_price", float(edges[0]) + 0.5 * float(TICK[sym]))])
+        t = Ticket(**{**t.__dict__, field_: odd})
+    q = dec(t.quantity) if is_number(t.quantity) else Decimal(1)
     oracle = Oracle({name: Limit() for name in LIMIT_NAMES}, {}, {sym: Decimal(own)})
     quote, seen = quote_of(sym, book, kind)
     if quote is not None:
@@ -531,7 +539,8 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
     # order for the duplicate guard), exactly at it, a moment inside or beyond
     window = {"duplicate_order": rnd.choice((0.5, 2.0, 60.0)), "max_orders_per_minute": 60.0}.get(rule)
     if window is not None:
-        oracle.limits[rule] = Limit(True, window if rule == "duplicate_order" else 1, hard)
+        oracle.limits[rule] = Limit(True, window if rule == "duplicate_order" else rnd.choice((1, 2)),
+                                    hard)
     oracle.limits.update(band)
 
     s = FakeSession(auto_submit=False)
@@ -738,6 +747,9 @@ def test_modify_growth_is_checked_against_max_position(rnd):
     s = FakeSession(auto_submit=False)
     if own:
         s.set_position(sym, own, 100.0)
+    for other_sym in SYMBOLS:     # positions in other symbols never count
+        if other_sym != sym:
+            s.set_position(other_sym, rnd.choice((0, 300, -300)), 100.0)
     oid = s.place_order(OrderRequest(CONTRACTS[sym], action, q0, OrderType.MKT)).order_id
     s.submit(oid)
     c = OrderCommands(s, limits=limits, clock=lambda: 7_000_000.0)
