@@ -16,6 +16,7 @@ conversion is made), times in seconds of the caller's monotonic clock.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from dataclasses import dataclass, field, fields, replace
 from typing import Iterable
 
@@ -131,6 +132,11 @@ def _unit(req: OrderRequest) -> str:
     return "shares" if req.instrument.sec_type == "STK" else f"units of {req.instrument.symbol}"
 
 
+def _dec(x: float) -> Decimal:
+    """``x`` as the decimal number it is written as (``repr``): 1.1 -> Decimal("1.1")."""
+    return Decimal(repr(x))
+
+
 def _fail(lim: Limit, rule: str, text: str) -> CommandRejected:
     return CommandRejected(text, rule=rule, soft=not lim.hard)
 
@@ -178,9 +184,10 @@ def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> Comman
             + ("" if not lim.hard else " (hard limit: use a limit order, or change it in Trading > Risk limits)"),
             rule="max_order_notional", soft=not lim.hard)
     notional = req.quantity * price
-    # equal to the limit passes, also when the product carries float noise
-    # (100,000 EUR.USD x 1.1 = 110,000.00000000001 against a 110,000 limit)
-    if notional > lim.value and not math.isclose(notional, lim.value):
+    # compared in decimal: equal to the limit passes although the float product carries
+    # noise (100,000 EUR.USD x 1.1 = 110,000.00000000001 against a 110,000 limit), and one
+    # cent over fails at any size (18,753,000 against 18,752,999.99)
+    if _dec(req.quantity) * _dec(price) > _dec(lim.value):
         return _fail(lim, "max_order_notional",
                      f"Order notional {notional:,.0f} {ccy} ({req.quantity:,.0f} x {fmt_number(price)}) "
                      f"exceeds the maximum of {lim.value:,.0f} {ccy} per order")
@@ -200,7 +207,8 @@ def check_position(req: OrderRequest, position: float, lim: Limit) -> CommandRej
     if not lim.enabled:
         return None
     new = position + signed_quantity(req)
-    if abs(new) > lim.value and abs(new) > abs(position):
+    exact = abs(_dec(position) + _dec(signed_quantity(req)))   # 0.1 + 0.2 is 0.3 here
+    if exact > _dec(lim.value) and exact > abs(_dec(position)):
         return _fail(lim, "max_position",
                      f"Position in {req.instrument.display_symbol} would be {new:,.0f} "
                      f"({position:,.0f} now {'+' if req.action is Action.BUY else '-'} {req.quantity:,.0f}), "

@@ -148,21 +148,16 @@ class Oracle:
         on, v, hard = self._lim("max_order_quantity")
         return [("max_order_quantity", not hard)] if on and dec(t.quantity) > v else []
 
-    def notional_rule(self, t: Ticket, float_edge_fails: bool) -> list[tuple[str, bool]]:
-        """Quantity x notional price <= the limit; no price to compute it: as hard as the limit.
-
-        ``float_edge_fails``: the one place where the answer is left open (see
-        ``test_notional_exactly_at_the_limit_is_not_refused_by_float_rounding``): a
-        notional exactly at the limit whose float product is not exact."""
+    def notional_rule(self, t: Ticket) -> list[tuple[str, bool]]:
+        """Quantity x notional price <= the limit (exactly, in decimal); no price to compute
+        it: as hard as the limit."""
         on, v, hard = self._lim("max_order_notional")
         if not on:
             return []
         price = self.notional_price(t)
         if price is None:
             return [("max_order_notional", not hard)]
-        n = dec(t.quantity) * price
-        inexact = Decimal(float(t.quantity) * float(price)) != n
-        if n > v or (n == v and float_edge_fails and inexact):
+        if dec(t.quantity) * price > v:
             return [("max_order_notional", not hard)]
         return []
 
@@ -215,9 +210,9 @@ class Oracle:
             return [("max_orders_per_minute", not hard)]
         return []
 
-    def risk_failures(self, t: Ticket, now: Decimal, float_edge_fails: bool) -> list[tuple[str, bool]]:
+    def risk_failures(self, t: Ticket, now: Decimal) -> list[tuple[str, bool]]:
         """Every failed pre-trade rule as (rule, soft), in the documented order."""
-        return (self.quantity_rule(t) + self.notional_rule(t, float_edge_fails)
+        return (self.quantity_rule(t) + self.notional_rule(t)
                 + self.position_rule(t) + self.band_rule(t) + self.duplicate_rule(t, now)
                 + self.rate_rule(now))
 
@@ -230,25 +225,20 @@ class Oracle:
 
     def decide(self, t: Ticket, now: Decimal, override: bool, *, read_only: bool, halted: bool,
                connected: bool) -> tuple[set[tuple], str]:
-        """The allowed outcomes: {("send",)} or {("refuse", rule, soft)} (two at the float edge)."""
+        """The outcome, as a one-element set: {("send",)} or {("refuse", rule, soft)}."""
         for on, rule in ((read_only, "read_only"), (halted, "halted"), (not connected, "not_connected")):
             if on:
                 return {("refuse", rule, False)}, rule
         rule = self.ib_rule(t)
         if rule:
             return {("refuse", rule, False)}, rule
-        outcomes, why = set(), []
-        for edge in (False, True):
-            failures = self.risk_failures(t, now, edge)
-            why.append(repr(failures))
-            hard = [r for r, soft in failures if not soft]
-            if hard:
-                outcomes.add(("refuse", hard[0], False))
-            elif failures and not override:
-                outcomes.add(("refuse", failures[0][0], True))
-            else:
-                outcomes.add(("send",))
-        return outcomes, " / ".join(why)
+        failures = self.risk_failures(t, now)
+        hard = [r for r, soft in failures if not soft]
+        if hard:
+            return {("refuse", hard[0], False)}, repr(failures)
+        if failures and not override:
+            return {("refuse", failures[0][0], True)}, repr(failures)
+        return {("send",)}, repr(failures)
 
 
 # --------------------------------------------------------------------- strategies
@@ -706,7 +696,7 @@ def test_modify_is_sent_exactly_when_the_order_it_becomes_passes(data):
             becomes = Ticket(sym, cur.action, cur.order_type, qty,
                              cur.limit_price if m.limit_price is None else m.limit_price,
                              cur.stop_price if m.stop_price is None else m.stop_price)
-            failures = (oracle.quantity_rule(becomes) + oracle.notional_rule(becomes, False)
+            failures = (oracle.quantity_rule(becomes) + oracle.notional_rule(becomes)
                         + oracle.band_rule(becomes))
             if dec(qty) > dec(cur.quantity):     # max position by the growth only
                 failures += oracle.position_rule(
@@ -778,10 +768,8 @@ def test_duplicate_within_a_window_longer_than_an_hour_is_refused_at_3600_s():
     assert (res.ok, res.rule, len(s.calls)) == (False, "duplicate_order", 2)
 
 
-# --------------------------------------------------------------------- known issue
+# --------------------------------------------------------------------- regressions
 
-@pytest.mark.xfail(strict=True, reason="max_order_notional compares the float product "
-                   "quantity x price with the limit: 1000 x 1.00005 = 1000.0500000000001 > 1000.05")
 def test_notional_exactly_at_the_limit_is_not_refused_by_float_rounding():
     """An order whose notional equals the max notional exactly (1,000 EUR.USD at 1.00005 =
     1,000.05 USD) passes, as the limit documents (quantity x price <= limit)."""
@@ -794,8 +782,6 @@ def test_notional_exactly_at_the_limit_is_not_refused_by_float_rounding():
     assert s.calls == [("place_order", (req,))]
 
 
-@pytest.mark.xfail(strict=True, reason="OrderCommands._note_sent drops sent orders older than 3600 s "
-                   "(_HISTORY_SECONDS) on every send, so a duplicate window above an hour is cut to one")
 def test_duplicate_within_a_window_longer_than_an_hour_is_refused_after_3600_s():
     """With a 2 h duplicate window (RiskLimits allows any positive value), the same order
     3602 s later is a duplicate, as the limit documents, even if another order was sent

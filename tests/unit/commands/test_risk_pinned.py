@@ -879,3 +879,22 @@ def test_evaluate_passes_each_rule_its_own_inputs():
                sent_times=[T0 - 1, T0 - 2], now=T0 + 60) == []
     assert verdict(run(lmt(10, 187.86), limits, q=q)) == [("price_band", False)]
     assert run(lmt(10, 187.85), limits, q=q) == []
+
+
+def test_notional_is_compared_exactly_one_cent_over_fails_at_any_size():
+    """Notional vs limit in decimal: 100,000 x 187.53 = 18,753,000 is one cent over a
+    18,752,999.99 limit (a relative float tolerance let it pass), 1,000 x 1.00005 equals a
+    1,000.05 limit (the float product 1000.0500000000001 refused it)."""
+    big = RiskLimits(max_order_notional=lim(18_752_999.99))
+    assert verdict(run(lmt(qty=100_000, price=187.53), big)) == [("max_order_notional", False)]
+    assert run(lmt(qty=100_000, price=187.53), RiskLimits(max_order_notional=lim(18_753_000))) == []
+    fx = RiskLimits(max_order_notional=lim(1000.05))
+    assert run(lmt(qty=1000, price=1.00005, inst=EUR), fx) == []
+    assert verdict(run(lmt(qty=1000, price=1.0001, inst=EUR), fx)) == [("max_order_notional", False)]
+
+
+def test_position_is_summed_exactly_for_fractional_units():
+    """|0.1 + 0.2| units is 0.3, not 0.30000000000000004: at a 0.3 limit it passes, 0.35 over fails."""
+    limits = RiskLimits(max_position=lim(0.3))
+    assert run(mkt(qty=0.2, inst=EUR), limits, position=0.1) == []
+    assert verdict(run(mkt(qty=0.25, inst=EUR), limits, position=0.1)) == [("max_position", False)]
