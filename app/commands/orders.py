@@ -179,7 +179,8 @@ class OrderCommands:
 
     # -------------------------------------------------------------- checks
 
-    def _check_session(self, what: str, *, new_order: bool) -> None:
+    def _check_session(self, what: str, *, new_order: bool = False) -> None:
+        """Read-only, halted (``new_order``: an order that adds risk) and connected."""
         if self.read_only:
             raise CommandRejected(f"Cannot {what}: the terminal is in read-only mode", rule="read_only")
         if new_order and self._halted:
@@ -218,7 +219,7 @@ class OrderCommands:
 
     def _own_working(self, order_id: int, verb: str) -> OrderRecord:
         rec = self._own(order_id, verb)
-        self._check_session(f"{verb} order {order_id}", new_order=False)
+        self._check_session(f"{verb} order {order_id}")
         if self._stale(rec.order_id):
             raise CommandRejected(
                 f"Cannot {verb} order {order_id}: its orderId is from before the reconnect and the "
@@ -245,20 +246,20 @@ class OrderCommands:
         elif isinstance(cmd, CancelOrder):
             plan.cancels.append(self._own_working(cmd.order_id, "cancel"))
         elif isinstance(cmd, CancelAll):
-            self._check_session("cancel orders", new_order=False)
+            self._check_session("cancel orders")
             plan.cancels = self._cancellable(cmd.instrument_key)
             if not plan.cancels:
                 of = "" if cmd.instrument_key is None else f" in {_symbol(self.session, cmd.instrument_key)}"
                 raise CommandRejected(f"No working orders of this client{of} to cancel",
                                       rule="nothing_to_do")
         elif isinstance(cmd, GlobalCancel):
-            self._check_session("send a global cancel", new_order=False)
+            self._check_session("send a global cancel")
         elif isinstance(cmd, Flatten):
-            self._check_session("flatten", new_order=False)
-            self._plan_closing(plan, cmd.instrument_key, cmd.style, override, kind="flatten")
+            self._check_session("flatten")
+            self._plan_closing(plan, cmd.instrument_key, override, kind="flatten", style=cmd.style)
         elif isinstance(cmd, Reverse):
             self._check_session("reverse a position", new_order=True)
-            self._plan_closing(plan, cmd.instrument_key, "MKT", override, kind="reverse")
+            self._plan_closing(plan, cmd.instrument_key, override, kind="reverse")
         elif isinstance(cmd, KillSwitch):
             if self.read_only:
                 raise CommandRejected("Cannot use the kill switch's cancels: the terminal is in "
@@ -270,7 +271,7 @@ class OrderCommands:
                     # no override: a soft failure is a duplicate of a closing order that is no
                     # longer working (filled, the position not reported yet), and a second one
                     # would open a position the other way; it is reported, not sent
-                    self._plan_closing(plan, None, "MKT", False, kind="flatten", partial=True,
+                    self._plan_closing(plan, None, False, kind="flatten", partial=True,
                                        replaces=frozenset(r.order_id for r in plan.cancels))
             else:
                 plan.skipped.append("not connected: no cancels or closing orders sent")
@@ -341,9 +342,9 @@ class OrderCommands:
         self._risk(plan, req, override, n_orders=n)
         plan.bracket = (req, tp, sl)
 
-    def _plan_closing(self, plan: _Plan, key: str | None, style: str, override: bool, *,
-                      kind: str, partial: bool = False, replaces: frozenset[int] = frozenset()
-                      ) -> None:
+    def _plan_closing(self, plan: _Plan, key: str | None, override: bool, *, kind: str,
+                      style: str = "MKT", partial: bool = False,
+                      replaces: frozenset[int] = frozenset()) -> None:
         """Closing orders of the session account's net positions (``key``: one instrument,
         None: all) for ``kind`` "flatten" or "reverse" (rules skipped:
         ``bulk.BULK_SKIP[kind]``); ``replaces``: orderIds this command cancels (the kill

@@ -923,3 +923,39 @@ def test_after_kill_switch_cancels_and_flatten_allowed_reverse_refused(s):
     assert c.execute(PlaceOrder(req)).rule == "halted"
     assert sent(s) == [("cancel", 1), ("global",),
                        ("place", Action.SELL, 10, OrderType.MKT, None, "AAPL")]
+
+
+@pytest.mark.parametrize("tp_cancelled_first", [False, True])
+def test_kill_switch_replaces_a_bracket_entry_it_cancels(s, clock, tp_cancelled_first):
+    """A working bracket whose entry is the same order as a closing one (SELL 40 AAPL MKT
+    against a long 40) is cancelled by the kill switch and its closing order still goes,
+    also with a hard duplicate limit, and also when the take-profit leg was cancelled by
+    the trader before (the entry's orderId is what the duplicate guard remembers)."""
+    from app.commands import CancelOrder, PlaceBracket
+    positions(s, position(AAPL, 40))
+    c = OrderCommands(s, limits=RiskLimits(duplicate_order=Limit(True, 5.0, True)), clock=clock)
+    entry = OrderRequest(AAPL, Action.SELL, 40, OrderType.MKT)
+    res = c.execute(PlaceBracket(entry, take_profit=150.0, stop_loss=200.0))
+    assert [r.order_id for r in res.orders] == [100, 101, 102]
+    for oid in (100, 101, 102):
+        s.submit(oid)
+    if tp_cancelled_first:
+        assert c.execute(CancelOrder(101)).ok
+        s.confirm_cancel(101)
+    res = c.execute(KillSwitch(flatten=True))
+    cancels = [x for x in sent(s) if x[0] == "cancel"]
+    assert cancels == ([("cancel", 101), ("cancel", 100), ("cancel", 102)] if tp_cancelled_first
+                       else [("cancel", 100), ("cancel", 101), ("cancel", 102)])
+    assert sent(s)[-1] == ("place", Action.SELL, 40, OrderType.MKT, None, "AAPL")
+    assert res.ok and "problem" not in res.message
+
+
+def test_bulk_result_is_logged(s, caplog):
+    """The result of a bulk command is written to the log file as it reads in the UI."""
+    import logging
+    add(s, order(1), order(2, inst=MSFT))
+    c = OrderCommands(s)
+    with caplog.at_level(logging.INFO, logger="ibdesk.commands"):
+        res = c.execute(CancelAll())
+    assert res.message == "Cancel sent for 2 orders"
+    assert [r.getMessage() for r in caplog.records if r.name == "ibdesk.commands"] == [res.message]

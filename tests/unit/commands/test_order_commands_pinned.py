@@ -412,13 +412,15 @@ def test_duplicate_window_longer_than_the_one_hour_history_still_refuses():
     assert [a[0].quantity for n, a in sent(s)] == [100, 2, 3, 100]
 
 
-@pytest.mark.parametrize("window, kept", [(None, 3600.0), (2.0, 3600.0), (5400.0, 5400.0)])
+@pytest.mark.parametrize("window, kept", [(None, 3600.0), (Limit(True, 2.0, False), 3600.0),
+                                          (Limit(True, 5400.0, False), 5400.0),
+                                          (Limit(False, 5400.0, False), 3600.0)])
 def test_sent_history_is_bounded(window, kept):
-    """The history of sent orders keeps one hour, or the duplicate window when it is longer,
-    and drops what is older on the next send (it does not grow for a whole trading day)."""
+    """The history of sent orders keeps one hour, or the duplicate window when it is on and
+    longer, and drops what is older on the next send (it does not grow for a whole trading day)."""
     s = new_session()
     clock = Clock()
-    lim = RiskLimits() if window is None else RiskLimits(duplicate_order=Limit(True, window, False))
+    lim = RiskLimits() if window is None else RiskLimits(duplicate_order=window)
     c = OrderCommands(s, limits=lim, clock=clock)
     place(c, s, lmt(qty=1))
     clock.t = T0 + kept
