@@ -140,6 +140,7 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
                                                      abs_tol=tick * 1e-6)),
     )
     if not any(changes):
-        raise CommandRejected(f"Cannot modify order {oid}: nothing changes (quantity "
-                              f"{fmt_number(rec.quantity)}, limit {rec.limit_price}, stop {rec.stop_price})",
-                              rule="no_change")
+        now = ", ".join(f"{name} {fmt_number(v)}" for name, v in (
+            ("quantity", rec.quantity), ("limit", rec.limit_price), ("stop", rec.stop_price))
+            if v is not None)
+        raise CommandRejected(f"Cannot modify order {oid}: nothing changes ({now})", rule="no_change")

@@ -303,17 +303,18 @@ def test_unresolved_instrument_uses_a_cent_tick():
 # --- check_modification: is anything changing? -----------------------------------------------
 
 def test_nothing_changes_is_no_change():
-    """Same quantity, limit and stop (or nothing given): rule no_change, naming the current values."""
+    """Same quantity, limit and stop (or nothing given): rule no_change, naming the current values
+    as a trader writes them (no "150.0", no "stop None" for an order without a stop)."""
     r = rec(12, order_type=OrderType.STP_LMT, qty=100.0, lmt=149.5, stp=150.0)
     e = rejected(check_modification, r, 100, 149.5, 150.0)
     assert e.rule == "no_change" and e.soft is False
-    assert e.reason == "Cannot modify order 12: nothing changes (quantity 100, limit 149.5, stop 150.0)"
+    assert e.reason == "Cannot modify order 12: nothing changes (quantity 100, limit 149.5, stop 150)"
     assert rejected(check_modification, r, None, None, None).rule == "no_change"
     assert rejected(check_modification, r, None, None, 150.0).rule == "no_change"
     assert rejected(check_modification, r, None, 149.5, None).rule == "no_change"
     fx = rec(14, inst=EURUSD, qty=20000.5, lmt=1.1)
     assert rejected(check_modification, fx, 20000.5, None, None).reason == (
-        "Cannot modify order 14: nothing changes (quantity 20000.5, limit 1.1, stop None)")
+        "Cannot modify order 14: nothing changes (quantity 20000.5, limit 1.1)")
 
 
 def test_float_noise_is_no_change():
