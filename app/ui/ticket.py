@@ -58,6 +58,25 @@ LIVE_FRAME_PX = 4
 LIVE_FRAME = KIND_COLOURS[AccountKind.LIVE][0]
 
 
+class AmountSpinBox(QDoubleSpinBox):
+    """A money amount field that may be empty (its minimum shows the special value text).
+
+    The first digit typed into the empty field starts the amount with the cursor after
+    it. Qt edited the blank special value text wherever the click had put the cursor and
+    then moved the cursor in front of the new digit, so 12345 typed into an empty Cash
+    field read "23451 USD" (issue 14).
+    """
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        digit = event.text()[:1]
+        if self.specialValueText() and self.value() == self.minimum() and digit.isdigit():
+            edit = self.lineEdit()
+            edit.setText(f"{self.prefix()}{digit}{self.suffix()}")
+            edit.setCursorPosition(len(self.prefix()) + 1)
+            return
+        super().keyPressEvent(event)
+
+
 def _price_spin() -> QDoubleSpinBox:
     s = QDoubleSpinBox()
     s.setRange(0, MAX_PRICE)
@@ -142,7 +161,7 @@ class OrderTicket(QWidget):
         self._build_presets()
         model.presetsChanged.connect(self._build_presets)
 
-        self.cash = QDoubleSpinBox()
+        self.cash = AmountSpinBox()
         self.cash.setRange(0, MAX_CASH)
         self.cash.setDecimals(0)
         self.cash.setSingleStep(1000)

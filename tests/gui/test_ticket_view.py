@@ -5,7 +5,7 @@ account kind header and LIVE frame, bracket validation, OCA group."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
 
 from app.commands import OrderCommands, PlaceBracket
@@ -372,3 +372,24 @@ def test_cancelling_a_transmit_closes_its_dialog(qtbot, aloop):
     assert task.cancelled() and _placed(s) == [] and not t.busy
     assert t.transmit_button.isEnabled()
     assert not isValid(dialog) or not dialog.isVisible()
+
+
+@pytest.mark.parametrize("where", ["left", "middle", "right"])
+@pytest.mark.parametrize("typed, value", [("12345", 12345), ("10000", 10000), ("19000", 19000),
+                                          ("2500000", 2_500_000)])
+def test_typing_into_the_empty_cash_field_keeps_the_digits_in_order(qtbot, setup, typed, value,
+                                                                    where):
+    """A trader clicks the empty Cash field and types an amount: the digits stay in the order
+    typed (the cursor jumped to the start after the first key: 12345 became 23451 USD) and
+    the ticket sizes from exactly that amount, shown with separators and the currency."""
+    s, t, asked = setup
+    t.limit.setValue(187.5)
+    edit = t.cash.lineEdit()
+    x = {"left": 3, "middle": edit.width() // 2, "right": edit.width() - 3}[where]
+    qtbot.mouseClick(edit, Qt.LeftButton, pos=QPoint(x, edit.height() // 2))
+    qtbot.keyClicks(t.cash, typed)          # keys go to the focused spin box, as in the app
+    assert t.cash.value() == value
+    qtbot.keyClick(t.cash.lineEdit(), Qt.Key_Return)
+    assert t.model.quantity == value // 187.5
+    assert t.cash_result.text().startswith(f"{value:,} USD at 187.50 = ")
+    assert t.cash.text() == f"{value:,} USD"
