@@ -58,13 +58,14 @@ LIVE_FRAME_PX = 4
 LIVE_FRAME = KIND_COLOURS[AccountKind.LIVE][0]
 
 
-class AmountSpinBox(QDoubleSpinBox):
-    """A money amount field that may be empty (its minimum shows the special value text).
+class BlankableSpinBox(QDoubleSpinBox):
+    """A number field that may be empty (its minimum shows the blank special value text):
+    the ticket's Cash amount and its prices (0 = no price).
 
-    The first digit typed into the empty field starts the amount with the cursor after
+    The first digit typed into the empty field starts the number with the cursor after
     it. Qt edited the blank special value text wherever the click had put the cursor and
     then moved the cursor in front of the new digit, so 12345 typed into an empty Cash
-    field read "23451 USD" (issue 14).
+    field read "23451 USD" and a stop of 190.5 read 90.51 (issue 14).
     """
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -78,7 +79,7 @@ class AmountSpinBox(QDoubleSpinBox):
 
 
 def _price_spin() -> QDoubleSpinBox:
-    s = QDoubleSpinBox()
+    s = BlankableSpinBox()
     s.setRange(0, MAX_PRICE)
     s.setSpecialValueText(" ")  # 0 = no price
     s.setAlignment(Qt.AlignRight)
@@ -161,7 +162,7 @@ class OrderTicket(QWidget):
         self._build_presets()
         model.presetsChanged.connect(self._build_presets)
 
-        self.cash = AmountSpinBox()
+        self.cash = BlankableSpinBox()
         self.cash.setRange(0, MAX_CASH)
         self.cash.setDecimals(0)
         self.cash.setSingleStep(1000)

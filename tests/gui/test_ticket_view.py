@@ -393,3 +393,24 @@ def test_typing_into_the_empty_cash_field_keeps_the_digits_in_order(qtbot, setup
     assert t.model.quantity == value // 187.5
     assert t.cash_result.text().startswith(f"{value:,} USD at 187.50 = ")
     assert t.cash.text() == f"{value:,} USD"
+
+
+@pytest.mark.parametrize("where", ["left", "middle", "right"])
+@pytest.mark.parametrize("field, otype", [("stop", "STP"), ("limit", "LMT"), ("tp", "LMT"),
+                                          ("sl", "LMT")])
+def test_typing_into_an_empty_price_field_keeps_the_digits_in_order(qtbot, setup, field, otype,
+                                                                    where):
+    """An empty price field (stop, limit, take profit, stop loss) takes 190.5 as typed
+    wherever it was clicked (a click at the left made it 90.51)."""
+    s, t, asked = setup
+    t.order_type.setCurrentText(otype)
+    if field in ("tp", "sl"):
+        (t.tp_box if field == "tp" else t.sl_box).setChecked(True)
+    spin = getattr(t, field)
+    spin.setValue(0)
+    assert spin.isEnabled() and spin.text() == " "
+    edit = spin.lineEdit()
+    x = {"left": 3, "middle": edit.width() // 2, "right": edit.width() - 3}[where]
+    qtbot.mouseClick(edit, Qt.LeftButton, pos=QPoint(x, edit.height() // 2))
+    qtbot.keyClicks(spin, "190.5")
+    assert spin.value() == 190.5
