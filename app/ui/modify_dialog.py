@@ -24,6 +24,7 @@ from app.ui.format import ERROR_TEXT, fmt_qty, tabular_font, tick_decimals
 
 #: text colour of a soft-limit warning (amber)
 WARNING_TEXT = "#b26a00"
+HINT_TEXT = "#616161"
 
 
 def _needs(order: OrderRecord) -> tuple[bool, bool]:
@@ -91,6 +92,9 @@ class ModifyDialog(QDialog):
         form.addRow("Stop price", self.stop)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
+        # two lines kept for it, so the fields do not jump when a message comes and goes
+        self.problem.setMinimumHeight(2 * self.problem.fontMetrics().lineSpacing())
+        self.problem.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -111,16 +115,21 @@ class ModifyDialog(QDialog):
                               self.stop.value() if needs_stop else None)
 
     def _check(self) -> None:
-        soft = False
+        """Check the command the fields make. Nothing changed yet (rule "no_change") is a
+        hint, not an error: OK stays off until a value changes."""
+        soft, rule = False, ""
         try:
             self.commands.check(self.command())
             reason = ""
         except CommandRejected as e:
             reason = getattr(e, "reason", "") or str(e)
             soft = bool(getattr(e, "soft", False))
-        if soft:
+            rule = getattr(e, "rule", "")
+        colour = WARNING_TEXT if soft else ERROR_TEXT
+        if rule == "no_change":
+            reason, colour = "Change the quantity or a price, then OK sends the modification.", HINT_TEXT
+        elif soft:
             reason = f"Soft limit: {reason} (you will be asked to override)"
         self.problem.setText(reason)
-        self.problem.setStyleSheet(f"color: {WARNING_TEXT if soft else ERROR_TEXT};")
-        self.problem.setVisible(bool(reason))
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason or soft)
+        self.problem.setStyleSheet(f"color: {colour};")
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not rule or soft)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QDialogButtonBox
 from PySide6.QtCore import Qt
 
 from app.commands import ModifyOrder, OrderCommands, PlaceOrder
@@ -73,14 +74,23 @@ def test_double_click_opens_prefilled_dialog(qtbot, setup, monkeypatch):
 
 
 def test_modify_dialog_shows_rejection(qtbot, setup):
+    """The dialog opens with a hint, not a red "nothing changes ... stop None" error, and OK
+    off; a change enables OK; an invalid value shows the rule's reason in red and OK goes
+    off again. The message line keeps its height (the fields do not jump)."""
     s, b, rec, asked = setup
     dlg = ModifyDialog(s.order(rec.order_id), b.commands)
     qtbot.addWidget(dlg)
-    assert "nothing changes" in dlg.problem.text()
+    dlg.show()
+    ok = dlg.buttons.button(QDialogButtonBox.Ok)
+    top = dlg.buttons.geometry().top()
+    assert dlg.problem.text() == "Change the quantity or a price, then OK sends the modification."
+    assert "c62828" not in dlg.problem.styleSheet() and not ok.isEnabled()
     dlg.limit.setValue(188.0)
     assert dlg.problem.text() == "" and dlg.command() == ModifyOrder(1, None, 188.0, None)
+    assert ok.isEnabled() and dlg.buttons.geometry().top() == top
     dlg.quantity.setValue(0)
     assert "quantity must be positive" in dlg.problem.text()
+    assert "c62828" in dlg.problem.styleSheet() and not ok.isEnabled()
 
 
 def test_cancel_via_delete_key(qtbot, setup, aloop):
