@@ -251,6 +251,13 @@ def run(opts: Options) -> int:
     from app.privacy import protect_own_files
     from app.settings_values import setting_bool
 
+    from app.qtplatform import platform_problem
+
+    if QApplication.instance() is None:
+        problem = platform_problem()       # Qt would abort (exit 134) with a long plugin dump
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
     # private by default: umask 0o077, and what earlier versions left readable is tightened
     protect_own_files()
     api_log = opts.api_log or setting_bool(open_settings(opts.profile).value(API_LOG_SETTING), False)
