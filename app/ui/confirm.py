@@ -237,8 +237,19 @@ class ConfirmDialog(QDialog):
                 self.impact_label.setText("\n".join(lines))
             else:
                 self.impact_label.setText("Margin impact: not available" + (f" ({why})" if why else ""))
+            self._fit_height()
         except RuntimeError:  # the dialog is gone already
             pass
+
+    def _fit_height(self) -> None:
+        """Grow to the height the contents need at the current width (wrapped labels):
+        the whatIf lines arrive after the dialog is shown, and it kept the size of
+        "checking margin…", cutting the equity, commission and warning lines off."""
+        self.layout().activate()
+        need = self.heightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
+        self.setMinimumHeight(max(need, self.minimumSizeHint().height()))
 
     async def ask(self) -> bool:
         """Open the dialog, fetch the whatIf meanwhile; True only when Transmit was clicked."""

@@ -215,3 +215,40 @@ def test_ask_choice_back_and_answer(qtbot, aloop):
         box = QApplication.activeModalWidget()
         next(b for b in box.buttons() if b.text() == label).click()
         assert aloop.run_until_complete(task) == expected
+
+
+@pytest.mark.parametrize("point_size", [9, 13, 20])
+def test_every_what_if_line_is_visible_when_it_arrives(qtbot, aloop, point_size):
+    """The dialog is shown while "checking margin…" and grows when the margin, equity,
+    commission and warning lines arrive: each line is inside the dialog, above the buttons,
+    at any font size (it kept its first size: "Equity with loan change" was cut in half
+    and "Commission" invisible)."""
+    from PySide6.QtGui import QFont
+    arrived = asyncio.Event()
+
+    async def what_if():
+        await arrived.wait()
+        return WhatIf(init_margin_change=5971.5, maint_margin_change=5971.5,
+                      equity_with_loan_change=-1.0, commission=1.0, commission_currency="USD",
+                      warning="Your order may be subject to a regulatory fee")
+
+    dlg = ConfirmDialog("BUY 100 AAPL LMT 238.86 DAY, about 23,886 USD", account="SIM0001",
+                        kind=AccountKind.SIMULATED, what_if=what_if, currency="USD")
+    f = QFont(dlg.font())
+    f.setPointSize(point_size)
+    dlg.setFont(f)
+    qtbot.addWidget(dlg)
+    task = asyncio.ensure_future(dlg.ask(), loop=aloop)
+    wait_until(aloop, dlg.isVisible, what="dialog open")
+    aloop.run_until_complete(asyncio.sleep(0.05))
+    arrived.set()
+    wait_until(aloop, lambda: "Commission" in dlg.impact_label.text(), what="whatIf lines")
+    aloop.run_until_complete(asyncio.sleep(0.05))
+    label = dlg.impact_label
+    assert len(label.text().splitlines()) == 5
+    need = label.heightForWidth(label.width())
+    assert label.height() >= need, (label.height(), need)
+    assert label.geometry().bottom() < dlg.buttons.geometry().top()
+    assert dlg.buttons.geometry().bottom() <= dlg.rect().bottom()
+    dlg.cancel_button.click()
+    assert aloop.run_until_complete(task) is False
