@@ -84,6 +84,8 @@ def setup_logging(profile: str = "default", *, api_log: bool = False, env: dict 
                   stderr: TextIO | None = None) -> Path | None:
     """Send the process's logging to stderr (WARNING and above) and to the profile's rotating
     ``ibdesk.log`` (INFO and above); with ``api_log`` also every raw API message to ``api.log``.
+    ib_async's "Error <code>" lines are logged at their IB code's level
+    (``app.broker.errors.IBMessageLevels``: a routine cancel, 202, is INFO, not an ERROR).
 
     Returns the log folder, or None when it cannot be created or the file cannot be opened
     (then only stderr logs, and a warning there says why). Calling it again replaces the
@@ -93,6 +95,10 @@ def setup_logging(profile: str = "default", *, api_log: bool = False, env: dict 
     root = logging.getLogger()
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
+    from app.broker.errors import IBMessageLevels
+    wrapper = logging.getLogger("ib_async.wrapper")   # IB codes at their own level (202: INFO)
+    if not any(isinstance(f, IBMessageLevels) for f in wrapper.filters):
+        wrapper.addFilter(IBMessageLevels())
     err = logging.StreamHandler(stderr if stderr is not None else sys.stderr)
     err.setLevel(logging.WARNING)
     _install("stderr", err, root)

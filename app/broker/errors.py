@@ -7,6 +7,8 @@ words (IB API docs, "Message Codes").
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 
 
 class UnknownSymbolError(LookupError):
@@ -57,3 +59,40 @@ def describe_connect_error(e: BaseException, endpoint: str, timeout: float, told
 
 
 __all__ = ["UnknownSymbolError", "HistoryError", "NotConnectedError", "describe_connect_error"]
+
+
+#: IB message codes that report normal operation, not a problem (IB API docs "Message
+#: Codes"): 202 confirms a cancel, 1102 connectivity restored with data kept, 2104 / 2106 /
+#: 2107 / 2108 / 2119 / 2158 market-data / HMDS / sec-def farm connected, inactive or
+#: connecting
+INFO_CODES = frozenset({202, 1102, 2104, 2106, 2107, 2108, 2119, 2158})
+#: codes that warn but do not fail a request: IB's "Warning Message Codes" 2100-2199, the
+#: connectivity notices 1100 / 1101 / 1300, and the codes ib_async treats as warnings
+#: (``Wrapper.error``: 105, 165, 329, 399, 404, 434, 492, 10167)
+WARNING_CODES = (frozenset(range(2100, 2200)) - INFO_CODES) | frozenset(
+    {105, 165, 329, 399, 404, 434, 492, 10167, 1100, 1101, 1300})
+
+
+def message_level(code: int) -> int:
+    """The ``logging`` level of an IB message code: INFO for :data:`INFO_CODES`, WARNING
+    for :data:`WARNING_CODES`, ERROR for every other code (rejections, failed requests)."""
+    if code in INFO_CODES:
+        return logging.INFO
+    if code in WARNING_CODES:
+        return logging.WARNING
+    return logging.ERROR
+
+
+class IBMessageLevels(logging.Filter):
+    """A filter for ib_async's ``ib_async.wrapper`` logger: its "Error 202, reqId 17: Order
+    Canceled" lines get the level of their IB code (:func:`message_level`), so a routine
+    cancel is INFO in the log file and not an ERROR on stderr. Other records pass unchanged."""
+
+    _PATTERN = re.compile(r"^(?:Error|Warning) (-?\d+), reqId ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        m = self._PATTERN.match(record.getMessage())
+        if m:
+            record.levelno = message_level(int(m.group(1)))
+            record.levelname = logging.getLevelName(record.levelno)
+        return True

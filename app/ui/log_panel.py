@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-# IB codes that are informational, not errors (IB API docs, "Message Codes":
-# 2100-2169 are warnings/notifications; 1101/1102 connectivity restored).
-INFO_CODES = frozenset({1101, 1102, 202, 399}) | frozenset(range(2100, 2170))
+from app.broker.errors import message_level
+
 
 
 class LogPanel(QPlainTextEdit):
@@ -32,6 +32,6 @@ class LogPanel(QPlainTextEdit):
         self.appendPlainText(f"{stamp}  {level:<5}  {text}")
 
     def add_gateway_message(self, req_id: int, code: int, text: str) -> None:
-        level = "INFO" if code in INFO_CODES else "ERROR"
+        level = {logging.INFO: "INFO", logging.WARNING: "WARN"}.get(message_level(code), "ERROR")
         where = f" [id {req_id}]" if req_id not in (-1, 0) else ""
         self.add(level, f"{code}{where}: {text}")

@@ -136,3 +136,34 @@ def test_no_log_file_when_the_folder_cannot_be_made_falls_back_to_stderr(tmp_pat
     finally:
         shutdown_logging()
         root.setLevel(old_level)
+
+
+def test_ib_async_messages_are_logged_at_the_level_of_their_ib_code(logs):
+    """ib_async logs every IB error code at ERROR ("Error 202, reqId 17: Order Canceled"): a
+    routine cancel is INFO in the file and absent from stderr, a farm notice too; a
+    rejection stays an ERROR on stderr; a warning code is a WARNING."""
+    from ib_async import IB
+    folder, err = logs
+    ib = IB()
+    ib.wrapper.error(17, 202, "Order Canceled - reason:", "")
+    ib.wrapper.error(-1, 2104, "Market data farm connection is OK:usfarm", "")
+    ib.wrapper.error(18, 201, "Order rejected - reason: insufficient margin", "")
+    ib.wrapper.error(-1, 1100, "Connectivity between IB and Trader Workstation has been lost.", "")
+    _flush()
+    text = (folder / "ibdesk.log").read_text()
+    assert "INFO ib_async.wrapper: Error 202, reqId 17: Order Canceled" in text
+    assert "ERROR ib_async.wrapper: Error 201, reqId 18: Order rejected" in text
+    assert "WARNING ib_async.wrapper: Error 1100" in text
+    assert "Error 202" not in err.getvalue() and "Error 2104" not in err.getvalue()
+    assert "Error 201, reqId 18" in err.getvalue() and "Error 1100" in err.getvalue()
+
+
+@pytest.mark.parametrize("code, level", [(202, "INFO"), (2104, "INFO"), (2158, "INFO"), (1102, "INFO"),
+                                         (2100, "WARN"), (399, "WARN"), (1100, "WARN"),
+                                         (201, "ERROR"), (200, "ERROR"), (110, "ERROR")])
+def test_log_panel_shows_the_level_of_the_ib_code(qapp, code, level):
+    """The Log dock classifies IB codes as the log file does: INFO, WARN or ERROR."""
+    from app.ui.log_panel import LogPanel
+    panel = LogPanel()
+    panel.add_gateway_message(17, code, "text")
+    assert panel.toPlainText().split()[1:4] == [level, f"{code}", "[id"]
