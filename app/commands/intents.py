@@ -124,7 +124,8 @@ class CommandResult:
 
 
 def _orders_word(n: int) -> str:
-    return f"{n} working order{'' if n == 1 else 's'}"
+    """"all 3 working orders", but "1 working order" and "0 working orders"."""
+    return f"{'all ' if n > 1 else ''}{n} working order{'' if n == 1 else 's'}"
 
 
 def _symbol_of(key: str | None, session: Any) -> str:
@@ -169,20 +170,24 @@ def describe_command(cmd: Any, session: Any = None) -> str:
         cid = session.client_id
         n = sum(1 for o in session.orders() if o.client_id == cid and o.is_working
                 and (cmd.instrument_key is None or o.instrument.key == cmd.instrument_key))
-        return f"Cancel all {_orders_word(n)}{of}"
+        return f"Cancel {_orders_word(n)}{of}"
     if isinstance(cmd, GlobalCancel):
         if session is None:
             return "Global cancel: every open order of every client and of TWS"
         n = sum(1 for o in session.orders() if o.is_working)
-        return f"Global cancel: all {_orders_word(n)} of every client and of TWS"
+        return f"Global cancel: {_orders_word(n)} of every client and of TWS"
     if isinstance(cmd, Flatten):
-        style = "market orders" if cmd.style == "MKT" else "marketable limit orders"
+        style = "market order" if cmd.style == "MKT" else "marketable limit order"
         if cmd.instrument_key is None:
             if session is None:
-                return f"Flatten every position with {style}"
-            n = len({p.instrument.key for p in session.positions() if p.quantity})
-            return f"Flatten all {n} position{'' if n == 1 else 's'} with {style}"
-        return f"Flatten {_symbol_of(cmd.instrument_key, session)} with {style}"
+                return f"Flatten every position with {style}s"
+            syms = list(dict.fromkeys(p.instrument.display_symbol for p in session.positions()
+                                      if p.quantity))
+            if len(syms) == 1:
+                return f"Flatten the {syms[0]} position with a {style}"
+            listed = f" ({', '.join(syms)})" if syms else ""
+            return f"Flatten {'all ' if len(syms) > 1 else ''}{len(syms)} positions{listed} with {style}s"
+        return f"Flatten {_symbol_of(cmd.instrument_key, session)} with {style}s"
     if isinstance(cmd, Reverse):
         return f"Reverse the {_symbol_of(cmd.instrument_key, session)} position (2x the other way, MKT)"
     if isinstance(cmd, KillSwitch):

@@ -36,7 +36,7 @@ def working(c, s, *reqs):
 def test_cancel_all_only_own_and_optionally_one_symbol(s):
     c = OrderCommands(s)
     a, m = working(c, s, lmt(s), lmt(s, "MSFT", price=400.0))
-    assert describe_command(CancelAll(s.contracts["AAPL"].key), s) == "Cancel all 1 working order of AAPL"
+    assert describe_command(CancelAll(s.contracts["AAPL"].key), s) == "Cancel 1 working order of AAPL"
     res = c.execute(CancelAll(s.contracts["AAPL"].key))
     assert res.ok and [o.order_id for o in res.orders] == [a] and "1 order" in res.message
     res = c.execute(CancelAll())

@@ -138,14 +138,14 @@ def test_cancel_all_counts_own_working_orders(session):
     """With a session: own working orders only (not filled, not another client's), PendingCancel counts."""
     assert describe_command(CancelAll(), session) == "Cancel all 4 working orders"
     assert describe_command(CancelAll("265598"), session) == "Cancel all 2 working orders of AAPL"
-    assert describe_command(CancelAll("12087792"), session) == "Cancel all 1 working order of EUR.USD"
-    assert describe_command(CancelAll("76792991"), session) == "Cancel all 0 working orders of conId 76792991"
+    assert describe_command(CancelAll("12087792"), session) == "Cancel 1 working order of EUR.USD"
+    assert describe_command(CancelAll("76792991"), session) == "Cancel 0 working orders of conId 76792991"
 
 
 def test_cancel_all_for_another_client_id(session):
     """Counted for the session's own client id: client 7 has one working order."""
     session.client_id = 7
-    assert describe_command(CancelAll(), session) == "Cancel all 1 working order"
+    assert describe_command(CancelAll(), session) == "Cancel 1 working order"
 
 
 def test_global_cancel_text(session):
@@ -153,20 +153,21 @@ def test_global_cancel_text(session):
     assert describe_command(GlobalCancel()) == "Global cancel: every open order of every client and of TWS"
     assert describe_command(GlobalCancel(), session) == "Global cancel: all 5 working orders of every client and of TWS"
     one = Session(1, orders=[rec(9, 0, TSLA), rec(4, 1, AAPL, OrderStatus.CANCELLED)])
-    assert describe_command(GlobalCancel(), one) == "Global cancel: all 1 working order of every client and of TWS"
+    assert describe_command(GlobalCancel(), one) == "Global cancel: 1 working order of every client and of TWS"
 
 
 def test_flatten_texts(session):
-    """Flatten: market or marketable limit orders, one symbol or every non-flat position."""
+    """Flatten: market or marketable limit orders, one symbol or every non-flat position, named
+    ("Flatten the MSFT position with a market order", never "all 1 position")."""
     assert describe_command(Flatten()) == "Flatten every position with market orders"
     assert describe_command(Flatten(style="LMT")) == "Flatten every position with marketable limit orders"
-    assert describe_command(Flatten(), session) == "Flatten all 2 positions with market orders"
+    assert describe_command(Flatten(), session) == "Flatten all 2 positions (AAPL, EUR.USD) with market orders"
     assert describe_command(Flatten("265598", "LMT"), session) == "Flatten AAPL with marketable limit orders"
     assert describe_command(Flatten("12087792"), session) == "Flatten EUR.USD with market orders"
     assert describe_command(Flatten("265598")) == "Flatten conId 265598 with market orders"
     single = Session(1, positions=[pos(MSFT, -300), pos(AAPL, 0)])
-    assert describe_command(Flatten(), single) == "Flatten all 1 position with market orders"
-    assert describe_command(Flatten(style="MKT "), single) == "Flatten all 1 position with marketable limit orders"
+    assert describe_command(Flatten(), single) == "Flatten the MSFT position with a market order"
+    assert describe_command(Flatten(style="MKT "), single) == "Flatten the MSFT position with a marketable limit order"
 
 
 def test_reverse_text(session):

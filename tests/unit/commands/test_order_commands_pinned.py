@@ -660,7 +660,7 @@ def test_intent_text_describes_bulk_commands_with_the_session():
     place(c, s, lmt())
     j.rows.clear()
     c.execute(CancelAll())
-    assert j.rows[0][1]["text"] == "Cancel all 1 working order"
+    assert j.rows[0][1]["text"] == "Cancel 1 working order"
 
 
 def test_log_lines_of_sent_refused_and_failed_commands(caplog):
