@@ -168,6 +168,8 @@ def test_flatten_texts(session):
     single = Session(1, positions=[pos(MSFT, -300), pos(AAPL, 0)])
     assert describe_command(Flatten(), single) == "Flatten the MSFT position with a market order"
     assert describe_command(Flatten(style="MKT "), single) == "Flatten the MSFT position with a marketable limit order"
+    flat = Session(1, positions=[pos(AAPL, 0)])
+    assert describe_command(Flatten(), flat) == "Flatten 0 positions with market orders"
 
 
 def test_reverse_text(session):
