@@ -105,9 +105,9 @@ class WatchlistView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
+        lay.addWidget(self.message)        # at the entry it is about, not below the table
         lay.addWidget(self.stale_label)
         lay.addWidget(self.table, 1)
-        lay.addWidget(self.message)
         self.setMinimumSize(320, 200)
         model.message.connect(self.show_message)
         model.staleness.changed.connect(self._show_stale)

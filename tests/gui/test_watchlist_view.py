@@ -67,3 +67,17 @@ def test_delete_key_removes_and_selection_emits(qtbot, aloop):
     qtbot.keyClick(v.table, Qt.Key_Delete)
     assert m.symbols() == ["AAPL"]
     assert "272093" not in s.subscribed
+
+
+def test_entry_error_shows_at_the_entry(qtbot, aloop):
+    """The error for a typed symbol appears right under the entry field, above the table,
+    not ~850 px below it at the bottom of a tall watchlist."""
+    s, m, v = _view(qtbot, aloop)
+    v.resize(400, 900)
+    v.entry.setText("XYZ")
+    qtbot.mouseClick(v.add_button, Qt.LeftButton)
+    wait_until(aloop, lambda: v.message.isVisible(), what="message")
+    entry_bottom = v.entry.mapTo(v, v.entry.rect().bottomLeft()).y()
+    message_top = v.message.mapTo(v, v.message.rect().topLeft()).y()
+    table_top = v.table.mapTo(v, v.table.rect().topLeft()).y()
+    assert 0 <= message_top - entry_bottom <= 12 and message_top < table_top
