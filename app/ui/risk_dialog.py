@@ -9,6 +9,7 @@ through ``app.commands.risk_settings.save_limits``.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGridLayout, QLabel, QSpinBox,
     QVBoxLayout, QWidget,
@@ -27,6 +28,22 @@ TITLES = {
     "duplicate_order": "Duplicate-order guard",
     "max_orders_per_minute": "Maximum orders per minute",
 }
+
+
+class LimitSpinBox(QDoubleSpinBox):
+    """A limit's value as a trader writes it: "1,000" shares, "100,000" USD, "2.5" s, "5" %,
+    with group separators and without trailing zeros ("1000.00" before); up to
+    ``decimals()`` decimals are still kept and typed."""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+        loc = QLocale(self.locale())
+        if self.isGroupSeparatorShown():   # the C locale omits separators by default
+            loc.setNumberOptions(QLocale.NumberOption.DefaultNumberOptions)
+        text = loc.toString(float(value), "f", self.decimals())
+        point = loc.decimalPoint()
+        if point in text:
+            text = text.rstrip("0").rstrip(point)
+        return text
 
 
 class RiskDialog(QDialog):
@@ -50,9 +67,10 @@ class RiskDialog(QDialog):
         for col, text in enumerate(("Rule", "On", "Value", "Unit", "Hard / soft")):
             grid.addWidget(QLabel(f"<b>{text}</b>"), 0, col)
         for row, name in enumerate(LIMIT_RULES, start=1):
-            on, value, mode = QCheckBox(), QDoubleSpinBox(), QComboBox()
+            on, value, mode = QCheckBox(), LimitSpinBox(), QComboBox()
             value.setRange(-1e12, 1e12)
             value.setDecimals(0 if name in ("max_orders_per_minute", "price_band_ticks") else 2)
+            value.setGroupSeparatorShown(True)
             mode.addItems(["Hard", "Soft"])
             on.toggled.connect(value.setEnabled)
             on.toggled.connect(mode.setEnabled)

@@ -50,3 +50,22 @@ def test_settings_round_trip_and_corrupt_values_fall_back(tmp_path):
     got = load_limits(st)
     assert got.max_order_quantity == RiskLimits.recommended().max_order_quantity
     assert got.max_position == RiskLimits.recommended().max_position
+
+
+def test_values_read_as_a_trader_writes_them(qtbot, tmp_path):
+    """Shares and notional with separators and no ".00" ("1,000", "100,000"), seconds and
+    percent without trailing zeros ("2", "5"), and a typed "2.5" or "12,500" is taken as is."""
+    d = RiskDialog(_settings(tmp_path))
+    qtbot.addWidget(d)
+    shown = {name: d.values[name].text() for name in ("max_order_quantity", "max_order_notional",
+                                                      "max_position", "price_band_percent",
+                                                      "duplicate_order")}
+    assert shown == {"max_order_quantity": "1,000", "max_order_notional": "100,000",
+                     "max_position": "5,000", "price_band_percent": "5", "duplicate_order": "2"}
+    for name, typed, value in (("duplicate_order", "2.5", 2.5), ("max_order_notional", "12,500", 12500),
+                               ("max_position", "0.25", 0.25)):
+        spin = d.values[name]
+        spin.lineEdit().selectAll()
+        qtbot.keyClicks(spin, typed)
+        spin.interpretText()
+        assert spin.value() == value, (name, spin.text())
