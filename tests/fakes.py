@@ -55,6 +55,8 @@ DEFAULT_CONTRACTS: tuple[Instrument, ...] = (
     Instrument("EUR", "CASH", "IDEALPRO", "USD", "", 12087792, 0.00005, "EUR.USD",
                "European Monetary Union Euro"),
 )
+#: :data:`DEFAULT_CONTRACTS` by display symbol ("AAPL", "EUR.USD", ...)
+CONTRACTS: dict[str, Instrument] = {c.display_symbol: c for c in DEFAULT_CONTRACTS}
 
 
 class FakeSession(SessionEvents):

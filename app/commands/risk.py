@@ -206,9 +206,8 @@ def check_position(req: OrderRequest, position: float, lim: Limit) -> CommandRej
     reports (updatePortfolio)."""
     if not lim.enabled:
         return None
-    new = position + signed_quantity(req)
-    exact = abs(_dec(position) + _dec(signed_quantity(req)))   # 0.1 + 0.2 is 0.3 here
-    if exact > _dec(lim.value) and exact > abs(_dec(position)):
+    new = _dec(position) + _dec(signed_quantity(req))   # exact: 0.1 + 0.2 is 0.3 here
+    if abs(new) > _dec(lim.value) and abs(new) > abs(_dec(position)):
         return _fail(lim, "max_position",
                      f"Position in {req.instrument.display_symbol} would be {new:,.0f} "
                      f"({position:,.0f} now {'+' if req.action is Action.BUY else '-'} {req.quantity:,.0f}), "

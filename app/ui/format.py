@@ -41,6 +41,8 @@ STATUS_CANCELLED = "#757575"
 STATUS_INACTIVE = "#c62828"
 ERROR_TEXT = "#c62828"
 OK_TEXT = "#1b8a3a"
+#: secondary text: a symbol's name, hints (dark grey, readable on the window background)
+SECONDARY_TEXT = "#616161"
 
 
 def is_missing(value) -> bool:

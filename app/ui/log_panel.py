@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from app.broker.errors import message_level
 
 
-
 class LogPanel(QPlainTextEdit):
     """Read-only, bounded (``max_lines``) log; times shown in local time.
 

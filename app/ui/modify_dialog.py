@@ -20,11 +20,10 @@ from PySide6.QtWidgets import (
 
 from app.commands import CommandRejected, ModifyOrder
 from app.domain import OrderRecord, OrderType
-from app.ui.format import ERROR_TEXT, fmt_qty, tabular_font, tick_decimals
+from app.ui.format import ERROR_TEXT, SECONDARY_TEXT, fmt_qty, tabular_font, tick_decimals
 
 #: text colour of a soft-limit warning (amber)
 WARNING_TEXT = "#b26a00"
-HINT_TEXT = "#616161"
 
 
 def _needs(order: OrderRecord) -> tuple[bool, bool]:
@@ -127,9 +126,9 @@ class ModifyDialog(QDialog):
             rule = getattr(e, "rule", "")
         colour = WARNING_TEXT if soft else ERROR_TEXT
         if rule == "no_change":
-            reason, colour = "Change the quantity or a price, then OK sends the modification.", HINT_TEXT
+            reason, colour = "Change the quantity or a price, then OK sends the modification.", SECONDARY_TEXT
         elif soft:
             reason = f"Soft limit: {reason} (you will be asked to override)"
         self.problem.setText(reason)
         self.problem.setStyleSheet(f"color: {colour};")
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not rule or soft)
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason or soft)

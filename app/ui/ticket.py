@@ -40,7 +40,9 @@ from app.ui.confirm import (
     CONFIRM_KINDS, ConfirmToggles, ask_override, execute_with_override, order_confirm_dialog,
     record_confirmation, resolve,
 )
-from app.ui.format import BUY_TINT, ERROR_TEXT, OK_TEXT, SELL_TINT, fmt_price, fmt_qty, tabular_font, tick_decimals
+from app.ui.format import (
+    BUY_TINT, ERROR_TEXT, OK_TEXT, SECONDARY_TEXT, SELL_TINT, fmt_price, fmt_qty, tabular_font, tick_decimals,
+)
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
 from app.viewmodels.staleness import STALE_TEXT
@@ -135,7 +137,7 @@ class OrderTicket(QWidget):
         self.symbol.setPlaceholderText("Symbol, Enter")
         self.symbol.returnPressed.connect(self._symbol_entered)
         self.name = QLabel()
-        self.name.setStyleSheet("color: #616161;")
+        self.name.setStyleSheet(f"color: {SECONDARY_TEXT};")
 
         self.buy = QPushButton("BUY")
         self.sell = QPushButton("SELL")
@@ -488,7 +490,7 @@ class OrderTicket(QWidget):
         account = self.model.account_id
         if kind is None:
             self.header.setText("no account")
-            self.header.setStyleSheet("QLabel#ticketHeader { color: #616161; }")
+            self.header.setStyleSheet(f"QLabel#ticketHeader {{ color: {SECONDARY_TEXT}; }}")
         else:
             bg, fg = KIND_COLOURS[kind]
             extra = "  —  REAL MONEY" if kind is AccountKind.LIVE else ""

@@ -16,10 +16,9 @@ from app.commands.validation import CommandRejected
 from app.domain import (
     Action, Instrument, OrderRecord, OrderRequest, OrderStatus, OrderType, Position, Quote,
 )
-from tests.fakes import DEFAULT_CONTRACTS, FakeSession, ListJournal
+from tests.fakes import CONTRACTS, FakeSession, ListJournal
 
-C = {c.display_symbol: c for c in DEFAULT_CONTRACTS}
-AAPL, MSFT, NVDA, EURUSD = C["AAPL"], C["MSFT"], C["NVDA"], C["EUR.USD"]
+AAPL, MSFT, NVDA, EURUSD = (CONTRACTS[k] for k in ("AAPL", "MSFT", "NVDA", "EUR.USD"))
 ACCOUNT, OTHER_ACCOUNT = "DU1234567", "U7654321"
 SENDS = ("place_order", "place_bracket", "modify_order", "cancel_order", "global_cancel")
 
@@ -603,19 +602,22 @@ def test_flatten_duplicate_at_same_instant_refused(s, clock):
     assert sent(s) == [("place", Action.SELL, 100, OrderType.MKT, None, "AAPL")] * 2
 
 
-def test_flatten_soft_duplicate_passes_with_override(s, clock):
-    """A soft duplicate Flatten is refused (soft) and sent after an override (journalled)."""
+@pytest.mark.parametrize("command, qty", [(Flatten, 100), (Reverse, 200)])
+def test_soft_duplicate_flatten_or_reverse_passes_with_override(s, clock, command, qty):
+    """A Flatten or a double-clicked Reverse at the same instant is refused as a soft
+    duplicate and sent after an override (journalled)."""
     positions(s, position(AAPL, 100))
     j = ListJournal()
     c = OrderCommands(s, limits=RiskLimits(duplicate_order=Limit(True, 2.0, False)), clock=clock,
                       journal=j)
-    assert c.execute(Flatten(AAPL.key)).ok
-    res = c.execute(Flatten(AAPL.key))
+    assert c.execute(command(AAPL.key)).ok
+    res = c.execute(command(AAPL.key))
     assert (res.ok, res.rule, res.soft) == (False, "duplicate_order", True)
-    res = c.execute(Flatten(AAPL.key), override=True)
+    res = c.execute(command(AAPL.key), override=True)
     assert res.ok
     assert [f["rule"] for f in j.of("override")] == ["duplicate_order"]
-    assert sent(s) == [("place", Action.SELL, 100, OrderType.MKT, None, "AAPL")] * 2
+    assert len(sent(s)) == 2
+    assert sent(s) == [("place", Action.SELL, qty, OrderType.MKT, None, "AAPL")] * 2
 
 
 def test_flatten_refusals_and_allowed_while_halted(s):
@@ -667,20 +669,6 @@ def test_reverse_skips_max_position_only(s):
     assert big.execute(Reverse(AAPL.key)).rule == "max_order_quantity"
     assert OrderCommands(s, limits=RiskLimits(max_order_quantity=Limit(True, 200, True))).execute(
         Reverse(AAPL.key)).ok
-    assert len(sent(s)) == 2
-
-
-def test_reverse_double_click_is_a_duplicate(s, clock):
-    """A double-clicked Reverse at the same instant is refused as a duplicate (soft: override sends)."""
-    positions(s, position(AAPL, 100))
-    j = ListJournal()
-    c = OrderCommands(s, limits=RiskLimits(duplicate_order=Limit(True, 2.0, False)), clock=clock,
-                      journal=j)
-    assert c.execute(Reverse(AAPL.key)).ok
-    res = c.execute(Reverse(AAPL.key))
-    assert (res.ok, res.rule, res.soft) == (False, "duplicate_order", True)
-    assert c.execute(Reverse(AAPL.key), override=True).ok
-    assert [f["rule"] for f in j.of("override")] == ["duplicate_order"]
     assert len(sent(s)) == 2
 
 

@@ -24,10 +24,9 @@ from app.commands.intents import (
     describe_command,
 )
 from app.domain import Action, Instrument, OrderRecord, OrderRequest, OrderStatus, OrderType, Position, TimeInForce
+from tests.fakes import CONTRACTS
 
-AAPL = Instrument("AAPL", "STK", "SMART", "USD", "NASDAQ", 265598, 0.01, "AAPL", "Apple Inc")
-MSFT = Instrument("MSFT", "STK", "SMART", "USD", "NASDAQ", 272093, 0.01, "MSFT", "Microsoft")
-EURUSD = Instrument("EUR", "CASH", "IDEALPRO", "USD", "", 12087792, 0.00005, "EUR.USD")
+AAPL, MSFT, EURUSD = CONTRACTS["AAPL"], CONTRACTS["MSFT"], CONTRACTS["EUR.USD"]
 TSLA = Instrument("TSLA", "STK", "SMART", "USD", "NASDAQ", 76792991, 0.01, "TSLA", "Tesla")
 T0 = datetime(2026, 3, 9, 14, 30, tzinfo=timezone.utc)
 

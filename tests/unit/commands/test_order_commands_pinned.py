@@ -14,7 +14,7 @@ from app.commands import (
     OrderCommands, PlaceBracket, PlaceOrder, Reverse, RiskLimits,
 )
 from app.domain import Action, Instrument, OrderRequest, OrderType, Position, Quote
-from tests.fakes import FakeSession, ListJournal
+from tests.fakes import CONTRACTS, FakeSession, ListJournal
 from tests.unit.commands.test_order_commands import FakeSession as SmallSession
 
 T0 = 7_000_000.0   # a time.monotonic()-like value after a few weeks of uptime
@@ -40,8 +40,7 @@ def new_session(**kw) -> FakeSession:
     return s
 
 
-S0 = FakeSession()
-AAPL, MSFT, NVDA, EUR = (S0.contracts[k] for k in ("AAPL", "MSFT", "NVDA", "EUR.USD"))
+AAPL, MSFT, NVDA, EUR = (CONTRACTS[k] for k in ("AAPL", "MSFT", "NVDA", "EUR.USD"))
 
 
 def lmt(inst=AAPL, qty=100, price=150.0, action=Action.BUY) -> OrderRequest:
@@ -301,7 +300,7 @@ class _PositionsNoAccount(SmallSession):
 
 def test_max_position_with_a_session_without_account_id_counts_every_row():
     """Without account_id every account's row of the instrument is netted."""
-    aapl = S0.contracts["AAPL"]
+    aapl = CONTRACTS["AAPL"]
     s = _PositionsNoAccount([Position("DU1", aapl, 100, 1.0), Position("DU2", aapl, 40, 1.0)])
     c = OrderCommands(s, limits=RiskLimits(max_position=Limit(True, 150, True)), clock=Clock())
     c.check(PlaceOrder(lmt(qty=10)))

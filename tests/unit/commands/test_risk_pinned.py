@@ -14,13 +14,10 @@ from app.commands.risk import (
     order_signature, side_price,
 )
 from app.domain import Action, Instrument, OrderRequest, OrderType, Quote
-from tests.fakes import FakeSession
+from tests.fakes import CONTRACTS, FakeSession
 
 BUY, SELL = Action.BUY, Action.SELL
-AAPL = Instrument("AAPL", "STK", "SMART", "USD", "NASDAQ", 265598, 0.01, "AAPL", "APPLE INC")
-MSFT = Instrument("MSFT", "STK", "SMART", "USD", "NASDAQ", 272093, 0.01, "MSFT", "MICROSOFT CORP")
-EUR = Instrument("EUR", "CASH", "IDEALPRO", "USD", "", 12087792, 0.00005, "EUR.USD",
-                 "European Monetary Union Euro")
+AAPL, MSFT, EUR = CONTRACTS["AAPL"], CONTRACTS["MSFT"], CONTRACTS["EUR.USD"]
 #: an instrument whose contract details gave no min tick (0): the band uses 0.01
 NOTICK = Instrument("XYZ", "STK", "SMART", "USD", "NYSE", 0, 0.0)
 

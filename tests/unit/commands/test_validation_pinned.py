@@ -16,10 +16,9 @@ from app.commands.validation import (
     fmt_number,
 )
 from app.domain import Action, Instrument, OrderRecord, OrderStatus, OrderType
+from tests.fakes import CONTRACTS
 
-AAPL = Instrument("AAPL", "STK", "SMART", "USD", "NASDAQ", 265598, 0.01, "AAPL", "Apple Inc")
-MSFT = Instrument("MSFT", "STK", "SMART", "USD", "NASDAQ", 272093, 0.01, "MSFT", "Microsoft")
-EURUSD = Instrument("EUR", "CASH", "IDEALPRO", "USD", "", 12087792, 0.00005, "EUR.USD")
+AAPL, MSFT, EURUSD = CONTRACTS["AAPL"], CONTRACTS["MSFT"], CONTRACTS["EUR.USD"]
 #: an instrument not yet resolved against the gateway: no min tick known (0 -> 0.01 is used)
 UNRESOLVED = Instrument("NVDA", min_tick=0)
 T0 = datetime(2026, 3, 9, 14, 30, tzinfo=timezone.utc)

@@ -23,10 +23,9 @@ from app.domain import (
     validate_order_request,
 )
 from app.domain.orders import MAX_PRICE, is_on_tick, price_problem, quantity_problem
+from tests.fakes import CONTRACTS
 
-AAPL = Instrument("AAPL", "STK", "SMART", "USD", "NASDAQ", 265598, 0.01, "AAPL", "Apple Inc")
-MSFT = Instrument("MSFT", "STK", "SMART", "USD", "NASDAQ", 272093, 0.01, "MSFT", "Microsoft")
-EURUSD = Instrument("EUR", "CASH", "IDEALPRO", "USD", "", 12087792, 0.00005, "EUR.USD")
+AAPL, MSFT, EURUSD = CONTRACTS["AAPL"], CONTRACTS["MSFT"], CONTRACTS["EUR.USD"]
 NINTENDO = Instrument("7974", "STK", "SMART", "JPY", "TSEJ", 13905, 1.0)
 #: not yet resolved against the gateway: no min tick (0 -> a 0.01 tick is used)
 UNRESOLVED = Instrument("NVDA", min_tick=0)
