@@ -92,8 +92,11 @@ class ConnectionSupervisor:
             self._heartbeat_task.cancel()
             self._heartbeat_task = None
         if self.session.state is ConnectionState.RECONNECTING:
-            self.session.note_reconnecting("Automatic reconnect stopped; use Connection → "
-                                           "Reconnect to try again", stopped=True)
+            self._note_stopped()
+
+    def _note_stopped(self) -> None:
+        self.session.note_reconnecting("Automatic reconnect stopped; use Connection → "
+                                       "Reconnect to try again", stopped=True)
 
     def close(self) -> None:
         """``stop()`` and stop listening to the session (the terminal is closing)."""
@@ -193,9 +196,12 @@ class ConnectionSupervisor:
             await self.session.connect()
         except ConnectionError as e:
             log.info("reconnect attempt %d failed: %s", self.attempts, e)
-            if self.enabled and self._retry is None and not self.session.is_connected \
+            if self._retry is None and not self.session.is_connected \
                     and self.session.state is not ConnectionState.DISCONNECTED:
-                self._schedule()
+                if self.enabled:
+                    self._schedule()
+                else:   # stopped while this attempt ran: say so, as stop() does (not "failed")
+                    self._note_stopped()
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a bug in one attempt must not end supervision
