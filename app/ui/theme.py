@@ -159,20 +159,29 @@ def style(widget, template: str) -> None:
     the current theme (e.g. ``"color: $error_text; font-style: italic;"``); :func:`restyle`
     fills it again after a theme switch. ``KeyError`` for an unknown role."""
     widget.setProperty(_TEMPLATE, template)
-    sheet = Template(template).substitute(colors()) if "$" in template else template
+    sheet = _fill(template)
     if widget.styleSheet() != sheet:
         widget.setStyleSheet(sheet)
 
 
+def _fill(template: str) -> str:
+    return Template(template).substitute(colors()) if "$" in template else template
+
+
 def restyle() -> None:
-    """Fill again the stylesheet of every widget styled with :func:`style` (after a switch)."""
+    """Fill again the stylesheet of every widget styled with :func:`style` and polish again
+    every other widget with a stylesheet (after a switch, once the new palette has reached the
+    widgets)."""
     app = QGuiApplication.instance()
     if app is None or not hasattr(app, "allWidgets"):
         return
     for w in app.allWidgets():
         template = w.property(_TEMPLATE)
-        if isinstance(template, str):
-            style(w, template)
+        sheet = _fill(template) if isinstance(template, str) else w.styleSheet()
+        if sheet or w.styleSheet():
+            # also when unchanged: a widget with a stylesheet keeps the palette it was polished
+            # with, setting it again polishes it with the new one (an unchecked SELL button)
+            w.setStyleSheet(sheet)
 
 
 def contrast_ratio(a: str | QColor, b: str | QColor) -> float:

@@ -135,6 +135,8 @@ def test_switching_recolours_tables_labels_and_ticket(qtbot, aloop):
     assert _window_colour(t) == theme.color("buy_tint_bg", theme.DARK)
     assert theme.color("secondary_text", theme.DARK) in t.name.styleSheet()
     assert status_colour(OrderStatus.FILLED).name() == theme.color("status_filled", theme.DARK)
+    # a button with its own stylesheet (SELL, unchecked) is not left in the light palette
+    qtbot.waitUntil(lambda: t.sell.palette().color(QPalette.ColorRole.Button).name() == "#323232", timeout=2000)
     qtbot.mouseClick(t.sell, Qt.MouseButton.LeftButton)
     assert _window_colour(t) == theme.color("sell_tint_bg", theme.DARK)
     qtbot.waitUntil(lambda: t.palette().color(QPalette.ColorRole.WindowText).name() == "#f0f0f0", timeout=2000)
@@ -142,6 +144,7 @@ def test_switching_recolours_tables_labels_and_ticket(qtbot, aloop):
     appearance.apply_theme("light")
     assert _window_colour(t) == theme.color("sell_tint_bg", theme.LIGHT)
     assert t.name.styleSheet() == light_name_style
+    qtbot.waitUntil(lambda: t.buy.palette().color(QPalette.ColorRole.Button).name() == "#efefef", timeout=2000)
     assert status_colour(OrderStatus.FILLED).name() == theme.color("status_filled", theme.LIGHT)
 
 
