@@ -7,10 +7,10 @@ least 4.5:1 (WCAG 2.x "contrast (minimum)", https://www.w3.org/TR/WCAG21/#contra
 against the window and base colours of their theme (Qt's Fusion palette,
 :data:`BACKGROUNDS`); ``tests/unit/ui/test_theme.py`` checks the whole table.
 
-The filled labels (account-kind banner: SIMULATED teal, PAPER amber, LIVE red;
-status-bar flags; the stale badge) carry their own background *and* text
-colour (``app.ui.session_status.KIND_COLOURS``), so they look the same and stay
-distinct in both themes.
+The filled labels (:data:`FILLS`: account-kind banner SIMULATED teal, PAPER
+amber, LIVE red; status-bar flags; the stale badge; the checked BUY/SELL
+buttons) carry their own background *and* text colour, so they look the same
+and stay distinct in both themes.
 
 Use:
 
@@ -62,11 +62,31 @@ ROLES: dict[str, tuple[str, str]] = {
     "stale_text": ("#6b6b6b", "#9e9e9e"),      # values that are not live (with italics)
     "unresolved_text": ("#6b6b6b", "#9e9e9e"),  # a watchlist symbol not resolved yet
     "avg_cost": ("#8e24aa", "#ce93d8"),        # the chart's average-cost line and its label
+    "state_connected": ("#1b7a34", "#66bb6a"),  # the status bar's connection dot
+    "state_connecting": ("#8a5300", "#ffb74d"),
+    "state_failed": ("#c62828", "#ff7070"),
+    "state_disconnected": ("#6b6b6b", "#a0a0a0"),
     # backgrounds under the theme's normal text
     "flash_up_bg": ("#b9f6ca", "#1e5130"),     # a price that just ticked up (~500 ms)
     "flash_down_bg": ("#ffcdd2", "#6b2626"),   # a price that just ticked down
     "buy_tint_bg": ("#e3edff", "#1f2d44"),     # order ticket background for BUY
     "sell_tint_bg": ("#ffe6e6", "#452426"),    # order ticket background for SELL
+}
+
+#: filled labels and buttons: name -> (background, text), the same in both themes
+FILLS: dict[str, tuple[str, str]] = {
+    "simulated": ("#00838f", "#ffffff"),       # account kinds (DESIGN.md, Safety model)
+    "paper": ("#f9a825", "#000000"),
+    "live": ("#c62828", "#ffffff"),
+    "connection_lost": ("#c62828", "#ffffff"),
+    "not_connected": ("#616161", "#ffffff"),
+    "read_only": ("#455a64", "#ffffff"),       # status-bar flags
+    "halted": ("#b71c1c", "#ffffff"),
+    "journal_error": ("#b00020", "#ffffff"),
+    "one_click_armed": ("#c62828", "#ffffff"),
+    "stale": ("#f9a825", "#000000"),           # "Stale for 12 s" badges
+    "buy_button": ("#1565c0", "#ffffff"),      # the ticket's checked BUY / SELL
+    "sell_button": ("#c62828", "#ffffff"),
 }
 
 #: roles that are text (checked against the window and base colours)

@@ -145,8 +145,9 @@ class OrderTicket(QWidget):
             b.setMinimumWidth(70)
             self.side.addButton(b)
             b.clicked.connect(lambda _=False, a=action: self.model.set_action(a))
-        self.buy.setStyleSheet("QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }")
-        self.sell.setStyleSheet("QPushButton:checked { background: #c62828; color: white; font-weight: bold; }")
+        for button, fill in ((self.buy, "buy_button"), (self.sell, "sell_button")):
+            button.setStyleSheet("QPushButton:checked {{ background: {}; color: {}; font-weight: bold; }}"
+                                 .format(*theme.FILLS[fill]))
 
         self.quantity = QDoubleSpinBox()
         self.quantity.setRange(0, MAX_QUANTITY)

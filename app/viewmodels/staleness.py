@@ -36,7 +36,7 @@ _STALE_ROLES = frozenset({Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRo
 #: models and views ask ``theme.qcolor("stale_text")`` / ``$stale_text`` for the current one
 STALE_TEXT = theme.ROLES["stale_text"][0]
 #: background of the "stale" badges and flags (amber, as the RECONNECTING state)
-STALE_BADGE = "#f9a825"
+STALE_BADGE = theme.FILLS["stale"][0]
 #: connection states in which nothing shown is live
 STALE_STATES = frozenset({ConnectionState.DISCONNECTED, ConnectionState.LOST, ConnectionState.FAILED,
                           ConnectionState.RECONNECTING})

@@ -111,6 +111,18 @@ def test_follow_system_reacts_to_the_desktops_scheme(qtbot, qapp, monkeypatch):
     assert theme.current() == theme.LIGHT
 
 
+def test_status_bar_dot_follows_the_theme(qtbot):
+    from app.domain import ConnectionState
+    from app.ui.session_status import SessionStatusBar
+    bar = SessionStatusBar()
+    qtbot.addWidget(bar)
+    bar.set_state(ConnectionState.CONNECTED, "127.0.0.1:4002")
+    assert theme.color("state_connected", theme.LIGHT) in bar.state_label.text()
+    appearance.apply_theme("dark")
+    assert theme.color("state_connected", theme.DARK) in bar.state_label.text()
+    assert "Connected  127.0.0.1:4002" in bar.state_label.text()
+
+
 def test_dark_palette_on_a_platform_that_ignores_the_colour_scheme(qtbot, qapp):
     """offscreen (as xcb without a desktop theme) keeps colorScheme() Unknown: the palette
     must still turn dark, from Qt's own Fusion palette."""

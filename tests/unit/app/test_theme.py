@@ -9,6 +9,7 @@ import pytest
 from app.domain import AccountKind
 from app.ui import theme
 from app.ui.session_status import KIND_COLOURS, SessionStatusBar
+from app.ui.stale_label import STALE_BADGE_TEXT
 from app.viewmodels.staleness import STALE_BADGE
 
 MIN_TEXT_CONTRAST = 4.5  # WCAG 2.1 1.4.3 "contrast (minimum)" for normal text
@@ -47,9 +48,10 @@ def test_themes_differ_and_roles_are_complete():
 
 
 def _filled_labels() -> list[tuple[str, str, str]]:
-    pairs = [(f"kind {k.value}", bg, fg) for k, (bg, fg) in KIND_COLOURS.items()]
+    pairs = [(f"fill {name}", bg, fg) for name, (bg, fg) in theme.FILLS.items()]
+    pairs += [(f"kind {k.value}", bg, fg) for k, (bg, fg) in KIND_COLOURS.items()]
     pairs += [(f"flag {name}", bg, fg) for name, (_text, bg, fg) in SessionStatusBar.FLAG_STYLES.items()]
-    pairs.append(("stale badge", STALE_BADGE, "#000000"))
+    pairs.append(("stale badge", STALE_BADGE, STALE_BADGE_TEXT))
     return pairs
 
 
