@@ -178,7 +178,8 @@ def style(widget, template: str) -> None:
     """Give ``widget`` the stylesheet ``template`` with ``$role`` placeholders filled from
     the current theme (e.g. ``"color: $error_text; font-style: italic;"``); :func:`restyle`
     fills it again after a theme switch. ``KeyError`` for an unknown role."""
-    widget.setProperty(_TEMPLATE, template)
+    if widget.property(_TEMPLATE) != template:  # asked per quote update by the ticket: no event if unchanged
+        widget.setProperty(_TEMPLATE, template)
     sheet = _fill(template)
     if widget.styleSheet() != sheet:
         widget.setStyleSheet(sheet)
