@@ -266,6 +266,9 @@ def run(opts: Options) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ibdesk")
     app.setOrganizationName(ORGANIZATION)
+    # Fusion in the profile's theme (or --theme) before the first window shows
+    from app.ui.appearance import apply_theme, saved_theme
+    apply_theme(opts.theme or saved_theme(open_settings(opts.profile)), app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     # garbage is collected on the GUI thread only (a Qt object freed by a

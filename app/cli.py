@@ -41,6 +41,7 @@ class Options:
     read_only: bool = False           # refuse every order command (data keeps flowing)
     journal: Path | None = None       # audit journal file; None = no journal (--journal none)
     api_log: bool = False             # log every raw API message to the profile's api.log
+    theme: str | None = None          # "light", "dark", "system" for this run; None = the profile's
 
 
 def _int_in(text: str, what: str, kind: str, lo: int, hi: int) -> int:
@@ -120,6 +121,15 @@ def _journal(text: str, profile: str) -> Path | None:
     return _data_file(text, lambda: default_journal_path(profile), "journal.sqlite")
 
 
+def _theme(text: str) -> str:
+    from app.ui.appearance import check_theme
+
+    try:
+        return check_theme(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ibdesk",
@@ -167,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log every API message sent to and received from TWS / IB Gateway to "
                         "$XDG_STATE_HOME/ibdesk/<profile>/api.log (~/.local/state/...), like TWS's "
                         "'API logging' (also Help > API message log); the main log is ibdesk.log there")
+    p.add_argument("--theme", type=_theme, default=None, metavar="{light,dark,system}",
+                   help="colour theme for this run: light, dark or system (follow the desktop); "
+                        "default: the profile's choice (View > Theme), else system")
     p.add_argument("--profile", default="default",
                    help="settings profile name (window layout, watchlist, ticket options)")
     p.add_argument("--reset-layout", action="store_true", help="start with the default window layout")
@@ -230,4 +243,5 @@ def parse_args(argv: list[str] | None = None) -> Options:
         read_only=a.read_only,
         journal=journal,
         api_log=a.api_log,
+        theme=a.theme,
     )

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.columns import size_columns
+from app.ui import theme
 from app.ui.format import tabular_font
 from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
-from app.viewmodels.staleness import STALE_TEXT
 from app.viewmodels.table import SORT_ROLE
 
 
@@ -64,7 +64,7 @@ class AccountPanel(QWidget):
             value.setTextInteractionFlags(Qt.TextSelectableByMouse)
             value.setMinimumWidth(110)
             cur = QLabel()
-            cur.setStyleSheet("color: #757575;")
+            theme.style(cur, "color: $secondary_text;")
             grid.addWidget(name, row, 0)
             grid.addWidget(value, row, 1)
             grid.addWidget(cur, row, 2)
@@ -95,6 +95,7 @@ class AccountPanel(QWidget):
         lay.addWidget(self.table, 1)
         self.setMinimumSize(300, 260)
         summary.changed.connect(self.refresh)
+        theme.notifier().changed.connect(self.refresh)  # the sign colours of the current theme
         summary.staleness.tick.connect(self.refresh)
         summary.staleness.changed.connect(self.refresh)
         session = getattr(summary, "session", None)
@@ -120,10 +121,10 @@ class AccountPanel(QWidget):
             lab.setText(text or "—")
             stale = self.summary.stale_text(tag)
             if stale:
-                style = f"color: {STALE_TEXT}; font-style: italic;"
+                style = "color: $stale_text; font-style: italic;"
             else:
                 style = f"color: {colour.name()};" if colour is not None else ""
-            lab.setStyleSheet(style)
+            theme.style(lab, style)
             lab.setToolTip(f"Not live: {stale}" if stale else "")
             self._currency[tag].setText(currency)
         line = self.summary.stale_summary()

@@ -28,7 +28,8 @@ from app.commands import CancelAll, CancelOrder, CommandRejected, ModifyOrder, d
 from app.domain import OrderRecord
 from app.ui.blotter_export import export_table
 from app.ui.confirm import override_question, record_confirmation
-from app.ui.format import ERROR_TEXT, OK_TEXT, fmt_price, fmt_qty
+from app.ui import theme
+from app.ui.format import fmt_price, fmt_qty
 from app.viewmodels.orders import EDITABLE_FIELDS
 
 log = logging.getLogger("app.ui.blotter")
@@ -62,7 +63,7 @@ class BlotterActions:
     # ---- commands --------------------------------------------------------------
     def show_message(self, ok: bool, text: str) -> None:
         """Show a command's result inline under the orders table."""
-        self.message.setStyleSheet(f"color: {OK_TEXT if ok else ERROR_TEXT};")
+        theme.style(self.message, f"color: ${'ok_text' if ok else 'error_text'};")
         self.message.setText(text)
 
     def _record(self, kind: str, **fields) -> None:

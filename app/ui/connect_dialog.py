@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui import theme
+
 #: (label, port) of IB's default API ports
 PORT_PRESETS: tuple[tuple[str, int], ...] = (
     ("TWS paper (7497)", 7497), ("TWS live (7496)", 7496),
@@ -92,7 +94,7 @@ class ConnectDialog(QDialog):
         self.client_id.setValue(initial.client_id)
         self.problem = QLabel()
         self.problem.setObjectName("problem")
-        self.problem.setStyleSheet("color: #c62828")
+        theme.style(self.problem, "color: $error_text;")
         self.problem.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Host", self.host)

@@ -20,29 +20,25 @@ from functools import lru_cache
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
+from app.ui import theme
+
 #: IB's "unset" sentinels (ib_async ``util.UNSET_DOUBLE`` / ``UNSET_INTEGER``)
 UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2147483647
 
-# ---- colours (hex, light theme; one place to change them) -----------------
-UP = "#1b8a3a"            #: positive change / P&L text
-DOWN = "#c62828"          #: negative change / P&L text
-#: shared colours for sign_colour (asked per cell on each repaint; callers must not modify them)
-_UP_COLOUR, _DOWN_COLOUR = QColor(UP), QColor(DOWN)
-FLASH_UP = "#b9f6ca"      #: background of a price that just ticked up (~500 ms)
-FLASH_DOWN = "#ffcdd2"    #: background of a price that just ticked down
-BUY_TINT = "#e3edff"      #: order ticket background for BUY
-SELL_TINT = "#ffe6e6"     #: order ticket background for SELL
-BUY = "#1565c0"           #: BUY/BOT side text
-SELL = "#c62828"          #: SELL/SLD side text
-STATUS_WORKING = "#1565c0"
-STATUS_FILLED = "#1b8a3a"
-STATUS_CANCELLED = "#757575"
-STATUS_INACTIVE = "#c62828"
-ERROR_TEXT = "#c62828"
-OK_TEXT = "#1b8a3a"
+# ---- colours: the light theme's values of app.ui.theme's roles ------------------
+# Code that draws should ask the current theme (``theme.qcolor("up")``, ``theme.style``) so that
+# the dark theme applies; these names keep the light values for code that only needs a name.
+_L = {role: pair[0] for role, pair in theme.ROLES.items()}
+UP, DOWN = _L["up"], _L["down"]                     #: positive / negative change and P&L text
+FLASH_UP, FLASH_DOWN = _L["flash_up_bg"], _L["flash_down_bg"]  #: a price that just ticked up / down
+BUY_TINT, SELL_TINT = _L["buy_tint_bg"], _L["sell_tint_bg"]    #: order ticket background for BUY / SELL
+BUY, SELL = _L["buy"], _L["sell"]                   #: BUY/BOT and SELL/SLD side text
+STATUS_WORKING, STATUS_FILLED = _L["status_working"], _L["status_filled"]
+STATUS_CANCELLED, STATUS_INACTIVE = _L["status_cancelled"], _L["status_inactive"]
+ERROR_TEXT, OK_TEXT = _L["error_text"], _L["ok_text"]
 #: secondary text: a symbol's name, hints (dark grey, readable on the window background)
-SECONDARY_TEXT = "#616161"
+SECONDARY_TEXT = _L["secondary_text"]
 
 
 def is_missing(value) -> bool:
@@ -137,14 +133,15 @@ def fmt_time(value: datetime | None, *, with_date: bool = False) -> str:
 
 
 def sign_colour(value) -> QColor | None:
-    """Text colour by sign: green above zero, red below, None for zero or missing."""
+    """Text colour by sign in the current theme (``theme.qcolor``): green above zero, red
+    below, None for zero or missing."""
     if is_missing(value):
         return None
     v = float(value)
     if v > 0:
-        return _UP_COLOUR
+        return theme.qcolor("up")
     if v < 0:
-        return _DOWN_COLOUR
+        return theme.qcolor("down")
     return None
 
 

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from app.ui import theme
+
 SETTINGS_GROUP = "hotkeys"
 #: keys the terminal uses elsewhere (a hotkey may not take them)
 RESERVED_KEYS: dict[str, str] = {"Ctrl+Q": "Quit", "Ctrl+Return": "Transmit in the order ticket",
@@ -270,7 +272,7 @@ class HotkeyEditor(QDialog):
             self.table.setCellWidget(row, 2, clear)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c62828;")
+        theme.style(self.problem, "color: $error_text;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel
                                         | QDialogButtonBox.RestoreDefaults)
         self.buttons.accepted.connect(self.apply)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from app.journal import JournalEvent
+from app.ui import theme
 
 #: Column headers (IB names for the ids).
 HEADERS = ("Time", "Kind", "orderId", "permId", "Symbol", "Text")
@@ -132,7 +133,8 @@ class JournalView(QWidget):
         self.warning = QLabel(self)
         self.warning.setObjectName("journalWarning")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("QLabel { background: #b00020; color: white; padding: 4px; }")
+        self.warning.setStyleSheet("QLabel {{ background: {}; color: {}; padding: 4px; }}".format(
+            *theme.FILLS["journal_error"]))
         self.warning.hide()
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter: orderId, permId or symbol")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import AccountKind, ConnectionState
+from app.ui.appearance import add_theme_menu
 from app.ui.log_panel import LogPanel
 from app.ui.session_status import ModeBanner, SessionStatusBar
 
@@ -197,6 +198,8 @@ class MainWindow(QMainWindow):
         reset = QAction("Reset &layout", self)
         reset.triggered.connect(self.reset_layout)
         view.addAction(reset)
+        #: View → Theme ▸ Light / Dark / Follow system: choice -> QAction (``app.ui.appearance``)
+        self.theme_actions = add_theme_menu(view, self.settings, self)
 
         self.help_menu = help_menu = mb.addMenu("&Help")
         self.open_logs_action = QAction("Open &log folder", self)

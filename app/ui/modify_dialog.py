@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 
 from app.commands import CommandRejected, ModifyOrder
 from app.domain import OrderRecord, OrderType
-from app.ui.format import ERROR_TEXT, SECONDARY_TEXT, fmt_qty, tabular_font, tick_decimals
+from app.ui import theme
+from app.ui.format import fmt_qty, tabular_font, tick_decimals
 
 #: text colour of a soft-limit warning (amber)
-WARNING_TEXT = "#b26a00"
 
 
 def _needs(order: OrderRecord) -> tuple[bool, bool]:
@@ -124,11 +124,11 @@ class ModifyDialog(QDialog):
             reason = getattr(e, "reason", "") or str(e)
             soft = bool(getattr(e, "soft", False))
             rule = getattr(e, "rule", "")
-        colour = WARNING_TEXT if soft else ERROR_TEXT
+        colour = "warning_text" if soft else "error_text"
         if rule == "no_change":
-            reason, colour = "Change the quantity or a price, then OK sends the modification.", SECONDARY_TEXT
+            reason, colour = "Change the quantity or a price, then OK sends the modification.", "secondary_text"
         elif soft:
             reason = f"Soft limit: {reason} (you will be asked to override)"
         self.problem.setText(reason)
-        self.problem.setStyleSheet(f"color: {colour};")
+        theme.style(self.problem, f"color: ${colour};")
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason or soft)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.commands.risk import LIMIT_RULES, Limit, RiskLimits
 from app.commands.risk_settings import load_limits, save_limits
+from app.ui import theme
 
 #: row titles of the limits, in display order
 TITLES = {
@@ -86,7 +87,7 @@ class RiskDialog(QDialog):
         grid.addWidget(QLabel("Flatten marketable limit: ticks beyond the quote"), n, 0)
         grid.addWidget(self.flatten_ticks, n, 2)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #c62828;")
+        theme.style(self.problem, "color: $error_text;")
         self.problem.setWordWrap(True)
         self.problem.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel

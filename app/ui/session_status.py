@@ -13,23 +13,25 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.domain import AccountKind, ConnectionState
+from app.ui import theme
 from app.ui.stale_label import stale_label
 from app.viewmodels.staleness import StaleWatch, fmt_age
 
-#: account kind -> (background, foreground)
+#: account kind -> (background, foreground) (``app.ui.theme.FILLS``, the same in both themes)
 KIND_COLOURS: dict[AccountKind, tuple[str, str]] = {
-    AccountKind.SIMULATED: ("#00838f", "#ffffff"),
-    AccountKind.PAPER: ("#f9a825", "#000000"),
-    AccountKind.LIVE: ("#c62828", "#ffffff"),
+    AccountKind.SIMULATED: theme.FILLS["simulated"],
+    AccountKind.PAPER: theme.FILLS["paper"],
+    AccountKind.LIVE: theme.FILLS["live"],
 }
 
+#: connection state -> theme role of the status bar's dot
 STATE_COLOURS: dict[ConnectionState, str] = {
-    ConnectionState.CONNECTED: "#2e7d32",
-    ConnectionState.CONNECTING: "#f9a825",
-    ConnectionState.LOST: "#c62828",
-    ConnectionState.FAILED: "#c62828",
-    ConnectionState.DISCONNECTED: "#757575",
-    ConnectionState.RECONNECTING: "#f9a825",
+    ConnectionState.CONNECTED: "state_connected",
+    ConnectionState.CONNECTING: "state_connecting",
+    ConnectionState.LOST: "state_failed",
+    ConnectionState.FAILED: "state_failed",
+    ConnectionState.DISCONNECTED: "state_disconnected",
+    ConnectionState.RECONNECTING: "state_connecting",
 }
 
 
@@ -58,10 +60,10 @@ class ModeBanner(QLabel):
         """Show the account kind, or (``kind`` None) NOT CONNECTED / CONNECTION LOST (red)."""
         self.kind = kind
         if kind is None and lost:
-            bg, fg = "#c62828", "#ffffff"
+            bg, fg = theme.FILLS["connection_lost"]
             text = f"CONNECTION LOST  ·  {endpoint}  ·  data is stale: Connection → Reconnect"
         elif kind is None:
-            bg, fg, text = "#616161", "#ffffff", f"NOT CONNECTED  ·  {endpoint}" if endpoint else "NOT CONNECTED"
+            (bg, fg), text = theme.FILLS["not_connected"], f"NOT CONNECTED  ·  {endpoint}" if endpoint else "NOT CONNECTED"
         else:
             bg, fg = KIND_COLOURS[kind]
             text = f"{kind_text(kind)}  ·  account {account}  ·  {endpoint}"
@@ -99,6 +101,7 @@ class SessionStatusBar(QStatusBar):
         self.insertPermanentWidget(0, self.stale_label)
         self.staleness: StaleWatch | None = None
         self.set_state(ConnectionState.DISCONNECTED, "")
+        theme.notifier().changed.connect(self._on_theme)  # the dot in the new theme's colour
         self.set_session_info(None, "", None)
 
     def watch_session(self, session) -> StaleWatch:
@@ -121,9 +124,13 @@ class SessionStatusBar(QStatusBar):
             self.stale_label.setToolTip(f"{watch.text()}\nGrey prices and values are not live")
 
     def set_state(self, state: ConnectionState, endpoint: str) -> None:
-        colour = STATE_COLOURS.get(state, "#757575")
+        self._state = (state, endpoint)
+        colour = theme.color(STATE_COLOURS.get(state, "state_disconnected"))
         self.state_label.setText(f"<span style='color:{colour}'>●</span> {state.value}"
                                  + (f"  {endpoint}" if endpoint else ""))
+
+    def _on_theme(self, _name: str = "") -> None:
+        self.set_state(*self._state)
 
     def set_session_info(self, server_version: int | None, account: str,
                          kind: AccountKind | None) -> None:
@@ -140,9 +147,9 @@ class SessionStatusBar(QStatusBar):
                 f"border-radius: 3px; padding: 0 6px; }}")
 
     FLAG_STYLES = {
-        "read_only": ("READ-ONLY", "#455a64", "#ffffff"),
-        "halted": ("KILL SWITCH: NEW ORDERS BLOCKED", "#b71c1c", "#ffffff"),
-        "journal": ("JOURNAL NOT WRITTEN", "#b00020", "#ffffff"),
+        "read_only": ("READ-ONLY", *theme.FILLS["read_only"]),
+        "halted": ("KILL SWITCH: NEW ORDERS BLOCKED", *theme.FILLS["halted"]),
+        "journal": ("JOURNAL NOT WRITTEN", *theme.FILLS["journal_error"]),
     }
 
     def set_flag(self, name: str, on: bool, tooltip: str = "") -> None:

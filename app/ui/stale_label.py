@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.ui.theme import FILLS
 from app.viewmodels.staleness import STALE_BADGE
+
+STALE_BADGE_TEXT = FILLS["stale"][1]
 
 
 def stale_label(object_name: str, parent: QWidget | None = None, *, bold: bool = False,
@@ -15,7 +18,7 @@ def stale_label(object_name: str, parent: QWidget | None = None, *, bold: bool =
     label = QLabel("", parent)
     label.setObjectName(object_name)
     weight = " font-weight: bold;" if bold else ""
-    label.setStyleSheet(f"QLabel#{object_name} {{ background: {STALE_BADGE}; color: #000000;{weight} "
+    label.setStyleSheet(f"QLabel#{object_name} {{ background: {STALE_BADGE}; color: {STALE_BADGE_TEXT};{weight} "
                         "padding: 1px 6px; border-radius: 3px; }")
     label.setWordWrap(wrap)
     label.hide()

@@ -40,12 +40,10 @@ from app.ui.confirm import (
     CONFIRM_KINDS, ConfirmToggles, ask_override, execute_with_override, order_confirm_dialog,
     record_confirmation, resolve,
 )
-from app.ui.format import (
-    BUY_TINT, ERROR_TEXT, OK_TEXT, SECONDARY_TEXT, SELL_TINT, fmt_price, fmt_qty, tabular_font, tick_decimals,
-)
+from app.ui import theme
+from app.ui.format import fmt_price, fmt_qty, tabular_font, tick_decimals
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
-from app.viewmodels.staleness import STALE_TEXT
 from app.viewmodels.ticket import TicketModel
 
 log = logging.getLogger(__name__)
@@ -137,7 +135,7 @@ class OrderTicket(QWidget):
         self.symbol.setPlaceholderText("Symbol, Enter")
         self.symbol.returnPressed.connect(self._symbol_entered)
         self.name = QLabel()
-        self.name.setStyleSheet(f"color: {SECONDARY_TEXT};")
+        theme.style(self.name, "color: $secondary_text;")
 
         self.buy = QPushButton("BUY")
         self.sell = QPushButton("SELL")
@@ -147,8 +145,9 @@ class OrderTicket(QWidget):
             b.setMinimumWidth(70)
             self.side.addButton(b)
             b.clicked.connect(lambda _=False, a=action: self.model.set_action(a))
-        self.buy.setStyleSheet("QPushButton:checked { background: #1565c0; color: white; font-weight: bold; }")
-        self.sell.setStyleSheet("QPushButton:checked { background: #c62828; color: white; font-weight: bold; }")
+        for button, fill in ((self.buy, "buy_button"), (self.sell, "sell_button")):
+            button.setStyleSheet("QPushButton:checked {{ background: {}; color: {}; font-weight: bold; }}"
+                                 .format(*theme.FILLS[fill]))
 
         self.quantity = QDoubleSpinBox()
         self.quantity.setRange(0, MAX_QUANTITY)
@@ -242,7 +241,7 @@ class OrderTicket(QWidget):
         self.transmit_shortcut.activated.connect(self._transmit_key)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {ERROR_TEXT};")
+        theme.style(self.problem, "color: $error_text;")
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -298,6 +297,7 @@ class OrderTicket(QWidget):
         self.setMinimumSize(300, 480)
 
         model.changed.connect(self._sync)
+        theme.notifier().changed.connect(self._sync)  # the tint of the new theme
         model.quoteChanged.connect(self._sync_quote)
         model.transmitted.connect(self._show_result)
         self._sync()
@@ -385,12 +385,12 @@ class OrderTicket(QWidget):
         try:
             qty = self.model.size_by_cash(amount)
         except ValueError as e:
-            self.cash_result.setStyleSheet(f"color: {ERROR_TEXT};")
+            theme.style(self.cash_result, "color: $error_text;")
             self.cash_result.setText(str(e))
             return False
         m = self.model
         note = m.quote_note() if m.sizing_from_quote() else ""
-        self.cash_result.setStyleSheet(f"color: {STALE_TEXT}; font-style: italic;" if note else "")
+        theme.style(self.cash_result, "color: $stale_text; font-style: italic;" if note else "")
         self.cash_result.setText(f"{amount:,.0f} {m.instrument.currency} at "
                                  f"{fmt_price(m.sizing_price(), m.tick)} = {fmt_qty(qty)}{note}")
         return True
@@ -449,7 +449,7 @@ class OrderTicket(QWidget):
                 self.symbol.setText(inst.display_symbol)
             self.name.setText(inst.long_name if inst else "")
             (self.buy if m.action is Action.BUY else self.sell).setChecked(True)
-            tint = QColor(BUY_TINT if m.action is Action.BUY else SELL_TINT)
+            tint = theme.qcolor("buy_tint_bg" if m.action is Action.BUY else "sell_tint_bg")
             pal = self.palette()
             pal.setColor(QPalette.Window, tint)
             self.setPalette(pal)
@@ -490,13 +490,13 @@ class OrderTicket(QWidget):
         account = self.model.account_id
         if kind is None:
             self.header.setText("no account")
-            self.header.setStyleSheet(f"QLabel#ticketHeader {{ color: {SECONDARY_TEXT}; }}")
+            theme.style(self.header, "QLabel#ticketHeader { color: $secondary_text; }")
         else:
             bg, fg = KIND_COLOURS[kind]
             extra = "  —  REAL MONEY" if kind is AccountKind.LIVE else ""
             self.header.setText(f"{kind.value}  ·  {account}{extra}")
-            self.header.setStyleSheet(f"QLabel#ticketHeader {{ background: {bg}; color: {fg}; "
-                                      "font-weight: bold; padding: 2px; }")
+            theme.style(self.header, f"QLabel#ticketHeader {{ background: {bg}; color: {fg}; "
+                                     "font-weight: bold; padding: 2px; }")
         if kind is not getattr(self, "_painted_kind", None):
             self._painted_kind = kind
             self.update()
@@ -524,10 +524,9 @@ class OrderTicket(QWidget):
         self.bid.setEnabled(m.bid is not None)
         self.ask.setEnabled(m.ask is not None)
         stale = m.stale_text()
-        style = f"color: {STALE_TEXT}; font-style: italic;" if stale else ""
+        style = "color: $stale_text; font-style: italic;" if stale else ""
         for b, side in ((self.bid, "bid"), (self.ask, "ask")):
-            if b.styleSheet() != style:
-                b.setStyleSheet(style)
+            theme.style(b, style)
             b.setToolTip(f"Click to use the {side} as the order price" + (f"\nThe quote is {stale}" if stale else ""))
         self.quote_stale.setText(stale)
         self.quote_stale.setVisible(bool(stale))
@@ -607,7 +606,7 @@ class OrderTicket(QWidget):
         self.model.transmitted.emit(bool(result.ok), msg)
 
     def _show_result(self, ok: bool, message: str) -> None:
-        self.result.setStyleSheet(f"color: {OK_TEXT if ok else ERROR_TEXT};")
+        theme.style(self.result, f"color: ${'ok_text' if ok else 'error_text'};")
         self.result.setText(message)
 
     def _ask(self, text: str):

@@ -44,6 +44,7 @@ from app.commands import (
 )
 from app.domain import Action, ConnectionState, OrderStatus
 from app.ui.confirm import ask_choice, ask_yes_no, execute_with_override, record_confirmation, resolve
+from app.ui import theme
 from app.ui.format import fmt_qty
 from app.ui.hotkeys import ACTIONS_BY_ID, HOTKEY_ACTIONS, CheatSheet, HotkeyEditor, HotkeyRegistry
 
@@ -110,7 +111,8 @@ class TradingActions(QObject):
         self.armed_label = QLabel("")
         self.armed_label.setObjectName("oneClickArmed")
         self.armed_label.setVisible(False)
-        self.armed_label.setStyleSheet("QLabel#oneClickArmed { background: #c62828; color: white; "
+        bg, fg = theme.FILLS["one_click_armed"]
+        self.armed_label.setStyleSheet(f"QLabel#oneClickArmed {{ background: {bg}; color: {fg}; "
                                        "font-weight: bold; padding: 0 6px; border-radius: 3px; }")
 
         self.actions: dict[str, QAction] = {}

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from app.domain import Instrument
 from app.ui.columns import fit_to_contents, size_columns, visible_source_rows
-from app.ui.format import ERROR_TEXT, tabular_font
+from app.ui import theme
+from app.ui.format import tabular_font
 from app.ui.stale_label import stale_label
 from app.viewmodels.table import RECORD_ROLE
 from app.viewmodels.watchlist import WatchlistError, WatchlistModel
@@ -93,7 +94,7 @@ class WatchlistView(QWidget):
 
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {ERROR_TEXT};")
+        theme.style(self.message, "color: $error_text;")
         self.message.hide()
         #: "Stale for 12 s: Connection lost" while the data is stale
         self.stale_label = stale_label("watchlistStale")

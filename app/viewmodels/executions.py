@@ -9,10 +9,10 @@ the records and shown in local time.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QColor
 
 from app.domain import Execution
-from app.ui.format import BUY, SELL, fmt_money, fmt_price, fmt_qty, fmt_time, is_missing, sign_colour
+from app.ui import theme
+from app.ui.format import fmt_money, fmt_price, fmt_qty, fmt_time, is_missing, sign_colour
 from app.viewmodels.table import Column, RecordTableModel
 
 
@@ -37,7 +37,7 @@ COLUMNS: tuple[Column[Execution], ...] = (
     Column("order_id", "Order ID", lambda e: e.order_id, lambda v, e: str(v), numeric=True),
     Column("symbol", "Symbol", lambda e: e.instrument.display_symbol),
     Column("side", "Side", lambda e: e.side,
-           foreground=lambda v, e: QColor(BUY) if v == "BOT" else QColor(SELL),
+           foreground=lambda v, e: theme.qcolor("buy" if v == "BOT" else "sell"),
            header_tip="BOT = bought, SLD = sold"),
     Column("shares", "Shares", lambda e: e.shares, lambda v, e: fmt_qty(v), numeric=True),
     Column("price", "Price", lambda e: e.price, lambda v, e: fmt_price(v, e.instrument.min_tick),

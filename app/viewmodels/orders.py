@@ -28,10 +28,8 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFil
 from PySide6.QtGui import QColor
 
 from app.domain import OrderRecord, OrderStatus, OrderType
-from app.ui.format import (
-    BUY, SELL, STATUS_CANCELLED, STATUS_FILLED, STATUS_INACTIVE, STATUS_WORKING,
-    fmt_price, fmt_qty, fmt_time, is_missing,
-)
+from app.ui import theme
+from app.ui.format import fmt_price, fmt_qty, fmt_time, is_missing
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE, Column, EditableRows, RecordTableModel
 
 
@@ -44,16 +42,17 @@ def order_key(order: OrderRecord) -> Hashable:
 
 def status_colour(status: OrderStatus | str) -> QColor:
     """Working blue, Filled green, (Api)Cancelled grey; Inactive, ValidationError and the
-    orders a lost connection left unsettled (Not sent, Unknown) red."""
+    orders a lost connection left unsettled (Not sent, Unknown) red (the current theme's
+    ``status_*`` colours, ``app.ui.theme``)."""
     s = OrderStatus.parse(str(status)) if not isinstance(status, OrderStatus) else status
     if s is OrderStatus.FILLED:
-        return QColor(STATUS_FILLED)
+        return theme.qcolor("status_filled")
     if s in (OrderStatus.CANCELLED, OrderStatus.API_CANCELLED):
-        return QColor(STATUS_CANCELLED)
+        return theme.qcolor("status_cancelled")
     if s in (OrderStatus.INACTIVE, OrderStatus.VALIDATION_ERROR, OrderStatus.NOT_SENT,
              OrderStatus.UNKNOWN):
-        return QColor(STATUS_INACTIVE)
-    return QColor(STATUS_WORKING)
+        return theme.qcolor("status_inactive")
+    return theme.qcolor("status_working")
 
 
 def _price(attr: str):
@@ -88,7 +87,7 @@ def _label(v) -> str:
 
 
 def _side_colour(v, o) -> QColor:
-    return QColor(BUY) if str(v) == "BUY" else QColor(SELL)
+    return theme.qcolor("buy") if str(v) == "BUY" else theme.qcolor("sell")
 
 
 #: how the blotter words the statuses that are not IB's own

@@ -21,9 +21,10 @@ from collections.abc import Callable, Hashable, Iterable
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 
 from app.domain import ConnectionState
+from app.ui import theme
 from app.viewmodels.table import FIRST_CUSTOM_ROLE
 
 #: True for a cell whose value is not live (``StaleRows``); watchlist's FLASH_ROLE is FIRST_CUSTOM_ROLE
@@ -31,10 +32,11 @@ STALE_ROLE = FIRST_CUSTOM_ROLE + 1
 #: the roles a stale cell answers differently
 _STALE_ROLES = frozenset({Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole,
                           Qt.ItemDataRole.ToolTipRole, STALE_ROLE})
-#: text colour of a value that is not live (TWS greys stale prices)
-STALE_TEXT = "#9e9e9e"
+#: text colour of a value that is not live in the light theme (TWS greys stale prices);
+#: models and views ask ``theme.qcolor("stale_text")`` / ``$stale_text`` for the current one
+STALE_TEXT = theme.ROLES["stale_text"][0]
 #: background of the "stale" badges and flags (amber, as the RECONNECTING state)
-STALE_BADGE = "#f9a825"
+STALE_BADGE = theme.FILLS["stale"][0]
 #: connection states in which nothing shown is live
 STALE_STATES = frozenset({ConnectionState.DISCONNECTED, ConnectionState.LOST, ConnectionState.FAILED,
                           ConnectionState.RECONNECTING})
@@ -163,7 +165,6 @@ class StaleRows:
         self._stale_columns = frozenset(columns)
         self._stale_keys: set[Hashable] = set()
         self._updated_at: dict[Hashable, float] = {}
-        self._grey = QColor(STALE_TEXT)
         self.staleness.changed.connect(self._stale_changed)
         if self.staleness.stale:
             self._stale_changed(True)
@@ -222,7 +223,7 @@ class StaleRows:
                 if role == STALE_ROLE:
                     return True
                 if role == Qt.ItemDataRole.ForegroundRole:
-                    return self._grey
+                    return theme.qcolor("stale_text")
                 if role == Qt.ItemDataRole.FontRole:
                     font = QFont(super().data(index, role) or QFont())
                     font.setItalic(True)

@@ -35,8 +35,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.domain import ConnectionState, Instrument, Quote
+from app.ui import theme
 from app.ui.format import (
-    FLASH_DOWN, FLASH_UP, fmt_pct, fmt_price, fmt_qty, fmt_signed, fmt_volume, is_missing,
+    fmt_pct, fmt_price, fmt_qty, fmt_signed, fmt_volume, is_missing,
     sign_colour, tick_decimals,
 )
 from app.viewmodels.staleness import StaleRows
@@ -98,9 +99,9 @@ def _symbol_tip(v, r: WatchRow) -> str | None:
 
 def _symbol_colour(v, r: WatchRow) -> QColor | None:
     if r.error:
-        return QColor("#c62828")
+        return theme.qcolor("error_text")
     if not r.resolved:
-        return QColor("#9e9e9e")
+        return theme.qcolor("unresolved_text")
     return None
 
 
@@ -142,7 +143,6 @@ _FLASH_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key in ("bid", "ask
 QUOTE_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key != "symbol")
 
 
-_FLASH_UP, _FLASH_DOWN = QColor(FLASH_UP), QColor(FLASH_DOWN)
 
 
 def _row_key(instrument: Instrument) -> str:
@@ -428,14 +428,14 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
         if role == Qt.ItemDataRole.BackgroundRole:
             # the flash is the cell's background: Qt's own delegate paints it (no Python paint per cell)
             f = self.record(row).flash.get(column)
-            return None if not f else (_FLASH_UP if f[0] > 0 else _FLASH_DOWN)
+            return None if not f else theme.qcolor("flash_up_bg" if f[0] > 0 else "flash_down_bg")
         if role == FLASH_ROLE:
             return self.flash(row, column)
         return None
 
     def background_for(self, flash: int) -> QColor | None:
         """The flash colour a view paints for a :data:`FLASH_ROLE` value."""
-        return QColor(FLASH_UP) if flash > 0 else QColor(FLASH_DOWN) if flash < 0 else None
+        return theme.qcolor("flash_up_bg") if flash > 0 else theme.qcolor("flash_down_bg") if flash < 0 else None
 
     def is_ready(self) -> bool:
         """True when every row is resolved and has a quote (used by screenshot mode)."""

@@ -160,7 +160,9 @@ def test_status_bar_reconnecting_amber_and_data_stale_flag(qtbot):
     qtbot.addWidget(bar)
     bar.show()
     bar.set_state(ConnectionState.RECONNECTING, "127.0.0.1:4002")
-    assert "#f9a825" in bar.state_label.text() and "Reconnecting" in bar.state_label.text()
+    from app.ui import theme
+    # amber (the light theme's dark amber, readable on the window)
+    assert theme.color("state_connecting") in bar.state_label.text() and "Reconnecting" in bar.state_label.text()
     watch = bar.watch_session(s)
     assert bar.stale_label.isHidden()
     s.staleEvent.emit(True, "IB 1100: TWS / IB Gateway lost its connection to IB")

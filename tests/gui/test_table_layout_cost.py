@@ -276,7 +276,7 @@ def test_resolved_symbol_repainted_black(qtbot, aloop):
     m.set_symbols(["S0001"])
     qtbot.wait(30)
     cell = m.index(0, m.column_index("symbol"))
-    assert m.data(cell, Qt.ForegroundRole).name() == "#9e9e9e"      # unresolved: grey
+    assert m.data(cell, Qt.ForegroundRole).name() == "#6b6b6b"      # unresolved: grey
     rect = v.table.visualRect(cell)
     emitted = []
     m.dataChanged.connect(lambda tl, br, roles=(): emitted.append((tl.column(), br.column())))

@@ -301,6 +301,11 @@ class AverageCostLine:
         self.line.setVisible(False)
         plot.addItem(self.line, ignoreBounds=True)
 
+    def set_color(self, color) -> None:
+        """Line and label colour (a ``QColor`` or name; the chart's theme, ``ChartView._apply_palette``)."""
+        self.line.setPen(pg.mkPen(QColor(color), width=1.2, style=Qt.PenStyle.DotLine))
+        self.line.label.setColor(QColor(color))
+
     def set_position(self, quantity: float | None, avg_cost: float | None, decimals: int = 2) -> None:
         """Show ``quantity`` shares at ``avg_cost``; hidden when flat or unknown."""
         if not quantity or avg_cost is None or not math.isfinite(avg_cost) or avg_cost <= 0:

@@ -48,6 +48,7 @@ from app.ui.chart.priceline import PriceLine
 from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
 from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
 from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
+from app.ui import theme
 from app.ui.format import tick_decimals
 from app.ui.stable_label import StableLabel
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
@@ -55,7 +56,6 @@ from app.ui.chart.pyramid import SteppedPyramid
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
 from app.viewmodels.chart import ChartViewModel
 from app.ui.stale_label import stale_label
-from app.viewmodels.staleness import STALE_TEXT
 
 #: width in pixels of the right (price / volume) axes, equal so the panes align
 AXIS_WIDTH = 72
@@ -115,7 +115,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self.last_price_label = StableLabel("")
         self.last_price_label.setObjectName("chartLastPrice")
         self.error_label = QLabel("")
-        self.error_label.setStyleSheet("color: #c62828")
+        theme.style(self.error_label, "color: $error_text;")
         self.error_label.setWordWrap(True)
         self.error_label.setVisible(False)
         bar = QHBoxLayout()
@@ -279,7 +279,7 @@ class ChartView(ChartRangeMixin, QWidget):
         """Show or hide the stale badge; grey the last-price line while stale."""
         self._show_stale_age()
         self._apply_last_line_colors()
-        self.last_price_label.setStyleSheet(f"color: {STALE_TEXT}; font-style: italic;" if stale else "")
+        theme.style(self.last_price_label, "color: $stale_text; font-style: italic;" if stale else "")
 
     def _show_stale_age(self) -> None:
         text = self.view_model.stale_text()
@@ -486,6 +486,7 @@ class ChartView(ChartRangeMixin, QWidget):
         an unknown name or bad parameters.
         """
         ind = self.indicator_set.add(name, **params)
+        self._apply_palette()  # a new pane's axes
         self._fit_y()
         return ind
 
@@ -553,7 +554,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self.trading.detach()
 
     def _show_trade_message(self, ok: bool, text: str) -> None:
-        self.trade_message.setStyleSheet(f"color: {'#2e7d32' if ok else '#c62828'}")
+        theme.style(self.trade_message, f"color: ${'ok_text' if ok else 'error_text'};")
         self.trade_message.setText(text)
         self.trade_message.setToolTip(text)
 
@@ -593,6 +594,10 @@ class ChartView(ChartRangeMixin, QWidget):
         return self.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
     def _apply_palette(self) -> None:
+        """Colour the chart from the widget's palette (called on ``QEvent.PaletteChange``, e.g.
+        View → Theme): background and axes/grid from Base/Text, candles and volume in the
+        theme's up/down colours, crosshair, last-price line, average-cost line. Only pens and
+        brushes change: the bar arrays and the merge pyramid are kept."""
         pal = self.palette()
         dark = self.is_dark()
         up, down = (UP_DARK, DOWN_DARK) if dark else (UP_LIGHT, DOWN_LIGHT)
@@ -601,7 +606,10 @@ class ChartView(ChartRangeMixin, QWidget):
         bg = pal.color(QPalette.ColorRole.Base)
         fg = pal.color(QPalette.ColorRole.Text)
         self.plots.setBackground(bg)
-        for plot in (self.price_plot, self.volume_plot):
+        if hasattr(self, "trading"):
+            self.trading.avg_cost.set_color(theme.color("avg_cost", theme.DARK if dark else theme.LIGHT))
+        plots = [i for i in self.plots.ci.items if isinstance(i, pg.PlotItem)]  # indicator panes too
+        for plot in plots:
             for name in ("right", "bottom"):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(fg))
@@ -616,7 +624,8 @@ class ChartView(ChartRangeMixin, QWidget):
         """The last-price line in the palette's accent, or grey while the bars are stale."""
         pal = self.palette()
         if self.view_model.stale:
-            self.last_line.set_colors(STALE_TEXT, "#ffffff")
+            self.last_line.set_colors(theme.color("stale_text", theme.DARK if self.is_dark() else theme.LIGHT),
+                                      pal.color(QPalette.ColorRole.Base))
         else:
             self.last_line.set_colors(pal.color(QPalette.ColorRole.Highlight),
                                       pal.color(QPalette.ColorRole.HighlightedText))

@@ -23,7 +23,7 @@ def test_summary_values_coalesced_and_coloured(aloop):
     assert summary.text("NetLiquidation") == "100,199.00"
     assert summary.currency("NetLiquidation") == "USD"
     assert summary.colour("UnrealizedPnL").name() == "#c62828"
-    assert summary.colour("RealizedPnL").name() == "#1b8a3a"
+    assert summary.colour("RealizedPnL").name() == "#1b7a34"
     assert summary.colour("NetLiquidation") is None
     assert summary.account_id == "DU1234567"
     assert [r[0] for r in summary.rows()][:2] == ["NetLiquidation", "TotalCashValue"]

@@ -69,10 +69,10 @@ def test_status_colours_and_working_filter(aloop):
     s.submit(o2.order_id)
     s.fill(o2.order_id)
     assert status_colour(OrderStatus.SUBMITTED).name() == "#1565c0"
-    assert status_colour(OrderStatus.FILLED).name() == "#1b8a3a"
-    assert status_colour(OrderStatus.CANCELLED).name() == "#757575"
+    assert status_colour(OrderStatus.FILLED).name() == "#1b7a34"
+    assert status_colour(OrderStatus.CANCELLED).name() == "#6b6b6b"
     assert status_colour(OrderStatus.INACTIVE).name() == "#c62828"
-    assert m.index(1, m.column_index("status")).data(Qt.ForegroundRole).name() == "#1b8a3a"
+    assert m.index(1, m.column_index("status")).data(Qt.ForegroundRole).name() == "#1b7a34"
     proxy = OrderFilterProxy()
     proxy.setSourceModel(m)
     assert proxy.rowCount() == 2

@@ -139,7 +139,7 @@ def test_quote_values_formatted_to_tick(aloop):
     assert _cell(m, "AAPL", "change_pct").data() == "+1.35%"
     assert _cell(m, "AAPL", "volume").data() == "12.3M"
     assert _cell(m, "AAPL", "bid").data(Qt.ToolTipRole) == "Bid size: 300"
-    assert _cell(m, "AAPL", "change").data(Qt.ForegroundRole).name() == "#1b8a3a"
+    assert _cell(m, "AAPL", "change").data(Qt.ForegroundRole).name() == "#1b7a34"
     assert _cell(m, "EUR.USD", "bid").data() == "1.08125"
     assert _cell(m, "EUR.USD", "ask").data() == "1.08130"
     assert _cell(m, "AAPL", "bid").data(Qt.TextAlignmentRole) & int(Qt.AlignRight)
