@@ -5,10 +5,28 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from app.broker.errors import message_level
+from app.ui import theme
+
+#: Theme role of the text of each level's lines (INFO keeps the palette's text colour).
+LEVEL_ROLES = {"WARN": "warning_text", "ERROR": "error_text"}
+
+
+class LevelHighlighter(QSyntaxHighlighter):
+    """Colours WARN and ERROR lines of the log panel in the current theme's warning / error
+    text colour; re-run on a theme switch (``theme.notifier().changed``) so earlier lines
+    follow it too."""
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt name)
+        parts = text.split("  ", 2)  # "time  LEVEL  text"
+        role = LEVEL_ROLES.get(parts[1].strip()) if len(parts) == 3 else None
+        if role is not None:
+            fmt = QTextCharFormat()
+            fmt.setForeground(theme.qcolor(role))
+            self.setFormat(0, len(text), fmt)
 
 
 class LogPanel(QPlainTextEdit):
@@ -25,6 +43,8 @@ class LogPanel(QPlainTextEdit):
         self.setMaximumBlockCount(max_lines)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self._highlighter = LevelHighlighter(self.document())
+        theme.notifier().changed.connect(self._highlighter.rehighlight)
 
     def add(self, level: str, text: str) -> None:
         stamp = datetime.now(timezone.utc).astimezone().strftime("%H:%M:%S")
