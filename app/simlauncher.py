@@ -116,7 +116,12 @@ class SimulatedGatewayProcess:
     def start(self, timeout: float = 20.0) -> int:
         """Launch the child and return the port it listens on."""
         env = dict(os.environ)
-        if not is_frozen():     # ``-m app.sim`` must find this ``app``; a bundle has its own
+        if is_frozen():
+            # a new instance of the bundle, not a sub-process of this one: its bootloader sets
+            # the bundle's library path up again (PyInstaller manual, "Common Issues and
+            # Pitfalls"; this process gave its children the user's, packaging/rthook_environment.py)
+            env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
+        else:                   # ``-m app.sim`` must find this ``app``; a bundle has its own
             root = str(Path(__file__).resolve().parent.parent)
             env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         if self.state_path is not None:

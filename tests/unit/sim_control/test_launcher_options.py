@@ -51,7 +51,9 @@ def test_frozen_bundle_gateway_starts_and_stops(tmp_path, monkeypatch):
     when the terminal stops it."""
     root = Path(__file__).resolve().parents[3]
     exe = tmp_path / "ibdesk"
-    exe.write_text(f'#!/bin/sh\nPYTHONPATH="{root}" exec "{sys.executable}" -m app "$@"\n')
+    seen = tmp_path / "child-env"
+    exe.write_text(f'#!/bin/sh\nenv > "{seen}"\n'
+                   f'PYTHONPATH="{root}" exec "{sys.executable}" -m app "$@"\n')
     exe.chmod(0o755)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.delenv("PYTHONPATH", raising=False)
@@ -61,3 +63,8 @@ def test_frozen_bundle_gateway_starts_and_stops(tmp_path, monkeypatch):
         assert p.port and p.exit_code() is None
         assert child.args[:2] == [str(exe), SIM_GATEWAY_ARG]
     assert child.returncode == 0      # it exited by itself when its stdin closed
+    env = seen.read_text().splitlines()
+    # a new instance of the bundle (its bootloader sets its library path up again), and no
+    # PYTHONPATH pointing into the bundle
+    assert "PYINSTALLER_RESET_ENVIRONMENT=1" in env
+    assert not any(v.startswith("PYTHONPATH=") for v in env)
