@@ -47,7 +47,17 @@ def xcb_plugin() -> Path | None:
 
 
 def _ldd(path: Path) -> str:
-    return subprocess.run(["ldd", str(path)], capture_output=True, text=True, timeout=10).stdout
+    """``ldd path``'s output. In the desktop bundle (PyInstaller; ``sys.frozen``) the
+    bundle's library folder (``sys._MEIPASS``) comes first, as for this process: the bundle
+    carries libxcb-cursor and the other X libraries, and its runtime hook gives children the
+    user's ``LD_LIBRARY_PATH`` (packaging/rthook_environment.py)."""
+    env = None
+    if getattr(sys, "frozen", False) and getattr(sys, "_MEIPASS", None):
+        env = dict(os.environ)
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(
+            p for p in (sys._MEIPASS, os.environ.get("LD_LIBRARY_PATH")) if p)
+    return subprocess.run(["ldd", str(path)], capture_output=True, text=True, timeout=10,
+                          env=env).stdout
 
 
 def missing_libraries(plugin: Path, ldd: Callable[[Path], str] = _ldd) -> list[str]:

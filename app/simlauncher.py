@@ -5,6 +5,11 @@
 the gateway prints once it listens. The child exits by itself if this process
 dies (its stdin closes), so a crashed terminal leaves no orphan server.
 
+In the desktop bundle (PyInstaller, ``packaging/ibdesk.spec``; ``sys.frozen`` is set) there
+is no ``python`` to run ``-m`` with: the child is the bundle's own ``ibdesk`` executable with
+the hidden first argument :data:`SIM_GATEWAY_ARG` (``ibdesk --run-sim-gateway --port 0 ...``),
+which ``app.__main__`` hands to ``app.sim``'s ``main``.
+
 With ``state_path`` (ibdesk ``--sim-state``; default file
 :func:`default_state_path`) the gateway keeps the demo account (cash,
 positions, GTC orders, executions) in that SQLite file across restarts; with
@@ -33,6 +38,16 @@ READY_PREFIX = "IBDESK-SIM LISTENING "
 STATE_FILE_NAME = "sim-state.sqlite"
 #: exit code of ``python -m app.sim`` when another gateway holds the state file
 EXIT_STATE_BUSY = 3
+#: hidden first argument of ``ibdesk`` / ``python -m app``: run the simulated gateway
+#: (``app.sim``'s command line follows) instead of the terminal; the frozen bundle's way to
+#: start its gateway
+SIM_GATEWAY_ARG = "--run-sim-gateway"
+
+
+def is_frozen() -> bool:
+    """True in a bundle made by PyInstaller (it sets ``sys.frozen``; PyInstaller manual,
+    "Run-time information"), where ``sys.executable`` is the bundle's ``ibdesk``."""
+    return bool(getattr(sys, "frozen", False))
 
 
 def default_state_path(env: dict | None = None, profile: str = "default") -> Path:
@@ -79,11 +94,13 @@ class SimulatedGatewayProcess:
         self.restarts = 0         # times :meth:`restart` brought the child back
 
     def command(self) -> list[str]:
-        """The child's command line. After a first start it asks for the same port, and with a
-        state file it leaves out ``--start-time`` so the clock continues where it stopped."""
+        """The child's command line: ``python -m app.sim ...``, or in the frozen bundle
+        ``ibdesk --run-sim-gateway ...`` (:data:`SIM_GATEWAY_ARG`). After a first start it
+        asks for the same port, and with a state file it leaves out ``--start-time`` so the
+        clock continues where it stopped."""
         port = self.port or 0
-        cmd = [self.python, "-m", "app.sim", "--host", self.host, "--port", str(port),
-               "--exit-on-stdin-eof"]
+        program = [self.python, SIM_GATEWAY_ARG] if is_frozen() else [self.python, "-m", "app.sim"]
+        cmd = program + ["--host", self.host, "--port", str(port), "--exit-on-stdin-eof"]
         if self.seed is not None:
             cmd += ["--seed", str(self.seed)]
         if self.bars_dir:
@@ -98,9 +115,15 @@ class SimulatedGatewayProcess:
 
     def start(self, timeout: float = 20.0) -> int:
         """Launch the child and return the port it listens on."""
-        root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        if is_frozen():
+            # a new instance of the bundle, not a sub-process of this one: its bootloader sets
+            # the bundle's library path up again (PyInstaller manual, "Common Issues and
+            # Pitfalls"; this process gave its children the user's, packaging/rthook_environment.py)
+            env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
+        else:                   # ``-m app.sim`` must find this ``app``; a bundle has its own
+            root = str(Path(__file__).resolve().parent.parent)
+            env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         if self.state_path is not None:
             from app.privacy import private_dir
 

@@ -3,6 +3,8 @@ before Qt aborts (issue 14, item 7a)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,26 @@ def test_ibdesk_exits_2_with_the_sentence_instead_of_aborting(monkeypatch, capsy
     monkeypatch.setattr(qtplatform, "platform_problem", lambda: "ibdesk cannot open its window: X")
     assert application.run(parse_args([])) == 2
     assert capsys.readouterr().err == "ibdesk cannot open its window: X\n"
+
+
+def test_ldd_in_the_desktop_bundle_sees_the_bundles_libraries(monkeypatch):
+    """The bundle carries libxcb-cursor & co. in sys._MEIPASS, and its runtime hook gives
+    children the user's LD_LIBRARY_PATH: ldd must be told where the bundle's libraries are,
+    or it reports them missing on a system that lacks them."""
+    seen = {}
+
+    def run(cmd, **kw):
+        seen.update(kw, cmd=cmd)
+        return subprocess.CompletedProcess(cmd, 0, LDD_OK, "")
+
+    monkeypatch.setattr(qtplatform.subprocess, "run", run)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/usr/local/lib")
+    qtplatform._ldd(PLUGIN)
+    assert seen["cmd"] == ["ldd", str(PLUGIN)] and seen["env"] is None   # a source run: as is
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/ibdesk/_internal", raising=False)
+    assert qtplatform._ldd(PLUGIN) == LDD_OK
+    assert seen["env"]["LD_LIBRARY_PATH"] == "/opt/ibdesk/_internal:/usr/local/lib"
+    monkeypatch.delenv("LD_LIBRARY_PATH")
+    qtplatform._ldd(PLUGIN)
+    assert seen["env"]["LD_LIBRARY_PATH"] == "/opt/ibdesk/_internal"
