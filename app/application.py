@@ -269,6 +269,9 @@ def run(opts: Options) -> int:
     # Fusion in the profile's theme (or --theme) before the first window shows
     from app.ui.appearance import apply_theme, saved_theme
     apply_theme(opts.theme or saved_theme(open_settings(opts.profile)), app)
+    # main() below decides when the terminal ends (the window's closing signal), then ends
+    # its background tasks on the still-running loop: Qt must not stop the loop first
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     # garbage is collected on the GUI thread only (a Qt object freed by a
@@ -308,20 +311,24 @@ def run(opts: Options) -> int:
 
         async def main() -> None:
             nonlocal exit_code
-            connected = await terminal.connect()
-            terminal.supervisor.start()     # from now on, reconnect by itself
-            if opts.screenshot is not None:
-                exit_code = await take_screenshot(terminal, opts, connected)
-                terminal.window.close()
-                return
             watchdog = None
-            if gateway is not None:
-                watchdog = asyncio.ensure_future(keep_gateway_alive(gateway, terminal.window.log.add))
             try:
+                connected = await terminal.connect()
+                terminal.supervisor.start()     # from now on, reconnect by itself
+                if opts.screenshot is not None:
+                    exit_code = await take_screenshot(terminal, opts, connected)
+                    return
+                if gateway is not None:
+                    watchdog = asyncio.ensure_future(keep_gateway_alive(gateway, terminal.window.log.add))
                 await done.wait()
             finally:
+                # end the background tasks while the loop still runs (not "destroyed pending")
                 if watchdog is not None:
                     watchdog.cancel()
+                    await asyncio.gather(watchdog, return_exceptions=True)
+                await terminal.supervisor.aclose()
+                if opts.screenshot is not None:
+                    terminal.window.close()
 
         with loop:
             loop.run_until_complete(main())

@@ -103,6 +103,16 @@ class ConnectionSupervisor:
         self.stop()
         self.session.stateEvent -= self._on_state
 
+    async def aclose(self) -> None:
+        """``close()``, then wait until the link probe and a running reconnect attempt have
+        ended (call it while the event loop still runs: a task cancelled but never run again
+        is "destroyed but pending" when the loop closes)."""
+        tasks = [t for t in (self._heartbeat_task, self._attempt_task) if t is not None and not t.done()]
+        self.close()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def reconnect_now(self) -> None:
         """Try at once (the trader's Reconnect), whatever the backoff says."""
         self._cancel_retry()
