@@ -66,3 +66,40 @@ class Position:
     market_value: float | None = None
     unrealized_pnl: float | None = None
     realized_pnl: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPnL:
+    """IB reqPnL for one account (ib_async ``PnL``): today's P&L in the account's base
+    currency. ``daily`` = dailyPnL (since the prior session's close), ``unrealized`` and
+    ``realized`` (today's) as TWS's portfolio window shows them; None where IB sent no
+    value (NaN / Double.MAX). Source: IB API docs "Profit & Loss (reqPnL)"."""
+
+    account: str
+    daily: float | None
+    unrealized: float | None
+    realized: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionPnL:
+    """IB reqPnLSingle for one position (ib_async ``PnLSingle``), keyed by (account, conId).
+
+    ``position`` in shares, ``daily`` / ``unrealized`` / ``realized`` P&L in the account's
+    base currency, ``value`` = position x IB's mark (market value, instrument currency);
+    None where IB sent no value. Source: IB API docs "Profit & Loss (reqPnLSingle)"."""
+
+    account: str
+    con_id: int
+    position: float
+    daily: float | None
+    unrealized: float | None
+    realized: float | None
+    value: float | None
+
+    @property
+    def mark(self) -> float | None:
+        """The price IB valued the position at (``value / position``), None if unknown."""
+        if self.value is None or not self.position:
+            return None
+        return self.value / self.position
