@@ -122,7 +122,8 @@ def contract_to_instrument(c: Contract, *, min_tick: float | None = None,
 
 def details_to_instrument(cd: ContractDetails, requested: Instrument | None = None) -> Instrument:
     """A resolved instrument from reqContractDetails (``ContractDetails``): conId,
-    minTick, exchange, primaryExchange, longName and localSymbol filled.
+    minTick, exchange, primaryExchange, longName, localSymbol and the exchange's
+    timeZoneId filled.
 
     The exchange the trader asked for (e.g. SMART) is kept when IB answers with
     the same contract on another venue.
@@ -131,6 +132,8 @@ def details_to_instrument(cd: ContractDetails, requested: Instrument | None = No
     if c is None:
         raise ValueError("contract details without a contract")
     inst = contract_to_instrument(c, min_tick=num(cd.minTick), long_name=cd.longName or "")
+    if cd.timeZoneId:
+        inst = _replace(inst, time_zone=cd.timeZoneId)
     if requested is not None and requested.exchange and not c.exchange:
         inst = _replace(inst, exchange=requested.exchange)
     return inst

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from datetime import datetime, timezone
 
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from app.broker.errors import message_level
+from app.viewmodels.timedisplay import TIME_DISPLAY
 
 
 class LogPanel(QPlainTextEdit):
-    """Read-only, bounded (``max_lines``) log; times shown in local time.
+    """Read-only, bounded (``max_lines``) log; times shown by the one clock rule
+    (:data:`~app.viewmodels.timedisplay.TIME_DISPLAY`: exchange time with its zone, or
+    local time), every line again when the rule changes.
 
     ``add(level, text)`` appends one line; ``add_gateway_message(req_id, code,
     text)`` formats an IB error/warning message (msg id 4).
@@ -25,10 +29,22 @@ class LogPanel(QPlainTextEdit):
         self.setMaximumBlockCount(max_lines)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self._lines: deque[tuple[datetime, str, str]] = deque(maxlen=max_lines)  # (UTC, level, text)
+        TIME_DISPLAY.changed.connect(self._retime)
+
+    @staticmethod
+    def _line(t: datetime, level: str, text: str) -> str:
+        return f"{TIME_DISPLAY.text(t)}  {level:<5}  {text}"
 
     def add(self, level: str, text: str) -> None:
-        stamp = datetime.now(timezone.utc).astimezone().strftime("%H:%M:%S")
-        self.appendPlainText(f"{stamp}  {level:<5}  {text}")
+        t = datetime.now(timezone.utc)
+        self._lines.append((t, level, text))
+        self.appendPlainText(self._line(t, level, text))
+
+    def _retime(self) -> None:
+        """The time rule changed: write every kept line with its time shown anew."""
+        self.setPlainText("\n".join(self._line(*line) for line in self._lines))
+        self.moveCursor(QTextCursor.End)
 
     def add_gateway_message(self, req_id: int, code: int, text: str) -> None:
         level = {logging.INFO: "INFO", logging.WARNING: "WARN"}.get(message_level(code), "ERROR")

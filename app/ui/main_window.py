@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from app.domain import AccountKind, ConnectionState
 from app.ui.log_panel import LogPanel
 from app.ui.session_status import ModeBanner, SessionStatusBar
+from app.ui.time_menu import install_time_menu
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
 LAYOUT_VERSION = 2
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
         reset = QAction("Reset &layout", self)
         reset.triggered.connect(self.reset_layout)
         view.addAction(reset)
+        self.times_menu = install_time_menu(view, self.settings)
 
         self.help_menu = help_menu = mb.addMenu("&Help")
         self.open_logs_action = QAction("Open &log folder", self)

@@ -32,8 +32,9 @@ from PySide6.QtGui import QColor
 from app.domain import OrderRecord, OrderStatus, OrderType
 from app.ui.format import (
     BUY, SELL, STATUS_CANCELLED, STATUS_FILLED, STATUS_INACTIVE, STATUS_WORKING,
-    fmt_price, fmt_qty, fmt_time, is_missing,
+    fmt_price, fmt_qty, is_missing,
 )
+from app.viewmodels.timedisplay import TIME_DISPLAY, follow_time_rule
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE, Column, EditableRows, RecordTableModel
 
 log = logging.getLogger("ibdesk.orders")
@@ -109,11 +110,12 @@ def _status_tip(v, o: OrderRecord) -> str | None:
 COLUMNS: tuple[Column[OrderRecord], ...] = (
     Column("order_id", "Order ID", lambda o: o.order_id, lambda v, o: str(v), numeric=True,
            header_tip="API orderId"),
-    Column("time", "Time", _time, lambda v, o: fmt_time(v),
+    Column("time", "Time", _time, lambda v, o: TIME_DISPLAY.text(v, o.instrument),
            sort=lambda v, o: v.timestamp() if v else float("-inf"),
            tooltip=lambda v, o: f"{v.isoformat()} (UTC)" if v else None,
            header_tip="Time the order was placed (the journal's first record of it, else when "
-                      "this session first saw it)"),
+                      "this session first saw it); exchange or local time as chosen in View → Times",
+           sample="88:88:88 ET"),
     Column("symbol", "Symbol", lambda o: o.instrument.display_symbol),
     Column("side", "Side", lambda o: _label(o.action), foreground=_side_colour),
     Column("quantity", "Qty", lambda o: o.quantity, lambda v, o: fmt_qty(v), numeric=True),
@@ -180,10 +182,12 @@ class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
         for o in session.orders():
             self.on_order(o)
         session.orderEvent += self.on_order
+        follow_time_rule(self)
 
     def close(self) -> None:
-        """Stop listening to ``orderEvent``."""
+        """Stop listening to ``orderEvent`` and the time rule."""
         self.session.orderEvent -= self.on_order
+        follow_time_rule(self, False)
 
     def on_order(self, order: OrderRecord) -> None:
         """Session ``orderEvent`` handler: insert or update the order's row in place."""
