@@ -34,7 +34,7 @@ def test_time_is_the_journals_first_record_not_the_restart(qtbot, tmp_path):
     assert model.find(42, 7).created == seen
     col = model.column_index("time")
     row = next(r for r in range(len(model)) if model.record(r).order_id == 41)
-    assert model.index(row, col).data() == model.columns[col].text(placed, None)
+    assert model.index(row, col).data() == model.columns[col].text(placed, model.record(row))
     # a later update (status, reconnect) of the same order keeps the placed time
     s.add_order(_order(s, 41, 9001, seen + timedelta(hours=1)).copy(status=OrderStatus.FILLED))
     assert model.find(41, 7).created == placed and model.find(41, 7).status is OrderStatus.FILLED
