@@ -29,6 +29,7 @@ from app.ui.format import tabular_font
 from app.viewmodels.account import NET_LIQ_REPORTED, SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
 from app.viewmodels.staleness import STALE_TEXT
+from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.viewmodels.table import SORT_ROLE
 
 
@@ -114,6 +115,7 @@ class AccountPanel(QWidget):
         summary.changed.connect(self.refresh)
         summary.staleness.tick.connect(self.refresh)
         summary.staleness.changed.connect(self.refresh)
+        TIME_DISPLAY.changed.connect(self.refresh)
         session = getattr(summary, "session", None)
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
@@ -144,7 +146,8 @@ class AccountPanel(QWidget):
             lab.setToolTip(f"Not live: {stale}" if stale else "")
             self._currency[tag].setText(currency)
         at = self.summary.as_of(NET_LIQ_REPORTED)
-        self._names[NET_LIQ_REPORTED].setText(f"Net Liq. (IB {at:%H:%M:%S})" if at else "Net Liq. (IB)")
+        self._names[NET_LIQ_REPORTED].setText(f"Net Liq. (IB {self.summary.time_text(at)})" if at
+                                              else "Net Liq. (IB)")
         line = self.summary.stale_summary()
         self.stale_label.setText(line)
         self.stale_label.setVisible(bool(line))

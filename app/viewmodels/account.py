@@ -27,6 +27,7 @@ from app.ui.format import fmt_money, fmt_price, fmt_qty, is_missing, sign_colour
 from app.viewmodels.coalesce import FLUSH_INTERVAL_MS
 from app.viewmodels.staleness import StaleRows, StaleWatch, fmt_age
 from app.viewmodels.table import Column, RecordTableModel
+from app.viewmodels.timedisplay import TIME_DISPLAY
 
 #: pseudo tag of the Net Liquidation IB last reported (updateAccountValue; TWS sends it every ~3 min)
 NET_LIQ_REPORTED = "NetLiquidation.reported"
@@ -134,7 +135,7 @@ class AccountSummary(QObject):
         t = self._as_of.get(tag)
         if tag not in self._stale_tags or t is None:
             return ""
-        return f"as of {t[0]:%H:%M:%S} ({fmt_age(self.staleness.clock() - t[1])} ago)"
+        return f"as of {self.time_text(t[0])} ({fmt_age(self.staleness.clock() - t[1])} ago)"
 
     def stale_summary(self) -> str:
         """One line for the panel while values are stale: "Stale for 12 s: Connection lost ·
@@ -143,7 +144,13 @@ class AccountSummary(QObject):
             return ""
         times = [self._as_of[t][0] for t in self._stale_tags if t in self._as_of]
         head = self.staleness.text() or "Not updated since the connection came back"
-        return head + (f" · values as of {min(times):%H:%M:%S}" if times else "")
+        return head + (f" · values as of {self.time_text(min(times))}" if times else "")
+
+    @staticmethod
+    def time_text(t: datetime) -> str:
+        """A local wall-clock time (``wall_clock``; naive = the machine's zone) shown by the one
+        clock rule (:data:`~app.viewmodels.timedisplay.TIME_DISPLAY`)."""
+        return TIME_DISPLAY.text(t.astimezone())
 
     @property
     def account_id(self) -> str:

@@ -52,6 +52,9 @@ def test_view_times_switches_every_panel_live_and_is_kept_per_profile(qtbot, alo
     journal.record("api", call="placeOrder", order_id=rec.order_id, symbol="AAPL")
     assert journal.flush()
     window.log.add("INFO", "hello")
+    session.set_account_value("NetLiquidation", "100000")
+    net_liq_name = panels.account._names["NetLiquidation.reported"]
+    wait_until(aloop, lambda: net_liq_name.text().endswith(" ET)"), 3, what="Net Liq. time in ET")
     wait_until(aloop, lambda: panels.journal_view.model.rowCount() >= 1, 5, what="journal row")
     orders, execs, jmodel = panels.orders_model, panels.executions_model, panels.journal_view.model
     placed = panels.orders_model.find(rec.order_id).created
@@ -75,6 +78,7 @@ def test_view_times_switches_every_panel_live_and_is_kept_per_profile(qtbot, alo
     ts = jmodel.event_at(0).ts
     assert jmodel.data(jmodel.index(0, 0)) == ts.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     assert panels.chart_view.time_axis._tz is TOKYO
+    assert "ET" not in net_liq_name.text() and net_liq_name.text().startswith("Net Liq. (IB ")
     assert settings.value(KEY_TIME_RULE) == "local"
     panels.shutdown()
     journal.close()
