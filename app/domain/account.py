@@ -132,5 +132,8 @@ def live_position(position: Position, pnl: PositionPnL | None, mark: float | Non
         realized = pnl.realized if pnl.realized is not None else position.realized_pnl
     else:
         unreal, daily, realized = qty * (price - position.avg_cost), None, position.realized_pnl
-    return replace(position, market_price=price, market_value=qty * price, unrealized_pnl=unreal,
-                   daily_pnl=daily, realized_pnl=realized)
+    def clean(x: float | None) -> float | None:   # float noise: -1e-12 is 0, not a red "-0.00"
+        return None if x is None else round(x, 8) + 0.0
+
+    return replace(position, market_price=price, market_value=qty * price, unrealized_pnl=clean(unreal),
+                   daily_pnl=clean(daily), realized_pnl=realized)
