@@ -45,6 +45,8 @@ class LogPanel(QPlainTextEdit):
         """The time rule changed: write every kept line with its time shown anew."""
         self.setPlainText("\n".join(self._line(*line) for line in self._lines))
         self.moveCursor(QTextCursor.End)
+        self.moveCursor(QTextCursor.StartOfLine)     # newest line in view, times at the left
+        self.horizontalScrollBar().setValue(0)
 
     def add_gateway_message(self, req_id: int, code: int, text: str) -> None:
         level = {logging.INFO: "INFO", logging.WARNING: "WARN"}.get(message_level(code), "ERROR")
