@@ -92,3 +92,14 @@ def aloop(qapp):
 
 
 from tests.support import run_for, wait_until  # noqa: E402,F401  (re-export)
+
+
+@pytest.fixture(autouse=True)
+def _default_time_rule():
+    """Every test starts with the default clock rule (View → Times is one app-wide setting)."""
+    from app.viewmodels.timedisplay import DEFAULT_RULE, TIME_DISPLAY
+
+    TIME_DISPLAY.set_rule(DEFAULT_RULE)
+    yield
+    TIME_DISPLAY.set_rule(DEFAULT_RULE)
+    TIME_DISPLAY.local_zone = None

@@ -18,7 +18,7 @@ methods as the real Session, with state in dicts:
   :meth:`reconnect` simulates a reconnect after which the orders in
   ``lost_orders`` are not reported again (``stale_order_ids``).
 * Test drivers: :meth:`push_quote`, :meth:`fill`, :meth:`set_account_value`,
-  :meth:`set_position`, :meth:`add_order` (orders of other clients),
+  :meth:`set_position`, :meth:`set_pnl`, :meth:`set_position_pnl`, :meth:`add_order` (orders of other clients),
   :meth:`emit_bar`, :meth:`drop_connection`.
 * ``calls`` records every request method called, as ``(name, args)``.
 
@@ -35,8 +35,8 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from app.domain import (
-    DONE_STATUSES, AccountValue, Action, Bar, ConnectionState, Execution, Instrument, OrderRecord, OrderRequest,
-    OrderStatus, OrderType, Position, Quote, WhatIf, empty_bars, validate_order_request,
+    DONE_STATUSES, AccountPnL, AccountValue, Action, Bar, ConnectionState, Execution, Instrument, OrderRecord, OrderRequest,
+    OrderStatus, OrderType, Position, PositionPnL, Quote, WhatIf, empty_bars, validate_order_request,
 )
 
 from app.broker.events import SessionEvents
@@ -98,6 +98,8 @@ class FakeSession(SessionEvents):
         self.bars: pd.DataFrame | None = None
         self.in_flight: dict[int, str] = {}
         self.stale: set[int] = set()
+        self._pnl: AccountPnL | None = None
+        self._position_pnl: dict[int, PositionPnL] = {}
         self.parents: dict[int, int] = {}          # child orderId -> parentId
         self.oca: dict[int, str] = {}              # orderId -> ocaGroup
         self.what_if_result = WhatIf(init_margin_change=4687.5, maint_margin_change=4687.5,
@@ -461,6 +463,27 @@ class FakeSession(SessionEvents):
         else:
             self._positions.pop((p.account, inst.key), None)
         self.positionEvent.emit(p)
+        return p
+
+    def account_pnl(self, account: str = "") -> AccountPnL | None:
+        return self._pnl
+
+    def position_pnls(self) -> list[PositionPnL]:
+        return list(self._position_pnl.values())
+
+    def set_pnl(self, daily: float | None, unrealized: float | None, realized: float | None) -> AccountPnL:
+        """Test driver: one IB pnl message (reqPnL) of the account."""
+        self._pnl = AccountPnL(self._account_id, daily, unrealized, realized)
+        self.pnlEvent.emit(self._pnl)
+        return self._pnl
+
+    def set_position_pnl(self, symbol: str, position: float, daily: float | None,
+                         unrealized: float | None, realized: float | None, value: float | None) -> PositionPnL:
+        """Test driver: one IB pnlSingle message (reqPnLSingle) of ``symbol``'s position."""
+        inst = self.contracts[symbol.upper()]
+        p = PositionPnL(self._account_id, inst.con_id, position, daily, unrealized, realized, value)
+        self._position_pnl[inst.con_id] = p
+        self.positionPnlEvent.emit(p)
         return p
 
 

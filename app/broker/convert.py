@@ -20,6 +20,7 @@ import pandas as pd
 from ib_async import Contract, ContractDetails, Forex, Order, Stock
 
 from app.domain import (
+    AccountPnL,
     AccountValue,
     Action,
     Bar,
@@ -27,6 +28,7 @@ from app.domain import (
     Instrument,
     OrderRecord,
     OrderStatus,
+    PositionPnL,
     OrderType,
     Position,
     OrderRequest,
@@ -120,7 +122,8 @@ def contract_to_instrument(c: Contract, *, min_tick: float | None = None,
 
 def details_to_instrument(cd: ContractDetails, requested: Instrument | None = None) -> Instrument:
     """A resolved instrument from reqContractDetails (``ContractDetails``): conId,
-    minTick, exchange, primaryExchange, longName and localSymbol filled.
+    minTick, exchange, primaryExchange, longName, localSymbol and the exchange's
+    timeZoneId filled.
 
     The exchange the trader asked for (e.g. SMART) is kept when IB answers with
     the same contract on another venue.
@@ -129,6 +132,8 @@ def details_to_instrument(cd: ContractDetails, requested: Instrument | None = No
     if c is None:
         raise ValueError("contract details without a contract")
     inst = contract_to_instrument(c, min_tick=num(cd.minTick), long_name=cd.longName or "")
+    if cd.timeZoneId:
+        inst = _replace(inst, time_zone=cd.timeZoneId)
     if requested is not None and requested.exchange and not c.exchange:
         inst = _replace(inst, exchange=requested.exchange)
     return inst
@@ -368,3 +373,16 @@ def portfolio_to_position(item: Any, instrument: Instrument | None = None) -> Po
 def to_account_value(v: Any) -> AccountValue:
     """An ``AccountValue`` from an ib_async ``AccountValue`` (updateAccountValue)."""
     return AccountValue(account=v.account, tag=v.tag, value=str(v.value), currency=v.currency or "")
+
+
+def to_account_pnl(p: Any) -> AccountPnL:
+    """An ``AccountPnL`` from an ib_async ``PnL`` (IB pnl message, reqPnL)."""
+    return AccountPnL(account=p.account, daily=num(p.dailyPnL), unrealized=num(p.unrealizedPnL),
+                      realized=num(p.realizedPnL))
+
+
+def to_position_pnl(p: Any) -> PositionPnL:
+    """A ``PositionPnL`` from an ib_async ``PnLSingle`` (IB pnlSingle message, reqPnLSingle)."""
+    return PositionPnL(account=p.account, con_id=int(p.conId), position=num(p.position) or 0.0,
+                       daily=num(p.dailyPnL), unrealized=num(p.unrealizedPnL),
+                       realized=num(p.realizedPnL), value=num(p.value))

@@ -9,6 +9,8 @@ Handlers run on the event-loop thread. Argument shapes:
 - ``executionEvent(execution: Execution)`` (again with ``commission`` once known)
 - ``positionEvent(position: Position)`` (quantity 0 = closed)
 - ``accountValueEvent(value: AccountValue)``
+- ``pnlEvent(pnl: AccountPnL)`` (IB reqPnL, about once a second while prices move)
+- ``positionPnlEvent(pnl: PositionPnL)`` (IB reqPnLSingle per open position)
 - ``barEvent(sub_id: int, bar: Bar, new_bar: bool)``
 - ``errorEvent(req_id: int, code: int, message: str)``
 - ``staleEvent(stale: bool, reason: str)``: True while market and account data may be
@@ -25,6 +27,7 @@ from eventkit import Event
 SESSION_EVENTS: tuple[str, ...] = (
     "stateEvent", "quotesEvent", "orderEvent", "executionEvent",
     "positionEvent", "accountValueEvent", "barEvent", "errorEvent", "staleEvent",
+    "pnlEvent", "positionPnlEvent",
 )
 
 
@@ -40,6 +43,8 @@ class SessionEvents:
     barEvent: Event
     errorEvent: Event
     staleEvent: Event
+    pnlEvent: Event
+    positionPnlEvent: Event
 
     def _init_events(self) -> None:
         for name in SESSION_EVENTS:

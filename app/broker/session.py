@@ -31,6 +31,7 @@ from app.broker.quotes import QuoteBook
 from app.broker.events import SessionEvents
 from app.broker.session_account import SessionAccountMixin
 from app.broker.session_link import LINK_CODES, SessionLinkMixin
+from app.broker.session_pnl import SessionPnLMixin
 from app.broker.session_orders import SessionOrdersMixin
 from app.broker.errors import (
     HistoryError,
@@ -59,7 +60,8 @@ NO_SECURITY_DEFINITION = 200
 #: bars converted per slice of ``Session.history`` (a few ms; the event loop runs between slices)
 HISTORY_SLICE = 10_000
 
-class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, SessionEvents):
+class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, SessionPnLMixin,
+              SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 
@@ -132,6 +134,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         self.ib.commissionReportEvent += self._on_commission
         self.ib.updatePortfolioEvent += self._on_portfolio
         self.ib.accountValueEvent += self._on_account_value
+        self._init_pnl()
 
     # ------------------------------------------------------------ properties
 
@@ -279,6 +282,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         self._quotes.resubscribe()
         self._mark_stale("link", None)
         self._confirm_account()
+        self._subscribe_pnl()
 
     async def _wait_socket_closed(self) -> None:
         """Let the socket of a previous connection finish closing (its close

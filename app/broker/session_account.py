@@ -67,6 +67,7 @@ class SessionAccountMixin:
             self._positions.pop(k, None)
         else:
             self._positions[k] = pos
+        self._follow_pnl(pos)
         self.positionEvent.emit(pos)
 
     def positions(self) -> list[Position]:

@@ -5,7 +5,7 @@ quantities in shares (stocks) or base-currency units (FX), times are
 timezone-aware UTC ``datetime`` objects unless a name says otherwise.
 """
 
-from app.domain.account import AccountKind, AccountValue, Position, account_kind
+from app.domain.account import AccountKind, AccountPnL, AccountValue, Position, PositionPnL, account_kind, live_position
 from app.domain.bars import BAR_SIZES, BAR_COLUMNS, Bar, bar_size_seconds, empty_bars
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
@@ -27,7 +27,7 @@ from app.domain.orders import (
 )
 
 __all__ = [
-    "AccountKind", "AccountValue", "Position", "account_kind",
+    "AccountKind", "AccountPnL", "AccountValue", "Position", "PositionPnL", "account_kind", "live_position",
     "BAR_SIZES", "BAR_COLUMNS", "Bar", "bar_size_seconds", "empty_bars",
     "ConnectionState", "Instrument", "Quote",
     "DONE_STATUSES", "WORKING_STATUSES", "Action", "Execution", "OrderRecord",

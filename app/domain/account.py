@@ -56,7 +56,8 @@ class AccountValue:
 @dataclass(frozen=True, slots=True)
 class Position:
     """One position (IB updatePortfolio): quantity in shares (negative = short),
-    prices and P&L in instrument currency; ``avg_cost`` per share."""
+    prices and P&L in instrument currency; ``avg_cost`` per share. ``daily_pnl`` is
+    today's P&L (IB reqPnLSingle dailyPnL; updatePortfolio has none)."""
 
     account: str
     instrument: Instrument
@@ -66,3 +67,73 @@ class Position:
     market_value: float | None = None
     unrealized_pnl: float | None = None
     realized_pnl: float | None = None
+    daily_pnl: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPnL:
+    """IB reqPnL for one account (ib_async ``PnL``): today's P&L in the account's base
+    currency. ``daily`` = dailyPnL (since the prior session's close), ``unrealized`` and
+    ``realized`` (today's) as TWS's portfolio window shows them; None where IB sent no
+    value (NaN / Double.MAX). Source: IB API docs "Profit & Loss (reqPnL)"."""
+
+    account: str
+    daily: float | None
+    unrealized: float | None
+    realized: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionPnL:
+    """IB reqPnLSingle for one position (ib_async ``PnLSingle``), keyed by (account, conId).
+
+    ``position`` in shares, ``daily`` / ``unrealized`` / ``realized`` P&L in the account's
+    base currency, ``value`` = position x IB's mark (market value, instrument currency);
+    None where IB sent no value. Source: IB API docs "Profit & Loss (reqPnLSingle)"."""
+
+    account: str
+    con_id: int
+    position: float
+    daily: float | None
+    unrealized: float | None
+    realized: float | None
+    value: float | None
+
+    @property
+    def mark(self) -> float | None:
+        """The price IB valued the position at (``value / position``), None if unknown."""
+        if self.value is None or not self.position:
+            return None
+        return self.value / self.position
+
+
+def live_position(position: Position, pnl: PositionPnL | None, mark: float | None) -> Position:
+    """``position`` (IB updatePortfolio, sent every ~3 minutes) valued at the live ``mark``
+    (the quote's price, instrument currency), as TWS's portfolio window shows it.
+
+    Mkt Price = ``mark`` (else IB's PnL mark, else updatePortfolio's); Mkt Value =
+    quantity x price. With a reqPnLSingle ``pnl`` for the same quantity, Unrealized and
+    Daily P&L are IB's values moved by quantity x (mark - IB's mark) between IB's updates
+    (about one a second), Realized P&L is IB's; without one, Unrealized = quantity x
+    (price - avg cost) and Daily P&L stays unknown (None). Stocks and FX only (multiplier
+    1). Source: IB API docs "Profit & Loss", "Account Updates" (updatePortfolio).
+    """
+    from dataclasses import replace
+
+    qty = position.quantity
+    ib_mark = pnl.mark if pnl is not None and pnl.position == qty else None
+    price = mark if mark is not None else (ib_mark if ib_mark is not None else position.market_price)
+    if price is None or not qty:
+        return position
+    move = qty * (price - ib_mark) if ib_mark is not None else None
+    if move is not None:
+        unreal = pnl.unrealized + move if pnl.unrealized is not None else qty * (price - position.avg_cost)
+        daily = pnl.daily + move if pnl.daily is not None else None
+        realized = pnl.realized if pnl.realized is not None else position.realized_pnl
+    else:
+        unreal, daily, realized = qty * (price - position.avg_cost), None, position.realized_pnl
+    def clean(x: float | None) -> float | None:   # float noise: -1e-12 is 0, not a red "-0.00"
+        return None if x is None else round(x, 8) + 0.0
+
+    return replace(position, market_price=price, market_value=qty * price, unrealized_pnl=clean(unreal),
+                   daily_pnl=clean(daily), realized_pnl=realized)

@@ -26,6 +26,8 @@ class Instrument:
     min_tick: float = 0.01
     local_symbol: str = ""
     long_name: str = ""
+    #: the exchange's time zone as IB names it (ContractDetails.timeZoneId, e.g. "US/Eastern"); "" unknown
+    time_zone: str = ""
 
     @property
     def display_symbol(self) -> str:

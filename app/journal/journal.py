@@ -516,6 +516,15 @@ class Journal:
             return events(self._read_conn(), order_id=order_id, perm_id=perm_id, kind=kind, since=since,
                           limit=limit, symbol=symbol, after_id=after_id)
 
+    def first_seen(self, perm_ids) -> dict[int, datetime]:
+        """UTC time of the first committed event of each permId (see
+        :func:`app.journal.query.first_seen`). Raises ``sqlite3.Error`` when the file cannot
+        be read."""
+        from app.journal.query import first_seen
+
+        with self._reader_lock:
+            return first_seen(self._read_conn(), perm_ids)
+
     def order_history(self, order_id: int | None = None, perm_id: int | None = None, *,
                       client_id: int | None = None) -> list[JournalEvent]:
         """Every committed event of one order, oldest first, linking its orderId and permId

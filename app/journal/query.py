@@ -153,3 +153,21 @@ def order_history(conn: sqlite3.Connection, *, order_id: int | None = None, perm
         args = args + cmd_ids
     rows = conn.execute(_SELECT + " WHERE " + where + " ORDER BY id", args).fetchall()
     return [JournalEvent.from_row(r) for r in rows]
+
+
+def first_seen(conn: sqlite3.Connection, perm_ids) -> dict[int, datetime]:
+    """The UTC time of the first journal event of each IB permId in ``perm_ids`` (the
+    placeOrder's openOrder/orderStatus, milliseconds after the call; or the first sighting of
+    another client's order), for the permIds the journal has. IB's openOrder carries no
+    placement time, so after a restart this is the best time the blotter can show. permIds
+    are unique per account (IB TWS API "Order Management"); queried 500 at a time."""
+    ids = sorted({_int("perm_id", p) for p in perm_ids if p})
+    found: dict[int, datetime] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        rows = conn.execute(f"SELECT perm_id, MIN(ts_utc) FROM events WHERE perm_id IN "
+                            f"({','.join('?' * len(part))}) GROUP BY perm_id", part).fetchall()
+        for perm, ts in rows:
+            t = datetime.fromisoformat(ts)
+            found[int(perm)] = t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return found

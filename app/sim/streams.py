@@ -17,6 +17,7 @@ Bars" (5-second bars only, error 321 otherwise), "Tick-by-Tick Data",
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 from app.sim import encode as E
@@ -30,6 +31,8 @@ MAX_BARS_PER_PASS = 120
 #: reqHistoricalTicks: IB answers at most 1000 ticks per request.
 MAX_HISTORICAL_TICKS = 1000
 RT_WHAT = ("TRADES", "MIDPOINT", "BID", "ASK")
+#: wall seconds between PnL / PnLSingle updates of one connection (TWS sends about one a second)
+PNL_INTERVAL = 1.0
 
 
 @dataclass
@@ -96,6 +99,7 @@ class StreamHandlers:
         self.tick_subs: dict[int, TickSub] = {}
         self.pnl_subs: dict[int, tuple | None] = {}                 # reqId -> last sent
         self.pnl_single_subs: dict[int, tuple[int, tuple | None]] = {}   # reqId -> (conId, last)
+        self.pnl_sent_at = -math.inf                                   # monotonic s of the last pass
 
     # ---- symbols, rules -----------------------------------------------------
     def on_reqMatchingSymbols(self, req) -> None:
@@ -301,7 +305,15 @@ class StreamHandlers:
     def on_cancelPnLSingle(self, req) -> None:
         self.pnl_single_subs.pop(req.req_id, None)
 
-    def _send_pnl(self) -> None:
+    def _send_pnl(self, paced: bool = False) -> None:
+        """Send each PnL / PnLSingle subscription's values if they changed; ``paced``: at
+        most once per :data:`PNL_INTERVAL` (the periodic pass; a new subscription is
+        answered at once, as TWS does)."""
+        if paced:
+            now = time.monotonic()
+            if now - self.pnl_sent_at < PNL_INTERVAL:
+                return
+            self.pnl_sent_at = now
         if self.pnl_subs:
             vals = tuple(self.ex.pnl())
             for rid, last in list(self.pnl_subs.items()):
@@ -333,7 +345,7 @@ class StreamHandlers:
                     table.pop(rid, None)
                     self.send(E.error(rid, e.code, e.text))
         try:
-            self._send_pnl()
+            self._send_pnl(paced=True)
         except SimError as e:
             for rid in list(self.pnl_subs) + list(self.pnl_single_subs):
                 self.send(E.error(rid, e.code, e.text))

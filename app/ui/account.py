@@ -1,11 +1,14 @@
 """The account panel: account id, summary values and the positions table.
 
 Summary (from :class:`~app.viewmodels.account.AccountSummary`, IB
-updateAccountValue tags): NetLiquidation, TotalCashValue, BuyingPower,
-AvailableFunds, UnrealizedPnL, RealizedPnL (P&L coloured by sign), in the
+updateAccountValue tags and reqPnL): Net Liquidation as a live estimate (IB's
+last value moved with the positions' live market value) and the value IB last
+reported with its time, TotalCashValue, BuyingPower, AvailableFunds, Daily,
+Unrealized and Realized P&L (coloured by sign, live from reqPnL), in the
 account's currency. Positions (:class:`~app.viewmodels.account.PositionsModel`,
-IB updatePortfolio): symbol, quantity, average cost, market price, market
-value, unrealized and realized P&L, sorted on raw values.
+IB updatePortfolio valued at the live quote, reqPnLSingle): symbol, quantity,
+average cost, market price, market value, unrealized, daily and realized P&L,
+sorted on raw values, as TWS's portfolio window.
 
 While the data is stale a line above the values says "Stale for 12 s: Connection
 lost · values as of 14:03:12" (refreshed once a second), and each value not
@@ -24,9 +27,20 @@ from PySide6.QtWidgets import (
 from app.ui.columns import size_columns
 from app.ui import theme
 from app.ui.format import tabular_font
-from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
+from app.viewmodels.account import NET_LIQ_REPORTED, SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
+from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.viewmodels.table import SORT_ROLE
+
+
+_NAME_TIPS = {
+    "NetLiquidation": "Live estimate: the Net Liquidation IB last reported, moved with the "
+                      "positions' live market value (TWS sends NetLiquidation every few minutes)",
+    NET_LIQ_REPORTED: "NetLiquidation as IB last reported it (updateAccountValue), and when",
+    "DailyPnL": "Today's P&L since the prior close (IB reqPnL dailyPnL), moved with the quotes",
+    "UnrealizedPnL": "Unrealized P&L (IB reqPnL), moved with the quotes",
+    "RealizedPnL": "Today's realized P&L (IB reqPnL)",
+}
 
 
 class AccountPanel(QWidget):
@@ -40,6 +54,8 @@ class AccountPanel(QWidget):
         super().__init__(parent)
         self.summary = summary
         self.positions = positions
+        if summary.positions is None:
+            summary.follow_positions(positions)
         self.account = QLabel()
         self.account.setTextInteractionFlags(Qt.TextSelectableByMouse)
         f = self.account.font()
@@ -54,10 +70,12 @@ class AccountPanel(QWidget):
         grid.addWidget(self.account, 0, 1, 1, 2)
         self._labels: dict[str, QLabel] = {}
         self._currency: dict[str, QLabel] = {}
+        self._names: dict[str, QLabel] = {}
         number_font = tabular_font(self.font())
         for row, (tag, label, _) in enumerate(SUMMARY_TAGS, start=1):
             name = QLabel(label)
-            name.setToolTip(f"IB account value tag {tag}")
+            name.setToolTip(_NAME_TIPS.get(tag, f"IB account value tag {tag}"))
+            self._names[tag] = name
             value = QLabel()
             value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
             value.setFont(number_font)
@@ -98,6 +116,7 @@ class AccountPanel(QWidget):
         theme.notifier().changed.connect(self.refresh)  # the sign colours of the current theme
         summary.staleness.tick.connect(self.refresh)
         summary.staleness.changed.connect(self.refresh)
+        TIME_DISPLAY.changed.connect(self.refresh)
         session = getattr(summary, "session", None)
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
@@ -127,6 +146,9 @@ class AccountPanel(QWidget):
             theme.style(lab, style)
             lab.setToolTip(f"Not live: {stale}" if stale else "")
             self._currency[tag].setText(currency)
+        at = self.summary.as_of(NET_LIQ_REPORTED)
+        self._names[NET_LIQ_REPORTED].setText(f"Net Liq. (IB {self.summary.time_text(at)})" if at
+                                              else "Net Liq. (IB)")
         line = self.summary.stale_summary()
         self.stale_label.setText(line)
         self.stale_label.setVisible(bool(line))

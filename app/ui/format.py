@@ -87,10 +87,11 @@ def fmt_qty(value) -> str:
 
 
 def fmt_money(value, decimals: int = 2) -> str:
-    """An amount of money: "1,234,567.89" (negative with a leading minus)."""
+    """An amount of money: "1,234,567.89" (negative with a leading minus; never "-0.00")."""
     if is_missing(value):
         return ""
-    return f"{float(value):,.{decimals}f}"
+    text = f"{float(value):,.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def fmt_signed(value, decimals: int = 2) -> str:

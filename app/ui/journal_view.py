@@ -1,7 +1,7 @@
 """Journal view: a read-only table of audit-journal events for a dock.
 
-``JournalView(journal)`` shows the newest events (time in local time, the UTC value in the
-tooltip; kind; orderId; permId; symbol; text, with the details JSON in the tooltip). The
+``JournalView(journal)`` shows the newest events (time by the one clock rule, View → Times:
+exchange time with its zone or local time, the UTC value in the tooltip; kind; orderId; permId; symbol; text, with the details JSON in the tooltip). The
 filter line takes an orderId or permId (a number matches either) or a symbol. Double-click a
 row, or "History of the selected order", to see that order's full life
 (``Journal.order_history``: orderId and permId linked); "Show all" goes back. The view follows
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from app.journal import JournalEvent
 from app.ui import theme
+from app.viewmodels.timedisplay import TIME_DISPLAY
 
 #: Column headers (IB names for the ids).
 HEADERS = ("Time", "Kind", "orderId", "permId", "Symbol", "Text")
@@ -31,8 +32,8 @@ HEADERS = ("Time", "Kind", "orderId", "permId", "Symbol", "Text")
 MAX_ROWS = 5000
 
 
-def _local_time(ev: JournalEvent) -> str:
-    return ev.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+def _shown_time(ev: JournalEvent) -> str:
+    return TIME_DISPLAY.text(ev.ts, with_date=True, ms=True)
 
 
 class JournalTableModel(QAbstractTableModel):
@@ -43,6 +44,12 @@ class JournalTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.max_rows = max_rows
         self._rows: list[JournalEvent] = []
+        TIME_DISPLAY.changed.connect(self._retime)
+
+    def _retime(self) -> None:
+        """The time rule changed: repaint the Time column."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt name)
         return 0 if parent.isValid() else len(self._rows)
@@ -71,7 +78,7 @@ class JournalTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.DisplayRole:
             if col == 0:
-                return _local_time(ev)
+                return _shown_time(ev)
             if col == 1:
                 return ev.kind
             if col == 2:

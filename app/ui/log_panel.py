@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from datetime import datetime, timezone
 
-from PySide6.QtGui import QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import QFontDatabase, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from app.broker.errors import message_level
 from app.ui import theme
+from app.viewmodels.timedisplay import TIME_DISPLAY
 
 #: Theme role of the text of each level's lines (INFO keeps the palette's text colour).
 LEVEL_ROLES = {"WARN": "warning_text", "ERROR": "error_text"}
@@ -30,7 +32,9 @@ class LevelHighlighter(QSyntaxHighlighter):
 
 
 class LogPanel(QPlainTextEdit):
-    """Read-only, bounded (``max_lines``) log; times shown in local time.
+    """Read-only, bounded (``max_lines``) log; times shown by the one clock rule
+    (:data:`~app.viewmodels.timedisplay.TIME_DISPLAY`: exchange time with its zone, or
+    local time), every line again when the rule changes.
 
     ``add(level, text)`` appends one line; ``add_gateway_message(req_id, code,
     text)`` formats an IB error/warning message (msg id 4).
@@ -45,10 +49,24 @@ class LogPanel(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
         self._highlighter = LevelHighlighter(self.document())
         theme.notifier().changed.connect(self._highlighter.rehighlight)
+        self._lines: deque[tuple[datetime, str, str]] = deque(maxlen=max_lines)  # (UTC, level, text)
+        TIME_DISPLAY.changed.connect(self._retime)
+
+    @staticmethod
+    def _line(t: datetime, level: str, text: str) -> str:
+        return f"{TIME_DISPLAY.text(t)}  {level:<5}  {text}"
 
     def add(self, level: str, text: str) -> None:
-        stamp = datetime.now(timezone.utc).astimezone().strftime("%H:%M:%S")
-        self.appendPlainText(f"{stamp}  {level:<5}  {text}")
+        t = datetime.now(timezone.utc)
+        self._lines.append((t, level, text))
+        self.appendPlainText(self._line(t, level, text))
+
+    def _retime(self) -> None:
+        """The time rule changed: write every kept line with its time shown anew."""
+        self.setPlainText("\n".join(self._line(*line) for line in self._lines))
+        self.moveCursor(QTextCursor.End)
+        self.moveCursor(QTextCursor.StartOfLine)     # newest line in view, times at the left
+        self.horizontalScrollBar().setValue(0)
 
     def add_gateway_message(self, req_id: int, code: int, text: str) -> None:
         level = {logging.INFO: "INFO", logging.WARNING: "WARN"}.get(message_level(code), "ERROR")

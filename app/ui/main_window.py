@@ -17,6 +17,7 @@ from app.domain import AccountKind, ConnectionState
 from app.ui.appearance import add_theme_menu
 from app.ui.log_panel import LogPanel
 from app.ui.session_status import ModeBanner, SessionStatusBar
+from app.ui.time_menu import install_time_menu
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
 LAYOUT_VERSION = 2
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
         view.addAction(reset)
         #: View → Theme ▸ Light / Dark / Follow system: choice -> QAction (``app.ui.appearance``)
         self.theme_actions = add_theme_menu(view, self.settings, self)
+        self.times_menu = install_time_menu(view, self.settings)
 
         self.help_menu = help_menu = mb.addMenu("&Help")
         self.open_logs_action = QAction("Open &log folder", self)

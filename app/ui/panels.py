@@ -79,7 +79,8 @@ class Panels(QObject):
 
         self.watchlist_model = WatchlistModel(session, self)
         self.ticket_model = TicketModel(session, commands, self)
-        self.orders_model = OrdersModel(session, self)
+        self.orders_model = OrdersModel(session, self,
+                                        placed_times=journal.first_seen if journal is not None else None)
         self.executions_model = ExecutionsModel(session, self)
         self.account_summary = AccountSummary(session, self)
         self.positions_model = PositionsModel(session, self)

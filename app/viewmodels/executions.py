@@ -3,7 +3,8 @@
 Fed by ``Session.executionEvent``: a new fill (IB execDetails) adds a row; the
 same execId again (when IB's commissionReport arrives) updates commission and
 realized P&L in place. Seeded from ``Session.executions()``. Times are UTC in
-the records and shown in local time.
+the records and shown by the one clock rule (exchange time of the instrument with
+its zone, or local time: :data:`~app.viewmodels.timedisplay.TIME_DISPLAY`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from PySide6.QtCore import QObject
 
 from app.domain import Execution
 from app.ui import theme
-from app.ui.format import fmt_money, fmt_price, fmt_qty, fmt_time, is_missing, sign_colour
+from app.ui.format import fmt_money, fmt_price, fmt_qty, is_missing, sign_colour
 from app.viewmodels.table import Column, RecordTableModel
+from app.viewmodels.timedisplay import TIME_DISPLAY, follow_time_rule
 
 
 def _num(attr: str):
@@ -30,9 +32,10 @@ def _commission_text(v, e: Execution) -> str:
 
 
 COLUMNS: tuple[Column[Execution], ...] = (
-    Column("time", "Time", lambda e: e.time, lambda v, e: fmt_time(v),
+    Column("time", "Time", lambda e: e.time, lambda v, e: TIME_DISPLAY.text(v, e.instrument),
            sort=lambda v, e: v.timestamp() if v else float("-inf"),
-           tooltip=lambda v, e: f"{v.isoformat()} (UTC)" if v else None),
+           tooltip=lambda v, e: f"{v.isoformat()} (UTC)" if v else None, sample="88:88:88 ET",
+           header_tip="IB's execution time; exchange or local time as chosen in View → Times"),
     Column("exec_id", "Exec ID", lambda e: e.exec_id),
     Column("order_id", "Order ID", lambda e: e.order_id, lambda v, e: str(v), numeric=True),
     Column("symbol", "Symbol", lambda e: e.instrument.display_symbol),
@@ -58,10 +61,12 @@ class ExecutionsModel(RecordTableModel[Execution]):
         for e in session.executions():
             self.on_execution(e)
         session.executionEvent += self.on_execution
+        follow_time_rule(self)
 
     def close(self) -> None:
-        """Stop listening to ``executionEvent``."""
+        """Stop listening to ``executionEvent`` and the time rule."""
         self.session.executionEvent -= self.on_execution
+        follow_time_rule(self, False)
 
     def on_execution(self, execution: Execution) -> None:
         """Session ``executionEvent`` handler: add the fill or update its commission."""

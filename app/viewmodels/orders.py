@@ -19,18 +19,23 @@ symbol prefix, combined, and sorts on raw values (``setSortRole(SORT_ROLE)``).
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import replace
+from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, QTimer
 from PySide6.QtGui import QColor
 
 from app.domain import OrderRecord, OrderStatus, OrderType
 from app.ui import theme
-from app.ui.format import fmt_price, fmt_qty, fmt_time, is_missing
+from app.ui.format import fmt_price, fmt_qty, is_missing
+from app.viewmodels.timedisplay import TIME_DISPLAY, follow_time_rule
 from app.viewmodels.table import RECORD_ROLE, SORT_ROLE, Column, EditableRows, RecordTableModel
+
+log = logging.getLogger("ibdesk.orders")
 
 
 def order_key(order: OrderRecord) -> Hashable:
@@ -104,10 +109,12 @@ def _status_tip(v, o: OrderRecord) -> str | None:
 COLUMNS: tuple[Column[OrderRecord], ...] = (
     Column("order_id", "Order ID", lambda o: o.order_id, lambda v, o: str(v), numeric=True,
            header_tip="API orderId"),
-    Column("time", "Time", _time, lambda v, o: fmt_time(v),
+    Column("time", "Time", _time, lambda v, o: TIME_DISPLAY.text(v, o.instrument),
            sort=lambda v, o: v.timestamp() if v else float("-inf"),
            tooltip=lambda v, o: f"{v.isoformat()} (UTC)" if v else None,
-           header_tip="Time the order was first seen (local time)"),
+           header_tip="Time the order was placed (the journal's first record of it, else when "
+                      "this session first saw it); exchange or local time as chosen in View → Times",
+           sample="88:88:88 ET"),
     Column("symbol", "Symbol", lambda o: o.instrument.display_symbol),
     Column("side", "Side", lambda o: _label(o.action), foreground=_side_colour),
     Column("quantity", "Qty", lambda o: o.quantity, lambda v, o: fmt_qty(v), numeric=True),
@@ -144,9 +151,17 @@ def uses_prices(order: OrderRecord) -> tuple[bool, bool]:
 
 class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
     """Every order the session has seen. ``session`` provides ``orders()``, ``orderEvent``
-    and ``client_id`` (whose working orders are editable in place)."""
+    and ``client_id`` (whose working orders are editable in place).
 
-    def __init__(self, session, parent: QObject | None = None, **kw):
+    The Time column is when the order was placed, as well as IB lets one know: IB's
+    openOrder carries no time, so ``placed_times(perm_ids) -> {permId: UTC datetime}``
+    (the audit journal's first event of each permId, ``Journal.first_seen``) is asked once
+    per permId, in one batch per loop turn; an earlier time found there replaces the
+    record's ``created`` (the first sighting in this session, kept over reconnects by the
+    order book). Without a journal, or for an order the journal never saw, it is that
+    first sighting. A journal read error leaves the first sighting."""
+
+    def __init__(self, session, parent: QObject | None = None, *, placed_times=None, **kw):
         columns = tuple(
             replace(c, edit_block=(lambda o, key=c.key: self.edit_block(o, key)))
             if c.key in EDITABLE_FIELDS else c for c in COLUMNS)
@@ -156,13 +171,22 @@ class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
         #: so "is any of my orders working" costs nothing with 10,000 orders)
         self._working_by_client: Counter[int] = Counter()
         self._counted: dict[Hashable, int] = {}        # key -> clientId of a counted working order
+        self._placed_times = placed_times
+        self._placed: dict[int, datetime | None] = {}  # permId -> journal's time (None: not there)
+        self._lookup: set[int] = set()                 # permIds to ask the journal about
+        self._lookup_timer = QTimer(self)
+        self._lookup_timer.setSingleShot(True)
+        self._lookup_timer.setInterval(0)
+        self._lookup_timer.timeout.connect(self._look_up_placed)
         for o in session.orders():
             self.on_order(o)
         session.orderEvent += self.on_order
+        follow_time_rule(self)
 
     def close(self) -> None:
-        """Stop listening to ``orderEvent``."""
+        """Stop listening to ``orderEvent`` and the time rule."""
         self.session.orderEvent -= self.on_order
+        follow_time_rule(self, False)
 
     def on_order(self, order: OrderRecord) -> None:
         """Session ``orderEvent`` handler: insert or update the order's row in place."""
@@ -172,7 +196,34 @@ class OrdersModel(EditableRows, RecordTableModel[OrderRecord]):
             perm_key = ("perm", order.perm_id)
             if perm_key != key and self.row_of(perm_key) is not None:
                 self.remove(perm_key)
-        self.upsert(key, order)
+        self.upsert(key, self._with_placed(order))
+
+    def _with_placed(self, order: OrderRecord) -> OrderRecord:
+        """``order`` with ``created`` = the journal's time when that is earlier."""
+        if self._placed_times is None or not order.perm_id:
+            return order
+        if order.perm_id not in self._placed:
+            self._lookup.add(order.perm_id)
+            if not self._lookup_timer.isActive():
+                self._lookup_timer.start()
+            return order
+        t = self._placed[order.perm_id]
+        if t is not None and (order.created is None or t < order.created):
+            return order.copy(created=t)
+        return order
+
+    def _look_up_placed(self) -> None:
+        perms, self._lookup = sorted(self._lookup), set()
+        try:
+            found = self._placed_times(perms)
+        except Exception as e:  # noqa: BLE001 - a journal problem shows the first sighting
+            log.warning("placed times of %d orders not read from the journal: %r", len(perms), e)
+            found = {}
+        for p in perms:
+            self._placed[p] = found.get(p)
+        for key, rec in list(zip(self.keys(), self.records())):
+            if rec.perm_id in found:
+                self.upsert(key, self._with_placed(rec))
 
     def upsert(self, key: Hashable, record: OrderRecord) -> bool:
         """``RecordTableModel.upsert``, counting working orders per clientId."""

@@ -205,6 +205,16 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         else:
             self.dirty.mark_columns(row, columns)
 
+    def retext(self, column_keys: Iterable[str]) -> None:
+        """Format the cells of the columns ``column_keys`` anew in every row (their text
+        depends on a setting that changed, e.g. the time rule): one ``dataChanged`` per column."""
+        if not self._records:
+            return
+        self._texts = [None] * len(self._records)
+        for key in column_keys:
+            c = self.column_index(key)
+            self.dataChanged.emit(self.index(0, c), self.index(len(self._records) - 1, c))
+
     def remove(self, key: Hashable) -> bool:
         """Remove ``key``'s row; returns False when there is no such row."""
         row = self._row.get(key)

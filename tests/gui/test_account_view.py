@@ -27,7 +27,7 @@ def test_account_values_and_positions_shown(qtbot, aloop):
     assert p.proxy.rowCount() == 2
     m = p.positions
     texts = [p.proxy.index(0, c).data() for c in range(m.columnCount())]
-    assert texts == ["AAPL", "100", "180.00", "187.50", "18,750.00", "750.00", "0.00"]
+    assert texts == ["AAPL", "100", "180.00", "187.50", "18,750.00", "750.00", "", "0.00"]
 
 
 def test_account_id_appears_on_connect(qtbot, aloop):

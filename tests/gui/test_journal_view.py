@@ -4,6 +4,8 @@ warning line for a full disk (SQLite max_page_count) that clears when space retu
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from datetime import timezone
 
 import pytest
@@ -57,7 +59,8 @@ def test_rows_follow_commits(qtbot, view, journal):
     assert _col(view, 2)[:3] == ["4", "4", "4"] and _col(view, 3)[2] == "9001" and _col(view, 4)[3] == "MSFT"
     ev = view.model.event_at(2)
     idx = view.model.index(2, 0)
-    assert view.model.data(idx) == ev.ts.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]   # local time
+    ny = ev.ts.astimezone(ZoneInfo("America/New_York"))     # exchange time (the default rule)
+    assert view.model.data(idx) == ny.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " ET"
     assert ev.ts.astimezone(timezone.utc).isoformat() in view.model.data(idx, Qt.ToolTipRole)  # UTC tooltip
     assert '"lmtPrice": 187.5' in view.model.data(view.model.index(2, 5), Qt.ToolTipRole)
     journal.record("orderStatus", order_id=4, perm_id=9001, symbol="AAPL", text="Cancelled")

@@ -119,8 +119,11 @@ def test_chart_badge_and_grey_last_line_until_next_bar(qtbot, aloop):
 def test_account_panel_greys_values_with_as_of(qtbot):
     from datetime import datetime
 
+    from app.domain.timezones import TimeRule
     from app.ui.account import AccountPanel
     from app.viewmodels.account import AccountSummary, PositionsModel
+    from app.viewmodels.timedisplay import TIME_DISPLAY
+    TIME_DISPLAY.set_rule(TimeRule.LOCAL)        # "as of" times in the machine's time (View → Times)
     s, clock = FakeSession(), Clock()
     s.set_account_value("NetLiquidation", 100_000)
     s.set_account_value("UnrealizedPnL", -250)

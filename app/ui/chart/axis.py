@@ -6,11 +6,12 @@ bars' start times and formats them for the zoom level (:func:`time_labels`):
 "HH:MM" between intraday ticks (a tick on a new day shows "DD Mon"), "DD Mon"
 for ticks days apart, "Mon YYYY" for ticks months apart, "YYYY" beyond.
 
-Time zone (see :func:`display_timezone`): intraday bars of stocks are shown in
-exchange time, America/New_York (IB's US stock venues); FX (CASH) intraday bars
-in UTC. Daily and longer bars carry a trading date, not an instant (IB sends
-"yyyyMMdd"; the session stores midnight UTC), so their labels are the UTC
-date, never shifted by a time zone.
+Time zone (see :func:`display_timezone`): intraday bars follow the terminal's one
+clock rule (View → Times, :data:`~app.viewmodels.timedisplay.TIME_DISPLAY`): the
+instrument's exchange time (IB ``ContractDetails.timeZoneId``, e.g. US/Eastern for US
+stocks and IDEALPRO) or the machine's local time. Daily and longer bars carry a
+trading date, not an instant (IB sends "yyyyMMdd"; the session stores midnight UTC),
+so their labels are the UTC date, never shifted by a time zone.
 """
 
 from __future__ import annotations
@@ -25,19 +26,22 @@ import pandas as pd
 import pyqtgraph as pg
 
 from app.domain.instruments import Instrument
+from app.viewmodels.timedisplay import TIME_DISPLAY, TimeDisplay
 
-NEW_YORK = ZoneInfo("America/New_York")
+NEW_YORK = ZoneInfo("America/New_York")  # US stock venues (tests, labels)
 DAY = 86400
 
 
-def display_timezone(instrument: Instrument | None, bar_seconds: int) -> tzinfo:
-    """Time zone of the labels: America/New_York for stock intraday bars, else UTC.
+def display_timezone(instrument: Instrument | None, bar_seconds: int,
+                     display: TimeDisplay = TIME_DISPLAY) -> tzinfo:
+    """Time zone of the labels: ``display``'s zone for ``instrument`` (its exchange zone, or
+    local time, as chosen in View → Times) for intraday bars.
 
     Daily bars (``bar_seconds >= 86400``) always use UTC (their time is a date).
     """
-    if bar_seconds >= DAY or instrument is None or instrument.sec_type != "STK":
+    if bar_seconds >= DAY:
         return timezone.utc
-    return NEW_YORK
+    return display.zone(instrument)
 
 
 def _level(spacing_seconds: float) -> str:

@@ -51,6 +51,7 @@ from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
 from app.ui import theme
 from app.ui.format import tick_decimals
 from app.ui.stable_label import StableLabel
+from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.pyramid import SteppedPyramid
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
@@ -239,6 +240,7 @@ class ChartView(ChartRangeMixin, QWidget):
         vm.barsPrepended.connect(self._on_bars_prepended)
         vm.olderLoadingChanged.connect(lambda _on: self._on_loading(vm.loading))
         vm.staleChanged.connect(self._on_stale)
+        TIME_DISPLAY.changed.connect(self._on_time_rule)
         vm.staleness.tick.connect(self._show_stale_age)
         vm.staleness.changed.connect(self._show_stale_age)
         self._apply_palette()
@@ -316,6 +318,11 @@ class ChartView(ChartRangeMixin, QWidget):
         self._refresh_overlays(full=True)
         if vm.count:
             self.reset_view()
+
+    def _on_time_rule(self) -> None:
+        """View → Times changed: the time axis in the new zone (exchange or local time)."""
+        vm = self.view_model
+        self.time_axis.set_times(vm.bars.times, display_timezone(vm.instrument, bar_size_seconds(vm.bar_size)))
 
     def _on_bars_prepended(self, added: int) -> None:
         """Older bars were inserted before index 0: keep the same bars in view."""

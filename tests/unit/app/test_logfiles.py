@@ -166,4 +166,5 @@ def test_log_panel_shows_the_level_of_the_ib_code(qapp, code, level):
     from app.ui.log_panel import LogPanel
     panel = LogPanel()
     panel.add_gateway_message(17, code, "text")
-    assert panel.toPlainText().split()[1:4] == [level, f"{code}", "[id"]
+    _time, rest = panel.toPlainText().split("  ", 1)      # "09:31:02 ET  WARN   399 [id 17]: text"
+    assert rest.split()[:3] == [level, f"{code}", "[id"]

@@ -35,12 +35,27 @@ def test_daily_monthly_yearly_labels():
     assert time_labels([]) == []
 
 
-def test_display_timezone_rules():
-    stock, fx = Instrument("AAPL"), Instrument("EUR", "CASH", "IDEALPRO", "USD")
-    assert display_timezone(stock, 300) is NEW_YORK
-    assert display_timezone(stock, 86400) is timezone.utc  # a daily bar is a date
-    assert display_timezone(fx, 3600) is timezone.utc
-    assert display_timezone(None, 60) is timezone.utc
+def test_display_timezone_follows_the_one_clock_rule():
+    """Exchange time from IB's timeZoneId (FX too: IDEALPRO's day is New York's), or local
+    time; a daily bar is a date whatever the rule (issue 14 item 6)."""
+    from zoneinfo import ZoneInfo
+
+    from app.domain.timezones import TimeRule
+    from app.viewmodels.timedisplay import TimeDisplay
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    shown = TimeDisplay(TimeRule.EXCHANGE, local_zone=tokyo)
+    stock = Instrument("AAPL", time_zone="US/Eastern")
+    fx = Instrument("EUR", "CASH", "IDEALPRO", "USD", time_zone="US/Eastern")
+    london = Instrument("VOD", currency="GBP", time_zone="Europe/London")
+    assert display_timezone(stock, 300, shown).key == "US/Eastern"
+    assert display_timezone(fx, 3600, shown).key == "US/Eastern"
+    assert display_timezone(london, 60, shown).key == "Europe/London"
+    assert display_timezone(Instrument("AAPL"), 60, shown).key == "America/New_York"  # IB named none
+    assert display_timezone(stock, 86400, shown) is timezone.utc  # a daily bar is a date
+    shown.set_rule(TimeRule.LOCAL)
+    assert display_timezone(stock, 300, shown) is tokyo and display_timezone(fx, 60, shown) is tokyo
+    assert display_timezone(stock, 86400, shown) is timezone.utc
 
 
 def test_format_bar_time():

@@ -26,7 +26,7 @@ def test_summary_values_coalesced_and_coloured(aloop):
     assert summary.colour("RealizedPnL").name() == "#1b7a34"
     assert summary.colour("NetLiquidation") is None
     assert summary.account_id == "DU1234567"
-    assert [r[0] for r in summary.rows()][:2] == ["NetLiquidation", "TotalCashValue"]
+    assert [r[0] for r in summary.rows()][:3] == ["NetLiquidation", "NetLiquidation.reported", "TotalCashValue"]
 
 
 def test_base_currency_duplicate_does_not_replace():

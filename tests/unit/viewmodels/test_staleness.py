@@ -240,7 +240,10 @@ def test_chart_lost_then_reloaded_is_live(aloop):
 def test_account_values_stale_as_of_until_updated(qapp):
     from datetime import datetime
 
+    from app.domain.timezones import TimeRule
     from app.viewmodels.account import AccountSummary, PositionsModel
+    from app.viewmodels.timedisplay import TIME_DISPLAY
+    TIME_DISPLAY.set_rule(TimeRule.LOCAL)        # "as of" in the machine's time (View → Times)
     s, clock = FakeSession(), Clock()
     s.set_account_value("NetLiquidation", 100_000)
     s.set_account_value("TotalCashValue", 50_000)
