@@ -41,6 +41,8 @@ STATUS_CANCELLED = "#757575"
 STATUS_INACTIVE = "#c62828"
 ERROR_TEXT = "#c62828"
 OK_TEXT = "#1b8a3a"
+#: a soft warning (amber): a soft risk limit, an FX odd lot; readable on the ticket tints
+WARNING_TEXT = "#b26a00"
 #: secondary text: a symbol's name, hints (dark grey, readable on the window background)
 SECONDARY_TEXT = "#616161"
 
@@ -88,6 +90,19 @@ def fmt_qty(value) -> str:
     if v.is_integer():
         return f"{v:,.0f}"
     return f"{v:,.8f}".rstrip("0").rstrip(".")
+
+
+def fmt_qty_short(value) -> str:
+    """A quantity for a small button: whole thousands from 10,000 as "25K", whole millions
+    as "1M"; anything else as :func:`fmt_qty` ("500", "1,000", "1,500")."""
+    if is_missing(value):
+        return ""
+    v = float(value)
+    if v >= 1e6 and v % 1e6 == 0:
+        return f"{v / 1e6:,.0f}M"
+    if v >= 1e4 and v % 1e3 == 0:
+        return f"{v / 1e3:,.0f}K"
+    return fmt_qty(v)
 
 
 def fmt_money(value, decimals: int = 2) -> str:

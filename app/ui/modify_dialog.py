@@ -20,10 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.commands import CommandRejected, ModifyOrder
 from app.domain import OrderRecord, OrderType
-from app.ui.format import ERROR_TEXT, SECONDARY_TEXT, fmt_qty, tabular_font, tick_decimals
-
-#: text colour of a soft-limit warning (amber)
-WARNING_TEXT = "#b26a00"
+from app.ui.format import ERROR_TEXT, SECONDARY_TEXT, WARNING_TEXT, fmt_qty, tabular_font, tick_decimals
 
 
 def _needs(order: OrderRecord) -> tuple[bool, bool]:

@@ -293,7 +293,7 @@ def test_soft_limit_asks_override_and_reexecutes_only_on_yes(qtbot, setup, aloop
     b.ask_override = lambda text: questions.append(text) or False
     editor = _open_editor(qtbot, b, rec.order_id, "quantity")
     _commit(qtbot, aloop, editor, "200")
-    assert len(questions) == 1 and questions[0].startswith("Override max_order_quantity? ")
+    assert len(questions) == 1 and questions[0].startswith("Order quantity limit: Order quantity 200 exceeds")
     assert _calls(s, "modify_order") == []
     assert b.message.text().startswith("Not sent: ")
     b.ask_override = lambda text: questions.append(text) or True
