@@ -499,10 +499,10 @@ def test_modify_dialog_keeps_ok_for_a_soft_limit_and_the_blotter_asks(qtbot, set
     qtbot.addWidget(dlg)
     dlg.quantity.setValue(200)
     ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
-    assert dlg.problem.text().startswith("Soft limit: ") and ok.isEnabled()
+    assert dlg.problem.text().startswith("⚠ Order quantity limit: ") and ok.isEnabled()
     b.commands.limits = RiskLimits(max_order_quantity=Limit(True, 150, hard=True))
     dlg.quantity.setValue(210)
-    assert not dlg.problem.text().startswith("Soft") and not ok.isEnabled()
+    assert not dlg.problem.text().startswith("⚠") and not ok.isEnabled()
     b.commands.limits = RiskLimits(max_order_quantity=Limit(True, 150, hard=False))
     questions = []
     b.ask_override = lambda text: questions.append(text) or True

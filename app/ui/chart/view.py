@@ -50,6 +50,7 @@ from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, for
 from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
 from app.ui.format import tick_decimals
 from app.ui.stable_label import StableLabel
+from app.ui.status_line import StatusLine
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.pyramid import SteppedPyramid
 from app.ui.chart.volume import VolumeAxisItem, VolumeItem
@@ -137,6 +138,8 @@ class ChartView(ChartRangeMixin, QWidget):
         self.trade_message = QLabel("")
         self.trade_message.setObjectName("chartTradeMessage")
         self.trade_message.setWordWrap(True)
+        #: keeps the trade message true: cleared when another symbol is charted
+        self.trade_status = StatusLine(self.trade_message)
         bar.addWidget(self.bar_size_box)
         bar.addWidget(self.style_box)
         bar.addWidget(self.indicator_button)
@@ -258,6 +261,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self._decimals = tick_decimals(inst.min_tick if inst else None)
         if inst is not None and inst != self.order_lines.instrument:
             self.trading.set_instrument(inst, self._decimals)
+        self.trade_status.symbol_changed(inst.key if inst is not None else None)
         if self.bar_size_box.currentText() != vm.bar_size:
             self.bar_size_box.blockSignals(True)
             self.bar_size_box.setCurrentText(vm.bar_size)
@@ -553,8 +557,8 @@ class ChartView(ChartRangeMixin, QWidget):
         self.trading.detach()
 
     def _show_trade_message(self, ok: bool, text: str) -> None:
-        self.trade_message.setStyleSheet(f"color: {'#2e7d32' if ok else '#c62828'}")
-        self.trade_message.setText(text)
+        inst = self.view_model.instrument
+        self.trade_status.show(ok, text, key=inst.key if inst is not None else None)
         self.trade_message.setToolTip(text)
 
     # ---- styles (engineer A's items) -------------------------------------------------
