@@ -33,3 +33,15 @@ def test_trade_message_is_cleared_on_another_symbol(trading):
     assert view.trade_message.text().startswith(f"Modify sent for order {oid}")
     vm.set_instrument(session.contracts["MSFT"])
     assert view.trade_message.text() == ""
+
+
+def test_order_line_and_its_question_write_a_large_quantity_in_full(trading):
+    """1,000,000 (an FX size) read "1e+06" on the order line and in its question."""
+    from app.domain import Action, OrderRequest, OrderType
+    aloop, session, vm, view, commands, prompts, aapl = trading
+    rec = session.place_order(OrderRequest(aapl, Action.BUY, 1_000_000, OrderType.LMT, limit_price=99.5))
+    wait_until(aloop, lambda: view.order_lines.line_for(rec.order_id) is not None, what="line")
+    line = view.order_lines.line_for(rec.order_id)
+    assert line.label_text() == "BUY 1,000,000 LMT 99.50"
+    _drop(aloop, view, rec.order_id, 99.0)
+    assert prompts[0].startswith(f"Modify order {rec.order_id}: BUY 1,000,000 AAPL LMT")

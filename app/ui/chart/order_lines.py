@@ -40,6 +40,7 @@ from PySide6.QtWidgets import QWidget
 from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
 from app.domain import OrderRecord, round_to_tick
 from app.domain.orders import Action
+from app.ui.format import fmt_qty
 from app.ui.confirm import (
     ask_override, ask_yes_no, execute_with_override, record_confirmation, record_overrides, resolve,
     with_warnings,
@@ -126,7 +127,7 @@ class OrderLine(pg.InfiniteLine):
         typ = _type_text(r.order_type)
         if typ == "STP LMT":
             typ = f"STP LMT ({self.field})"
-        return f"{_action_text(r.action)} {r.remaining or r.quantity:g} {typ} {price:.{self.decimals}f}"
+        return f"{_action_text(r.action)} {fmt_qty(r.remaining or r.quantity)} {typ} {price:.{self.decimals}f}"
 
     def set_record(self, rec: OrderRecord, price: float | None = None) -> None:
         """Show ``rec`` (new price/quantity after a modify) and move to its price."""
@@ -291,7 +292,7 @@ class OrderLines(QObject):
         line.label.setFormat(line.label_text(price))
         cmd = ModifyOrder(rec.order_id, limit_price=price) if line.field == "limit" \
             else ModifyOrder(rec.order_id, stop_price=price)
-        text = (f"Modify order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
+        text = (f"Modify order {rec.order_id}: {_action_text(rec.action)} {fmt_qty(rec.quantity)} "
                 f"{rec.instrument.display_symbol} {_type_text(rec.order_type)}, {line.field} price "
                 f"{line.order_price:.{self.decimals}f} → {price:.{self.decimals}f}?")
         return self._start(self._modify(line, cmd, text))
@@ -318,7 +319,7 @@ class OrderLines(QObject):
         if self.commands is None:
             self.message.emit(False, "Cannot cancel from the chart: no order commands connected")
             return None
-        text = (f"Cancel order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
+        text = (f"Cancel order {rec.order_id}: {_action_text(rec.action)} {fmt_qty(rec.quantity)} "
                 f"{rec.instrument.display_symbol} {_type_text(rec.order_type)} ({rec.status})?")
         return self._start(self._cancel(rec, text))
 
