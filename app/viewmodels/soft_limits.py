@@ -17,6 +17,7 @@ base-currency units (EUR of EUR.USD), prices in the quote currency.
 from __future__ import annotations
 
 import logging
+import math
 
 from app.commands import CommandRejected
 from app.commands.risk import rule_title
@@ -86,7 +87,7 @@ def idealpro_note(instrument: Instrument | None, quantity, price: float | None) 
     elif instrument.symbol == "USD":
         what = f"{base} is"
     else:
-        what = f"{base} is about {value:,.0f} USD,"
+        what = f"{base} is about {math.floor(value):,} USD,"   # never rounded up to the minimum
     return (f"{what} below IDEALPRO's minimum of {IDEALPRO_MIN_USD:,.0f} USD: IB routes it to "
             "IDEAL as an odd lot (wider spread)")
 
