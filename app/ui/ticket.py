@@ -20,6 +20,12 @@ soft-limit question the ``ask_override`` attribute (``callable(rule, message)``)
 so tests and the lead can replace them. All state lives in
 :class:`~app.viewmodels.ticket.TicketModel`; orders go through
 ``OrderCommands`` only.
+
+Soft risk limits (and an FX order below IDEALPRO's minimum) show as an amber
+``warning`` line while the order is composed and in the confirmation, whose
+"Transmit anyway" overrides them (issue 14 item 4). The ``result`` and cash
+lines are :class:`~app.ui.status_line.StatusLine` s: cleared on another symbol,
+replaced when the order they name finishes.
 """
 
 from __future__ import annotations
@@ -254,6 +260,9 @@ class OrderTicket(QWidget):
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet(f"color: {WARNING_TEXT};")
         self.warning.setVisible(False)
+        self._warning_timer = QTimer(self)  # time-based limits (duplicate window) age in a quiet market
+        self._warning_timer.setInterval(1000)
+        self._warning_timer.timeout.connect(self._sync_warning)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -561,6 +570,10 @@ class OrderTicket(QWidget):
         if self.warning.text() != text:
             self.warning.setText(text)
             self.warning.setVisible(bool(text))
+        if text and not self._warning_timer.isActive():
+            self._warning_timer.start()
+        elif not text:
+            self._warning_timer.stop()
 
     # ---- transmit --------------------------------------------------------------
     def _end_hold(self) -> None:

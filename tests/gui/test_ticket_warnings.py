@@ -221,3 +221,15 @@ def test_fx_odd_lot_warning_is_in_the_confirmation(qtbot, desk, aloop):
     assert "below IDEALPRO's minimum of 25,000 USD" in dlg.warnings_label.text()
     qtbot.mouseClick(dlg.transmit_button, Qt.LeftButton)
     assert aloop.run_until_complete(t.sending).ok
+
+
+def test_duplicate_warning_goes_away_without_a_new_quote(qtbot, desk, aloop):
+    """The duplicate window ages even when no quote arrives: the line is refreshed."""
+    from tests.support import run_for
+    s, t, journal, overrides = desk
+    t.confirm_orders = False
+    assert aloop.run_until_complete(t.transmit()).ok
+    t._end_hold()
+    assert "Duplicate order: Same order as one sent" in t.warning.text()
+    run_for(aloop, 2.3)                          # the recommended window is 2 s; no quote meanwhile
+    assert "Duplicate order" not in t.warning.text() and not t.warning.isVisible()
