@@ -225,11 +225,11 @@ def test_fx_odd_lot_warning_is_in_the_confirmation(qtbot, desk, aloop):
 
 def test_duplicate_warning_goes_away_without_a_new_quote(qtbot, desk, aloop):
     """The duplicate window ages even when no quote arrives: the line is refreshed."""
-    from tests.support import run_for
     s, t, journal, overrides = desk
     t.confirm_orders = False
     assert aloop.run_until_complete(t.transmit()).ok
     t._end_hold()
     assert "Duplicate order: Same order as one sent" in t.warning.text()
-    run_for(aloop, 2.3)                          # the recommended window is 2 s; no quote meanwhile
-    assert "Duplicate order" not in t.warning.text() and not t.warning.isVisible()
+    # the recommended window is 2 s; no quote meanwhile: gone within a refresh after it
+    wait_until(aloop, lambda: not t.warning.isVisible(), timeout=3.5, what="the warning to end")
+    assert "Duplicate order" not in t.warning.text()
