@@ -144,14 +144,15 @@ class BlotterActions:
             self.show_message(False, e.reason)
             return False
         accepted = frozenset(accepted)
-        failures = [f for f in soft_warnings(self.commands, cmd) if f.rule not in accepted]
-        if self.confirm_modifies:
+        failures = soft_warnings(self.commands, cmd)
+        if self.confirm_modifies:   # the last look: every soft limit, accepted in the dialog or not
             question = with_warnings(describe_modify(order, cmd) + "?", failures)
             symbol = order.instrument.display_symbol
             if not self._ask_first(question, order_id=order.order_id, symbol=symbol):
                 self.show_message(False, f"Modify of order {order.order_id} not sent (declined)")
                 return False
-            record_overrides(self.commands, failures, question, symbol, order_id=order.order_id)
+            record_overrides(self.commands, [f for f in failures if f.rule not in accepted], question,
+                             symbol, order_id=order.order_id)
             accepted = accepted | {f.rule for f in failures}
         return self._execute(cmd, accepted)
 

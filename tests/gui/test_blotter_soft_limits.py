@@ -53,3 +53,24 @@ def test_modify_dialog_ok_is_the_override(qtbot, setup, monkeypatch):
     b.select_order(rec.order_id)
     assert b.modify_selected()
     assert overrides == [] and _calls(s, "modify_order") == [(1, 200, None, None)]
+
+
+def test_modify_confirmation_after_the_dialog_still_names_the_soft_limit(qtbot, setup, monkeypatch):
+    """With modify confirmations on, the last question names the soft limit the dialog
+    showed (its Yes sends), and nothing asks a third time."""
+    s, b, rec, asked = setup
+    b.confirm_modifies = True
+    b.commands.limits = SOFT_QTY
+    overrides = []
+    b.ask_override = lambda text: overrides.append(text) or True
+
+    def fake_exec(dlg):
+        dlg.quantity.setValue(200)
+        return ModifyDialog.Accepted
+
+    monkeypatch.setattr(ModifyDialog, "exec", fake_exec)
+    b.select_order(rec.order_id)
+    assert b.modify_selected()
+    (question,) = asked
+    assert "⚠ Order quantity limit: Order quantity 200 exceeds" in question
+    assert overrides == [] and _calls(s, "modify_order") == [(1, 200, None, None)]
