@@ -495,8 +495,9 @@ class OrderCommands:
             m = plan.modify
             rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price)
             self._local_pending[(rec.client_id, rec.order_id)] = ("modify", rec, self._clock())
-            self._api("placeOrder", rec, f"modify: {describe_change(m)}")
-            return self._ok(f"Modify sent for order {rec.order_id}: {describe_change(m)}", rec)
+            change = describe_change(m, rec.instrument.min_tick or 0.01)
+            self._api("placeOrder", rec, f"modify: {change}")
+            return self._ok(f"Modify sent for order {rec.order_id}: {change}", rec)
         if isinstance(cmd, CancelOrder):
             rec = self._cancel(plan.cancels[0])
             return self._ok(f"Cancel sent for order {rec.order_id}", rec)

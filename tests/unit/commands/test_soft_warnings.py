@@ -175,3 +175,23 @@ def test_price_problem_default_format_has_no_exponent():
     assert price_problem("Limit price", 1.10003, 0.00005) == (
         "Limit price 1.10003 is not a multiple of the tick size 0.00005 (nearest: 1.10005)")
     assert price_problem("Limit price", 0.0, 0.01) == "Limit price must be positive, got 0"
+
+
+def test_describe_change_with_the_tick():
+    from app.commands.intents import describe_change
+    assert describe_change(ModifyOrder(3, limit_price=200.0), 0.01) == "limit 200.00"
+    assert describe_change(ModifyOrder(3, 1_000_000, 1.1, 1.09995), 0.00005) == (
+        "quantity 1000000, limit 1.10000, stop 1.09995")
+    assert describe_change(ModifyOrder(3, limit_price=200.0)) == "limit 200"
+    assert describe_change(ModifyOrder(3, limit_price=True), 0.01) == "limit True"
+    assert describe_change(ModifyOrder(3, stop_price=float("nan")), 0.01) == "stop NaN"
+
+
+def test_modify_sent_message_uses_the_tick(s):
+    j = ListJournal()
+    c = OrderCommands(s, journal=j)
+    rec = c.execute(PlaceOrder(lmt(221.50))).order
+    s.submit(rec.order_id)
+    res = c.execute(ModifyOrder(rec.order_id, limit_price=221.0))
+    assert res.ok and res.message == f"Modify sent for order {rec.order_id}: limit 221.00"
+    assert j.of("api")[-1]["text"] == "modify: limit 221.00"
