@@ -8,11 +8,13 @@ instrument's currency, instrument keys are ``Instrument.key`` (conId as text).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain import OrderRecord, OrderRequest
 from app.commands.validation import fmt_number
+from app.domain.orders import price_text
 
 
 @dataclass(frozen=True)
@@ -196,10 +198,17 @@ def describe_command(cmd: Any, session: Any = None) -> str:
     return repr(cmd)
 
 
-def describe_change(cmd: ModifyOrder) -> str:
+def describe_change(cmd: ModifyOrder, tick: float | None = None) -> str:
     """The changed values of a modification, written exactly: "quantity 200, limit 151.5",
-    "quantity 1234567, limit 10234.55, stop 0.00005" (never rounded to 6 digits)."""
-    return ", ".join(f"{name} {fmt_number(value)}"
-                     for name, value in (("quantity", cmd.quantity), ("limit", cmd.limit_price),
-                                         ("stop", cmd.stop_price))
+    "quantity 1234567, limit 10234.55, stop 0.00005" (never rounded to 6 digits). With the
+    instrument's ``tick`` the prices have its decimals ("limit 200.00"; a price on the tick
+    loses nothing), else they are written as given."""
+    def price(v) -> str:
+        on_tick = tick and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        return price_text(v, tick) if on_tick else fmt_number(v)
+
+    return ", ".join(f"{name} {fmt(value)}"
+                     for name, value, fmt in (("quantity", cmd.quantity, fmt_number),
+                                              ("limit", cmd.limit_price, price),
+                                              ("stop", cmd.stop_price, price))
                      if value is not None)

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from app.commands import bulk
 from app.commands.intents import (
@@ -213,7 +213,7 @@ class OrderCommands:
             if not f.soft:
                 raise f
         for f in failures:
-            if not override:
+            if not _overrides(override, f):
                 raise f
             plan.overridden.append(f)
 
@@ -306,7 +306,7 @@ class OrderCommands:
             grown = OrderRequest(rec.instrument, rec.action, growth, OrderType.MKT)
             failure = check_position(grown, self._position(rec.instrument.key), self.limits.max_position)
             if failure is not None:
-                if not failure.soft or not override:
+                if not failure.soft or not _overrides(override, failure):
                     raise failure
                 plan.overridden.append(failure)
 
@@ -378,7 +378,7 @@ class OrderCommands:
                 continue
             plan.requests.append(req)
 
-    def check(self, cmd: Command, *, override: bool = False) -> None:
+    def check(self, cmd: Command, *, override: bool | Iterable[str] = False) -> None:
         """Raise ``CommandRejected`` (``rule``, ``soft``) when ``cmd`` breaks a rule;
         return None when it may go. No side effects (nothing is sent or journaled).
 
@@ -386,20 +386,32 @@ class OrderCommands:
         halted (new orders only), connected, stale orderId, working and no
         modify/cancel in flight, IB's order rules (quantity, prices, tick size),
         then the pre-trade limits of ``self.limits`` (``app.commands.risk``).
-        ``override=True`` lets soft failures pass; hard ones never do.
+        ``override=True`` lets soft failures pass, a collection of rule names only the
+        soft failures of those rules; hard ones never do.
         """
-        self._plan(cmd, override)
+        self._plan(cmd, _override_arg(override))
+
+    def soft_failures(self, cmd: Command) -> list[CommandRejected]:
+        """Every soft failure ``cmd`` meets now (``CommandRejected`` with ``soft=True``, in
+        rule order), for the ticket and the confirmation to show before sending; [] when
+        none. Raises ``CommandRejected`` for the first hard failure, as :meth:`check`.
+        No side effects."""
+        return list(self._plan(cmd, True).overridden)
 
     # -------------------------------------------------------------- execution
 
-    def execute(self, cmd: Command, *, override: bool = False) -> CommandResult:
+    def execute(self, cmd: Command, *, override: bool | Iterable[str] = False) -> CommandResult:
         """Check and send ``cmd``; journal intent, check, overrides and API calls.
 
         Never raises for a rejection or a gateway/session failure: returns
         ``CommandResult(ok=False, message=reason, rule=..., soft=...)`` instead.
         A soft rejection comes back with ``soft=True``; re-run with ``override=True``
-        after asking the trader.
+        after asking the trader, or with ``override`` = the rule names of the soft
+        failures the trader saw and accepted (:meth:`soft_failures` shown in the
+        confirmation): a soft failure of another rule (the market moved meanwhile) is
+        then still refused, so that it is asked about.
         """
+        override = _override_arg(override)
         confirmed, self._confirmed_command = self._confirmed_command, None
         if confirmed is not None and self._clock() - confirmed[1] <= CONFIRM_LINK_SECONDS:
             self._command_id = confirmed[0]
@@ -417,7 +429,8 @@ class OrderCommands:
         text = _safe_describe(cmd, self.session)
         oid = getattr(cmd, "order_id", None)
         self.record("intent", text=text, command=type(cmd).__name__, order_id=oid,
-                    override=bool(override))
+                    override=bool(override),
+                    **({} if isinstance(override, bool) else {"accepted_rules": sorted(override)}))
         try:
             plan = self._plan(cmd, override)
         except CommandRejected as e:
@@ -482,8 +495,9 @@ class OrderCommands:
             m = plan.modify
             rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price)
             self._local_pending[(rec.client_id, rec.order_id)] = ("modify", rec, self._clock())
-            self._api("placeOrder", rec, f"modify: {describe_change(m)}")
-            return self._ok(f"Modify sent for order {rec.order_id}: {describe_change(m)}", rec)
+            change = describe_change(m, rec.instrument.min_tick or 0.01)
+            self._api("placeOrder", rec, f"modify: {change}")
+            return self._ok(f"Modify sent for order {rec.order_id}: {change}", rec)
         if isinstance(cmd, CancelOrder):
             rec = self._cancel(plan.cancels[0])
             return self._ok(f"Cancel sent for order {rec.order_id}", rec)
@@ -533,6 +547,21 @@ class OrderCommands:
     def _ok(self, msg: str, rec: OrderRecord | None, recs: tuple = ()) -> CommandResult:
         log.info("%s", msg)
         return CommandResult(True, msg, rec, recs or ((rec,) if rec is not None else ()))
+
+
+def _override_arg(override: Any) -> bool | frozenset[str]:
+    """``override`` of :meth:`OrderCommands.execute`: True / False, or the rule names (one
+    name as text, or a collection) as a frozenset."""
+    if isinstance(override, bool):
+        return override
+    if isinstance(override, str):
+        return frozenset((override,))
+    return frozenset(override or ())
+
+
+def _overrides(override: bool | frozenset[str], failure: CommandRejected) -> bool:
+    """True when the soft ``failure`` may pass: ``override`` True, or it names its rule."""
+    return override is True or (not isinstance(override, bool) and failure.rule in override)
 
 
 def _count(n: int, noun: str) -> str:

@@ -22,6 +22,7 @@ from typing import Iterable
 
 from app.commands.validation import CommandRejected, fmt_number
 from app.domain import Action, OrderRequest, OrderType, Quote, round_to_tick
+from app.domain.orders import price_text
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> Comman
     # cent over fails at any size (18,753,000 against 18,752,999.99)
     if _dec(req.quantity) * _dec(price) > _dec(lim.value):
         return _fail(lim, "max_order_notional",
-                     f"Order notional {notional:,.0f} {ccy} ({req.quantity:,.0f} x {fmt_number(price)}) "
+                     f"Order notional {notional:,.0f} {ccy} ({req.quantity:,.0f} x "
+                     f"{price_text(price, req.instrument.min_tick)}) "
                      f"exceeds the maximum of {lim.value:,.0f} {ccy} per order")
     return None
 
@@ -223,19 +225,26 @@ def check_price_band(req: OrderRequest, quote: Quote | None, pct: Limit,
     Reference: bid and ask (one side missing: the other for both; neither: the
     last price). No quote at all: failure "no quote to check the price band against".
     Hard only if every enabled band limit is hard (a hard limit is never passed unchecked).
+    The message says how far through the market the price is, with prices on the
+    instrument's tick: "Limit 257.40 is 16.2 % above the ask 221.60 (band 5 % / 20 ticks:
+    210.44 - 232.68)".
     """
     if not (pct.enabled or ticks.enabled):
         return None
-    prices = [(n, p) for n, p in (("Limit price", req.limit_price), ("Stop price", req.stop_price))
+    prices = [(n, p) for n, p in (("Limit", req.limit_price), ("Stop", req.stop_price))
               if p is not None]
     if not prices:
         return None
     bid = quote.bid if quote else None
     ask = quote.ask if quote else None
+    bid_name, ask_name = "bid", "ask"
     if bid is None and ask is None and quote is not None and quote.last is not None:
         bid = ask = quote.last
-    bid = bid if bid is not None else ask
-    ask = ask if ask is not None else bid
+        bid_name = ask_name = "last"
+    if bid is None:
+        bid, bid_name = ask, ask_name
+    if ask is None:
+        ask, ask_name = bid, bid_name
     hard = all(lim.hard for lim in (pct, ticks) if lim.enabled)
     if bid is None:
         return CommandRejected(f"No quote for {req.instrument.display_symbol} to check the price band "
@@ -248,11 +257,14 @@ def check_price_band(req: OrderRequest, quote: Quote | None, pct: Limit,
     what = " / ".join(t for t, lim in ((f"{fmt_number(pct.value)} %", pct),
                                        (f"{fmt_number(ticks.value)} ticks", ticks)) if lim.enabled)
     for name, p in prices:
-        if p < lo - tick * 1e-6 or p > hi + tick * 1e-6:
+        above = p > hi + tick * 1e-6
+        if above or p < lo - tick * 1e-6:
+            ref, ref_name = (ask, ask_name) if above else (bid, bid_name)
+            off = f"{abs(p - ref) / ref * 100:.1f} % " if ref > 0 else ""
             return CommandRejected(
-                f"{name} {fmt_number(p)} is outside the price band {fmt_number(round_to_tick(max(lo, 0), tick))}"
-                f" - {fmt_number(round_to_tick(hi, tick))} around the quote {fmt_number(bid)} / "
-                f"{fmt_number(ask)} ({what})", rule="price_band", soft=not hard)
+                f"{name} {price_text(p, tick)} is {off}{'above' if above else 'below'} the {ref_name} "
+                f"{price_text(ref, tick)} (band {what}: {price_text(round_to_tick(max(lo, 0), tick), tick)}"
+                f" - {price_text(round_to_tick(hi, tick), tick)})", rule="price_band", soft=not hard)
     return None
 
 
@@ -289,6 +301,23 @@ def check_rate(sent_times: Iterable[float], now: float, lim: Limit, n_new: int =
                      f"{n} orders sent in the last 60 s; {n_new} more would exceed the maximum of "
                      f"{lim.value:,.0f} orders per minute")
     return None
+
+
+#: the rules in words, for the trader (messages never show the rule ids)
+RULE_TITLES: dict[str, str] = {
+    "max_order_quantity": "Order quantity limit",
+    "max_order_notional": "Order value limit",
+    "max_position": "Position limit",
+    "price_band": "Price band",
+    "duplicate_order": "Duplicate order",
+    "max_orders_per_minute": "Orders per minute limit",
+}
+
+
+def rule_title(rule: str) -> str:
+    """``rule`` (a ``CommandRejected.rule``) in words: "price_band" -> "Price band"; an
+    unknown or empty rule -> "Risk limit"."""
+    return RULE_TITLES.get(rule, "Risk limit")
 
 
 #: rules ``evaluate`` can be told to skip (``skip=``)

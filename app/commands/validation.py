@@ -10,11 +10,10 @@ modify or cancel; finished orders cannot change) and PROTOCOL.md.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import Iterable
 
 from app.domain import OrderRecord, OrderStatus, OrderType
-from app.domain.orders import price_problem, quantity_problem
+from app.domain.orders import fmt_number, price_problem, quantity_problem
 
 
 class CommandRejected(Exception):
@@ -41,15 +40,6 @@ class CommandRejected(Exception):
 def _lower_first(text: str) -> str:
     """A domain rule's sentence continued after "Cannot modify order N: "."""
     return text[:1].lower() + text[1:]
-
-
-def fmt_number(x: float) -> str:
-    """A number as a trader writes it: 150, 1.10005, 0.00005 (no exponent)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return repr(x)   # not a number (a bool's repr "True" is no Decimal)
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return format(Decimal(repr(x)).normalize(), "f")
 
 
 def find_own_order(order_id: int, verb: str, own_client_id: int, own: OrderRecord | None,

@@ -152,6 +152,22 @@ def _fmt_price(p: float, tick: float) -> str:
     return f"{p:.{max(2, _decimals(tick))}f}"
 
 
+def price_text(price: float, tick: float | None) -> str:
+    """A price in instrument currency with the decimals of the instrument's ``tick`` (at
+    least two, no exponent): ``price_text(257.4, 0.01)`` -> "257.40", ``price_text(1.1,
+    0.00005)`` -> "1.10000"; a missing tick counts as 0.01."""
+    return _fmt_price(price, tick or 0.01)
+
+
+def fmt_number(x: float) -> str:
+    """A number as a trader writes it: 150, 1.10005, 0.00005 (no exponent, no trailing zeros)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return repr(x)   # not a number (a bool's repr "True" is no Decimal)
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return format(Decimal(repr(x)).normalize(), "f")
+
+
 def round_to_tick(price: float, tick: float) -> float:
     """Round ``price`` to the nearest multiple of ``tick`` (half up), exactly in decimal.
 
@@ -205,8 +221,9 @@ def price_problem(name: str, price, tick: float, fmt=None) -> str | None:
     tick (IB error 110, "The price does not conform to the minimum price variation for this
     contract").
 
-    ``fmt(number) -> str`` writes the numbers of the message (default: the price as
-    given, the tick as Python prints it, the nearest valid price with the tick's decimals).
+    ``fmt(number) -> str`` writes the numbers of the message (default: the price and the
+    tick as written, never with an exponent: "tick size 0.00005", not "5e-05"; the nearest
+    valid price with the tick's decimals).
     """
     if isinstance(price, bool) or not isinstance(price, (int, float)) or not math.isfinite(price):
         return f"{name} must be a number, got {price!r}"
@@ -215,7 +232,7 @@ def price_problem(name: str, price, tick: float, fmt=None) -> str | None:
                 f"{MAX_PRICE:,.0f} in the instrument's currency")
     nearest = round_to_tick(price, tick)
     p, t, n = ((fmt(price), fmt(tick), fmt(nearest)) if fmt else
-               (str(price), str(tick), _fmt_price(nearest, tick)))
+               (fmt_number(price), fmt_number(tick), _fmt_price(nearest, tick)))
     if price <= 0:
         return f"{name} must be positive, got {p}"
     if not is_on_tick(price, tick):

@@ -85,6 +85,8 @@ class BlotterView(BlotterActions, QWidget):
         self._confirm_cancels = True
         self._confirm_modifies = False
         self._pending_edits: dict[tuple[int, str], float] = {}
+        #: soft risk limits the Modify dialog showed when OK was clicked (OK overrides them)
+        self.edit_accepted: frozenset[str] = frozenset()
 
         # ---- orders tab
         self.orders_proxy = OrderFilterProxy(self)
@@ -298,6 +300,7 @@ class BlotterView(BlotterActions, QWidget):
         dlg = ModifyDialog(order, self.commands, self)
         if dlg.exec() != QDialog.Accepted:
             return None
+        self.edit_accepted = dlg.shown_rules
         return dlg.command()
 
     def _choose_export_path(self, kind: str, suggested: str) -> str | None:

@@ -2,10 +2,13 @@
 CSV export; mixed into :class:`app.ui.blotter.BlotterView`.
 
 Every command goes through ``OrderCommands.execute`` (``ModifyOrder``,
-``CancelOrder``, ``CancelAll``). A soft rejection (``CommandResult.soft``, e.g. a
-soft risk limit) asks ``ask_override("Override <rule>? <message>")`` and
-re-executes with ``override=True`` only on Yes. Confirmation and override
-decisions go to the journal through ``commands.record("confirm" | "override", ...)``.
+``CancelOrder``, ``CancelAll``). A modification the command layer refuses (quantity
+0, off tick, finished order) is refused before any question. Its soft risk limits
+are one decision with it: listed in the modify question (``confirm_modifies``) or
+in the Modify dialog, whose Yes / OK overrides exactly those; otherwise, or for a
+soft limit new at send time, ``ask_override(question)`` asks (no rule ids) and the
+command is re-executed with those rules accepted only on Yes. Confirmation and
+override decisions go to the journal through ``commands.record("confirm" | "override", ...)``.
 A result or refusal is shown in the view's message line (``show_message``).
 
 The mixin expects from the view: ``commands``, ``orders_model``,
@@ -27,10 +30,13 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from app.commands import CancelAll, CancelOrder, CommandRejected, ModifyOrder, describe_command
 from app.domain import OrderRecord
 from app.ui.blotter_export import export_table
-from app.ui.confirm import override_question, record_confirmation
+from app.ui.confirm import (
+    next_override, override_question, record_confirmation, record_overrides, with_warnings,
+)
 from app.ui import theme
 from app.ui.format import fmt_price, fmt_qty
 from app.viewmodels.orders import EDITABLE_FIELDS
+from app.viewmodels.soft_limits import soft_warnings
 
 log = logging.getLogger("app.ui.blotter")
 
@@ -79,28 +85,31 @@ class BlotterActions:
         record_confirmation(self.commands, yes, text, symbol, **fields)
         return yes
 
-    def _run(self, cmd):
-        """Execute ``cmd``; a soft rejection asks to override and re-executes on Yes.
+    def _run(self, cmd, accepted=frozenset()):
+        """Execute ``cmd`` with the soft limits ``accepted`` (rule names the trader already
+        said yes to); any other soft rejection asks to override and re-executes on Yes.
         Returns the final CommandResult, or None when the command layer raised."""
+        accepted = frozenset(accepted)
         try:
-            result = self.commands.execute(cmd)
-            if not result.ok and getattr(result, "soft", False):
-                rule = getattr(result, "rule", "")
-                yes = bool(self.ask_override(override_question(rule, result.message)))
-                self._record("override", decision="accepted" if yes else "declined", rule=rule,
-                             text=describe_command(cmd), message=result.message,
+            result = self.commands.execute(cmd, override=accepted) if accepted else self.commands.execute(cmd)
+            while (question := next_override(self.commands, cmd, result, accepted)) is not None:
+                rule, message, rules = question
+                yes = bool(self.ask_override(override_question(rule, message)))
+                self._record("override", decision="accepted" if yes else "declined",
+                             rule=rule or result.rule, text=describe_command(cmd), message=message,
                              order_id=getattr(cmd, "order_id", None))
                 if not yes:
                     return replace(result, message=f"Not sent: {result.message} (override declined)")
-                result = self.commands.execute(cmd, override=True)
+                accepted = accepted | rules
+                result = self.commands.execute(cmd, override=accepted)
             return result
         except Exception as e:  # execute never raises for a rejection; anything else is shown
             log.exception("blotter command %r failed", cmd)
             self.show_message(False, f"{type(cmd).__name__} failed: {e}")
             return None
 
-    def _execute(self, cmd) -> bool:
-        result = self._run(cmd)
+    def _execute(self, cmd, accepted=frozenset()) -> bool:
+        result = self._run(cmd, accepted)
         if result is None:
             return False
         self.show_message(bool(result.ok), result.message)
@@ -119,19 +128,34 @@ class BlotterActions:
             if not getattr(e, "soft", False):
                 self.show_message(False, e.reason.replace("Cannot cancel", "Cannot modify", 1))
                 return False
+        self.edit_accepted = frozenset()
         cmd = self.edit_order(o)
         if cmd is None:
             return False
-        return self.send_modify(o, cmd)
+        return self.send_modify(o, cmd, accepted=self.edit_accepted)
 
-    def send_modify(self, order: OrderRecord, cmd: ModifyOrder) -> bool:
-        """Send one ``ModifyOrder`` for ``order``, asking first when :attr:`confirm_modifies` is on."""
-        if self.confirm_modifies and not self._ask_first(
-                describe_modify(order, cmd) + "?", order_id=order.order_id,
-                symbol=order.instrument.display_symbol):
-            self.show_message(False, f"Modify of order {order.order_id} not sent (declined)")
+    def send_modify(self, order: OrderRecord, cmd: ModifyOrder, accepted=frozenset()) -> bool:
+        """Send one ``ModifyOrder`` for ``order``. A change the command layer refuses is
+        shown without a question; otherwise ask first when :attr:`confirm_modifies` is on,
+        with the soft risk limits it breaks in the question (Yes overrides those).
+        ``accepted``: soft limits the trader already accepted (shown in the Modify dialog)."""
+        try:
+            self.commands.check(cmd, override=True)   # every hard rule, before any question
+        except CommandRejected as e:
+            self.show_message(False, e.reason)
             return False
-        return self._execute(cmd)
+        accepted = frozenset(accepted)
+        failures = soft_warnings(self.commands, cmd)
+        if self.confirm_modifies:   # the last look: every soft limit, accepted in the dialog or not
+            question = with_warnings(describe_modify(order, cmd) + "?", failures)
+            symbol = order.instrument.display_symbol
+            if not self._ask_first(question, order_id=order.order_id, symbol=symbol):
+                self.show_message(False, f"Modify of order {order.order_id} not sent (declined)")
+                return False
+            record_overrides(self.commands, [f for f in failures if f.rule not in accepted], question,
+                             symbol, order_id=order.order_id)
+            accepted = accepted | {f.rule for f in failures}
+        return self._execute(cmd, accepted)
 
     def _on_double_click(self, index: QModelIndex) -> None:
         if not index.flags() & Qt.ItemIsEditable:  # editable cells open their in-place editor

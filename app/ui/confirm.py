@@ -12,9 +12,14 @@ the trader's last look before an order leaves the terminal (issue 5,
   dialog is open: "checking margin…", then the numbers or "not available".
 - :class:`ConfirmToggles`: which order kinds ask first (MKT, LMT, STP,
   STP LMT and bracket), persisted in QSettings as ``confirm/<kind>``.
-- :func:`execute_with_override`: a soft risk-limit rejection
-  (``CommandResult.soft``) asks "Override <rule>?" and re-runs the command with
-  ``override=True`` only on an explicit Yes; the decision is journalled.
+- Soft risk limits are one decision with the order: :func:`soft_warnings` lists
+  them before sending, the confirmation shows each ("Price band: Limit 257.40 is
+  16.2 % above the ask 221.60 (band 5 %: ...)") and its Transmit / Yes overrides
+  exactly those (``accepted`` rule names). :func:`execute_with_override` asks
+  only about a soft failure nobody was shown (confirmations turned off, or the
+  market moved after the confirmation: "New since you confirmed: ..."), and
+  re-runs the command only on an explicit Yes; every decision is journalled.
+  No message shows a rule id.
 
 Every dialog here is non-blocking: ``QDialog.open()`` plus an asyncio future
 awaited in a task (never ``exec()``, which would nest an event loop under
@@ -35,10 +40,13 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
+from app.commands.risk import rule_title
 from app.settings_values import setting_bool
 from app.domain import AccountKind, OrderRequest, OrderType, WhatIf
+from app.ui import theme
 from app.ui.format import fmt_money, is_missing
 from app.ui.session_status import KIND_COLOURS
+from app.viewmodels.soft_limits import soft_warnings, warning_line
 
 log = logging.getLogger(__name__)
 
@@ -157,13 +165,18 @@ class ConfirmDialog(QDialog):
     ``text``: the order in words with its value; ``account``/``kind``: where
     it goes; ``what_if``: a zero-argument callable returning an awaitable of
     ``WhatIf`` (e.g. ``lambda: session.what_if(request)``) or None. Widgets for
-    tests: ``order_label``, ``account_label``, ``impact_label``,
+    tests: ``order_label``, ``account_label``, ``warnings_label``, ``impact_label``,
     ``transmit_button``, ``cancel_button``. Use ``await dialog.ask()``.
+
+    ``warnings``: lines shown in amber under the order (the soft risk limits it breaks,
+    :func:`warning_line`, and notes such as an FX odd lot); with any, the button reads
+    "Transmit anyway": clicking it is the override of the soft limits shown.
     """
 
     def __init__(self, text: str, *, account: str = "", kind: AccountKind | None = None,
                  what_if: Callable[[], Awaitable[WhatIf]] | None = None, currency: str = "",
-                 title: str = "Transmit order", parent: QWidget | None = None):
+                 title: str = "Transmit order", parent: QWidget | None = None,
+                 warnings: list[str] | tuple[str, ...] = ()):
         super().__init__(parent)
         self.setObjectName("confirmDialog")
         self.setWindowTitle(title)
@@ -183,12 +196,20 @@ class ConfirmDialog(QDialog):
             bg, fg = KIND_COLOURS[kind]
             self.account_label.setStyleSheet(
                 f"QLabel#confirmAccount {{ background: {bg}; color: {fg}; font-weight: bold; padding: 3px; }}")
+        self.warnings = list(warnings)
+        self.warnings_label = QLabel("\n".join(f"⚠ {w}" for w in self.warnings))
+        self.warnings_label.setObjectName("confirmWarnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        theme.style(self.warnings_label, "color: $warning_text; font-weight: bold;")
+        self.warnings_label.setVisible(bool(self.warnings))
         self.impact_label = QLabel("checking margin…" if what_if is not None else "Margin impact: not available")
         self.impact_label.setObjectName("confirmImpact")
         self.impact_label.setWordWrap(True)
 
         self.buttons = QDialogButtonBox()
-        self.transmit_button = self.buttons.addButton("&Transmit", QDialogButtonBox.AcceptRole)
+        self.transmit_button = self.buttons.addButton(
+            "&Transmit anyway" if self.warnings else "&Transmit", QDialogButtonBox.AcceptRole)
         self.cancel_button = self.buttons.addButton("Cancel", QDialogButtonBox.RejectRole)
         self.cancel_button.setDefault(True)  # Enter alone never sends an order
         self.cancel_button.setAutoDefault(True)
@@ -199,6 +220,7 @@ class ConfirmDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.account_label)
         lay.addWidget(self.order_label)
+        lay.addWidget(self.warnings_label)
         lay.addWidget(self.impact_label)
         lay.addWidget(self.buttons)
         self.setMinimumWidth(420)
@@ -304,40 +326,90 @@ async def ask_choice(parent: QWidget | None, title: str, text: str,
 OverrideAsk = Callable[[str, str], "bool | Awaitable[bool]"]
 
 
+def with_warnings(question: str, failures) -> str:
+    """``question`` followed by the soft limits it would override (a Yes/No question whose
+    Yes is then the override): unchanged without failures."""
+    if not failures:
+        return question
+    lines = "\n".join(f"⚠ {warning_line(f)}" for f in failures)
+    return f"{question}\n\n{lines}\n\nYes sends it anyway (overrides {'this soft limit' if len(failures) == 1 else 'these soft limits'})."
+
+
 def override_question(rule: str, message: str) -> str:
-    """The question for a soft limit: "Override max_order_notional? <message>"."""
-    return f"Override {rule or 'this limit'}? {message}"
+    """The question for a soft limit nobody was shown yet, in words (no rule id):
+    "Price band: Limit 257.40 is 16.2 % above the ask 221.60 (...)\n\nSend it anyway?";
+    ``rule`` "" when ``message`` already names its limits (several lines)."""
+    head = f"{rule_title(rule)}: " if rule else ""
+    return f"{head}{message}\n\nSend it anyway?"
 
 
 async def ask_override(parent: QWidget | None, rule: str, message: str) -> bool:
     """The default soft-limit question (Override / Do not send)."""
-    return await ask_yes_no(parent, "Risk limit", override_question(rule, message),
+    return await ask_yes_no(parent, "Soft risk limit", override_question(rule, message),
                             yes="Override and send", no="Do not send",
-                            informative="The order was stopped by a soft risk limit. "
+                            informative="The order breaks a soft risk limit. "
                                         "Override it only if you are sure.")
 
 
+def next_override(commands, cmd, result, accepted: frozenset[str]
+                  ) -> tuple[str, str, frozenset[str]] | None:
+    """After ``result`` (a ``CommandResult`` of ``cmd``): ``(rule, message, rules)`` of the
+    question to ask when it is a soft rejection of a rule not in ``accepted`` (``rules``:
+    every rule the question names, accepted by a yes), else None.
+
+    Every soft failure not accepted yet is named in one question (rule "" and one line
+    each when several); when some were accepted (shown in a confirmation) the message
+    starts "New since you confirmed: " (the market or the position moved meanwhile)."""
+    if result.ok or not getattr(result, "soft", False) or getattr(result, "rule", "") in accepted:
+        return None
+    new = [f for f in soft_warnings(commands, cmd) if f.rule not in accepted]
+    rules = frozenset({result.rule} | {f.rule for f in new})
+    if len(rules) > 1:
+        rule, message = "", "\n".join(warning_line(f) for f in new)
+    else:
+        rule, message = result.rule, result.message
+    if accepted:
+        message = f"New since you confirmed: {message}"
+    return rule, message, rules
+
+
+def _send(commands, cmd, accepted: frozenset[str]):
+    return commands.execute(cmd, override=accepted) if accepted else commands.execute(cmd)
+
+
 async def execute_with_override(commands, cmd, ask: OverrideAsk, *, symbol: str = "",
-                                text: str = ""):
-    """``commands.execute(cmd)``; on a soft rejection ask ``ask(rule, message)`` and, on an
-    explicit yes, ``commands.execute(cmd, override=True)``.
+                                text: str = "", accepted=()):
+    """``commands.execute(cmd, override=accepted)``; on a soft rejection of a rule not in
+    ``accepted`` (rule names the trader already accepted in the confirmation) ask
+    ``ask(rule, message)`` (:func:`next_override`) and, on an explicit yes, execute
+    again with that rule accepted too (asking again if yet another appears).
 
     The decision is journalled with ``commands.record("override", decision=
     "accepted"|"declined", rule=..., text=..., symbol=...)``. Returns the final
     ``CommandResult``; a declined override returns the soft rejection with its
     message prefixed "Not sent: ".
     """
-    result = commands.execute(cmd)
-    if result.ok or not getattr(result, "soft", False):
-        return result
-    rule = getattr(result, "rule", "")
-    yes = bool(await resolve(ask(rule, result.message)))
-    _record(commands, "override", decision="accepted" if yes else "declined", rule=rule,
-            text=text or result.message, symbol=symbol, message=result.message)
-    if not yes:
-        from dataclasses import replace
-        return replace(result, message=f"Not sent: {result.message} (override declined)")
-    return commands.execute(cmd, override=True)
+    accepted = frozenset(accepted)
+    result = _send(commands, cmd, accepted)
+    while (question := next_override(commands, cmd, result, accepted)) is not None:
+        rule, message, rules = question
+        yes = bool(await resolve(ask(rule, message)))
+        _record(commands, "override", decision="accepted" if yes else "declined",
+                rule=rule or result.rule, text=text or result.message, symbol=symbol, message=message)
+        if not yes:
+            from dataclasses import replace
+            return replace(result, message=f"Not sent: {result.message} (override declined)")
+        accepted = accepted | rules
+        result = _send(commands, cmd, accepted)
+    return result
+
+
+def record_overrides(commands, failures, text: str, symbol: str = "", **fields) -> None:
+    """Journal that the trader accepted ``failures`` (soft limits shown in a confirmation
+    answered Transmit / Yes): one ``override`` entry each, ``decision="accepted"``."""
+    for f in failures:
+        _record(commands, "override", decision="accepted", rule=f.rule, text=text, symbol=symbol,
+                message=f.reason, shown="confirmation", **fields)
 
 
 def _record(commands, kind: str, **fields) -> None:
@@ -358,16 +430,17 @@ def record_confirmation(commands, accepted: bool, text: str, symbol: str = "", *
 
 
 def order_confirm_dialog(parent: QWidget | None, text: str, request: OrderRequest, session,
-                         kind: AccountKind | None) -> ConfirmDialog:
+                         kind: AccountKind | None, warnings=()) -> ConfirmDialog:
     """A :class:`ConfirmDialog` for ``request`` with the whatIf taken from ``session.what_if``
-    (None when the session has none)."""
+    (None when the session has none) and the ``warnings`` lines shown."""
     what_if = getattr(session, "what_if", None)
     return ConfirmDialog(
         text, account=str(getattr(session, "account_id", "") or ""), kind=kind,
         what_if=(lambda: what_if(request)) if what_if is not None else None,
-        currency="", parent=parent)
+        currency="", parent=parent, warnings=warnings)
 
 
 __all__ = ["CONFIRM_KINDS", "ConfirmDialog", "ConfirmToggles", "ask_choice", "ask_override",
-           "ask_yes_no", "execute_with_override", "order_confirm_dialog", "override_question",
-           "record_confirmation", "resolve", "what_if_lines"]
+           "ask_yes_no", "execute_with_override", "next_override", "order_confirm_dialog",
+           "override_question", "record_confirmation", "record_overrides", "resolve",
+           "soft_warnings", "warning_line", "what_if_lines", "with_warnings"]

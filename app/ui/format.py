@@ -37,6 +37,7 @@ BUY, SELL = _L["buy"], _L["sell"]                   #: BUY/BOT and SELL/SLD side
 STATUS_WORKING, STATUS_FILLED = _L["status_working"], _L["status_filled"]
 STATUS_CANCELLED, STATUS_INACTIVE = _L["status_cancelled"], _L["status_inactive"]
 ERROR_TEXT, OK_TEXT = _L["error_text"], _L["ok_text"]
+WARNING_TEXT = _L["warning_text"]  #: a soft warning (amber): a soft risk limit, an FX odd lot
 #: secondary text: a symbol's name, hints (dark grey, readable on the window background)
 SECONDARY_TEXT = _L["secondary_text"]
 
@@ -84,6 +85,19 @@ def fmt_qty(value) -> str:
     if v.is_integer():
         return f"{v:,.0f}"
     return f"{v:,.8f}".rstrip("0").rstrip(".")
+
+
+def fmt_qty_short(value) -> str:
+    """A quantity for a small button: whole thousands from 10,000 as "25K", whole millions
+    as "1M"; anything else as :func:`fmt_qty` ("500", "1,000", "1,500")."""
+    if is_missing(value):
+        return ""
+    v = float(value)
+    if v >= 1e6 and v % 1e6 == 0:
+        return f"{v / 1e6:,.0f}M"
+    if v >= 1e4 and v % 1e3 == 0:
+        return f"{v / 1e3:,.0f}K"
+    return fmt_qty(v)
 
 
 def fmt_money(value, decimals: int = 2) -> str:

@@ -5,8 +5,9 @@ the order type uses it (LMT: limit, STP: stop, STP LMT: both; IB "Order
 Types"). While the dialog is open, the change is checked with
 ``OrderCommands.check(ModifyOrder(...))`` and the reason it would be rejected
 is shown next to the OK button, which stays disabled meanwhile; a soft
-risk limit (``CommandRejected.soft``) is shown as a warning and OK stays
-enabled (the caller asks "Override <rule>?" before sending). The dialog
+risk limit (``CommandRejected.soft``) is shown as a warning, every one of
+them, and OK stays enabled: OK is the override of those (``shown_rules``, which
+the caller passes on as accepted; it asks only about a limit new at send time). The dialog
 itself sends nothing: :meth:`ModifyDialog.command` gives the ``ModifyOrder``
 for the caller to execute.
 """
@@ -19,11 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.commands import CommandRejected, ModifyOrder
+from app.viewmodels.soft_limits import soft_warnings, warning_line
 from app.domain import OrderRecord, OrderType
 from app.ui import theme
 from app.ui.format import fmt_qty, tabular_font, tick_decimals
-
-#: text colour of a soft-limit warning (amber)
 
 
 def _needs(order: OrderRecord) -> tuple[bool, bool]:
@@ -94,6 +94,8 @@ class ModifyDialog(QDialog):
         # two lines kept for it, so the fields do not jump when a message comes and goes
         self.problem.setMinimumHeight(2 * self.problem.fontMetrics().lineSpacing())
         self.problem.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        #: the soft risk limits shown now (rule names): OK overrides them
+        self.shown_rules: frozenset[str] = frozenset()
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -115,20 +117,24 @@ class ModifyDialog(QDialog):
 
     def _check(self) -> None:
         """Check the command the fields make. Nothing changed yet (rule "no_change") is a
-        hint, not an error: OK stays off until a value changes."""
-        soft, rule = False, ""
+        hint, not an error: OK stays off until a value changes. Soft limits are listed
+        (``shown_rules``) and OK sends despite them."""
+        soft, rule, failures = False, "", []
+        cmd = self.command()
         try:
-            self.commands.check(self.command())
+            self.commands.check(cmd, override=True)   # the hard rules
+            failures = soft_warnings(self.commands, cmd)
             reason = ""
         except CommandRejected as e:
             reason = getattr(e, "reason", "") or str(e)
-            soft = bool(getattr(e, "soft", False))
             rule = getattr(e, "rule", "")
-        colour = "warning_text" if soft else "error_text"
+        self.shown_rules = frozenset(f.rule for f in failures)
+        colour = "error_text"
         if rule == "no_change":
             reason, colour = "Change the quantity or a price, then OK sends the modification.", "secondary_text"
-        elif soft:
-            reason = f"Soft limit: {reason} (you will be asked to override)"
+        elif failures:
+            soft, colour = True, "warning_text"
+            reason = "\n".join(f"⚠ {warning_line(f)}" for f in failures) + "\nOK sends it anyway."
         self.problem.setText(reason)
         theme.style(self.problem, f"color: ${colour};")
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(not reason or soft)

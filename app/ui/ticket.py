@@ -20,6 +20,12 @@ soft-limit question the ``ask_override`` attribute (``callable(rule, message)``)
 so tests and the lead can replace them. All state lives in
 :class:`~app.viewmodels.ticket.TicketModel`; orders go through
 ``OrderCommands`` only.
+
+Soft risk limits (and an FX order below IDEALPRO's minimum) show as an amber
+``warning`` line while the order is composed and in the confirmation, whose
+"Transmit anyway" overrides them (issue 14 item 4). The ``result`` and cash
+lines are :class:`~app.ui.status_line.StatusLine` s: cleared on another symbol,
+replaced when the order they name finishes.
 """
 
 from __future__ import annotations
@@ -38,10 +44,13 @@ from PySide6.QtWidgets import (
 from app.domain import AccountKind, Action, Instrument, OrderType, OrderValidationError, TimeInForce
 from app.ui.confirm import (
     CONFIRM_KINDS, ConfirmToggles, ask_override, execute_with_override, order_confirm_dialog,
-    record_confirmation, resolve,
+    record_confirmation, record_overrides, resolve,
+)
+from app.ui.format import (
+    fmt_price, fmt_qty, fmt_qty_short, tabular_font, tick_decimals,
 )
 from app.ui import theme
-from app.ui.format import fmt_price, fmt_qty, tabular_font, tick_decimals
+from app.ui.status_line import StatusLine
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
 from app.viewmodels.ticket import TicketModel
@@ -126,6 +135,9 @@ class OrderTicket(QWidget):
         self._pending_cmd = None
         self.sending: asyncio.Task | None = None
         self.dialog = None  # the open ConfirmDialog, if any
+        #: the warning lines the confirmation being asked shows (soft limits, FX odd lot)
+        self.pending_warnings: list[str] = []
+        self._sent_orders: tuple = ()  # the orders of the result being announced
 
         self.header = QLabel()
         self.header.setObjectName("ticketHeader")
@@ -242,9 +254,20 @@ class OrderTicket(QWidget):
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         theme.style(self.problem, "color: $error_text;")
+        #: soft warnings while the order is composed (soft risk limits, an FX odd lot)
+        self.warning = QLabel()
+        self.warning.setObjectName("ticketWarning")
+        self.warning.setWordWrap(True)
+        theme.style(self.warning, "color: $warning_text;")
+        self.warning.setVisible(False)
+        self._warning_timer = QTimer(self)  # time-based limits (duplicate window) age in a quiet market
+        self._warning_timer.setInterval(1000)
+        self._warning_timer.timeout.connect(self._sync_warning)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status = StatusLine(self.result)        # cleared / replaced when no longer true
+        self.cash_status = StatusLine(self.cash_result)
 
         sym_row = QHBoxLayout()
         sym_row.addWidget(self.symbol, 1)
@@ -291,6 +314,7 @@ class OrderTicket(QWidget):
         lay.addLayout(confirm_row)
         lay.addWidget(self.transmit_button)
         lay.addWidget(self.problem)
+        lay.addWidget(self.warning)
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.setAutoFillBackground(True)
@@ -300,6 +324,7 @@ class OrderTicket(QWidget):
         theme.notifier().changed.connect(self._sync)  # the tint of the new theme
         model.quoteChanged.connect(self._sync_quote)
         model.transmitted.connect(self._show_result)
+        model.orderChanged.connect(self.status.order_changed)
         self._sync()
         self._sync_quote()
 
@@ -385,15 +410,19 @@ class OrderTicket(QWidget):
         try:
             qty = self.model.size_by_cash(amount)
         except ValueError as e:
-            theme.style(self.cash_result, "color: $error_text;")
-            self.cash_result.setText(str(e))
+            self.cash_status.show(False, str(e), key=self._key())
             return False
         m = self.model
         note = m.quote_note() if m.sizing_from_quote() else ""
+        self.cash_status.show(True, f"{amount:,.0f} {m.instrument.currency} at "
+                                    f"{fmt_price(m.sizing_price(), m.tick)} = {fmt_qty(qty)}{note}",
+                              key=self._key())
         theme.style(self.cash_result, "color: $stale_text; font-style: italic;" if note else "")
-        self.cash_result.setText(f"{amount:,.0f} {m.instrument.currency} at "
-                                 f"{fmt_price(m.sizing_price(), m.tick)} = {fmt_qty(qty)}{note}")
         return True
+
+    def _key(self) -> str | None:
+        inst = self.model.instrument
+        return inst.key if inst is not None else None
 
     def focus_order(self) -> None:
         """Give the keyboard to the ticket (quantity field) with the order ready:
@@ -409,7 +438,7 @@ class OrderTicket(QWidget):
     # ---- editing ---------------------------------------------------------------
     def _edit(self, setter, value) -> None:
         if not self._syncing:
-            self.result.clear()
+            self.status.clear()
             setter(value)
 
     def _build_presets(self) -> None:
@@ -418,7 +447,7 @@ class OrderTicket(QWidget):
             b.deleteLater()
         self.preset_buttons = []
         for i, q in enumerate(self.model.presets):
-            b = QPushButton(fmt_qty(q))
+            b = QPushButton(fmt_qty_short(q))
             b.setToolTip(f"Quantity {fmt_qty(q)} (preset {i + 1})")
             b.setMinimumWidth(20)
             b.clicked.connect(lambda _=False, i=i: self.apply_preset(i))
@@ -427,7 +456,7 @@ class OrderTicket(QWidget):
 
     def _symbol_entered(self) -> None:
         text = self.symbol.text().strip()
-        self.result.clear()
+        self.status.clear()
         self._resolving = asyncio.ensure_future(self._resolve(text))
 
     async def _resolve(self, text: str) -> None:
@@ -477,9 +506,12 @@ class OrderTicket(QWidget):
             _set(self.sl_box.isChecked, self.sl_box.setChecked, m.stop_loss_on)
             if self.oca.text().strip() != m.oca_group:
                 self.oca.setText(m.oca_group)
+            self.status.symbol_changed(self._key())
+            self.cash_status.symbol_changed(self._key())
             problem = m.problem()
             self.problem.setText(problem)
             self.problem.setVisible(bool(problem))
+            self._sync_warning()
             self.transmit_button.setEnabled(not problem and not self._holding and not self._busy)
             self.transmit_button.setText(m.describe() if inst is not None else "Transmit")
         finally:
@@ -530,6 +562,18 @@ class OrderTicket(QWidget):
             b.setToolTip(f"Click to use the {side} as the order price" + (f"\nThe quote is {stale}" if stale else ""))
         self.quote_stale.setText(stale)
         self.quote_stale.setVisible(bool(stale))
+        self._sync_warning()  # the price band moves with the quote
+
+    def _sync_warning(self) -> None:
+        lines = self.model.warnings()
+        text = "\n".join(f"⚠ {w}" for w in lines)
+        if self.warning.text() != text:
+            self.warning.setText(text)
+            self.warning.setVisible(bool(text))
+        if text and not self._warning_timer.isActive():
+            self._warning_timer.start()
+        elif not text:
+            self._warning_timer.stop()
 
     # ---- transmit --------------------------------------------------------------
     def _end_hold(self) -> None:
@@ -552,8 +596,11 @@ class OrderTicket(QWidget):
         Returns the ``CommandResult`` of the command layer, or None when nothing
         was sent (invalid order, confirmation declined, a transmit already in
         progress or held after a send). The decision is journalled
-        (``commands.record("confirm", ...)``); a soft rejection asks
-        "Override <rule>?" and re-sends with ``override=True`` only on Yes.
+        (``commands.record("confirm", ...)``). Soft risk limits are part of the
+        confirmation (``pending_warnings``): its Transmit overrides exactly those. Without
+        a confirmation (the order type's toggle off) every soft limit is asked about in one
+        ``ask_override`` question, and so is one that appears only at send time (the
+        market moved after the confirmation).
         """
         if self._holding or self._busy:
             return None
@@ -569,21 +616,26 @@ class OrderTicket(QWidget):
             return None
         text = m.confirm_text(cmd)
         symbol = cmd.request.instrument.display_symbol
+        failures = m.soft_failures(cmd)
+        accepted: frozenset[str] = frozenset()
         self._busy = True
         self._sync()
         try:
             if self.toggles.needs(cmd.request.order_type, m.bracket):
                 self._pending_cmd = cmd
+                self.pending_warnings = m.warnings(cmd, failures)
                 try:
                     ok = bool(await resolve(self.confirm(text)))
                 finally:
                     self._pending_cmd = None
-                record_confirmation(m.commands, ok, text, symbol)
+                record_confirmation(m.commands, ok, text, symbol, warnings=self.pending_warnings)
                 if not ok:
                     self._show_result(False, f"Not sent: {cmd.request.describe()} (declined)")
                     return None
+                record_overrides(m.commands, failures, text, symbol)
+                accepted = frozenset(f.rule for f in failures)
             result = await execute_with_override(
-                m.commands, cmd, self.ask_override, symbol=symbol, text=text)
+                m.commands, cmd, self.ask_override, symbol=symbol, text=text, accepted=accepted)
             if getattr(result, "soft", False) and not result.ok:
                 self._show_result(False, result.message)  # override declined
             else:
@@ -603,16 +655,19 @@ class OrderTicket(QWidget):
     def _announce(self, result, cmd) -> None:
         msg = result.message or (f"Sent: {cmd.request.describe()}" if result.ok
                                  else "Rejected by the command layer")
-        self.model.transmitted.emit(bool(result.ok), msg)
+        self._sent_orders = tuple(getattr(result, "orders", ()) or ()) if result.ok else ()
+        try:
+            self.model.transmitted.emit(bool(result.ok), msg)
+        finally:
+            self._sent_orders = ()
 
     def _show_result(self, ok: bool, message: str) -> None:
-        theme.style(self.result, f"color: ${'ok_text' if ok else 'error_text'};")
-        self.result.setText(message)
+        self.status.show(ok, message, key=self._key(), orders=self._sent_orders)
 
     def _ask(self, text: str):
         """The default confirmation: a :class:`ConfirmDialog` with the whatIf impact
         (returns an awaitable of bool)."""
         cmd = self._pending_cmd
         self.dialog = order_confirm_dialog(self, text, cmd.request, self.model.session,
-                                           self.model.account_kind)
+                                           self.model.account_kind, warnings=self.pending_warnings)
         return self.dialog.ask()

@@ -43,7 +43,11 @@ from app.commands import (
     CancelAll, CancelOrder, Flatten, GlobalCancel, KillSwitch, Reverse, describe_command,
 )
 from app.domain import Action, ConnectionState, OrderStatus
-from app.ui.confirm import ask_choice, ask_yes_no, execute_with_override, record_confirmation, resolve
+from app.ui.confirm import (
+    ask_choice, ask_yes_no, execute_with_override, record_confirmation, record_overrides, resolve,
+    with_warnings,
+)
+from app.viewmodels.soft_limits import soft_warnings
 from app.ui import theme
 from app.ui.format import fmt_qty
 from app.ui.hotkeys import ACTIONS_BY_ID, HOTKEY_ACTIONS, CheatSheet, HotkeyEditor, HotkeyRegistry
@@ -364,27 +368,23 @@ class TradingActions(QObject):
         pos = sum(p.quantity for p in self.session.positions() if p.instrument.key == inst.key)
         if pos:
             text += f" (position {fmt_qty(pos)})"
-        yes = bool(await resolve(self.ask("Flatten", f"{text}?")))
-        record_confirmation(self.commands, yes, text, inst.display_symbol)
-        if not yes:
-            self._say(False, f"Not sent: {text} (declined)")
-            return None
-        result = await execute_with_override(self.commands, cmd, self.ticket.ask_override,
-                                             symbol=inst.display_symbol, text=text)
-        self._say(result.ok, result.message)
-        return result
+        return await self._confirmed("Flatten", cmd, f"{text}?", inst.display_symbol, text=text)
 
-    async def _confirmed(self, title: str, cmd, question: str, symbol: str = ""):
-        """Ask ``question``; on Yes execute ``cmd`` through the command layer (soft limits
-        ask again); the decision is journalled. Returns the CommandResult or None."""
-        yes = bool(await resolve(self.ask(title, question)))
-        text = describe_command(cmd, self.session)
+    async def _confirmed(self, title: str, cmd, question: str, symbol: str = "", text: str = ""):
+        """Ask ``question``, followed by the soft risk limits ``cmd`` breaks (Yes overrides
+        exactly those); on Yes execute ``cmd`` through the command layer (a soft limit new
+        at send time asks again); the decision is journalled. Returns the CommandResult or None."""
+        failures = soft_warnings(self.commands, cmd)
+        yes = bool(await resolve(self.ask(title, with_warnings(question, failures))))
+        text = text or describe_command(cmd, self.session)
         record_confirmation(self.commands, yes, text, symbol)
         if not yes:
             self._say(False, f"Not sent: {text} (declined)")
             return None
+        record_overrides(self.commands, failures, text, symbol)
         result = await execute_with_override(self.commands, cmd, self.ticket.ask_override,
-                                             symbol=symbol, text=text)
+                                             symbol=symbol, text=text,
+                                             accepted=frozenset(f.rule for f in failures))
         self._say(result.ok, result.message)
         return result
 

@@ -39,12 +39,17 @@ from app.domain import (
 )
 from app.domain.orders import price_problem
 from app.ui.format import fmt_price, is_missing, tick_decimals
+from app.viewmodels.soft_limits import (
+    FX_DEFAULT_QUANTITY, FX_PRESETS, idealpro_note, is_fx, soft_warnings, warning_line,
+)
 from app.viewmodels.staleness import StaleWatch, fmt_age
 
 log = logging.getLogger(__name__)
 
-#: quantity preset buttons of a new ticket (shares; FX: base currency units)
+#: quantity preset buttons of a new ticket (shares; FX pairs: ``FX_PRESETS``, base units)
 DEFAULT_PRESETS: tuple[float, ...] = (1, 10, 100, 500, 1000)
+#: a new ticket's quantity in shares (FX pairs: ``FX_DEFAULT_QUANTITY`` base units)
+DEFAULT_QUANTITY = 100.0
 #: IB ``ocaType`` the ticket uses: 1 = cancel the remaining orders of the group with block
 #: (IB API docs, "One Cancels All")
 OCA_TYPE_CANCEL_WITH_BLOCK = 1
@@ -145,6 +150,9 @@ class TicketModel(QObject):
     quoteChanged = Signal()
     transmitted = Signal(bool, str)
     presetsChanged = Signal()
+    #: an order changed (``Session.orderEvent``, the ``OrderRecord``): the view keeps its
+    #: result line true ("Placed order 31" after the kill switch cancelled it)
+    orderChanged = Signal(object)
 
     def __init__(self, session, commands, parent: QObject | None = None, *, clock=time.monotonic):
         super().__init__(parent)
@@ -152,13 +160,15 @@ class TicketModel(QObject):
         self.commands = commands
         self.instrument: Instrument | None = None
         self.action = Action.BUY
-        self.quantity: float = 100.0
+        self.quantity: float = DEFAULT_QUANTITY
         self.order_type = OrderType.LMT
         self.limit_price: float | None = None
         self.stop_price: float | None = None
         self.tif = TimeInForce.DAY
         self.quote: Quote | None = None
         self.presets: list[float] = list(DEFAULT_PRESETS)
+        #: presets of the kind of instrument not shown now (stock / FX), kept while away
+        self._other_presets: list[float] = list(FX_PRESETS)
         self.take_profit_on = False
         self.stop_loss_on = False
         self.take_profit: float | None = None
@@ -171,6 +181,7 @@ class TicketModel(QObject):
         self._quote_at: float | None = None  # monotonic time of the last quote
         session.quotesEvent += self._on_quotes
         session.stateEvent += self._on_state
+        session.orderEvent += self.orderChanged.emit
         self.staleness = StaleWatch(session, self, clock=clock)
         self.staleness.changed.connect(self._on_stale)
         self.staleness.tick.connect(self.quoteChanged)
@@ -180,6 +191,7 @@ class TicketModel(QObject):
         self._release_quotes()
         self.session.quotesEvent -= self._on_quotes
         self.session.stateEvent -= self._on_state
+        self.session.orderEvent -= self.orderChanged.emit
         self.staleness.close()
 
     def _on_stale(self, stale: bool) -> None:
@@ -228,11 +240,22 @@ class TicketModel(QObject):
         return (self.instrument.min_tick if self.instrument else 0) or 0.01
 
     def set_instrument(self, instrument: Instrument) -> None:
-        """Use ``instrument`` (resolved, con_id set); prices are re-prefilled from its quote."""
+        """Use ``instrument`` (resolved, con_id set); prices are re-prefilled from its quote.
+
+        A new symbol unticks the bracket (take profit / stop loss) and clears its prices:
+        exits of another symbol are never carried over. Going from a stock to an FX pair
+        (or back) sets that kind's quantity and presets: FX pairs trade in base units with
+        IDEALPRO's minimum near USD 25,000, so 25,000 and 25K..1M (``FX_PRESETS``), stocks
+        100 shares and 1..1,000 (a size is never carried across: 25,000 EUR must not
+        become 25,000 shares).
+        """
         if self.instrument == instrument:
             return
         self._release_quotes()
+        was_fx = is_fx(self.instrument)
         self.instrument = instrument
+        if is_fx(instrument) != was_fx:
+            self._switch_kind(is_fx(instrument))
         if instrument.con_id:
             self.session.subscribe_quotes(instrument)  # counted by the Session
             self._subscribed = instrument
@@ -243,9 +266,16 @@ class TicketModel(QObject):
         self.stop_price = None
         self.take_profit = None
         self.stop_loss = None
+        self.take_profit_on = False
+        self.stop_loss_on = False
         self._prefill_prices()
         self.quoteChanged.emit()
         self.changed.emit()
+
+    def _switch_kind(self, fx: bool) -> None:
+        self.presets, self._other_presets = self._other_presets, self.presets
+        self.quantity = FX_DEFAULT_QUANTITY if fx else DEFAULT_QUANTITY
+        self.presetsChanged.emit()
 
     async def set_symbol_text(self, text: str) -> Instrument:
         """Resolve typed text (IB reqContractDetails via ``Session.resolve``) and use it.
@@ -467,6 +497,10 @@ class TicketModel(QObject):
             self.limit_price = round_to_tick(passive, self.tick)
         if self.order_type.needs_stop and self.stop_price is None and aggressive:
             self.stop_price = round_to_tick(aggressive, self.tick)
+        if self.take_profit_on and self.take_profit is None:  # ticked before the first quote
+            self.take_profit = self._default_exit(+1)
+        if self.stop_loss_on and self.stop_loss is None:
+            self.stop_loss = self._default_exit(-1)
 
     # ---- quotes ---------------------------------------------------------------
     def _on_quotes(self, quotes: list[Quote]) -> None:
@@ -528,6 +562,10 @@ class TicketModel(QObject):
             return PlaceOrder(req)
         tp = self.take_profit if self.take_profit_on else None
         sl = self.stop_loss if self.stop_loss_on else None
+        for name, on, price in (("Take profit", self.take_profit_on, tp),
+                                ("Stop loss", self.stop_loss_on, sl)):
+            if on and price is None:
+                raise OrderValidationError(f"{name}: enter a price, or untick {name}")
         problem = bracket_problem(self.action, self.entry_price(), tp, sl, self.tick)
         if problem:
             raise OrderValidationError(problem)
@@ -545,6 +583,29 @@ class TicketModel(QObject):
                 return ""
             return getattr(e, "reason", "") or str(e)
         return ""
+
+    def soft_failures(self, cmd: PlaceOrder | PlaceBracket | None = None) -> list[CommandRejected]:
+        """The soft risk limits the order (``cmd``, default the current fields) breaks now;
+        [] when it is invalid or refused by a hard rule (:meth:`problem` says why)."""
+        if cmd is None:
+            try:
+                cmd = self.command()
+            except OrderValidationError:
+                return []
+        return soft_warnings(self.commands, cmd)
+
+    def warnings(self, cmd: PlaceOrder | PlaceBracket | None = None, failures=None) -> list[str]:
+        """What the ticket and the confirmation warn about, one line each: every soft risk
+        limit (:meth:`soft_failures`, or ``failures`` when given) and an FX order below
+        IDEALPRO's minimum (:func:`~app.viewmodels.soft_limits.idealpro_note`)."""
+        if failures is None:
+            failures = self.soft_failures(cmd)
+        lines = [warning_line(f) for f in failures]
+        price = self.sizing_price() if is_fx(self.instrument) else None
+        note = idealpro_note(self.instrument, self.quantity, price)
+        if note:
+            lines.append(note)
+        return lines
 
     def describe(self) -> str:
         """The order in words, "BUY 100 AAPL LMT 187.50 DAY" (as far as the fields allow)."""

@@ -293,7 +293,7 @@ def test_soft_limit_asks_override_and_reexecutes_only_on_yes(qtbot, setup, aloop
     b.ask_override = lambda text: questions.append(text) or False
     editor = _open_editor(qtbot, b, rec.order_id, "quantity")
     _commit(qtbot, aloop, editor, "200")
-    assert len(questions) == 1 and questions[0].startswith("Override max_order_quantity? ")
+    assert len(questions) == 1 and questions[0].startswith("Order quantity limit: Order quantity 200 exceeds")
     assert _calls(s, "modify_order") == []
     assert b.message.text().startswith("Not sent: ")
     b.ask_override = lambda text: questions.append(text) or True
@@ -499,10 +499,10 @@ def test_modify_dialog_keeps_ok_for_a_soft_limit_and_the_blotter_asks(qtbot, set
     qtbot.addWidget(dlg)
     dlg.quantity.setValue(200)
     ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
-    assert dlg.problem.text().startswith("Soft limit: ") and ok.isEnabled()
+    assert dlg.problem.text().startswith("⚠ Order quantity limit: ") and ok.isEnabled()
     b.commands.limits = RiskLimits(max_order_quantity=Limit(True, 150, hard=True))
     dlg.quantity.setValue(210)
-    assert not dlg.problem.text().startswith("Soft") and not ok.isEnabled()
+    assert not dlg.problem.text().startswith("⚠") and not ok.isEnabled()
     b.commands.limits = RiskLimits(max_order_quantity=Limit(True, 150, hard=False))
     questions = []
     b.ask_override = lambda text: questions.append(text) or True

@@ -25,9 +25,9 @@ class RecordingCommands(OrderCommands):
         super().__init__(session, **kw)
         self.executed: list = []
 
-    def execute(self, cmd):
+    def execute(self, cmd, **kw):
         self.executed.append(cmd)
-        return super().execute(cmd)
+        return super().execute(cmd, **kw)
 
 
 @pytest.fixture

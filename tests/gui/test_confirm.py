@@ -190,7 +190,8 @@ def test_soft_limit_real_question(soft, aloop):
         task = t.transmit()
         wait_until(aloop, lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), what="question")
         box = QApplication.activeModalWidget()
-        assert box.text().startswith("Override max_order_quantity?")
+        assert box.text() == ("Order quantity limit: Order quantity 100 exceeds the maximum of 50 "
+                              "shares per order\n\nSend it anyway?")   # no rule id
         next(b for b in box.buttons() if b.text() == label).click()
         aloop.run_until_complete(task)
         assert len(_placed(s)) == sent

@@ -13,8 +13,9 @@ commands (DESIGN.md: user intent -> app.commands):
   price rounded to the instrument's ``min_tick`` (``app.domain.round_to_tick``,
   IB's market rule minimum increment), confirmed as the ticket confirms: a
   non-blocking question (``confirm(text) -> bool | Awaitable[bool]``, injectable;
-  skipped when ``confirm_orders`` is off), the answer journalled, and a soft
-  risk-limit rejection answered with "Override?" (``ask_override``). The line is
+  skipped when ``confirm_orders`` is off) that lists the soft risk limits the
+  change breaks (its Yes overrides those), the answer journalled; a soft limit
+  nobody was shown is asked about with ``ask_override``. The line is
   held at the dropped price while asking. A drop on the same tick, a declined
   confirmation or a rejected/failed command snaps the line back to the order's
   price; the reason is shown through ``message(ok, text)``.
@@ -39,7 +40,12 @@ from PySide6.QtWidgets import QWidget
 from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
 from app.domain import OrderRecord, round_to_tick
 from app.domain.orders import Action
-from app.ui.confirm import ask_override, ask_yes_no, execute_with_override, record_confirmation, resolve
+from app.ui.format import fmt_qty
+from app.ui.confirm import (
+    ask_override, ask_yes_no, execute_with_override, record_confirmation, record_overrides, resolve,
+    with_warnings,
+)
+from app.viewmodels.soft_limits import soft_warnings
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +127,7 @@ class OrderLine(pg.InfiniteLine):
         typ = _type_text(r.order_type)
         if typ == "STP LMT":
             typ = f"STP LMT ({self.field})"
-        return f"{_action_text(r.action)} {r.remaining or r.quantity:g} {typ} {price:.{self.decimals}f}"
+        return f"{_action_text(r.action)} {fmt_qty(r.remaining or r.quantity)} {typ} {price:.{self.decimals}f}"
 
     def set_record(self, rec: OrderRecord, price: float | None = None) -> None:
         """Show ``rec`` (new price/quantity after a modify) and move to its price."""
@@ -286,7 +292,7 @@ class OrderLines(QObject):
         line.label.setFormat(line.label_text(price))
         cmd = ModifyOrder(rec.order_id, limit_price=price) if line.field == "limit" \
             else ModifyOrder(rec.order_id, stop_price=price)
-        text = (f"Modify order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
+        text = (f"Modify order {rec.order_id}: {_action_text(rec.action)} {fmt_qty(rec.quantity)} "
                 f"{rec.instrument.display_symbol} {_type_text(rec.order_type)}, {line.field} price "
                 f"{line.order_price:.{self.decimals}f} → {price:.{self.decimals}f}?")
         return self._start(self._modify(line, cmd, text))
@@ -313,7 +319,7 @@ class OrderLines(QObject):
         if self.commands is None:
             self.message.emit(False, "Cannot cancel from the chart: no order commands connected")
             return None
-        text = (f"Cancel order {rec.order_id}: {_action_text(rec.action)} {rec.quantity:g} "
+        text = (f"Cancel order {rec.order_id}: {_action_text(rec.action)} {fmt_qty(rec.quantity)} "
                 f"{rec.instrument.display_symbol} {_type_text(rec.order_type)} ({rec.status})?")
         return self._start(self._cancel(rec, text))
 
@@ -333,15 +339,20 @@ class OrderLines(QObject):
         """Ask (when ``confirm_orders``), journal the answer, execute; the outcome goes to
         ``message``. Returns the ``CommandResult``, or None when nothing was sent."""
         symbol = rec.instrument.display_symbol
+        accepted: frozenset[str] = frozenset()
         try:
             if self.confirm_orders:
+                failures = soft_warnings(self.commands, cmd)
+                text = with_warnings(text, failures)
                 ok = bool(await resolve(self.confirm(text)))
                 record_confirmation(self.commands, ok, text, symbol)
                 if not ok:
                     self.message.emit(False, f"Not sent: {what} of order {rec.order_id} declined")
                     return None
+                record_overrides(self.commands, failures, text, symbol, order_id=rec.order_id)
+                accepted = frozenset(f.rule for f in failures)
             result = await execute_with_override(self.commands, cmd, self.ask_override,
-                                                 symbol=symbol, text=text)
+                                                 symbol=symbol, text=text, accepted=accepted)
         except Exception as e:  # execute never raises for a rejection; anything else is shown
             log.exception("chart %s %r failed", what, cmd)
             self.message.emit(False, f"{what.capitalize()} of order {rec.order_id} failed: {e}")

@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
+from app.ui.format import fmt_qty
 from app.domain.bars import bar_size_seconds
 from app.ui.chart.light import TailItem
 from app.ui.chart.order_lines import OrderLines
@@ -313,7 +314,7 @@ class AverageCostLine:
             return
         self.line.setVisible(True)
         self.line.setPos(avg_cost)
-        self.line.label.setFormat(f"Pos {quantity:g} @ {avg_cost:.{decimals}f}")
+        self.line.label.setFormat(f"Pos {fmt_qty(quantity)} @ {avg_cost:.{decimals}f}")
 
 
 #: a full indicator compute over more bars than this runs on the worker thread

@@ -51,6 +51,7 @@ from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
 from app.ui import theme
 from app.ui.format import tick_decimals
 from app.ui.stable_label import StableLabel
+from app.ui.status_line import StatusLine
 from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.pyramid import SteppedPyramid
@@ -138,6 +139,8 @@ class ChartView(ChartRangeMixin, QWidget):
         self.trade_message = QLabel("")
         self.trade_message.setObjectName("chartTradeMessage")
         self.trade_message.setWordWrap(True)
+        #: keeps the trade message true: cleared when another symbol is charted
+        self.trade_status = StatusLine(self.trade_message)
         bar.addWidget(self.bar_size_box)
         bar.addWidget(self.style_box)
         bar.addWidget(self.indicator_button)
@@ -260,6 +263,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self._decimals = tick_decimals(inst.min_tick if inst else None)
         if inst is not None and inst != self.order_lines.instrument:
             self.trading.set_instrument(inst, self._decimals)
+        self.trade_status.symbol_changed(inst.key if inst is not None else None)
         if self.bar_size_box.currentText() != vm.bar_size:
             self.bar_size_box.blockSignals(True)
             self.bar_size_box.setCurrentText(vm.bar_size)
@@ -561,8 +565,8 @@ class ChartView(ChartRangeMixin, QWidget):
         self.trading.detach()
 
     def _show_trade_message(self, ok: bool, text: str) -> None:
-        theme.style(self.trade_message, f"color: ${'ok_text' if ok else 'error_text'};")
-        self.trade_message.setText(text)
+        inst = self.view_model.instrument
+        self.trade_status.show(ok, text, key=inst.key if inst is not None else None)
         self.trade_message.setToolTip(text)
 
     # ---- styles (engineer A's items) -------------------------------------------------

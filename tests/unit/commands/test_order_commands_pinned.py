@@ -232,7 +232,7 @@ def test_place_result_and_what_is_sent():
     (OrderRequest(AAPL, Action.BUY, 1, OrderType.MKT, limit_price=150.0), "invalid_order",
      "Cannot place order: A MKT order takes no limit price"),
     (lmt(EUR, 20000, 1.10001), "tick_size",
-     "Cannot place order: Limit price 1.10001 is not a multiple of the tick size 5e-05 (nearest: 1.10000)"),
+     "Cannot place order: Limit price 1.10001 is not a multiple of the tick size 0.00005 (nearest: 1.10000)"),
 ])
 def test_place_invalid_request_rule(req, rule, message):
     """IB's order rules: an off-tick price is rule tick_size, other problems invalid_order."""

@@ -295,7 +295,7 @@ def test_max_order_notional_stp_without_quote_uses_stop_price():
     assert run(buy, RiskLimits(max_order_notional=lim(19_000))) == []
     f = one(run(buy, RiskLimits(max_order_notional=lim(18_999))))
     assert f.rule == "max_order_notional" and not f.soft
-    assert f.reason == ("Order notional 19,000 USD (100 x 190) exceeds the maximum of "
+    assert f.reason == ("Order notional 19,000 USD (100 x 190.00) exceeds the maximum of "
                         "18,999 USD per order")
     # a quote with the other side only: still no price on the traded side -> the stop
     assert notional_price(buy, quote(bid=187.25)) == 190.0
@@ -474,8 +474,9 @@ def test_price_band_percent_of_mid_edges(price, ok):
         assert r is None
     else:
         assert r == ("price_band", False,
-                     f"Limit price {price:g} is outside the price band 89.5 - 120.5 around the "
-                     "quote 100 / 110 (10 %)")
+                     {89.49: "Limit 89.49 is 10.5 % below the bid 100.00 (band 10 %: 89.50 - 120.50)",
+                      120.51: "Limit 120.51 is 9.6 % above the ask 110.00 (band 10 %: 89.50 - 120.50)",
+                      }[price])
 
 
 @pytest.mark.parametrize("price, ok", [(187.39, True), (187.38, False), (187.61, True),
@@ -487,8 +488,9 @@ def test_price_band_ticks_edges(price, ok):
         assert r is None
     else:
         assert r == ("price_band", True,
-                     f"Limit price {price:g} is outside the price band 187.39 - 187.61 around the "
-                     "quote 187.49 / 187.51 (10 ticks)")
+                     {187.38: "Limit 187.38 is 0.1 % below the bid 187.49 (band 10 ticks: 187.39 - 187.61)",
+                      187.62: "Limit 187.62 is 0.1 % above the ask 187.51 (band 10 ticks: 187.39 - 187.61)",
+                      }[price])
 
 
 @pytest.mark.parametrize("price, ok", [(1.099, True), (1.09895, False), (1.10105, True),
@@ -501,8 +503,9 @@ def test_price_band_eur_usd_tick_edges(price, ok):
         assert r is None
     else:
         assert r == ("price_band", False,
-                     f"Limit price {price:g} is outside the price band 1.099 - 1.10105 around the "
-                     "quote 1.1 / 1.10005 (20 ticks)")
+                     {1.09895: "Limit 1.09895 is 0.1 % below the bid 1.10000 (band 20 ticks: 1.09900 - 1.10105)",
+                      1.1011: "Limit 1.10110 is 0.1 % above the ask 1.10005 (band 20 ticks: 1.09900 - 1.10105)",
+                      }[price])
 
 
 def test_price_band_edge_tolerance_is_a_millionth_of_a_tick():
@@ -534,8 +537,8 @@ def test_price_band_is_the_wider_of_the_enabled_limits():
     assert band_check(lmt(price=101.01), pct_wider, q) is None
     assert band_check(lmt(price=98.99), pct_wider, q) is None
     assert band_check(lmt(price=101.02), pct_wider, q) == (
-        "price_band", False, "Limit price 101.02 is outside the price band 98.99 - 101.01 around "
-                             "the quote 99.99 / 100.01 (1 % / 50 ticks)")
+        "price_band", False, "Limit 101.02 is 1.0 % above the ask 100.01 (band 1 % / 50 ticks: "
+                             "98.99 - 101.01)")
     ticks_wider = band(pct=(1, HARD), ticks=(200, HARD))
     assert band_check(lmt(price=102.01), ticks_wider, q) is None
     assert band_check(lmt(price=97.99), ticks_wider, q) is None
@@ -549,15 +552,13 @@ def test_price_band_disabled_limit_never_widens_the_band():
     only_pct = band(pct=(0.5, HARD), ticks=Limit(False, 200, HARD))
     assert band_check(lmt(price=100.51), only_pct, q) is None
     assert band_check(lmt(price=100.52), only_pct, q) == (
-        "price_band", False, "Limit price 100.52 is outside the price band 99.49 - 100.51 around "
-                             "the quote 99.99 / 100.01 (0.5 %)")
+        "price_band", False, "Limit 100.52 is 0.5 % above the ask 100.01 (band 0.5 %: 99.49 - 100.51)")
     assert band_check(lmt(price=99.48), only_pct, q)[0] == "price_band"
     # ticks 5 (0.05) on; percent off with 50 % stored
     only_ticks = band(pct=Limit(False, 50, HARD), ticks=(5, HARD))
     assert band_check(lmt(price=100.06), only_ticks, q) is None
     assert band_check(lmt(price=100.07), only_ticks, q) == (
-        "price_band", False, "Limit price 100.07 is outside the price band 99.94 - 100.06 around "
-                             "the quote 99.99 / 100.01 (5 ticks)")
+        "price_band", False, "Limit 100.07 is 0.1 % above the ask 100.01 (band 5 ticks: 99.94 - 100.06)")
     assert band_check(lmt(price=99.93), only_ticks, q)[0] == "price_band"
 
 
@@ -595,8 +596,7 @@ def test_price_band_bid_only_quote_uses_the_bid_for_both_sides():
     assert band_check(lmt(price=187.10), limits, q) is None
     assert band_check(lmt(price=186.90), limits, q) is None
     assert band_check(lmt(price=187.11), limits, q) == (
-        "price_band", False, "Limit price 187.11 is outside the price band 186.9 - 187.1 around "
-                             "the quote 187 / 187 (10 ticks)")
+        "price_band", False, "Limit 187.11 is 0.1 % above the bid 187.00 (band 10 ticks: 186.90 - 187.10)")
     assert band_check(lmt(price=186.89), limits, q)[0] == "price_band"
     assert band_check(lmt(price=190.00), limits, q)[0] == "price_band"
 
@@ -608,8 +608,7 @@ def test_price_band_ask_only_quote_uses_the_ask_for_both_sides():
     assert band_check(lmt(price=187.90, action=SELL), limits, q) is None
     assert band_check(lmt(price=188.10, action=SELL), limits, q) is None
     assert band_check(lmt(price=187.89, action=SELL), limits, q) == (
-        "price_band", False, "Limit price 187.89 is outside the price band 187.9 - 188.1 around "
-                             "the quote 188 / 188 (10 ticks)")
+        "price_band", False, "Limit 187.89 is 0.1 % below the ask 188.00 (band 10 ticks: 187.90 - 188.10)")
     assert band_check(lmt(price=185.00, action=SELL), limits, q)[0] == "price_band"
 
 
@@ -619,8 +618,7 @@ def test_price_band_last_only_quote_uses_the_last_price():
     assert band_check(lmt(price=190.10), band(ticks=(10, HARD)), q) is None
     assert band_check(lmt(price=189.90), band(ticks=(10, HARD)), q) is None
     assert band_check(lmt(price=190.11), band(ticks=(10, HARD)), q) == (
-        "price_band", False, "Limit price 190.11 is outside the price band 189.9 - 190.1 around "
-                             "the quote 190 / 190 (10 ticks)")
+        "price_band", False, "Limit 190.11 is 0.1 % above the last 190.00 (band 10 ticks: 189.90 - 190.10)")
     assert band_check(lmt(price=199.50), band(pct=(5, HARD)), q) is None
     assert band_check(lmt(price=199.51), band(pct=(5, HARD)), q)[0] == "price_band"
 
@@ -647,12 +645,11 @@ def test_price_band_checks_stop_price_and_limit_first():
     limits = band(ticks=(10, HARD))
     assert band_check(stp(stop=187.61), limits, q) is None
     assert band_check(stp(stop=187.62), limits, q) == (
-        "price_band", False, "Stop price 187.62 is outside the price band 187.39 - 187.61 around "
-                             "the quote 187.49 / 187.51 (10 ticks)")
+        "price_band", False, "Stop 187.62 is 0.1 % above the ask 187.51 (band 10 ticks: 187.39 - 187.61)")
     assert band_check(stp_lmt(stop=187.60, limit=187.61), limits, q) is None
-    assert band_check(stp_lmt(stop=187.70, limit=187.61), limits, q)[2].startswith("Stop price 187.7 ")
-    assert band_check(stp_lmt(stop=187.60, limit=187.70), limits, q)[2].startswith("Limit price 187.7 ")
-    assert band_check(stp_lmt(stop=187.80, limit=187.90), limits, q)[2].startswith("Limit price 187.9 ")
+    assert band_check(stp_lmt(stop=187.70, limit=187.61), limits, q)[2].startswith("Stop 187.70 ")
+    assert band_check(stp_lmt(stop=187.60, limit=187.70), limits, q)[2].startswith("Limit 187.70 ")
+    assert band_check(stp_lmt(stop=187.80, limit=187.90), limits, q)[2].startswith("Limit 187.90 ")
 
 
 def test_price_band_without_min_tick_uses_one_cent():
@@ -662,8 +659,7 @@ def test_price_band_without_min_tick_uses_one_cent():
     assert band_check(lmt(price=100.10, inst=NOTICK), limits, q) is None
     assert band_check(lmt(price=99.90, inst=NOTICK), limits, q) is None
     assert band_check(lmt(price=100.11, inst=NOTICK), limits, q) == (
-        "price_band", False, "Limit price 100.11 is outside the price band 99.9 - 100.1 around "
-                             "the quote 100 / 100 (10 ticks)")
+        "price_band", False, "Limit 100.11 is 0.1 % above the ask 100.00 (band 10 ticks: 99.90 - 100.10)")
 
 
 def test_price_band_penny_stock_lower_edge_shown_as_zero():
@@ -673,8 +669,7 @@ def test_price_band_penny_stock_lower_edge_shown_as_zero():
     assert band_check(lmt(1000, 0.01), limits, q) is None
     assert band_check(lmt(1000, 0.26), limits, q) is None
     assert band_check(lmt(1000, 0.27), limits, q) == (
-        "price_band", False, "Limit price 0.27 is outside the price band 0 - 0.26 around the "
-                             "quote 0.05 / 0.06 (20 ticks)")
+        "price_band", False, "Limit 0.27 is 350.0 % above the ask 0.06 (band 20 ticks: 0.00 - 0.26)")
 
 
 # ---------------------------------------------------------------- duplicate_order

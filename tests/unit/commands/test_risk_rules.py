@@ -124,14 +124,14 @@ def test_price_band_percent(s, price, ok):
     if ok:
         assert c.execute(PlaceOrder(lmt(price=price))).ok
     else:
-        rejected(c, PlaceOrder(lmt(price=price)), "price_band", "outside the price band",
-                 "187.49 / 187.51")
+        rejected(c, PlaceOrder(lmt(price=price)), "price_band", "5.1 %",
+                 "the ask 187.51" if price > 187.5 else "the bid 187.49", "(band 5 %: 178.12 - 196.89)")
 
 
 def test_price_band_ticks_and_stop_price(s):
     c = OrderCommands(s, limits=only(price_band_ticks=Limit(True, 10, False)))
     stp = OrderRequest(AAPL, Action.SELL, 100, OrderType.STP, stop_price=187.30)
-    rejected(c, PlaceOrder(stp), "price_band", "Stop price 187.3", soft=True)
+    rejected(c, PlaceOrder(stp), "price_band", "Stop 187.30 is 0.1 % below the bid 187.49", soft=True)
     assert c.execute(PlaceOrder(OrderRequest(AAPL, Action.SELL, 100, OrderType.STP,
                                              stop_price=187.39))).ok
 

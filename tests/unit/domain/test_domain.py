@@ -64,7 +64,7 @@ def test_valid_orders_pass():
     (lmt(None), "Limit price is required for a LMT order"),
     (lmt(-1.0), "Limit price must be positive"),
     (lmt(187.503), "not a multiple of the tick size 0.01 \\(nearest: 187.50\\)"),
-    (lmt(1.08437, 20000, EURUSD), "tick size 5e-05"),
+    (lmt(1.08437, 20000, EURUSD), "tick size 0.00005"),
     (OrderRequest(AAPL, Action.BUY, 1, OrderType.STP), "Stop price is required for a STP order"),
     (OrderRequest(AAPL, Action.BUY, 1, OrderType.MKT, limit_price=5.0), "A MKT order takes no limit price"),
     (OrderRequest(AAPL, Action.BUY, 1, OrderType.LMT, 5.0, 4.0), "A LMT order takes no stop price"),

@@ -155,12 +155,12 @@ def test_quantity_problem_none_for_valid_quantities(qty, inst):
     (float("nan"), 0.01, "Limit price must be a number, got nan"),
     (float("inf"), 0.01, "Limit price must be a number, got inf"),
     (0, 0.01, "Limit price must be positive, got 0"),
-    (0.0, 0.01, "Limit price must be positive, got 0.0"),
-    (-1.0, 0.01, "Limit price must be positive, got -1.0"),
+    (0.0, 0.01, "Limit price must be positive, got 0"),
+    (-1.0, 0.01, "Limit price must be positive, got -1"),
     (0.005, 0.01, "Limit price 0.005 is not a multiple of the tick size 0.01 (nearest: 0.01)"),
     (150.005, 0.01, "Limit price 150.005 is not a multiple of the tick size 0.01 (nearest: 150.01)"),
-    (1.10003, 0.00005, "Limit price 1.10003 is not a multiple of the tick size 5e-05 (nearest: 1.10005)"),
-    (8000.5, 1.0, "Limit price 8000.5 is not a multiple of the tick size 1.0 (nearest: 8001.00)"),
+    (1.10003, 0.00005, "Limit price 1.10003 is not a multiple of the tick size 0.00005 (nearest: 1.10005)"),
+    (8000.5, 1.0, "Limit price 8000.5 is not a multiple of the tick size 1 (nearest: 8001.00)"),
     (MAX_PRICE, 0.01, "Limit price 1e+09 is not a plausible price: ibdesk accepts prices below "
                       "1,000,000,000 in the instrument's currency"),
     (1e308, 0.01, "Limit price 1e+308 is not a plausible price: ibdesk accepts prices below "
@@ -236,7 +236,7 @@ def test_valid_requests_are_returned_unchanged(r):
     (req(otype=OrderType.STP), "Stop price is required for a STP order"),
     (req(otype=OrderType.STP_LMT, stp=150.0), "Limit price is required for a STP LMT order"),
     (req(otype=OrderType.STP_LMT, lmt=150.0), "Stop price is required for a STP LMT order"),
-    (req(lmt=0.0), "Limit price must be positive, got 0.0"),
+    (req(lmt=0.0), "Limit price must be positive, got 0"),
     (req(lmt=True), "Limit price must be a number, got True"),
     (req(lmt=150.005), "Limit price 150.005 is not a multiple of the tick size 0.01 (nearest: 150.01)"),
     (req(inst=UNRESOLVED, lmt=150.255),
@@ -244,7 +244,7 @@ def test_valid_requests_are_returned_unchanged(r):
     (req(otype=OrderType.STP_LMT, lmt=150.0, stp=150.005),
      "Stop price 150.005 is not a multiple of the tick size 0.01 (nearest: 150.01)"),
     (req(inst=EURUSD, qty=20000, lmt=1.10003),
-     "Limit price 1.10003 is not a multiple of the tick size 5e-05 (nearest: 1.10005)"),
+     "Limit price 1.10003 is not a multiple of the tick size 0.00005 (nearest: 1.10005)"),
     (req(lmt=1e9), "Limit price 1e+09 is not a plausible price: ibdesk accepts prices below "
                    "1,000,000,000 in the instrument's currency"),
 ])
