@@ -304,7 +304,8 @@ class OrderCommands:
         growth = qty - rec.quantity
         if growth > 0:
             grown = OrderRequest(rec.instrument, rec.action, growth, OrderType.MKT)
-            failure = check_position(grown, self._position(rec.instrument.key), self.limits.max_position)
+            failure = check_position(grown, self._position(rec.instrument.key),
+                                     self.limits.position_limit(grown))
             if failure is not None:
                 if not failure.soft or not _overrides(override, failure):
                     raise failure

@@ -38,9 +38,11 @@ class Limit:
 
 #: rule name -> (RiskLimits field, unit text for the settings dialog)
 LIMIT_RULES: dict[str, tuple[str, str]] = {
-    "max_order_quantity": ("max_order_quantity", "shares / units per order"),
+    "max_order_quantity": ("max_order_quantity", "shares / contracts per order"),
     "max_order_notional": ("max_order_notional", "instrument currency per order"),
-    "max_position": ("max_position", "shares / units per symbol"),
+    "max_position": ("max_position", "shares / contracts per symbol"),
+    "max_fx_order_quantity": ("max_fx_order_quantity", "base currency per FX order"),
+    "max_fx_position": ("max_fx_position", "base currency per currency pair"),
     "price_band_percent": ("price_band_percent", "% of the NBBO mid"),
     "price_band_ticks": ("price_band_ticks", "ticks outside the NBBO"),
     "duplicate_order": ("duplicate_order", "seconds"),
@@ -52,13 +54,16 @@ LIMIT_RULES: dict[str, tuple[str, str]] = {
 class RiskLimits:
     """The pre-trade limits (persisted by ``app.commands.risk_settings``).
 
-    - ``max_order_quantity``: shares (FX: base units) per order.
+    - ``max_order_quantity``: shares / contracts per order (not FX: see below).
     - ``max_order_notional``: quantity x price per order in the instrument's
       currency; price = the limit price (LMT, STP LMT), else the NBBO side the
       order would trade against (ask for a buy, bid for a sell; STP without a
       quote: its stop price).
-    - ``max_position``: |current position + this order| per symbol, shares;
-      an order that makes the position smaller always passes.
+    - ``max_position``: |current position + this order| per symbol, shares /
+      contracts; an order that makes the position smaller always passes.
+    - ``max_fx_order_quantity`` / ``max_fx_position``: the same two rules for FX
+      (secType CASH), in units of the base currency (EUR of EUR.USD): an FX order
+      is 25,000 EUR or more on IDEALPRO, so the share limits cannot serve both.
     - ``price_band_percent`` / ``price_band_ticks``: limit and stop prices must
       lie within [bid - band, ask + band]; the band is the wider of the enabled
       allowances (percent of the mid, ticks x min tick).
@@ -75,6 +80,8 @@ class RiskLimits:
     max_order_quantity: Limit = field(default_factory=Limit)
     max_order_notional: Limit = field(default_factory=Limit)
     max_position: Limit = field(default_factory=Limit)
+    max_fx_order_quantity: Limit = field(default_factory=Limit)
+    max_fx_position: Limit = field(default_factory=Limit)
     price_band_percent: Limit = field(default_factory=Limit)
     price_band_ticks: Limit = field(default_factory=Limit)
     duplicate_order: Limit = field(default_factory=Limit)
@@ -84,13 +91,15 @@ class RiskLimits:
     @classmethod
     def recommended(cls) -> "RiskLimits":
         """Defaults for a new installation: every limit on (1,000 shares, 100,000
-        per order, 5,000 per symbol, 5 % / 20 ticks band soft, 2 s duplicates soft,
-        30 orders a minute)."""
+        per order, 5,000 per symbol; FX 100,000 base units per order and 500,000 per pair;
+        5 % / 20 ticks band soft, 2 s duplicates soft, 30 orders a minute)."""
         # a Limit is hard unless hard=False; flatten_ticks keeps its default, 5
         return cls(
             max_order_quantity=Limit(True, 1_000),
             max_order_notional=Limit(True, 100_000),
             max_position=Limit(True, 5_000),
+            max_fx_order_quantity=Limit(True, 100_000),
+            max_fx_position=Limit(True, 500_000),
             price_band_percent=Limit(True, 5.0, hard=False),
             price_band_ticks=Limit(True, 20, hard=False),
             duplicate_order=Limit(True, 2.0, hard=False),
@@ -100,6 +109,16 @@ class RiskLimits:
     def limits(self) -> dict[str, Limit]:
         """Every ``Limit`` field by name."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in LIMIT_RULES}
+
+    def quantity_limit(self, req: OrderRequest) -> Limit:
+        """The per-order quantity limit of ``req``: ``max_fx_order_quantity`` for an FX pair
+        (secType CASH, base units), else ``max_order_quantity`` (shares / contracts)."""
+        return self.max_fx_order_quantity if is_fx(req) else self.max_order_quantity
+
+    def position_limit(self, req: OrderRequest) -> Limit:
+        """The position limit of ``req``'s instrument: ``max_fx_position`` for an FX pair
+        (secType CASH, base units), else ``max_position`` (shares / contracts)."""
+        return self.max_fx_position if is_fx(req) else self.max_position
 
     def with_limit(self, name: str, limit: Limit) -> "RiskLimits":
         """A copy with limit ``name`` replaced."""
@@ -127,6 +146,11 @@ class RiskLimits:
         if isinstance(ft, bool) or not isinstance(ft, int) or not 0 <= ft <= 1000:
             out.append(f"flatten ticks: a whole number from 0 to 1000, got {ft!r}")
         return out
+
+
+def is_fx(req: OrderRequest) -> bool:
+    """True for an FX order (IB secType CASH): its quantity is in base-currency units."""
+    return req.instrument.sec_type == "CASH"
 
 
 def _unit(req: OrderRequest) -> str:
@@ -340,9 +364,9 @@ def evaluate(req: OrderRequest, limits: RiskLimits, *, quote: Quote | None, posi
     recent, sent_times = list(recent), list(sent_times)
     out = []
     for rule, run in (
-        ("max_order_quantity", lambda: check_quantity(req, limits.max_order_quantity)),
+        ("max_order_quantity", lambda: check_quantity(req, limits.quantity_limit(req))),
         ("max_order_notional", lambda: check_notional(req, quote, limits.max_order_notional)),
-        ("max_position", lambda: check_position(req, position, limits.max_position)),
+        ("max_position", lambda: check_position(req, position, limits.position_limit(req))),
         ("price_band", lambda: check_price_band(req, quote, limits.price_band_percent,
                                                 limits.price_band_ticks)),
         ("duplicate_order", lambda: check_duplicate(req, recent, now, limits.duplicate_order)),

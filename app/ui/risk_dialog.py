@@ -24,6 +24,8 @@ TITLES = {
     "max_order_quantity": "Maximum quantity per order",
     "max_order_notional": "Maximum notional per order",
     "max_position": "Maximum position per symbol",
+    "max_fx_order_quantity": "Maximum FX quantity per order",
+    "max_fx_position": "Maximum FX position per pair",
     "price_band_percent": "Price band around the NBBO (percent)",
     "price_band_ticks": "Price band around the NBBO (ticks)",
     "duplicate_order": "Duplicate-order guard",

@@ -63,8 +63,16 @@ CLOCK_STEPS = (0.0, 0.0, 0.001, 0.5, 1.9, 2.0, 2.1, 59.9, 60.0, 60.0, 60.5, 61.0
 #: mutant is killed by then, and shrinking it would take ~10 s per mutant
 PHASES = (tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
           if os.environ.get("MUTANT_UNDER_TEST") else tuple(settings.default.phases))
-LIMIT_NAMES = ("max_order_quantity", "max_order_notional", "max_position", "price_band_percent",
-               "price_band_ticks", "duplicate_order", "max_orders_per_minute")
+LIMIT_NAMES = ("max_order_quantity", "max_order_notional", "max_position", "max_fx_order_quantity",
+               "max_fx_position", "price_band_percent", "price_band_ticks", "duplicate_order",
+               "max_orders_per_minute")
+#: FX pairs (secType CASH): their quantity and position meet the FX limits (base units)
+FX_SYMBOLS = frozenset({"EUR.USD"})
+
+
+def fx_limit(name: str, symbol: str) -> str:
+    """The limit a quantity / position rule uses for ``symbol``: the FX one for a pair."""
+    return name.replace("max_", "max_fx_", 1) if symbol in FX_SYMBOLS else name
 
 
 def dec(x) -> Decimal:
@@ -144,7 +152,7 @@ class Oracle:
 
     def quantity_rule(self, t: Ticket) -> list[tuple[str, bool]]:
         """Quantity <= the limit."""
-        on, v, hard = self._lim("max_order_quantity")
+        on, v, hard = self._lim(fx_limit("max_order_quantity", t.symbol))
         return [("max_order_quantity", not hard)] if on and dec(t.quantity) > v else []
 
     def notional_rule(self, t: Ticket) -> list[tuple[str, bool]]:
@@ -163,7 +171,7 @@ class Oracle:
     def position_rule(self, t: Ticket) -> list[tuple[str, bool]]:
         """|position of the session's account + signed quantity| <= the limit, unless it
         makes |position| smaller."""
-        on, v, hard = self._lim("max_position")
+        on, v, hard = self._lim(fx_limit("max_position", t.symbol))
         if not on:
             return []
         q = dec(t.quantity)
@@ -296,12 +304,13 @@ def tickets(draw, symbol: str, book: tuple, edges: list[float], position: int = 
 def derived_values(pool, positions, books) -> dict[str, list]:
     """Limit values at the orders' own boundaries: equal to an order's quantity, notional
     or resulting position (passes) and one unit below it (fails)."""
-    out = {"max_order_quantity": [], "max_order_notional": [], "max_position": []}
+    out = {"max_order_quantity": [], "max_order_notional": [], "max_position": [],
+           "max_fx_order_quantity": [], "max_fx_position": []}
     for t in pool:
         if not is_number(t.quantity) or t.quantity <= 0 or t.quantity > 1e9:
             continue
         q = dec(t.quantity)
-        out["max_order_quantity"] += [float(q), float(q - 1)]
+        out[fx_limit("max_order_quantity", t.symbol)] += [float(q), float(q - 1)]
         bid, ask = books[t.symbol]
         p = t.limit_price if t.order_type.needs_limit else ask if t.action is Action.BUY else bid
         if is_number(p) and p > 0:
@@ -309,7 +318,7 @@ def derived_values(pool, positions, books) -> dict[str, list]:
             out["max_order_notional"] += [float(n), float(n - q * TICK[t.symbol])]
         pos = positions[t.symbol]
         new = abs(pos + (q if t.action is Action.BUY else -q))
-        out["max_position"] += [float(new), float(new - 1), float(abs(pos) - 1)]
+        out[fx_limit("max_position", t.symbol)] += [float(new), float(new - 1), float(abs(pos) - 1)]
     return {k: [x for x in v if x > 0] for k, v in out.items()}
 
 
@@ -317,6 +326,8 @@ FIXED_VALUES = {
     "max_order_quantity": [1, 100, 1000, 100_000],
     "max_order_notional": [100.0, 18_750, 100_000, 1e6],
     "max_position": [100, 1000, 5000, 100_000],
+    "max_fx_order_quantity": [1, 100, 25_000, 100_000],
+    "max_fx_position": [100, 25_000, 100_000, 500_000],
     "price_band_percent": [0.5, 1, 5, 10, 100],
     "price_band_ticks": [1, 2, 20, 100],
     "duplicate_order": [0.5, 2.0, 60.0],
@@ -388,7 +399,8 @@ def test_place_order_is_sent_exactly_when_every_check_passes(data):
             limits[name] = band[name]
             continue
         values = limit_values(name, derived)
-        often = name not in ("max_order_quantity", "max_order_notional", "max_position")
+        often = name not in ("max_order_quantity", "max_order_notional", "max_position",
+                             "max_fx_order_quantity", "max_fx_position")
         enabled = draw(st.sampled_from((True, False) if often else (False, True, False)))
         limits[name] = Limit(enabled, draw(values), draw(st.booleans()))
     n_steps = draw(st.sampled_from((1, 2, 3, 4, 5, 6, 7, 8)), label="number of commands")
@@ -523,7 +535,8 @@ def test_a_limit_passes_at_its_value_and_fails_one_unit_beyond(rnd):
         at = abs(Decimal(own) + (q if t.action is Action.BUY else -q))
     if unit is not None:
         value = at - unit if beyond else at
-        oracle.limits[rule] = Limit(True, float(value if value > 0 else at + 1), hard)
+        name = fx_limit(rule, sym) if rule in ("max_order_quantity", "max_position") else rule
+        oracle.limits[name] = Limit(True, float(value if value > 0 else at + 1), hard)
     # the time rules: one order sent before, this one the window's length later (the same
     # order for the duplicate guard), exactly at it, a moment inside or beyond
     window = {"duplicate_order": rnd.choice((0.5, 2.0, 60.0)), "max_orders_per_minute": 60.0}.get(rule)
@@ -732,7 +745,7 @@ def test_modify_growth_is_checked_against_max_position(rnd):
     sign = 1 if action is Action.BUY else -1
     after = abs(own + sign * max(growth, 0))
     value = after - 1 if beyond and after > 1 else after if after else 50
-    limits = RiskLimits(max_position=Limit(True, float(value), hard))
+    limits = RiskLimits(**{fx_limit("max_position", sym): Limit(True, float(value), hard)})
     s = FakeSession(auto_submit=False)
     if own:
         s.set_position(sym, own, 100.0)

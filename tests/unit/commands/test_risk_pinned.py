@@ -79,7 +79,7 @@ def test_limit_defaults_are_off_zero_and_hard():
 def test_risk_limits_default_has_every_limit_off_and_flatten_5_ticks():
     """RiskLimits() switches every limit off (each a default Limit) and flattens 5 ticks through."""
     r = RiskLimits()
-    assert list(r.limits().values()) == [Limit()] * 7
+    assert list(r.limits().values()) == [Limit()] * 9
     assert r.flatten_ticks == 5
 
 
@@ -90,6 +90,8 @@ def test_recommended_values_and_hard_soft_of_each_limit():
         "max_order_quantity": Limit(True, 1_000, True),
         "max_order_notional": Limit(True, 100_000, True),
         "max_position": Limit(True, 5_000, True),
+        "max_fx_order_quantity": Limit(True, 100_000, True),
+        "max_fx_position": Limit(True, 500_000, True),
         "price_band_percent": Limit(True, 5.0, False),
         "price_band_ticks": Limit(True, 20, False),
         "duplicate_order": Limit(True, 2.0, False),
@@ -97,16 +99,17 @@ def test_recommended_values_and_hard_soft_of_each_limit():
     }
     assert [(n, lim_.hard) for n, lim_ in r.limits().items()] == [
         ("max_order_quantity", True), ("max_order_notional", True), ("max_position", True),
-        ("price_band_percent", False), ("price_band_ticks", False), ("duplicate_order", False),
+        ("max_fx_order_quantity", True), ("max_fx_position", True), ("price_band_percent", False), ("price_band_ticks", False), ("duplicate_order", False),
         ("max_orders_per_minute", True)]
     assert r.flatten_ticks == 5 and type(r.flatten_ticks) is int
     assert r.problems() == []
 
 
 def test_limits_keys_are_the_rule_names_in_order():
-    """limits() lists exactly the seven limits, in the order the dialog shows them."""
-    names = ["max_order_quantity", "max_order_notional", "max_position", "price_band_percent",
-             "price_band_ticks", "duplicate_order", "max_orders_per_minute"]
+    """limits() lists exactly the nine limits, in the order the dialog shows them."""
+    names = ["max_order_quantity", "max_order_notional", "max_position", "max_fx_order_quantity",
+             "max_fx_position", "price_band_percent", "price_band_ticks", "duplicate_order",
+             "max_orders_per_minute"]
     assert list(RiskLimits().limits()) == names == list(LIMIT_RULES)
     assert RISK_RULES == ("max_order_quantity", "max_order_notional", "max_position",
                           "price_band", "duplicate_order", "max_orders_per_minute")
@@ -232,13 +235,38 @@ def test_max_order_quantity_equal_passes_one_more_fails(hard):
     assert f.reason == "Order quantity 1,001 exceeds the maximum of 1,000 shares per order"
 
 
-def test_max_order_quantity_fx_in_base_units():
-    """FX quantities are base-currency units and the message says so."""
-    limits = RiskLimits(max_order_quantity=lim(100_000))
+@pytest.mark.parametrize("hard", [True, False])
+def test_max_fx_order_quantity_in_base_units(hard):
+    """FX orders meet the FX quantity limit, in base-currency units, and the message says so;
+    the rule is the same "max_order_quantity" (one override, one skip set)."""
+    limits = RiskLimits(max_fx_order_quantity=lim(100_000, hard))
     assert run(lmt(qty=100_000, price=1.1, inst=EUR), limits) == []
     f = one(run(lmt(qty=100_001, price=1.1, inst=EUR), limits))
-    assert f.rule == "max_order_quantity" and not f.soft
+    assert (f.rule, f.soft) == ("max_order_quantity", not hard)
     assert f.reason == "Order quantity 100,001 exceeds the maximum of 100,000 units of EUR per order"
+
+
+def test_share_and_fx_quantity_limits_do_not_cross():
+    """The share limit never refuses an FX order (25,000 EUR is IDEALPRO's usual minimum) and
+    the FX limit never refuses a stock order (issue 14: every FX ticket was refused)."""
+    limits = RiskLimits(max_order_quantity=lim(1_000), max_fx_order_quantity=lim(100_000),
+                        max_position=lim(5_000), max_fx_position=lim(500_000))
+    assert run(lmt(qty=25_000, price=1.1, inst=EUR), limits, position=400_000) == []
+    f = one(run(lmt(qty=1_001), limits))
+    assert f.rule == "max_order_quantity" and "1,000 shares" in f.reason
+    f = one(run(lmt(qty=1_000), limits, position=4_500))
+    assert f.rule == "max_position" and "5,000 shares" in f.reason
+    assert [f.rule for f in run(lmt(qty=100_001, price=1.1, inst=EUR), limits, position=400_000)] \
+        == ["max_order_quantity", "max_position"]
+
+
+def test_recommended_limits_pass_a_standard_fx_ticket():
+    """The defaults a new installation starts with let the FX ticket's default 25,000 EUR
+    through (it was refused by the 1,000-share limit) and still bound FX size."""
+    rec = RiskLimits.recommended()
+    assert rec.max_fx_order_quantity == Limit(True, 100_000)
+    assert rec.max_fx_position == Limit(True, 500_000)
+    assert run(lmt(qty=25_000, price=1.1, inst=EUR), rec, q=quote(EUR, 1.09995, 1.10005)) == []
 
 
 def test_max_order_quantity_disabled_never_refuses():
@@ -409,8 +437,8 @@ def test_max_position_flip_through_zero():
 
 
 def test_max_position_fx_units():
-    """FX positions are in base units and the message names them."""
-    f = one(run(lmt(60_000, 1.1, inst=EUR), RiskLimits(max_position=lim(100_000)), position=50_000))
+    """FX positions meet the FX position limit, in base units, and the message names them."""
+    f = one(run(lmt(60_000, 1.1, inst=EUR), RiskLimits(max_fx_position=lim(100_000)), position=50_000))
     assert f.reason == ("Position in EUR.USD would be 110,000 (50,000 now + 60,000), beyond the "
                         "maximum of 100,000 units of EUR")
 
@@ -887,6 +915,6 @@ def test_notional_is_compared_exactly_one_cent_over_fails_at_any_size():
 
 def test_position_is_summed_exactly_for_fractional_units():
     """|0.1 + 0.2| units is 0.3, not 0.30000000000000004: at a 0.3 limit it passes, 0.35 over fails."""
-    limits = RiskLimits(max_position=lim(0.3))
+    limits = RiskLimits(max_fx_position=lim(0.3))
     assert run(mkt(qty=0.2, inst=EUR), limits, position=0.1) == []
     assert verdict(run(mkt(qty=0.25, inst=EUR), limits, position=0.1)) == [("max_position", False)]
