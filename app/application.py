@@ -75,7 +75,7 @@ class Terminal:
         self.panels = build_panels(self.session, self.commands, self.settings, journal=self.journal)
         from app.ui.main_window import MainWindow
         self.window = MainWindow(self.panels.chart_view, self.panels.docks(), self.settings,
-                                 restore_layout=not opts.reset_layout)
+                                 restore_layout=not opts.reset_layout, size=opts.geometry)
         self.panels.install_trading(self.window)
         if opts.screenshot is None:
             self.window.close_guard = self.exit_warning

@@ -16,12 +16,12 @@ stale position rows are grey as well.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
-from app.ui.columns import size_columns
+from app.ui.columns import shown_columns_width, size_columns
 from app.ui.format import tabular_font
 from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
@@ -101,6 +101,11 @@ class AccountPanel(QWidget):
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
         self.refresh()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """As wide as the positions' visible columns (the main window sizes the dock from it)."""
+        m = self.layout().contentsMargins()
+        return QSize(shown_columns_width(self.table) + m.left() + m.right(), super().sizeHint().height())
 
     def _on_state(self, *_args) -> None:
         if shiboken6.isValid(self):

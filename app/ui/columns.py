@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QTableView
+from PySide6.QtWidgets import QHeaderView, QStyle, QTableView
 
 #: pixels added to a cell text's advance: the item delegate's margins and a little air
 CELL_PADDING = 14
@@ -43,6 +43,15 @@ def size_columns(table: QTableView, columns: Sequence, number_font: QFont) -> No
     header.setSectionResizeMode(QHeaderView.Interactive)
     for i, w in enumerate(column_widths(columns, table.font(), number_font, header.font())):
         header.resizeSection(i, w)
+
+
+def shown_columns_width(table: QTableView) -> int:
+    """Pixels the table needs to show its visible columns without scrolling sideways:
+    the sections' widths, the frame and a vertical scroll bar."""
+    header = table.horizontalHeader()
+    sections = sum(header.sectionSize(i) for i in range(header.count()) if not header.isSectionHidden(i))
+    bar = table.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+    return sections + 2 * table.frameWidth() + bar
 
 
 def fit_to_contents(table: QTableView) -> None:

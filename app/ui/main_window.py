@@ -1,16 +1,21 @@
 """The main window: chart in the centre, panels in dockable, persistent docks.
 
-Layout (defaults): watchlist left; order ticket and account right; blotter and
-log bottom (tabbed). Geometry and dock state persist in QSettings under
-``window/*`` and are restored on the next start (``--reset-layout`` skips it).
+Default layout (fits a 1280x720 screen, issue 14 item 5): the order ticket on the
+right over the full height (in a scroll area, so a small screen never squeezes its
+fields on top of each other); the watchlist top left; the blotter, log and journal
+tabbed along the bottom, under the watchlist and the chart. The account sits right
+of the blotter on a wide window (:data:`WIDE_LAYOUT_PX` and more) and is one more
+bottom tab on a narrower one. Sizes follow the window (:meth:`MainWindow._default_sizes`).
+Geometry and dock state persist in QSettings under ``window/*`` and are restored on
+the next start (``--reset-layout`` skips it).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
+    QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QStyle, QVBoxLayout, QWidget,
 )
 
 from app.domain import AccountKind, ConnectionState
@@ -18,14 +23,21 @@ from app.ui.log_panel import LogPanel
 from app.ui.session_status import ModeBanner, SessionStatusBar
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+#: window width (pixels) from which the account dock sits beside the blotter, not in a tab
+WIDE_LAYOUT_PX = 1600
+#: the window's size when nothing was saved (smaller on a smaller screen)
+DEFAULT_SIZE = QSize(1600, 950)
+#: docks whose panel scrolls instead of being squeezed when the dock is smaller than it
+SCROLLED_PANELS = ("ticket",)
 
 
 class MainWindow(QMainWindow):
     """Top-level window. Owns no trading logic: it arranges the panels it is given.
 
     ``panels`` maps a dock name ("watchlist", "ticket", "account", "blotter")
-    to its widget; ``chart`` is the central widget. Emits ``reconnectRequested``
+    to its widget; ``chart`` is the central widget; ``size`` (width, height in pixels,
+    ``--geometry``) overrides the saved or default window size. Emits ``reconnectRequested``
     and ``disconnectRequested`` from the Connection menu and ``closing`` when
     the window closes (after the layout is saved).
     """
@@ -50,15 +62,17 @@ class MainWindow(QMainWindow):
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
-                 *, restore_layout: bool = True):
+                 *, restore_layout: bool = True, size: tuple[int, int] | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
         self.settings = settings
         self.setWindowTitle("ibdesk")
-        self.resize(1600, 950)
+        self.resize(DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size()))
         self.setDockNestingEnabled(True)
+        # the ticket keeps the full height on the right; the bottom docks run under the
+        # watchlist (a short watchlist left ~550 px empty above a cramped blotter)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomLeftCorner, Qt.BottomDockWidgetArea)
 
         self.banner = ModeBanner()
         central = QWidget()
@@ -79,12 +93,11 @@ class MainWindow(QMainWindow):
         for name, widget in self.panels.items():
             dock = QDockWidget(self.DOCK_TITLES.get(name, name.title()), self)
             dock.setObjectName(f"dock.{name}")
-            dock.setWidget(widget)
+            dock.setWidget(_scrolled(widget) if name in SCROLLED_PANELS else widget)
             dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
                              | QDockWidget.DockWidgetClosable)
             self.docks[name] = dock
         self._default_layout()
-        self._default_state = self.saveState(LAYOUT_VERSION)
         self._build_menus()
         #: ``callable() -> str | None``: why closing deserves a question (working orders,
         #: open positions); None = close without asking. Set by the application.
@@ -94,44 +107,61 @@ class MainWindow(QMainWindow):
         # dock sizes only take once the window has its real size: apply them on
         # first show unless a saved layout was restored
         self._size_docks_on_show = not (restore_layout and self.restore_layout())
+        if size is not None:    # --geometry WxH: this size whatever was saved
+            self.resize(*size)
 
     # ----------------------------------------------------------------- layout
     def _default_layout(self) -> None:
+        """Place every dock in the default arrangement for the window's current width."""
         d = self.docks
         if "watchlist" in d:
             self.addDockWidget(Qt.LeftDockWidgetArea, d["watchlist"])
         if "ticket" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ticket"])
-        if "account" in d:
-            self.addDockWidget(Qt.RightDockWidgetArea, d["account"])
-            if "ticket" in d:
-                self.splitDockWidget(d["ticket"], d["account"], Qt.Vertical)
-        if "blotter" in d:
-            self.addDockWidget(Qt.BottomDockWidgetArea, d["blotter"])
-        self.addDockWidget(Qt.BottomDockWidgetArea, d["log"])
-        if "blotter" in d:
-            self.tabifyDockWidget(d["blotter"], d["log"])
-        if "journal" in d:
-            self.addDockWidget(Qt.BottomDockWidgetArea, d["journal"])
-            self.tabifyDockWidget(d["log"], d["journal"])
-        if "blotter" in d:
-            d["blotter"].raise_()
+        bottom = [d[n] for n in ("blotter", "account", "log", "journal") if n in d]
+        for dock in bottom:
+            self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        first = bottom[0]
+        wide = "account" in d and "blotter" in d and self.width() >= WIDE_LAYOUT_PX
+        if wide:   # account beside the blotter; log and journal are tabs of the blotter
+            self.splitDockWidget(d["blotter"], d["account"], Qt.Horizontal)
+        for dock in bottom[1:]:
+            if not (wide and dock is d["account"]):
+                self.tabifyDockWidget(first, dock)
+        first.raise_()
         self._default_sizes()
 
     def _default_sizes(self) -> None:
-        """Widths/heights of the default layout (pixels): wide enough for every watchlist column."""
+        """Dock sizes of the default layout from the window size (pixels): the ticket as
+        wide as its fields, the watchlist as wide as its columns (at most 40 % of what
+        the ticket leaves), the bottom docks about a third of the height."""
         d = self.docks
-        sizes = [(d[n], w) for n, w in (("watchlist", 560), ("ticket", 380)) if n in d]
-        if sizes:
-            self.resizeDocks([s[0] for s in sizes], [s[1] for s in sizes], Qt.Horizontal)
+        w, h = self.width(), self.height()
+        widths = []
+        if "ticket" in d:
+            panel = d["ticket"].widget()
+            widths.append((d["ticket"], max(panel.minimumWidth(), panel.minimumSizeHint().width())))
+        rest = w - sum(x for _, x in widths)
+        if "watchlist" in d:
+            want = d["watchlist"].widget().sizeHint().width()
+            widths.append((d["watchlist"], max(320, min(want, int(rest * 0.4)))))
+        if widths:
+            self.resizeDocks([x[0] for x in widths], [x[1] for x in widths], Qt.Horizontal)
         if "blotter" in d:
-            self.resizeDocks([d["blotter"]], [260], Qt.Vertical)
+            self.resizeDocks([d["blotter"]], [max(260, min(420, int(h * 0.34)))], Qt.Vertical)
+            account = d.get("account")
+            if account is not None and self.dockWidgetArea(account) == Qt.BottomDockWidgetArea \
+                    and not self.tabifiedDockWidgets(account):
+                ticket_w = widths[0][1] if "ticket" in d else 0
+                account_w = max(380, min(account.widget().sizeHint().width(), int((w - ticket_w) * 0.42)))
+                self.resizeDocks([d["blotter"], account], [w - ticket_w - account_w, account_w],
+                                 Qt.Horizontal)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if self._size_docks_on_show:
             self._size_docks_on_show = False
-            self._default_sizes()
+            self._default_layout()      # for the size the window is shown at
 
     def restore_layout(self) -> bool:
         """Apply the saved geometry and dock state; False when none (or incompatible) was saved."""
@@ -159,8 +189,7 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        self._default_sizes()
+        self._default_layout()
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
@@ -291,3 +320,17 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.closing.emit()
         super().closeEvent(event)
+
+
+def _scrolled(panel: QWidget) -> QScrollArea:
+    """``panel`` in a frameless vertical scroll area as wide as the panel needs: a dock
+    shorter than the panel scrolls it instead of squeezing its widgets over each other."""
+    area = QScrollArea()
+    area.setObjectName(f"{panel.objectName() or 'panel'}Scroll")
+    area.setFrameShape(QFrame.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    bar = area.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+    area.setMinimumWidth(panel.minimumSizeHint().width() + bar)
+    return area

@@ -295,7 +295,7 @@ class OrderTicket(QWidget):
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.setAutoFillBackground(True)
-        self.setMinimumSize(300, 480)
+        self.setMinimumWidth(300)   # the height from the layout: a dock scrolls the ticket
 
         model.changed.connect(self._sync)
         model.quoteChanged.connect(self._sync_quote)

@@ -18,7 +18,7 @@ import asyncio
 import logging
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Instrument
-from app.ui.columns import fit_to_contents, size_columns, visible_source_rows
+from app.ui.columns import fit_to_contents, shown_columns_width, size_columns, visible_source_rows
 from app.ui.format import ERROR_TEXT, tabular_font
 from app.ui.stale_label import stale_label
 from app.viewmodels.table import RECORD_ROLE
@@ -114,6 +114,11 @@ class WatchlistView(QWidget):
         model.staleness.tick.connect(self._show_stale)
         self._adding: asyncio.Future | None = None
         self._show_stale()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """As wide as the visible columns (the main window sizes the dock from it)."""
+        m = self.layout().contentsMargins()
+        return QSize(shown_columns_width(self.table) + m.left() + m.right(), super().sizeHint().height())
 
     def _visible_rows(self) -> set[int] | None:
         """Model rows on screen (DirtyCells' filter); None (every row) once the table is gone
