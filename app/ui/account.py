@@ -21,12 +21,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
-from app.ui.columns import shown_columns_width, size_columns
+from app.ui.columns import TableColumns, shown_columns_width
 from app.ui.format import tabular_font
 from app.viewmodels.account import SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
 from app.viewmodels.staleness import STALE_TEXT
 from app.viewmodels.table import SORT_ROLE
+
+#: position columns a new profile does not show (the header's menu shows them): the
+#: account's realized P&L is in the summary above, each fill's in Executions
+POSITIONS_HIDDEN_BY_DEFAULT = ("realized_pnl",)
 
 
 class AccountPanel(QWidget):
@@ -83,8 +87,10 @@ class AccountPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        # widths from the fonts once (no per-change layout work); the user may drag them
-        size_columns(self.table, positions.columns, tabular_font(self.table.font()))
+        # widths from the fonts once, fitted to the first positions once (no per-change
+        # layout work); the user drags them and picks the columns in the header's menu
+        self.columns = TableColumns(self.table, positions.columns, "positions",
+                                    hidden=POSITIONS_HIDDEN_BY_DEFAULT, fixed=("symbol",))
         self.table.horizontalHeader().setStretchLastSection(True)
 
         lay = QVBoxLayout(self)

@@ -46,12 +46,17 @@ from app.commands import ModifyOrder
 from app.domain import OrderRecord
 from app.ui.blotter_actions import BlotterActions
 from app.ui.blotter_edit import OrderEditDelegate
+from app.ui.columns import TableColumns
 from app.ui.modify_dialog import ModifyDialog
 from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import EDITABLE_FIELDS, STATUS_FILTERS, OrderFilterProxy, OrdersModel
 from app.viewmodels.table import SORT_ROLE
 
 log = logging.getLogger(__name__)
+
+#: order columns a new blotter does not show (the header's context menu shows them): the
+#: remaining quantity is Qty - Filled; permId and client id matter when several clients trade
+ORDERS_HIDDEN_BY_DEFAULT = ("remaining", "perm_id", "client_id")
 
 
 def _table(model) -> QTableView:
@@ -104,8 +109,9 @@ class BlotterView(BlotterActions, QWidget):
         # bound methods (not lambdas): Qt disconnects them when this view is destroyed
         orders.dataChanged.connect(self._update_buttons)
         orders.rowsInserted.connect(self._update_buttons)
-        orders.rowsInserted.connect(self._size_columns_once)
-        self._sized = False
+        #: the orders' columns: fitted to the first rows once, chosen in the header's menu
+        self.orders_columns = TableColumns(self.orders_table, orders.columns, "orders",
+                                           hidden=ORDERS_HIDDEN_BY_DEFAULT, fixed=("symbol",))
 
         self.cancel_action = QAction("Cancel selected orders", self.orders_table)
         self.cancel_action.setShortcut(QKeySequence.Delete)
@@ -166,6 +172,8 @@ class BlotterView(BlotterActions, QWidget):
         self.executions_proxy.setSortRole(SORT_ROLE)
         self.executions_table = _table(self.executions_proxy)
         self.executions_table.sortByColumn(executions.column_index("time"), Qt.DescendingOrder)
+        self.executions_columns = TableColumns(self.executions_table, executions.columns, "executions",
+                                               fixed=("symbol",))
 
         self.tabs = QTabWidget()
         self.tabs.addTab(orders_page, "Orders")
@@ -179,8 +187,6 @@ class BlotterView(BlotterActions, QWidget):
         lay.addWidget(self.tabs)
         self.setMinimumSize(480, 160)
         self._update_buttons()
-        if len(orders):
-            self._size_columns_once()
 
     # ---- settings (persisted by the main window) ------------------------------
     @property
@@ -262,13 +268,6 @@ class BlotterView(BlotterActions, QWidget):
 
     def _own_working(self, o: OrderRecord | None) -> bool:
         return o is not None and o.is_working and o.client_id == getattr(self.orders_model.session, "client_id", None)
-
-    def _size_columns_once(self, *_args) -> None:
-        """Fit the columns to the first orders shown; later the user's widths are kept."""
-        if not self._sized:
-            self._sized = True
-            self.orders_table.resizeColumnsToContents()
-            self.executions_table.resizeColumnsToContents()
 
     def _update_buttons(self, *_args) -> None:
         current = self._own_working(self.selected_order())

@@ -25,9 +25,9 @@ from app.ui.session_status import ModeBanner, SessionStatusBar
 #: bump when the dock set changes so an old saved state is not applied to a new layout
 LAYOUT_VERSION = 3
 #: window width (pixels) from which the account dock sits beside the blotter, not in a tab
-WIDE_LAYOUT_PX = 1600
+WIDE_LAYOUT_PX = 1800
 #: the window's size when nothing was saved (smaller on a smaller screen)
-DEFAULT_SIZE = QSize(1600, 950)
+DEFAULT_SIZE = QSize(1920, 1080)
 #: docks whose panel scrolls instead of being squeezed when the dock is smaller than it
 SCROLLED_PANELS = ("ticket",)
 
