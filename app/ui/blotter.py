@@ -27,7 +27,9 @@ through ``commands.record``. Settings for the main window to persist:
 
 Injectable for tests: ``confirm(text) -> bool`` (cancel / modify confirmations),
 ``ask_override(text) -> bool``, ``edit_order(order) -> ModifyOrder | None`` and
-``choose_export_path(kind, suggested_name) -> str | None``.
+``choose_export_path(kind, suggested_name) -> str | None``; each may also return an
+awaitable of that answer. The defaults open their dialogs with ``open()`` and await
+them (:func:`app.ui.confirm.run_dialog`): no ``exec()``, no nested event loop.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSo
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
-    QMessageBox, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app.commands import ModifyOrder
@@ -47,6 +49,7 @@ from app.domain import OrderRecord
 from app.ui.blotter_actions import BlotterActions
 from app.ui.blotter_edit import OrderEditDelegate
 from app.ui.columns import TableColumns
+from app.ui.confirm import ask_yes_no, run_dialog
 from app.ui.modify_dialog import ModifyDialog
 from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import EDITABLE_FIELDS, STATUS_FILTERS, OrderFilterProxy, OrdersModel
@@ -90,6 +93,7 @@ class BlotterView(BlotterActions, QWidget):
         self._confirm_cancels = True
         self._confirm_modifies = False
         self._pending_edits: dict[tuple[int, str], float] = {}
+        self._action_tasks: set = set()     # running actions (asyncio tasks), see blotter_actions
 
         # ---- orders tab
         self.orders_proxy = OrderFilterProxy(self)
@@ -292,28 +296,24 @@ class BlotterView(BlotterActions, QWidget):
         menu.addAction(self.cancel_all_action)
         menu.popup(self.orders_table.viewport().mapToGlobal(pos))
 
-    # ---- default dialogs -------------------------------------------------------
-    def _open_modify_dialog(self, order: OrderRecord) -> ModifyOrder | None:
+    # ---- default dialogs (non-blocking: open() and await, never exec()) ---------
+    async def _open_modify_dialog(self, order: OrderRecord) -> ModifyOrder | None:
         dlg = ModifyDialog(order, self.commands, self)
-        if dlg.exec() != QDialog.Accepted:
+        if await run_dialog(dlg) != QDialog.Accepted:
             return None
         return dlg.command()
 
-    def _choose_export_path(self, kind: str, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", suggested, "CSV files (*.csv)")
-        return path or None
+    async def _choose_export_path(self, kind: str, suggested: str) -> str | None:
+        dlg = QFileDialog(self, f"Export {kind}", "", "CSV files (*.csv)")
+        dlg.setAcceptMode(QFileDialog.AcceptSave)
+        dlg.setDefaultSuffix("csv")
+        dlg.selectFile(suggested)
+        if await run_dialog(dlg) != QDialog.Accepted or not dlg.selectedFiles():
+            return None
+        return dlg.selectedFiles()[0] or None
 
-    def _box(self, icon, title: str, text: str) -> bool:
-        box = QMessageBox(self)
-        box.setIcon(icon)
-        box.setWindowTitle(title)
-        box.setText(text)
-        box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
-        box.setDefaultButton(QMessageBox.No)
-        return box.exec() == QMessageBox.Yes
+    async def _ask(self, text: str) -> bool:
+        return await ask_yes_no(self, "Confirm", text, danger=False)
 
-    def _ask(self, text: str) -> bool:
-        return self._box(QMessageBox.Question, "Confirm", text)
-
-    def _ask_override(self, text: str) -> bool:
-        return self._box(QMessageBox.Warning, "Override a risk limit", text)
+    async def _ask_override(self, text: str) -> bool:
+        return await ask_yes_no(self, "Override a risk limit", text)

@@ -12,6 +12,10 @@ the next start (``--reset-layout`` skips it).
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
+
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,7 +24,10 @@ from PySide6.QtWidgets import (
 
 from app.domain import AccountKind, ConnectionState
 from app.ui.log_panel import LogPanel
+from app.ui.confirm import ask_yes_no
 from app.ui.session_status import ModeBanner, SessionStatusBar
+
+log = logging.getLogger(__name__)
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
 LAYOUT_VERSION = 3
@@ -102,8 +109,11 @@ class MainWindow(QMainWindow):
         #: ``callable() -> str | None``: why closing deserves a question (working orders,
         #: open positions); None = close without asking. Set by the application.
         self.close_guard = None
-        #: ``callable(text) -> bool`` asking the exit question (tests inject)
+        #: ``callable(text) -> bool | Awaitable[bool]`` asking the exit question (tests
+        #: inject); the default opens a non-blocking question (no nested event loop)
         self.ask_exit = self._ask_exit
+        self._quit_confirmed = False
+        self._asking_exit: asyncio.Task | None = None
         # dock sizes only take once the window has its real size: apply them on
         # first show unless a saved layout was restored
         self._size_docks_on_show = not (restore_layout and self.restore_layout())
@@ -266,11 +276,16 @@ class MainWindow(QMainWindow):
         if not self.open_url(QUrl.fromLocalFile(str(self.log_folder))):
             self.status.showMessage(f"Could not open {self.log_folder}", 15000)
 
-    def _about(self) -> None:
+    def _about(self) -> QMessageBox:
+        """Help → About: a non-blocking box (``open()``, not the static ``about()`` that runs
+        a nested event loop); returns it."""
         from app import __version__
-        QMessageBox.about(self, "About ibdesk",
+        box = QMessageBox(QMessageBox.Information, "About ibdesk",
                           f"<b>ibdesk {__version__}</b><br>A desktop trading terminal for "
-                          "Interactive Brokers (TWS API, via ib_async).")
+                          "Interactive Brokers (TWS API, via ib_async).", QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        return box
 
     # ------------------------------------------------------------- session UI
     def show_connection(self, state: ConnectionState, endpoint: str, message: str = "") -> None:
@@ -301,22 +316,41 @@ class MainWindow(QMainWindow):
         self.status.set_session_info(server_version, account, kind)
         self.setWindowTitle(f"ibdesk — {kind.value} — {account} — {endpoint}")
 
-    def _ask_exit(self, text: str) -> bool:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Warning)
-        box.setWindowTitle("Quit ibdesk?")
-        box.setText(f"You have {text}.")
-        box.setInformativeText("Quit anyway?")
-        box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
-        box.setDefaultButton(QMessageBox.No)
-        return box.exec() == QMessageBox.Yes
+    async def _ask_exit(self, text: str) -> bool:
+        return await ask_yes_no(self, "Quit ibdesk?", f"You have {text}.", yes="Quit", no="No",
+                                informative="Quit anyway?")
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
-        warning = self.close_guard() if self.close_guard is not None else None
-        if warning and not self.ask_exit(warning):
-            event.ignore()
+    async def _exit_when_confirmed(self, answer, warning: str) -> None:
+        try:
+            yes = bool(await answer)
+        except Exception:   # the question failed: stay open, the trader can try again
+            log.exception("exit question failed")
+            yes = False
+        if not yes:
             self.log.add("INFO", f"Quit cancelled: {warning}")
             return
+        self._quit_confirmed = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        """Close (saving the layout) unless ``close_guard`` has a warning and the trader does
+        not confirm it. An asynchronous answer (the default question) keeps the window open
+        while it is asked; "Quit" then closes it."""
+        warning = None if self._quit_confirmed or self.close_guard is None else self.close_guard()
+        if warning:
+            answer = self.ask_exit(warning)
+            if inspect.isawaitable(answer):
+                event.ignore()
+                if self._asking_exit is not None and not self._asking_exit.done():
+                    if inspect.iscoroutine(answer):     # the question is open already
+                        answer.close()
+                    return
+                self._asking_exit = asyncio.ensure_future(self._exit_when_confirmed(answer, warning))
+                return
+            if not answer:
+                event.ignore()
+                self.log.add("INFO", f"Quit cancelled: {warning}")
+                return
         self.save_layout()
         self.closing.emit()
         super().closeEvent(event)
