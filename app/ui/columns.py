@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QObject, Qt, QTimer
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QMenu, QStyle, QTableView
 
@@ -104,8 +104,12 @@ class TableColumns(QObject):
       "Default columns".
     * :meth:`save` / :meth:`restore`: ``QHeaderView.saveState`` (widths, order, hidden
       sections, sort) with the column keys it belongs to, plus the hidden keys (applied
-      alone when the table's columns changed since the state was saved).
+      alone when the table's columns changed since the state was saved). Signal
+      ``changed`` after the trader shows or hides a column or restores the defaults
+      (the owner saves then; widths are saved with the profile at exit).
     """
+
+    changed = Signal()
 
     def __init__(self, table: QTableView, columns: Sequence, name: str, *,
                  hidden: Sequence[str] = (), fixed: Sequence[str] = (), parent: QObject | None = None):
@@ -158,6 +162,7 @@ class TableColumns(QObject):
         self.header.setSectionHidden(i, not on)
         if on and self.header.sectionSize(i) < self.min_widths[i]:
             self.header.resizeSection(i, self.min_widths[i])
+        self.changed.emit()
 
     # ---- widths ------------------------------------------------------------
     def _first_rows(self, *_args) -> None:
@@ -183,6 +188,7 @@ class TableColumns(QObject):
         for i, w in enumerate(self.min_widths):
             self.header.resizeSection(i, w)
         self.fit_to_contents()
+        self.changed.emit()
 
     # ---- the header's menu ---------------------------------------------------
     def build_menu(self) -> QMenu:
@@ -214,7 +220,8 @@ class TableColumns(QObject):
         prefix = f"columns/{self.name}"
         settings.setValue(f"{prefix}/state", self.header.saveState())
         settings.setValue(f"{prefix}/keys", self.keys)
-        settings.setValue(f"{prefix}/hidden", self.hidden_columns())
+        # one text: QSettings writes an empty list as @Invalid() (read back as "nothing saved")
+        settings.setValue(f"{prefix}/hidden", ",".join(self.hidden_columns()))
 
     def restore(self, settings) -> bool:
         """Apply what :meth:`save` wrote; True when the saved widths were applied (then the
@@ -228,8 +235,9 @@ class TableColumns(QObject):
         applied = False
         if isinstance(state, (bytes, bytearray, QByteArray)) and keys == self.keys:
             applied = bool(self.header.restoreState(state))
-        if hidden is not None:
-            self.set_hidden_columns([hidden] if isinstance(hidden, str) else [str(k) for k in hidden])
+        if hidden is not None:   # "a,b" (or a list, as older versions wrote it)
+            keys_hidden = hidden.split(",") if isinstance(hidden, str) else [str(k) for k in hidden]
+            self.set_hidden_columns([k.strip() for k in keys_hidden if k.strip()])
         if applied:
             self.fitted = True
         return applied

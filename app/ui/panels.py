@@ -111,6 +111,7 @@ class Panels(QObject):
         self._selected = str(settings.value(KEY_SELECTED, "") or "")
         for columns in self.table_columns():    # the user's columns and widths per table
             columns.restore(settings)
+            columns.changed.connect(lambda c=columns: c.save(self.settings))   # saved at once
 
         self.watchlist.instrumentSelected.connect(self.select_instrument)
         # trading from the chart: order lines, fills, average cost; right-click prefills the ticket

@@ -106,6 +106,11 @@ def test_columns_and_widths_survive_a_restart_per_profile(qtbot, aloop, tmp_path
     panels.account.columns.set_column_visible("avg_cost", False)
     panels.watchlist.columns.set_column_visible("bid_size", True)
     panels.blotter.orders_table.setColumnWidth(panels.orders_model.column_index("symbol"), 123)
+    # a column chosen in the menu is saved at once (a crash keeps it)
+    assert QSettings(path, QSettings.IniFormat).value("columns/positions/hidden") == "avg_cost,realized_pnl"
+    panels.blotter.executions_columns.set_column_visible("exec_id", True)
+    panels.blotter.executions_columns.set_column_visible("exec_id", False)
+    panels.blotter.orders_columns.set_hidden_columns([])       # nothing hidden survives too
     panels.shutdown()
 
     _, again = _panels(qtbot, QSettings(path, QSettings.IniFormat))
@@ -113,6 +118,7 @@ def test_columns_and_widths_survive_a_restart_per_profile(qtbot, aloop, tmp_path
     assert again.account.columns.hidden_columns() == ["avg_cost", "realized_pnl"]
     assert again.watchlist.hidden_columns() == ["ask_size"]
     assert again.blotter.orders_table.columnWidth(again.orders_model.column_index("symbol")) == 123
+    assert again.blotter.orders_columns.hidden_columns() == []
     # another profile has its own columns
     _, other = _panels(qtbot, QSettings(str(tmp_path / "other.ini"), QSettings.IniFormat))
     assert other.blotter.executions_columns.hidden_columns() == []
