@@ -79,6 +79,8 @@ class Terminal:
         self.panels.install_trading(self.window)
         if opts.screenshot is None:
             self.window.close_guard = self.exit_warning
+        else:       # a screenshot (e.g. --geometry 1280x720) leaves the saved layout alone
+            self.window.keep_layout = False
         # reconnects by itself after a drop, a gateway restart or a dead link (app.broker.supervisor)
         from app.broker.supervisor import ConnectionSupervisor
         self.supervisor = ConnectionSupervisor(self.session)

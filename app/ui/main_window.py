@@ -113,6 +113,9 @@ class MainWindow(QMainWindow):
         #: inject); the default opens a non-blocking question (no nested event loop)
         self.ask_exit = self._ask_exit
         self._quit_confirmed = False
+        #: save the geometry and dock state on close (off for ``--screenshot`` runs, which
+        #: must not leave their window size in the trader's profile)
+        self.keep_layout = True
         self._asking_exit: asyncio.Task | None = None
         # dock sizes only take once the window has its real size: apply them on
         # first show unless a saved layout was restored
@@ -351,7 +354,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 self.log.add("INFO", f"Quit cancelled: {warning}")
                 return
-        self.save_layout()
+        if self.keep_layout:
+            self.save_layout()
         self.closing.emit()
         super().closeEvent(event)
 

@@ -78,3 +78,23 @@ def test_default_layout_fits_and_transmit_is_visible(desk, width, height):
             need = inner_widget.minimumSizeHint()
             assert inner_widget.width() >= need.width() and inner_widget.height() >= need.height(), \
                 (name, inner_widget.size(), need)
+
+
+def test_geometry_overrides_the_saved_size_and_a_screenshot_run_keeps_the_saved_layout(qtbot, tmp_path):
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    settings = QSettings(str(tmp_path / "g.ini"), QSettings.IniFormat)
+    panels = {name: QLabel(name) for name in ("watchlist", "ticket", "blotter", "account")}
+    w = MainWindow(QWidget(), panels, settings, restore_layout=False)
+    qtbot.addWidget(w)
+    w.resize(700, 500)
+    w.show()
+    w.close()                                   # saves the layout
+    saved = settings.value("window/geometry")
+    again = MainWindow(QWidget(), {n: QLabel(n) for n in panels}, settings, size=(1280, 720))
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (1280, 720)     # --geometry wins over the saved size
+    again.keep_layout = False                   # what --screenshot sets
+    again.show()
+    again.close()
+    assert settings.value("window/geometry") == saved
