@@ -5,7 +5,7 @@ header state; the default layout shows the default columns without scrolling at 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.commands import PlaceOrder
@@ -67,8 +67,15 @@ def test_columns_fit_the_first_rows_once_not_per_update(qtbot, aloop, tmp_path):
     _place(s, panels.commands, "NVDA", 10, 129.5)
     run_for(aloop, 0.2)
     assert orders.columnWidth(status) == 50
-    # a double click on the section's edge fits it again (Qt's own), the menu fits all
-    panels.blotter.orders_columns.fit_to_contents()
+    # a double click on the section's right edge fits it again (Qt's own)
+    header = orders.horizontalHeader()
+    edge = QPoint(header.sectionViewportPosition(status) + header.sectionSize(status) - 1, header.height() // 2)
+    qtbot.mouseDClick(header.viewport(), Qt.LeftButton, pos=edge)
+    assert orders.columnWidth(status) >= fm.horizontalAdvance("PreSubmitted")
+    orders.setColumnWidth(status, 50)           # and "Fit columns to contents" in its menu
+    fit = next(a for a in panels.blotter.orders_columns.build_menu().actions()
+               if a.text() == "Fit columns to contents")
+    fit.trigger()
     assert orders.columnWidth(status) >= fm.horizontalAdvance("PreSubmitted")
     panels.shutdown()
 
