@@ -75,14 +75,18 @@ class Terminal:
         self.panels = build_panels(self.session, self.commands, self.settings, journal=self.journal)
         from app.ui.main_window import MainWindow
         self.window = MainWindow(self.panels.chart_view, self.panels.docks(), self.settings,
-                                 restore_layout=not opts.reset_layout)
+                                 restore_layout=not opts.reset_layout, size=opts.geometry)
         self.panels.install_trading(self.window)
         if opts.screenshot is None:
             self.window.close_guard = self.exit_warning
+        else:       # a screenshot (e.g. --geometry 1280x720) leaves the saved layout alone
+            self.window.keep_layout = False
         # reconnects by itself after a drop, a gateway restart or a dead link (app.broker.supervisor)
         from app.broker.supervisor import ConnectionSupervisor
         self.supervisor = ConnectionSupervisor(self.session)
         self._live_confirmed = ""      # the live account the trader accepted on this endpoint
+        #: the open question (Connect to…, live account) as a task: dialogs never block the loop
+        self._asking: asyncio.Task | None = None
         self.window.reconnectRequested.connect(self.reconnect)
         self.window.disconnectRequested.connect(self.session.disconnect)
         self.window.stopReconnectRequested.connect(self.supervisor.stop)
@@ -124,18 +128,28 @@ class Terminal:
 
     def _after_connect(self) -> None:
         """Every (re)connect, by the trader or the supervisor: a live account is confirmed
-        once per endpoint and account, then the panels subscribe."""
+        once per endpoint and account (a non-blocking question), then the panels subscribe."""
         if not self.session.is_connected:
             return
         account = self.session.account_id
         if not self.simulated and self.kind is AccountKind.LIVE and not self.opts.yes_live \
                 and self._live_confirmed != f"{self.endpoint}/{account}":
-            if not confirm_live(self.window, account, self.endpoint):
-                self.window.log.add("INFO", "Live connection declined by the user: disconnected")
-                self.session.disconnect()
-                return
-            self._live_confirmed = f"{self.endpoint}/{account}"
+            if self._asking is None or self._asking.done():
+                self._asking = asyncio.ensure_future(self.confirm_live_then_subscribe(account))
+            return
         self.panels.on_connected()
+
+    async def confirm_live_then_subscribe(self, account: str) -> bool:
+        """Ask whether to trade on live ``account`` (the loop keeps running meanwhile); Yes:
+        remember it for this endpoint and subscribe the panels; No: disconnect. True on Yes."""
+        if not await ask_live(self.window, account, self.endpoint):
+            self.window.log.add("INFO", "Live connection declined by the user: disconnected")
+            self.session.disconnect()
+            return False
+        self._live_confirmed = f"{self.endpoint}/{account}"
+        if self.session.is_connected:
+            self.panels.on_connected()
+        return True
 
     async def connect(self) -> bool:
         """Connect (the panels subscribe on CONNECTED); False (and a log line) on failure."""
@@ -154,22 +168,29 @@ class Terminal:
         self.supervisor.start()
         self.supervisor.reconnect_now()
 
-    def ask_endpoint(self) -> None:
-        """Connection → Connect to…: ask for host, port and client id (remembered in the
-        profile), then disconnect and connect there. A live port asks first."""
-        from app.cli import LIVE_PORTS
+    def ask_endpoint(self) -> asyncio.Task:
+        """Connection → Connect to…: start :meth:`ask_endpoint_async` (a task)."""
+        self._asking = asyncio.ensure_future(self.ask_endpoint_async())
+        return self._asking
+
+    async def ask_endpoint_async(self) -> bool:
+        """Ask for host, port and client id (remembered in the profile), then disconnect and
+        connect there; a live port asks first. Both dialogs are non-blocking (``open()``, no
+        nested event loop). True when the endpoint was switched."""
+        from app.ui.confirm import run_dialog
         from app.ui.connect_dialog import ConnectDialog, Endpoint, remember, remembered
 
         current = Endpoint(self.session.host, self.session.port, self.session.client_id)
         dialog = ConnectDialog(remembered(self.settings, current), self.window)
-        if dialog.exec() != ConnectDialog.Accepted:
-            return
+        if await run_dialog(dialog) != ConnectDialog.Accepted:
+            return False
         ep = dialog.endpoint()
         if ep.port in LIVE_PORTS and not self.opts.yes_live \
-                and not confirm_live(self.window, "", f"{ep.host}:{ep.port}"):
-            return
+                and not await ask_live(self.window, "", f"{ep.host}:{ep.port}"):
+            return False
         remember(self.settings, ep)
         self.switch_endpoint(ep.host, ep.port, ep.client_id)
+        return True
 
     def switch_endpoint(self, host: str, port: int, client_id: int) -> None:
         """Disconnect, then connect to ``host:port`` as ``client_id`` (the supervisor keeps
@@ -230,13 +251,27 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
+def _live_text(account: str, endpoint: str) -> str:
+    return (f"<b>{endpoint}</b> is a LIVE trading connection"
+            + (f" (account {account})" if account else "") + ".<br>Orders will use real money.")
+
+
+async def ask_live(parent, account: str, endpoint: str) -> bool:
+    """Ask before trading on a live account (DESIGN.md, Safety model), without blocking the
+    event loop; True only on an explicit Yes (No is the default)."""
+    from app.ui.confirm import ask_yes_no
+
+    return await ask_yes_no(parent, "Live trading account", _live_text(account, endpoint),
+                            informative="Continue with this live connection?")
+
+
 def confirm_live(parent, account: str, endpoint: str) -> bool:
-    """Ask before trading on a live account (DESIGN.md, Safety model)."""
+    """Ask before trading on a live account (DESIGN.md, Safety model). Blocking: only for
+    the start-up question, asked before the event loop runs (:func:`ask_live` otherwise)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Warning)
     box.setWindowTitle("Live trading account")
-    box.setText(f"<b>{endpoint}</b> is a LIVE trading connection"
-                + (f" (account {account})" if account else "") + ".<br>Orders will use real money.")
+    box.setText(_live_text(account, endpoint))
     box.setInformativeText("Continue with this live connection?")
     box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
     box.setDefaultButton(QMessageBox.No)

@@ -42,6 +42,7 @@ class Options:
     journal: Path | None = None       # audit journal file; None = no journal (--journal none)
     api_log: bool = False             # log every raw API message to the profile's api.log
     theme: str | None = None          # "light", "dark", "system" for this run; None = the profile's
+    geometry: tuple[int, int] | None = None   # window (width, height) in pixels; None = saved/default
 
 
 def _int_in(text: str, what: str, kind: str, lo: int, hi: int) -> int:
@@ -71,6 +72,22 @@ def _positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value}")
     return value
+
+
+#: smallest window --geometry accepts (pixels); the default layout is made for 1280x720
+MIN_GEOMETRY = (640, 480)
+
+
+def _geometry(text: str) -> tuple[int, int]:
+    """``--geometry WxH`` (pixels, e.g. "1280x720") -> ``(width, height)``."""
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels such as 1280x720, got '{text}'")
+    size = (int(w), int(h))
+    if size[0] < MIN_GEOMETRY[0] or size[1] < MIN_GEOMETRY[1] or max(size) > 16384:
+        raise argparse.ArgumentTypeError(
+            f"window size {size[0]}x{size[1]} is outside {MIN_GEOMETRY[0]}x{MIN_GEOMETRY[1]}..16384x16384")
+    return size
 
 
 def _speed(text: str) -> float:
@@ -183,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="default",
                    help="settings profile name (window layout, watchlist, ticket options)")
     p.add_argument("--reset-layout", action="store_true", help="start with the default window layout")
+    p.add_argument("--geometry", type=_geometry, metavar="WxH",
+                   help="window size in pixels, e.g. 1280x720 (overrides the saved size; with "
+                        "--screenshot the picture has this size)")
     return p
 
 
@@ -244,4 +264,5 @@ def parse_args(argv: list[str] | None = None) -> Options:
         journal=journal,
         api_log=a.api_log,
         theme=a.theme,
+        geometry=a.geometry,
     )

@@ -19,18 +19,23 @@ stale position rows are grey as well.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QLabel, QTableView, QVBoxLayout, QWidget,
 )
 
-from app.ui.columns import size_columns
+from app.ui.columns import TableColumns, shown_columns_width
 from app.ui import theme
 from app.ui.format import tabular_font
 from app.viewmodels.account import NET_LIQ_REPORTED, SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
 from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.viewmodels.table import SORT_ROLE
+
+#: position columns a new profile does not show (the header's menu shows them): the
+#: account's realized P&L is in the summary above, each fill's in Executions; the live price
+#: is in the watchlist (with it, orders and positions would not both fit 1920 px unscrolled)
+POSITIONS_HIDDEN_BY_DEFAULT = ("market_price", "realized_pnl")
 
 
 _NAME_TIPS = {
@@ -101,8 +106,10 @@ class AccountPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        # widths from the fonts once (no per-change layout work); the user may drag them
-        size_columns(self.table, positions.columns, tabular_font(self.table.font()))
+        # widths from the fonts once, fitted to the first positions once (no per-change
+        # layout work); the user drags them and picks the columns in the header's menu
+        self.columns = TableColumns(self.table, positions.columns, "positions",
+                                    hidden=POSITIONS_HIDDEN_BY_DEFAULT, fixed=("symbol",))
         self.table.horizontalHeader().setStretchLastSection(True)
 
         lay = QVBoxLayout(self)
@@ -111,7 +118,9 @@ class AccountPanel(QWidget):
         lay.addLayout(grid)
         lay.addWidget(QLabel("Positions"))
         lay.addWidget(self.table, 1)
-        self.setMinimumSize(300, 260)
+        # no fixed minimum height: the layout's own (every summary row at its text height) holds,
+        # and a short dock scrolls the panel (main_window.SCROLLED_PANELS) instead of squeezing it
+        self.setMinimumWidth(300)
         summary.changed.connect(self.refresh)
         theme.notifier().changed.connect(self.refresh)  # the sign colours of the current theme
         summary.staleness.tick.connect(self.refresh)
@@ -121,6 +130,11 @@ class AccountPanel(QWidget):
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
         self.refresh()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """As wide as the positions' visible columns (the main window sizes the dock from it)."""
+        m = self.layout().contentsMargins()
+        return QSize(shown_columns_width(self.table) + m.left() + m.right(), super().sizeHint().height())
 
     def _on_state(self, *_args) -> None:
         if shiboken6.isValid(self):

@@ -27,7 +27,9 @@ through ``commands.record``. Settings for the main window to persist:
 
 Injectable for tests: ``confirm(text) -> bool`` (cancel / modify confirmations),
 ``ask_override(text) -> bool``, ``edit_order(order) -> ModifyOrder | None`` and
-``choose_export_path(kind, suggested_name) -> str | None``.
+``choose_export_path(kind, suggested_name) -> str | None``; each may also return an
+awaitable of that answer. The defaults open their dialogs with ``open()`` and await
+them (:func:`app.ui.confirm.run_dialog`): no ``exec()``, no nested event loop.
 """
 
 from __future__ import annotations
@@ -39,19 +41,25 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSo
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
-    QMessageBox, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app.commands import ModifyOrder
 from app.domain import OrderRecord
 from app.ui.blotter_actions import BlotterActions
 from app.ui.blotter_edit import OrderEditDelegate
+from app.ui.columns import TableColumns
+from app.ui.confirm import ask_yes_no, run_dialog
 from app.ui.modify_dialog import ModifyDialog
 from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import EDITABLE_FIELDS, STATUS_FILTERS, OrderFilterProxy, OrdersModel
 from app.viewmodels.table import SORT_ROLE
 
 log = logging.getLogger(__name__)
+
+#: order columns a new blotter does not show (the header's context menu shows them): the
+#: remaining quantity is Qty - Filled; permId and client id matter when several clients trade
+ORDERS_HIDDEN_BY_DEFAULT = ("remaining", "perm_id", "client_id")
 
 
 def _table(model) -> QTableView:
@@ -87,6 +95,7 @@ class BlotterView(BlotterActions, QWidget):
         self._pending_edits: dict[tuple[int, str], float] = {}
         #: soft risk limits the Modify dialog showed when OK was clicked (OK overrides them)
         self.edit_accepted: frozenset[str] = frozenset()
+        self._action_tasks: set = set()     # running actions (asyncio tasks), see blotter_actions
 
         # ---- orders tab
         self.orders_proxy = OrderFilterProxy(self)
@@ -106,8 +115,9 @@ class BlotterView(BlotterActions, QWidget):
         # bound methods (not lambdas): Qt disconnects them when this view is destroyed
         orders.dataChanged.connect(self._update_buttons)
         orders.rowsInserted.connect(self._update_buttons)
-        orders.rowsInserted.connect(self._size_columns_once)
-        self._sized = False
+        #: the orders' columns: fitted to the first rows once, chosen in the header's menu
+        self.orders_columns = TableColumns(self.orders_table, orders.columns, "orders",
+                                           hidden=ORDERS_HIDDEN_BY_DEFAULT, fixed=("symbol",))
 
         self.cancel_action = QAction("Cancel selected orders", self.orders_table)
         self.cancel_action.setShortcut(QKeySequence.Delete)
@@ -168,6 +178,8 @@ class BlotterView(BlotterActions, QWidget):
         self.executions_proxy.setSortRole(SORT_ROLE)
         self.executions_table = _table(self.executions_proxy)
         self.executions_table.sortByColumn(executions.column_index("time"), Qt.DescendingOrder)
+        self.executions_columns = TableColumns(self.executions_table, executions.columns, "executions",
+                                               fixed=("symbol",))
 
         self.tabs = QTabWidget()
         self.tabs.addTab(orders_page, "Orders")
@@ -181,8 +193,6 @@ class BlotterView(BlotterActions, QWidget):
         lay.addWidget(self.tabs)
         self.setMinimumSize(480, 160)
         self._update_buttons()
-        if len(orders):
-            self._size_columns_once()
 
     # ---- settings (persisted by the main window) ------------------------------
     @property
@@ -265,13 +275,6 @@ class BlotterView(BlotterActions, QWidget):
     def _own_working(self, o: OrderRecord | None) -> bool:
         return o is not None and o.is_working and o.client_id == getattr(self.orders_model.session, "client_id", None)
 
-    def _size_columns_once(self, *_args) -> None:
-        """Fit the columns to the first orders shown; later the user's widths are kept."""
-        if not self._sized:
-            self._sized = True
-            self.orders_table.resizeColumnsToContents()
-            self.executions_table.resizeColumnsToContents()
-
     def _update_buttons(self, *_args) -> None:
         current = self._own_working(self.selected_order())
         self.modify_button.setEnabled(current)
@@ -295,29 +298,25 @@ class BlotterView(BlotterActions, QWidget):
         menu.addAction(self.cancel_all_action)
         menu.popup(self.orders_table.viewport().mapToGlobal(pos))
 
-    # ---- default dialogs -------------------------------------------------------
-    def _open_modify_dialog(self, order: OrderRecord) -> ModifyOrder | None:
+    # ---- default dialogs (non-blocking: open() and await, never exec()) ---------
+    async def _open_modify_dialog(self, order: OrderRecord) -> ModifyOrder | None:
         dlg = ModifyDialog(order, self.commands, self)
-        if dlg.exec() != QDialog.Accepted:
+        if await run_dialog(dlg) != QDialog.Accepted:
             return None
         self.edit_accepted = dlg.shown_rules
         return dlg.command()
 
-    def _choose_export_path(self, kind: str, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", suggested, "CSV files (*.csv)")
-        return path or None
+    async def _choose_export_path(self, kind: str, suggested: str) -> str | None:
+        dlg = QFileDialog(self, f"Export {kind}", "", "CSV files (*.csv)")
+        dlg.setAcceptMode(QFileDialog.AcceptSave)
+        dlg.setDefaultSuffix("csv")
+        dlg.selectFile(suggested)
+        if await run_dialog(dlg) != QDialog.Accepted or not dlg.selectedFiles():
+            return None
+        return dlg.selectedFiles()[0] or None
 
-    def _box(self, icon, title: str, text: str) -> bool:
-        box = QMessageBox(self)
-        box.setIcon(icon)
-        box.setWindowTitle(title)
-        box.setText(text)
-        box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
-        box.setDefaultButton(QMessageBox.No)
-        return box.exec() == QMessageBox.Yes
+    async def _ask(self, text: str) -> bool:
+        return await ask_yes_no(self, "Confirm", text, danger=False)
 
-    def _ask(self, text: str) -> bool:
-        return self._box(QMessageBox.Question, "Confirm", text)
-
-    def _ask_override(self, text: str) -> bool:
-        return self._box(QMessageBox.Warning, "Override a risk limit", text)
+    async def _ask_override(self, text: str) -> bool:
+        return await ask_yes_no(self, "Override a risk limit", text)

@@ -146,6 +146,14 @@ def _finished(dialog: QDialog) -> asyncio.Future:
     return fut
 
 
+async def run_dialog(dialog: QDialog) -> int:
+    """Open ``dialog`` window-modal without a nested event loop (``open()``, never
+    ``exec()``: quotes and orders keep updating under it) and return its result code
+    (``QDialog.Accepted`` / ``Rejected``) once it is closed. The dialog is deleted later
+    (read its fields right after the ``await``); cancelling the awaiting task rejects it."""
+    return await _await_dialog(dialog)
+
+
 async def _await_dialog(dialog: QDialog) -> int:
     fut = _finished(dialog)
     try:
@@ -442,5 +450,5 @@ def order_confirm_dialog(parent: QWidget | None, text: str, request: OrderReques
 
 __all__ = ["CONFIRM_KINDS", "ConfirmDialog", "ConfirmToggles", "ask_choice", "ask_override",
            "ask_yes_no", "execute_with_override", "next_override", "order_confirm_dialog",
-           "override_question", "record_confirmation", "record_overrides", "resolve",
+           "override_question", "record_confirmation", "record_overrides", "resolve", "run_dialog",
            "soft_warnings", "warning_line", "what_if_lines", "with_warnings"]

@@ -125,16 +125,23 @@ def fmt_pct(value) -> str:
     return fmt_signed(value, 2) + "%"
 
 
+#: the compact volume units, largest first (shares)
+_VOLUME_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
 def fmt_volume(value) -> str:
-    """Day volume in shares, abbreviated above 10 million: "8,512,300", "12.5M"."""
+    """Day volume in shares, compact with three significant digits so that one column reads
+    alike (issue 14 item 15: "9,862,900" next to "12.3M"): 980 -> "980", 1,234 -> "1.23K",
+    850,000 -> "850K", 9,862,900 -> "9.86M", 12,300,000 -> "12.3M", 2.5e9 -> "2.50B".
+    Missing or negative (IB's -1 for no volume) -> ""."""
     if is_missing(value) or float(value) < 0:
         return ""
-    v = float(value)
-    if v >= 1e10:
-        return f"{v / 1e9:,.1f}B"
-    if v >= 1e7:
-        return f"{v / 1e6:,.1f}M"
-    return f"{v:,.0f}"
+    v = float(f"{float(value):.3g}")        # three significant digits: 999,999 -> 1.00M
+    for scale, unit in _VOLUME_UNITS:
+        if v >= scale:
+            x = v / scale
+            return f"{x:.{2 if x < 10 else 1 if x < 100 else 0}f}{unit}"
+    return f"{v:.0f}"
 
 
 def fmt_time(value: datetime | None, *, with_date: bool = False) -> str:

@@ -1,33 +1,52 @@
 """The main window: chart in the centre, panels in dockable, persistent docks.
 
-Layout (defaults): watchlist left; order ticket and account right; blotter and
-log bottom (tabbed). Geometry and dock state persist in QSettings under
-``window/*`` and are restored on the next start (``--reset-layout`` skips it).
+Default layout (fits a 1280x720 screen, issue 14 item 5): the order ticket on the
+right over the full height (in a scroll area, so a small screen never squeezes its
+fields on top of each other); the watchlist top left; the blotter, log and journal
+tabbed along the bottom, under the watchlist and the chart. The account sits right
+of the blotter on a wide window (:data:`WIDE_LAYOUT_PX` and more) and is one more
+bottom tab on a narrower one. Sizes follow the window (:meth:`MainWindow._default_sizes`).
+Geometry and dock state persist in QSettings under ``window/*`` and are restored on
+the next start (``--reset-layout`` skips it).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+import asyncio
+import inspect
+import logging
+
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
+    QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QStyle, QVBoxLayout, QWidget,
 )
 
 from app.domain import AccountKind, ConnectionState
 from app.ui.appearance import add_theme_menu
 from app.ui.log_panel import LogPanel
+from app.ui.confirm import ask_yes_no
 from app.ui.session_status import ModeBanner, SessionStatusBar
 from app.ui.time_menu import install_time_menu
 
+log = logging.getLogger(__name__)
+
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+#: window width (pixels) from which the account dock sits beside the blotter, not in a tab
+WIDE_LAYOUT_PX = 1800
+#: the window's size when nothing was saved (smaller on a smaller screen)
+DEFAULT_SIZE = QSize(1920, 1080)
+#: docks whose panel scrolls instead of being squeezed when the dock is smaller than it
+SCROLLED_PANELS = ("ticket", "account")
 
 
 class MainWindow(QMainWindow):
     """Top-level window. Owns no trading logic: it arranges the panels it is given.
 
     ``panels`` maps a dock name ("watchlist", "ticket", "account", "blotter")
-    to its widget; ``chart`` is the central widget. Emits ``reconnectRequested``
+    to its widget; ``chart`` is the central widget; ``size`` (width, height in pixels,
+    ``--geometry``) overrides the saved or default window size. Emits ``reconnectRequested``
     and ``disconnectRequested`` from the Connection menu and ``closing`` when
     the window closes (after the layout is saved).
     """
@@ -52,15 +71,17 @@ class MainWindow(QMainWindow):
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
-                 *, restore_layout: bool = True):
+                 *, restore_layout: bool = True, size: tuple[int, int] | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
         self.settings = settings
         self.setWindowTitle("ibdesk")
-        self.resize(1600, 950)
+        self.resize(DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size()))
         self.setDockNestingEnabled(True)
+        # the ticket keeps the full height on the right; the bottom docks run under the
+        # watchlist (a short watchlist left ~550 px empty above a cramped blotter)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomLeftCorner, Qt.BottomDockWidgetArea)
 
         self.banner = ModeBanner()
         central = QWidget()
@@ -81,59 +102,82 @@ class MainWindow(QMainWindow):
         for name, widget in self.panels.items():
             dock = QDockWidget(self.DOCK_TITLES.get(name, name.title()), self)
             dock.setObjectName(f"dock.{name}")
-            dock.setWidget(widget)
+            dock.setWidget(_scrolled(widget) if name in SCROLLED_PANELS else widget)
             dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
                              | QDockWidget.DockWidgetClosable)
             self.docks[name] = dock
         self._default_layout()
-        self._default_state = self.saveState(LAYOUT_VERSION)
         self._build_menus()
         #: ``callable() -> str | None``: why closing deserves a question (working orders,
         #: open positions); None = close without asking. Set by the application.
         self.close_guard = None
-        #: ``callable(text) -> bool`` asking the exit question (tests inject)
+        #: ``callable(text) -> bool | Awaitable[bool]`` asking the exit question (tests
+        #: inject); the default opens a non-blocking question (no nested event loop)
         self.ask_exit = self._ask_exit
+        self._quit_confirmed = False
+        #: save the geometry and dock state on close (off for ``--screenshot`` runs, which
+        #: must not leave their window size in the trader's profile)
+        self.keep_layout = True
+        self._asking_exit: asyncio.Task | None = None
         # dock sizes only take once the window has its real size: apply them on
         # first show unless a saved layout was restored
         self._size_docks_on_show = not (restore_layout and self.restore_layout())
+        if size is not None:    # --geometry WxH: this size whatever was saved
+            self.resize(*size)
 
     # ----------------------------------------------------------------- layout
     def _default_layout(self) -> None:
+        """Place every dock in the default arrangement for the window's current width."""
         d = self.docks
         if "watchlist" in d:
             self.addDockWidget(Qt.LeftDockWidgetArea, d["watchlist"])
         if "ticket" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ticket"])
-        if "account" in d:
-            self.addDockWidget(Qt.RightDockWidgetArea, d["account"])
-            if "ticket" in d:
-                self.splitDockWidget(d["ticket"], d["account"], Qt.Vertical)
-        if "blotter" in d:
-            self.addDockWidget(Qt.BottomDockWidgetArea, d["blotter"])
-        self.addDockWidget(Qt.BottomDockWidgetArea, d["log"])
-        if "blotter" in d:
-            self.tabifyDockWidget(d["blotter"], d["log"])
-        if "journal" in d:
-            self.addDockWidget(Qt.BottomDockWidgetArea, d["journal"])
-            self.tabifyDockWidget(d["log"], d["journal"])
-        if "blotter" in d:
-            d["blotter"].raise_()
+        bottom = [d[n] for n in ("blotter", "account", "log", "journal") if n in d]
+        for dock in bottom:
+            self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        first = bottom[0]
+        wide = "account" in d and "blotter" in d and self.width() >= WIDE_LAYOUT_PX
+        if wide:   # account beside the blotter; log and journal are tabs of the blotter
+            self.splitDockWidget(d["blotter"], d["account"], Qt.Horizontal)
+        for dock in bottom[1:]:
+            if not (wide and dock is d["account"]):
+                self.tabifyDockWidget(first, dock)
+        first.raise_()
         self._default_sizes()
 
     def _default_sizes(self) -> None:
-        """Widths/heights of the default layout (pixels): wide enough for every watchlist column."""
+        """Dock sizes of the default layout from the window size (pixels): the ticket as
+        wide as its fields, the watchlist as wide as its columns (at most 40 % of what
+        the ticket leaves), the bottom docks about a third of the height."""
         d = self.docks
-        sizes = [(d[n], w) for n, w in (("watchlist", 560), ("ticket", 380)) if n in d]
-        if sizes:
-            self.resizeDocks([s[0] for s in sizes], [s[1] for s in sizes], Qt.Horizontal)
+        w, h = self.width(), self.height()
+        widths = []
+        if "ticket" in d:
+            panel = d["ticket"].widget()
+            widths.append((d["ticket"], max(panel.minimumWidth(), panel.minimumSizeHint().width())))
+        rest = w - sum(x for _, x in widths)
+        if "watchlist" in d:
+            want = d["watchlist"].widget().sizeHint().width()
+            widths.append((d["watchlist"], max(320, min(want, int(rest * 0.4)))))
+        if widths:
+            self.resizeDocks([x[0] for x in widths], [x[1] for x in widths], Qt.Horizontal)
         if "blotter" in d:
-            self.resizeDocks([d["blotter"]], [260], Qt.Vertical)
+            bottom_h = max(260, min(420, int(h * 0.34)))
+            self.resizeDocks([d["blotter"]], [bottom_h], Qt.Vertical)
+            account = d.get("account")
+            if account is not None and self.dockWidgetArea(account) == Qt.BottomDockWidgetArea \
+                    and not self.tabifiedDockWidgets(account):
+                ticket_w = widths[0][1] if "ticket" in d else 0
+                account_w = max(380, min(_wanted_width(account, bottom_h), int((w - ticket_w) * 0.42)))
+                self.resizeDocks([d["blotter"], account], [w - ticket_w - account_w, account_w],
+                                 Qt.Horizontal)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if self._size_docks_on_show:
             self._size_docks_on_show = False
-            self._default_sizes()
+            self._default_layout()      # for the size the window is shown at
 
     def restore_layout(self) -> bool:
         """Apply the saved geometry and dock state; False when none (or incompatible) was saved."""
@@ -161,8 +205,7 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        self._default_sizes()
+        self._default_layout()
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
@@ -242,11 +285,16 @@ class MainWindow(QMainWindow):
         if not self.open_url(QUrl.fromLocalFile(str(self.log_folder))):
             self.status.showMessage(f"Could not open {self.log_folder}", 15000)
 
-    def _about(self) -> None:
+    def _about(self) -> QMessageBox:
+        """Help → About: a non-blocking box (``open()``, not the static ``about()`` that runs
+        a nested event loop); returns it."""
         from app import __version__
-        QMessageBox.about(self, "About ibdesk",
+        box = QMessageBox(QMessageBox.Information, "About ibdesk",
                           f"<b>ibdesk {__version__}</b><br>A desktop trading terminal for "
-                          "Interactive Brokers (TWS API, via ib_async).")
+                          "Interactive Brokers (TWS API, via ib_async).", QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        return box
 
     # ------------------------------------------------------------- session UI
     def show_connection(self, state: ConnectionState, endpoint: str, message: str = "") -> None:
@@ -277,22 +325,68 @@ class MainWindow(QMainWindow):
         self.status.set_session_info(server_version, account, kind)
         self.setWindowTitle(f"ibdesk — {kind.value} — {account} — {endpoint}")
 
-    def _ask_exit(self, text: str) -> bool:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Warning)
-        box.setWindowTitle("Quit ibdesk?")
-        box.setText(f"You have {text}.")
-        box.setInformativeText("Quit anyway?")
-        box.setStandardButtons(QMessageBox.Yes | QMessageBox.No)
-        box.setDefaultButton(QMessageBox.No)
-        return box.exec() == QMessageBox.Yes
+    async def _ask_exit(self, text: str) -> bool:
+        return await ask_yes_no(self, "Quit ibdesk?", f"You have {text}.", yes="Quit", no="No",
+                                informative="Quit anyway?")
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
-        warning = self.close_guard() if self.close_guard is not None else None
-        if warning and not self.ask_exit(warning):
-            event.ignore()
+    async def _exit_when_confirmed(self, answer, warning: str) -> None:
+        try:
+            yes = bool(await answer)
+        except Exception:   # the question failed: stay open, the trader can try again
+            log.exception("exit question failed")
+            yes = False
+        if not yes:
             self.log.add("INFO", f"Quit cancelled: {warning}")
             return
-        self.save_layout()
+        self._quit_confirmed = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        """Close (saving the layout) unless ``close_guard`` has a warning and the trader does
+        not confirm it. An asynchronous answer (the default question) keeps the window open
+        while it is asked; "Quit" then closes it."""
+        warning = None if self._quit_confirmed or self.close_guard is None else self.close_guard()
+        if warning:
+            answer = self.ask_exit(warning)
+            if inspect.isawaitable(answer):
+                event.ignore()
+                if self._asking_exit is not None and not self._asking_exit.done():
+                    if inspect.iscoroutine(answer):     # the question is open already
+                        answer.close()
+                    return
+                self._asking_exit = asyncio.ensure_future(self._exit_when_confirmed(answer, warning))
+                return
+            if not answer:
+                event.ignore()
+                self.log.add("INFO", f"Quit cancelled: {warning}")
+                return
+        if self.keep_layout:
+            self.save_layout()
         self.closing.emit()
         super().closeEvent(event)
+
+
+def _wanted_width(dock: QDockWidget, height: int) -> int:
+    """The width the dock's panel asks for (``sizeHint``) in a dock ``height`` pixels high,
+    plus the vertical scroll bar when the panel sits in a scroll area (:func:`_scrolled`)
+    and is taller than that."""
+    w = dock.widget()
+    if isinstance(w, QScrollArea):
+        panel = w.widget()
+        bar = w.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+        return panel.sizeHint().width() + (bar if panel.minimumSizeHint().height() > height else 0)
+    return w.sizeHint().width()
+
+
+def _scrolled(panel: QWidget) -> QScrollArea:
+    """``panel`` in a frameless vertical scroll area as wide as the panel needs: a dock
+    shorter than the panel scrolls it instead of squeezing its widgets over each other."""
+    area = QScrollArea()
+    area.setObjectName(f"{panel.objectName() or 'panel'}Scroll")
+    area.setFrameShape(QFrame.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    bar = area.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+    area.setMinimumWidth(panel.minimumSizeHint().width() + bar)
+    return area

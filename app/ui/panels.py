@@ -5,7 +5,8 @@ widget and the docked panels. Wiring done here:
 
 - watchlist selection -> chart view-model and order ticket (one instrument);
 - settings (QSettings, per profile): watchlist symbols, the selected symbol,
-  chart bar size, "confirm before transmit" of the ticket and "confirm cancel"
+  each table's columns (shown, order, widths: ``columns/<table>/*``), chart bar
+  size, "confirm before transmit" of the ticket and "confirm cancel"
   of the blotter; saved on change and on shutdown;
 - after every (re)connect: resolve and subscribe the watchlist, reload the chart
   (a subscription does not survive a new API connection).
@@ -39,14 +40,14 @@ log = logging.getLogger(__name__)
 
 KEY_SYMBOLS = "watchlist/symbols"
 KEY_SELECTED = "watchlist/selected"
-KEY_HIDDEN_COLUMNS = "watchlist/hidden_columns"
+#: the watchlist's hidden columns (``app.ui.columns.TableColumns``, ``columns/<table>/*``)
+KEY_HIDDEN_COLUMNS = "columns/watchlist/hidden"
 KEY_BAR_SIZE = "chart/bar_size"
 KEY_CONFIRM_ORDERS = "ticket/confirm_orders"
 KEY_CONFIRM_CANCELS = "blotter/confirm_cancels"
 KEY_CONFIRM_MODIFIES = "blotter/confirm_modifies"
 KEY_STATUS_FILTER = "blotter/status_filter"
 KEY_SYMBOL_FILTER = "blotter/symbol_filter"
-KEY_ORDERS_HEADER = "blotter/orders_header"
 DEFAULT_BAR_SIZE = "5 mins"
 
 
@@ -104,17 +105,14 @@ class Panels(QObject):
         except ValueError as e:
             log.warning("blotter status filter from settings ignored: %s", e)
         self.blotter.symbol_filter = str(settings.value(KEY_SYMBOL_FILTER, "") or "")
-        header = settings.value(KEY_ORDERS_HEADER)
-        if header is not None:
-            self.blotter.orders_table.horizontalHeader().restoreState(header)
         symbols = _str_list(settings.value(KEY_SYMBOLS))
         skipped = self.watchlist_model.set_symbols(symbols if symbols is not None else list(DEFAULT_SYMBOLS))
         for s in skipped:
             log.warning("watchlist entry from settings skipped: %s", s)
         self._selected = str(settings.value(KEY_SELECTED, "") or "")
-        hidden = _str_list(settings.value(KEY_HIDDEN_COLUMNS))
-        if hidden is not None:
-            self.watchlist.set_hidden_columns(hidden)
+        for columns in self.table_columns():    # the user's columns and widths per table
+            columns.restore(settings)
+            columns.changed.connect(lambda c=columns: c.save(self.settings))   # saved at once
 
         self.watchlist.instrumentSelected.connect(self.select_instrument)
         # trading from the chart: order lines, fills, average cost; right-click prefills the ticket
@@ -135,6 +133,12 @@ class Panels(QObject):
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
+
+    def table_columns(self) -> list:
+        """The :class:`app.ui.columns.TableColumns` of every record table (watchlist,
+        orders, executions, positions), saved and restored with the profile."""
+        return [self.watchlist.columns, self.blotter.orders_columns,
+                self.blotter.executions_columns, self.account.columns]
 
     def select_instrument(self, instrument: Instrument) -> None:
         """Drive the chart and the ticket from one instrument (a watchlist selection)."""
@@ -263,7 +267,6 @@ class Panels(QObject):
         """Write the watchlist, selection, bar size and confirmation toggles to QSettings."""
         self.settings.setValue(KEY_SYMBOLS, self.watchlist_model.symbols())
         self.settings.setValue(KEY_SELECTED, self._selected)
-        self.settings.setValue(KEY_HIDDEN_COLUMNS, self.watchlist.hidden_columns())
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
         self.settings.setValue(KEY_CONFIRM_ORDERS, self.ticket.confirm_orders)
         self.ticket.save_confirm_settings(self.settings)
@@ -271,7 +274,8 @@ class Panels(QObject):
         self.settings.setValue(KEY_CONFIRM_MODIFIES, self.blotter.confirm_modifies)
         self.settings.setValue(KEY_STATUS_FILTER, self.blotter.status_filter)
         self.settings.setValue(KEY_SYMBOL_FILTER, self.blotter.symbol_filter)
-        self.settings.setValue(KEY_ORDERS_HEADER, self.blotter.orders_table.horizontalHeader().saveState())
+        for columns in self.table_columns():
+            columns.save(self.settings)
 
     def shutdown(self) -> None:
         """Save settings, cancel the chart subscription and release quote subscriptions."""

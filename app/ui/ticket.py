@@ -318,7 +318,7 @@ class OrderTicket(QWidget):
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.setAutoFillBackground(True)
-        self.setMinimumSize(300, 480)
+        self.setMinimumWidth(300)   # the height from the layout: a dock scrolls the ticket
 
         model.changed.connect(self._sync)
         theme.notifier().changed.connect(self._sync)  # the tint of the new theme

@@ -18,7 +18,7 @@ import asyncio
 import logging
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Instrument
-from app.ui.columns import fit_to_contents, size_columns, visible_source_rows
+from app.ui.columns import TableColumns, shown_columns_width, visible_source_rows
 from app.ui import theme
-from app.ui.format import tabular_font
 from app.ui.stale_label import stale_label
 from app.viewmodels.table import RECORD_ROLE
 from app.viewmodels.watchlist import WatchlistError, WatchlistModel
@@ -68,19 +67,14 @@ class WatchlistView(QWidget):
         self.table.sortByColumn(-1, Qt.AscendingOrder)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        # widths from the fonts once: ResizeToContents re-measured every row on each
-        # tick (issue 12); the user drags widths or fits them once from the header menu
-        size_columns(self.table, model.columns, tabular_font(self.table.font()))
-        header.setStretchLastSection(True)
+        # widths from the fonts once, fitted to the first rows once: ResizeToContents
+        # re-measured every row on each tick (issue 12); the header's context menu shows or
+        # hides any column (bid/ask sizes, also in the bid/ask tooltips, hidden by default)
+        self.columns = TableColumns(self.table, model.columns, "watchlist",
+                                    hidden=HIDDEN_BY_DEFAULT, fixed=("symbol",))
+        self.table.horizontalHeader().setStretchLastSection(True)
         # a flush repaints only the rows in sight (scrolled-in rows are read fresh)
         model.dirty.set_visible_rows(self._visible_rows)
-        # bid/ask sizes are also in the bid/ask tooltips: hidden by default, the
-        # header's context menu shows or hides any column
-        for key in HIDDEN_BY_DEFAULT:
-            self.table.setColumnHidden(model.column_index(key), True)
-        header.setContextMenuPolicy(Qt.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._header_menu)
         self.table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -115,6 +109,11 @@ class WatchlistView(QWidget):
         model.staleness.tick.connect(self._show_stale)
         self._adding: asyncio.Future | None = None
         self._show_stale()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """As wide as the visible columns (the main window sizes the dock from it)."""
+        m = self.layout().contentsMargins()
+        return QSize(shown_columns_width(self.table) + m.left() + m.right(), super().sizeHint().height())
 
     def _visible_rows(self) -> set[int] | None:
         """Model rows on screen (DirtyCells' filter); None (every row) once the table is gone
@@ -199,26 +198,11 @@ class WatchlistView(QWidget):
 
     def hidden_columns(self) -> list[str]:
         """Keys of the hidden columns (for QSettings)."""
-        return [c.key for i, c in enumerate(self.model.columns) if self.table.isColumnHidden(i)]
+        return self.columns.hidden_columns()
 
     def set_hidden_columns(self, keys: list[str]) -> None:
         """Hide exactly the columns named in ``keys`` (unknown keys are ignored; the symbol stays)."""
-        for i, c in enumerate(self.model.columns):
-            self.table.setColumnHidden(i, c.key in keys and c.key != "symbol")
-
-    def _header_menu(self, pos) -> None:
-        menu = QMenu(self)
-        fit = menu.addAction("Fit columns to contents")
-        fit.triggered.connect(lambda: fit_to_contents(self.table))
-        menu.addSeparator()
-        for i, c in enumerate(self.model.columns):
-            if c.key == "symbol":
-                continue
-            act = menu.addAction(c.header)
-            act.setCheckable(True)
-            act.setChecked(not self.table.isColumnHidden(i))
-            act.toggled.connect(lambda on, col=i: self.table.setColumnHidden(col, not on))
-        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+        self.columns.set_hidden_columns(keys)
 
     def _context_menu(self, pos) -> None:
         idx = self.table.indexAt(pos)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from app.domain import Execution
 from app.ui import theme
 from app.ui.format import fmt_money, fmt_price, fmt_qty, is_missing, sign_colour
-from app.viewmodels.table import Column, RecordTableModel
+from app.viewmodels.table import Column, RecordTableModel, with_samples
 from app.viewmodels.timedisplay import TIME_DISPLAY, follow_time_rule
 
 
@@ -49,6 +49,12 @@ COLUMNS: tuple[Column[Execution], ...] = (
     Column("realized_pnl", "Realized P&L", _num("realized_pnl"), lambda v, e: fmt_money(v),
            numeric=True, foreground=lambda v, e: sign_colour(v)),
 )
+#: the widest text each column normally shows: its minimum width (``app.ui.columns``)
+COLUMNS = with_samples(COLUMNS, {
+    "time": "88:88:88 ET", "exec_id": "0000e0d5.88888888.01.01", "order_id": "88888",
+    "symbol": "EUR.USD", "side": "SLD", "shares": "88,888", "price": "8,888.88",
+    "commission": "88.88 USD", "realized_pnl": "-8,888.88",
+})
 
 
 class ExecutionsModel(RecordTableModel[Execution]):

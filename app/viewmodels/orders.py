@@ -33,7 +33,9 @@ from app.domain import OrderRecord, OrderStatus, OrderType
 from app.ui import theme
 from app.ui.format import fmt_price, fmt_qty, is_missing
 from app.viewmodels.timedisplay import TIME_DISPLAY, follow_time_rule
-from app.viewmodels.table import RECORD_ROLE, SORT_ROLE, Column, EditableRows, RecordTableModel
+from app.viewmodels.table import (
+    RECORD_ROLE, SORT_ROLE, Column, EditableRows, RecordTableModel, with_samples,
+)
 
 log = logging.getLogger("ibdesk.orders")
 
@@ -133,6 +135,14 @@ COLUMNS: tuple[Column[OrderRecord], ...] = (
            header_tip="API client id that placed the order (0 = TWS)"),
     Column("message", "Message", lambda o: o.message, tooltip=lambda v, o: v or None),
 )
+#: the widest text each column normally shows: its minimum width (``app.ui.columns``), so
+#: a later "PreSubmitted" or "STP LMT" is not cut to "PreSub…" after the first rows' fit
+COLUMNS = with_samples(COLUMNS, {
+    "order_id": "88888", "time": "88:88:88 ET", "symbol": "EUR.USD", "side": "SELL",
+    "quantity": "88,888", "type": "STP LMT", "limit": "8,888.88", "stop": "8,888.88", "tif": "GTC",
+    "status": "PendingSubmit", "filled": "88,888", "remaining": "88,888", "avg_price": "8,888.88",
+    "perm_id": "1888888888", "client_id": "888",
+})
 
 
 #: columns editable in place -> the ``ModifyOrder`` field they change

@@ -30,7 +30,7 @@ without vnpy's per-cell widgets and string sorting (DESIGN.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -103,6 +103,16 @@ class Column(Generic[R]):
         if self.numeric:
             return sort_number(value)
         return "" if value is None else str(value).lower()
+
+
+def with_samples(columns: Iterable[Column[R]], samples: dict[str, str]) -> tuple[Column[R], ...]:
+    """``columns`` with the ``sample`` texts of ``samples`` (column key -> the widest text
+    the column normally shows); ``KeyError`` for a key no column has."""
+    columns = tuple(columns)
+    unknown = set(samples) - {c.key for c in columns}
+    if unknown:
+        raise KeyError(f"samples for unknown columns: {', '.join(sorted(unknown))}")
+    return tuple(replace(c, sample=samples[c.key]) if c.key in samples else c for c in columns)
 
 
 class RecordTableModel(QAbstractTableModel, Generic[R]):

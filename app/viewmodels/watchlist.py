@@ -135,7 +135,7 @@ COLUMNS: tuple[Column[WatchRow], ...] = (
            lambda v, r: fmt_pct(v), numeric=True, foreground=lambda v, r: sign_colour(v),
            header_tip="Change in percent of the previous close", sample="+88.88%"),
     Column("volume", "Volume", _q("volume"), lambda v, r: fmt_volume(v), numeric=True,
-           header_tip="Day volume (shares)", sample="8,888,888"),
+           header_tip="Day volume (shares; K = thousand, M = million, B = billion)", sample="88.8M"),
 )
 
 _FLASH_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key in ("bid", "ask", "last"))

@@ -50,3 +50,17 @@ def build_desk(qtbot, session, commands, settings) -> Desk:
     qtbot.waitExposed(win)
     win.activateWindow()
     return desk
+
+
+def fake_panels(qtbot, settings):
+    """``(FakeSession, Panels)``: the terminal's real panels (``app.ui.panels.build_panels``)
+    over a FakeSession and the real OrderCommands, with ``settings`` as the profile."""
+    from app.commands import OrderCommands
+    from app.ui.panels import build_panels
+    from tests.fakes import FakeSession
+
+    session = FakeSession()
+    panels = build_panels(session, OrderCommands(session), settings)
+    for w in list(panels.docks().values()) + [panels.chart_view]:
+        qtbot.addWidget(w)
+    return session, panels

@@ -127,6 +127,7 @@ def test_cancel_two_selected_orders(blotter, gateway, aloop, qtbot):
         pos = t.visualRect(_cell(view, oid, "symbol")).center()
         qtbot.mouseClick(t.viewport(), Qt.LeftButton, Qt.ControlModifier if i else Qt.NoModifier, pos)
     qtbot.mouseClick(view.cancel_button, Qt.LeftButton)
+    wait_until(aloop, lambda: not view.running_actions(), what="cancel sent")
     assert len(asked) == 1 and asked[0].startswith("Cancel 2 orders: ")
     wait_until(aloop, lambda: all(_gw_order(gateway, session.client_id, x.order_id).status == "Cancelled"
                                   for x in (a, b)), 10, what="both Cancelled at the gateway")

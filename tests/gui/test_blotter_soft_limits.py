@@ -5,6 +5,7 @@ modify confirmation or the Modify dialog): one decision, no second dialog."""
 from __future__ import annotations
 
 from app.commands.risk import Limit, RiskLimits
+from app.ui import blotter as blotter_module
 from app.ui.modify_dialog import ModifyDialog
 from tests.gui.test_blotter_view import _calls, _commit, _open_editor, setup  # noqa: F401 - fixture
 
@@ -36,7 +37,14 @@ def test_soft_limit_is_in_the_modify_question_and_yes_sends(qtbot, setup, aloop)
     assert overrides == [] and _calls(s, "modify_order") == [(1, 200, None, None)]
 
 
-def test_modify_dialog_ok_is_the_override(qtbot, setup, monkeypatch):
+def _answer_dialog(monkeypatch, answer):
+    """The Modify dialog (opened non-blocking, ``run_dialog``) answered by ``answer(dlg)``."""
+    async def run_dialog(dlg):
+        return answer(dlg)
+    monkeypatch.setattr(blotter_module, "run_dialog", run_dialog)
+
+
+def test_modify_dialog_ok_is_the_override(qtbot, setup, monkeypatch, aloop):
     s, b, rec, asked = setup
     b.commands.limits = SOFT_QTY
     overrides = []
@@ -49,13 +57,13 @@ def test_modify_dialog_ok_is_the_override(qtbot, setup, monkeypatch):
         assert dlg.shown_rules == {"max_order_quantity"}
         return ModifyDialog.Accepted
 
-    monkeypatch.setattr(ModifyDialog, "exec", fake_exec)
+    _answer_dialog(monkeypatch, fake_exec)
     b.select_order(rec.order_id)
-    assert b.modify_selected()
+    assert aloop.run_until_complete(b.modify_selected())
     assert overrides == [] and _calls(s, "modify_order") == [(1, 200, None, None)]
 
 
-def test_modify_confirmation_after_the_dialog_still_names_the_soft_limit(qtbot, setup, monkeypatch):
+def test_modify_confirmation_after_the_dialog_still_names_the_soft_limit(qtbot, setup, monkeypatch, aloop):
     """With modify confirmations on, the last question names the soft limit the dialog
     showed (its Yes sends), and nothing asks a third time."""
     s, b, rec, asked = setup
@@ -68,9 +76,9 @@ def test_modify_confirmation_after_the_dialog_still_names_the_soft_limit(qtbot, 
         dlg.quantity.setValue(200)
         return ModifyDialog.Accepted
 
-    monkeypatch.setattr(ModifyDialog, "exec", fake_exec)
+    _answer_dialog(monkeypatch, fake_exec)
     b.select_order(rec.order_id)
-    assert b.modify_selected()
+    assert aloop.run_until_complete(b.modify_selected())
     (question,) = asked
     assert "⚠ Order quantity limit: Order quantity 200 exceeds" in question
     assert overrides == [] and _calls(s, "modify_order") == [(1, 200, None, None)]

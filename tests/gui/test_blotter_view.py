@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from PySide6.QtCore import Qt
@@ -35,6 +37,17 @@ def _calls(s, name):
     return [c[1] for c in s.calls if c[0] == name]
 
 
+def _done(aloop, task):
+    """The result of a blotter action's task (the actions never block: issue 14 item 16)."""
+    return aloop.run_until_complete(task)
+
+
+def _settle(aloop, b):
+    """Wait for the actions a click or key started."""
+    while b.running_actions():
+        aloop.run_until_complete(asyncio.gather(*b.running_actions()))
+
+
 def test_modify_sends_new_price(qtbot, setup, aloop):
     s, b, rec, asked = setup
     seen = []
@@ -47,29 +60,26 @@ def test_modify_sends_new_price(qtbot, setup, aloop):
     assert b.select_order(rec.order_id)
     assert b.modify_button.isEnabled()
     qtbot.mouseClick(b.modify_button, Qt.LeftButton)
+    _settle(aloop, b)
     assert seen[0].limit_price == 187.5
     assert _calls(s, "modify_order") == [(rec.order_id, None, 188.0, None)]
     assert "Modify sent for order 1" in b.message.text()
     wait_until(aloop, lambda: b.orders_model.find(1).limit_price == 188.0, what="row updated")
 
 
-def test_double_click_opens_prefilled_dialog(qtbot, setup, monkeypatch):
+def test_double_click_opens_prefilled_dialog(qtbot, setup, aloop):
     s, b, rec, asked = setup
-    opened = []
-
-    def fake_exec(dlg):
-        opened.append(dlg)
-        dlg.limit.setValue(186.25)
-        return ModifyDialog.Accepted
-
-    monkeypatch.setattr(ModifyDialog, "exec", fake_exec)
     b.select_order(rec.order_id)
     idx = b.orders_table.currentIndex()
     pos = b.orders_table.visualRect(idx).center()
     qtbot.mouseClick(b.orders_table.viewport(), Qt.LeftButton, pos=pos)  # item views need the press first
     qtbot.mouseDClick(b.orders_table.viewport(), Qt.LeftButton, pos=pos)
-    (dlg,) = opened
+    wait_until(aloop, lambda: any(d.isVisible() for d in b.findChildren(ModifyDialog)), what="dialog open")
+    (dlg,) = [d for d in b.findChildren(ModifyDialog) if d.isVisible()]
     assert dlg.quantity.value() == 100 and not dlg.stop.isEnabled()
+    dlg.limit.setValue(186.25)
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
+    _settle(aloop, b)
     assert _calls(s, "modify_order") == [(rec.order_id, None, 186.25, None)]
 
 
@@ -98,20 +108,21 @@ def test_cancel_via_delete_key(qtbot, setup, aloop):
     b.select_order(rec.order_id)
     b.orders_table.setFocus()
     qtbot.keyClick(b.orders_table, Qt.Key_Delete)
+    _settle(aloop, b)
     assert asked and "Cancel order 1" in asked[0]
     assert _calls(s, "cancel_order") == [(1,)]
     wait_until(aloop, lambda: b.orders_model.find(1).status == "Cancelled", what="Cancelled")
 
 
-def test_cancel_declined_and_confirm_off(qtbot, setup):
+def test_cancel_declined_and_confirm_off(qtbot, setup, aloop):
     s, b, rec, asked = setup
     b.select_order(rec.order_id)
     b.confirm = lambda text: False
-    assert not b.cancel_selected()
+    assert not _done(aloop, b.cancel_selected())
     assert _calls(s, "cancel_order") == []
     b.confirm_cancels = False
     b.confirm = lambda text: pytest.fail("must not ask")
-    assert b.cancel_selected()
+    assert _done(aloop, b.cancel_selected())
     assert _calls(s, "cancel_order") == [(1,)]
 
 
@@ -122,7 +133,7 @@ def test_rejected_command_reason_shown(qtbot, setup, aloop):
     b.filter.setCurrentIndex(0)
     b.select_order(rec.order_id)
     assert not b.cancel_button.isEnabled()
-    b.cancel_selected()
+    _done(aloop, b.cancel_selected())
     assert b.message.text() == "Cannot cancel order 1: it is Filled"
     assert _calls(s, "cancel_order") == []
 
@@ -139,7 +150,7 @@ def test_working_filter_and_executions_tab(qtbot, setup, aloop):
     assert b.orders_proxy.rowCount() == 0
 
 
-def test_modify_of_other_clients_order_refused_before_dialog(qtbot, setup):
+def test_modify_of_other_clients_order_refused_before_dialog(qtbot, setup, aloop):
     s, b, rec, asked = setup
     from datetime import datetime, timezone
 
@@ -149,7 +160,7 @@ def test_modify_of_other_clients_order_refused_before_dialog(qtbot, setup):
     b.edit_order = lambda o: pytest.fail("dialog must not open")
     b.select_order(9)
     assert not b.modify_button.isEnabled() and not b.cancel_button.isEnabled()
-    assert not b.modify_selected()
+    assert not _done(aloop, b.modify_selected())
     assert b.message.text() == ("Cannot modify order 9: it was placed by client id 5, "
                                 "not by this session (client id 1)")
 
@@ -364,7 +375,7 @@ def test_cancel_selected_sends_one_cancel_per_own_working_order(qtbot, setup, al
         qtbot.mouseClick(t.viewport(), Qt.LeftButton, Qt.ControlModifier if i else Qt.NoModifier, pos)
     assert sorted(o.order_id for o in b.selected_orders()) == [1, 2, 9]
     assert b.cancel_button.isEnabled()
-    assert not b.cancel_selected()  # not every selected order could be cancelled
+    assert not _done(aloop, b.cancel_selected())  # not every selected order could be cancelled
     assert len(asked) == 1 and asked[0].startswith("Cancel 2 orders: ")
     assert "#1 BUY 100 AAPL LMT 187.50" in asked[0] and "#2 BUY 5 MSFT LMT 400.00" in asked[0]
     assert sorted(_calls(s, "cancel_order")) == [(1,), (2,)]
@@ -381,7 +392,7 @@ def test_cancel_selected_declined_sends_nothing(qtbot, setup, aloop):
     o2 = _place(b, "MSFT", 5, 400.0)
     assert b.select_orders([rec.order_id, o2.order_id])
     b.confirm = lambda text: asked.append(text) or False
-    assert not b.cancel_selected()
+    assert not _done(aloop, b.cancel_selected())
     assert _calls(s, "cancel_order") == [] and "declined" in b.message.text()
 
 
@@ -394,6 +405,7 @@ def test_cancel_all_button(qtbot, setup, aloop):
     run_for(aloop, 0.05)
     assert b.cancel_all_button.isEnabled()
     qtbot.mouseClick(b.cancel_all_button, Qt.LeftButton)
+    _settle(aloop, b)
     assert asked == ["Cancel all 2 working orders?"]
     assert sorted(_calls(s, "cancel_order")) == [(rec.order_id,), (o2.order_id,)]
     assert "cancel sent for 2 orders" in b.message.text().lower()
@@ -424,6 +436,7 @@ def test_export_orders_as_shown_unformatted(qtbot, setup, aloop, tmp_path):
     b.choose_export_path = lambda kind, name: str(path) if kind == "orders" and name.endswith(".csv") else None
     b.tabs.setCurrentIndex(0)
     qtbot.mouseClick(b.export_button, Qt.LeftButton)
+    _settle(aloop, b)
     assert b.message.text() == f"Exported 2 orders to {path}"
     rows = _read_csv(path)
     m = b.orders_model
@@ -476,7 +489,7 @@ def test_export_failure_leaves_no_half_file(qtbot, setup, aloop, tmp_path, monke
     assert target.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir()] == ["orders.csv"]
     b.choose_export_path = lambda kind, name: None  # the file dialog cancelled
-    assert not b.export_current()
+    assert not _done(aloop, b.export_current())
 
 
 def test_csv_cell_formats():
@@ -492,7 +505,7 @@ def test_csv_cell_formats():
     assert blotter_export.csv_cell(_dt(2026, 11, 18, 16, 0)) == "2026-11-18T16:00:00+00:00"
 
 
-def test_modify_dialog_keeps_ok_for_a_soft_limit_and_the_blotter_asks(qtbot, setup, monkeypatch):
+def test_modify_dialog_keeps_ok_for_a_soft_limit_and_the_blotter_asks(qtbot, setup, aloop):
     s, b, rec, asked = setup
     b.commands.limits = RiskLimits(max_order_quantity=Limit(True, 150, hard=False))
     dlg = ModifyDialog(s.order(rec.order_id), b.commands)
@@ -508,7 +521,7 @@ def test_modify_dialog_keeps_ok_for_a_soft_limit_and_the_blotter_asks(qtbot, set
     b.ask_override = lambda text: questions.append(text) or True
     b.edit_order = lambda o: ModifyOrder(o.order_id, quantity=200)
     b.select_order(rec.order_id)
-    assert b.modify_selected()
+    assert _done(aloop, b.modify_selected())
     assert len(questions) == 1 and _calls(s, "modify_order") == [(1, 200, None, None)]
 
 

@@ -7,19 +7,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from app.commands import OrderCommands
-from app.ui.panels import (KEY_BAR_SIZE, KEY_CONFIRM_ORDERS, KEY_HIDDEN_COLUMNS, KEY_SELECTED,
-                           KEY_SYMBOLS, build_panels)
-from tests.fakes import FakeSession
+from app.ui.panels import KEY_BAR_SIZE, KEY_CONFIRM_ORDERS, KEY_HIDDEN_COLUMNS, KEY_SELECTED, KEY_SYMBOLS
+from tests.gui.desk_support import fake_panels
 from tests.support import run_for, wait_until
 
 
-def _panels(qtbot, settings):
-    session = FakeSession()
-    panels = build_panels(session, OrderCommands(session), settings)
-    for w in list(panels.docks().values()) + [panels.chart_view]:
-        qtbot.addWidget(w)
-    return session, panels
+_panels = fake_panels
 
 
 def test_defaults_then_settings_survive_a_restart(qtbot, aloop, tmp_path):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog
 
 from app.domain import OrderStatus, round_to_tick
 from tests.support import run_for, wait_until
@@ -81,7 +80,7 @@ def test_add_symbol_quotes_and_unknown_symbol_message(terminal, aloop, qtbot):
     assert _row(panels.watchlist_model, "ZZZZQX") is None
 
 
-def test_limit_order_place_modify_cancel_then_market_order_moves_account(terminal, aloop, qtbot, monkeypatch):
+def test_limit_order_place_modify_cancel_then_market_order_moves_account(terminal, aloop, qtbot):
     panels, session, gw = terminal
     assert panels.watchlist.select_symbol("MSFT")
     wait_until(aloop, lambda: panels.ticket_model.instrument is not None
@@ -117,16 +116,18 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
     new_limit = round_to_tick(limit - 0.50, 0.01)
     from app.ui.modify_dialog import ModifyDialog
 
-    def accept_with_new_price(dlg: ModifyDialog) -> int:
-        dlg.limit.setValue(new_limit)
-        assert dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled(), dlg.problem.text()
-        return QDialog.Accepted
-
-    monkeypatch.setattr(ModifyDialog, "exec", accept_with_new_price)
     asked = []
     blotter.confirm = lambda text: asked.append(text) or True  # "confirm modifies" is on by default
     assert blotter.confirm_modifies
-    assert blotter.modify_selected(), blotter.message.text()
+    modifying = blotter.modify_selected()     # the dialog opens without blocking (open())
+    wait_until(aloop, lambda: any(d.isVisible() for d in blotter.findChildren(ModifyDialog)), 5,
+               what="modify dialog open")
+    (dlg,) = [d for d in blotter.findChildren(ModifyDialog) if d.isVisible()]
+    dlg.limit.setValue(new_limit)
+    ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
+    assert ok.isEnabled(), dlg.problem.text()
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    assert aloop.run_until_complete(modifying), blotter.message.text()
     assert asked and f"{order.order_id}" in asked[-1]
     wait_until(aloop, lambda: orders.find(order.order_id).limit_price == pytest.approx(new_limit), 10,
                what="modified limit price in the blotter")
@@ -136,6 +137,10 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
     # --- cancel it with the Delete key ---------------------------------------------------
     blotter.confirm_cancels = False
     assert blotter.select_order(order.order_id)
+    # the offscreen platform has no window manager to give the window back its activation
+    # after the dialog closed (the Delete shortcut needs an active window)
+    with qtbot.waitActive(blotter.window()):
+        blotter.window().activateWindow()
     blotter.orders_table.setFocus()
     qtbot.keyClick(blotter.orders_table, Qt.Key_Delete)
     wait_until(aloop, lambda: orders.find(order.order_id).status == OrderStatus.CANCELLED, 10,
@@ -143,7 +148,7 @@ def test_limit_order_place_modify_cancel_then_market_order_moves_account(termina
     # a second cancel is refused by the command layer, with the reason shown
     blotter.filter.setCurrentText("All")
     assert blotter.select_order(order.order_id)
-    assert not blotter.cancel_selected()
+    assert not aloop.run_until_complete(blotter.cancel_selected())
     assert "Cancelled" in blotter.message.text()
 
     # --- MKT order fills: position and cash change in the account panel ------------------

@@ -15,6 +15,12 @@ def test_real_gateway_arguments():
     assert not o.demo and (o.host, o.port, o.client_id) == ("10.0.0.5", 4002, 7)
 
 
+def test_geometry_is_a_window_size_in_pixels():
+    assert parse_args(["--geometry", "1280x720"]).geometry == (1280, 720)
+    assert parse_args(["--geometry", "1920X1080", "--screenshot", "a.png"]).geometry == (1920, 1080)
+    assert parse_args([]).geometry is None
+
+
 def test_port_alone_defaults_host_to_localhost():
     o = parse_args(["--port", "7497"])
     assert not o.demo and o.host == "127.0.0.1"
@@ -35,6 +41,9 @@ def test_port_alone_defaults_host_to_localhost():
     (["--connect-timeout", "0"], "positive number of seconds"),
     (["--journal", "/nonexistent/dir/j.sqlite"], "--journal: folder"),
     (["--journal", "/tmp"], "--journal: '/tmp' is a directory"),
+    (["--geometry", "1280"], "expected WIDTHxHEIGHT in pixels such as 1280x720, got '1280'"),
+    (["--geometry", "ax720"], "expected WIDTHxHEIGHT"),
+    (["--geometry", "320x200"], "window size 320x200 is outside 640x480"),
 ])
 def test_bad_arguments_exit_2_with_specific_message(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
