@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.domain.bars import BAR_SIZES, Bar
+from app.domain.bars import BAR_SIZES, Bar, has_volume, keeps_up_to_date, what_to_show
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
 from app.viewmodels.staleness import StaleWatch, fmt_age
@@ -300,6 +300,18 @@ class ChartViewModel(QObject):
         return self._bar_size
 
     @property
+    def what_to_show(self) -> str:
+        """The history's IB ``whatToShow``: "MIDPOINT" for FX, else "TRADES"
+        (``app.domain.bars.what_to_show``); "" without an instrument."""
+        return what_to_show(self._instrument.sec_type) if self._instrument is not None else ""
+
+    @property
+    def has_volume(self) -> bool:
+        """False for bars without volume (MIDPOINT: IB sends -1 in the history, and the live
+        bar's volume is ignored so it cannot dwarf the history); True otherwise."""
+        return self._instrument is None or has_volume(self.what_to_show)
+
+    @property
     def bars(self) -> BarArrays:
         """The bar columns (see :class:`BarArrays`)."""
         return self._bars
@@ -424,7 +436,8 @@ class ChartViewModel(QObject):
     # ---- loading -------------------------------------------------------------
     async def _load(self, generation: int, instrument: Instrument, bar_size: str) -> None:
         try:
-            sub_id, frame = await self._session.history(instrument, bar_size, keep_up_to_date=True)
+            sub_id, frame = await self._session.history(instrument, bar_size,
+                                                        keep_up_to_date=keeps_up_to_date(bar_size))
         except asyncio.CancelledError:
             if generation == self._generation:
                 self._set_loading(False)
@@ -457,7 +470,11 @@ class ChartViewModel(QObject):
         self._bars = bars
         self._sub_id = sub_id
         self._set_loading(False)
-        if not len(self._bars):  # live bars may still come on the subscription
+        if not keeps_up_to_date(bar_size):
+            self._sub_id = None  # no subscription: IB keeps only 5 secs and longer up to date
+            self._set_error(f"{bar_size} bars are not updated live: IB keeps bars of 5 secs and longer "
+                            "up to date")
+        elif not len(self._bars):  # live bars may still come on the subscription
             self._set_error(f"No {bar_size} bars for {instrument.display_symbol} yet")
         self._fresh()
         self.barsReset.emit()
@@ -556,7 +573,8 @@ class ChartViewModel(QObject):
             return
         try:
             t = bar_epoch_seconds(bar.time)
-            values = (float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume))
+            values = (float(bar.open), float(bar.high), float(bar.low), float(bar.close),
+                      float(bar.volume) if self.has_volume else -1.0)  # MIDPOINT: no volume
         except (TypeError, ValueError, AttributeError) as e:
             log.warning("ignored malformed live bar %r: %s", bar, e)
             return
