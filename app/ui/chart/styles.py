@@ -31,6 +31,25 @@ from app.ui.chart.merge import MergedBars
 #: style names accepted by :func:`make_bar_item`, in menu order
 STYLES = ("Candle", "OHLC", "Line", "Heikin-Ashi")
 
+# ---- named colours of the chart's texts, tags and order lines (one place for a theme) ----
+#: error text (toolbar, parameter form)
+ERROR_TEXT = "#c62828"
+#: a successful action's text (toolbar)
+OK_TEXT = "#2e7d32"
+#: order lines, their labels' and price tags' background: buy / sell (white text on them)
+ORDER_BUY = "#1565c0"
+ORDER_SELL = "#c62828"
+#: text on a filled label or tag
+TAG_TEXT = "#ffffff"
+#: the position (average cost) line, label and tag
+POSITION_COLOR = "#8e24aa"
+#: the centred message of an empty chart ("Not connected", "Loading…")
+EMPTY_TEXT = "#757575"
+#: background of the legends' box (white at 80 %; the text keeps each line's colour)
+LEGEND_FILL = (255, 255, 255, 205)
+#: legend text other than the line names
+LEGEND_TEXT = "#212121"
+
 
 def heikin_ashi(open_, high, low, close, prev_open: float | None = None,
                 prev_close: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

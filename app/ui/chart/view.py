@@ -43,7 +43,8 @@ from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QHBoxLayout, QInputDial
 
 from app.domain import round_to_tick
 from app.domain.bars import BAR_SIZES, bar_size_seconds
-from app.ui.chart.overlays import ChartIndicators, ChartTrading
+from app.ui.chart.overlays import ChartIndicators
+from app.ui.chart.trading import ChartTrading
 from app.ui.chart.priceline import PriceLine
 from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
 from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
