@@ -243,7 +243,7 @@ class ChartViewModel(QObject):
     ``errorChanged(str)`` ("" = no error), ``selectionChanged()`` (instrument
     or bar size), ``barsPrepended(int count)`` (older bars inserted before
     index 0 by :meth:`load_older`; every index shifts by ``count``),
-    ``olderLoadingChanged(bool)``.
+    ``olderLoadingChanged(bool)``, ``connectedChanged(bool)`` (see ``connected``).
     """
 
     barsReset = Signal()
@@ -255,6 +255,7 @@ class ChartViewModel(QObject):
     barsPrepended = Signal(int)
     olderLoadingChanged = Signal(bool)
     staleChanged = Signal(bool)
+    connectedChanged = Signal(bool)
 
     def __init__(self, session, parent: QObject | None = None, *, bar_size: str = "5 mins",
                  frame_ms: int = FRAME_MS, clock=time.monotonic):
@@ -283,6 +284,9 @@ class ChartViewModel(QObject):
         session.barEvent += self._on_bar
         session.stateEvent += self._on_state
         self._stale = False
+        #: the session is connected (the empty chart says "Not connected" otherwise); a session
+        #: without ``is_connected`` (a test fake) counts as connected until a state says otherwise
+        self._connected = bool(getattr(session, "is_connected", True))
         self.staleness = StaleWatch(session, self, clock=clock)
         self.staleness.changed.connect(self._on_stale)
 
@@ -298,6 +302,11 @@ class ChartViewModel(QObject):
     @property
     def bar_size(self) -> str:
         return self._bar_size
+
+    @property
+    def connected(self) -> bool:
+        """True while the session is connected (``stateEvent`` CONNECTED)."""
+        return self._connected
 
     @property
     def what_to_show(self) -> str:
@@ -551,6 +560,10 @@ class ChartViewModel(QObject):
 
     def _on_state(self, state: ConnectionState, message: str = "") -> None:
         """A lost link ends the subscription (shown); the next CONNECTED reloads the chart."""
+        connected = state is ConnectionState.CONNECTED
+        if connected != self._connected:
+            self._connected = connected
+            self.connectedChanged.emit(connected)
         if state in (ConnectionState.LOST, ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING):
             if self._sub_id is not None or self._loading:
                 self._generation += 1  # a load in flight cannot finish usefully

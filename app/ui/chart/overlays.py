@@ -27,7 +27,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
+from app.ui.chart.axis_tags import AxisTags
+from app.ui.chart.legend import LinkedTimeAxis, PaneLegend, format_value
 from app.ui.chart.light import TailItem
+from app.ui.chart.styles import TAG_TEXT
 from app.viewmodels.indicators import RSI, Crossover, Indicator, Series, crossovers, make_indicator
 
 #: colours of successive indicator lines (Okabe-Ito, readable on dark and light)
@@ -276,10 +279,18 @@ class ChartIndicators:
     """
 
     def __init__(self, layout: pg.GraphicsLayoutWidget, price_plot: pg.PlotItem, bars, *,
-                 first_pane_row: int = 2, axis_width: int = 72):
+                 first_pane_row: int = 2, axis_width: int = 72, time_axis=None, decimals=lambda: 2):
         self.layout = layout
         self.price_plot = price_plot
         self._bars = bars
+        self._time_axis = time_axis  # the chart's TimeAxisItem: each pane gets a linked one
+        self._decimals = decimals  # callable: the instrument's price decimals
+        #: legend of the price pane (overlays) and of each own pane, keyed by id(indicator)
+        self.price_legend = PaneLegend(price_plot)
+        self.legends: dict[int, PaneLegend] = {}
+        #: current-value tags on the right axis of each own pane (RSI, MACD), keyed by id(indicator)
+        self.value_tags: dict[int, AxisTags] = {}
+        self.cursor: int | None = None  # bar under the cursor (None = the last bar)
         self.first_pane_row = first_pane_row
         self.axis_width = axis_width
         self.items: list[tuple[Indicator, IndicatorOverlay]] = []
@@ -297,7 +308,8 @@ class ChartIndicators:
         row = self.first_pane_row + len(self.panes)
         while self.layout.ci.getItem(row, 0) is not None:
             row += 1
-        plot = self.layout.addPlot(row=row, col=0)
+        axes = {"bottom": LinkedTimeAxis(self._time_axis)} if self._time_axis is not None else None
+        plot = self.layout.addPlot(row=row, col=0, axisItems=axes)
         plot.hideAxis("left")
         plot.showAxis("right")
         plot.getAxis("right").setWidth(self.axis_width)
@@ -308,8 +320,9 @@ class ChartIndicators:
         plot.getViewBox().enableAutoRange(x=False, y=False)  # fitted by fit_panes, not per item change
         plot.getAxis("right").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.setXLink(self.price_plot)
-        plot.setLabel("right", ind.label)
         self.layout.ci.layout.setRowStretchFactor(row, 1)
+        self.legends[id(ind)] = PaneLegend(plot)
+        self.value_tags[id(ind)] = AxisTags(plot)
         return plot
 
     def add(self, name: str, **params) -> Indicator:
@@ -341,12 +354,18 @@ class ChartIndicators:
         markers = self.markers.pop(id(ind), None)
         if markers is not None:
             markers.remove()
+        self.legends.pop(id(ind), None)
+        tags = self.value_tags.pop(id(ind), None)
+        if tags is not None:
+            tags.clear()
         pane = self.panes.pop(id(ind), None)
         if pane is not None:
             self.layout.removeItem(pane)
+        self.show_values()
 
     def _draw(self, ind: Indicator, overlay: IndicatorOverlay, changed_from: int | None = None) -> None:
         overlay.refresh(changed_from)
+        self.show_values(ind)
         markers = self.markers.get(id(ind))
         if markers is not None:
             b = self._bars()
@@ -406,6 +425,55 @@ class ChartIndicators:
             ind.update(b)  # the bars that arrived while computing
         self._draw(ind, overlay)
         self.computed.emit()
+
+    # ---- legends and value tags ------------------------------------------------------
+    def _value_decimals(self, ind: Indicator) -> int:
+        if ind.pane != "own":
+            return self._decimals()
+        return 2 if isinstance(ind, RSI) else max(3, self._decimals() + 1)
+
+    def legend_line(self, ind: Indicator, overlay: IndicatorOverlay, i: int | None) -> tuple[str, str, list[str]]:
+        """``(label, colour, values)`` of ``ind`` at bar ``i`` (None = the last bar)."""
+        n = len(ind)
+        k = n - 1 if i is None else min(max(int(i), 0), n - 1)
+        d = self._value_decimals(ind)
+        values = [format_value(float(v[k]) if 0 <= k < len(v) else math.nan, d) for v in ind.values.values()] \
+            if n else ["—" for _ in ind.outputs]
+        first = next(iter(overlay.items.values()), None)
+        color = first.opts["pen"].color().name() if first is not None else "#808080"
+        return ind.label, color, values
+
+    def show_values(self, only: Indicator | None = None) -> None:
+        """Legends (and the value tags of own panes) at bar ``cursor`` (None = the last bar);
+        ``only`` limits the update to that indicator's pane (a live tick)."""
+        price_lines = []
+        for ind, overlay in self.items:
+            line = self.legend_line(ind, overlay, self.cursor)
+            if ind.pane != "own":
+                price_lines.append(line)
+                continue
+            if only is not None and ind is not only:
+                continue
+            legend = self.legends.get(id(ind))
+            if legend is not None:
+                legend.set_lines([line])
+            self._tag_values(ind, overlay)
+        if only is None or only.pane != "own":
+            self.price_legend.set_lines(price_lines)
+
+    def _tag_values(self, ind: Indicator, overlay: IndicatorOverlay) -> None:
+        """The last value of each line of an own pane as a tag on its axis (like the last price)."""
+        tags = self.value_tags.get(id(ind))
+        if tags is None or not len(ind):
+            return
+        d = self._value_decimals(ind)
+        for name, item in overlay.items.items():
+            v = float(ind.values[name][-1])
+            if name == "histogram" or not math.isfinite(v):
+                tags.remove(name)
+                continue
+            tags.set(name, v, format_value(v, d), item.opts["pen"].color(), TAG_TEXT, edge=False,
+                     tooltip=f"{ind.label} {name}")
 
     @property
     def computing(self) -> bool:
