@@ -20,15 +20,17 @@ order ticket. Colours follow the widget palette (dark or light); up candles
 green, down red.
 
 Trading from the chart (:meth:`ChartView.attach_trading`): working orders of
-the charted instrument as draggable lines (``app.ui.chart.order_lines``),
-fills as buy/sell markers and the position's average cost as a line
-(``app.ui.chart.overlays``). While the bars are stale (``ChartViewModel.stale``)
+the charted instrument as draggable lines with price tags on the axis
+(``app.ui.chart.order_lines``), fills as buy/sell markers and the position's
+average cost as a line (``app.ui.chart.trading``). While the bars are stale (``ChartViewModel.stale``)
 an amber badge "Stale: Connection lost (12 s)" sits at the top left of the price
 pane (the age refreshed once a second) and the last-price line and label turn
 grey; both return to normal with the next bar update after the link is live.
-Indicators (:meth:`ChartView.add_indicator`)
-are computed by ``app.viewmodels.indicators`` once per load and updated
-incrementally for the live bar.
+Indicators (:meth:`ChartView.add_indicator`, the menu's parameter form: ``app.ui.chart.indicator_menu``)
+are computed by ``app.viewmodels.indicators`` once per load and updated incrementally for the
+live bar; each pane has a legend and RSI/MACD panes tag their current value (``app.ui.chart.legend``).
+The time axis sits under the lowest pane, FX MIDPOINT bars have no volume pane, and an empty
+chart says why in its middle (``app.ui.chart.panes``). Style and indicators are saved per profile.
 """
 
 from __future__ import annotations
@@ -82,11 +84,14 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
     ``price_label`` (price at the cursor on the y axis), ``indicator_button``,
     ``trade_message``, ``order_lines`` (:class:`OrderLines`), ``executions``,
     ``avg_cost``, ``indicators`` (list of ``(Indicator, IndicatorOverlay)``),
-    ``stale_badge`` (the "Stale: <reason> (12 s)" label over the price pane).
+    ``stale_badge`` (the "Stale: <reason> (12 s)" label over the price pane),
+    ``empty_label`` (the centred message of an empty chart), ``indicator_form``
+    (the open parameter form, or None).
 
     Signal ``prefillRequested(str action, str order_type, float price)``:
     the right-click menu's choice ("BUY"/"SELL", "LMT"/"STP", price in
-    instrument currency on the tick) for ``OrderTicket.prefill``.
+    instrument currency on the tick) for ``OrderTicket.prefill``. Signal
+    ``stateChanged()``: the style or the indicators changed.
     """
 
     prefillRequested = Signal(str, str, float)
