@@ -114,3 +114,14 @@ def test_spread_and_stack_rules():
     assert spread([99, 98], 10, 0, 100) == [95, 85]  # no room below: pushed up
     xs = stack_labels([(10, 0, 50, 10), (10, 5, 50, 10), (200, 5, 20, 10)], gap=4)
     assert xs == [10, 64, 200]
+
+
+def test_labels_stay_over_the_candles_after_a_style_switch(trading):  # noqa: F811
+    """The candles of a new style are added after the lines: the lines (and labels) must still
+    be drawn on top (the position's label was cut by candles in the window)."""
+    aloop, session, vm, view, commands, prompts, aapl = trading
+    oid = _place_lmt(aloop, session, aapl, 99.5)
+    session.set_position("AAPL", 100, 99.0)
+    view.set_style("Heikin-Ashi")
+    for line in (view.avg_cost.line, view.order_lines.line_for(oid)):
+        assert line.zValue() > view.candles.zValue() and line.zValue() > view.last_candle.zValue()

@@ -81,6 +81,7 @@ class AverageCostLine:
                                     label="", labelOpts={"position": 0.5, "color": QColor(TAG_TEXT),
                                                          "fill": pg.mkBrush(color), "anchors": [(0, 1), (0, 1)]})
         self.line.setVisible(False)
+        self.line.setZValue(20)  # its label over the candles, as the order lines'
         plot.addItem(self.line, ignoreBounds=True)
 
     def set_position(self, quantity: float | None, avg_cost: float | None, decimals: int = 2) -> None:
