@@ -125,3 +125,26 @@ def test_labels_stay_over_the_candles_after_a_style_switch(trading):  # noqa: F8
     view.set_style("Heikin-Ashi")
     for line in (view.avg_cost.line, view.order_lines.line_for(oid)):
         assert line.zValue() > view.candles.zValue() and line.zValue() > view.last_candle.zValue()
+
+
+def test_labels_set_while_the_chart_is_empty_show_their_text(qtbot, aloop):
+    """The empty chart hides its panes; a position or an order arriving then must still be
+    labelled once the bars are there (the window showed an empty purple box)."""
+    from tests.fakes import FakeSession
+    from tests.gui.chart_support import show_chart
+    from tests.unit.chart.chart_fakes import make_bars
+    from tests.support import wait_until
+
+    session = FakeSession()
+    aapl = session.contracts["AAPL"]
+    session.bars = make_bars(300, start="2026-01-05 14:30")
+    vm, view = show_chart(qtbot, session)
+    view.attach_trading(session, None)
+    session.set_position("AAPL", 100, 98.765)
+    vm.set_instrument(aapl)
+    assert view.empty_label.isVisible()
+    wait_until(aloop, lambda: vm.count == 300 and not vm.loading, what="bars loaded")
+    assert not view.empty_label.isVisible()
+    assert view.avg_cost.line.label.toPlainText() == "Pos 100 @ 98.77"
+    view.detach_trading()
+    vm.shutdown()

@@ -19,7 +19,8 @@ from app.ui.chart.legend import time_axis_on_last
 
 class ChartPanesMixin:
     """Needs the view's ``view_model``, ``plots``, ``price_plot``, ``volume_plot``,
-    ``indicator_set`` and ``empty_label`` (a ``QLabel`` child of ``plots``)."""
+    ``indicator_set``, ``avg_cost``, ``order_lines`` and ``empty_label`` (a ``QLabel`` child
+    of ``plots``)."""
 
     def _show_volume(self, show: bool) -> None:
         """Show the volume pane, or hide it for bars without volume (FX MIDPOINT: none in the
@@ -67,6 +68,8 @@ class ChartPanesMixin:
         self.plots.setToolTip(text)
         if not empty:
             self._panes_changed()
+            for line in (self.avg_cost.line, *self.order_lines.lines.values()):
+                line.label.valueChanged()  # pyqtgraph skips a hidden label's text: set it now
         else:
             for plot in (self.price_plot, self.volume_plot, *self.indicator_set.panes.values()):
                 plot.hideAxis("bottom")
