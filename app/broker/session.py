@@ -50,6 +50,7 @@ from app.domain import (
     Position,
     Quote,
 )
+from app.domain.bars import duration_problem, keeps_up_to_date, what_to_show
 
 log = logging.getLogger("ibdesk.broker")
 
@@ -511,9 +512,12 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
                       keep_up_to_date: bool = True, end: datetime | None = None):
         """Historical bars (IB reqHistoricalData, formatDate=2 so times are UTC).
 
-        ``bar_size`` is one of ``app.domain.BAR_SIZES`` ("1 min", "5 mins",
-        "1 hour", "1 day"); ``duration`` an IB duration ("2 D"), default per bar
-        size. TRADES for stocks, MIDPOINT for FX; all hours (useRTH=0). Returns
+        ``bar_size`` is one of ``app.domain.BAR_SIZES`` (IB's list, "1 secs" .. "1 month");
+        ``duration`` an IB duration ("2 D"), default per bar size; a pair TWS refuses (IB's
+        step sizes, ``app.domain.bars.duration_problem``) raises ``HistoryError`` with TWS's
+        code and text before anything is sent; ``keep_up_to_date`` needs 5 secs or more
+        (``ValueError``). TRADES for stocks, MIDPOINT for FX
+        (``app.domain.bars.what_to_show``); all hours (useRTH=0). Returns
         ``(sub_id, DataFrame)`` with ``app.domain.bars`` columns. With
         ``keep_up_to_date`` the live bar arrives on ``barEvent(sub_id, bar, new_bar)``
         until ``cancel_history(sub_id)``. ``end`` (UTC datetime, IB endDateTime)
@@ -527,9 +531,15 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
             raise ValueError(f"Unsupported bar size {bar_size!r}; use one of {', '.join(BAR_SIZES)}")
         if end is not None and keep_up_to_date:
             raise ValueError("history with an end time cannot keep up to date (IB keepUpToDate needs no endDateTime)")
-        self._require_connected(f"load {bar_size} bars of {instrument.display_symbol}")
+        if keep_up_to_date and not keeps_up_to_date(bar_size):
+            raise ValueError(f"IB keeps only bars of 5 secs or more up to date, not {bar_size!r}")
         duration = duration or BAR_SIZES[bar_size][1]
-        what = "MIDPOINT" if instrument.sec_type == "CASH" else "TRADES"
+        problem = duration_problem(bar_size, duration)  # what TWS would refuse, refused before sending
+        if problem is not None:
+            raise HistoryError(f"No {bar_size} history for {instrument.display_symbol} over {duration}: "
+                               f"{problem[1]} (IB error {problem[0]})", problem[0])
+        self._require_connected(f"load {bar_size} bars of {instrument.display_symbol}")
+        what = what_to_show(instrument.sec_type)
         contract = convert.instrument_to_contract(instrument)
         try:
             bars = await self.ib.reqHistoricalDataAsync(

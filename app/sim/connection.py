@@ -47,6 +47,7 @@ from app.sim import encode as E
 from app.sim.order_handlers import OrderHandlers
 from app.sim.latency import DelayWindow
 from app.sim.pacing import HistoryPacer, MessagePacer
+from app.sim.history import bar_size_key
 from app.sim.seconds import check_keep_up_to_date
 from app.sim.routing import dispatch_event, log_outgoing, order_targets  # noqa: F401
 from app.sim.streams import StreamHandlers
@@ -60,15 +61,6 @@ log = logging.getLogger("app.sim.connection")
 MAX_SERVER_VERSION = 178
 MIN_SERVER_VERSION = 100
 WRITE_CHUNK = 16 * 1024
-#: Bar sizes IB accepts in reqHistoricalData (IB "Historical Bar Data" docs);
-#: whether the exchange has data for one is its own decision (SimError 321/162).
-HISTORY_BAR_SIZES = {"1 min", "5 mins", "15 mins", "1 hour", "1 day", "1 secs", "5 secs",
-                     "10 secs", "15 secs", "30 secs", "2 mins", "3 mins", "10 mins",
-                     "20 mins", "30 mins", "2 hours", "3 hours", "4 hours", "8 hours",
-                     "1 week", "1 month"}
-
-
-
 #: IB's limit on client messages (IB API docs "Pacing": 50 messages per second; error 100);
 #: see :mod:`app.sim.pacing` for the disconnect rule after repeated violations.
 MAX_MESSAGES_PER_SECOND = 50
@@ -102,7 +94,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self._is_fx: dict[int, bool] = {}                 # conId -> FX pair (no LAST/VOLUME ticks)
         self.mkt_last: dict[int, dict[int, float]] = {}   # reqId -> tickType -> last sent value
         # reqId -> (conId, barSize, formatDate, time zone) of keepUpToDate requests
-        self.hist_live: dict[int, tuple[int, str, int, str]] = {}
+        self.hist_live: dict[int, tuple[int, str, int, str, str]] = {}
         self.hist_last: dict[int, tuple] = {}
         self.account_updates = False
         self.positions_sub = False
@@ -438,9 +430,9 @@ class ClientConnection(StreamHandlers, OrderHandlers):
             return
         for rid, con_id in list(self.mkt.items()):
             self._send_ticks(rid, con_id)
-        for rid, (con_id, bar_size, fmt, tz) in list(self.hist_live.items()):
+        for rid, (con_id, bar_size, fmt, tz, what) in list(self.hist_live.items()):
             try:
-                b = self.ex.live_bar(con_id, bar_size)
+                b = self.ex.live_bar(con_id, bar_size, what)
             except SimError:              # no bar yet (replayed seconds bars before the first print)
                 continue
             key = (b.time, b.open, b.high, b.low, b.close, b.volume)
@@ -462,9 +454,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
     def on_reqHistoricalData(self, req) -> None:
         p = req.params
         c = self._resolve(req.contract)
-        bar_size = " ".join(p["barSizeSetting"].split())
-        if bar_size not in HISTORY_BAR_SIZES:
-            raise SimError(321, f"Error validating request: invalid bar size {bar_size!r}")
+        bar_size = bar_size_key(p["barSizeSetting"])  # SimError 321 with TWS's list of legal ones
         if p["keepUpToDate"]:
             check_keep_up_to_date(bar_size)          # IB: 5 secs and more only
         if p["keepUpToDate"] and p["endDateTime"].strip():
@@ -488,7 +478,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.send(E.historical_data(req.req_id, E.ib_datetime(start_t, tz)[:17],
                                     E.ib_datetime(end_t, tz)[:17], rows))
         if p["keepUpToDate"]:
-            self.hist_live[req.req_id] = (c.con_id, bar_size, fmt, tz)
+            self.hist_live[req.req_id] = (c.con_id, bar_size, fmt, tz, p["whatToShow"] or "TRADES")
 
     def on_cancelHistoricalData(self, req) -> None:
         self.hist_live.pop(req.req_id, None)

@@ -28,13 +28,13 @@ from app.sim.symbols import market_rule as _market_rule
 from app.sim.symbols import matching_symbols as _matching_symbols
 from app.sim.timesales import TimeSalesMixin
 from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
-                             parse_bar_size, parse_duration, range_start, session_open_offsets)
+                             check_request, parse_bar_size, parse_duration, range_start, session_open_offsets)
 from app.sim.instruments import (CASH, ModelParams, SimInstrument, check_universe, day_midnight, fx_contract,
                                  match_contracts, new_stock_con_id, ny_date, stock_contract, trading_date,
                                  trading_hours_string)
 from app.sim.instruments import universe as make_universe
 from app.sim.market import MarketModel
-from app.sim.seconds import check_duration, live_seconds_bar, seconds_bars
+from app.sim.seconds import live_seconds_bar, seconds_bars
 from app.sim.types import (OrderTicket, PortfolioEvent, PositionSnapshot, SimBar, SimContract, SimError, SimFill,
                            SimOrder, SimOrderState, TopOfBook)
 
@@ -316,6 +316,7 @@ class SimExchange(TimeSalesMixin):
         c = self.contract(con_id)
         n, unit = parse_duration(duration)
         secs = parse_bar_size(bar_size)
+        check_request(bar_size, duration)  # IB's step sizes and duration units (162 / 321)
         wts = (what or what_to_show or "TRADES").upper().strip()
         if wts not in WHAT_TO_SHOW:
             raise SimError(321, f"Error validating request.-'bW' : cause - Invalid what to show: {what_to_show!r}")
@@ -331,7 +332,6 @@ class SimExchange(TimeSalesMixin):
         if use_rth:
             m = m.take(m.rth)
         if secs < 60:
-            check_duration(secs, n, unit)
             bars = seconds_bars(self.market, con_id, self.seed, secs, start, end_t, use_rth=bool(use_rth),
                                 include_end=end_t >= self.now)
         elif secs < 86400:
@@ -344,9 +344,14 @@ class SimExchange(TimeSalesMixin):
             bars = daily if secs == 86400 else bucket(daily, secs)
         if len(bars) == 0:
             raise self._no_data(c, wts)
-        out = bars.to_sim_bars()
+        return self._as_shown(con_id, bars.to_sim_bars(), wts)
+
+    def _as_shown(self, con_id: int, out: list[SimBar], wts: str) -> list[SimBar]:
+        """TRADES bars ``out`` as ``wts`` shows them: quotes shifted by half the current spread,
+        volume/wap/count -1 as IB sends them for MIDPOINT, BID, ASK and BID_ASK."""
         if wts in ("TRADES", "ADJUSTED_LAST"):
             return out
+        c = self.contract(con_id)
         hs = self.market.half_spread(con_id)
         if wts == "BID_ASK":
             # IB: open = time-average bid, high = max ask, low = min bid, close = time-average ask
@@ -359,9 +364,10 @@ class SimExchange(TimeSalesMixin):
         return [SimBar(b.time, b.open + shift, b.high + shift, b.low + shift, b.close + shift,
                        -1.0, -1.0, -1) for b in out]
 
-    def live_bar(self, con_id: int, bar_size: str) -> SimBar:
-        """The still-forming bar of ``bar_size`` (TRADES): aggregate of the minutes since its start;
-        its close is the last trade price. Raises SimError 200/321/162."""
+    def live_bar(self, con_id: int, bar_size: str, what_to_show: str = "TRADES") -> SimBar:
+        """The still-forming bar of ``bar_size``: aggregate of the minutes since its start (its
+        close is the last trade price), shown as ``what_to_show`` like the history (MIDPOINT,
+        BID, ASK, BID_ASK: no volume, -1). Raises SimError 200/321/162."""
         c = self.contract(con_id)
         secs = parse_bar_size(bar_size)
         m = self.market.minutes(con_id)
@@ -377,7 +383,8 @@ class SimExchange(TimeSalesMixin):
         else:
             daily = aggregate(m, m.day)
             bars = daily if secs == 86400 else bucket(self._daily_all(con_id, m), secs)
-        return bars.take(slice(len(bars) - 1, len(bars))).to_sim_bars()[0]
+        last = bars.take(slice(len(bars) - 1, len(bars))).to_sim_bars()
+        return self._as_shown(con_id, last, (what_to_show or "TRADES").upper().strip())[0]
 
     # ------------------------------------------------------------ orders
     def place(self, client_id: int, order_id: int, con_id: int, ticket: OrderTicket, now: float) -> SimOrder:

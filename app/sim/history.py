@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.domain.bars import BAR_SIZES, duration_problem
 from app.sim.barcheck import check_bars
 from app.sim.instruments import (CASH, NY, SimInstrument, day_midnight, session_bounds, trading_date)
 from app.sim.types import SimBar, SimError
@@ -435,11 +436,15 @@ def replay_series(inst: SimInstrument, df: pd.DataFrame, seed: int, t0: float,
 # ------------------------------------------------------------------ requests
 
 _DURATION = re.compile(r"^\s*(\d+)\s+([SDWMY])\s*$")
-_BAR_SIZES: dict[str, int] = {
-    "1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30, "1 min": 60, "2 mins": 120, "3 mins": 180, "5 mins": 300, "10 mins": 600, "15 mins": 900,
-    "20 mins": 1200, "30 mins": 1800, "1 hour": 3600, "2 hours": 7200, "3 hours": 10800,
-    "4 hours": 14400, "8 hours": 28800, "1 day": 86400, "1 week": 7 * 86400, "1 month": 30 * 86400,
-}
+#: IB barSizeSetting -> seconds (the list and the request limits are ``app.domain.bars``'s)
+_BAR_SIZES: dict[str, int] = {name: secs for name, (secs, _duration) in BAR_SIZES.items()}
+#: aliases TWS also accepts
+_BAR_ALIASES = {"1 mins": "1 min", "1 hours": "1 hour", "1W": "1 week", "1M": "1 month"}
+#: TWS's text for an unknown bar size (error 321)
+BAD_BAR_SIZE_TEXT = ("Error validating request.-'bK' : cause - Historical data bar size setting is invalid. "
+                     "Legal ones are: 1 secs, 5 secs, 10 secs, 15 secs, 30 secs, 1 min, 2 mins, 3 mins, 5 mins, "
+                     "10 mins, 15 mins, 20 mins, 30 mins, 1 hour, 2 hours, 3 hours, 4 hours, 8 hours, 1 day, "
+                     "1W, 1M")
 WHAT_TO_SHOW = ("TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK", "ADJUSTED_LAST")
 
 
@@ -455,19 +460,33 @@ def parse_duration(duration: str) -> tuple[int, str]:
     return int(m.group(1)), m.group(2)
 
 
+def bar_size_key(bar_size: str) -> str:
+    """The canonical IB barSizeSetting ("1 mins" -> "1 min", "1W" -> "1 week"). Raises SimError
+    321 with TWS's text listing the legal ones for anything else."""
+    key = " ".join((bar_size or "").split())
+    key = _BAR_ALIASES.get(key, key)
+    if key not in _BAR_SIZES:
+        raise SimError(321, BAD_BAR_SIZE_TEXT)
+    return key
+
+
 def parse_bar_size(bar_size: str) -> int:
     """IB barSizeSetting -> seconds ("1 min" = 60, "1 day" = 86400). Raises SimError 321.
 
     Seconds bars ("1 secs" .. "30 secs") are built by ``app.sim.seconds``.
     """
-    key = " ".join((bar_size or "").split())
-    if key == "1 mins":
-        key = "1 min"
-    if key == "1 hours":
-        key = "1 hour"
-    if key not in _BAR_SIZES:
-        raise _bad(f"Invalid bar size {bar_size!r}; supported: {', '.join(_BAR_SIZES)}")
-    return _BAR_SIZES[key]
+    return _BAR_SIZES[bar_size_key(bar_size)]
+
+
+def check_request(bar_size: str, duration: str) -> None:
+    """Refuse a (bar size, duration) pair as TWS does (``app.domain.bars.duration_problem``:
+    IB's step sizes, 162 "invalid step" for seconds bars over a longer duration; 321 for a
+    ``D`` duration over 365 days or an ``S`` one over 86400 seconds). SimError 321 for a
+    malformed duration or an unknown bar size."""
+    parse_duration(duration)
+    problem = duration_problem(bar_size_key(bar_size), " ".join(duration.split()))
+    if problem is not None:
+        raise SimError(*problem)
 
 
 def aggregate(m: Bars, keys: np.ndarray, stamps: np.ndarray | None = None) -> Bars:

@@ -39,38 +39,22 @@ import math
 
 import numpy as np
 
+from app.domain.bars import MIN_KEEP_UP_TO_DATE_SECONDS
 from app.sim.history import Bars, aggregate
 from app.sim.market import MarketModel
 from app.sim.types import SimError
 
 #: IB barSizeSetting -> seconds, for the seconds bar sizes
 SECONDS_BAR_SIZES: dict[str, int] = {"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30}
-#: longest duration (seconds, ``S`` unit only) per seconds bar size (IB "Step Sizes" table)
-MAX_DURATION_S: dict[int, int] = {1: 1800, 5: 3600, 10: 14400, 15: 14400, 30: 28800}
-#: smallest bar size IB keeps up to date (reqHistoricalData keepUpToDate)
-MIN_KEEP_UP_TO_DATE = 5
-
-
-def check_duration(bar_seconds: int, n: int, unit: str) -> None:
-    """Refuse a duration longer than IB allows for a seconds bar size.
-
-    ``bar_seconds`` one of 1/5/10/15/30; ``n``/``unit`` the parsed durationStr ("3600 S" ->
-    3600, "S"). Raises SimError 162 "Historical Market Data Service error message:invalid
-    step: <bar_seconds>" (TWS's answer, e.g. to "1 secs" over "1 D") when the unit is not S or
-    ``n`` exceeds ``MAX_DURATION_S``; SimError 321 for a bar size that is not a seconds size.
-    """
-    if bar_seconds not in MAX_DURATION_S:
-        raise SimError(321, f"Error validating request.-'bW' : cause - {bar_seconds} s is not a seconds bar size")
-    if unit != "S" or n > MAX_DURATION_S[bar_seconds]:
-        raise SimError(162, f"Historical Market Data Service error message:invalid step: {bar_seconds}")
 
 
 def check_keep_up_to_date(bar_size: str) -> None:
-    """Refuse keepUpToDate for "1 secs" (IB keeps bars of 5 secs or more up to date).
+    """Refuse keepUpToDate for "1 secs" (IB keeps bars of 5 secs or more up to date;
+    ``app.domain.bars.MIN_KEEP_UP_TO_DATE_SECONDS``).
 
     Raises SimError 321 for "1 secs"; other sizes pass."""
     secs = SECONDS_BAR_SIZES.get(" ".join((bar_size or "").split()))
-    if secs is not None and secs < MIN_KEEP_UP_TO_DATE:
+    if secs is not None and secs < MIN_KEEP_UP_TO_DATE_SECONDS:
         raise SimError(321, "Error validating request.-'bW' : cause - keepUpToDate is supported for bar "
                             f"sizes of 5 secs or more, not {bar_size!r}")
 

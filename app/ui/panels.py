@@ -6,8 +6,9 @@ widget and the docked panels. Wiring done here:
 - watchlist selection -> chart view-model and order ticket (one instrument);
 - settings (QSettings, per profile): watchlist symbols, the selected symbol,
   each table's columns (shown, order, widths: ``columns/<table>/*``), chart bar
-  size, "confirm before transmit" of the ticket and "confirm cancel"
-  of the blotter; saved on change and on shutdown;
+  size, chart style and indicators with their parameters
+  (``app.ui.chart.indicator_menu``), "confirm before transmit" of the ticket and
+  "confirm cancel" of the blotter; saved on change and on shutdown;
 - after every (re)connect: resolve and subscribe the watchlist, reload the chart
   (a subscription does not survive a new API connection).
 """
@@ -26,6 +27,7 @@ from app.domain.bars import BAR_SIZES
 from app.ui.account import AccountPanel
 from app.ui.blotter import BlotterView
 from app.ui.journal_view import JournalView
+from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
 from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
 from app.ui.watchlist import WatchlistView
@@ -123,6 +125,8 @@ class Panels(QObject):
         self.ticket.confirm_box.toggled.connect(self._confirm_orders_toggled)
         self.ticket.confirmTogglesChanged.connect(self._confirm_kinds_toggled)
         self.chart_model.selectionChanged.connect(self._save_bar_size)
+        load_chart_state(settings, self.chart_view)  # style and indicators of the last session
+        self.chart_view.stateChanged.connect(lambda: save_chart_state(self.settings, self.chart_view))
         self._starting: asyncio.Future | None = None
 
     # ---- the main window's view ---------------------------------------------
@@ -264,10 +268,12 @@ class Panels(QObject):
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
 
     def save_settings(self) -> None:
-        """Write the watchlist, selection, bar size and confirmation toggles to QSettings."""
+        """Write the watchlist, selection, bar size, chart style and indicators and the confirmation
+        toggles to QSettings."""
         self.settings.setValue(KEY_SYMBOLS, self.watchlist_model.symbols())
         self.settings.setValue(KEY_SELECTED, self._selected)
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
+        save_chart_state(self.settings, self.chart_view)
         self.settings.setValue(KEY_CONFIRM_ORDERS, self.ticket.confirm_orders)
         self.ticket.save_confirm_settings(self.settings)
         self.settings.setValue(KEY_CONFIRM_CANCELS, self.blotter.confirm_cancels)

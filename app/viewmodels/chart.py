@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.domain.bars import BAR_SIZES, Bar
+from app.domain.bars import BAR_SIZES, Bar, has_volume, keeps_up_to_date, what_to_show
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
 from app.viewmodels.staleness import StaleWatch, fmt_age
@@ -243,7 +243,7 @@ class ChartViewModel(QObject):
     ``errorChanged(str)`` ("" = no error), ``selectionChanged()`` (instrument
     or bar size), ``barsPrepended(int count)`` (older bars inserted before
     index 0 by :meth:`load_older`; every index shifts by ``count``),
-    ``olderLoadingChanged(bool)``.
+    ``olderLoadingChanged(bool)``, ``connectedChanged(bool)`` (see ``connected``).
     """
 
     barsReset = Signal()
@@ -255,6 +255,7 @@ class ChartViewModel(QObject):
     barsPrepended = Signal(int)
     olderLoadingChanged = Signal(bool)
     staleChanged = Signal(bool)
+    connectedChanged = Signal(bool)
 
     def __init__(self, session, parent: QObject | None = None, *, bar_size: str = "5 mins",
                  frame_ms: int = FRAME_MS, clock=time.monotonic):
@@ -283,6 +284,9 @@ class ChartViewModel(QObject):
         session.barEvent += self._on_bar
         session.stateEvent += self._on_state
         self._stale = False
+        #: the session is connected (the empty chart says "Not connected" otherwise); a session
+        #: without ``is_connected`` (a test fake) counts as connected until a state says otherwise
+        self._connected = bool(getattr(session, "is_connected", True))
         self.staleness = StaleWatch(session, self, clock=clock)
         self.staleness.changed.connect(self._on_stale)
 
@@ -298,6 +302,23 @@ class ChartViewModel(QObject):
     @property
     def bar_size(self) -> str:
         return self._bar_size
+
+    @property
+    def connected(self) -> bool:
+        """True while the session is connected (``stateEvent`` CONNECTED)."""
+        return self._connected
+
+    @property
+    def what_to_show(self) -> str:
+        """The history's IB ``whatToShow``: "MIDPOINT" for FX, else "TRADES"
+        (``app.domain.bars.what_to_show``); "" without an instrument."""
+        return what_to_show(self._instrument.sec_type) if self._instrument is not None else ""
+
+    @property
+    def has_volume(self) -> bool:
+        """False for bars without volume (MIDPOINT: IB sends -1 in the history, and the live
+        bar's volume is ignored so it cannot dwarf the history); True otherwise."""
+        return self._instrument is None or has_volume(self.what_to_show)
 
     @property
     def bars(self) -> BarArrays:
@@ -424,7 +445,8 @@ class ChartViewModel(QObject):
     # ---- loading -------------------------------------------------------------
     async def _load(self, generation: int, instrument: Instrument, bar_size: str) -> None:
         try:
-            sub_id, frame = await self._session.history(instrument, bar_size, keep_up_to_date=True)
+            sub_id, frame = await self._session.history(instrument, bar_size,
+                                                        keep_up_to_date=keeps_up_to_date(bar_size))
         except asyncio.CancelledError:
             if generation == self._generation:
                 self._set_loading(False)
@@ -457,7 +479,11 @@ class ChartViewModel(QObject):
         self._bars = bars
         self._sub_id = sub_id
         self._set_loading(False)
-        if not len(self._bars):  # live bars may still come on the subscription
+        if not keeps_up_to_date(bar_size):
+            self._sub_id = None  # no subscription: IB keeps only 5 secs and longer up to date
+            self._set_error(f"{bar_size} bars are not updated live: IB keeps bars of 5 secs and longer "
+                            "up to date")
+        elif not len(self._bars):  # live bars may still come on the subscription
             self._set_error(f"No {bar_size} bars for {instrument.display_symbol} yet")
         self._fresh()
         self.barsReset.emit()
@@ -534,6 +560,10 @@ class ChartViewModel(QObject):
 
     def _on_state(self, state: ConnectionState, message: str = "") -> None:
         """A lost link ends the subscription (shown); the next CONNECTED reloads the chart."""
+        connected = state is ConnectionState.CONNECTED
+        if connected != self._connected:
+            self._connected = connected
+            self.connectedChanged.emit(connected)
         if state in (ConnectionState.LOST, ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING):
             if self._sub_id is not None or self._loading:
                 self._generation += 1  # a load in flight cannot finish usefully
@@ -556,7 +586,8 @@ class ChartViewModel(QObject):
             return
         try:
             t = bar_epoch_seconds(bar.time)
-            values = (float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume))
+            values = (float(bar.open), float(bar.high), float(bar.low), float(bar.close),
+                      float(bar.volume) if self.has_volume else -1.0)  # MIDPOINT: no volume
         except (TypeError, ValueError, AttributeError) as e:
             log.warning("ignored malformed live bar %r: %s", bar, e)
             return

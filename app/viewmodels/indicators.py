@@ -39,7 +39,7 @@ import pandas as pd
 
 __all__ = [
     "Indicator", "SMA", "EMA", "Bollinger", "VWAP", "RSI", "MACD", "Crossover",
-    "crossovers", "make_indicator", "INDICATORS", "indicator_defaults", "parse_params",
+    "crossovers", "make_indicator", "INDICATORS", "PARAMS", "ParamSpec",
 ]
 
 
@@ -111,6 +111,13 @@ class Indicator:
     @property
     def label(self) -> str:
         raise NotImplementedError
+
+    @property
+    def params(self) -> dict:
+        """The constructor parameters of this indicator (``make_indicator(name, **params)``
+        builds an equal one), e.g. ``{"period": 20, "width": 2.0}``."""
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        return {k: getattr(self, k) for k in names}
 
     @property
     def values(self) -> dict[str, np.ndarray]:
@@ -436,6 +443,14 @@ class Crossover(Indicator):
             raise ValueError(f"crossover fast period ({fast}) must be shorter than the slow period ({slow})")
 
     @property
+    def fast(self) -> int:
+        return self._f.period
+
+    @property
+    def slow(self) -> int:
+        return self._s.period
+
+    @property
     def label(self) -> str:
         return f"Cross SMA {self._f.period}/{self._s.period}"
 
@@ -461,6 +476,43 @@ INDICATORS: dict[str, type[Indicator]] = {
 }
 
 
+@dataclass(frozen=True)
+class ParamSpec:
+    """One indicator parameter as the parameter form shows it.
+
+    ``kind`` "int" (a period in bars), "float" (a multiplier) or "choice" (``choices``:
+    ``(text, value)`` pairs); ``minimum``/``maximum`` bound the spin box (the indicator's own
+    check, e.g. RSI period >= 2, is the minimum); ``step``/``decimals`` for floats.
+    """
+
+    name: str
+    label: str
+    kind: str
+    default: object
+    minimum: float = 1
+    maximum: float = 1000
+    step: float = 1
+    decimals: int = 0
+    choices: tuple = ()
+
+
+def _period(name: str = "period", label: str = "Period (bars)", default: int = 20, minimum: int = 1) -> ParamSpec:
+    return ParamSpec(name, label, "int", default, minimum, 1000)
+
+
+#: indicator name -> its parameters in form order (defaults = the constructors' defaults)
+PARAMS: dict[str, tuple[ParamSpec, ...]] = {
+    "SMA": (_period(),),
+    "EMA": (_period(),),
+    "Bollinger Bands": (_period(minimum=2), ParamSpec("width", "Width (std devs)", "float", 2.0, 0.1, 10.0, 0.1, 2)),
+    "VWAP": (ParamSpec("anchor", "Reset", "choice", "day", choices=(("Each day (UTC)", "day"), ("Never", None))),),
+    "RSI": (_period(default=14, minimum=2),),
+    "MACD": (_period("fast", "Fast EMA (bars)", 12), _period("slow", "Slow EMA (bars)", 26),
+             _period("signal", "Signal EMA (bars)", 9)),
+    "SMA crossover": (_period("fast", "Fast SMA (bars)", 20), _period("slow", "Slow SMA (bars)", 50)),
+}
+
+
 def make_indicator(name: str, **params) -> Indicator:
     """An indicator by its menu name (``INDICATORS``) with parameters; ``ValueError`` otherwise."""
     try:
@@ -471,34 +523,3 @@ def make_indicator(name: str, **params) -> Indicator:
         return cls(**params)
     except TypeError as e:
         raise ValueError(f"bad parameters for {name}: {e}") from None
-
-
-def indicator_defaults(name: str) -> str:
-    """The parameters of indicator ``name`` as text, e.g. "period=20, width=2.0" (``KeyError`` if unknown)."""
-    sig = inspect.signature(INDICATORS[name].__init__)
-    return ", ".join(f"{p.name}={p.default}" for p in list(sig.parameters.values())[1:])
-
-
-def parse_params(text: str) -> dict:
-    """"period=20, width=2.5" -> ``{"period": 20, "width": 2.5}`` (ints, floats, None, else text).
-
-    Raises ``ValueError`` for a part that is not ``name=value``.
-    """
-    out: dict = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, sep, value = part.partition("=")
-        key, v = key.strip(), value.strip()
-        if not sep or not key.isidentifier():
-            raise ValueError(f"bad indicator parameter {part!r}: write name=value")
-        if v == "None":
-            out[key] = None
-            continue
-        for conv in (int, float):
-            try:
-                out[key] = conv(v)
-                break
-            except ValueError:
-                continue
-        else:
-            out[key] = v
-    return out

@@ -232,23 +232,61 @@ def test_zoomed_out_indicator_keeps_true_extremes(chart):
     assert np.nanmax(y) == pytest.approx(ref.max()) and np.nanmin(y) == pytest.approx(ref.min())
 
 
-def test_indicator_menu_toggles(chart):
+def _type_into(qtbot, box, text: str) -> None:
+    """Replace a spin box's text as a user does: select all, type, Tab."""
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+
+
+def test_indicator_menu_opens_a_parameter_form(chart, qtbot):
+    """Issue 14 item 15: parameters in a small form (spin boxes per parameter), not "period=20" text."""
     aloop, session, vm, view, full = chart
     vm.set_instrument(AAPL)
     _load(aloop, session, vm, view, full.tail(400).reset_index(drop=True))
-    asked = []
-    view.ask_params = lambda name: asked.append(name) or "period=10, width=2.5"
     act = next(a for a in view.indicator_menu.actions() if a.text() == "Bollinger Bands")
-    act.setChecked(True)
-    assert asked == ["Bollinger Bands"] and view.indicator_defaults("Bollinger Bands") == "period=20, width=2.0"
+    act.trigger()
+    form = view.indicator_form
+    assert form is not None and form.isVisible() and not view.indicators
+    assert list(form.fields) == ["period", "width"]
+    assert form.fields["period"].value() == 20 and form.fields["width"].value() == 2.0
+    _type_into(qtbot, form.fields["period"], "10")
+    _type_into(qtbot, form.fields["width"], "2.5")
+    qtbot.mouseClick(form.ok_button, Qt.MouseButton.LeftButton)
     ind = view.indicators[0][0]
     assert len(view.indicators) == 1 and set(view.indicators[0][1].items) == {"middle", "upper", "lower"}
-    assert ind.period == 10 and ind.width == 2.5
-    act.setChecked(False)
-    assert view.indicators == []
-    view.ask_params = lambda name: "period=zero"
-    act.setChecked(True)
-    assert view.indicators == [] and not act.isChecked() and "period" in view.trade_message.text()
+    assert ind.period == 10 and ind.width == 2.5 and act.isChecked() and view.indicator_form is None
+    act.trigger()  # unticked: removed
+    assert view.indicators == [] and not act.isChecked()
+    # Cancel adds nothing and unticks the entry
+    act.trigger()
+    qtbot.keyClick(view.indicator_form, Qt.Key.Key_Escape)
+    assert view.indicators == [] and not act.isChecked()
+
+
+def test_parameter_form_refuses_what_the_indicator_refuses(chart, qtbot):
+    aloop, session, vm, view, full = chart
+    vm.set_instrument(AAPL)
+    _load(aloop, session, vm, view, full.tail(400).reset_index(drop=True))
+    next(a for a in view.indicator_menu.actions() if a.text() == "MACD").trigger()
+    form = view.indicator_form
+    assert [form.fields[k].value() for k in ("fast", "slow", "signal")] == [12, 26, 9]
+    _type_into(qtbot, form.fields["fast"], "30")  # fast must be shorter than slow
+    assert not form.ok_button.isEnabled() and "shorter than the slow period" in form.error_label.text()
+    qtbot.mouseClick(form.ok_button, Qt.MouseButton.LeftButton)
+    assert view.indicators == [] and form.isVisible()
+    _type_into(qtbot, form.fields["fast"], "8")
+    assert form.ok_button.isEnabled() and form.error_label.text() == ""
+    qtbot.mouseClick(form.ok_button, Qt.MouseButton.LeftButton)
+    macd = view.indicators[0][0]
+    assert (macd.fast, macd.slow, macd.signal) == (8, 26, 9)
+    # a period below the indicator's minimum cannot even be typed (RSI period >= 2)
+    next(a for a in view.indicator_menu.actions() if a.text() == "RSI").trigger()
+    box = view.indicator_form.fields["period"]
+    assert box.minimum() == 2
+    _type_into(qtbot, box, "1")
+    assert box.value() >= 2
 
 
 def test_style_selector_switches_the_price_items(chart):

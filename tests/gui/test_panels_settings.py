@@ -65,3 +65,45 @@ def test_bad_settings_values_fall_back_to_defaults(qtbot, aloop, tmp_path):
     assert panels.watchlist_model.symbols() == ["AAPL"]
     assert panels.watchlist.hidden_columns() == []  # the symbol column is never hidden
     panels.shutdown()
+
+
+def test_chart_style_and_indicators_survive_a_restart(qtbot, aloop, tmp_path):
+    """Issue 14 item 7: the chart style and the indicators with their parameters come back,
+    per profile (another profile's file keeps its own)."""
+    from app.ui.chart.indicator_menu import KEY_INDICATORS, KEY_STYLE
+
+    path = str(tmp_path / "p.ini")
+    settings = QSettings(path, QSettings.IniFormat)
+    _, panels = _panels(qtbot, settings)
+    view = panels.chart_view
+    assert view.style_box.currentText() == "Candle" and view.indicators == []
+    view.style_box.setCurrentText("Heikin-Ashi")
+    view.add_indicator("RSI", period=9)
+    view.add_indicator("Bollinger Bands", period=30, width=2.5)
+    view.add_indicator("VWAP", anchor=None)
+    assert settings.value(KEY_STYLE) == "Heikin-Ashi"  # saved at once, not only at exit
+    panels.shutdown()
+    settings.sync()
+
+    again = QSettings(path, QSettings.IniFormat)
+    _, restored = _panels(qtbot, again)
+    rv = restored.chart_view
+    assert rv.style_box.currentText() == "Heikin-Ashi" and type(rv.candles).__name__ == "HeikinAshiItem"
+    assert [(type(i).__name__, i.params) for i, _ov in rv.indicators] == [
+        ("RSI", {"period": 9}), ("Bollinger", {"period": 30, "width": 2.5}), ("VWAP", {"anchor": None})]
+    checked = [a.text() for a in rv.indicator_menu.actions() if a.isChecked()]
+    assert checked == ["Bollinger Bands", "VWAP", "RSI"]
+    restored.shutdown()
+
+    other = QSettings(str(tmp_path / "other.ini"), QSettings.IniFormat)
+    _, fresh = _panels(qtbot, other)
+    assert fresh.chart_view.style_box.currentText() == "Candle" and fresh.chart_view.indicators == []
+    fresh.shutdown()
+    # a damaged value is skipped, the rest restored
+    bad = QSettings(str(tmp_path / "bad.ini"), QSettings.IniFormat)
+    bad.setValue(KEY_STYLE, "Renko")
+    bad.setValue(KEY_INDICATORS, '[{"name": "RSI", "params": {"period": 1}}, {"name": "SMA", "params": {"period": 5}}]')
+    _, damaged = _panels(qtbot, bad)
+    assert damaged.chart_view.style_box.currentText() == "Candle"
+    assert [(type(i).__name__, i.params) for i, _ov in damaged.chart_view.indicators] == [("SMA", {"period": 5})]
+    damaged.shutdown()

@@ -3,7 +3,10 @@
 ``OrderLine`` is a horizontal ``pyqtgraph.InfiniteLine`` for one price of one
 working order (a STP LMT order has two lines: its stop and its limit price),
 labelled "BUY 100 LMT 150.25" (side, quantity in shares, type, price in
-instrument currency), with a small "✕" cancel button at the left edge.
+instrument currency) in white on an opaque box of the order's colour (readable
+over candles), with a small "✕" cancel button at the left edge and a tag with
+the price on the right axis (``app.ui.chart.axis_tags.AxisTags``); an order
+outside the visible prices keeps its tag at the top or bottom edge with an arrow.
 
 ``OrderLines`` keeps the lines of the charted instrument's working orders in
 sync with the session's order records and turns the trader's gestures into
@@ -41,6 +44,8 @@ from app.commands.orders import CancelOrder, ModifyOrder, OrderCommands
 from app.domain import OrderRecord, round_to_tick
 from app.domain.orders import Action
 from app.ui.format import fmt_qty
+from app.ui.chart.axis_tags import AxisTags
+from app.ui.chart.styles import ORDER_BUY, ORDER_SELL, TAG_TEXT
 from app.ui.confirm import (
     ask_override, ask_yes_no, execute_with_override, record_confirmation, record_overrides, resolve,
     with_warnings,
@@ -49,8 +54,12 @@ from app.viewmodels.soft_limits import soft_warnings
 
 log = logging.getLogger(__name__)
 
-BUY_COLOR = QColor("#1e88e5")
-SELL_COLOR = QColor("#e53935")
+BUY_COLOR = QColor(ORDER_BUY)
+SELL_COLOR = QColor(ORDER_SELL)
+
+
+#: where an order line's label sits along the line (fraction of the view's width from the left)
+LABEL_POSITION = 0.08
 
 
 def _type_text(order_type) -> str:
@@ -98,8 +107,8 @@ class OrderLine(pg.InfiniteLine):
         super().__init__(pos=price, angle=0, movable=movable,
                          pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
                          hoverPen=pg.mkPen(color, width=3),
-                         label="", labelOpts={"position": 0.08, "color": color, "fill": pg.mkBrush(0, 0, 0, 90),
-                                              "anchors": [(0, 1), (0, 1)]})
+                         label="", labelOpts={"position": LABEL_POSITION, "color": QColor(TAG_TEXT),
+                                              "fill": pg.mkBrush(color), "anchors": [(0, 1), (0, 1)]})
         self.record = rec
         self.field = field
         self.decimals = decimals
@@ -160,10 +169,13 @@ class OrderLines(QObject):
     ``confirm`` (``callable(text) -> bool | Awaitable[bool]``, default a non-blocking
     Yes/No box), ``ask_override`` (``callable(rule, message)``), ``confirm_orders`` (bool),
     ``client_id`` (this API client; other clients' orders are not movable).
-    Signal ``message(bool ok, str text)``: the result of a modify/cancel.
+    Signal ``message(bool ok, str text)``: the result of a modify/cancel; ``linesChanged()``
+    after the lines were synced with the orders; ``tags`` the lines' price tags on the axis.
     """
 
     message = Signal(bool, str)
+    #: the set of lines or a line's price changed (the chart re-stacks the labels)
+    linesChanged = Signal()
 
     def __init__(self, plot: pg.PlotItem, parent_widget: QWidget | None = None):
         super().__init__(parent_widget)
@@ -182,6 +194,8 @@ class OrderLines(QObject):
         self.decimals = 2
         self._records: dict[int, OrderRecord] = {}
         self.lines: dict[tuple[int, str], OrderLine] = {}
+        #: the price tags of the lines on the right axis, keyed as ``lines``
+        self.tags = AxisTags(plot)
         plot.getViewBox().sigRangeChanged.connect(self._place_buttons)
 
     # ---- records -> lines ----------------------------------------------------------
@@ -231,12 +245,14 @@ class OrderLines(QObject):
                 line = self.lines.pop(key)
                 self.plot.removeItem(line)
                 self.plot.removeItem(line.cancel_button)
+                self.tags.remove(key)
         for key, (rec, price) in wanted.items():
             line = self.lines.get(key)
             if line is None:
                 line = OrderLine(rec, key[1], price, self._movable(rec), self.decimals)
                 line.on_drop = self.drop
                 line.on_cancel = self.cancel
+                line.sigPositionChanged.connect(lambda _l, k=key: self._tag(k))
                 self.lines[key] = line
                 self.plot.addItem(line, ignoreBounds=True)
                 self.plot.addItem(line.cancel_button, ignoreBounds=True)
@@ -245,7 +261,17 @@ class OrderLines(QObject):
                 line.setMovable(self._movable(rec) and line not in self._held)
                 if line not in self._held:          # keeps the dropped price while asking
                     line.set_record(rec)
+            self._tag(key)
         self._place_buttons()
+        self.linesChanged.emit()
+
+    def _tag(self, key) -> None:
+        """The line's price tag on the axis (follows a drag; the label's text as tooltip)."""
+        line = self.lines.get(key)
+        if line is not None:
+            price = float(line.value())
+            self.tags.set(key, price, f"{price:.{self.decimals}f}", line.color, TAG_TEXT,
+                          tooltip=line.label_text(price))
 
     def _place_buttons(self, *_args) -> None:
         (x0, x1), _ = self.plot.getViewBox().viewRange()

@@ -1,4 +1,4 @@
-"""Things drawn over or under the candles: indicators, signal and execution markers, position line.
+"""Indicators drawn over the candles or in panes of their own, and crossover signal markers.
 
 - ``IndicatorOverlay``: the lines of one ``app.viewmodels.indicators.Indicator``
   on the price plot (SMA, EMA, Bollinger, VWAP, crossover SMAs) or on a pane of
@@ -9,14 +9,9 @@
   :class:`app.ui.chart.light.TailItem` for the live bar's end of the line.
 - ``CrossoverMarkers``: ▲ under the bar where SMA fast crosses above SMA slow,
   ▼ above the bar where it crosses below.
-- ``ExecutionMarkers``: a ▲ (BOT) / ▼ (SLD) at each fill of the charted
-  instrument, x = the bar containing the execution time (UTC), y = the fill
-  price (instrument currency).
-- ``AverageCostLine``: the position's average cost per share as a dotted line
-  labelled "Pos 100 @ 150.25".
-
-- ``ChartIndicators`` and ``ChartTrading``: the chart's managers of the above
-  (what ``ChartView`` delegates to).
+- ``ChartIndicators``: the chart's manager of the above (what ``ChartView``
+  delegates to). Orders, fills and the position are drawn by
+  :mod:`app.ui.chart.trading`.
 
 x is the bar index (the chart plots on bar index to skip nights and weekends).
 """
@@ -32,10 +27,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
-from app.ui.format import fmt_qty
-from app.domain.bars import bar_size_seconds
+from app.ui.chart.axis_tags import AxisTags
+from app.ui.chart.legend import LinkedTimeAxis, PaneLegend, format_value
 from app.ui.chart.light import TailItem
-from app.ui.chart.order_lines import OrderLines
+from app.ui.chart.styles import TAG_TEXT
 from app.viewmodels.indicators import RSI, Crossover, Indicator, Series, crossovers, make_indicator
 
 #: colours of successive indicator lines (Okabe-Ito, readable on dark and light)
@@ -253,70 +248,6 @@ class CrossoverMarkers:
         self.plot.removeItem(self.scatter)
 
 
-class ExecutionMarkers:
-    """Fills of the charted instrument as ▲ (BOT) / ▼ (SLD) at (bar index, price)."""
-
-    def __init__(self, plot: pg.PlotItem):
-        self.plot = plot
-        self.scatter = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=0.8))
-        self.scatter.setZValue(15)
-        plot.addItem(self.scatter)
-        self.points: list[tuple[float, float, str, str]] = []  # (x, price, side, exec_id)
-
-    def refresh(self, executions, times: np.ndarray, bar_seconds: int) -> None:
-        """``executions``: ``app.domain.Execution`` of the charted instrument; ``times`` the bar
-        start times (epoch seconds UTC). Fills before the first bar or after the end of the last
-        bar are not drawn."""
-        pts = []
-        n = times.shape[0]
-        seen = set()
-        for ex in executions:
-            if ex.exec_id in seen:
-                continue
-            seen.add(ex.exec_id)
-            t = ex.time.timestamp()
-            i = int(np.searchsorted(times, t, side="right")) - 1
-            if i < 0 or n == 0 or t >= times[-1] + bar_seconds:
-                continue
-            pts.append((float(i), float(ex.price), ex.side, ex.exec_id))
-        self.points = pts
-        if not pts:
-            self.scatter.setData([], [])
-            return
-        self.scatter.setData(
-            x=[p[0] for p in pts], y=[p[1] for p in pts],
-            symbol=["t1" if p[2] == "BOT" else "t" for p in pts],
-            brush=[pg.mkBrush(BUY_MARK if p[2] == "BOT" else SELL_MARK) for p in pts],
-            data=[p[3] for p in pts])
-
-
-class AverageCostLine:
-    """The position's average cost (instrument currency per share) as a labelled line."""
-
-    def __init__(self, plot: pg.PlotItem):
-        self.plot = plot
-        self.line = pg.InfiniteLine(angle=0, movable=False,
-                                    pen=pg.mkPen(QColor("#8e24aa"), width=1.2, style=Qt.PenStyle.DotLine),
-                                    label="", labelOpts={"position": 0.5, "color": QColor("#8e24aa"),
-                                                         "anchors": [(0.5, 1), (0.5, 1)]})
-        self.line.setVisible(False)
-        plot.addItem(self.line, ignoreBounds=True)
-
-    def set_color(self, color) -> None:
-        """Line and label colour (a ``QColor`` or name; the chart's theme, ``ChartView._apply_palette``)."""
-        self.line.setPen(pg.mkPen(QColor(color), width=1.2, style=Qt.PenStyle.DotLine))
-        self.line.label.setColor(QColor(color))
-
-    def set_position(self, quantity: float | None, avg_cost: float | None, decimals: int = 2) -> None:
-        """Show ``quantity`` shares at ``avg_cost``; hidden when flat or unknown."""
-        if not quantity or avg_cost is None or not math.isfinite(avg_cost) or avg_cost <= 0:
-            self.line.setVisible(False)
-            return
-        self.line.setVisible(True)
-        self.line.setPos(avg_cost)
-        self.line.label.setFormat(f"Pos {fmt_qty(quantity)} @ {avg_cost:.{decimals}f}")
-
-
 #: a full indicator compute over more bars than this runs on the worker thread
 WORKER_BARS = 200_000
 _WORKER: ThreadPoolExecutor | None = None
@@ -348,10 +279,18 @@ class ChartIndicators:
     """
 
     def __init__(self, layout: pg.GraphicsLayoutWidget, price_plot: pg.PlotItem, bars, *,
-                 first_pane_row: int = 2, axis_width: int = 72):
+                 first_pane_row: int = 2, axis_width: int = 72, time_axis=None, decimals=lambda: 2):
         self.layout = layout
         self.price_plot = price_plot
         self._bars = bars
+        self._time_axis = time_axis  # the chart's TimeAxisItem: each pane gets a linked one
+        self._decimals = decimals  # callable: the instrument's price decimals
+        #: legend of the price pane (overlays) and of each own pane, keyed by id(indicator)
+        self.price_legend = PaneLegend(price_plot)
+        self.legends: dict[int, PaneLegend] = {}
+        #: current-value tags on the right axis of each own pane (RSI, MACD), keyed by id(indicator)
+        self.value_tags: dict[int, AxisTags] = {}
+        self.cursor: int | None = None  # bar under the cursor (None = the last bar)
         self.first_pane_row = first_pane_row
         self.axis_width = axis_width
         self.items: list[tuple[Indicator, IndicatorOverlay]] = []
@@ -369,7 +308,8 @@ class ChartIndicators:
         row = self.first_pane_row + len(self.panes)
         while self.layout.ci.getItem(row, 0) is not None:
             row += 1
-        plot = self.layout.addPlot(row=row, col=0)
+        axes = {"bottom": LinkedTimeAxis(self._time_axis)} if self._time_axis is not None else None
+        plot = self.layout.addPlot(row=row, col=0, axisItems=axes)
         plot.hideAxis("left")
         plot.showAxis("right")
         plot.getAxis("right").setWidth(self.axis_width)
@@ -380,8 +320,9 @@ class ChartIndicators:
         plot.getViewBox().enableAutoRange(x=False, y=False)  # fitted by fit_panes, not per item change
         plot.getAxis("right").setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.setXLink(self.price_plot)
-        plot.setLabel("right", ind.label)
         self.layout.ci.layout.setRowStretchFactor(row, 1)
+        self.legends[id(ind)] = PaneLegend(plot)
+        self.value_tags[id(ind)] = AxisTags(plot)
         return plot
 
     def add(self, name: str, **params) -> Indicator:
@@ -413,12 +354,18 @@ class ChartIndicators:
         markers = self.markers.pop(id(ind), None)
         if markers is not None:
             markers.remove()
+        self.legends.pop(id(ind), None)
+        tags = self.value_tags.pop(id(ind), None)
+        if tags is not None:
+            tags.clear()
         pane = self.panes.pop(id(ind), None)
         if pane is not None:
             self.layout.removeItem(pane)
+        self.show_values()
 
     def _draw(self, ind: Indicator, overlay: IndicatorOverlay, changed_from: int | None = None) -> None:
         overlay.refresh(changed_from)
+        self.show_values(ind)
         markers = self.markers.get(id(ind))
         if markers is not None:
             b = self._bars()
@@ -479,6 +426,55 @@ class ChartIndicators:
         self._draw(ind, overlay)
         self.computed.emit()
 
+    # ---- legends and value tags ------------------------------------------------------
+    def _value_decimals(self, ind: Indicator) -> int:
+        if ind.pane != "own":
+            return self._decimals()
+        return 2 if isinstance(ind, RSI) else max(3, self._decimals() + 1)
+
+    def legend_line(self, ind: Indicator, overlay: IndicatorOverlay, i: int | None) -> tuple[str, str, list[str]]:
+        """``(label, colour, values)`` of ``ind`` at bar ``i`` (None = the last bar)."""
+        n = len(ind)
+        k = n - 1 if i is None else min(max(int(i), 0), n - 1)
+        d = self._value_decimals(ind)
+        values = [format_value(float(v[k]) if 0 <= k < len(v) else math.nan, d) for v in ind.values.values()] \
+            if n else ["—" for _ in ind.outputs]
+        first = next(iter(overlay.items.values()), None)
+        color = first.opts["pen"].color().name() if first is not None else "#808080"
+        return ind.label, color, values
+
+    def show_values(self, only: Indicator | None = None) -> None:
+        """Legends (and the value tags of own panes) at bar ``cursor`` (None = the last bar);
+        ``only`` limits the update to that indicator's pane (a live tick)."""
+        price_lines = []
+        for ind, overlay in self.items:
+            line = self.legend_line(ind, overlay, self.cursor)
+            if ind.pane != "own":
+                price_lines.append(line)
+                continue
+            if only is not None and ind is not only:
+                continue
+            legend = self.legends.get(id(ind))
+            if legend is not None:
+                legend.set_lines([line])
+            self._tag_values(ind, overlay)
+        if only is None or only.pane != "own":
+            self.price_legend.set_lines(price_lines)
+
+    def _tag_values(self, ind: Indicator, overlay: IndicatorOverlay) -> None:
+        """The last value of each line of an own pane as a tag on its axis (like the last price)."""
+        tags = self.value_tags.get(id(ind))
+        if tags is None or not len(ind):
+            return
+        d = self._value_decimals(ind)
+        for name, item in overlay.items.items():
+            v = float(ind.values[name][-1])
+            if name == "histogram" or not math.isfinite(v):
+                tags.remove(name)
+                continue
+            tags.set(name, v, format_value(v, d), item.opts["pen"].color(), TAG_TEXT, edge=False,
+                     tooltip=f"{ind.label} {name}")
+
     @property
     def computing(self) -> bool:
         """True while a worker compute is outstanding."""
@@ -501,85 +497,3 @@ class ChartIndicators:
                     if y0 <= ext[0] and ext[1] <= y1:
                         continue
                 pane.setYRange(ext[0], ext[1], padding=0.05)
-
-
-class ChartTrading:
-    """Orders, fills and position of the charted instrument, from the session's events.
-
-    Owns the ``order_lines`` (:class:`app.ui.chart.order_lines.OrderLines`),
-    ``executions`` (:class:`ExecutionMarkers`) and ``avg_cost``
-    (:class:`AverageCostLine`) on ``price_plot``. ``view_model`` is the
-    ``ChartViewModel`` (instrument, bars, bar size).
-    """
-
-    def __init__(self, price_plot: pg.PlotItem, view_model, widget):
-        self.view_model = view_model
-        self.order_lines = OrderLines(price_plot, widget)
-        self.executions = ExecutionMarkers(price_plot)
-        self.avg_cost = AverageCostLine(price_plot)
-        self.session = None
-        self.fills: dict[str, object] = {}
-        self.decimals = 2
-        self.executions_bar_count = -1  #: bars when the markers were placed (a tick needs no redraw)
-
-    def set_commands(self, commands, client_id: int | None = None) -> None:
-        self.order_lines.commands = commands
-        self.order_lines.client_id = client_id
-        self.order_lines.set_orders(list(self.order_lines._records.values()))
-
-    def attach(self, session, commands=None) -> None:
-        self.session = session
-        session.orderEvent += self.order_lines.update_order
-        session.executionEvent += self._on_execution
-        session.positionEvent += self._on_position
-        if commands is not None:
-            self.set_commands(commands, getattr(session, "client_id", None))
-        self.load_state()
-
-    def detach(self) -> None:
-        s, self.session = self.session, None
-        if s is None:
-            return
-        for event, handler in ((s.orderEvent, self.order_lines.update_order),
-                               (s.executionEvent, self._on_execution), (s.positionEvent, self._on_position)):
-            try:
-                event -= handler
-            except ValueError:
-                pass
-
-    def set_instrument(self, instrument, decimals: int) -> None:
-        """The chart shows ``instrument`` now: lines, markers and position of that one."""
-        self.decimals = decimals
-        self.order_lines.set_instrument(instrument, decimals)
-        if self.session is not None:
-            self.load_state()
-
-    def load_state(self) -> None:
-        s = self.session
-        self.order_lines.set_orders(s.orders())
-        self.fills = {e.exec_id: e for e in s.executions()}
-        self.draw_executions()
-        inst = self.view_model.instrument
-        pos = [p for p in s.positions() if inst is not None and p.instrument.key == inst.key]
-        if pos:
-            self._on_position(pos[-1])
-        else:
-            self.avg_cost.set_position(None, None)
-
-    def _on_execution(self, ex) -> None:
-        self.fills[ex.exec_id] = ex
-        inst = self.view_model.instrument
-        if inst is not None and ex.instrument.key == inst.key:
-            self.draw_executions()
-
-    def _on_position(self, pos) -> None:
-        inst = self.view_model.instrument
-        if inst is not None and pos.instrument.key == inst.key:
-            self.avg_cost.set_position(pos.quantity, pos.avg_cost, self.decimals)
-
-    def draw_executions(self) -> None:
-        vm = self.view_model
-        inst = vm.instrument
-        fills = [e for e in self.fills.values() if inst is not None and e.instrument.key == inst.key]
-        self.executions_bar_count = vm.count
-        self.executions.refresh(fills, vm.bars.times, bar_size_seconds(vm.bar_size))

@@ -31,6 +31,20 @@ from app.ui.chart.merge import MergedBars
 #: style names accepted by :func:`make_bar_item`, in menu order
 STYLES = ("Candle", "OHLC", "Line", "Heikin-Ashi")
 
+# ---- named colours of the chart's texts, tags and order lines (one place for a theme) ----
+# (texts beside the chart, error / ok / the empty chart's message, take app.ui.theme's roles)
+#: order lines, their labels' and price tags' background: buy / sell (white text on them)
+ORDER_BUY = "#1565c0"
+ORDER_SELL = "#c62828"
+#: text on a filled label or tag
+TAG_TEXT = "#ffffff"
+#: the position (average cost) line, label and tag
+POSITION_COLOR = "#8e24aa"
+#: background of the legends' box per theme (the window's base at 80 %; the names keep each
+#: line's colour) and the legend text other than the line names
+LEGEND_FILL = {"light": (255, 255, 255, 205), "dark": (30, 30, 30, 205)}
+LEGEND_TEXT = {"light": "#212121", "dark": "#e0e0e0"}
+
 
 def heikin_ashi(open_, high, low, close, prev_open: float | None = None,
                 prev_close: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

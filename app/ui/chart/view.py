@@ -20,15 +20,17 @@ order ticket. Colours follow the widget palette (dark or light); up candles
 green, down red.
 
 Trading from the chart (:meth:`ChartView.attach_trading`): working orders of
-the charted instrument as draggable lines (``app.ui.chart.order_lines``),
-fills as buy/sell markers and the position's average cost as a line
-(``app.ui.chart.overlays``). While the bars are stale (``ChartViewModel.stale``)
+the charted instrument as draggable lines with price tags on the axis
+(``app.ui.chart.order_lines``), fills as buy/sell markers and the position's
+average cost as a line (``app.ui.chart.trading``). While the bars are stale (``ChartViewModel.stale``)
 an amber badge "Stale: Connection lost (12 s)" sits at the top left of the price
 pane (the age refreshed once a second) and the last-price line and label turn
 grey; both return to normal with the next bar update after the link is live.
-Indicators (:meth:`ChartView.add_indicator`)
-are computed by ``app.viewmodels.indicators`` once per load and updated
-incrementally for the live bar.
+Indicators (:meth:`ChartView.add_indicator`, the menu's parameter form: ``app.ui.chart.indicator_menu``)
+are computed by ``app.viewmodels.indicators`` once per load and updated incrementally for the
+live bar; each pane has a legend and RSI/MACD panes tag their current value (``app.ui.chart.legend``).
+The time axis sits under the lowest pane, FX MIDPOINT bars have no volume pane, and an empty
+chart says why in its middle (``app.ui.chart.panes``). Style and indicators are saved per profile.
 """
 
 from __future__ import annotations
@@ -38,14 +40,16 @@ import math
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPalette
-from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QHBoxLayout, QInputDialog, QLabel, QMenu, QProgressBar, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QMenu, QProgressBar, QVBoxLayout, QWidget
 
 from app.domain import round_to_tick
 from app.domain.bars import BAR_SIZES, bar_size_seconds
-from app.ui.chart.overlays import ChartIndicators, ChartTrading
+from app.ui.chart.overlays import ChartIndicators
+from app.ui.chart.trading import ChartTrading
+from app.ui.chart.indicator_menu import IndicatorMenuMixin
+from app.ui.chart.legend import LinkedTimeAxis
+from app.ui.chart.panes import ChartPanesMixin
 from app.ui.chart.priceline import PriceLine
-from app.viewmodels.indicators import INDICATORS, Indicator, indicator_defaults, parse_params
 from app.ui.chart.axis import PriceAxisItem, TimeAxisItem, display_timezone, format_bar_time
 from app.ui.chart.viewrange import RIGHT_MARGIN_BARS, ChartRangeMixin
 from app.ui import theme
@@ -70,7 +74,7 @@ PREFILL_CHOICES = (("Buy LMT", "BUY", "LMT"), ("Sell LMT", "SELL", "LMT"),
                    ("Buy STP", "BUY", "STP"), ("Sell STP", "SELL", "STP"))
 
 
-class ChartView(ChartRangeMixin, QWidget):
+class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
     """The chart widget for one :class:`ChartViewModel` (see the module docstring).
 
     Public children for the main window and tests: ``symbol_label``,
@@ -81,14 +85,19 @@ class ChartView(ChartRangeMixin, QWidget):
     ``price_label`` (price at the cursor on the y axis), ``indicator_button``,
     ``trade_message``, ``order_lines`` (:class:`OrderLines`), ``executions``,
     ``avg_cost``, ``indicators`` (list of ``(Indicator, IndicatorOverlay)``),
-    ``stale_badge`` (the "Stale: <reason> (12 s)" label over the price pane).
+    ``stale_badge`` (the "Stale: <reason> (12 s)" label over the price pane),
+    ``empty_label`` (the centred message of an empty chart), ``indicator_form``
+    (the open parameter form, or None).
 
     Signal ``prefillRequested(str action, str order_type, float price)``:
     the right-click menu's choice ("BUY"/"SELL", "LMT"/"STP", price in
-    instrument currency on the tick) for ``OrderTicket.prefill``.
+    instrument currency on the tick) for ``OrderTicket.prefill``. Signal
+    ``stateChanged()``: the style or the indicators changed.
     """
 
     prefillRequested = Signal(str, str, float)
+    #: the chart style or the indicators changed (the panels save them per profile)
+    stateChanged = Signal()
 
     def __init__(self, view_model: ChartViewModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -123,17 +132,7 @@ class ChartView(ChartRangeMixin, QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.symbol_label)
-        self.indicator_button = QToolButton()
-        self.indicator_button.setText("Indicators")
-        self.indicator_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.indicator_menu = QMenu(self.indicator_button)
-        for name in INDICATORS:
-            act = self.indicator_menu.addAction(name)
-            act.setCheckable(True)
-            act.toggled.connect(lambda on, n=name: self._toggle_indicator(n, on))
-        self.indicator_button.setMenu(self.indicator_menu)
-        #: ``callable(name) -> str | None``: the parameter text for a new indicator (tests inject)
-        self.ask_params = self._ask_params
+        self._build_indicator_menu()
         self.style_box = QComboBox()
         self.style_box.setToolTip("Chart style")
         self.trade_message = QLabel("")
@@ -156,7 +155,8 @@ class ChartView(ChartRangeMixin, QWidget):
         # ---- plots ----
         self.plots = pg.GraphicsLayoutWidget()
         self.time_axis = TimeAxisItem("bottom")
-        self.price_plot = self.plots.addPlot(row=0, col=0, axisItems={"right": PriceAxisItem("right")})
+        self.price_plot = self.plots.addPlot(row=0, col=0, axisItems={"right": PriceAxisItem("right"),
+                                                                      "bottom": LinkedTimeAxis(self.time_axis)})
         self.volume_plot = self.plots.addPlot(row=1, col=0, axisItems={"bottom": self.time_axis,
                                                                           "right": VolumeAxisItem("right")})
         for axis in (self.time_axis, self.price_plot.getAxis("right"), self.volume_plot.getAxis("right")):
@@ -210,7 +210,8 @@ class ChartView(ChartRangeMixin, QWidget):
 
         # ---- overlays and trading ----
         self.indicator_set = ChartIndicators(self.plots, self.price_plot, lambda: self.view_model.bars,
-                                             axis_width=AXIS_WIDTH)
+                                             axis_width=AXIS_WIDTH, time_axis=self.time_axis,
+                                             decimals=lambda: self._decimals)
         self.indicator_set.computed.connect(self._fit_y)
         self.trading = ChartTrading(self.price_plot, view_model, self)
         self.order_lines.message.connect(self._show_trade_message)
@@ -220,6 +221,12 @@ class ChartView(ChartRangeMixin, QWidget):
         # ---- staleness: a badge over the top left of the price pane ----
         self.stale_badge = stale_label("chartStale", self.plots, bold=True)
         self.stale_badge.move(8, 8)
+        # ---- an empty chart says why, centred, instead of empty axes ----
+        self.empty_label = QLabel("", self.plots)
+        self.empty_label.setObjectName("chartEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        theme.style(self.empty_label, "color: $secondary_text; font-size: 15pt;")
+        self.plots.installEventFilter(self)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -246,6 +253,8 @@ class ChartView(ChartRangeMixin, QWidget):
         TIME_DISPLAY.changed.connect(self._on_time_rule)
         vm.staleness.tick.connect(self._show_stale_age)
         vm.staleness.changed.connect(self._show_stale_age)
+        vm.connectedChanged.connect(lambda _c: self._update_empty())
+        self.stateChanged.connect(self._update_empty)
         self._apply_palette()
         self._on_selection()
         self._on_loading(vm.loading)
@@ -268,6 +277,8 @@ class ChartView(ChartRangeMixin, QWidget):
             self.bar_size_box.blockSignals(True)
             self.bar_size_box.setCurrentText(vm.bar_size)
             self.bar_size_box.blockSignals(False)
+        self._show_volume(vm.has_volume)
+        self._update_empty()
 
     def _on_bar_size_chosen(self, text: str) -> None:
         if text and text != self.view_model.bar_size:
@@ -275,6 +286,7 @@ class ChartView(ChartRangeMixin, QWidget):
 
     def _on_loading(self, loading: bool) -> None:
         self.busy.setVisible(bool(loading) or self.view_model.loading_older)
+        self._update_empty()
 
     def _on_error(self, text: str) -> None:
         self.error_label.setText(text)
@@ -319,6 +331,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self._update_limits()
         self._update_last_price()
         self.readout.setText("")
+        self._update_empty()
         self._refresh_overlays(full=True)
         if vm.count:
             self.reset_view()
@@ -352,6 +365,7 @@ class ChartView(ChartRangeMixin, QWidget):
         self._update_limits()
         self._update_last_price()
         if old_last < 0:
+            self._update_empty()
             self.reset_view()  # the first bars of an empty history
         elif follow:
             shift = (n - 1) - old_last
@@ -421,6 +435,7 @@ class ChartView(ChartRangeMixin, QWidget):
         n = self.view_model.count
         if not (in_price or in_volume) or n == 0:
             self._show_crosshair(False)
+            self._legend_at(None)
             return
         vb = (self.price_plot if in_price else self.volume_plot).getViewBox()
         p = vb.mapSceneToView(scene_pos)
@@ -438,6 +453,13 @@ class ChartView(ChartRangeMixin, QWidget):
             self.price_label.setPos(x1, p.y())
         self._show_crosshair(True, in_price)
         self.readout.setText(self.readout_text(i))
+        self._legend_at(i)
+
+    def _legend_at(self, i: int | None) -> None:
+        """The legends show the values of bar ``i`` (None: the last bar)."""
+        if self.indicator_set.cursor != i:
+            self.indicator_set.cursor = i
+            self.indicator_set.show_values()
 
     def readout_text(self, i: int) -> str:
         """"2024-01-05 09:30 EST  O 1.00  H 1.20  L 0.90  C 1.10  V 12,300" for bar ``i``."""
@@ -475,62 +497,7 @@ class ChartView(ChartRangeMixin, QWidget):
             act.triggered.connect(lambda _=False, a=action, t=order_type: self.prefillRequested.emit(a, t, price))
         return menu
 
-    # ---- indicators (app.ui.chart.overlays.ChartIndicators) ----------------------------
-    @property
-    def indicators(self) -> list:
-        """``[(Indicator, IndicatorOverlay), ...]`` shown on this chart."""
-        return self.indicator_set.items
-
-    @property
-    def _panes(self) -> dict:
-        return self.indicator_set.panes
-
-    @property
-    def _markers(self) -> dict:
-        return self.indicator_set.markers
-
-    def add_indicator(self, name: str, **params) -> Indicator:
-        """Show indicator ``name`` (``app.viewmodels.indicators.INDICATORS``) with ``params``.
-
-        Price-scale indicators draw over the candles; RSI and MACD get a pane
-        of their own below the volume pane, x-linked. Raises ``ValueError`` for
-        an unknown name or bad parameters.
-        """
-        ind = self.indicator_set.add(name, **params)
-        self._apply_palette()  # a new pane's axes
-        self._fit_y()
-        return ind
-
-    def remove_indicator(self, ind: Indicator) -> None:
-        """Remove an indicator added by :meth:`add_indicator` (and its pane, markers)."""
-        self.indicator_set.remove(ind)
-
-    indicator_defaults = staticmethod(indicator_defaults)
-    parse_indicator_params = staticmethod(parse_params)
-
-    def _ask_params(self, name: str) -> str | None:
-        text, ok = QInputDialog.getText(self, f"{name} parameters", "Parameters:",
-                                        text=self.indicator_defaults(name))
-        return text if ok else None
-
-    def _toggle_indicator(self, name: str, on: bool) -> None:
-        if on:
-            text = self.ask_params(name)
-            try:
-                if text is None:
-                    raise ValueError(f"{name} not added")
-                self.add_indicator(name, **self.parse_indicator_params(text))
-            except ValueError as e:
-                self._show_trade_message(False, str(e))
-                act = next(a for a in self.indicator_menu.actions() if a.text() == name)
-                act.blockSignals(True)
-                act.setChecked(False)
-                act.blockSignals(False)
-        else:
-            for ind, _ov in list(self.indicators):
-                if type(ind) is INDICATORS[name]:
-                    self.remove_indicator(ind)
-
+    # ---- indicators: app.ui.chart.indicator_menu.IndicatorMenuMixin ---------------------
     def _refresh_overlays(self, full: bool) -> None:
         self.indicator_set.refresh(full)
         if full or self.view_model.count != self.trading.executions_bar_count:
@@ -598,6 +565,7 @@ class ChartView(ChartRangeMixin, QWidget):
             self.style_box.blockSignals(True)
             self.style_box.setCurrentText(style)
             self.style_box.blockSignals(False)
+        self.stateChanged.emit()
 
     # ---- palette ---------------------------------------------------------------------
     def is_dark(self) -> bool:

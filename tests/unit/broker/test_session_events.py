@@ -175,7 +175,7 @@ def test_requests_need_a_connection(session):
         with pytest.raises(ConnectionError):
             await session.resolve("AAPL")
         with pytest.raises(ValueError, match="Unsupported bar size"):
-            await session.history(AAPL, "3 mins")
+            await session.history(AAPL, "7 mins")
     asyncio.run(go())
 
 

@@ -185,7 +185,7 @@ def test_bar_size_change_cancels_old_subscription_and_reloads(setup):
     run_for(aloop, 0.02)
     assert len(session.requests) == 2
     with pytest.raises(ValueError, match="unsupported bar size"):
-        vm.set_bar_size("3 mins")
+        vm.set_bar_size("7 mins")
 
 
 def test_shutdown_cancels_and_stops_listening(setup):
@@ -324,3 +324,35 @@ def test_session_history_end_is_ib_end_date_time_without_keep_up_to_date(aloop):
     assert calls[-1][0] == "" and calls[-1][3] is True
     with pytest.raises(ValueError, match="keep up to date"):
         aloop.run_until_complete(s.history(AAPL, "5 mins", end=end))
+
+
+def test_fx_midpoint_live_volume_is_ignored(setup):
+    """Issue 14 item 11: FX history (MIDPOINT) has no volume; the live bar's volume (6M in the
+    walkthrough) must not grow a volume bar that flattens the pane."""
+    aloop, session, vm, rec = setup
+    eur = Instrument("EUR", "CASH", "IDEALPRO", "USD", con_id=12087792, local_symbol="EUR.USD")
+    vm.set_instrument(eur)
+    assert vm.what_to_show == "MIDPOINT" and not vm.has_volume
+    frame = make_bars(10)
+    frame["volume"] = -1.0
+    _loaded(aloop, session, vm, frame)
+    last_time = frame["time"].iloc[-1].to_pydatetime()
+    session.barEvent.emit(vm.sub_id, _bar(last_time, v=6_000_000), False)
+    session.barEvent.emit(vm.sub_id, _bar(last_time + timedelta(minutes=5), v=250_000), True)
+    assert vm.bars.volumes[-2] == -1 and vm.bars.volumes[-1] == -1
+    vm.set_instrument(AAPL)
+    assert vm.what_to_show == "TRADES" and vm.has_volume
+
+
+def test_one_second_bars_are_loaded_without_keep_up_to_date(aloop):
+    """IB keeps only bars of 5 secs and longer up to date (321 otherwise): "1 secs" is loaded once."""
+    session = FakeHistorySession()
+    vm = ChartViewModel(session, bar_size="1 secs")
+    vm.set_instrument(AAPL)
+    _loaded(aloop, session, vm, make_bars(50, freq="1s"))
+    assert session.requests[0].keep_up_to_date is False
+    assert vm.count == 50 and vm.sub_id is None and "not updated live" in vm.error
+    vm.set_bar_size("5 secs")
+    wait_until(aloop, lambda: len(session.requests) == 2, what="second request")
+    assert session.requests[1].keep_up_to_date is True
+    vm.shutdown()

@@ -173,10 +173,20 @@ def test_bad_parameters_are_clear_errors(name, params):
         make_indicator(name, **params)
 
 
-def test_parameter_text_round_trip():
-    from app.viewmodels.indicators import indicator_defaults, parse_params
-    assert indicator_defaults("MACD") == "fast=12, slow=26, signal=9"
-    assert parse_params("period=20, width=2.5, anchor=None") == {"period": 20, "width": 2.5, "anchor": None}
-    assert make_indicator("VWAP", **parse_params(indicator_defaults("VWAP"))).anchor == "day"
-    with pytest.raises(ValueError):
-        parse_params("20")
+def test_parameter_specs_match_the_indicators_and_round_trip():
+    """The form's fields (PARAMS) are the constructors' parameters with their defaults; an
+    indicator's ``params`` build an equal one (what the chart saves per profile)."""
+    import inspect
+
+    from app.viewmodels.indicators import INDICATORS, PARAMS
+    assert set(PARAMS) == set(INDICATORS)
+    for name, cls in INDICATORS.items():
+        sig = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert [(p.name, p.default) for p in sig] == [(q.name, q.default) for q in PARAMS[name]], name
+        ind = make_indicator(name)
+        assert make_indicator(name, **ind.params).params == ind.params
+        for spec in PARAMS[name]:
+            if spec.kind == "int":  # a period's spin box stops at the indicator's own minimum
+                with pytest.raises(ValueError):
+                    make_indicator(name, **{**ind.params, spec.name: int(spec.minimum) - 1})
+    assert make_indicator("SMA crossover", fast=5, slow=30).params == {"fast": 5, "slow": 30}
