@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
     def _default_layout(self) -> None:
         """Place every dock in the default arrangement for the window's current width."""
         d = self.docks
+        size = self.size()   # the bottom docks sit side by side until tabbed: that widens a window
         if "watchlist" in d:
             self.addDockWidget(Qt.LeftDockWidgetArea, d["watchlist"])
         if "ticket" in d:
@@ -137,13 +138,16 @@ class MainWindow(QMainWindow):
         for dock in bottom:
             self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         first = bottom[0]
-        wide = "account" in d and "blotter" in d and self.width() >= WIDE_LAYOUT_PX
+        wide = "account" in d and "blotter" in d and size.width() >= WIDE_LAYOUT_PX
         if wide:   # account beside the blotter; log and journal are tabs of the blotter
             self.splitDockWidget(d["blotter"], d["account"], Qt.Horizontal)
         for dock in bottom[1:]:
             if not (wide and dock is d["account"]):
                 self.tabifyDockWidget(first, dock)
         first.raise_()
+        if self.size() != size:
+            self.layout().activate()    # the minimum of the tabbed layout, then the size again
+            self.resize(size)
         self._default_sizes()
 
     def _default_sizes(self) -> None:

@@ -98,3 +98,25 @@ def test_geometry_overrides_the_saved_size_and_a_screenshot_run_keeps_the_saved_
     again.show()
     again.close()
     assert settings.value("window/geometry") == saved
+
+
+def test_bottom_docks_placed_side_by_side_for_a_moment_do_not_widen_the_window(qtbot, aloop, tmp_path):
+    """The default layout adds the bottom docks side by side before it tabs them: with the
+    Journal (613 px minimum) that made the window 1,526 px wide at --geometry 1280x720, and it
+    never shrank back. The window keeps the size it was given."""
+    from PySide6.QtWidgets import QWidget
+
+    s = FakeSession()
+    settings = QSettings(str(tmp_path / "journal.ini"), QSettings.IniFormat)
+    panels = build_panels(s, OrderCommands(s), settings)
+    journal = QWidget()
+    journal.setMinimumWidth(613)
+    docks = {**panels.docks(), "journal": journal}
+    w = MainWindow(panels.chart_view, docks, settings, restore_layout=False, size=(1280, 720))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    QApplication.processEvents()
+    assert (w.width(), w.height()) == (1280, 720)
+    assert w.tabifiedDockWidgets(w.docks["blotter"])      # the journal is a tab, not beside it
+    panels.shutdown()
