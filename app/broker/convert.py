@@ -247,12 +247,18 @@ def trade_to_record(trade: Any, instrument: Instrument | None = None, message: s
     the trade when given; ``message`` is the last gateway error/warning text
     for the order (the session collects it from errorEvent). Quantities in shares, prices in instrument currency;
     unset lmtPrice/auxPrice -> None. ``created``/``updated`` are the first/last
-    trade-log times (UTC).
+    trade-log times (UTC). A completed order (no orderStatus fill figures) takes its
+    filled quantity from ``Order.filledQuantity`` (ib_async ``Wrapper.completedOrder``).
     """
     o, st = trade.order, trade.orderStatus
     inst = instrument or contract_to_instrument(trade.contract)
     total = float(o.totalQuantity or 0)
     filled = num(st.filled) or 0.0
+    if not filled:
+        # a completed order (IB reqCompletedOrders, e.g. after a restart): ib_async's
+        # ``completedOrder`` builds an OrderStatus with the status only; the shares filled
+        # are the order's filledQuantity
+        filled = num(getattr(o, "filledQuantity", None)) or 0.0
     remaining = num(st.remaining)
     if remaining is None or (remaining == 0 and filled == 0 and st.status in ("PendingSubmit", "ApiPending")):
         remaining = max(total - filled, 0.0)

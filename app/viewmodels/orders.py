@@ -109,7 +109,10 @@ def _status_tip(v, o: OrderRecord) -> str | None:
 
 
 COLUMNS: tuple[Column[OrderRecord], ...] = (
-    Column("order_id", "Order ID", lambda o: o.order_id, lambda v, o: str(v), numeric=True,
+    Column("order_id", "Order ID", lambda o: o.order_id, lambda v, o: str(v) if v else "—", numeric=True,
+           tooltip=lambda v, o: None if v else (
+               f"permId {o.perm_id}: IB reports orders completed before this connection "
+               "(reqCompletedOrders) and orders placed in TWS without an API orderId"),
            header_tip="API orderId"),
     Column("time", "Time", _time, lambda v, o: TIME_DISPLAY.text(v, o.instrument),
            sort=lambda v, o: v.timestamp() if v else float("-inf"),

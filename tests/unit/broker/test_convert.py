@@ -136,3 +136,16 @@ def test_bars_to_frame_columns_dtypes_and_utc():
     assert df["close"].tolist() == [1.5, 2.0]
     assert df["time"].iloc[1] == datetime(2026, 1, 24, tzinfo=timezone.utc)
     assert convert.bars_to_frame(BarDataList()).empty
+
+
+def test_completed_order_takes_filled_from_the_order():
+    """After a restart a filled order comes back through reqCompletedOrders: ib_async's
+    completedOrder gives an OrderStatus with the status only (filled 0, remaining 0) and
+    the shares in Order.filledQuantity. The blotter showed "Filled" with Filled 0."""
+    t = _trade(status="Filled", filled=0.0, remaining=0.0)
+    t.order.orderId, t.orderStatus = 0, IBOrderStatus(orderId=0, status="Filled")
+    t.order.filledQuantity = 100.0
+    rec = convert.trade_to_record(t, AAPL)
+    assert (rec.status, rec.filled, rec.remaining) == (OrderStatus.FILLED, 100.0, 0.0)
+    t.order.filledQuantity = 1.7976931348623157e308      # unset (ib_async's UNSET_DOUBLE)
+    assert convert.trade_to_record(t, AAPL).filled == 0.0

@@ -53,3 +53,18 @@ def test_a_journal_that_cannot_be_read_leaves_the_first_sighting(qtbot):
     s.add_order(_order(s, 43, 9003, seen))
     qtbot.wait(20)
     assert model.find(43, 7).created == seen
+
+
+def test_an_order_without_orderid_shows_a_dash_and_its_permid(qtbot):
+    """A completed order from an earlier connection (reqCompletedOrders) or a TWS order has
+    no API orderId: the cell reads "—" (it read "0") and the tooltip names its permId."""
+    s = FakeSession()
+    model = OrdersModel(s)
+    now = datetime.now(timezone.utc)
+    s.add_order(_order(s, 0, 9003, now).copy(status=OrderStatus.FILLED, filled=10, remaining=0))
+    qtbot.waitUntil(lambda: len(model) == 1)
+    col = model.column_index("order_id")
+    cell = model.index(0, col)
+    assert cell.data() == "—"
+    from PySide6.QtCore import Qt
+    assert "permId 9003" in cell.data(Qt.ToolTipRole)
