@@ -173,9 +173,12 @@ class SessionOrdersMixin:
 
     def modify_order(self, order_id: int, quantity: float | None = None,
                      limit_price: float | None = None,
-                     stop_price: float | None = None) -> OrderRecord:
+                     stop_price: float | None = None,
+                     trailing_amount: float | None = None) -> OrderRecord:
         """Change a working order of this client: IB placeOrder again with the same
-        orderId and contract; None keeps a value. Returns the updated record.
+        orderId and contract; None keeps a value (``stop_price`` and ``trailing_amount`` both
+        go to ``auxPrice``: the stop / trigger, or a TRAIL order's distance). Returns the
+        updated record.
         Raises ``LookupError`` (unknown order), ``ValueError`` (finished order),
         ``NotConnectedError``. Rule checks live in ``app.commands``.
         """
@@ -188,6 +191,8 @@ class SessionOrdersMixin:
             order.lmtPrice = float(limit_price)
         if stop_price is not None:
             order.auxPrice = float(stop_price)
+        if trailing_amount is not None:
+            order.auxPrice = float(trailing_amount)
         order.transmit = True
         self.ib.placeOrder(trade.contract, order)
         self._in_flight[int(order_id)] = "modify"

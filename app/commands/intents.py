@@ -43,12 +43,16 @@ class ModifyOrder:
     """Change a working order of this client (IB placeOrder with the same orderId).
 
     ``quantity`` in shares, prices in instrument currency; None = unchanged.
+    ``stop_price`` is the auxPrice of STP / STP LMT (stop) and MIT / LIT (trigger);
+    ``trailing_amount`` the auxPrice of a TRAIL / TRAIL LIMIT order that trails by an
+    amount (IB recomputes the stop from the market).
     """
 
     order_id: int
     quantity: float | None = None
     limit_price: float | None = None
     stop_price: float | None = None
+    trailing_amount: float | None = None
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,10 @@ def describe_command(cmd: Any, session: Any = None) -> str:
 
 def describe_change(cmd: ModifyOrder) -> str:
     """The changed values of a modification, written exactly: "quantity 200, limit 151.5",
-    "quantity 1234567, limit 10234.55, stop 0.00005" (never rounded to 6 digits)."""
+    "quantity 1234567, limit 10234.55, stop 0.00005", "trailing amount 1.25" (never rounded
+    to 6 digits)."""
     return ", ".join(f"{name} {fmt_number(value)}"
                      for name, value in (("quantity", cmd.quantity), ("limit", cmd.limit_price),
-                                         ("stop", cmd.stop_price))
+                                         ("stop", cmd.stop_price),
+                                         ("trailing amount", cmd.trailing_amount))
                      if value is not None)

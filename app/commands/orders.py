@@ -240,7 +240,7 @@ class OrderCommands:
             self._plan_bracket(plan, cmd, override)
         elif isinstance(cmd, ModifyOrder):
             rec = self._own_working(cmd.order_id, "modify")
-            check_modification(rec, cmd.quantity, cmd.limit_price, cmd.stop_price)
+            check_modification(rec, cmd.quantity, cmd.limit_price, cmd.stop_price, cmd.trailing_amount)
             self._risk_modify(plan, rec, cmd, override)
             plan.modify = cmd
         elif isinstance(cmd, CancelOrder):
@@ -296,9 +296,11 @@ class OrderCommands:
         if not isinstance(rec.order_type, OrderType):
             return
         qty = rec.quantity if cmd.quantity is None else cmd.quantity
+        # a trailing order's record stop is where IB's trailing stop is now: no price of its own
+        stop = None if rec.order_type.is_trailing else (
+            cmd.stop_price if cmd.stop_price is not None else rec.stop_price)
         req = OrderRequest(rec.instrument, rec.action, qty, rec.order_type,
-                           cmd.limit_price if cmd.limit_price is not None else rec.limit_price,
-                           cmd.stop_price if cmd.stop_price is not None else rec.stop_price)
+                           cmd.limit_price if cmd.limit_price is not None else rec.limit_price, stop)
         self._risk(plan, req, override,
                    skip=("duplicate_order", "max_orders_per_minute", "max_position"))
         growth = qty - rec.quantity
@@ -480,7 +482,10 @@ class OrderCommands:
                             recs[0], recs)
         if isinstance(cmd, ModifyOrder):
             m = plan.modify
-            rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price)
+            # the trailing amount only when it changes: sessions without trailing orders keep
+            # the four-argument modify_order
+            trail = {} if m.trailing_amount is None else {"trailing_amount": m.trailing_amount}
+            rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price, **trail)
             self._local_pending[(rec.client_id, rec.order_id)] = ("modify", rec, self._clock())
             self._api("placeOrder", rec, f"modify: {describe_change(m)}")
             return self._ok(f"Modify sent for order {rec.order_id}: {describe_change(m)}", rec)
