@@ -18,6 +18,7 @@ from app.broker import convert
 from app.broker.errors import NotConnectedError
 from app.broker.reconcile import order_ref
 from app.domain import DONE_STATUSES, OrderRecord, OrderRequest, WhatIf, validate_order_request
+from app.domain.orders import bracket_children
 
 
 class SessionOrdersMixin:
@@ -105,18 +106,8 @@ class SessionOrdersMixin:
         if take_profit is None and stop_loss is None:
             raise ValueError("A bracket needs a take-profit or a stop-loss price")
         self._require_connected(f"place a bracket {req.describe()}")
-        from app.domain import Action, OrderType
         contract = convert.instrument_to_contract(req.instrument)
-        other = Action.SELL if req.action is Action.BUY else Action.BUY
-        children = []
-        if take_profit is not None:
-            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.LMT,
-                                         limit_price=take_profit, tif=req.tif,
-                                         outside_rth=req.outside_rth))
-        if stop_loss is not None:
-            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.STP,
-                                         stop_price=stop_loss, tif=req.tif,
-                                         outside_rth=req.outside_rth))
+        children = bracket_children(req, take_profit, stop_loss)
         for child in children:
             validate_order_request(child)
         parent = convert.request_to_order(req, self.account_id)

@@ -30,7 +30,7 @@ from app.domain import (
     Action, ConnectionState, OrderRecord, OrderRequest, OrderType, OrderValidationError,
     validate_order_request,
 )
-from app.domain.orders import price_problem
+from app.domain.orders import bracket_children, price_problem
 
 log = logging.getLogger("ibdesk.commands")
 
@@ -325,6 +325,13 @@ class OrderCommands:
                 if problem:
                     rule = "tick_size" if "tick size" in problem else "bracket"
                     raise CommandRejected(f"Cannot place bracket: {problem}", rule=rule)
+        for child in bracket_children(req, cmd.take_profit, cmd.stop_loss):
+            try:
+                validate_order_request(child)
+            except OrderValidationError as e:   # the child takes the parent's TIF (IOC, OPG)
+                leg = "take-profit" if child.order_type is OrderType.LMT else "stop-loss"
+                raise CommandRejected(f"Cannot place bracket: the {leg} order takes the parent's "
+                                      f"TIF: {e}", rule="bracket") from e
         # the entry price: limit (LMT, STP LMT), else stop (STP); None for a MKT entry
         # (validated above: a MKT order carries no stop price)
         entry = req.limit_price if req.order_type.needs_limit else req.stop_price

@@ -472,6 +472,23 @@ def validate_order_request(req: OrderRequest, now: datetime | None = None) -> Or
     return req
 
 
+def bracket_children(req: OrderRequest, take_profit: float | None,
+                     stop_loss: float | None) -> list[OrderRequest]:
+    """The child orders of a bracket on ``req`` (IB "Bracket Orders"; ib_async
+    ``IB.bracketOrder``): a take-profit LMT at ``take_profit`` and a stop-loss STP at
+    ``stop_loss`` (instrument currency; None = no such child) on the other side, with the
+    parent's quantity, TIF, GTD expiry and outside RTH."""
+    other = Action.SELL if req.action is Action.BUY else Action.BUY
+    out = []
+    for otype, price, key in ((OrderType.LMT, take_profit, "limit_price"),
+                              (OrderType.STP, stop_loss, "stop_price")):
+        if price is not None:
+            out.append(OrderRequest(req.instrument, other, req.quantity, otype, tif=req.tif,
+                                    outside_rth=req.outside_rth, good_till=req.good_till,
+                                    **{key: price}))
+    return out
+
+
 @dataclass(slots=True)
 class OrderRecord:
     """The terminal's view of one order, merged from openOrder and orderStatus.

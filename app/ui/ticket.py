@@ -45,6 +45,7 @@ from app.ui.format import (
 )
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
+from app.ui.ticket_order_type import OrderTypeGroup
 from app.viewmodels.staleness import STALE_TEXT
 from app.viewmodels.ticket import TicketModel
 
@@ -190,6 +191,8 @@ class OrderTicket(QWidget):
         self.limit.valueChanged.connect(lambda v: self._edit(self.model.set_limit_price, v or None))
         self.stop = _price_spin()
         self.stop.valueChanged.connect(lambda v: self._edit(self.model.set_stop_price, v or None))
+        #: trailing distance, limit offset, GTD expiry, outside RTH (rows shown per type / TIF)
+        self.type_fields = OrderTypeGroup(model, _price_spin)
 
         self.tp_box = QCheckBox("Take profit")
         self.tp_box.setToolTip("Attach a take-profit LMT child order (bracket)")
@@ -280,6 +283,8 @@ class OrderTicket(QWidget):
         form.addRow("Limit", self.limit)
         form.addRow("Stop", self.stop)
         form.addRow("TIF", self.tif)
+        form.addRow(self.type_fields)
+        self.type_fields.attach_price_rows(form, self.limit, self.stop)
         form.addRow("Bracket", tp_row)
         form.addRow("", sl_row)
         form.addRow("OCA group", self.oca)
