@@ -39,6 +39,7 @@ from app.domain import (
     OrderStatus, OrderType, Position, Quote, WhatIf, empty_bars, validate_order_request,
 )
 
+from app.domain.orders import bracket_children
 from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
 
@@ -295,17 +296,11 @@ class FakeSession(SessionEvents):
         if take_profit is None and stop_loss is None:
             raise ValueError("A bracket needs a take-profit or a stop-loss price")
         self._require_connected("place a bracket")
-        other = Action.SELL if req.action is Action.BUY else Action.BUY
         parent = self._new_order(req)
         recs = [parent]
         group = f"ibdesk-{parent.order_id}"
-        for otype, px in ((OrderType.LMT, take_profit), (OrderType.STP, stop_loss)):
-            if px is None:
-                continue
-            child = OrderRequest(req.instrument, other, req.quantity, otype,
-                                 limit_price=px if otype is OrderType.LMT else None,
-                                 stop_price=px if otype is OrderType.STP else None, tif=req.tif,
-                                 oca_group=group, oca_type=1)
+        for child in bracket_children(req, take_profit, stop_loss):
+            child = replace(child, oca_group=group, oca_type=1)
             validate_order_request(child)
             rec = self._new_order(child)
             self.parents[rec.order_id] = parent.order_id
