@@ -73,8 +73,10 @@ class BlankableSpinBox(QDoubleSpinBox):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         digit = event.text()[:1]
-        if self.specialValueText() and self.value() == self.minimum() and digit.isdigit():
-            edit = self.lineEdit()
+        edit = self.lineEdit()
+        # only while the blank shows: a typed "0" (of "0.25") is a number being written
+        blank = edit.text()[len(self.prefix()):len(edit.text()) - len(self.suffix())].strip() == ""
+        if self.specialValueText() and self.value() == self.minimum() and digit.isdigit() and blank:
             edit.setText(f"{self.prefix()}{digit}{self.suffix()}")
             edit.setCursorPosition(len(self.prefix()) + 1)
             return

@@ -163,8 +163,9 @@ class OrderTypeGroup(QWidget):
             self._show("expiry", tif is TimeInForce.GTD)
             self._show("outside_rth", True)
             _set(self.trail_by.currentIndex, self.trail_by.setCurrentIndex, 1 if by_pct else 0)
-            self.trail_amount.setVisible(not by_pct)
-            self.trail_percent.setVisible(by_pct)
+            # after the rows: showing a row shows every widget in it, the unused field too
+            self.trail_amount.setVisible(ot.is_trailing and not by_pct)
+            self.trail_percent.setVisible(ot.is_trailing and by_pct)
             decimals, tick = tick_decimals(m.tick), m.tick
             for spin, value in ((self.trail_amount, f.trailing_amount), (self.trail_stop, f.trail_stop_price),
                                 (self.limit_offset, f.limit_offset)):
