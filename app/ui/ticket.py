@@ -284,7 +284,10 @@ class OrderTicket(QWidget):
         form.addRow("Type", self.order_type)
         form.addRow("Limit", self.limit)
         form.addRow("Stop", self.stop)
-        form.addRow("TIF", self.tif)
+        tif_row = QHBoxLayout()
+        tif_row.addWidget(self.tif, 1)
+        tif_row.addWidget(self.type_fields.outside_rth)
+        form.addRow("TIF", tif_row)
         form.addRow(self.type_fields)
         self.type_fields.attach_price_rows(form, self.limit, self.stop)
         form.addRow("Bracket", tp_row)
@@ -302,7 +305,9 @@ class OrderTicket(QWidget):
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.setAutoFillBackground(True)
-        self.setMinimumSize(300, 480)
+        # width only: the height is what the rows shown need (a fixed minimum let the dock
+        # squeeze the rows of a TRAIL LIMIT GTD order on top of each other)
+        self.setMinimumWidth(300)
 
         model.changed.connect(self._sync)
         model.quoteChanged.connect(self._sync_quote)

@@ -2,8 +2,9 @@
 time-in-force details: trail by amount or percent, the initial trail stop (with where the
 stop is now), the TRAIL LIMIT limit offset, the GTD expiry with its zone, and outside RTH.
 
-Each row shows only when the chosen type / TIF uses it; outside RTH stays visible but is
-disabled, with IB's reason as its tooltip, where it does not apply (MKT, MOC, LOC, OPG).
+Each row shows only when the chosen type / TIF uses it; the outside RTH box (the ticket puts
+it beside the TIF) stays visible but is disabled, with IB's reason as its tooltip, where it
+does not apply (MKT, MOC, LOC, OPG).
 The values live in :class:`~app.viewmodels.ticket_order_type.OrderTypeFields`
 (``TicketModel.type_fields``); the ticket (``app.ui.ticket``) only inserts this widget
 and hands it its price-field factory and the label of its Stop row (rows hidden when the
@@ -40,8 +41,9 @@ class OrderTypeGroup(QWidget):
     ``price_spin()`` makes an empty-able price field (the ticket's own). Children:
     ``trail_by`` (Amount / Percent), ``trail_amount``, ``trail_percent``, ``trail_stop``
     (blank = from the market), ``stop_now`` (where the stop is now), ``limit_offset``,
-    ``expiry`` (date and time), ``expiry_zone``, ``outside_rth``; :meth:`row_shown` says
-    whether a row is visible ("trail", "trail_stop", "limit_offset", "expiry").
+    ``expiry`` (date and time), ``expiry_zone``, ``outside_rth`` (not in a row: its owner
+    places it); :meth:`row_shown` says whether a row is visible ("trail", "trail_stop",
+    "limit_offset", "expiry").
     """
 
     def __init__(self, model: TicketModel, price_spin: Callable[[], QDoubleSpinBox],
@@ -109,7 +111,8 @@ class OrderTypeGroup(QWidget):
         expiry_row.addWidget(self.expiry, 1)
         expiry_row.addWidget(self.expiry_zone)
 
-        self.outside_rth = QCheckBox("Fill or trigger outside regular trading hours")
+        #: the ticket places it beside its TIF (it belongs to no row of this group)
+        self.outside_rth = QCheckBox("Outside RTH")
         self.outside_rth.toggled.connect(lambda on: self._edit("outside_rth", bool(on)))
 
         self.form = QFormLayout(self)
@@ -117,7 +120,7 @@ class OrderTypeGroup(QWidget):
         self._rows = {}
         for key, label, field in (("trail", "Trail by", trail_row), ("trail_stop", "Trail stop", stop_row),
                                   ("limit_offset", "Limit offset", self.limit_offset),
-                                  ("expiry", "Expires", expiry_row), ("outside_rth", "Outside RTH", self.outside_rth)):
+                                  ("expiry", "Expires", expiry_row)):
             self._rows[key] = self.form.rowCount()
             self.form.addRow(label, field)
         self._shown: dict[str, bool] = {}
@@ -131,19 +134,23 @@ class OrderTypeGroup(QWidget):
         type uses it, and the Stop row reads "Trigger" for MIT / LIT."""
         self._price_rows = (form, limit, stop)
         self._stop_label = form.labelForField(stop)
+        self._align_labels(form)
         self.sync()
 
-    def row_shown(self, key: str) -> bool:
-        """True when row ``key`` ("trail", "trail_stop", "limit_offset", "expiry",
-        "outside_rth") is visible for the current type and TIF."""
-        return self._shown.get(key, False)
+    def _align_labels(self, form: QFormLayout) -> None:
+        """One label width for the ticket's form and this group's (which sits in it as a
+        spanning row), so that every field starts at the same x whichever rows show."""
+        labels = [item.widget() for f in (form, self.form) for row in range(f.rowCount())
+                  if (item := f.itemAt(row, QFormLayout.LabelRole)) is not None and item.widget() is not None]
+        width = max(lab.fontMetrics().horizontalAdvance(t) for lab in labels
+                    for t in (lab.text(), "Trigger"))
+        for lab in labels:
+            lab.setMinimumWidth(width)
 
-    def align_labels(self, width: int) -> None:
-        """Give the row labels ``width`` pixels, so they line up with the ticket's form."""
-        for row in range(self.form.rowCount()):
-            item = self.form.itemAt(row, QFormLayout.LabelRole)
-            if item is not None and item.widget() is not None:
-                item.widget().setMinimumWidth(width)
+    def row_shown(self, key: str) -> bool:
+        """True when row ``key`` ("trail", "trail_stop", "limit_offset", "expiry") is visible
+        for the current type and TIF."""
+        return self._shown.get(key, False)
 
     # ---- sync ----------------------------------------------------------------------
     def _edit(self, name: str, value) -> None:
@@ -161,7 +168,6 @@ class OrderTypeGroup(QWidget):
             self._show("trail_stop", ot.is_trailing)
             self._show("limit_offset", ot is OrderType.TRAIL_LIMIT)
             self._show("expiry", tif is TimeInForce.GTD)
-            self._show("outside_rth", True)
             _set(self.trail_by.currentIndex, self.trail_by.setCurrentIndex, 1 if by_pct else 0)
             # after the rows: showing a row shows every widget in it, the unused field too
             self.trail_amount.setVisible(ot.is_trailing and not by_pct)
