@@ -13,7 +13,7 @@ from tests.fakes import FakeSession
 
 
 @pytest.fixture
-def s():
+def s(aloop):
     return FakeSession()
 
 
