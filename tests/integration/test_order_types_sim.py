@@ -199,3 +199,21 @@ def test_moc_fills_and_loc_out_of_the_money_is_cancelled_at_the_close():
             await until(lambda: s.order(loc).status is OrderStatus.CANCELLED, 10, "LOC cancelled")
             assert s.order(moc).filled == 10 and s.order(loc).filled == 0
         run(g, body, timeout=60)
+
+
+def test_gtd_order_is_cancelled_at_its_expiry():
+    """A gateway on the real clock (the expiry is checked against it): a resting LMT GTD
+    order expiring in 3 s is working, then Cancelled by the gateway at its goodTillDate."""
+    with GatewayThread(seed=7) as g:
+        async def body(s, c, aapl):
+            low = round_to_tick(s.quote(aapl.key).bid * 0.9, aapl.min_tick)
+            expiry = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)).replace(microsecond=0)
+            expiry += dt.timedelta(seconds=1)
+            oid = place(c, OrderRequest(aapl, BUY, 10, OrderType.LMT, limit_price=low, tif=TimeInForce.GTD,
+                                        good_till=expiry))
+            await until(lambda: s.order(oid).is_working and s.order(oid).status is not OrderStatus.PENDING_SUBMIT,
+                        5, "GTD order working")
+            assert gateway_orders(g)[oid][0].good_till_date == expiry.strftime("%Y%m%d-%H:%M:%S")
+            await until(lambda: s.order(oid).status is OrderStatus.CANCELLED, 10, "GTD order expired")
+            assert dt.datetime.now(dt.timezone.utc) >= expiry - dt.timedelta(seconds=0.5)
+        run(g, body, timeout=40)
