@@ -158,7 +158,10 @@ class OrderTypeFields:
         if name == "trail_by" and value not in ("amount", "percent"):
             raise ValueError(f"trail by 'amount' or 'percent', not {value!r}")
         if name == "expiry_zone":
-            ZoneInfo(value)   # ZoneInfoNotFoundError (a ValueError... and KeyError) when unknown
+            try:
+                ZoneInfo(value)
+            except (ValueError, KeyError, TypeError):   # ZoneInfoNotFoundError is a KeyError
+                raise ValueError(f"unknown time zone {value!r}") from None
         if getattr(self, name) != value:
             setattr(self, name, value)
             self._on_change()
