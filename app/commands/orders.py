@@ -329,9 +329,8 @@ class OrderCommands:
             try:
                 validate_order_request(child)
             except OrderValidationError as e:   # the child takes the parent's TIF (IOC, OPG)
-                leg = "take-profit" if child.order_type is OrderType.LMT else "stop-loss"
-                raise CommandRejected(f"Cannot place bracket: the {leg} order takes the parent's "
-                                      f"TIF: {e}", rule="bracket") from e
+                raise CommandRejected(f"Cannot place bracket: its {child.order_type.value} child takes "
+                                      f"the parent's TIF: {e}", rule="bracket") from e
         # the entry price: limit (LMT, STP LMT), else stop (STP); None for a MKT entry
         # (validated above: a MKT order carries no stop price)
         entry = req.limit_price if req.order_type.needs_limit else req.stop_price

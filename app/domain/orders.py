@@ -212,14 +212,13 @@ def _fmt_num(x: float) -> str:
 
 def zone_name(t: datetime) -> str:
     """The zone of a tz-aware datetime as IB writes it: the IANA key ("America/New_York",
-    "US/Eastern"), "UTC" for UTC, else the tzname ("CET")."""
-    tz = t.tzinfo
-    key = getattr(tz, "key", None)
+    "US/Eastern"), "UTC" for UTC, else the tzname ("CET"), else the offset ("UTC+0100")."""
+    key = getattr(t.tzinfo, "key", None)
     if key:
         return key
-    if tz is timezone.utc or t.utcoffset() == timedelta(0):
+    if t.utcoffset() == timedelta(0):
         return "UTC"
-    return t.tzname() or "UTC"
+    return t.tzname() or t.strftime("UTC%z")
 
 
 def ib_good_till(t: datetime) -> str:

@@ -160,10 +160,10 @@ def test_bracket_children_take_the_parents_tif_expiry_and_outside_rth():
 
 
 @pytest.mark.parametrize("tif, tp, sl, message", [
-    (TimeInForce.IOC, None, 149.0, "Cannot place bracket: the stop-loss order takes the parent's TIF: IOC fills "
+    (TimeInForce.IOC, None, 149.0, "Cannot place bracket: its STP child takes the parent's TIF: IOC fills "
      "at once or cancels, but a STP order waits for its trigger: it would be cancelled before it triggers "
      "(use DAY or GTC)"),
-    (TimeInForce.OPG, 151.0, 149.0, "Cannot place bracket: the stop-loss order takes the parent's TIF: OPG (the "
+    (TimeInForce.OPG, 151.0, 149.0, "Cannot place bracket: its STP child takes the parent's TIF: OPG (the "
      "opening auction) is for MKT and LMT orders only, not STP"),
 ])
 def test_bracket_whose_child_cannot_take_the_parents_tif_is_refused(tif, tp, sl, message):
@@ -180,3 +180,18 @@ def test_bracket_take_profit_only_with_ioc_passes():
     c = OrderCommands(s, clock=Clock())
     parent = OrderRequest(EUR, BUY, 20000, OrderType.LMT, limit_price=1.1, tif=TimeInForce.IOC)
     assert c.execute(PlaceBracket(parent, 1.10005, None)).ok
+
+
+def test_modify_trailing_amount_change_is_measured_absolutely():
+    """One tick is a change; float noise is not; a cent on 20 M (relative 5e-10) is."""
+    s = new_session()
+    c = OrderCommands(s, clock=Clock())
+    oid = place(c, s, trail())
+    assert c.execute(ModifyOrder(oid, trailing_amount=1.51)).ok
+    assert sent(s)[-1] == ("modify_order", (oid, None, None, None, 1.51))
+    s.answer(oid)
+    s._orders[oid] = s.order(oid).copy(trailing_amount=0.1 + 0.2)
+    assert rejected(c, ModifyOrder(oid, trailing_amount=0.3), "no_change").message == \
+        f"Cannot modify order {oid}: nothing changes (quantity 100, trailing amount 0.30000000000000004)"
+    s._orders[oid] = s.order(oid).copy(trailing_amount=20_000_000.0)
+    assert c.execute(ModifyOrder(oid, trailing_amount=20_000_000.01)).ok

@@ -4,7 +4,7 @@ sentence, and a valid order of each kind passes and reads as IB writes it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -247,3 +247,53 @@ def test_outside_rth_passes_for_limit_stop_trailing_and_touch_orders():
     ok(req(OrderType.STP_LMT, stop_price=186.0, limit_price=185.9, outside_rth=True))
     ok(req(T, trailing_percent=1.0, outside_rth=True))
     ok(req(LIT, stop_price=186.0, limit_price=185.9, outside_rth=True))
+
+
+class _NoOffset(tzinfo):
+    """A zone that knows no offset (``utcoffset`` None): not a usable time zone."""
+
+    def utcoffset(self, dt):
+        return None
+
+    def tzname(self, dt):
+        return None
+
+    def dst(self, dt):
+        return None
+
+
+class _Nameless(_NoOffset):
+    def utcoffset(self, dt):
+        return timedelta(hours=1)
+
+
+def test_a_zone_without_an_offset_is_no_zone():
+    t = datetime(2099, 1, 2, 16, 0, tzinfo=_NoOffset())
+    assert good_till_problem(TimeInForce.GTD, t, NOW) == "The GTD expiry needs a time zone"
+    with pytest.raises(ValueError, match="time zone"):
+        ib_good_till(t)
+
+
+def test_a_nameless_zone_is_written_by_its_offset():
+    t = datetime(2099, 1, 2, 16, 0, tzinfo=_Nameless())
+    assert zone_name(t) == "UTC+0100"
+    assert ib_good_till(t) == "20990102-15:00:00"
+
+
+def test_good_till_in_utc_does_not_depend_on_the_computers_zone(monkeypatch):
+    import time
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        t = datetime(2099, 1, 2, 18, 0, tzinfo=timezone(timedelta(hours=2)))
+        assert ib_good_till(t) == "20990102-16:00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize("pct, text", [(10.0, "10 %"), (1e15, "1e+15 %"), (999999999999999.0, "999999999999999 %"),
+                                       (0.25, "0.25 %")])
+def test_trailing_percent_is_written_as_typed(pct, text):
+    """An unvalidated request (the journal describes it too) never reads 1E+1 or 300 digits."""
+    assert req(T, trailing_percent=pct).describe() == f"SELL 100 AAPL TRAIL {text} DAY"
