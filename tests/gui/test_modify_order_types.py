@@ -65,3 +65,18 @@ def test_touch_order_names_its_trigger(qtbot, s):
     dlg.stop.setValue(149.5)
     assert dlg.command() == ModifyOrder(dlg.order.order_id, stop_price=149.5)
     assert dlg.problem.text() == ""
+
+
+def test_blotter_question_names_the_trailing_amount_and_the_trigger(s):
+    """The blotter asks "Modify order N (...): trailing amount 2.39 → 1.50" (it asked "...: ?")."""
+    from app.domain import OrderRecord, OrderStatus
+    from app.ui.blotter_actions import describe_modify
+
+    aapl = s.contracts["AAPL"]
+    trail = OrderRecord(4, 1, 1, aapl, Action.SELL, 100, OrderType.TRAIL, None, 236.9, "GTC",
+                        OrderStatus.PRE_SUBMITTED, trailing_amount=2.39)
+    assert describe_modify(trail, ModifyOrder(4, trailing_amount=1.5)) == \
+        "Modify order 4 (SELL 100 AAPL TRAIL): trailing amount 2.39 → 1.50"
+    mit = OrderRecord(5, 1, 1, aapl, Action.BUY, 100, OrderType.MIT, None, 150.0, "DAY", OrderStatus.SUBMITTED)
+    assert describe_modify(mit, ModifyOrder(5, stop_price=149.5)) == \
+        "Modify order 5 (BUY 100 AAPL MIT): trigger 150.00 → 149.50"
