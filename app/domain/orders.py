@@ -180,10 +180,10 @@ class OrderRequest:
                 parts.append(_fmt_price(self.trailing_amount, tick))
             if self.trail_stop_price is not None:
                 parts.append(f"stop {_fmt_price(self.trail_stop_price, tick)}")
-            if ot is OrderType.TRAIL_LIMIT and self.limit_offset is not None:
+            if self.limit_offset is not None:
                 parts.append(f"offset {_fmt_price(self.limit_offset, tick)}")
         parts.append(self.tif.value)
-        if self.tif is TimeInForce.GTD and self.good_till is not None:
+        if self.good_till is not None:   # what was asked, also on a request that is not valid
             parts.append(fmt_good_till(self.good_till))
         if self.outside_rth:
             parts.append("outside RTH")

@@ -206,7 +206,7 @@ def test_ib_good_till_formats():
     assert ib_good_till(datetime(2026, 12, 8, 21, 0, tzinfo=ZoneInfo("UTC"))) == "20261208 21:00:00 UTC"
     plus2 = timezone(timedelta(hours=2))
     assert ib_good_till(datetime(2026, 12, 8, 18, 0, tzinfo=plus2)) == "20261208-16:00:00"
-    with pytest.raises(ValueError, match="time zone"):
+    with pytest.raises(ValueError, match="^goodTillDate needs a time zone$"):
         ib_good_till(datetime(2026, 12, 8, 16, 0))
 
 
@@ -297,3 +297,12 @@ def test_good_till_in_utc_does_not_depend_on_the_computers_zone(monkeypatch):
 def test_trailing_percent_is_written_as_typed(pct, text):
     """An unvalidated request (the journal describes it too) never reads 1E+1 or 300 digits."""
     assert req(T, trailing_percent=pct).describe() == f"SELL 100 AAPL TRAIL {text} DAY"
+
+
+def test_an_invalid_request_reads_as_asked():
+    """The journal describes a refused request too: every field the trader gave is in it."""
+    assert req(T, trailing_amount=1.5, limit_offset=0.1).describe() == "SELL 100 AAPL TRAIL 1.50 offset 0.10 DAY"
+    assert req(OrderType.MKT, good_till=datetime(2099, 1, 2, 16, 0, tzinfo=NY)).describe() == \
+        "SELL 100 AAPL MKT DAY 2099-01-02 16:00 America/New_York"
+    assert req(TL, trailing_amount=1.5).describe() == "SELL 100 AAPL TRAIL LIMIT 1.50 DAY"
+    assert req(OrderType.LMT, limit_price=1.0, tif=TimeInForce.GTD).describe() == "SELL 100 AAPL LMT 1.00 GTD"
