@@ -2,9 +2,11 @@
 
 Fields: symbol (set from the watchlist or typed + Enter), BUY/SELL (the panel
 tints blue for buy, red for sell), quantity (shares) with preset buttons and
-sizing by a cash amount, order type (MKT, LMT, STP, STP LMT), limit and stop
-price (enabled only when the type needs them, stepping by the instrument's
-tick, prefilled from bid/ask), TIF (DAY, GTC), a bracket (take profit LMT and
+sizing by a cash amount, order type (IB's MKT, LMT, STP, STP LMT, TRAIL, TRAIL
+LIMIT, MOC, LOC, MIT, LIT), limit and stop / trigger price (shown only when the type
+needs them, stepping by the instrument's tick, prefilled from bid/ask), TIF (DAY, GTC,
+IOC, FOK, GTD, OPG) with outside RTH, the trailing / GTD fields
+(:class:`app.ui.ticket_order_type.OrderTypeGroup`), a bracket (take profit LMT and
 stop loss STP children), an OCA group, live bid/ask buttons (click to take
 the price; grey and italic, with "stale for 12 s: <reason>" beside them, while
 the quote is stale), and a Transmit button labelled with the order in words. The

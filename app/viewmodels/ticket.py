@@ -1,8 +1,9 @@
 """The order ticket's view-model: the order being composed, its validation and transmission.
 
 Holds the fields of one order (instrument, BUY/SELL, quantity in shares, order
-type MKT/LMT/STP/STP LMT, limit and stop price in instrument currency, TIF
-DAY/GTC), keeps the instrument's live bid/ask from ``Session.quotesEvent``
+type (``OrderType``: MKT ... LIT), limit and stop / trigger price in instrument
+currency, TIF (``TimeInForce``), and in :attr:`TicketModel.type_fields` the trailing,
+GTD and outside-RTH fields, ``app.viewmodels.ticket_order_type``), keeps the instrument's live bid/ask from ``Session.quotesEvent``
 (holding one counted quote subscription for its instrument),
 and says at every moment whether the order is valid and why not
 (:meth:`TicketModel.problem`) using the same rules as the command layer:
