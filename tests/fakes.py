@@ -39,6 +39,7 @@ from app.domain import (
     OrderStatus, OrderType, Position, PositionPnL, Quote, WhatIf, empty_bars, validate_order_request,
 )
 
+from app.domain.orders import bracket_children
 from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
 
@@ -277,7 +278,9 @@ class FakeSession(SessionEvents):
             action=req.action, quantity=req.quantity, order_type=req.order_type,
             limit_price=req.limit_price, stop_price=req.stop_price, tif=req.tif.value,
             status=OrderStatus.PENDING_SUBMIT, remaining=req.quantity, created=now, updated=now,
-            account=self._account_id)
+            account=self._account_id, outside_rth=req.outside_rth,
+            trailing_amount=req.trailing_amount, trailing_percent=req.trailing_percent,
+            limit_offset=req.limit_offset)
         self._orders[oid] = rec
         self.orderEvent.emit(rec)
         if req.oca_group:
@@ -295,17 +298,11 @@ class FakeSession(SessionEvents):
         if take_profit is None and stop_loss is None:
             raise ValueError("A bracket needs a take-profit or a stop-loss price")
         self._require_connected("place a bracket")
-        other = Action.SELL if req.action is Action.BUY else Action.BUY
         parent = self._new_order(req)
         recs = [parent]
         group = f"ibdesk-{parent.order_id}"
-        for otype, px in ((OrderType.LMT, take_profit), (OrderType.STP, stop_loss)):
-            if px is None:
-                continue
-            child = OrderRequest(req.instrument, other, req.quantity, otype,
-                                 limit_price=px if otype is OrderType.LMT else None,
-                                 stop_price=px if otype is OrderType.STP else None, tif=req.tif,
-                                 oca_group=group, oca_type=1)
+        for child in bracket_children(req, take_profit, stop_loss):
+            child = replace(child, oca_group=group, oca_type=1)
             validate_order_request(child)
             rec = self._new_order(child)
             self.parents[rec.order_id] = parent.order_id
@@ -372,19 +369,23 @@ class FakeSession(SessionEvents):
         return rec
 
     def modify_order(self, order_id: int, quantity: float | None = None,
-                     limit_price: float | None = None, stop_price: float | None = None) -> OrderRecord:
+                     limit_price: float | None = None, stop_price: float | None = None,
+                     trailing_amount: float | None = None) -> OrderRecord:
         """placeOrder again with the same orderId and contract; None keeps a value.
 
         Raises ``LookupError`` (unknown order), ``ValueError`` (finished order),
         ``NotConnectedError`` like the real Session.
         """
-        self.calls.append(("modify_order", (order_id, quantity, limit_price, stop_price)))
+        self.calls.append(("modify_order", (order_id, quantity, limit_price, stop_price)
+                           + (() if trailing_amount is None else (trailing_amount,))))
         self._require_connected(f"modify order {order_id}")
         rec = self._own(order_id, "modify")
         qty = rec.quantity if quantity is None else quantity
         new = self._update(rec, quantity=qty,
                            limit_price=rec.limit_price if limit_price is None else limit_price,
                            stop_price=rec.stop_price if stop_price is None else stop_price,
+                           trailing_amount=(rec.trailing_amount if trailing_amount is None
+                                            else trailing_amount),
                            remaining=qty - rec.filled)
         self.in_flight[order_id] = "modify"
         if self.auto_submit:

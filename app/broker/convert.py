@@ -36,6 +36,7 @@ from app.domain import (
     WhatIf,
     empty_bars,
 )
+from app.domain.orders import ib_good_till
 
 UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2**31 - 1
@@ -266,9 +267,14 @@ def trade_to_record(trade: Any, instrument: Instrument | None = None, message: s
     otype = order_type_of(o.orderType)
     lmt = num(o.lmtPrice)
     aux = num(o.auxPrice)
+    pct = num(o.trailingPercent)
+    trailing = isinstance(otype, OrderType) and otype.is_trailing
     if isinstance(otype, OrderType):
         lmt = lmt if otype.needs_limit else None
-        aux = aux if otype.needs_stop else None
+        # a trailing order's auxPrice is its distance; its stop is trailStopPrice (IB moves it)
+        stop = num(o.trailStopPrice) if trailing else (aux if otype.needs_stop else None)
+    else:
+        stop = aux
     return OrderRecord(
         order_id=int(o.orderId or st.orderId or 0),
         perm_id=int(o.permId or st.permId or 0),
@@ -278,7 +284,7 @@ def trade_to_record(trade: Any, instrument: Instrument | None = None, message: s
         quantity=total,
         order_type=otype,
         limit_price=lmt,
-        stop_price=aux,
+        stop_price=stop,
         tif=o.tif or "DAY",
         status=effective_status(trade),
         filled=filled,
@@ -289,13 +295,21 @@ def trade_to_record(trade: Any, instrument: Instrument | None = None, message: s
         updated=utc(log[-1].time) if log else None,
         message=message,
         account=o.account or "",
+        outside_rth=bool(o.outsideRth),
+        trailing_amount=aux if trailing and pct is None else None,
+        trailing_percent=pct if trailing else None,
+        limit_offset=num(o.lmtPriceOffset) if otype == OrderType.TRAIL_LIMIT else None,
+        good_till=(o.goodTillDate or "").strip(),
     )
 
 
 def request_to_order(req: OrderRequest, account: str = "") -> Order:
     """The ib_async ``Order`` of a request: action, totalQuantity, orderType, tif,
-    outsideRth, account, lmtPrice (LMT, STP LMT), auxPrice (STP, STP LMT),
-    ocaGroup/ocaType when set; ``transmit=True``, orderId not set."""
+    outsideRth, account, lmtPrice (LMT, STP LMT, LOC, LIT), auxPrice (the stop of STP and
+    STP LMT, the trigger of MIT and LIT, the trailing amount of TRAIL and TRAIL LIMIT),
+    trailingPercent, trailStopPrice, lmtPriceOffset (TRAIL LIMIT), goodTillDate (GTD,
+    ``app.domain.orders.ib_good_till``), ocaGroup/ocaType when set; ``transmit=True``,
+    orderId not set. Source: IB API docs "Order Types" (Trailing Stop, Trailing Stop Limit)."""
     order = Order(
         action=req.action.value,
         totalQuantity=float(req.quantity),
@@ -309,6 +323,16 @@ def request_to_order(req: OrderRequest, account: str = "") -> Order:
         order.lmtPrice = float(req.limit_price)
     if req.order_type.needs_stop:
         order.auxPrice = float(req.stop_price)
+    if req.trailing_amount is not None:
+        order.auxPrice = float(req.trailing_amount)
+    if req.trailing_percent is not None:
+        order.trailingPercent = float(req.trailing_percent)
+    if req.trail_stop_price is not None:
+        order.trailStopPrice = float(req.trail_stop_price)
+    if req.limit_offset is not None:
+        order.lmtPriceOffset = float(req.limit_offset)
+    if req.good_till is not None:
+        order.goodTillDate = ib_good_till(req.good_till)
     if req.oca_group:
         order.ocaGroup = req.oca_group
         order.ocaType = int(req.oca_type or 1)

@@ -24,7 +24,7 @@ import numpy as np
 from ib_async import IB
 from ib_async.wrapper import RequestError
 
-from app.broker import convert, fastread, tradeslim
+from app.broker import convert, fastread, openorder_fields, tradeslim
 from app.broker.orderbook import OrderBook
 from app.broker.reconcile import settle_unreported
 from app.broker.quotes import QuoteBook
@@ -116,6 +116,7 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         self.ib = IB()
         fastread.install(self.ib.client)     # linear-time socket reads (app/broker/fastread.py)
         tradeslim.install(self.ib, lambda: self._client_id)  # other clients' orders: ~2 KB, not 10
+        openorder_fields.install(self.ib)   # a trailing stop's moves (trailStopPrice) reach the record
         self._quotes = QuoteBook(
             lambda inst: self.ib.reqMktData(convert.instrument_to_contract(inst), "", False, False),
             lambda ticker: self.ib.cancelMktData(ticker.contract))

@@ -18,6 +18,7 @@ from app.broker import convert
 from app.broker.errors import NotConnectedError
 from app.broker.reconcile import order_ref
 from app.domain import DONE_STATUSES, OrderRecord, OrderRequest, WhatIf, validate_order_request
+from app.domain.orders import bracket_children
 
 
 class SessionOrdersMixin:
@@ -105,18 +106,8 @@ class SessionOrdersMixin:
         if take_profit is None and stop_loss is None:
             raise ValueError("A bracket needs a take-profit or a stop-loss price")
         self._require_connected(f"place a bracket {req.describe()}")
-        from app.domain import Action, OrderType
         contract = convert.instrument_to_contract(req.instrument)
-        other = Action.SELL if req.action is Action.BUY else Action.BUY
-        children = []
-        if take_profit is not None:
-            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.LMT,
-                                         limit_price=take_profit, tif=req.tif,
-                                         outside_rth=req.outside_rth))
-        if stop_loss is not None:
-            children.append(OrderRequest(req.instrument, other, req.quantity, OrderType.STP,
-                                         stop_price=stop_loss, tif=req.tif,
-                                         outside_rth=req.outside_rth))
+        children = bracket_children(req, take_profit, stop_loss)
         for child in children:
             validate_order_request(child)
         parent = convert.request_to_order(req, self.account_id)
@@ -173,9 +164,12 @@ class SessionOrdersMixin:
 
     def modify_order(self, order_id: int, quantity: float | None = None,
                      limit_price: float | None = None,
-                     stop_price: float | None = None) -> OrderRecord:
+                     stop_price: float | None = None,
+                     trailing_amount: float | None = None) -> OrderRecord:
         """Change a working order of this client: IB placeOrder again with the same
-        orderId and contract; None keeps a value. Returns the updated record.
+        orderId and contract; None keeps a value (``stop_price`` and ``trailing_amount`` both
+        go to ``auxPrice``: the stop / trigger, or a TRAIL order's distance). Returns the
+        updated record.
         Raises ``LookupError`` (unknown order), ``ValueError`` (finished order),
         ``NotConnectedError``. Rule checks live in ``app.commands``.
         """
@@ -188,6 +182,8 @@ class SessionOrdersMixin:
             order.lmtPrice = float(limit_price)
         if stop_price is not None:
             order.auxPrice = float(stop_price)
+        if trailing_amount is not None:
+            order.auxPrice = float(trailing_amount)
         order.transmit = True
         self.ib.placeOrder(trade.contract, order)
         self._in_flight[int(order_id)] = "modify"

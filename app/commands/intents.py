@@ -45,12 +45,16 @@ class ModifyOrder:
     """Change a working order of this client (IB placeOrder with the same orderId).
 
     ``quantity`` in shares, prices in instrument currency; None = unchanged.
+    ``stop_price`` is the auxPrice of STP / STP LMT (stop) and MIT / LIT (trigger);
+    ``trailing_amount`` the auxPrice of a TRAIL / TRAIL LIMIT order that trails by an
+    amount (IB recomputes the stop from the market).
     """
 
     order_id: int
     quantity: float | None = None
     limit_price: float | None = None
     stop_price: float | None = None
+    trailing_amount: float | None = None
 
 
 @dataclass(frozen=True)
@@ -200,9 +204,9 @@ def describe_command(cmd: Any, session: Any = None) -> str:
 
 def describe_change(cmd: ModifyOrder, tick: float | None = None) -> str:
     """The changed values of a modification, written exactly: "quantity 200, limit 151.5",
-    "quantity 1234567, limit 10234.55, stop 0.00005" (never rounded to 6 digits). With the
-    instrument's ``tick`` the prices have its decimals ("limit 200.00"; a price on the tick
-    loses nothing), else they are written as given."""
+    "quantity 1234567, limit 10234.55, stop 0.00005", "trailing amount 1.25" (never rounded
+    to 6 digits). With the instrument's ``tick`` the prices have its decimals ("limit 200.00";
+    a price on the tick loses nothing), else they are written as given."""
     def price(v) -> str:
         on_tick = tick and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
         return price_text(v, tick) if on_tick else fmt_number(v)
@@ -210,5 +214,6 @@ def describe_change(cmd: ModifyOrder, tick: float | None = None) -> str:
     return ", ".join(f"{name} {fmt(value)}"
                      for name, value, fmt in (("quantity", cmd.quantity, fmt_number),
                                               ("limit", cmd.limit_price, price),
-                                              ("stop", cmd.stop_price, price))
+                                              ("stop", cmd.stop_price, price),
+                                              ("trailing amount", cmd.trailing_amount, price))
                      if value is not None)

@@ -30,7 +30,7 @@ from app.domain import (
     Action, ConnectionState, OrderRecord, OrderRequest, OrderType, OrderValidationError,
     validate_order_request,
 )
-from app.domain.orders import price_problem
+from app.domain.orders import bracket_children, price_problem
 
 log = logging.getLogger("ibdesk.commands")
 
@@ -240,7 +240,7 @@ class OrderCommands:
             self._plan_bracket(plan, cmd, override)
         elif isinstance(cmd, ModifyOrder):
             rec = self._own_working(cmd.order_id, "modify")
-            check_modification(rec, cmd.quantity, cmd.limit_price, cmd.stop_price)
+            check_modification(rec, cmd.quantity, cmd.limit_price, cmd.stop_price, cmd.trailing_amount)
             self._risk_modify(plan, rec, cmd, override)
             plan.modify = cmd
         elif isinstance(cmd, CancelOrder):
@@ -296,9 +296,11 @@ class OrderCommands:
         if not isinstance(rec.order_type, OrderType):
             return
         qty = rec.quantity if cmd.quantity is None else cmd.quantity
+        # a trailing order's record stop is where IB's trailing stop is now: no price of its own
+        stop = None if rec.order_type.is_trailing else (
+            cmd.stop_price if cmd.stop_price is not None else rec.stop_price)
         req = OrderRequest(rec.instrument, rec.action, qty, rec.order_type,
-                           cmd.limit_price if cmd.limit_price is not None else rec.limit_price,
-                           cmd.stop_price if cmd.stop_price is not None else rec.stop_price)
+                           cmd.limit_price if cmd.limit_price is not None else rec.limit_price, stop)
         self._risk(plan, req, override,
                    skip=("duplicate_order", "max_orders_per_minute", "max_position"))
         growth = qty - rec.quantity
@@ -324,6 +326,12 @@ class OrderCommands:
                 if problem:
                     rule = "tick_size" if "tick size" in problem else "bracket"
                     raise CommandRejected(f"Cannot place bracket: {problem}", rule=rule)
+        for child in bracket_children(req, cmd.take_profit, cmd.stop_loss):
+            try:
+                validate_order_request(child)
+            except OrderValidationError as e:   # the child takes the parent's TIF (IOC, OPG)
+                raise CommandRejected(f"Cannot place bracket: its {child.order_type.value} child takes "
+                                      f"the parent's TIF: {e}", rule="bracket") from e
         # the entry price: limit (LMT, STP LMT), else stop (STP); None for a MKT entry
         # (validated above: a MKT order carries no stop price)
         entry = req.limit_price if req.order_type.needs_limit else req.stop_price
@@ -494,7 +502,10 @@ class OrderCommands:
                             recs[0], recs)
         if isinstance(cmd, ModifyOrder):
             m = plan.modify
-            rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price)
+            # the trailing amount only when it changes: sessions without trailing orders keep
+            # the four-argument modify_order
+            trail = {} if m.trailing_amount is None else {"trailing_amount": m.trailing_amount}
+            rec = self.session.modify_order(m.order_id, m.quantity, m.limit_price, m.stop_price, **trail)
             self._local_pending[(rec.client_id, rec.order_id)] = ("modify", rec, self._clock())
             change = describe_change(m, rec.instrument.min_tick or 0.01)
             self._api("placeOrder", rec, f"modify: {change}")

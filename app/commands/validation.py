@@ -87,12 +87,13 @@ def check_working(rec: OrderRecord, verb: str, in_flight: str | bool | None) -> 
 
 
 def check_modification(rec: OrderRecord, quantity: float | None, limit_price: float | None,
-                       stop_price: float | None) -> None:
+                       stop_price: float | None, trailing_amount: float | None = None) -> None:
     """Check a modification of working order ``rec`` (None = unchanged).
 
     Quantity: a finite number > 0, not below the filled quantity, whole shares
-    for stocks. Prices: only those the order type uses (LMT: limit; STP: stop;
-    STP LMT: both; MKT: none), positive, on the instrument's tick (IB error 110).
+    for stocks. Prices: only those the order type uses (LMT, LOC: limit; STP: stop;
+    MIT: trigger; STP LMT, LIT: both; TRAIL / TRAIL LIMIT trailing by an amount: the
+    trailing amount; MKT, MOC: none), positive, on the instrument's tick (IB error 110).
     At least one value must differ from the order's current one.
     """
     oid = rec.order_id
@@ -106,15 +107,21 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
             raise CommandRejected(f"Cannot modify order {oid}: quantity {fmt_number(quantity)} is below the "
                                   f"{fmt_number(rec.filled)} already filled", rule="invalid_modify")
     tick = rec.instrument.min_tick or 0.01
-    uses_limit = isinstance(otype, OrderType) and otype.needs_limit
-    uses_stop = isinstance(otype, OrderType) and otype.needs_stop
+    known = isinstance(otype, OrderType)
+    uses_limit = known and otype.needs_limit
+    uses_stop = known and otype.needs_stop
+    uses_trail = known and otype.is_trailing and rec.trailing_amount is not None
     type_name = str(otype)   # an OrderType (StrEnum) prints its value: "STP LMT"
+    stop_name = otype.stop_name.lower() if known else "stop price"
     for name, value, used in (("limit price", limit_price, uses_limit),
-                              ("stop price", stop_price, uses_stop)):
+                              (stop_name, stop_price, uses_stop),
+                              ("trailing amount", trailing_amount, uses_trail)):
         if value is None:
             continue
         if not used:
-            raise CommandRejected(f"Cannot modify order {oid}: a {type_name} order has no {name}",
+            how = " by an amount (it trails by a percent)" if name == "trailing amount" and known \
+                and otype.is_trailing else ""
+            raise CommandRejected(f"Cannot modify order {oid}: a {type_name} order has no {name}{how}",
                                   rule="invalid_modify")
         problem = price_problem(name.capitalize(), value, tick, fmt=fmt_number)
         if problem:
@@ -128,9 +135,12 @@ def check_modification(rec: OrderRecord, quantity: float | None, limit_price: fl
         stop_price is not None and (rec.stop_price is None or
                                     not math.isclose(stop_price, rec.stop_price, rel_tol=0,
                                                      abs_tol=tick * 1e-6)),
+        trailing_amount is not None and not math.isclose(trailing_amount, rec.trailing_amount,
+                                                         rel_tol=0, abs_tol=tick * 1e-6),
     )
     if not any(changes):
         now = ", ".join(f"{name} {fmt_number(v)}" for name, v in (
-            ("quantity", rec.quantity), ("limit", rec.limit_price), ("stop", rec.stop_price))
+            ("quantity", rec.quantity), ("limit", rec.limit_price), ("stop", rec.stop_price),
+            ("trailing amount", rec.trailing_amount))
             if v is not None)
         raise CommandRejected(f"Cannot modify order {oid}: nothing changes ({now})", rule="no_change")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
@@ -23,27 +23,60 @@ class Action(StrEnum):
 
 
 class OrderType(StrEnum):
-    """Order types the terminal places (IB ``Order.orderType`` strings)."""
+    """Order types the terminal places (IB ``Order.orderType`` strings; IB "Order Types"
+    pages: Market, Limit, Stop, Stop Limit, Trailing Stop, Trailing Stop Limit, Market on
+    Close, Limit on Close, Market if Touched, Limit if Touched)."""
 
     MKT = "MKT"
     LMT = "LMT"
     STP = "STP"
     STP_LMT = "STP LMT"
+    TRAIL = "TRAIL"
+    TRAIL_LIMIT = "TRAIL LIMIT"
+    MOC = "MOC"
+    LOC = "LOC"
+    MIT = "MIT"
+    LIT = "LIT"
 
     @property
     def needs_limit(self) -> bool:
-        return self in (OrderType.LMT, OrderType.STP_LMT)
+        """True when the type carries a limit price (IB ``lmtPrice``): LMT, STP LMT, LOC, LIT.
+        (TRAIL LIMIT works its limit at ``lmtPriceOffset`` from the moving stop instead.)"""
+        return self in (OrderType.LMT, OrderType.STP_LMT, OrderType.LOC, OrderType.LIT)
 
     @property
     def needs_stop(self) -> bool:
-        return self in (OrderType.STP, OrderType.STP_LMT)
+        """True when the type carries a trigger price in IB ``auxPrice``: the stop of STP and
+        STP LMT, the touch price of MIT and LIT. (TRAIL's auxPrice is a distance.)"""
+        return self in (OrderType.STP, OrderType.STP_LMT, OrderType.MIT, OrderType.LIT)
+
+    @property
+    def is_trailing(self) -> bool:
+        """TRAIL and TRAIL LIMIT: the stop follows the market by an amount or a percent."""
+        return self in (OrderType.TRAIL, OrderType.TRAIL_LIMIT)
+
+    @property
+    def at_close(self) -> bool:
+        """MOC and LOC: executed in the closing auction."""
+        return self in (OrderType.MOC, OrderType.LOC)
+
+    @property
+    def stop_name(self) -> str:
+        """What ``auxPrice`` is called for this type: "Trigger price" (MIT, LIT) or "Stop price"."""
+        return "Trigger price" if self in (OrderType.MIT, OrderType.LIT) else "Stop price"
 
 
 class TimeInForce(StrEnum):
-    """IB ``Order.tif`` values the terminal offers."""
+    """IB ``Order.tif`` values the terminal offers (IB "Time in Force"): DAY, GTC, IOC
+    (fill what can fill at once, cancel the rest), FOK (fill all at once or cancel), GTD
+    (until ``goodTillDate``), OPG (the opening auction: MKT -> MOO, LMT -> LOO)."""
 
     DAY = "DAY"
     GTC = "GTC"
+    IOC = "IOC"
+    FOK = "FOK"
+    GTD = "GTD"
+    OPG = "OPG"
 
 
 class OrderStatus(StrEnum):
@@ -96,11 +129,19 @@ class OrderRequest:
     """What the trader asked for: one order, not yet sent.
 
     ``quantity`` in shares (FX: base units), ``limit_price`` / ``stop_price`` in
-    instrument currency (IB ``lmtPrice`` / ``auxPrice``); the price a type does
-    not use must be None. ``oca_group`` (IB ``ocaGroup``, "" = none) joins the
-    order to a One-Cancels-All group; ``oca_type`` is IB's ``ocaType`` (0 = not
-    set, 1 = cancel the other orders with block, 2 = reduce the others with
-    block, 3 = reduce without block; IB API docs "One-Cancels-All (OCA)").
+    instrument currency (IB ``lmtPrice`` / ``auxPrice``; ``stop_price`` is the stop of
+    STP / STP LMT and the touch price of MIT / LIT); the price a type does not use must be
+    None. ``oca_group`` (IB ``ocaGroup``, "" = none) joins the order to a One-Cancels-All
+    group; ``oca_type`` is IB's ``ocaType`` (0 = not set, 1 = cancel the other orders with
+    block, 2 = reduce the others with block, 3 = reduce without block; IB API docs
+    "One-Cancels-All (OCA)").
+
+    Trailing orders (TRAIL, TRAIL LIMIT; IB "Trailing Stop"): ``trailing_amount`` (instrument
+    currency, sent as ``auxPrice``) or ``trailing_percent`` (% of the price, IB
+    ``trailingPercent``), exactly one; ``trail_stop_price`` the optional initial stop (IB
+    ``trailStopPrice``); TRAIL LIMIT also ``limit_offset`` (IB ``lmtPriceOffset``: the limit
+    works this far beyond the stop). ``good_till`` (tz-aware) is the expiry of a GTD order
+    (IB ``goodTillDate``, see :func:`ib_good_till`). ``outside_rth`` is IB ``outsideRth``.
     """
 
     instrument: Instrument
@@ -113,17 +154,39 @@ class OrderRequest:
     outside_rth: bool = False
     oca_group: str = ""
     oca_type: int = 0
+    trailing_amount: float | None = None
+    trailing_percent: float | None = None
+    trail_stop_price: float | None = None
+    limit_offset: float | None = None
+    good_till: datetime | None = None
 
     def describe(self) -> str:
-        """The order in words: "BUY 100 AAPL LMT 187.50 DAY"."""
-        parts = [self.action.value, _fmt_qty(self.quantity), self.instrument.display_symbol,
-                 self.order_type.value]
-        if self.order_type.needs_stop and self.stop_price is not None:
-            parts.append(f"stop {_fmt_price(self.stop_price, self.instrument.min_tick)}")
-        if self.order_type.needs_limit and self.limit_price is not None:
-            parts.append(f"{'limit ' if self.order_type is OrderType.STP_LMT else ''}"
-                         f"{_fmt_price(self.limit_price, self.instrument.min_tick)}")
+        """The order in words: "BUY 100 AAPL LMT 187.50 DAY", "SELL 100 AAPL TRAIL 1.50 GTC
+        outside RTH", "BUY 100 AAPL LIT trigger 187.00 limit 187.10 GTD 2026-12-08 16:00
+        America/New_York"."""
+        tick = self.instrument.min_tick
+        ot = self.order_type
+        parts = [self.action.value, _fmt_qty(self.quantity), self.instrument.display_symbol, ot.value]
+        if ot.needs_stop and self.stop_price is not None:
+            parts.append(f"{'trigger' if ot.stop_name == 'Trigger price' else 'stop'} "
+                         f"{_fmt_price(self.stop_price, tick)}")
+        if ot.needs_limit and self.limit_price is not None:
+            parts.append(f"{'limit ' if ot.needs_stop else ''}"
+                         f"{_fmt_price(self.limit_price, tick)}")
+        if ot.is_trailing:
+            if self.trailing_percent is not None:
+                parts.append(f"{_fmt_num(self.trailing_percent)} %")
+            elif self.trailing_amount is not None:
+                parts.append(_fmt_price(self.trailing_amount, tick))
+            if self.trail_stop_price is not None:
+                parts.append(f"stop {_fmt_price(self.trail_stop_price, tick)}")
+            if self.limit_offset is not None:
+                parts.append(f"offset {_fmt_price(self.limit_offset, tick)}")
         parts.append(self.tif.value)
+        if self.good_till is not None:   # what was asked, also on a request that is not valid
+            parts.append(fmt_good_till(self.good_till))
+        if self.outside_rth:
+            parts.append("outside RTH")
         if self.oca_group:
             parts.append(f"OCA {self.oca_group}")
         return " ".join(parts)
@@ -138,6 +201,44 @@ def _fmt_qty(q: float) -> str:
     if abs(q) >= _PLAIN_LIMIT:
         return f"{q:.6g}"
     return f"{q:,.0f}" if float(q).is_integer() else f"{q:,}"
+
+
+def _fmt_num(x: float) -> str:
+    """A plain number as typed: 2 -> "2", 1.5 -> "1.5" (no exponent below 1e15)."""
+    if abs(x) >= _PLAIN_LIMIT:
+        return f"{x:.6g}"
+    return format(Decimal(repr(float(x))).normalize(), "f")
+
+
+def zone_name(t: datetime) -> str:
+    """The zone of a tz-aware datetime as IB writes it: the IANA key ("America/New_York",
+    "US/Eastern"), "UTC" for UTC, else the tzname ("CET"), else the offset ("UTC+0100")."""
+    key = getattr(t.tzinfo, "key", None)
+    if key:
+        return key
+    if t.utcoffset() == timedelta(0):
+        return "UTC"
+    return t.tzname() or t.strftime("UTC%z")
+
+
+def ib_good_till(t: datetime) -> str:
+    """IB ``goodTillDate`` text of a tz-aware expiry: "YYYYMMDD-HH:MM:SS" in UTC for a UTC
+    time, else "YYYYMMDD HH:MM:SS <IANA zone>" (IB API docs "Orders", date/time fields since
+    TWS 10.17: UTC "yyyymmdd-hh:mm:ss" or exchange/operator zone "yyyymmdd hh:mm:ss zone").
+    A fixed-offset zone without a name is converted to UTC. Raises ``ValueError`` for a
+    naive datetime."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError("goodTillDate needs a time zone")
+    if getattr(t.tzinfo, "key", None) is None:
+        return t.astimezone(timezone.utc).strftime("%Y%m%d-%H:%M:%S")
+    return f"{t.strftime('%Y%m%d %H:%M:%S')} {t.tzinfo.key}"
+
+
+def fmt_good_till(t: datetime) -> str:
+    """A GTD expiry as a trader reads it: "2026-12-08 16:00 America/New_York" (seconds only
+    when not zero)."""
+    fmt = "%Y-%m-%d %H:%M" + (":%S" if t.second else "")
+    return f"{t.strftime(fmt)} {zone_name(t)}"
 
 
 def _decimals(tick: float) -> int:
@@ -240,14 +341,120 @@ def price_problem(name: str, price, tick: float, fmt=None) -> str | None:
     return None
 
 
-def validate_order_request(req: OrderRequest) -> OrderRequest:
-    """Check an order request against IB's basic order rules.
+#: the order types an OPG (opening auction) order may have: MKT (MOO) and LMT (LOO)
+OPG_TYPES = frozenset({OrderType.MKT, OrderType.LMT})
+#: order types that wait for a trigger or an auction, so IOC / FOK would cancel them unfilled
+_WAITING_TYPES = frozenset({OrderType.STP, OrderType.STP_LMT, OrderType.TRAIL, OrderType.TRAIL_LIMIT,
+                            OrderType.MIT, OrderType.LIT})
 
-    Rules: quantity positive, finite, whole for stocks; ocaType 0-3; LMT and STP LMT need a
-    positive limit price, STP and STP LMT a positive stop price, on the
-    instrument's tick (IB rejects off-tick prices, error 110); MKT carries no
-    price. Returns the request; raises ``OrderValidationError`` naming the field
-    and value otherwise. Source: IB API docs "Order Types" (required fields).
+
+def outside_rth_problem(order_type: OrderType, tif: TimeInForce) -> str | None:
+    """Why ``outsideRth`` cannot apply to an order of ``order_type`` / ``tif`` (None when it can).
+
+    IB ignores outsideRth for market orders on most exchanges (warning 2109, "Outside
+    Regular Trading Hours is ignored based on the order type and destination"): a MKT order
+    waits for the regular session. MOC / LOC and OPG orders execute only in an auction.
+    """
+    if order_type is OrderType.MKT:
+        return ("Outside RTH does not apply to a MKT order: IB fills market orders in regular "
+                "trading hours only (use a LMT order outside RTH)")
+    if order_type.at_close:
+        return f"Outside RTH does not apply to a {order_type.value} order: it executes in the closing auction"
+    if tif is TimeInForce.OPG:
+        return "Outside RTH does not apply to an OPG order: it executes in the opening auction"
+    return None
+
+
+def tif_problem(order_type: OrderType, tif: TimeInForce, sec_type: str) -> str | None:
+    """Why ``tif`` cannot go with ``order_type`` on an instrument of ``sec_type`` (None when
+    it can). IB "Time in Force" and the order-type pages: MOC / LOC are DAY orders; OPG is
+    for MKT and LMT only; auctions (MOC, LOC, OPG) exist for stocks, not FX; IOC / FOK
+    act at once, so an order that waits for a trigger (STP, TRAIL, MIT, ...) would be
+    cancelled before it triggers."""
+    if (order_type.at_close or tif is TimeInForce.OPG) and sec_type != "STK":
+        what = order_type.value if order_type.at_close else "OPG"
+        return f"{what} orders are for stocks: FX has no opening or closing auction"
+    if order_type.at_close and tif is not TimeInForce.DAY:
+        return (f"A {order_type.value} order must be a DAY order (it executes in today's closing "
+                f"auction), not {tif.value}")
+    if tif is TimeInForce.OPG and order_type not in OPG_TYPES:
+        return f"OPG (the opening auction) is for MKT and LMT orders only, not {order_type.value}"
+    if tif in (TimeInForce.IOC, TimeInForce.FOK) and order_type in _WAITING_TYPES:
+        return (f"{tif.value} fills at once or cancels, but a {order_type.value} order waits for its "
+                "trigger: it would be cancelled before it triggers (use DAY or GTC)")
+    return None
+
+
+def good_till_problem(tif: TimeInForce, good_till, now: datetime) -> str | None:
+    """Why ``good_till`` is not a usable expiry for ``tif`` at ``now`` (UTC), or None: a GTD
+    order needs a tz-aware expiry after ``now`` (IB rejects a goodTillDate in the past);
+    any other TIF takes none."""
+    if tif is not TimeInForce.GTD:
+        if good_till is not None:
+            return f"Only a GTD order takes an expiry date and time (TIF is {tif.value})"
+        return None
+    if good_till is None:
+        return "A GTD order needs the date and time it expires"
+    if not isinstance(good_till, datetime) or good_till.tzinfo is None or good_till.utcoffset() is None:
+        return "The GTD expiry needs a time zone"
+    if good_till <= now:
+        return f"The GTD expiry {fmt_good_till(good_till)} is not in the future"
+    return None
+
+
+def _trailing_problems(req: OrderRequest, tick: float) -> str | None:
+    """The trailing fields of ``req``: TRAIL / TRAIL LIMIT need exactly one of trailing amount
+    (on the tick) and trailing percent (above 0, below 100); the initial stop is optional;
+    TRAIL LIMIT needs a limit offset of 0 or more, on the tick. Other types take none."""
+    ot = req.order_type
+    fields = (("trailing amount", req.trailing_amount), ("trailing percent", req.trailing_percent),
+              ("trail stop price", req.trail_stop_price), ("limit offset", req.limit_offset))
+    if not ot.is_trailing:
+        for name, value in fields:
+            if value is not None:
+                return f"A {ot.value} order takes no {name}"
+        return None
+    amount, pct = req.trailing_amount, req.trailing_percent
+    if amount is None and pct is None:
+        return f"A {ot.value} order needs a trailing amount or a trailing percent"
+    if amount is not None and pct is not None:
+        return "Give a trailing amount or a trailing percent, not both"
+    if amount is not None:
+        problem = price_problem("Trailing amount", amount, tick)
+        if problem:
+            return problem
+    elif isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 0 < pct < 100:
+        return f"Trailing percent must be above 0 and below 100, got {pct!r}"
+    if req.trail_stop_price is not None:
+        problem = price_problem("Trail stop price", req.trail_stop_price, tick)
+        if problem:
+            return problem
+    off = req.limit_offset
+    if ot is not OrderType.TRAIL_LIMIT:
+        if off is not None:
+            return "A TRAIL order takes no limit offset (TRAIL LIMIT does)"
+        return None
+    if off is None:
+        return "A TRAIL LIMIT order needs a limit offset (how far beyond the stop the limit is)"
+    if off != 0:
+        problem = price_problem("Limit offset", off, tick)
+        if problem:
+            return problem
+    return None
+
+
+def validate_order_request(req: OrderRequest, now: datetime | None = None) -> OrderRequest:
+    """Check an order request against IB's order rules.
+
+    Rules: quantity positive, finite, whole for stocks; ocaType 0-3; LMT, STP LMT, LOC and
+    LIT need a positive limit price, STP and STP LMT a stop price and MIT / LIT a trigger
+    price, on the instrument's tick (IB rejects off-tick prices, error 110); MKT, MOC and
+    TRAIL carry no price; the trailing fields (:func:`_trailing_problems`); TIF with type
+    and instrument (:func:`tif_problem`); a GTD expiry after ``now`` (default: the current
+    UTC time; :func:`good_till_problem`); outside RTH only where it applies
+    (:func:`outside_rth_problem`). Returns the request; raises ``OrderValidationError``
+    naming the field and value otherwise. Source: IB API docs "Order Types" (required
+    fields), "Time in Force".
     """
     problem = quantity_problem(req.quantity, req.instrument)
     if problem:
@@ -257,19 +464,45 @@ def validate_order_request(req: OrderRequest) -> OrderRequest:
     if isinstance(req.oca_type, bool) or req.oca_type not in (0, 1, 2, 3):
         raise OrderValidationError(f"OCA type must be 0, 1, 2 or 3 (IB ocaType), got {req.oca_type!r}")
     tick = req.instrument.min_tick or 0.01
+    ot = req.order_type
     for name, needed, value in (
-        ("Limit price", req.order_type.needs_limit, req.limit_price),
-        ("Stop price", req.order_type.needs_stop, req.stop_price),
+        ("Limit price", ot.needs_limit, req.limit_price),
+        (ot.stop_name, ot.needs_stop, req.stop_price),
     ):
         if needed:
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
-                raise OrderValidationError(f"{name} is required for a {req.order_type.value} order")
+                raise OrderValidationError(f"{name} is required for a {ot.value} order")
             problem = price_problem(name, value, tick)
             if problem:
                 raise OrderValidationError(problem)
         elif value is not None:
-            raise OrderValidationError(f"A {req.order_type.value} order takes no {name.lower()}")
+            raise OrderValidationError(f"A {ot.value} order takes no {name.lower()}")
+    problem = (_trailing_problems(req, tick) or tif_problem(ot, req.tif, req.instrument.sec_type)
+               or good_till_problem(req.tif, req.good_till, now or datetime.now(timezone.utc)))
+    if problem:
+        raise OrderValidationError(problem)
+    if req.outside_rth:
+        problem = outside_rth_problem(ot, req.tif)
+        if problem:
+            raise OrderValidationError(problem)
     return req
+
+
+def bracket_children(req: OrderRequest, take_profit: float | None,
+                     stop_loss: float | None) -> list[OrderRequest]:
+    """The child orders of a bracket on ``req`` (IB "Bracket Orders"; ib_async
+    ``IB.bracketOrder``): a take-profit LMT at ``take_profit`` and a stop-loss STP at
+    ``stop_loss`` (instrument currency; None = no such child) on the other side, with the
+    parent's quantity, TIF, GTD expiry and outside RTH."""
+    other = Action.SELL if req.action is Action.BUY else Action.BUY
+    out = []
+    for otype, price, key in ((OrderType.LMT, take_profit, "limit_price"),
+                              (OrderType.STP, stop_loss, "stop_price")):
+        if price is not None:
+            out.append(OrderRequest(req.instrument, other, req.quantity, otype, tif=req.tif,
+                                    outside_rth=req.outside_rth, good_till=req.good_till,
+                                    **{key: price}))
+    return out
 
 
 @dataclass(slots=True)
@@ -280,7 +513,10 @@ class OrderRecord:
     permanent id (0 until TWS assigns it), ``client_id`` the API client that
     placed it (0 for TWS manual orders). Quantities in shares; prices in
     instrument currency; ``created``/``updated`` UTC. ``message`` holds the last
-    error or warning text the gateway sent for this order.
+    error or warning text the gateway sent for this order. ``stop_price`` is IB's
+    ``auxPrice`` for STP / STP LMT / MIT / LIT and the current stop (``trailStopPrice``) of a
+    TRAIL / TRAIL LIMIT order; ``trailing_amount`` / ``trailing_percent`` /
+    ``limit_offset`` as in :class:`OrderRequest`; ``good_till`` IB's ``goodTillDate`` text.
     """
 
     order_id: int
@@ -302,6 +538,11 @@ class OrderRecord:
     updated: datetime | None = None
     message: str = ""
     account: str = ""
+    outside_rth: bool = False
+    trailing_amount: float | None = None
+    trailing_percent: float | None = None
+    limit_offset: float | None = None
+    good_till: str = ""
 
     @property
     def is_working(self) -> bool:

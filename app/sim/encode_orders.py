@@ -57,13 +57,16 @@ def open_order(o: SimOrder, c: SimContract, account: str, state=None) -> bytes:
     ``SimOrderState``) makes it the answer to a whatIf order: whatIf=1, status
     from the state and its margin/commission fields filled (IB sends no
     orderStatus for whatIf orders). Trailing amount travels in auxPrice,
-    trailingPercent / trailStopPrice / lmtPriceOffset (TRAIL LIMIT), goodTillDate
-    and ocaType are echoed from the ticket.
+    trailingPercent / lmtPriceOffset (TRAIL LIMIT), goodTillDate and ocaType are
+    echoed from the ticket; trailStopPrice is the order's current trailing stop once the
+    engine has set it (it moves with the market), else the ticket's.
     """
     t = o.ticket
     what_if = state is not None or bool(getattr(t, "what_if", False))
     status = getattr(state, "status", None) or o.status
-    trail_stop = _price(getattr(t, "trail_stop_price", None))
+    # the stop where it is now (it moves with the market), else the one the client set
+    moving = getattr(o, "trail_stop", 0.0) or 0.0
+    trail_stop = moving if moving > 0 else _price(getattr(t, "trail_stop_price", None))
     f: list = [OPEN_ORDER, o.order_id, *_contract11(c),
                t.action, fmt_size(t.total_qty), t.order_type, _price(t.lmt_price),
                _price(t.aux_price), t.tif or "DAY", t.oca_group, t.account or account,
@@ -101,25 +104,28 @@ def order_status(o: SimOrder, mkt_cap_price: float = 0.0) -> bytes:
 
 def completed_order(o: SimOrder, c: SimContract, account: str, completed_time: str,
                     completed_status: str = "") -> bytes:
-    """completedOrder (101) for a plain order (ibapi ``processCompletedOrderMsg``)."""
+    """completedOrder (101) for a plain order (ibapi ``processCompletedOrderMsg``); the
+    goodTillDate and the trailing fields as in :func:`open_order`."""
     t = o.ticket
+    moving = getattr(o, "trail_stop", 0.0) or 0.0
+    trail_stop = moving if moving > 0 else _price(getattr(t, "trail_stop_price", None))
     f: list = [COMPLETED_ORDER, *_contract11(c),
                t.action, fmt_size(t.total_qty), t.order_type, _price(t.lmt_price),
                _price(t.aux_price), t.tif or "DAY", t.oca_group, t.account or account,
                "", 0, t.order_ref, o.perm_id, t.outside_rth, False, 0, "",
                "", "", "", "",                          # faGroup, faMethod, faPct, modelCode
-               "", "", U, "",                           # goodTillDate, rule80A, pctOffset, firm
+               getattr(t, "good_till_date", "") or "", "", U, "",   # goodTillDate, rule80A, pctOffset, firm
                0, "", -1,                               # shortSaleSlot, designatedLoc, exempt
                U, U, U, U, U,                           # box / peg-to-stock
                UI, 0, 0, UI, 3, 0,                      # displaySize .. triggerMethod
                U, 0, "", U, 0, 0,                       # vol params (no delta neutral)
-               U, U,                                    # trailStopPrice, trailingPercent
+               trail_stop, _price(getattr(t, "trailing_percent", None)),   # trailStopPrice, trailingPercent
                "", 0, 0, 0,                             # comboLegsDescrip, legs, orderLegs, params
                UI, UI, U,                               # scale
                "", "", "", 0, 0,                        # hedgeType, clearing x2, notHeld, dnc
                "", 0, o.status, 0, 0,                   # algo, solicited, status, randomize x2
                0,                                       # conditions
-               U, U, U, 0, 0,                           # trailStop, lmtOffset, cashQty, ...
+               trail_stop, _price(getattr(t, "lmt_price_offset", None)), U, 0, 0,   # trailStop, lmtOffset, cashQty
                "", fmt_size(o.filled), 0, 0, "", 0, 0, 0,   # autoCancelDate .. parentPermId
                completed_time, completed_status or o.status,
                UI, UI, U, U, U]

@@ -10,7 +10,8 @@ times POSIX seconds UTC); order-type rules are in ``app.sim.orderrules``:
   displayed ask size, once per quote update, and the rest keeps working
   (Submitted, filled/remaining updated). LMT SELL mirrors on the bid.
 * STP / TRAIL trigger on the last price and then act as MKT; STP LMT / TRAIL LIMIT
-  then work as LMT; MIT / LIT trigger on the touch (BUY when the price falls to the
+  then work as LMT; a TRAIL stop that moves is re-sent (openOrder with the new
+  trailStopPrice, orderStatus unchanged); MIT / LIT trigger on the touch (BUY when the price falls to the
   trigger) and then act as MKT / LMT. Untriggered orders are PreSubmitted,
   triggered ones Submitted.
 * MOC / LOC fill in the 16:00 New York closing auction at the closing price (LOC
@@ -525,9 +526,10 @@ class MatchingEngine:
         buy = t.action == "BUY"
         if t.order_type in STOP_TYPES + TOUCH_TYPES and not order.triggered:
             price = trigger_price(inst, top)
-            if t.order_type in ("TRAIL", "TRAIL LIMIT"):
-                update_trail(order, price, inst.min_tick)     # silent: IB sends no status for a stop move
+            moved = t.order_type in ("TRAIL", "TRAIL LIMIT") and update_trail(order, price, inst.min_tick)
             if not is_triggered(order, price):
+                if moved:   # TWS re-sends openOrder with the new trailStopPrice when the stop moves
+                    self._emit(OrderEvent(_copy(order)))
                 return
             order.triggered = True
         if order.status == "PreSubmitted":

@@ -62,7 +62,8 @@ def order_words(o: OrderRecord) -> str:
 
 
 def describe_modify(o: OrderRecord, cmd: ModifyOrder) -> str:
-    """The change in words: "Modify order 3 (BUY 100 AAPL LMT): limit 187.50 → 188.00"."""
+    """The change in words: "Modify order 3 (BUY 100 AAPL LMT): limit 187.50 → 188.00",
+    "Modify order 4 (SELL 100 AAPL TRAIL): trailing amount 2.39 → 1.50"."""
     tick = o.instrument.min_tick
     parts = []
     if cmd.quantity is not None:
@@ -70,7 +71,11 @@ def describe_modify(o: OrderRecord, cmd: ModifyOrder) -> str:
     if cmd.limit_price is not None:
         parts.append(f"limit {fmt_price(o.limit_price, tick) or '-'} → {fmt_price(cmd.limit_price, tick)}")
     if cmd.stop_price is not None:
-        parts.append(f"stop {fmt_price(o.stop_price, tick) or '-'} → {fmt_price(cmd.stop_price, tick)}")
+        stop = "trigger" if str(o.order_type) in ("MIT", "LIT") else "stop"
+        parts.append(f"{stop} {fmt_price(o.stop_price, tick) or '-'} → {fmt_price(cmd.stop_price, tick)}")
+    if getattr(cmd, "trailing_amount", None) is not None:
+        parts.append(f"trailing amount {fmt_price(o.trailing_amount, tick) or '-'} → "
+                     f"{fmt_price(cmd.trailing_amount, tick)}")
     return (f"Modify order {o.order_id} ({o.action} {fmt_qty(o.quantity)} {o.instrument.display_symbol} "
             f"{o.order_type}): {', '.join(parts)}")
 

@@ -52,6 +52,11 @@ log = logging.getLogger(__name__)
 
 #: order kinds with their own confirmation toggle (IB orderType strings, plus brackets)
 CONFIRM_KINDS: tuple[str, ...] = ("MKT", "LMT", "STP", "STP LMT", "BRACKET")
+#: the toggle an order type without its own follows: the kind of order it becomes (a trailing
+#: stop is a stop, a trailing stop limit a stop limit; MOC and MIT end as market orders, LOC
+#: and LIT as limit orders)
+CONFIRM_FAMILY: dict[str, str] = {"TRAIL": "STP", "TRAIL LIMIT": "STP LMT", "MOC": "MKT", "MIT": "MKT",
+                                  "LOC": "LMT", "LIT": "LMT"}
 #: QSettings key prefix of the toggles ("confirm/MKT", ..., "confirm/BRACKET")
 SETTINGS_PREFIX = "confirm/"
 #: seconds to wait for the gateway's whatIf answer before showing "not available"
@@ -86,9 +91,10 @@ class ConfirmToggles:
         self.flags[kind] = bool(on)
 
     def needs(self, order_type: OrderType | str, bracket: bool = False) -> bool:
-        """True when an order of ``order_type`` (with a bracket attached or not) asks first."""
+        """True when an order of ``order_type`` (with a bracket attached or not) asks first;
+        a type without a toggle of its own follows :data:`CONFIRM_FAMILY` (TRAIL as STP, ...)."""
         kind = "BRACKET" if bracket else str(OrderType(order_type).value)
-        return self.flags.get(kind, True)
+        return self.flags.get(CONFIRM_FAMILY.get(kind, kind), True)
 
     @property
     def any(self) -> bool:

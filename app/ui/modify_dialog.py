@@ -1,8 +1,10 @@
-"""The "Modify order" dialog: new quantity / limit / stop of one working order.
+"""The "Modify order" dialog: new quantity / limit / stop / trailing amount of one working order.
 
 Prefilled with the order's current values; a price field is enabled only when
-the order type uses it (LMT: limit, STP: stop, STP LMT: both; IB "Order
-Types"). While the dialog is open, the change is checked with
+the order type uses it (LMT, LOC: limit; STP: stop; MIT: trigger; STP LMT, LIT:
+both; IB "Order Types"); a TRAIL / TRAIL LIMIT order that trails by an amount
+shows its trailing amount to change, and its stop where it is now (not editable:
+IB moves it). While the dialog is open, the change is checked with
 ``OrderCommands.check(ModifyOrder(...))`` and the reason it would be rejected
 is shown next to the OK button, which stays disabled meanwhile; a soft
 risk limit (``CommandRejected.soft``) is shown as a warning, every one of
@@ -45,8 +47,13 @@ def _spin(decimals: int, step: float, value: float | None) -> QDoubleSpinBox:
     return s
 
 
+def _trails_by_amount(order: OrderRecord) -> bool:
+    return (isinstance(order.order_type, OrderType) and order.order_type.is_trailing
+            and order.trailing_amount is not None)
+
+
 def modify_command(order: OrderRecord, quantity: float, limit_price: float | None,
-                   stop_price: float | None) -> ModifyOrder:
+                   stop_price: float | None, trailing_amount: float | None = None) -> ModifyOrder:
     """A ``ModifyOrder`` carrying only the values that differ from ``order`` (None = unchanged)."""
     tick = order.instrument.min_tick or 0.01
 
@@ -58,7 +65,8 @@ def modify_command(order: OrderRecord, quantity: float, limit_price: float | Non
     return ModifyOrder(order.order_id,
                        quantity=changed(quantity, order.quantity, 1e-9),
                        limit_price=changed(limit_price, order.limit_price, tick / 1000),
-                       stop_price=changed(stop_price, order.stop_price, tick / 1000))
+                       stop_price=changed(stop_price, order.stop_price, tick / 1000),
+                       trailing_amount=changed(trailing_amount, order.trailing_amount, tick / 1000))
 
 
 class ModifyDialog(QDialog):
@@ -83,12 +91,17 @@ class ModifyDialog(QDialog):
         self.limit.setEnabled(needs_limit)
         self.stop = _spin(decimals, tick, order.stop_price)
         self.stop.setEnabled(needs_stop)
+        self.trail = _spin(decimals, tick, order.trailing_amount)
         head = QLabel(f"{order.action} {fmt_qty(order.quantity)} {inst.display_symbol} "
                       f"{order.order_type} {order.tif} — {order.status}, filled {fmt_qty(order.filled)}")
         form = QFormLayout()
         form.addRow("Quantity", self.quantity)
         form.addRow("Limit price", self.limit)
-        form.addRow("Stop price", self.stop)
+        trailing = isinstance(order.order_type, OrderType) and order.order_type.is_trailing
+        stop_name = order.order_type.stop_name if isinstance(order.order_type, OrderType) else "Stop price"
+        form.addRow("Stop now" if trailing else stop_name, self.stop)
+        form.addRow("Trailing amount", self.trail)
+        form.setRowVisible(self.trail, _trails_by_amount(order))
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         # two lines kept for it, so the fields do not jump when a message comes and goes
@@ -104,7 +117,7 @@ class ModifyDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.problem)
         lay.addWidget(self.buttons)
-        for s in (self.quantity, self.limit, self.stop):
+        for s in (self.quantity, self.limit, self.stop, self.trail):
             s.valueChanged.connect(self._check)
         self._check()
 
@@ -113,7 +126,8 @@ class ModifyDialog(QDialog):
         needs_limit, needs_stop = _needs(self.order)
         return modify_command(self.order, self.quantity.value(),
                               self.limit.value() if needs_limit else None,
-                              self.stop.value() if needs_stop else None)
+                              self.stop.value() if needs_stop else None,
+                              self.trail.value() if _trails_by_amount(self.order) else None)
 
     def _check(self) -> None:
         """Check the command the fields make. Nothing changed yet (rule "no_change") is a
@@ -131,7 +145,8 @@ class ModifyDialog(QDialog):
         self.shown_rules = frozenset(f.rule for f in failures)
         colour = "error_text"
         if rule == "no_change":
-            reason, colour = "Change the quantity or a price, then OK sends the modification.", "secondary_text"
+            what = "the trailing amount" if _trails_by_amount(self.order) else "a price"
+            reason, colour = f"Change the quantity or {what}, then OK sends the modification.", "secondary_text"
         elif failures:
             soft, colour = True, "warning_text"
             reason = "\n".join(f"⚠ {warning_line(f)}" for f in failures) + "\nOK sends it anyway."

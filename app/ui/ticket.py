@@ -2,9 +2,11 @@
 
 Fields: symbol (set from the watchlist or typed + Enter), BUY/SELL (the panel
 tints blue for buy, red for sell), quantity (shares) with preset buttons and
-sizing by a cash amount, order type (MKT, LMT, STP, STP LMT), limit and stop
-price (enabled only when the type needs them, stepping by the instrument's
-tick, prefilled from bid/ask), TIF (DAY, GTC), a bracket (take profit LMT and
+sizing by a cash amount, order type (IB's MKT, LMT, STP, STP LMT, TRAIL, TRAIL
+LIMIT, MOC, LOC, MIT, LIT), limit and stop / trigger price (shown only when the type
+needs them, stepping by the instrument's tick, prefilled from bid/ask), TIF (DAY, GTC,
+IOC, FOK, GTD, OPG) with outside RTH, the trailing / GTD fields
+(:class:`app.ui.ticket_order_type.OrderTypeGroup`), a bracket (take profit LMT and
 stop loss STP children), an OCA group, live bid/ask buttons (click to take
 the price; grey and italic, with "stale for 12 s: <reason>" beside them, while
 the quote is stale), and a Transmit button labelled with the order in words. The
@@ -53,6 +55,7 @@ from app.ui import theme
 from app.ui.status_line import StatusLine
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
+from app.ui.ticket_order_type import OrderTypeGroup
 from app.viewmodels.ticket import TicketModel
 
 log = logging.getLogger(__name__)
@@ -79,8 +82,10 @@ class BlankableSpinBox(QDoubleSpinBox):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         digit = event.text()[:1]
-        if self.specialValueText() and self.value() == self.minimum() and digit.isdigit():
-            edit = self.lineEdit()
+        edit = self.lineEdit()
+        # only while the blank shows: a typed "0" (of "0.25") is a number being written
+        blank = edit.text()[len(self.prefix()):len(edit.text()) - len(self.suffix())].strip() == ""
+        if self.specialValueText() and self.value() == self.minimum() and digit.isdigit() and blank:
             edit.setText(f"{self.prefix()}{digit}{self.suffix()}")
             edit.setCursorPosition(len(self.prefix()) + 1)
             return
@@ -201,6 +206,8 @@ class OrderTicket(QWidget):
         self.limit.valueChanged.connect(lambda v: self._edit(self.model.set_limit_price, v or None))
         self.stop = _price_spin()
         self.stop.valueChanged.connect(lambda v: self._edit(self.model.set_stop_price, v or None))
+        #: trailing distance, limit offset, GTD expiry, outside RTH (rows shown per type / TIF)
+        self.type_fields = OrderTypeGroup(model, _price_spin)
 
         self.tp_box = QCheckBox("Take profit")
         self.tp_box.setToolTip("Attach a take-profit LMT child order (bracket)")
@@ -301,7 +308,12 @@ class OrderTicket(QWidget):
         form.addRow("Type", self.order_type)
         form.addRow("Limit", self.limit)
         form.addRow("Stop", self.stop)
-        form.addRow("TIF", self.tif)
+        tif_row = QHBoxLayout()
+        tif_row.addWidget(self.tif, 1)
+        tif_row.addWidget(self.type_fields.outside_rth)
+        form.addRow("TIF", tif_row)
+        form.addRow(self.type_fields)
+        self.type_fields.attach_price_rows(form, self.limit, self.stop)
         form.addRow("Bracket", tp_row)
         form.addRow("", sl_row)
         form.addRow("OCA group", self.oca)
@@ -318,7 +330,9 @@ class OrderTicket(QWidget):
         lay.addWidget(self.result)
         lay.addStretch(1)
         self.setAutoFillBackground(True)
-        self.setMinimumWidth(300)   # the height from the layout: a dock scrolls the ticket
+        # width only: the height is what the rows shown need (a fixed minimum let the dock
+        # squeeze the rows of a TRAIL LIMIT GTD order on top of each other)
+        self.setMinimumWidth(300)
 
         model.changed.connect(self._sync)
         theme.notifier().changed.connect(self._sync)  # the tint of the new theme

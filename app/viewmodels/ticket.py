@@ -1,8 +1,9 @@
 """The order ticket's view-model: the order being composed, its validation and transmission.
 
 Holds the fields of one order (instrument, BUY/SELL, quantity in shares, order
-type MKT/LMT/STP/STP LMT, limit and stop price in instrument currency, TIF
-DAY/GTC), keeps the instrument's live bid/ask from ``Session.quotesEvent``
+type (``OrderType``: MKT ... LIT), limit and stop / trigger price in instrument
+currency, TIF (``TimeInForce``), and in :attr:`TicketModel.type_fields` the trailing,
+GTD and outside-RTH fields, ``app.viewmodels.ticket_order_type``), keeps the instrument's live bid/ask from ``Session.quotesEvent``
 (holding one counted quote subscription for its instrument),
 and says at every moment whether the order is valid and why not
 (:meth:`TicketModel.problem`) using the same rules as the command layer:
@@ -29,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from datetime import datetime, timezone
 
 from PySide6.QtCore import QObject, Signal
 
@@ -43,6 +45,7 @@ from app.viewmodels.soft_limits import (
     FX_DEFAULT_QUANTITY, FX_PRESETS, idealpro_note, is_fx, soft_warnings, warning_line,
 )
 from app.viewmodels.staleness import StaleWatch, fmt_age
+from app.viewmodels.ticket_order_type import OrderTypeFields, explain, plain_order
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +177,8 @@ class TicketModel(QObject):
         self.take_profit: float | None = None
         self.stop_loss: float | None = None
         self.oca_group = ""
+        #: trailing distance, limit offset, GTD expiry, outside RTH (``ticket_order_type``)
+        self.type_fields = OrderTypeFields(self.changed.emit)
         self._kind: AccountKind | None = None
         self._subscribed: Instrument | None = None
         #: True while the bid/ask shown may be out of date (until a quote after the link is live)
@@ -311,10 +316,14 @@ class TicketModel(QObject):
             self.changed.emit()
 
     def set_order_type(self, order_type: OrderType | str) -> None:
-        """MKT, LMT, STP or "STP LMT" (``ValueError`` otherwise); prefills a needed price."""
+        """An IB order type (``OrderType``: MKT, LMT, STP, "STP LMT", TRAIL, "TRAIL LIMIT",
+        MOC, LOC, MIT, LIT; ``ValueError`` otherwise); prefills a needed price. MOC / LOC
+        set the TIF to DAY (IB executes them in today's closing auction only)."""
         order_type = OrderType(order_type)
         if order_type is not self.order_type:
             self.order_type = order_type
+            if order_type.at_close:
+                self.tif = TimeInForce.DAY
             self._prefill_prices()
             self.changed.emit()
 
@@ -331,10 +340,14 @@ class TicketModel(QObject):
             self.changed.emit()
 
     def set_tif(self, tif: TimeInForce | str) -> None:
-        """Time in force: DAY or GTC (``ValueError`` otherwise)."""
+        """Time in force: DAY, GTC, IOC, FOK, GTD or OPG (``ValueError`` otherwise); GTD
+        starts with an expiry at the next 16:00 of its zone."""
         tif = TimeInForce(tif)
         if tif is not self.tif:
             self.tif = tif
+            f = self.type_fields
+            if tif is TimeInForce.GTD and f.expiry is None:
+                f.expiry = f.default_expiry(datetime.now(timezone.utc))
             self.changed.emit()
 
     # ---- account ------------------------------------------------------------
@@ -495,8 +508,11 @@ class TicketModel(QObject):
         passive, aggressive = (bid, ask) if self.action is Action.BUY else (ask, bid)
         if self.order_type.needs_limit and self.limit_price is None and passive:
             self.limit_price = round_to_tick(passive, self.tick)
-        if self.order_type.needs_stop and self.stop_price is None and aggressive:
-            self.stop_price = round_to_tick(aggressive, self.tick)
+        # a touch order triggers when the market comes to it: on the passive side, as a limit
+        trigger = passive if self.order_type in (OrderType.MIT, OrderType.LIT) else aggressive
+        if self.order_type.needs_stop and self.stop_price is None and trigger:
+            self.stop_price = round_to_tick(trigger, self.tick)
+        self.type_fields.prefill(self.order_type, mark or passive, self.tick)
         if self.take_profit_on and self.take_profit is None:  # ticked before the first quote
             self.take_profit = self._default_exit(+1)
         if self.stop_loss_on and self.stop_loss is None:
@@ -548,7 +564,7 @@ class TicketModel(QObject):
             instrument=self.instrument, action=self.action, quantity=q, order_type=self.order_type,
             limit_price=self.limit_price if self.order_type.needs_limit else None,
             stop_price=self.stop_price if self.order_type.needs_stop else None,
-            tif=self.tif, **oca)
+            tif=self.tif, **oca, **self.type_fields.request_fields(self.order_type, self.tif))
         return validate_order_request(req)
 
     def command(self) -> PlaceOrder | PlaceBracket:
@@ -615,13 +631,16 @@ class TicketModel(QObject):
             instrument=self.instrument, action=self.action,
             quantity=self.quantity if self.quantity is not None else 0, order_type=self.order_type,
             limit_price=self.limit_price if self.order_type.needs_limit else None,
-            stop_price=self.stop_price if self.order_type.needs_stop else None, tif=self.tif)
+            stop_price=self.stop_price if self.order_type.needs_stop else None, tif=self.tif,
+            **self.type_fields.request_fields(self.order_type, self.tif))
         return req.describe()
 
     def confirm_text(self, cmd: PlaceOrder | PlaceBracket) -> str:
         """What the confirmation shows: the order with its value, then the bracket legs,
         e.g. "BUY 100 AAPL LMT 187.50 DAY, about 18,750 USD; take profit 189.00, stop loss 186.00"."""
         text = describe_with_notional(cmd.request, self.bid, self.ask)
+        if not plain_order(cmd.request):   # the trailing, auction, touch types and TIFs in words
+            text = explain(cmd.request, self.quote) + text[len(cmd.request.describe()):]
         if cmd.request.order_type is OrderType.MKT:
             text += self.quote_note()
         legs = []

@@ -49,16 +49,24 @@ def invalid(r: OrderRequest) -> str:
 @pytest.mark.parametrize("otype, limit, stop", [
     (OrderType.MKT, False, False), (OrderType.LMT, True, False),
     (OrderType.STP, False, True), (OrderType.STP_LMT, True, True),
+    (OrderType.TRAIL, False, False), (OrderType.TRAIL_LIMIT, False, False),
+    (OrderType.MOC, False, False), (OrderType.LOC, True, False),
+    (OrderType.MIT, False, True), (OrderType.LIT, True, True),
 ])
 def test_which_prices_each_order_type_needs(otype, limit, stop):
-    """MKT no price, LMT a limit, STP a stop, STP LMT both."""
+    """MKT no price, LMT a limit, STP a stop, STP LMT both; LOC a limit; MIT a trigger (auxPrice),
+    LIT both; TRAIL / TRAIL LIMIT / MOC no lmtPrice or trigger price."""
     assert otype.needs_limit is limit and otype.needs_stop is stop
+    assert otype.is_trailing is (otype in (OrderType.TRAIL, OrderType.TRAIL_LIMIT))
+    assert otype.at_close is (otype in (OrderType.MOC, OrderType.LOC))
+    assert otype.stop_name == ("Trigger price" if otype in (OrderType.MIT, OrderType.LIT) else "Stop price")
 
 
 def test_order_type_and_tif_strings_are_ibs():
     """The enum values are IB's orderType / tif strings."""
-    assert [t.value for t in OrderType] == ["MKT", "LMT", "STP", "STP LMT"]
-    assert [t.value for t in TimeInForce] == ["DAY", "GTC"]
+    assert [t.value for t in OrderType] == ["MKT", "LMT", "STP", "STP LMT", "TRAIL", "TRAIL LIMIT",
+                                            "MOC", "LOC", "MIT", "LIT"]
+    assert [t.value for t in TimeInForce] == ["DAY", "GTC", "IOC", "FOK", "GTD", "OPG"]
     assert [a.value for a in Action] == ["BUY", "SELL"]
 
 

@@ -256,3 +256,33 @@ def test_modify_working_stop_to_new_price(mk):
     ex.place(1, 41, AAPL, tk("SELL", 100, "STP", aux=227.00), ex.now)   # now above the market: triggers
     q(ex, 226.00, 226.02, last=226.01)
     assert o.status == "Filled" and o.avg_fill_price == 226.00
+
+
+def test_a_moving_trail_stop_is_reported_and_a_standing_one_is_not(mk):
+    """TWS re-sends the order (openOrder) with the new trailStopPrice when the stop moves; the
+    status stays PreSubmitted; a market that falls back (stop unchanged) sends nothing."""
+    from app.sim.types import OrderEvent
+
+    ex, ev = mk
+    o = ex.place(1, 9, AAPL, tk("SELL", 100, "TRAIL", aux=1.00), ex.now)
+    n = len(ev)
+    q(ex, 231.00, 231.02, last=231.01)
+    moved = [e.order for e in ev[n:] if isinstance(e, OrderEvent)]
+    assert [(m.status, m.trail_stop) for m in moved] == [("PreSubmitted", pytest.approx(230.01))]
+    n = len(ev)
+    q(ex, 230.50, 230.52, last=230.51)
+    assert [e for e in ev[n:] if isinstance(e, OrderEvent)] == []
+    assert o.filled == 0
+
+
+def test_open_and_completed_order_carry_the_moving_stop_and_the_gtd(mk):
+    from app.sim.encode_orders import completed_order, open_order
+
+    ex, ev = mk
+    o = ex.place(1, 10, AAPL, tk("SELL", 100, "TRAIL LIMIT", aux=0.50, lmt_price_offset=0.10, tif="GTD",
+                                 good_till_date="20991231 16:00:00 America/New_York"), ex.now)
+    c = ex.contract(AAPL)
+    for msg in (open_order(o, c, "SIM1"), completed_order(o, c, "SIM1", "20261207 10:00:00")):
+        fields = msg[4:].split(b"\0")
+        assert b"20991231 16:00:00 America/New_York" in fields
+        assert str(o.trail_stop).encode() in fields and b"0.1" in fields
