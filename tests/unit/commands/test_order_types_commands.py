@@ -59,6 +59,16 @@ def test_invalid_new_type_orders_are_refused_and_not_sent(req, message):
 
 # ---------------------------------------------------------------- modify
 
+def test_modify_message_writes_prices_on_the_instruments_tick():
+    """"Modify sent" writes the new price with the instrument's decimals: 1.10005 for EUR.USD
+    (its tick 0.00005), not rounded to the cents of the 0.01 default."""
+    s = new_session()
+    c = OrderCommands(s, clock=Clock())
+    oid = place(c, s, OrderRequest(EUR, BUY, 25_000, OrderType.LMT, limit_price=1.1))
+    res = c.execute(ModifyOrder(oid, limit_price=1.10005))
+    assert (res.ok, res.message) == (True, f"Modify sent for order {oid}: limit 1.10005")
+
+
 def test_modify_trailing_amount_reaches_the_session_as_its_own_argument():
     s = new_session()
     c = OrderCommands(s, clock=Clock())
