@@ -74,7 +74,9 @@ def _fmt_price(v, o: OrderRecord) -> str:
 
 
 def _avg(o: OrderRecord):
-    return o.avg_fill_price if o.filled and not is_missing(o.avg_fill_price) else None
+    # 0 is IB's "not known": an order restored through reqCompletedOrders carries its filled
+    # quantity but no average price (its fills are in Executions)
+    return o.avg_fill_price if o.filled and not is_missing(o.avg_fill_price) and o.avg_fill_price else None
 
 
 def _time(o: OrderRecord):

@@ -68,3 +68,18 @@ def test_an_order_without_orderid_shows_a_dash_and_its_permid(qtbot):
     assert cell.data() == "—"
     from PySide6.QtCore import Qt
     assert "permId 9003" in cell.data(Qt.ToolTipRole)
+
+
+def test_a_completed_order_without_an_average_price_leaves_the_cell_empty(qtbot):
+    """reqCompletedOrders gives the filled quantity but no average price: the cell is empty
+    (it read 0.00), while an order with fills shows its price."""
+    s = FakeSession()
+    model = OrdersModel(s)
+    now = datetime.now(timezone.utc)
+    s.add_order(_order(s, 0, 9004, now).copy(status=OrderStatus.FILLED, filled=10, remaining=0))
+    s.add_order(_order(s, 5, 9005, now).copy(status=OrderStatus.FILLED, filled=10, remaining=0,
+                                              avg_fill_price=99.5))
+    qtbot.waitUntil(lambda: len(model) == 2)
+    col = model.column_index("avg_price")
+    texts = {model.record(r).perm_id: model.index(r, col).data() for r in range(2)}
+    assert texts == {9004: "", 9005: "99.50"}
