@@ -55,6 +55,7 @@ from app.ui import theme
 from app.ui.status_line import StatusLine
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
+from app.ui.elided_button import ElidedButton
 from app.ui.ticket_order_type import OrderTypeGroup
 from app.viewmodels.ticket import TicketModel
 
@@ -251,7 +252,7 @@ class OrderTicket(QWidget):
             self.confirm_type_boxes[kind] = box
             confirm_row.addWidget(box, 1 + i // 3, i % 3)
         confirm_row.setColumnStretch(3, 1)
-        self.transmit_button = QPushButton("Transmit")
+        self.transmit_button = ElidedButton("Transmit")  # the order in words, "…" when long
         self.transmit_button.setDefault(True)
         self.transmit_button.clicked.connect(self.transmit)
         self.transmit_button.setToolTip("Transmit the order (Ctrl+Enter)")

@@ -44,7 +44,7 @@ class OrderTypeGroup(QWidget):
     (blank = from the market), ``stop_now`` (where the stop is now), ``limit_offset``,
     ``expiry`` (date and time), ``expiry_zone``, ``outside_rth`` (not in a row: its owner
     places it); :meth:`row_shown` says whether a row is visible ("trail", "trail_stop",
-    "limit_offset", "expiry").
+    "limit_offset", "expiry", "expiry_zone").
     """
 
     def __init__(self, model: TicketModel, price_spin: Callable[[], QDoubleSpinBox],
@@ -106,10 +106,6 @@ class OrderTypeGroup(QWidget):
         self.expiry_zone.addItems(list(GTD_ZONES))
         self.expiry_zone.setToolTip("The time zone of the expiry")
         self.expiry_zone.currentTextChanged.connect(lambda z: self._edit("expiry_zone", z))
-        expiry_row = QHBoxLayout()
-        expiry_row.setContentsMargins(0, 0, 0, 0)
-        expiry_row.addWidget(self.expiry, 1)
-        expiry_row.addWidget(self.expiry_zone)
 
         #: the ticket places it beside its TIF (it belongs to no row of this group)
         self.outside_rth = QCheckBox("Outside RTH")
@@ -120,7 +116,9 @@ class OrderTypeGroup(QWidget):
         self._rows = {}
         for key, label, field in (("trail", "Trail by", trail_row), ("trail_stop", "Trail stop", stop_row),
                                   ("limit_offset", "Limit offset", self.limit_offset),
-                                  ("expiry", "Expires", expiry_row)):
+                                  # the zone on its own row: beside the date ("America/New_York")
+                                  # it widened the row past the ticket and squeezed "Expires"
+                                  ("expiry", "Expires", self.expiry), ("expiry_zone", "Zone", self.expiry_zone)):
             self._rows[key] = self.form.rowCount()
             self.form.addRow(label, field)
         self._shown: dict[str, bool] = {}
@@ -148,7 +146,7 @@ class OrderTypeGroup(QWidget):
             lab.setMinimumWidth(width)
 
     def row_shown(self, key: str) -> bool:
-        """True when row ``key`` ("trail", "trail_stop", "limit_offset", "expiry") is visible
+        """True when row ``key`` ("trail", "trail_stop", "limit_offset", "expiry", "expiry_zone") is visible
         for the current type and TIF."""
         return self._shown.get(key, False)
 
@@ -168,6 +166,7 @@ class OrderTypeGroup(QWidget):
             self._show("trail_stop", ot.is_trailing)
             self._show("limit_offset", ot is OrderType.TRAIL_LIMIT)
             self._show("expiry", tif is TimeInForce.GTD)
+            self._show("expiry_zone", tif is TimeInForce.GTD)
             _set(self.trail_by.currentIndex, self.trail_by.setCurrentIndex, 1 if by_pct else 0)
             # after the rows: showing a row shows every widget in it, the unused field too
             self.trail_amount.setVisible(ot.is_trailing and not by_pct)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QFormLayout
 
 from app.commands import OrderCommands
 from app.domain import Action, OrderType, TimeInForce
@@ -281,3 +281,19 @@ def test_an_offset_below_one_is_typed_as_written(qtbot, aloop, setup, prefilled)
         assert g.limit_offset.text().strip() == ""
     type_into(qtbot, g.limit_offset, "0.25")
     assert g.limit_offset.value() == 0.25 and t.model.type_fields.limit_offset == 0.25
+
+
+def test_gtd_rows_fit_the_ticket_width_and_the_button_elides(qtbot, aloop, setup):
+    """In the ticket's usual width (345 px) the GTD rows keep their labels whole (the date
+    and "America/New_York" side by side squeezed "Expires" to "E"), and the Transmit
+    button's long text is elided, whole in its tooltip."""
+    s, t, _ = setup
+    t.resize(345, 900)
+    choose(qtbot, aloop, t.tif, "GTD")
+    qtbot.wait(50)
+    g = t.type_fields
+    for key in ("expiry", "expiry_zone"):
+        label = g.form.itemAt(g._rows[key], QFormLayout.LabelRole).widget()
+        assert label.isVisible() and label.width() >= label.sizeHint().width(), key
+    b = t.transmit_button
+    assert "GTD" in b.text() and b.shown_text().endswith("…") and b.toolTip() == b.text()
