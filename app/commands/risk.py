@@ -113,12 +113,12 @@ class RiskLimits:
     def quantity_limit(self, req: OrderRequest) -> Limit:
         """The per-order quantity limit of ``req``: ``max_fx_order_quantity`` for an FX pair
         (secType CASH, base units), else ``max_order_quantity`` (shares / contracts)."""
-        return self.max_fx_order_quantity if is_fx(req) else self.max_order_quantity
+        return self.max_fx_order_quantity if req.instrument.is_fx else self.max_order_quantity
 
     def position_limit(self, req: OrderRequest) -> Limit:
         """The position limit of ``req``'s instrument: ``max_fx_position`` for an FX pair
         (secType CASH, base units), else ``max_position`` (shares / contracts)."""
-        return self.max_fx_position if is_fx(req) else self.max_position
+        return self.max_fx_position if req.instrument.is_fx else self.max_position
 
     def with_limit(self, name: str, limit: Limit) -> "RiskLimits":
         """A copy with limit ``name`` replaced."""
@@ -146,11 +146,6 @@ class RiskLimits:
         if isinstance(ft, bool) or not isinstance(ft, int) or not 0 <= ft <= 1000:
             out.append(f"flatten ticks: a whole number from 0 to 1000, got {ft!r}")
         return out
-
-
-def is_fx(req: OrderRequest) -> bool:
-    """True for an FX order (IB secType CASH): its quantity is in base-currency units."""
-    return req.instrument.sec_type == "CASH"
 
 
 def _unit(req: OrderRequest) -> str:

@@ -30,9 +30,15 @@ class Instrument:
     time_zone: str = ""
 
     @property
+    def is_fx(self) -> bool:
+        """True for a currency pair (IB secType CASH): quantities in base-currency units
+        (EUR of EUR.USD), traded on IDEALPRO."""
+        return self.sec_type == "CASH"
+
+    @property
     def display_symbol(self) -> str:
         """The name a trader types and reads: "AAPL" for stocks, "EUR.USD" for FX."""
-        if self.sec_type == "CASH":
+        if self.is_fx:
             return self.local_symbol or f"{self.symbol}.{self.currency}"
         return self.symbol
 

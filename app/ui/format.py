@@ -26,20 +26,8 @@ from app.ui import theme
 UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2147483647
 
-# ---- colours: the light theme's values of app.ui.theme's roles ------------------
-# Code that draws should ask the current theme (``theme.qcolor("up")``, ``theme.style``) so that
-# the dark theme applies; these names keep the light values for code that only needs a name.
-_L = {role: pair[0] for role, pair in theme.ROLES.items()}
-UP, DOWN = _L["up"], _L["down"]                     #: positive / negative change and P&L text
-FLASH_UP, FLASH_DOWN = _L["flash_up_bg"], _L["flash_down_bg"]  #: a price that just ticked up / down
-BUY_TINT, SELL_TINT = _L["buy_tint_bg"], _L["sell_tint_bg"]    #: order ticket background for BUY / SELL
-BUY, SELL = _L["buy"], _L["sell"]                   #: BUY/BOT and SELL/SLD side text
-STATUS_WORKING, STATUS_FILLED = _L["status_working"], _L["status_filled"]
-STATUS_CANCELLED, STATUS_INACTIVE = _L["status_cancelled"], _L["status_inactive"]
-ERROR_TEXT, OK_TEXT = _L["error_text"], _L["ok_text"]
-WARNING_TEXT = _L["warning_text"]  #: a soft warning (amber): a soft risk limit, an FX odd lot
-#: secondary text: a symbol's name, hints (dark grey, readable on the window background)
-SECONDARY_TEXT = _L["secondary_text"]
+# Colours are app.ui.theme's roles (``theme.qcolor("up")``, ``theme.style``): the dark theme
+# applies wherever they are asked for.
 
 
 def is_missing(value) -> bool:

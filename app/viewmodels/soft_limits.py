@@ -55,7 +55,7 @@ def warning_line(failure) -> str:
 
 def is_fx(instrument: Instrument | None) -> bool:
     """True for a cash FX pair (IB secType CASH, e.g. EUR.USD on IDEALPRO)."""
-    return instrument is not None and instrument.sec_type == "CASH"
+    return instrument is not None and instrument.is_fx
 
 
 def usd_value(instrument: Instrument, quantity: float, price: float | None) -> float | None:

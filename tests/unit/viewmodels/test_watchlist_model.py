@@ -7,9 +7,8 @@ import time
 
 import pytest
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor
 
-from app.ui.format import FLASH_DOWN, FLASH_UP
+from app.ui import theme
 from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, MAX_FLUSH_INTERVAL_MS, DirtyCells, changed_ranges
 from app.viewmodels.table import SORT_ROLE
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, FLASH_ROLE, WatchlistError, WatchlistModel
@@ -193,8 +192,8 @@ def test_flash_up_down_and_expiry(aloop):
     assert _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 1
     assert _cell(m, "AAPL", "ask").data(FLASH_ROLE) == -1
     # the flash is the cell's background, painted by Qt's own delegate
-    assert _cell(m, "AAPL", "bid").data(Qt.BackgroundRole).name() == QColor(FLASH_UP).name()
-    assert _cell(m, "AAPL", "ask").data(Qt.BackgroundRole).name() == QColor(FLASH_DOWN).name()
+    assert _cell(m, "AAPL", "bid").data(Qt.BackgroundRole).name() == theme.color("flash_up_bg", theme.LIGHT)
+    assert _cell(m, "AAPL", "ask").data(Qt.BackgroundRole).name() == theme.color("flash_down_bg", theme.LIGHT)
     assert _cell(m, "AAPL", "symbol").data(Qt.BackgroundRole) is None
     wait_until(aloop, lambda: _cell(m, "AAPL", "bid").data(FLASH_ROLE) == 0, timeout=2, what="flash end")
     assert _cell(m, "AAPL", "bid").data(Qt.BackgroundRole) is None
