@@ -58,8 +58,9 @@ from app.sim.wire import API_PREFIX, FieldError, FrameReader, ProtocolError, par
 
 log = logging.getLogger("app.sim.connection")
 
-MAX_SERVER_VERSION = 178
-MIN_SERVER_VERSION = 100
+MAX_SERVER_VERSION = E.SERVER_VERSION
+#: every message is encoded per negotiated version from here up (docs/simulator.md table)
+MIN_SERVER_VERSION = E.MIN_SERVER_VERSION
 WRITE_CHUNK = 16 * 1024
 #: IB's limit on client messages (IB API docs "Pacing": 50 messages per second; error 100);
 #: see :mod:`app.sim.pacing` for the disconnect rule after repeated violations.
@@ -131,8 +132,9 @@ class ClientConnection(StreamHandlers, OrderHandlers):
 
     def send_error(self, req_id: int, code: int, text: str) -> None:
         """Queue an IB error/info message (id 4): ``req_id`` -1 for system messages
-        (1100 connectivity lost, 1101/1102 restored, 2104 farm OK...)."""
-        self.send(E.error(req_id, code, text))
+        (1100 connectivity lost, 1101/1102 restored, 2104 farm OK...), in the layout of the
+        negotiated server version."""
+        self.send(E.error(req_id, code, text, version=self.server_version))
 
     def flush(self) -> None:
         """Write queued bytes in chunks of at most 16 KB (TCP_NODELAY is on), ``delay``
@@ -197,8 +199,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
                     hs = parse_handshake(got[0])
                     rest = got[1:]
             if hs.max_version < MIN_SERVER_VERSION or hs.min_version > MAX_SERVER_VERSION:
-                log.warning("client version range %d..%d unsupported", hs.min_version,
-                            hs.max_version)
+                self._refuse_version(hs.min_version, hs.max_version)
                 return
             self.server_version = min(hs.max_version, MAX_SERVER_VERSION)
             self.send(E.handshake_reply(self.server_version, E.ib_datetime(self.gw.clock(), "UTC")))
@@ -219,7 +220,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
                     await self.writer.drain()
         except ProtocolError as e:
             log.warning("client %s: protocol error, closing: %s", self.client_id, e)
-            self.send(E.error(-1, 505, f"Fatal Error: {e}"))
+            self.send_error(-1, 505, f"Fatal Error: {e}")
             self.flush()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
@@ -236,8 +237,8 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         second (token bucket, :class:`app.sim.pacing.MessagePacer`). Messages before startApi are not paced (there are only two)."""
         if not self.ready or self.pacer.admit():
             return True
-        self.send(E.error(-1, 100, "Max rate of messages per second has been exceeded:"
-                                   f"max={MAX_MESSAGES_PER_SECOND} rec={self.pacer.received} (1)"))
+        self.send_error(-1, 100, "Max rate of messages per second has been exceeded:"
+                                   f"max={MAX_MESSAGES_PER_SECOND} rec={self.pacer.received} (1)")
         if self.pacer.should_disconnect:
             log.warning("client %s: repeated pacing violations, disconnecting", self.client_id)
             self.flush()
@@ -250,13 +251,26 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         if why is not None:
             raise SimError(162, why)
 
+    def _refuse_version(self, lo: int, hi: int) -> None:
+        """Refuse a client whose version range misses 157..178: one error message (IB code
+        506 "Unsupported version", in the pre-handshake layout every client decodes:
+        version 2, reqId -1, code, text) and the connection is closed. No version reply
+        is sent, so no client believes it negotiated a version the gateway cannot encode
+        (ibapi then reports the disconnect; ib_insync logs the error and disconnects)."""
+        log.warning("client version range %d..%d unsupported", lo, hi)
+        self.send(E.error(-1, 506, f"Unsupported version: the client offers server versions "
+                                   f"{lo}..{hi}; this gateway speaks {MIN_SERVER_VERSION}.."
+                                   f"{MAX_SERVER_VERSION}. Upgrade the API client (ib_async, "
+                                   f"ib_insync >= 0.9.86, ibapi >= 10.19).", version=0))
+        self.flush()
+
     def handle_payload(self, payload: bytes) -> None:
         fields = split_fields(payload)
         req_id = -1
         if not self._paced():
             return
         try:
-            req = D.decode_request(fields)
+            req = D.decode_request(fields, self.server_version)
             req_id = req.req_id
             log_fn = getattr(self.gw, "message_log", None)
             if log_fn is not None:
@@ -268,27 +282,27 @@ class ClientConnection(StreamHandlers, OrderHandlers):
                 raise FieldError("startApi must be the first request", 320)
             handler = getattr(self, "on_" + req.name, None)
             if req.name == "unknown":
-                self.send(E.error(-1, 505, f"Fatal Error: Unknown message id "
-                                           f"{fields[0][:20] if fields else ''}"))
+                self.send_error(-1, 505, f"Fatal Error: Unknown message id "
+                                           f"{fields[0][:20] if fields else ''}")
             elif req.params.get("unsupported"):
-                self.send(E.error(req.req_id, 321,
+                self.send_error(req.req_id, 321,
                                   f"Error validating request: {req.name} is not supported "
-                                  "by the simulated gateway"))
+                                  "by the simulated gateway")
             elif req.params.get("ignored"):
                 pass
             elif handler is None:
-                self.send(E.error(req_id, 321, f"Error validating request: {req.name} "
-                                               "is not supported by the simulated gateway"))
+                self.send_error(req_id, 321, f"Error validating request: {req.name} "
+                                               "is not supported by the simulated gateway")
             else:
                 handler(req)
         except FieldError as e:
-            self.send(E.error(req_id, e.code, f"Error reading request: {e.text}"))
+            self.send_error(req_id, e.code, f"Error reading request: {e.text}")
         except SimError as e:
-            self.send(E.error(req_id, e.code, e.text))
+            self.send_error(req_id, e.code, e.text)
         except Exception:  # a bug must cost one request, not the connection
             log.exception("client %s: request %r failed", self.client_id, fields[:3])
-            self.send(E.error(req_id, 321, "Error validating request: internal error in the "
-                                           "simulated gateway"))
+            self.send_error(req_id, 321, "Error validating request: internal error in the "
+                                           "simulated gateway")
 
     def _resolve(self, spec: D.ContractSpec):
         """Contract of a request: by conId, else by symbol/secType/currency/exchange.
@@ -317,8 +331,8 @@ class ClientConnection(StreamHandlers, OrderHandlers):
             return
         cid = req.params["clientId"]
         if not self.gw.register(self, cid):
-            self.send(E.error(-1, 326, "Unable to connect as the client id is already in use. "
-                                       "Retry with a unique client id."))
+            self.send_error(-1, 326, "Unable to connect as the client id is already in use. "
+                                       "Retry with a unique client id.")
             self.flush()
             self.close()
             return
@@ -326,9 +340,9 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.ready = True
         self.send(E.managed_accounts(self.ex.account_id))
         self.send(E.next_valid_id(self.gw.next_valid_id(cid)))
-        self.send(E.error(-1, 2104, "Market data farm connection is OK:usfarm"))
-        self.send(E.error(-1, 2106, "HMDS data farm connection is OK:ushmds"))
-        self.send(E.error(-1, 2158, "Sec-def data farm connection is OK:secdefnj"))
+        self.send_error(-1, 2104, "Market data farm connection is OK:usfarm")
+        self.send_error(-1, 2106, "HMDS data farm connection is OK:ushmds")
+        self.send_error(-1, 2158, "Sec-def data farm connection is OK:secdefnj")
 
     def on_reqIds(self, req) -> None:
         self.send(E.next_valid_id(self.gw.next_valid_id(self.client_id)))
@@ -355,7 +369,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         if not found:
             raise SimError(200, "No security definition has been found for the request")
         for c in found:
-            self.send(E.contract_details(req.req_id, c))
+            self.send(E.contract_details(req.req_id, c, version=self.server_version))
         self.send(E.contract_details_end(req.req_id))
 
     def on_reqMktData(self, req) -> None:

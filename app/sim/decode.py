@@ -1,9 +1,14 @@
-"""Parse client requests (TWS socket protocol, server version 178) into typed objects.
+"""Parse client requests (TWS socket protocol, server versions 157..178) into typed objects.
 
 Each parser follows the field order of ib_async ``client.py`` (cross-checked
-with ibapi ``client.py``) at server version 178. Extra trailing fields are
-ignored (newer clients may append); missing or unparsable required fields
-raise :class:`app.sim.wire.FieldError` (answered with IB error 320).
+with ibapi and ib_insync ``client.py``) at the negotiated server version. Inside
+157..178 only placeOrder changes (ibapi ``placeOrder``): faProfile after faPercentage
+below 177, then duration from 158, postToAts from 160, autoCancelParent from 162,
+advancedErrorOverride from 166, manualOrderTime from 169 (cancelOrder's
+manualOrderCancelTime from 169 and reqContractDetails' issuerId from 176 are trailing
+and read optionally). Extra trailing fields are ignored (newer clients may append);
+missing or unparsable required fields raise :class:`app.sim.wire.FieldError`
+(answered with IB error 320).
 
 Entry point: :func:`decode_request` (list of text fields -> request object).
 """
@@ -127,8 +132,17 @@ def _skip_bag_legs(c: Cursor, spec: ContractSpec, per_leg: int) -> None:
         c.skip(max(0, n) * per_leg)
 
 
-def _place_order(c: Cursor) -> Request:
-    """placeOrder (id 3) at v178, order of ib_async ``Client.placeOrder``."""
+#: placeOrder fields after usePriceMgmtAlgo and the server version each appears from
+#: (ibapi ``server_versions``: DURATION, POST_TO_ATS, AUTO_CANCEL_PARENT,
+#: ADVANCED_ORDER_REJECT, MANUAL_ORDER_TIME)
+_PLACE_ORDER_TAIL = (("duration", 158), ("postToAts", 160), ("autoCancelParent", 162),
+                     ("advancedErrorOverride", 166), ("manualOrderTime", 169))
+#: below this server version placeOrder still carries faProfile (FA_PROFILE_DESUPPORT)
+_FA_PROFILE_DESUPPORT = 177
+
+
+def _place_order(c: Cursor, version: int = 178) -> Request:
+    """placeOrder (id 3) at server ``version``, order of ib_async ``Client.placeOrder``."""
     order_id = c.int("orderId")
     spec = _contract(c)
     raw: dict = {}
@@ -152,7 +166,11 @@ def _place_order(c: Cursor) -> Request:
         c.skip(max(0, c.int("smartComboRoutingParamsCount")) * 2)
     c.skip(1)  # deprecated sharesAllocation
     for n in ["discretionaryAmt", "goodAfterTime", "goodTillDate", "faGroup", "faMethod",
-              "faPercentage", "modelCode", "shortSaleSlot", "designatedLocation",
+              "faPercentage"]:
+        raw[n] = c.str(n)
+    if version < _FA_PROFILE_DESUPPORT:
+        raw["faProfile"] = c.str("faProfile")
+    for n in ["modelCode", "shortSaleSlot", "designatedLocation",
               "exemptCode", "ocaType", "rule80A", "settlingFirm", "allOrNone", "minQty",
               "percentOffset", "eTradeOnly", "firmQuoteOnly", "nbboPriceCap",
               "auctionStrategy", "startingPrice", "stockRefPrice", "delta",
@@ -195,9 +213,11 @@ def _place_order(c: Cursor) -> Request:
               "extOperator", "softDollarTier.name", "softDollarTier.val", "cashQty",
               "mifid2DecisionMaker", "mifid2DecisionAlgo", "mifid2ExecutionTrader",
               "mifid2ExecutionAlgo", "dontUseAutoPriceForHedge", "isOmsContainer",
-              "discretionaryUpToLimitPrice", "usePriceMgmtAlgo", "duration", "postToAts",
-              "autoCancelParent", "advancedErrorOverride", "manualOrderTime"]:
+              "discretionaryUpToLimitPrice", "usePriceMgmtAlgo"]:
         raw[n] = c.str(n)
+    for n, since in _PLACE_ORDER_TAIL:
+        if version >= since:
+            raw[n] = c.str(n)
     # v>=170 PEG BEST / PEG MID / IBKRATS extras and anything newer: ignored.
 
     def _b(name: str) -> bool:
@@ -230,8 +250,8 @@ def make_ticket(**kw) -> OrderTicket:
     return OrderTicket(**{k: v for k, v in kw.items() if k in names})
 
 
-def decode_request(fields: list[str]) -> Request:
-    """Decode one request (its text fields, msg id first) at server version 178.
+def decode_request(fields: list[str], version: int = 178) -> Request:
+    """Decode one request (its text fields, msg id first) at server ``version`` (157..178).
 
     Returns a :class:`Request`; unknown message ids give ``name == "unknown"``.
     Raises :class:`FieldError` for a truncated or unparsable request.
@@ -261,7 +281,7 @@ def decode_request(fields: list[str]) -> Request:
         c.skip(1)
         return Request(msg_id, "cancelMktData", c.int("reqId"))
     if msg_id == PLACE_ORDER:
-        return _place_order(c)
+        return _place_order(c, version)
     if msg_id == CANCEL_ORDER:
         c.skip(1)
         return Request(msg_id, "cancelOrder", c.int("orderId"))

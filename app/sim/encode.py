@@ -1,12 +1,20 @@
-"""Encode server messages of the TWS socket protocol at server version 178.
+"""Encode server messages of the TWS socket protocol for server versions 157..178.
 
 Every function returns one framed message (bytes). Field lists were written
-from both client decoders side by side: ib_async ``decoder.py`` (``handlers``)
-and ibapi ``decoder.py`` + ``orderdecoder.py`` at serverVersion 178 (no version
-field for orderStatus, openOrder, execDetails, contractDetails,
-historicalData, tickReqParams, completedOrder; errors carry version 2 and
-advancedOrderRejectJson; historicalData carries start/end dates and has no
-separate end message). Order messages live in :mod:`app.sim.encode_orders`.
+from the client decoders side by side: ib_async ``decoder.py`` (``handlers``),
+ib_insync 0.9.86 ``decoder.py`` and ibapi ``decoder.py`` + ``orderdecoder.py``
+(no version field for orderStatus, openOrder, execDetails, historicalData,
+tickReqParams, completedOrder; historicalData carries start/end dates and has no
+separate end message below 196). Messages whose layout changes inside 157..178 take
+the negotiated ``version`` (the table is in docs/simulator.md):
+
+* error: advancedOrderRejectJson from 166 (``ADVANCED_ORDER_REJECT``);
+* contractDetails: below 164 a version field (8) and mdSizeMultiplier, at 163 also
+  sizeMinTick, from 164 minSize / sizeIncrement / suggestedSizeIncrement
+  (``FRACTIONAL_SIZE_SUPPORT``, ``SIZE_RULES``);
+* execDetails: pendingPriceRevision from 178 (``PENDING_PRICE_REVISION``);
+* symbolSamples: description and issuerId from 176 (:mod:`app.sim.encode_market`);
+* openOrder / completedOrder: :mod:`app.sim.encode_orders`.
 
 Prices are in the instrument currency, sizes in shares; date strings are
 produced by the caller (see :mod:`app.sim.server`).
@@ -20,6 +28,15 @@ from app.sim.types import PositionSnapshot, SimBar, SimContract, SimFill
 from app.sim.wire import UNSET_DOUBLE, encode_fields, fmt_size
 
 SERVER_VERSION = 178
+#: oldest server version the gateway speaks (ib_insync / ib_async offer 157..; IB's
+#: ``MIN_SERVER_VER_REPLACE_FA_END``); older clients are refused at the handshake
+MIN_SERVER_VERSION = 157
+
+# ibapi ``server_versions`` gates inside 157..178 used here
+FRACTIONAL_SIZE_SUPPORT = 163
+SIZE_RULES = 164
+ADVANCED_ORDER_REJECT = 166
+PENDING_PRICE_REVISION = 178
 
 # Incoming (server -> client) message ids, ibapi ``message.IN``.
 TICK_PRICE = 1
@@ -80,10 +97,13 @@ def current_time(posix_seconds: int) -> bytes:
     return encode_fields(CURRENT_TIME, 1, int(posix_seconds))
 
 
-def error(req_id: int, code: int, text: str) -> bytes:
-    """Error/info message (4) at v178: version 2, reqId (-1 = system), code, text,
-    advancedOrderRejectJson (empty). Source: ibapi ``processErrorMsg``."""
-    return encode_fields(ERR_MSG, 2, req_id, code, text, "")
+def error(req_id: int, code: int, text: str, version: int = SERVER_VERSION) -> bytes:
+    """Error/info message (4): version 2, reqId (-1 = system), code, text, and from server
+    ``version`` 166 advancedOrderRejectJson (empty). Source: ibapi ``processErrorMsg``.
+    ``version`` 0 (before the handshake) takes the oldest layout."""
+    if version >= ADVANCED_ORDER_REJECT:
+        return encode_fields(ERR_MSG, 2, req_id, code, text, "")
+    return encode_fields(ERR_MSG, 2, req_id, code, text)
 
 
 def tick_req_params(req_id: int, min_tick: float, bbo_exchange: str = "",
@@ -127,18 +147,29 @@ def tick_size(req_id: int, tick_type: int, size: float) -> bytes:
     return _LEN(len(payload)) + payload
 
 
-def contract_details(req_id: int, c: SimContract) -> bytes:
-    """contractDetails (10) at v178 (no version; 40 fields incl. msg id).
-    Source: ibapi ``processContractDataMsg``, ib_async ``Decoder.contractDetails``."""
+def contract_details(req_id: int, c: SimContract, version: int = SERVER_VERSION) -> bytes:
+    """contractDetails (10) at server ``version`` (157..178): from 164 no version field
+    (40 fields incl. msg id); below 164 a version field (8) and mdSizeMultiplier after
+    minTick, and at 163 sizeMinTick after stockType instead of the three size rules.
+    Source: ibapi ``processContractDataMsg``, ib_async / ib_insync ``Decoder.contractDetails``."""
+    stk = c.sec_type == "STK"
+    head = [CONTRACT_DATA] if version >= SIZE_RULES else [CONTRACT_DATA, 8]
+    md_size = [] if version >= SIZE_RULES else [1]          # mdSizeMultiplier (obsolete)
+    if version >= SIZE_RULES:
+        sizes = ["1", "1", "100" if stk else "1"]           # minSize, sizeIncrement, suggested
+    elif version >= FRACTIONAL_SIZE_SUPPORT:
+        sizes = ["1"]                                       # sizeMinTick
+    else:
+        sizes = []
     return encode_fields(
-        CONTRACT_DATA, req_id, c.symbol, c.sec_type, "", 0.0, "", c.exchange, c.currency,
-        c.local_symbol, c.trading_class, c.trading_class, c.con_id, c.min_tick,
+        *head, req_id, c.symbol, c.sec_type, "", 0.0, "", c.exchange, c.currency,
+        c.local_symbol, c.trading_class, c.trading_class, c.con_id, c.min_tick, *md_size,
         "", c.order_types, c.valid_exchanges, c.price_magnifier, 0, c.long_name,
         c.primary_exchange, "", c.industry, c.category, c.subcategory, c.time_zone_id,
         c.trading_hours, c.liquid_hours, "", 0, 0,            # evRule, evMultiplier, secIdList
-        1 if c.sec_type == "STK" else 4,                       # aggGroup
-        "", "", c.market_rule_ids, "", c.stock_type if c.sec_type == "STK" else "",
-        "1", "1", "100" if c.sec_type == "STK" else "1",     # minSize, sizeIncrement, suggested
+        1 if stk else 4,                                      # aggGroup
+        "", "", c.market_rule_ids, "", c.stock_type if stk else "",
+        *sizes,
     )
 
 
@@ -188,10 +219,12 @@ def account_download_end(account: str) -> bytes:
 
 
 def position(account: str, c: SimContract, pos: float, avg_cost: float) -> bytes:
-    """position (61) version 3: account, 11 contract fields, position, avgCost."""
+    """position (61) version 3: account, 11 contract fields, position, avgCost. The
+    exchange is the listing exchange (``NASDAQ`` for AAPL, as the real v173 recording
+    sends), not SMART."""
     return encode_fields(POSITION_DATA, 3, account, c.con_id, c.symbol, c.sec_type, "", 0.0,
-                         "", "", c.exchange, c.currency, c.local_symbol, c.trading_class,
-                         fmt_size(pos), avg_cost)
+                         "", "", c.primary_exchange or c.exchange, c.currency, c.local_symbol,
+                         c.trading_class, fmt_size(pos), avg_cost)
 
 
 def position_end() -> bytes:
@@ -221,17 +254,20 @@ def account_update_multi_end(req_id: int) -> bytes:
     return encode_fields(ACCOUNT_UPDATE_MULTI_END, 1, req_id)
 
 
-def exec_details(req_id: int, c: SimContract, f: SimFill, time_str: str) -> bytes:
-    """execDetails (11) at v178, no version: reqId (-1 for live fills), orderId,
+def exec_details(req_id: int, c: SimContract, f: SimFill, time_str: str,
+                 version: int = SERVER_VERSION) -> bytes:
+    """execDetails (11), no version field: reqId (-1 for live fills), orderId,
     11 contract fields, execId, time, acctNumber, exchange, side (BOT/SLD),
     shares, price, permId, clientId, liquidation, cumQty, avgPrice, orderRef,
-    evRule, evMultiplier, modelCode, lastLiquidity, pendingPriceRevision."""
+    evRule, evMultiplier, modelCode, lastLiquidity, and from server ``version`` 178
+    pendingPriceRevision (ib_insync 0.9.86 unpacks exactly 31 fields below it)."""
+    tail = [0] if version >= PENDING_PRICE_REVISION else []
     return encode_fields(
         EXECUTION_DATA, req_id, f.order_id, c.con_id, c.symbol, c.sec_type, "", 0.0, "", "",
         c.exchange, c.currency, c.local_symbol, c.trading_class,
         f.exec_id, time_str, f.account,
         c.primary_exchange or c.exchange, f.side, fmt_size(f.shares), f.price, f.perm_id,
-        f.client_id, 0, fmt_size(f.cum_qty), f.avg_price, f.order_ref, "", "", "", 1, 0)
+        f.client_id, 0, fmt_size(f.cum_qty), f.avg_price, f.order_ref, "", "", "", 1, *tail)
 
 
 def exec_details_end(req_id: int) -> bytes:

@@ -24,6 +24,11 @@ class OrderHandlers:
         oid = req.req_id
         if oid <= 0:
             raise SimError(103, f"Duplicate order id: invalid orderId {oid}")
+        if not req.contract.exchange.strip():
+            # TWS validates the order before it looks the contract up: no exchange is 321,
+            # whatever the symbol (recorded v176 session, request 3_220), never 200
+            raise SimError(321, "Error validating request.-'bN' : cause - Missing order "
+                                "exchange.")
         c = self._resolve(req.contract)
         self.gw.note_order_id(self.client_id, oid)
         if req.params.get("whatIf"):
@@ -34,7 +39,7 @@ class OrderHandlers:
             o = SimOrder(oid, self.client_id, 0, c.con_id, req.ticket,
                          status=getattr(state, "status", "PreSubmitted") or "PreSubmitted",
                          remaining=req.ticket.total_qty)
-            self.send(EO.open_order(o, c, self.ex.account_id, state))
+            self.send(EO.open_order(o, c, self.ex.account_id, state, version=self.server_version))
             return
         self.gw.call_exchange(self.ex.place, self.client_id, oid, c.con_id, req.ticket,
                               self.gw.clock())
@@ -48,7 +53,8 @@ class OrderHandlers:
     def _send_open_orders(self, orders) -> None:
         acct = self.ex.account_id
         for o in orders:
-            self.send(EO.open_order(o, self.ex.contract(o.con_id), acct))
+            self.send(EO.open_order(o, self.ex.contract(o.con_id), acct,
+                                    version=self.server_version))
             self.send(EO.order_status(o))
         self.send(EO.open_order_end())
 
@@ -77,23 +83,25 @@ class OrderHandlers:
         (orderBound + openOrder/orderStatus) and future ones are delivered to it
         (IB docs "Binding TWS orders"; error 321 for another client id)."""
         if self.client_id != 0:
-            self.send(E.error(-1, 321,
+            self.send_error(-1, 321,
                               "Error validating request: reqAutoOpenOrders is only valid "
-                              "for client id 0"))
+                              "for client id 0")
             return
         self.auto_open_orders = req.params["autoBind"]
         if self.auto_open_orders and hasattr(self.ex, "bind_manual_orders"):
             acct = self.ex.account_id
             for o in self.ex.bind_manual_orders(0):
                 self.send(M.order_bound(o.perm_id, 0, o.order_id))
-                self.send(EO.open_order(o, self.ex.contract(o.con_id), acct))
+                self.send(EO.open_order(o, self.ex.contract(o.con_id), acct,
+                                        version=self.server_version))
                 self.send(EO.order_status(o))
 
     def on_reqCompletedOrders(self, req) -> None:
         acct = self.ex.account_id
         for o in self.ex.completed_orders():
             c = self.ex.contract(o.con_id)
-            self.send(EO.completed_order(o, c, acct, E.ib_datetime(o.created, c.time_zone_id)))
+            self.send(EO.completed_order(o, c, acct, E.ib_datetime(o.created, c.time_zone_id),
+                                         version=self.server_version))
         self.send(EO.completed_orders_end())
 
     def on_reqExecutions(self, req) -> None:
@@ -107,6 +115,7 @@ class OrderHandlers:
                 continue
             if p["side"] and p["side"].upper() not in (f.side, _ACTION_OF_SIDE.get(f.side)):
                 continue
-            self.send(E.exec_details(req.req_id, c, f, E.ib_datetime(f.time, c.time_zone_id)))
+            self.send(E.exec_details(req.req_id, c, f, E.ib_datetime(f.time, c.time_zone_id),
+                                     version=self.server_version))
             self.send(E.commission_report(f))
         self.send(E.exec_details_end(req.req_id))

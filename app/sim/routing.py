@@ -81,19 +81,20 @@ def dispatch_event(gw, ev) -> None:
         targets = order_targets(gw, o.client_id)
         for c in targets:
             if o.status not in ("Cancelled", "ApiCancelled"):
-                c.send(EO.open_order(o, contract, ex.account_id))
+                c.send(EO.open_order(o, contract, ex.account_id, version=c.server_version))
             c.send(EO.order_status(o))
         if o.status in ("Cancelled", "ApiCancelled"):
             key = (o.client_id, o.order_id)
             if key not in gw._cancel_notified:
                 gw._cancel_notified.add(key)
                 for c in targets:
-                    c.send(E.error(o.order_id, 202, "Order Canceled - reason:"))
+                    c.send_error(o.order_id, 202, "Order Canceled - reason:")
     elif isinstance(ev, FillEvent):
         f = ev.fill
         contract = ex.contract(f.con_id)
         for c in order_targets(gw, f.client_id):
-            c.send(E.exec_details(-1, contract, f, E.ib_datetime(f.time, contract.time_zone_id)))
+            c.send(E.exec_details(-1, contract, f, E.ib_datetime(f.time, contract.time_zone_id),
+                                  version=c.server_version))
             gw._deferred.append((c, E.commission_report(f)))
     elif isinstance(ev, PortfolioEvent):
         for c in list(gw.connections):
@@ -106,4 +107,4 @@ def dispatch_event(gw, ev) -> None:
                 return
             gw._cancel_notified.add(key)
         for c in order_targets(gw, ev.client_id):
-            c.send(E.error(ev.order_id, ev.code, ev.text))
+            c.send_error(ev.order_id, ev.code, ev.text)

@@ -24,7 +24,6 @@ import socket
 import threading
 import time
 
-from app.sim import encode as E
 from app.sim.connection import ClientConnection
 from app.sim.routing import dispatch_event, order_targets
 
@@ -220,11 +219,7 @@ class SimGateway:
         n = 0
         for c in list(self.connections):
             if c.ready and not c.closed:
-                send_error = getattr(c, "send_error", None)
-                if send_error is not None:
-                    send_error(-1, code, text)
-                else:
-                    c.send(E.error(-1, code, text))
+                c.send_error(-1, code, text)     # in the layout of c's server version
                 c.flush()
                 n += 1
         return n

@@ -343,11 +343,11 @@ class StreamHandlers:
                     fn(rid, sub)
                 except SimError as e:
                     table.pop(rid, None)
-                    self.send(E.error(rid, e.code, e.text))
+                    self.send_error(rid, e.code, e.text)
         try:
             self._send_pnl(paced=True)
         except SimError as e:
             for rid in list(self.pnl_subs) + list(self.pnl_single_subs):
-                self.send(E.error(rid, e.code, e.text))
+                self.send_error(rid, e.code, e.text)
             self.pnl_subs.clear()
             self.pnl_single_subs.clear()

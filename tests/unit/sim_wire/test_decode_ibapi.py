@@ -105,3 +105,28 @@ def test_place_order_new_ticket_fields(client):
     assert (t.trailing_percent, t.trail_stop_price, t.lmt_price_offset) == (2.0, 95.0, 0.05)
     assert (t.tif, t.good_till_date, t.oca_group, t.oca_type, t.what_if) == \
         ("GTD", "20260130 16:00:00", "g1", 2, True)
+
+
+@pytest.mark.parametrize("version", (157, 158, 160, 162, 166, 169, 170, 176, 177, 178))
+def test_place_order_decodes_at_every_version(client, version):
+    """placeOrder's layout moves inside 157..178 (faProfile below 177; duration, postToAts,
+    autoCancelParent, advancedErrorOverride, manualOrderTime from 158/160/162/166/169): the
+    gateway reads each field where the client put it, and the fields after them too."""
+    client.serverVersion_ = version
+    o = Order()
+    o.action, o.totalQuantity, o.orderType, o.lmtPrice = "SELL", 30, "LMT", 151.25
+    o.tif, o.orderRef, o.goodTillDate = "GTC", "ref-7", ""
+    o.trailingPercent, o.whatIf, o.transmit = 1.5, True, True
+    client.placeOrder(42, _aapl(), o)
+    (msg,) = client.conn.sent
+    client.conn.sent.clear()
+    fields = split_fields(msg[4:])
+    r = D.decode_request(fields, version)
+    t = r.ticket
+    assert (r.req_id, t.action, t.total_qty, t.order_type, t.lmt_price, t.tif) == \
+        (42, "SELL", 30, "LMT", 151.25, "GTC")
+    assert (t.order_ref, t.trailing_percent, t.what_if, t.transmit) == ("ref-7", 1.5, True, True)
+    assert ("faProfile" in t.raw) == (version < 177)
+    assert ("manualOrderTime" in t.raw) == (version >= 169)
+    assert t.raw["usePriceMgmtAlgo"] == "" and t.raw["modelCode"] == ""
+    assert t.raw.get("manualOrderTime", "") == ""
