@@ -225,6 +225,21 @@ def order_type_of(text: str) -> OrderType | str:
         return text
 
 
+def carried_prices(order: Any) -> tuple[float | None, float | None]:
+    """(lmtPrice, auxPrice) of an ib_async ``Order`` as its type carries them, instrument
+    currency: None when unset *or* when the type has no such price. A real TWS sends 0.0 for
+    the latter (a MKT order's lmtPrice and auxPrice, a LMT order's auxPrice: recorded v176
+    openOrder frames), which is not a price of 0. auxPrice is kept for the stop / touch
+    types and for TRAIL / TRAIL LIMIT (their trailing distance); an order type this module
+    does not know keeps both."""
+    lmt, aux = num(order.lmtPrice), num(order.auxPrice)
+    otype = order_type_of(order.orderType)
+    if isinstance(otype, OrderType):
+        lmt = lmt if otype.needs_limit else None
+        aux = aux if (otype.needs_stop or otype.is_trailing) else None
+    return lmt, aux
+
+
 def effective_status(trade: Any) -> OrderStatus:
     """The IB order status of an ib_async ``Trade``.
 

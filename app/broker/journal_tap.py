@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from app.broker.convert import num
+from app.broker.convert import carried_prices, num
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,10 @@ def _fmt(x: float | None) -> str:
 def open_order_fields(trade: Any) -> dict:
     """Journal fields of an openOrder callback (ib_async ``Trade``): orderId, permId,
     clientId, symbol, action, totalQuantity (shares), orderType, lmtPrice/auxPrice
-    (instrument currency; null when unset), tif, status."""
+    (instrument currency; null when unset or not carried by the order type, see
+    :func:`app.broker.convert.carried_prices`), tif, status."""
     o, c = trade.order, trade.contract
-    lmt, aux, qty = num(o.lmtPrice), num(o.auxPrice), num(o.totalQuantity)
+    (lmt, aux), qty = carried_prices(o), num(o.totalQuantity)
     status = trade.orderStatus.status
     price = " ".join(_fmt(p) for p in (lmt, aux) if p is not None)
     sym = _symbol(c)

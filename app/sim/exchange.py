@@ -63,6 +63,26 @@ def _replay_params(df: pd.DataFrame, fallback: ModelParams | None) -> ModelParam
     return ModelParams(price=float(c[-1]), annual_vol=vol, adv=adv)
 
 
+#: IDEALPRO's minimum order size per base currency (IB "Forex" order sizes; the EUR figure is
+#: the one in a real TWS whatIf warning, shared/protocol/tws_session_v176.json)
+IDEALPRO_MINIMUM = {"EUR": 20_000, "GBP": 20_000, "USD": 25_000, "AUD": 25_000, "CAD": 25_000,
+                    "CHF": 25_000, "JPY": 2_500_000}
+
+
+def idealpro_odd_lot_note(base: str, quantity: float) -> str:
+    """The warning TWS puts in a whatIf answer for an FX order below IDEALPRO's minimum
+    (``quantity`` in units of the ``base`` currency), word for word as a real TWS sends it;
+    ``''`` at or above the minimum or for a currency without a known minimum."""
+    minimum = IDEALPRO_MINIMUM.get(base)
+    if minimum is None or quantity >= minimum:
+        return ""
+    return (f"Important Note: Your order size is below the {base} {minimum} IdealPro minimum.\n"
+            "You may cancel and increase the order size if you wish to route to IdealPro\n"
+            "or select the Transmit button to route as an odd lot order.\n"
+            "Note that odd lot orders are not guaranteed executions at the IdealPro displayed "
+            "quotes.")
+
+
 class SimExchange(TimeSalesMixin):
     """The exchange side of the simulated IB gateway.
 
@@ -507,7 +527,11 @@ class SimExchange(TimeSalesMixin):
 
         comm = order_commission(inst.contract, q, q * px * rate)
         d_init = req(new) - req(pos)
-        warn = "" if s["AvailableFunds"] - d_init >= 0 else "Insufficient funds: the order would exceed AvailableFunds"
+        warns = [] if s["AvailableFunds"] - d_init >= 0 else \
+            ["Insufficient funds: the order would exceed AvailableFunds"]
+        if inst.is_fx:
+            warns += [idealpro_odd_lot_note(inst.contract.symbol, q)]
+        warn = "\n".join(w for w in warns if w)
         return SimOrderState(
             status="PreSubmitted",
             init_margin_before=s["InitMarginReq"], maint_margin_before=s["MaintMarginReq"],

@@ -60,6 +60,25 @@ def test_open_order_and_status(tapped):
     assert f["text"] == "Submitted filled 40 remaining 60 avg 187.49"
 
 
+def test_prices_the_order_type_has_none_of_are_null(tapped):
+    """A real TWS sends 0.0 for the lmtPrice / auxPrice an order type does not carry (a LMT
+    order's auxPrice, a MKT order's both; recorded v176 frames): not a price of 0."""
+    s, j, _ = tapped
+    s.ib.openOrderEvent.emit(_trade(perm=778, aux=0.0))
+    f = j.rows[-1][1]
+    assert (f["lmtPrice"], f["auxPrice"]) == (187.5, None)
+    assert f["text"] == "BUY 100 AAPL LMT 187.5 DAY Submitted"
+    t = _trade(perm=779, lmt=0.0, aux=0.0)
+    t.order.orderType = "MKT"
+    s.ib.openOrderEvent.emit(t)
+    f = j.rows[-1][1]
+    assert (f["lmtPrice"], f["auxPrice"], f["text"]) == (None, None, "BUY 100 AAPL MKT DAY Submitted")
+    t = _trade(perm=780, lmt=0.0, aux=1.25)
+    t.order.orderType = "TRAIL"                       # auxPrice is the trailing distance
+    s.ib.openOrderEvent.emit(t)
+    assert (j.rows[-1][1]["lmtPrice"], j.rows[-1][1]["auxPrice"]) == (None, 1.25)
+
+
 def test_status_set_by_ib_async_keeps_its_message(tapped):
     s, j, _ = tapped
     t = _trade(status="Cancelled")
