@@ -43,7 +43,15 @@ def rth_start_time() -> float:
     return dt.datetime(d.year, d.month, d.day, 11, 0, tzinfo=ny).timestamp()
 
 
+#: the official client forced to each server version where a layout changes (157..178)
+IBAPI_VERSIONS = tuple(f"ibapi@{v}" for v in (157, 163, 173, 176, 178))
+
+
 def make_driver(kind: str):
+    """A driver by name: ``ibapi``, ``ibapi@<version>`` (the official client offering exactly
+    that server version), ``ib_async``."""
+    if kind.startswith("ibapi@"):
+        return IbapiDriver(version=int(kind.split("@", 1)[1]))
     return IbapiDriver() if kind == "ibapi" else IbAsyncDriver()
 
 
@@ -112,7 +120,21 @@ def market(gw) -> Market:
     return Market(gw)
 
 
-@pytest.fixture(params=CLIENTS)
+#: modules whose scenarios also run with the official client forced to each version of
+#: IBAPI_VERSIONS: connect/contract details, every order scenario, the account messages
+VERSIONED_MODULES = {"test_session", "test_orders", "test_account"}
+
+
+def pytest_generate_tests(metafunc):
+    """``client`` runs over CLIENTS, and in VERSIONED_MODULES over IBAPI_VERSIONS too."""
+    if "client" in metafunc.fixturenames:
+        kinds = list(CLIENTS)
+        if metafunc.module.__name__.rsplit(".", 1)[-1] in VERSIONED_MODULES:
+            kinds += IBAPI_VERSIONS
+        metafunc.parametrize("client", kinds, indirect=True)
+
+
+@pytest.fixture
 def client(request, gw):
     d = make_driver(request.param)
     d.connect(gw.port, next_client_id())

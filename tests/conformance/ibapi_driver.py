@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import ibapi.client as ibapi_client
 from ibapi.client import EClient
 from ibapi.contract import Contract
 from ibapi.execution import ExecutionFilter
@@ -30,6 +31,9 @@ from ibapi.wrapper import EWrapper
 
 from tests.conformance.common import (WARNING_CODES, DecodeWatch, ClientError, apply_depth, bar_time, norm_hist_tick, norm_tbt,
                                       norm_what_if, num, order_state_dict)
+
+#: serialises the handshakes that patch ibapi's client version range
+_VERSION_LOCK = threading.Lock()
 
 #: callbacks of EWrapper that are not messages from the gateway
 _NOT_MESSAGES = {"logAnswer", "connectAck", "winError"}
@@ -112,9 +116,15 @@ class IbapiDriver:
 
     name = "ibapi"
 
-    def __init__(self, timeout: float = 3.0):
+    def __init__(self, timeout: float = 3.0, version: int | None = None):
+        """``version``: force the server version by offering exactly ``v<version>..<version>``
+        at the handshake (ibapi's ``MIN_CLIENT_VER``/``MAX_CLIENT_VER`` for this connect);
+        None offers ibapi's own range."""
         self.app = _App()
         self.timeout = timeout
+        self.version = version
+        if version is not None:
+            self.name = f"ibapi@{version}"
         self._thread: threading.Thread | None = None
         self._req = 1000
         self._next_order_id = 0
@@ -172,7 +182,16 @@ class IbapiDriver:
         """Connect and start the reader thread; returns server_version, accounts,
         next_valid_id, farm_codes (system message codes received with reqId -1)."""
         self.client_id = client_id
-        self.app.connect(host, port, client_id)
+        if self.version is None:
+            self.app.connect(host, port, client_id)
+        else:
+            with _VERSION_LOCK:   # ibapi reads the module globals while it sends the handshake
+                saved = ibapi_client.MIN_CLIENT_VER, ibapi_client.MAX_CLIENT_VER
+                ibapi_client.MIN_CLIENT_VER = ibapi_client.MAX_CLIENT_VER = self.version
+                try:
+                    self.app.connect(host, port, client_id)
+                finally:
+                    ibapi_client.MIN_CLIENT_VER, ibapi_client.MAX_CLIENT_VER = saved
         name = f"ibapi-reader-{id(self):x}"
         self._watch = DecodeWatch(("ibapi",), name)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
