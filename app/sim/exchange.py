@@ -528,7 +528,7 @@ class SimExchange(TimeSalesMixin):
         comm = order_commission(inst.contract, q, q * px * rate)
         d_init = req(new) - req(pos)
         warns = [] if s["AvailableFunds"] - d_init >= 0 else \
-            ["Insufficient funds: the order would exceed AvailableFunds"]
+            ["Insufficient funds: the order would exceed AvailableFunds."]
         if inst.is_fx:
             warns += [idealpro_odd_lot_note(inst.contract.symbol, q)]
         warn = "\n".join(w for w in warns if w)

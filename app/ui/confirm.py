@@ -120,7 +120,9 @@ class ConfirmToggles:
 def what_if_lines(w: WhatIf, currency: str = "") -> list[str]:
     """The whatIf preview in words: initial/maintenance margin change, equity with
     loan change, commission (or its range) and IB's warning text; only the fields
-    the gateway gave. Amounts in the account's base currency ``currency``."""
+    the gateway gave. Amounts in the account's base currency ``currency``. IB's warning
+    text comes hard-wrapped with newlines (TWS's odd-lot note); it becomes one paragraph
+    that the dialog wraps to its width."""
     cur = f" {currency}" if currency else ""
     out = []
     for name, value in (("Initial margin", w.init_margin_change),
@@ -134,7 +136,7 @@ def what_if_lines(w: WhatIf, currency: str = "") -> list[str]:
     elif not is_missing(w.min_commission) and not is_missing(w.max_commission):
         out.append(f"Commission: {fmt_money(w.min_commission)} – {fmt_money(w.max_commission)}{ccy}")
     if w.warning:
-        out.append(f"Warning: {w.warning}")
+        out.append("Warning: " + " ".join(w.warning.split()))
     return out
 
 

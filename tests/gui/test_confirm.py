@@ -140,6 +140,18 @@ def test_what_if_lines_only_given_fields():
     assert what_if_lines(WhatIf()) == []
 
 
+def test_what_if_warning_hard_wrapped_by_tws_is_one_paragraph():
+    """TWS wraps its odd-lot note at ~75 columns with newlines (recorded v176 whatIf); the
+    dialog wraps to its own width, so the line breaks go (mid-sentence breaks read badly)."""
+    tws = ("Important Note: Your order size is below the EUR 20000 IdealPro minimum.\n"
+           "You may cancel and increase the order size if you wish to route to IdealPro\n"
+           "or select the Transmit button to route as an odd lot order.")
+    assert what_if_lines(WhatIf(warning=tws)) == [
+        "Warning: Important Note: Your order size is below the EUR 20000 IdealPro minimum. You "
+        "may cancel and increase the order size if you wish to route to IdealPro or select the "
+        "Transmit button to route as an odd lot order."]
+
+
 def test_toggles_model(tmp_path):
     t = ConfirmToggles(MKT=False)
     assert not t.needs("MKT") and t.needs("STP LMT") and t.needs("MKT", bracket=True)
