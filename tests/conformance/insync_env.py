@@ -97,6 +97,7 @@ def _build(d: Path, base_python: str) -> None:
 
 
 _cached: Path | None = None
+_failure: InsyncEnvError | None = None
 
 
 def ensure_python(base_python: str | None = None) -> Path:
@@ -104,11 +105,23 @@ def ensure_python(base_python: str | None = None) -> Path:
     docstring). ``base_python``: the interpreter that makes the venv (default: this one).
 
     Raises :class:`InsyncEnvError` with venv/pip's output when it cannot be made, or when
-    another process holds the build lock for longer than :data:`LOCK_WAIT` seconds.
+    another process holds the build lock for longer than :data:`LOCK_WAIT` seconds; a failure
+    is remembered, so later calls in this process raise it again at once instead of retrying.
     """
-    global _cached
+    global _cached, _failure
     if _cached is not None:
         return _cached
+    if _failure is not None:
+        raise _failure
+    try:
+        _cached = _ensure(base_python or sys.executable)
+    except InsyncEnvError as e:
+        _failure = e
+        raise
+    return _cached
+
+
+def _ensure(base_python: str) -> Path:
     d = venv_dir()
     if not _usable(d):
         d.parent.mkdir(parents=True, exist_ok=True)
@@ -125,11 +138,10 @@ def ensure_python(base_python: str | None = None) -> Path:
                     time.sleep(0.5)
             try:
                 if not _usable(d):            # another process may have built it meanwhile
-                    _build(d, base_python or sys.executable)
+                    _build(d, base_python)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-    _cached = venv_python(d)
-    return _cached
+    return venv_python(d)
 
 
 if __name__ == "__main__":
