@@ -1,9 +1,9 @@
 """Client-neutral helpers of the conformance suite: errors, number/time normalisation, depth book.
 
-Both drivers (``ibapi_driver``, ``ib_async_driver``) turn what their client decoded
-into the same plain shapes with these helpers, so a scenario is written once.
+The drivers (``ibapi_driver``, ``ib_async_driver``, ``ib_insync_driver``) turn what their
+client decoded into the same plain shapes with these helpers, so a scenario is written once.
 
-The neutral driver API (both drivers; synchronous; prices in instrument currency, sizes in
+The neutral driver API (every driver; synchronous; prices in instrument currency, sizes in
 shares, intraday times POSIX s UTC, daily bar times "YYYYMMDD"; request errors raise
 :class:`ClientError` with IB's code, missing answers ``TimeoutError``):
 
@@ -33,27 +33,12 @@ shares, intraday times POSIX s UTC, daily bar times "YYYYMMDD"; request errors r
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from decimal import Decimal
 from typing import Any
 
 # IB's "unset" markers (UNSET_DOUBLE, UNSET_INTEGER, "", nan) -> None: the same rule as the terminal
 from app.broker.convert import num  # noqa: E402,F401 (re-exported to the drivers)
-
-#: IB codes that are informational, not a failure of the request (IB "Message Codes":
-#: 2100-2169 system/farm warnings, 10167 delayed data displayed, 399 order warning).
-WARNING_CODES = frozenset(range(2100, 2170)) | {10167, 399, 10197, 10349}
-
-#: "unset" sentinels both clients may decode (ibapi UNSET_DOUBLE / UNSET_INTEGER)
-
-
-class ClientError(Exception):
-    """The gateway answered a request with an error message (msg id 4): IB ``code`` and text."""
-
-    def __init__(self, code: int, text: str = ""):
-        super().__init__(f"{code}: {text}")
-        self.code = int(code)
-        self.text = text
+from tests.conformance.base import WARNING_CODES, ClientError, DecodeWatch  # noqa: F401 (re-exported)
 
 
 def bar_time(d: Any) -> float | str:
@@ -173,30 +158,3 @@ def norm_what_if(s: Any, commission_attr: str, currency_attr: str) -> dict:
     out["commission"] = num(getattr(s, commission_attr, None))
     out["commissionCurrency"] = getattr(s, currency_attr, "")
     return out
-
-
-class DecodeWatch(logging.Handler):
-    """Collects ERROR log records that a client's decoder emits on the given thread: the
-    evidence that a client failed to decode a gateway message (ib_async ``decoder``
-    "Error handling fields", ibapi ``decoder`` "diff len fields and params" ...).
-
-    ``loggers``: logger names to watch; ``thread_name``: only records from that thread.
-    Call :meth:`close` to detach.
-    """
-
-    def __init__(self, loggers: tuple[str, ...], thread_name: str):
-        super().__init__(logging.ERROR)
-        self.thread_name = thread_name
-        self.problems: list[str] = []
-        self._loggers = [logging.getLogger(n) for n in loggers]
-        for lg in self._loggers:
-            lg.addHandler(self)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.threadName == self.thread_name:
-            self.problems.append(f"{record.name}: {record.getMessage()[:300]}")
-
-    def close(self) -> None:
-        for lg in self._loggers:
-            lg.removeHandler(self)
-        super().close()

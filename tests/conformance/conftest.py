@@ -3,9 +3,10 @@
 ``gw``: one simulated gateway per test module (``GatewayThread`` on the real
 ``SimExchange``), started at a fixed regular-trading-hours instant (11:00 New York
 on the last Wednesday) so sessions and order handling are the same whenever the
-suite runs. ``client``: a connected driver, parametrized over the two independent
-clients (``ibapi`` = official EClient/EWrapper, ``ib_async``); each test gets a
-fresh client id (ids are never reused within a gateway, as IB remembers them).
+suite runs. ``client``: a connected driver, parametrized over the three independent
+clients (``ibapi`` = official EClient/EWrapper, ``ib_async``, ``ib_insync`` = ib_insync
+0.9.86 in a child process with its own venv, see ``ib_insync_driver.py``); each test gets
+a fresh client id (ids are never reused within a gateway, as IB remembers them).
 
 ``market(gw)`` scripts quotes through the gateway's own event loop (no races with
 the market pump), instead of waiting for random moves.
@@ -20,9 +21,11 @@ import os
 import pytest
 
 from tests.conformance.ib_async_driver import IbAsyncDriver
+from tests.conformance.ib_insync_driver import IbInsyncDriver
 from tests.conformance.ibapi_driver import IbapiDriver
 
-CLIENTS = ("ibapi", "ib_async")
+CLIENTS = ("ibapi", "ib_async", "ib_insync")
+_DRIVERS = {"ibapi": IbapiDriver, "ib_async": IbAsyncDriver, "ib_insync": IbInsyncDriver}
 #: client ids: distinct per pytest-xdist worker, never reused within a process
 _ids = itertools.count(200 + 1000 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").lstrip("gw") or 0))
 
@@ -48,11 +51,13 @@ IBAPI_VERSIONS = tuple(f"ibapi@{v}" for v in (157, 163, 173, 176, 178))
 
 
 def make_driver(kind: str):
-    """A driver by name: ``ibapi``, ``ibapi@<version>`` (the official client offering exactly
-    that server version), ``ib_async``."""
+    """A new, unconnected driver of client ``kind``: one of :data:`CLIENTS`, or
+    ``ibapi@<version>`` (the official client offering exactly that server version); KeyError
+    otherwise. ``ib_insync`` makes its venv on first use (InsyncEnvError with pip's output if
+    it cannot)."""
     if kind.startswith("ibapi@"):
         return IbapiDriver(version=int(kind.split("@", 1)[1]))
-    return IbapiDriver() if kind == "ibapi" else IbAsyncDriver()
+    return _DRIVERS[kind]()
 
 
 class Market:
@@ -93,6 +98,18 @@ class Market:
 
     def top(self, con_id: int):
         return self.run(self.ex.top, con_id)
+
+
+def pytest_collection_finish(session):
+    """Make the ib_insync venv before the first test when any ib_insync test was selected, so
+    its one-time pip install is not counted in a test's timeout. A failure is only remembered
+    here: each ib_insync test then fails with it (pip's output), the others run."""
+    if any("ib_insync" in item.nodeid for item in session.items):
+        from tests.conformance.insync_env import InsyncEnvError, ensure_python
+        try:
+            ensure_python()
+        except InsyncEnvError:
+            pass
 
 
 #: disconnected drivers whose reader threads are joined at the end of the module

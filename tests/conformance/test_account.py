@@ -1,11 +1,11 @@
 """Positions, account values, account summary, PnL, PnL single; client-id order visibility;
-pacing error 100. One scenario, two clients."""
+pacing error 100. One scenario, every client."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conformance.conftest import make_driver, next_client_id
+from tests.conformance.conftest import CLIENTS, make_driver, next_client_id
 from tests.conformance.scenarios import q, stk
 
 pytestmark = pytest.mark.timeout(60)
@@ -82,7 +82,7 @@ def test_pnl_and_pnl_single(client, market, gw):
     assert None not in (s["dailyPnL"], s["realizedPnL"])
 
 
-@pytest.mark.parametrize("other_kind", ["ibapi", "ib_async"])
+@pytest.mark.parametrize("other_kind", CLIENTS)
 def test_client_sees_and_cancels_only_own_orders(client, market, gw, other_kind):
     """Another client's order is not in reqOpenOrders, cannot be cancelled (10147), but is in
     reqAllOpenOrders."""
@@ -110,7 +110,7 @@ def test_client_sees_and_cancels_only_own_orders(client, market, gw, other_kind)
 def test_pacing_error_100(client):
     """More than 50 messages/s from one client: IB answers error 100 and drops the excess,
     without disconnecting at once. ibapi sends as fast as asked, so it must see 100. ib_async
-    throttles itself at 45/s: the gateway must account for every request (answered, or
+    and ib_insync throttle themselves at 45/s: the gateway must account for every request (answered, or
     rejected with 100 when scheduling jitter on a loaded machine packs more than 50 into one
     second on arrival) and rejections stay rare."""
     n = 120
@@ -122,7 +122,10 @@ def test_pacing_error_100(client):
         assert client.is_connected()
     else:
         for _ in range(n):
-            client.call(client.ib.client.reqCurrentTime)
+            if client.name == "ib_async":
+                client.call(client.ib.client.reqCurrentTime)
+            else:
+                client.client_call("reqCurrentTime")
 
         def accounted():
             return len(client.events("currentTime")) - before + sum(1 for _, c, _ in client.errors() if c == 100)

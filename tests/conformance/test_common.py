@@ -81,3 +81,25 @@ def test_ibapi_decode_failure_is_detected(gw):
         assert d.decode_problems()
     finally:
         d.disconnect()
+
+
+def test_ib_insync_decode_failure_is_detected(gw):
+    """The same for ib_insync in its child process: a broken message fed to its decoder shows
+    up in decode_problems(), with the exception; IB error messages (here 10147) do not."""
+    from tests.conformance.conftest import next_client_id
+    from tests.conformance.ib_insync_driver import IbInsyncDriver
+
+    d = IbInsyncDriver()
+    try:
+        d.connect(gw.port, next_client_id())
+        d.cancel(999_999)                                                  # an error message, not a decode failure
+        assert d.wait_error(999_999, 10147)
+        assert d.decode_problems() == []
+        d.interpret(["3", "notanint", "Submitted"])                       # a broken orderStatus
+        (p,) = d.decode_problems()
+        assert p.startswith("ib_insync.Decoder: Error for orderStatus") and "ValueError" in p, p
+        with pytest.raises(NotImplementedError):
+            d.rpc("no_such_request")
+    finally:
+        d.disconnect()
+    assert d.decode_problems() == [p]                                     # kept after the session ended

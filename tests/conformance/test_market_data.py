@@ -1,4 +1,4 @@
-"""Quotes, delayed data, depth, tick-by-tick, real-time bars: one scenario, two clients."""
+"""Quotes, delayed data, depth, tick-by-tick, real-time bars: one scenario, every client."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_quote_live(client, spec):
 
 def test_quote_delayed_type_3(client):
     """reqMarketDataType(3): marketDataType 3 and the delayed tick types (66.. ; IB 'Delayed
-    Streaming Data'), which both clients map onto the same bid/ask/last fields."""
+    Streaming Data'), which every client maps onto the same bid/ask/last fields."""
     q = client.quote(MSFT, md_type=3)
     assert q["marketDataType"] == 3
     assert 0 < q["bid"] < q["ask"]

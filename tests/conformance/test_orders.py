@@ -1,5 +1,5 @@
 """Every order type and TIF, modify, cancel, partial fill, bracket, OCA, global cancel, whatIf,
-executions + commission reports, order errors: one scenario table, two clients."""
+executions + commission reports, order errors: one scenario table, every client."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gateway restart with state (``GatewayThread(state_path=...)``, SQLite): what both clients see
+"""Gateway restart with state (``GatewayThread(state_path=...)``, SQLite): what every client sees
 after reconnecting to a restarted gateway: the working GTC order (same orderId and permId),
 positions, and the executions of the previous run."""
 

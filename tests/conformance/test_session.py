@@ -1,10 +1,11 @@
-"""Connect, contract search, contract details, market rules: one scenario, two clients."""
+"""Connect, contract search, contract details, market rules: one scenario, every client."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conformance.common import ClientError
+from tests.conformance.conftest import CLIENTS, IBAPI_VERSIONS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -13,8 +14,7 @@ EURUSD = {"symbol": "EUR", "secType": "CASH", "exchange": "IDEALPRO", "currency"
 
 
 def test_connect_handshake(client, gw):
-    """Server version 178 (both clients' plain-text protocol), the paper account, nextValidId,
-    and the farm status messages 2104/2106/2158 with reqId -1."""
+    """The farm status messages 2104/2106/2158 with reqId -1, the connection, the gateway's clock."""
     errs = client.errors()
     assert {2104, 2106, 2158} <= {c for r, c, _ in errs if r == -1}
     assert all(r == -1 for r, c, _ in errs if c in (2104, 2106, 2158))
@@ -22,14 +22,20 @@ def test_connect_handshake(client, gw):
     assert abs(client.current_time() - gw.gateway.clock()) < 5
 
 
-@pytest.mark.parametrize("kind", ["ibapi", "ib_async"])
+#: the server version the gateway (max 178) agrees with each client: the highest both speak
+SERVER_VERSION = {"ibapi": 178, "ib_async": 178, "ib_insync": 176}
+
+
+@pytest.mark.parametrize("kind", CLIENTS + IBAPI_VERSIONS)
 def test_connect_result(kind, gw):
+    """The negotiated server version, the paper account, nextValidId, the farm codes."""
     from tests.conformance.conftest import make_driver, next_client_id
 
     d = make_driver(kind)
     try:
         info = d.connect(gw.port, next_client_id())
-        assert info["server_version"] == 178
+        expected = int(kind.split("@")[1]) if "@" in kind else SERVER_VERSION[kind]
+        assert info["server_version"] == expected
         assert info["accounts"] == [gw.exchange.account_id]
         assert isinstance(info["next_valid_id"], int) and info["next_valid_id"] >= 1
         assert {2104, 2106, 2158} <= info["farm_codes"]
@@ -37,7 +43,7 @@ def test_connect_result(kind, gw):
         d.disconnect()
 
 
-@pytest.mark.parametrize("kind", ["ibapi", "ib_async"])
+@pytest.mark.parametrize("kind", CLIENTS)
 def test_duplicate_client_id_326(kind, gw, client):
     """A second connection with a client id in use gets error 326 and is not served."""
     from tests.conformance.conftest import make_driver

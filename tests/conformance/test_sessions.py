@@ -2,9 +2,9 @@
 expiry at the close (outsideRth DAY orders keep working), GTD expiry, OPG in the 09:30
 opening auction, market orders held before the open.
 
-Each test runs both clients on one gateway whose simulated clock starts shortly before the
+Each test runs every client on one gateway whose simulated clock starts shortly before the
 event at ``SPEED`` x wall time (``GatewayThread(start_time=..., speed=...)``), so a session
-edge is reached in seconds. Both clients' orders meet in the same auction, which gives a
+edge is reached in seconds. All clients' orders meet in the same auction, which gives a
 cross-client check: they must fill at the same auction price.
 """
 
