@@ -56,8 +56,26 @@ def make_driver(kind: str):
     otherwise. ``ib_insync`` makes its venv on first use (InsyncEnvError with pip's output if
     it cannot)."""
     if kind.startswith("ibapi@"):
-        return IbapiDriver(version=int(kind.split("@", 1)[1]))
-    return _DRIVERS[kind]()
+        d = IbapiDriver(version=int(kind.split("@", 1)[1]))
+    else:
+        d = _DRIVERS[kind]()
+    _made.append(d)
+    return d
+
+
+#: every driver made during the current test (checked for decode problems at its end)
+_made: list = []
+
+
+@pytest.fixture(autouse=True)
+def _every_driver_decodes_everything():
+    """Fails a test when any driver it made (the ``client`` fixture's or its own through
+    :func:`make_driver`: second clients, restarts, sessions) logged a decode failure."""
+    _made.clear()
+    yield
+    made, _made[:] = list(_made), []
+    problems = {d.name: p for d in made if (p := d.decode_problems())}
+    assert not problems, f"clients could not decode gateway messages: {problems}"
 
 
 class Market:
