@@ -261,7 +261,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.send(E.error(-1, 506, f"Unsupported version: the client offers server versions "
                                    f"{lo}..{hi}; this gateway speaks {MIN_SERVER_VERSION}.."
                                    f"{MAX_SERVER_VERSION}. Upgrade the API client (ib_async, "
-                                   f"ib_insync >= 0.9.86, ibapi >= 10.19).", version=0))
+                                   f"ib_insync 0.9.86, or an ibapi that offers 157 or above).", version=0))
         self.flush()
 
     def handle_payload(self, payload: bytes) -> None:
