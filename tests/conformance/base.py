@@ -3,8 +3,8 @@
 
 They live apart from :mod:`tests.conformance.common` (which re-exports them) because the
 ib_insync client runs in a child process with its own venv (``insync_child.py``), which must
-import nothing but the standard library and ib_insync: that child imports this module by
-file location.
+import nothing but the standard library and ib_insync: that child imports this module (and
+``iblike.py``, which uses it) as a top-level module from the directory beside it.
 """
 
 from __future__ import annotations

@@ -158,3 +158,41 @@ def norm_what_if(s: Any, commission_attr: str, currency_attr: str) -> dict:
     out["commission"] = num(getattr(s, commission_attr, None))
     out["commissionCurrency"] = getattr(s, currency_attr, "")
     return out
+
+
+class OrderMessages:
+    """The error/order-status part of the neutral API, read from a driver's recorded callbacks
+    (every driver records them as ``Callback(name, args)`` with the EWrapper parameter names).
+
+    A driver class mixes this in and provides ``events(name, **match) -> [Callback]`` (the
+    callbacks of that name whose arguments equal ``match``, in arrival order) and
+    ``wait(pred, timeout) -> bool`` (poll until ``pred()`` holds; ``timeout`` None = the
+    driver's default, seconds).
+    """
+
+    def errors(self) -> list[tuple[int, int, str]]:
+        """Every error message as (reqId, code, text), in arrival order."""
+        return [(e.args.get("reqId"), e.args.get("errorCode"), e.args.get("errorString")) for e in self.events("error")]
+
+    def statuses(self, order_id: int) -> list[str]:
+        """orderStatus status values for ``order_id`` as the client decoded them, in arrival
+        order, repeats collapsed (statuses a library only sets locally, like ib_async's
+        PendingSubmit/PendingCancel, are not messages and so not among them)."""
+        out: list[str] = []
+        for e in self.events("orderStatus", orderId=order_id):
+            if not out or out[-1] != e.args["status"]:
+                out.append(e.args["status"])
+        return out
+
+    def wait_status(self, order_id: int, *status: str, timeout: float | None = None) -> bool:
+        """True once an orderStatus of ``order_id`` with one of ``status`` arrived (within ``timeout`` s)."""
+        return self.wait(lambda: any(e.args["status"] in status for e in self.events("orderStatus", orderId=order_id)),
+                         timeout)
+
+    def order_errors(self, order_id: int) -> list[int]:
+        """Codes of the error messages for ``order_id``, in arrival order."""
+        return [c for r, c, _ in self.errors() if r == order_id]
+
+    def wait_error(self, req_id: int, code: int, timeout: float | None = None) -> bool:
+        """True once error ``code`` for ``req_id`` arrived (within ``timeout`` s)."""
+        return self.wait(lambda: any(r == req_id and c == code for r, c, _ in self.errors()), timeout)

@@ -7,11 +7,12 @@ in different versions), so it runs in ``insync_child.py`` with the python of its
 process (:class:`_Child`, started on first use, ended at exit or when its stdin closes);
 each :class:`IbInsyncDriver` is a session in it with its own ``ib_insync.IB`` and event loop.
 
-``IbInsyncDriver`` offers the neutral API of :mod:`tests.conformance.common` with the same
-method names and result shapes as :class:`~tests.conformance.ib_async_driver.IbAsyncDriver`.
-The child answers with plain JSON values of what ib_insync decoded; this side turns them into
-the neutral shapes (tuples, int keys, ``num`` for IB's unset values, depth replay). Every
-callback ib_insync's decoder made is recorded in the child and mirrored here on demand as a
+``IbInsyncDriver`` offers the neutral API of :mod:`tests.conformance.common` through
+:class:`~tests.conformance.iblike_driver.IbLikeDriver`, like
+:class:`~tests.conformance.ib_async_driver.IbAsyncDriver`: the child runs the same
+:class:`tests.conformance.iblike.Session` with ib_insync and answers with plain JSON values of
+what ib_insync decoded; ``IbLikeDriver`` turns them into the neutral shapes. Every callback
+ib_insync's decoder made is recorded in the child and mirrored here on demand as a
 :class:`~tests.conformance.ibapi_driver.Callback` with JSON arguments (``events()``), from
 which errors and order statuses are read. Failures raise :class:`ClientError` (IB code) or
 ``TimeoutError`` as in the other drivers; a dead child raises :class:`ChildError` with the
@@ -31,13 +32,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
-from tests.conformance.common import (ClientError, apply_depth, norm_hist_tick, norm_tbt, norm_what_if, num,
-                                      order_state_dict)
-from tests.conformance.base import poll
+from tests.conformance.common import ClientError
 from tests.conformance.ibapi_driver import Callback
+from tests.conformance.iblike_driver import IbLikeDriver
 from tests.conformance.insync_env import child_env, ensure_python
 
 CHILD = Path(__file__).with_name("insync_child.py")
@@ -178,17 +177,17 @@ class _Child:
             pass
 
 
-class IbInsyncDriver:
-    """ib_insync in the shared child process; neutral request API for the scenarios."""
+class IbInsyncDriver(IbLikeDriver):
+    """ib_insync in the shared child process; the neutral request API of
+    :class:`~tests.conformance.iblike_driver.IbLikeDriver`, each request a call of this
+    driver's session in the child."""
 
     name = "ib_insync"
 
     def __init__(self, timeout: float = 3.0):
-        self.timeout = timeout
+        super().__init__(timeout)
         self._child = _Child.shared()
         self._sid: int = self._child.request(None, "open", timeout=timeout)
-        self.log: list[Callback] = []
-        self.client_id = -1
         self._closing: concurrent.futures.Future | None = None
         self._final_problems: list[str] | None = None
 
@@ -201,35 +200,14 @@ class IbInsyncDriver:
 
     def _sync(self) -> None:
         """Append the callbacks the child recorded since the last call (after :meth:`disconnect`:
-        those it handed over on closing the session)."""
+        those it handed over on closing the session); their arguments are JSON values
+        (objects as dicts of their fields)."""
         if self._closing is None:
-            self.log += [Callback(name, args, t) for name, args, t in self.rpc("log_since", len(self.log))]
+            super()._sync()
         else:
             self.join()
 
-    def events(self, name: str | None = None, **match) -> list[Callback]:
-        """Callbacks ib_insync's decoder made (optionally of one name, with arguments equal to
-        ``match``); arguments as JSON values (objects as dicts of their fields)."""
-        self._sync()
-        return [e for e in self.log if (name is None or e.name == name)
-                and all(e.args.get(k) == v for k, v in match.items())]
-
-    def wait(self, pred: Callable[[], Any], timeout: float | None = None) -> bool:
-        """Poll ``pred()`` every 20 ms until it is truthy or ``timeout`` (s, default the driver's) passes."""
-        return poll(pred, self.timeout if timeout is None else timeout)
-
-    def errors(self) -> list[tuple[int, int, str]]:
-        """Every error message as (reqId, code, text), in arrival order."""
-        return [(e.args.get("reqId"), e.args.get("errorCode"), e.args.get("errorString")) for e in self.events("error")]
-
     # ------------------------------------------------------------------ session
-    def connect(self, port: int, client_id: int, host: str = "127.0.0.1") -> dict:
-        """connectAsync with ib_insync's start-up sync: {server_version, accounts, next_valid_id, farm_codes (set)}."""
-        self.client_id = client_id
-        info = self.rpc("connect", port, client_id, host)
-        info["farm_codes"] = set(info["farm_codes"])
-        return info
-
     def decode_problems(self) -> list[str]:
         """ERROR logs of ib_insync's decoder in this session's loop thread ("Error handling
         fields", "Error for <callback>", with the exception), and of its wrapper for a tick
@@ -257,179 +235,3 @@ class IbInsyncDriver:
     def is_connected(self) -> bool:
         """ib_insync's isConnected (False after :meth:`disconnect`)."""
         return False if self._closing is not None else self.rpc("is_connected")
-
-    def current_time(self) -> float:
-        """reqCurrentTime: the gateway's clock, POSIX s."""
-        return self.rpc("current_time")
-
-    # ------------------------------------------------------------------ test hooks
-    def interpret(self, fields: list[str]) -> None:
-        """Feed one message's fields to ib_insync's decoder in the child (self-test)."""
-        self.rpc("interpret", fields)
-
-    def client_call(self, method: str, *args) -> None:
-        """``IB.client.<method>(*args)`` in the child: a raw request through ib_insync's
-        throttled client."""
-        self.rpc("client_call", method, *args)
-
-    def history_keep_up_to_date(self, spec: dict, duration: str, bar_size: str) -> tuple[int, list[dict]]:
-        """reqHistoricalData(keepUpToDate=True) -> (reqId, bars as :meth:`history` gives them);
-        :meth:`history_updates` / :meth:`cancel_history` with that reqId."""
-        r = self.rpc("history_keep_up_to_date", spec, duration, bar_size)
-        return r["reqId"], r["bars"]
-
-    def history_updates(self, req_id: int) -> list[tuple[float, float, float]]:
-        """(time POSIX s, high, volume) of the list's last bar at each update ib_insync made."""
-        return [tuple(u) for u in self.rpc("history_updates", req_id)]
-
-    def cancel_history(self, req_id: int) -> None:
-        """cancelHistoricalData of a :meth:`history_keep_up_to_date` subscription."""
-        self.rpc("cancel_history", req_id)
-
-    # ------------------------------------------------------------------ contracts
-    def matching_symbols(self, pattern: str) -> list[dict]:
-        """reqMatchingSymbols: [{conId, symbol, secType, primaryExchange, currency, derivativeSecTypes}]."""
-        return self.rpc("matching_symbols", pattern)
-
-    def contract_details(self, spec: dict) -> list[dict]:
-        """reqContractDetails: a dict of contract and details fields per match; ClientError 200 if none."""
-        return self.rpc("contract_details", spec)
-
-    def market_rule(self, rule_id: int) -> list[tuple[float, float]]:
-        """reqMarketRule: [(lowEdge, increment)]."""
-        return [tuple(r) for r in self.rpc("market_rule", rule_id)]
-
-    # ------------------------------------------------------------------ market data
-    def quote(self, spec: dict, md_type: int = 1, timeout: float | None = None) -> dict:
-        """reqMarketDataType + reqMktData until bid/ask/sizes (and last/volume/close for non-FX) arrived."""
-        return self.rpc("quote", spec, md_type, timeout)
-
-    def depth(self, spec: dict, rows: int = 10, settle: float = 1.0) -> dict:
-        """reqMktDepth: ib_insync's book and the replay of the raw L2 operations (see common.apply_depth)."""
-        d = self.rpc("depth", spec, rows, settle)
-        rb, ra = apply_depth([tuple(op) for op in d["ops"]])
-        return {"bids": [tuple(x) for x in d["bids"]], "asks": [tuple(x) for x in d["asks"]],
-                "replay_bids": rb, "replay_asks": ra, "updates": len(d["ops"])}
-
-    def depth_exchanges(self) -> list[tuple]:
-        """reqMktDepthExchanges: [(exchange, secType, listingExch, serviceDataType, aggGroup)]."""
-        return [tuple(r) for r in self.rpc("depth_exchanges")]
-
-    def tick_by_tick(self, spec: dict, kind: str, n: int = 3, timeout: float | None = None) -> list[dict]:
-        """reqTickByTickData until ``n`` ticks: neutral dicts (common.norm_tbt)."""
-        r = self.rpc("tick_by_tick", spec, kind, n, timeout)
-        return [norm_tbt(r["callback"], a) for a in r["ticks"]]
-
-    def realtime_bars(self, spec: dict, n: int = 1, what: str = "TRADES", rth: bool = False,
-                      timeout: float = 12.0) -> list[dict]:
-        """reqRealTimeBars (5 s) until ``n`` bars: [{time, open, high, low, close, volume}]."""
-        return self.rpc("realtime_bars", spec, n, what, rth, timeout)
-
-    def history(self, spec: dict, end: str, duration: str, bar_size: str, what: str = "TRADES",
-                rth: bool = False, timeout: float | None = None) -> list[dict]:
-        """reqHistoricalData (formatDate 2): [{time, open, high, low, close, volume, count}]."""
-        return self.rpc("history", spec, end, duration, bar_size, what, rth, timeout)
-
-    def head_timestamp(self, spec: dict, what: str = "TRADES", rth: bool = False) -> float | str:
-        """reqHeadTimeStamp: POSIX s (intraday) or "YYYYMMDD"."""
-        return self.rpc("head_timestamp", spec, what, rth)
-
-    def historical_ticks(self, spec: dict, start: str, end: str, n: int, what: str, rth: bool = False) -> list[dict]:
-        """reqHistoricalTicks: neutral dicts (common.norm_hist_tick)."""
-        ticks = self.rpc("historical_ticks", spec, start, end, n, what, rth)
-        return [norm_hist_tick(SimpleNamespace(**t)) for t in ticks]
-
-    # ------------------------------------------------------------------ orders
-    def next_order_id(self) -> int:
-        """The next order id from ib_insync's own counter (client.getReqId)."""
-        return self.rpc("next_order_id")
-
-    def place(self, spec: dict, order: dict, order_id: int | None = None) -> int:
-        """placeOrder (an existing id = modify of that trade; a finished one's id is re-sent raw, IB answers 103)."""
-        return self.rpc("place", spec, order, order_id)
-
-    def cancel(self, order_id: int) -> None:
-        """cancelOrder (an id ib_insync has no trade for is cancelled raw)."""
-        self.rpc("cancel", order_id)
-
-    def global_cancel(self) -> None:
-        """reqGlobalCancel."""
-        self.rpc("global_cancel")
-
-    def statuses(self, order_id: int) -> list[str]:
-        """Statuses the gateway reported for ``order_id`` as ib_insync decoded them (its
-        orderStatus callbacks; ib_insync's own local PendingSubmit/PendingCancel are left out)."""
-        out: list[str] = []
-        for e in self.events("orderStatus", orderId=order_id):
-            s = e.args["status"]
-            if not out or out[-1] != s:
-                out.append(s)
-        return out
-
-    def trade_statuses(self, order_id: int) -> list[str]:
-        """ib_insync's Trade.log statuses (its own view, incl. local PendingCancel)."""
-        return self.rpc("trade_statuses", order_id)
-
-    def order_state(self, order_id: int) -> dict | None:
-        """The trade's orderStatus merged with its Order fields (common.order_state_dict); None if unknown."""
-        r = self.rpc("order_state", order_id)
-        return None if r is None else order_state_dict(r["status"], SimpleNamespace(**r["order"]), None)
-
-    def wait_status(self, order_id: int, *status: str, timeout: float | None = None) -> bool:
-        """True once an orderStatus of ``order_id`` with one of ``status`` arrived (within ``timeout``)."""
-        return self.wait(lambda: any(e.args["status"] in status for e in self.events("orderStatus", orderId=order_id)),
-                         timeout)
-
-    def order_errors(self, order_id: int) -> list[int]:
-        """Codes of the error messages for ``order_id``."""
-        return [c for r, c, _ in self.errors() if r == order_id]
-
-    def wait_error(self, req_id: int, code: int, timeout: float | None = None) -> bool:
-        """True once error ``code`` for ``req_id`` arrived (within ``timeout``)."""
-        return self.wait(lambda: any(r == req_id and c == code for r, c, _ in self.errors()), timeout)
-
-    def what_if(self, spec: dict, order: dict) -> dict:
-        """whatIfOrder: margin/commission preview (common.norm_what_if); no order is created."""
-        return norm_what_if(SimpleNamespace(**self.rpc("what_if", spec, order)), "commission", "commissionCurrency")
-
-    def executions(self, order_id: int | None = None) -> list[dict]:
-        """ib_insync's fills (live execDetails) with their commission reports (realizedPNL None when unset)."""
-        out = self.rpc("executions", order_id)
-        for x in out:
-            x["realizedPNL"] = num(x["realizedPNL"])
-        return out
-
-    def req_executions(self) -> list[dict]:
-        """reqExecutions: [{execId, orderId, permId, side, shares, price, conId}]."""
-        return self.rpc("req_executions")
-
-    def open_orders(self, all_clients: bool = False) -> list[dict]:
-        """reqOpenOrders / reqAllOpenOrders: [{orderId, clientId, permId, status}]."""
-        return self.rpc("open_orders", all_clients)
-
-    # ------------------------------------------------------------------ account
-    def positions(self) -> dict[int, tuple[float, float]]:
-        """reqPositions: {conId: (position, avgCost)}."""
-        return {con: (pos, avg) for con, pos, avg in self.rpc("positions")}
-
-    def account_values(self, account: str = "") -> dict[str, str]:
-        """ib_insync's account values in USD/BASE/none: {tag: value}."""
-        return self.rpc("account_values", account)
-
-    def portfolio(self) -> dict[int, dict]:
-        """ib_insync's portfolio: {conId: {position, marketPrice, marketValue, averageCost, unrealizedPNL,
-        realizedPNL}}."""
-        return {con: p for con, p in self.rpc("portfolio")}
-
-    def account_summary(self, group: str, tags: str) -> list[tuple[str, str, str, str]]:
-        """reqAccountSummary: [(account, tag, value, currency)]."""
-        return [tuple(r) for r in self.rpc("account_summary", group, tags)]
-
-    def pnl(self, account: str) -> dict:
-        """reqPnL until the first update: {dailyPnL, unrealizedPnL, realizedPnL} (None when unset)."""
-        return {k: num(v) for k, v in self.rpc("pnl", account).items()}
-
-    def pnl_single(self, account: str, con_id: int) -> dict:
-        """reqPnLSingle until the first update: {position, dailyPnL, unrealizedPnL, realizedPnL, value}."""
-        p = self.rpc("pnl_single", account, con_id)
-        return {k: (v if k == "position" else num(v)) for k, v in p.items()}

@@ -29,8 +29,8 @@ from ibapi.order import Order
 from ibapi.order_cancel import OrderCancel
 from ibapi.wrapper import EWrapper
 
-from tests.conformance.common import (WARNING_CODES, DecodeWatch, ClientError, apply_depth, bar_time, norm_hist_tick, norm_tbt,
-                                      norm_what_if, num, order_state_dict)
+from tests.conformance.common import (WARNING_CODES, DecodeWatch, ClientError, OrderMessages, apply_depth, bar_time,
+                                      norm_hist_tick, norm_tbt, norm_what_if, num, order_state_dict)
 
 #: serialises the handshakes that patch ibapi's client version range
 _VERSION_LOCK = threading.Lock()
@@ -111,7 +111,7 @@ def make_order(fields: dict) -> Order:
     return o
 
 
-class IbapiDriver:
+class IbapiDriver(OrderMessages):
     """The official client on its own thread; neutral request API for the scenarios."""
 
     name = "ibapi"
@@ -159,10 +159,6 @@ class IbapiDriver:
     def _rid(self) -> int:
         self._req += 1
         return self._req
-
-    def errors(self) -> list[tuple[int, int, str]]:
-        """Every error message as (reqId, code, text)."""
-        return [(e["reqId"], e["errorCode"], e["errorString"]) for e in self.events("error")]
 
     def _check(self, rid: int) -> None:
         for r, code, text in self.errors():
@@ -437,14 +433,6 @@ class IbapiDriver:
     def global_cancel(self) -> None:
         self.app.reqGlobalCancel(OrderCancel())
 
-    def statuses(self, order_id: int) -> list[str]:
-        """orderStatus status values for ``order_id``, in arrival order, repeats collapsed."""
-        out: list[str] = []
-        for e in self.events("orderStatus", orderId=order_id):
-            if not out or out[-1] != e["status"]:
-                out.append(e["status"])
-        return out
-
     def order_state(self, order_id: int) -> dict | None:
         """The last orderStatus of ``order_id`` (status, filled, remaining, avgFillPrice, permId,
         parentId, lastFillPrice, clientId) merged with the last openOrder's order fields."""
@@ -454,16 +442,6 @@ class IbapiDriver:
             return None
         return order_state_dict(st[-1].args if st else None, oo[-1]["order"] if oo else None,
                                 oo[-1]["orderState"] if oo else None)
-
-    def wait_status(self, order_id: int, *status: str, timeout: float | None = None) -> bool:
-        return self.wait(lambda: any(e["status"] in status for e in self.events("orderStatus", orderId=order_id)),
-                         timeout)
-
-    def order_errors(self, order_id: int) -> list[int]:
-        return [c for r, c, _ in self.errors() if r == order_id]
-
-    def wait_error(self, req_id: int, code: int, timeout: float | None = None) -> bool:
-        return self.wait(lambda: any(r == req_id and c == code for r, c, _ in self.errors()), timeout)
 
     def what_if(self, spec: dict, order: dict) -> dict:
         """placeOrder with whatIf=True; the margin/commission preview from the openOrder's

@@ -122,10 +122,7 @@ def test_pacing_error_100(client):
         assert client.is_connected()
     else:
         for _ in range(n):
-            if client.name == "ib_async":
-                client.call(client.ib.client.reqCurrentTime)
-            else:
-                client.client_call("reqCurrentTime")
+            client.client_call("reqCurrentTime")
 
         def accounted():
             return len(client.events("currentTime")) - before + sum(1 for _, c, _ in client.errors() if c == 100)

@@ -63,7 +63,7 @@ def test_ib_async_decode_failure_is_detected(gw):
     try:
         d.connect(gw.port, next_client_id())
         assert d.decode_problems() == []
-        d.call(d.ib.client.decoder.interpret, ["3", "notanint", "Submitted"])   # a broken orderStatus
+        d.interpret(["3", "notanint", "Submitted"])                       # a broken orderStatus
         assert d.decode_problems()
     finally:
         d.disconnect()

@@ -61,16 +61,7 @@ def test_too_long_duration_is_162_invalid_step(client, sym, bar_size, duration):
 def _keep_up_to_date(client, spec: dict, bar_size: str, duration: str):
     """Start reqHistoricalData(keepUpToDate=True); returns (history bars, updates() -> list of
     (time, high, volume) of the updates received so far, cancel())."""
-    if client.name == "ib_async":
-        contract = client.qualified(spec)
-        bars = client.acall(client.ib.reqHistoricalDataAsync, contract, "", duration, bar_size, "TRADES",
-                            False, 2, True, timeout=8.0)
-        hist = [(float(b.date.timestamp()), b.high, float(b.volume)) for b in list(bars)]
-        seen: list = []
-        bars.updateEvent += lambda bl, has_new: seen.append(
-            (float(bl[-1].date.timestamp()), bl[-1].high, float(bl[-1].volume)))
-        return hist, lambda: list(seen), lambda: client.call(client.ib.cancelHistoricalData, bars)
-    if client.name == "ib_insync":
+    if client.name in ("ib_async", "ib_insync"):
         rid, bars = client.history_keep_up_to_date(spec, duration, bar_size)
         return ([(b["time"], b["high"], b["volume"]) for b in bars], lambda: client.history_updates(rid),
                 lambda: client.cancel_history(rid))
