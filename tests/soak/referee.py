@@ -16,6 +16,22 @@ from dataclasses import dataclass, field
 from ibapi.execution import ExecutionFilter
 
 from tests.conformance.common import num as _num
+
+#: order types that carry a limit in lmtPrice / a trigger or trailing distance in auxPrice
+#: (IB "Order Types"); a real TWS sends 0.0 for the price a type does not carry
+_HAS_LIMIT = {"LMT", "STP LMT", "LOC", "LIT", "TRAIL LIMIT"}
+_HAS_AUX = {"STP", "STP LMT", "MIT", "LIT", "TRAIL", "TRAIL LIMIT"}
+
+
+def _prices(o) -> tuple[float | None, float | None]:
+    """(lmtPrice, auxPrice) of an ibapi Order as the referee compares them: None when unset
+    or when the order type carries no such price (TWS's 0.0, recorded v176 frames)."""
+    lmt, aux = _num(o.lmtPrice), _num(o.auxPrice)
+    if o.orderType not in _HAS_LIMIT and not lmt:
+        lmt = None
+    if o.orderType not in _HAS_AUX and not aux:
+        aux = None
+    return lmt, aux
 from tests.conformance.ibapi_driver import IbapiDriver
 
 WORKING = {"ApiPending", "PendingSubmit", "PendingCancel", "PreSubmitted", "Submitted"}
@@ -180,7 +196,7 @@ class Referee:
                     continue
                 snap.open_orders[perm] = GwOrder(
                     perm, int(e["orderId"]), int(o.clientId), int(c.conId), o.action,
-                    float(o.totalQuantity), _num(o.lmtPrice), _num(o.auxPrice), status,
+                    float(o.totalQuantity), *_prices(o), status,
                     _num(s.get("filled")) if s else _num(o.filledQuantity), o.orderRef or "")
             part = self._slice(lambda: d.app.reqCompletedOrders(False), "completedOrdersEnd")
             for e in part:
@@ -190,7 +206,7 @@ class Referee:
                 perm = int(o.permId or 0)
                 snap.completed[perm] = GwOrder(
                     perm, None, None, int(c.conId), o.action, float(o.totalQuantity),
-                    _num(o.lmtPrice), _num(o.auxPrice), st.status, _num(o.filledQuantity),
+                    *_prices(o), st.status, _num(o.filledQuantity),
                     o.orderRef or "")
             part = self._slice(d.app.reqPositions, "positionEnd")
             d.app.cancelPositions()
