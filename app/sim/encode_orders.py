@@ -18,7 +18,8 @@ scale level sizes, 1.7976931348623157E308 for the adjusted-order prices and unse
 margins; lmtPrice / auxPrice 0.0 when the order type has none, deltaNeutralOrderType ``'None'``
 with its block, adjustedOrderType ``'None'``,
 strike ``0``, right ``'?'``, clearingIntent ``'IB'``, dontUseAutoPriceForHedge 1.
-A plain order's openOrder has 136 fields at 176, 135 at 177..178.
+A plain order's openOrder has 136 fields at 170..176 (as the recorded v176 frame), 135 from
+177, and 128..131 below 170.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def _trail_stop(o: SimOrder) -> float | None:
 def open_order(o: SimOrder, c: SimContract, account: str, state=None,
                version: int = SERVER_VERSION) -> bytes:
     """openOrder (5) for a plain (non-combo, non-algo) order at server ``version``
-    (157..178): 136 fields at 157..176, 135 from 177.
+    (157..178): 128 fields at 157, 129 at 158..159, 130 at 160..161, 131 at 162..169,
+    136 at 170..176 (the recorded v176 TWS frame), 135 from 177.
 
     ``o.perm_id`` must be non-zero (ib_async keys trades by permId and needs it
     before execDetails); ``clientId`` is the placing client's. ``state`` (a

@@ -178,7 +178,7 @@ def test_every_version_gate_decodes_in_ib_async(version):
 
 
 def test_open_order_field_counts_per_version():
-    """136 fields below 177 (faProfile), as the recorded v176 TWS whatIf frame; 135 from 177;
+    """136 fields at 170..176 (faProfile), as the recorded v176 TWS whatIf frame; 135 from 177;
     the gated tail shrinks below 170, 162, 160 and 158."""
     counts = {v: len(split_fields(versioned(v)["openOrder"][4:])) for v in VERSIONS}
     assert counts[178] == counts[177] == 135 and counts[176] == counts[170] == 136
