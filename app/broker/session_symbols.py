@@ -1,9 +1,8 @@
 """Symbol search of the API session (mixed into ``app.broker.session.Session``).
 
 IB reqMatchingSymbols: the contracts whose symbol (or name) starts with a typed pattern,
-at most 16 per answer, as TWS's own symbol lookup shows them. IB allows about one such
-request per second per client; a caller that asks per keystroke debounces
-(``app.viewmodels.symbol_search``). Source: IB API docs "Stock Symbol Search";
+as TWS's own symbol lookup shows them. IB paces API requests, so a caller that asks per
+keystroke debounces (``app.viewmodels.symbol_search``). Source: IB API docs "Stock Symbol Search";
 ib_async ``IB.reqMatchingSymbolsAsync``.
 """
 

@@ -2,7 +2,7 @@
 
 :class:`SymbolSearch` takes the field's text on every edit (:meth:`SymbolSearch.set_text`)
 and asks ``session.matching_symbols`` once the typing pauses for ``delay_ms`` (default
-250 ms; IB allows about one symbol search per second per client). A newer query cancels
+250 ms: one request per pause in the typing, not per keystroke). A newer query cancels
 the older one's task, and an answer that arrives for a query that is no longer the
 latest is dropped (a generation number), so the list always belongs to the text in the
 field. The matches are a list model (:class:`SymbolMatchesModel`: symbol, name, type,
