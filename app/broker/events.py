@@ -13,6 +13,8 @@ Handlers run on the event-loop thread. Argument shapes:
 - ``positionPnlEvent(pnl: PositionPnL)`` (IB reqPnLSingle per open position)
 - ``barEvent(sub_id: int, bar: Bar, new_bar: bool)``
 - ``errorEvent(req_id: int, code: int, message: str)``
+- ``tradePrintEvent(prints: list[TradePrint])`` tick-by-tick AllLast trades, one batch per
+  socket read (``app.broker.session_ticks``)
 - ``staleEvent(stale: bool, reason: str)``: True while market and account data may be
   out of date (socket lost, reconnecting, IB 1100 "connectivity between IB and TWS
   lost", a data farm down, a dead link); False once the link is live again (after 1102,
@@ -27,7 +29,7 @@ from eventkit import Event
 SESSION_EVENTS: tuple[str, ...] = (
     "stateEvent", "quotesEvent", "orderEvent", "executionEvent",
     "positionEvent", "accountValueEvent", "barEvent", "errorEvent", "staleEvent",
-    "pnlEvent", "positionPnlEvent",
+    "pnlEvent", "positionPnlEvent", "tradePrintEvent",
 )
 
 
@@ -45,6 +47,7 @@ class SessionEvents:
     staleEvent: Event
     pnlEvent: Event
     positionPnlEvent: Event
+    tradePrintEvent: Event
 
     def _init_events(self) -> None:
         for name in SESSION_EVENTS:

@@ -85,6 +85,10 @@ class QuoteBook:
         self._tickers.clear()
         self._keys.clear()
 
+    def key_of(self, ticker: Any) -> str | None:
+        """The key a live ``ticker`` of this book serves, or None."""
+        return self._keys.get(id(ticker))
+
     def quote(self, key: str) -> Quote | None:
         return self._quotes.get(key)
 

@@ -9,7 +9,8 @@ from app.domain.account import AccountKind, AccountPnL, AccountValue, Position, 
 from app.domain.bars import BAR_SIZES, BAR_COLUMNS, Bar, bar_size_seconds, empty_bars
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
-from app.domain.market import Quote
+from app.domain.market import Quote, TradePrint
+from app.domain.symbols import SymbolMatch
 from app.domain.orders import (
     DONE_STATUSES,
     WORKING_STATUSES,
@@ -29,7 +30,7 @@ from app.domain.orders import (
 __all__ = [
     "AccountKind", "AccountPnL", "AccountValue", "Position", "PositionPnL", "account_kind", "live_position",
     "BAR_SIZES", "BAR_COLUMNS", "Bar", "bar_size_seconds", "empty_bars",
-    "ConnectionState", "Instrument", "Quote",
+    "ConnectionState", "Instrument", "Quote", "TradePrint", "SymbolMatch",
     "DONE_STATUSES", "WORKING_STATUSES", "Action", "Execution", "OrderRecord",
     "OrderRequest", "OrderStatus", "OrderType", "TimeInForce", "OrderValidationError", "WhatIf",
     "round_to_tick", "validate_order_request",

@@ -66,3 +66,26 @@ class Quote:
         if c is None:
             return None
         return 100.0 * c / self.close
+
+
+@dataclass(frozen=True, slots=True)
+class TradePrint:
+    """One trade of the consolidated tape (IB tick-by-tick "AllLast", one line of TWS's
+    Time & Sales window).
+
+    ``key`` is the instrument key (conId as str, as ``Quote.key``); ``time`` the trade's
+    time, UTC (IB sends whole seconds since the epoch); ``price`` in instrument currency,
+    ``size`` in shares; ``exchange`` the reporting venue ("NASDAQ", "ARCA", "FINRA"...);
+    ``conditions`` IB's special conditions text (trade condition codes, may be "");
+    ``past_limit`` / ``unreported`` IB's TickAttribLast flags.
+    Source: IB API docs "Tick-by-Tick Data" (tickByTickAllLast).
+    """
+
+    key: str
+    time: datetime
+    price: float
+    size: float
+    exchange: str = ""
+    conditions: str = ""
+    past_limit: bool = False
+    unreported: bool = False

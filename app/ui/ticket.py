@@ -55,6 +55,7 @@ from app.ui import theme
 from app.ui.status_line import StatusLine
 from app.ui.session_status import KIND_COLOURS
 from app.ui.stale_label import stale_label
+from app.ui.symbol_search import attach_symbol_search
 from app.ui.elided_button import ElidedButton
 from app.ui.ticket_order_type import OrderTypeGroup
 from app.viewmodels.ticket import TicketModel
@@ -152,6 +153,7 @@ class OrderTicket(QWidget):
         self.symbol = QLineEdit()
         self.symbol.setPlaceholderText("Symbol, Enter")
         self.symbol.returnPressed.connect(self._symbol_entered)
+        self.symbol_search = attach_symbol_search(self.symbol, model.session)  # IB symbol lookup popup
         self.name = QLabel()
         theme.style(self.name, "color: $secondary_text;")
 

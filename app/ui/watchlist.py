@@ -29,6 +29,7 @@ from app.domain import Instrument
 from app.ui.columns import TableColumns, shown_columns_width, visible_source_rows
 from app.ui import theme
 from app.ui.stale_label import stale_label
+from app.ui.symbol_search import attach_symbol_search
 from app.viewmodels.table import RECORD_ROLE
 from app.viewmodels.watchlist import WatchlistError, WatchlistModel
 
@@ -52,6 +53,7 @@ class WatchlistView(QWidget):
         self.entry.setPlaceholderText("Add symbol (AAPL, EUR.USD)")
         self.entry.setClearButtonEnabled(True)
         self.entry.returnPressed.connect(self.add_from_entry)
+        self.symbol_search = attach_symbol_search(self.entry, model.session)  # IB symbol lookup popup
         self.add_button = QPushButton("Add")
         self.add_button.setToolTip("Resolve the symbol and add it (Enter)")
         self.add_button.clicked.connect(self.add_from_entry)
