@@ -36,7 +36,8 @@ import pandas as pd
 
 from app.domain import (
     DONE_STATUSES, AccountPnL, AccountValue, Action, Bar, ConnectionState, Execution, Instrument, OrderRecord, OrderRequest,
-    OrderStatus, OrderType, Position, PositionPnL, Quote, WhatIf, empty_bars, validate_order_request,
+    OrderStatus, OrderType, Position, PositionPnL, Quote, TradePrint, WhatIf, empty_bars,
+    validate_order_request,
 )
 
 from app.domain.orders import bracket_children
@@ -84,6 +85,7 @@ class FakeSession(SessionEvents):
         self.calls: list[tuple[str, tuple]] = []
         self.subscribed: dict[str, Instrument] = {}  # key -> instrument with quote_refs > 0
         self.quote_refs: dict[str, int] = {}
+        self.print_refs: dict[str, int] = {}       # trade prints: subscribers per key
         self._quotes: dict[str, Quote] = {}
         self._orders: dict[int, OrderRecord] = {}
         self._foreign: list[OrderRecord] = []
@@ -486,6 +488,33 @@ class FakeSession(SessionEvents):
         self._position_pnl[inst.con_id] = p
         self.positionPnlEvent.emit(p)
         return p
+
+    # ---- trade prints (app.broker.session_ticks) ----------------------------------
+    def subscribe_trade_prints(self, instrument: Instrument) -> None:
+        self.calls.append(("subscribe_trade_prints", (instrument,)))
+        self.print_refs[instrument.key] = self.print_refs.get(instrument.key, 0) + 1
+
+    def unsubscribe_trade_prints(self, instrument: Instrument) -> None:
+        self.calls.append(("unsubscribe_trade_prints", (instrument,)))
+        n = self.print_refs.get(instrument.key, 0) - 1
+        if n > 0:
+            self.print_refs[instrument.key] = n
+        else:
+            self.print_refs.pop(instrument.key, None)
+
+    def trade_print_subscriptions(self) -> dict[str, Instrument]:
+        return {k: i for k, i in ((c.key, c) for c in self.contracts.values()) if k in self.print_refs}
+
+    def push_prints(self, symbol: str, *trades: tuple, exchange: str = "NASDAQ") -> list[TradePrint]:
+        """Emit one ``tradePrintEvent`` batch of ``(price, size)`` trades of ``symbol`` (only
+        while subscribed, like IB); returns the batch."""
+        inst = self.contracts[symbol.upper()]
+        if inst.key not in self.print_refs:
+            return []
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        batch = [TradePrint(inst.key, now, float(p), float(s), exchange) for p, s in trades]
+        self.tradePrintEvent.emit(batch)
+        return batch
 
 
 class ListJournal:

@@ -32,7 +32,7 @@ from app.ui.time_menu import install_time_menu
 log = logging.getLogger(__name__)
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 #: window width (pixels) from which the account dock sits beside the blotter, not in a tab
 WIDE_LAYOUT_PX = 1800
 #: the window's size when nothing was saved (smaller on a smaller screen)
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         "blotter": "Orders && Executions",
         "log": "Log",
         "journal": "Journal",
+        "timesales": "Time && Sales",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -132,6 +133,10 @@ class MainWindow(QMainWindow):
         size = self.size()   # the bottom docks sit side by side until tabbed: that widens a window
         if "watchlist" in d:
             self.addDockWidget(Qt.LeftDockWidgetArea, d["watchlist"])
+            if "timesales" in d:   # the tape under the watchlist, as on most desks
+                self.splitDockWidget(d["watchlist"], d["timesales"], Qt.Vertical)
+        elif "timesales" in d:
+            self.addDockWidget(Qt.LeftDockWidgetArea, d["timesales"])
         if "ticket" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ticket"])
         bottom = [d[n] for n in ("blotter", "account", "log", "journal") if n in d]
@@ -166,6 +171,11 @@ class MainWindow(QMainWindow):
             widths.append((d["watchlist"], max(320, min(want, int(rest * 0.4)))))
         if widths:
             self.resizeDocks([x[0] for x in widths], [x[1] for x in widths], Qt.Horizontal)
+        if "watchlist" in d and "timesales" in d and \
+                self.dockWidgetArea(d["timesales"]) == self.dockWidgetArea(d["watchlist"]):
+            above = h - max(260, min(420, int(h * 0.34)))     # what the bottom docks leave
+            tape = max(200, int(above * 0.4))
+            self.resizeDocks([d["watchlist"], d["timesales"]], [above - tape, tape], Qt.Vertical)
         if "blotter" in d:
             bottom_h = max(260, min(420, int(h * 0.34)))
             self.resizeDocks([d["blotter"]], [bottom_h], Qt.Vertical)

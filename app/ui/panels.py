@@ -30,12 +30,14 @@ from app.ui.journal_view import JournalView
 from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
 from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
+from app.ui.timesales import TimeSalesView
 from app.ui.watchlist import WatchlistView
 from app.viewmodels.account import AccountSummary, PositionsModel
 from app.viewmodels.chart import ChartViewModel
 from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import OrdersModel
 from app.viewmodels.ticket import TicketModel
+from app.viewmodels.timesales import TimeSalesModel
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, WatchlistModel
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,8 @@ class Panels(QObject):
         self.blotter = BlotterView(self.orders_model, self.executions_model, commands)
         self.account = AccountPanel(self.account_summary, self.positions_model)
         self.chart_view = ChartView(self.chart_model)
+        self.timesales_model = TimeSalesModel(session, self)
+        self.timesales = TimeSalesView(self.timesales_model)
         self.journal_view = JournalView(journal) if journal is not None else None
 
         self.ticket.confirm_orders = setting_bool(settings.value(KEY_CONFIRM_ORDERS), True)
@@ -133,7 +137,7 @@ class Panels(QObject):
     def docks(self) -> dict[str, QWidget]:
         """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
         docks = {"watchlist": self.watchlist, "ticket": self.ticket,
-                 "blotter": self.blotter, "account": self.account}
+                 "blotter": self.blotter, "account": self.account, "timesales": self.timesales}
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
@@ -145,11 +149,13 @@ class Panels(QObject):
                 self.blotter.executions_columns, self.account.columns]
 
     def select_instrument(self, instrument: Instrument) -> None:
-        """Drive the chart and the ticket from one instrument (a watchlist selection)."""
+        """Drive the chart, the ticket and time & sales from one instrument (a watchlist
+        selection)."""
         self._selected = instrument.display_symbol
         self.settings.setValue(KEY_SELECTED, self._selected)
         self.chart_model.set_instrument(instrument)
         self.ticket.set_instrument(instrument)
+        self.timesales.set_instrument(instrument)
 
     # ---- connection life cycle -----------------------------------------------
     def on_connected(self) -> None:
@@ -291,7 +297,7 @@ class Panels(QObject):
         closers = [self.trading.close] if self.trading is not None else []
         closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
-                    self.account_summary.close, self.positions_model.close]
+                    self.account_summary.close, self.positions_model.close, self.timesales.shutdown]
         for close in closers:
             try:
                 close()
