@@ -33,6 +33,11 @@ def change_pct(market, con_id: int) -> float:
     return (top.last - top.close) / top.close * 100.0
 
 
+def changes(market) -> list[float]:
+    """Percent changes of every stock now (gateway thread)."""
+    return [change_pct(market, c.con_id) for c in market.ex.contracts() if c.sec_type == "STK"]
+
+
 def test_scanner_parameters_xml(client):
     root = ET.fromstring(client.scanner_parameters())
     assert root.tag == "ScanParameterResponse"
@@ -42,8 +47,9 @@ def test_scanner_parameters_xml(client):
 
 
 def test_gainers_and_losers_follow_the_market(client, market):
-    move_to(market, AAPL, 60.0)
-    move_to(market, MSFT, -45.0)
+    now = changes(market)                 # beyond every stock, whatever earlier scenarios did
+    move_to(market, AAPL, max(now) + 20.0)
+    move_to(market, MSFT, max(min(now) - 20.0, -90.0))
     gain = client.scanner("TOP_PERC_GAIN", 5)
     assert gain[0]["conId"] == AAPL and gain[0]["symbol"] == "AAPL" and gain[0]["rank"] == 0
     assert [r["rank"] for r in gain] == list(range(len(gain)))
