@@ -22,7 +22,10 @@ def _conn():
 
 
 def _sent(conn) -> list[list[str]]:
-    out = [split_fields(p) for p in FrameReader().feed(bytes(conn.out))]
+    """The messages queued or written (admin commands flush) since the last call."""
+    data = b"".join(conn.writer.chunks) + bytes(conn.out)
+    conn.writer.chunks.clear()
+    out = [split_fields(p) for p in FrameReader().feed(data)]
     conn.out.clear()
     conn._sent_at.clear()
     return out
@@ -99,3 +102,21 @@ def test_bulletins_all_new_and_cancel():
     board.add(1, "newest", T0 + 7)
     conn.scanner_updates()
     assert [m[4] for m in _sent(conn)] == ["newest"]
+
+
+def test_admin_bulletin_command():
+    from app.sim.control import AdminController
+
+    _, conn, _ = _conn()
+    gw = conn.gw
+    gw.connections = {conn}
+    gw.flush_deferred = lambda: None
+    ctl = AdminController(gw)
+    _req(conn, D.REQ_NEWS_BULLETINS, 1, 0)
+    assert ctl.execute("bulletin 2 @NYSE NYSE is halted") == "OK bulletin 3 type 2 sent to 1 clients"
+    (msg,) = _sent(conn)
+    assert msg[2:] == ["3", "2", "NYSE is halted", "NYSE"]
+    assert ctl.execute("bulletin 1 'quoted text'").startswith("OK bulletin 4")
+    assert _sent(conn)[0][4:] == ["quoted text", ""]
+    for bad in ("bulletin", "bulletin 1", "bulletin x text", "bulletin 4 text", "bulletin 1 @ARCA"):
+        assert ctl.execute(bad).startswith("ERR"), bad
