@@ -49,6 +49,7 @@ from app.sim.latency import DelayWindow
 from app.sim.pacing import HistoryPacer, MessagePacer
 from app.sim.history import bar_size_key
 from app.sim.seconds import check_keep_up_to_date
+from app.sim.scanner_handlers import ScannerHandlers
 from app.sim.routing import dispatch_event, log_outgoing, order_targets  # noqa: F401
 from app.sim.streams import StreamHandlers
 from app.sim.subscriptions import Subscriptions
@@ -72,7 +73,7 @@ SMALL_BAR_SECONDS = {"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30
 DELAYED_TICK = {E.BID: 66, E.ASK: 67, E.LAST: 68, E.HIGH: 72, E.LOW: 73, E.VOLUME: 74,
                 E.CLOSE: 75, E.OPEN: 76}
 
-class ClientConnection(StreamHandlers, OrderHandlers):
+class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers):
     """State of one API client (subscriptions keyed by IB reqId).
 
     Faults interface: :meth:`close`, :meth:`send_error`, :meth:`flush`, ``delay``
@@ -115,6 +116,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
         self.pacer = MessagePacer(MAX_MESSAGES_PER_SECOND)
         self.history_pacer = HistoryPacer()
         self._init_streams()
+        self._init_scanner()
 
     # ---- I/O ---------------------------------------------------------------
     def send(self, msg: bytes) -> None:
@@ -455,6 +457,7 @@ class ClientConnection(StreamHandlers, OrderHandlers):
                 self.send(E.historical_data_update(rid, self._bar_date(b.time, bar_size, fmt,
                                                                        tz), b))
         self.stream_updates()
+        self.scanner_updates()
 
     @staticmethod
     def _bar_date(t: float, bar_size: str, fmt: int, tz: str) -> str:

@@ -19,6 +19,8 @@ on stdout). Replies start with ``OK`` or ``ERR <reason>``. Commands:
 ``manual-order SYMBOL BUY|SELL QTY TYPE [PRICE]``  a "TWS GUI" order (MKT, LMT price, STP stop)
 ``firehose SYMBOLS RATE``                          load mode: the first SYMBOLS instruments change
                                                    quote RATE times per second in total (0 0 = off)
+``bulletin TYPE [@EXCHANGE] TEXT``                 issue an IB news bulletin now (type 1 regular,
+                                                   2 exchange unavailable, 3 exchange available)
 ``status``                                         clients, orders, clock, faults, tick rate,
                                                    encode -> write delay (ms, last 10 s)
 ``help``                                           the command list
@@ -51,6 +53,7 @@ import threading
 import time
 from typing import Callable
 
+from app.sim.bulletins import board_of
 from app.sim.latency import fmt_ms, summarize
 from app.sim.types import OrderTicket, SimError
 
@@ -63,7 +66,8 @@ MAX_LINE = 4096
 
 HELP = ("commands: drop | pause-accept SECONDS | connectivity lost|restored|restored-data-lost | "
         "delay SECONDS | reject-next [CODE [TEXT]] | restart | save | "
-        "manual-order SYMBOL BUY|SELL QTY MKT|LMT|STP [PRICE] | firehose SYMBOLS RATE | status | "
+        "manual-order SYMBOL BUY|SELL QTY MKT|LMT|STP [PRICE] | firehose SYMBOLS RATE | "
+        "bulletin 1|2|3 [@EXCHANGE] TEXT | status | "
         "help | quit "
         "(TCP sessions start with: auth TOKEN)")
 
@@ -109,6 +113,7 @@ class AdminController:
             "save": self._save,
             "manual-order": self._manual_order,
             "firehose": self._firehose,
+            "bulletin": self._bulletin,
             "status": self._status,
             "help": lambda args: "OK " + HELP,
         }
@@ -211,6 +216,28 @@ class AdminController:
         except ValueError as e:
             raise CommandError(f"firehose: {e}") from None
         return f"OK firehose {n} symbols at {rate:g} quote changes/s" if n and rate else "OK firehose off"
+
+    def _bulletin(self, args: list[str]) -> str:
+        """``bulletin TYPE [@EXCHANGE] TEXT``: a news bulletin (app.sim.bulletins) issued now
+        and sent to every client subscribed with reqNewsBulletins."""
+        usage = "bulletin 1|2|3 [@EXCHANGE] TEXT"
+        if len(args) < 2:
+            raise CommandError(f"usage: {usage}")
+        try:
+            kind = int(args[0])
+        except ValueError:
+            raise CommandError(f"bulletin: TYPE must be 1, 2 or 3, got {args[0]!r}") from None
+        words = args[1:]
+        exchange = ""
+        if words[0].startswith("@"):
+            exchange, words = words[0][1:], words[1:]
+        try:
+            b = board_of(self.gw).add(kind, " ".join(words), self.gw.clock(), exchange)
+        except ValueError as e:
+            raise CommandError(f"bulletin: {e}; usage: {usage}") from None
+        sent = sum(1 for c in list(self.gw.connections)
+                   if c.ready and hasattr(c, "send_new_bulletins") and c.send_new_bulletins())
+        return f"OK bulletin {b.msg_id} type {b.msg_type} sent to {sent} clients"
 
     def _restart(self, args: list[str]) -> str:
         self._nargs(args, 0, 0, "restart")

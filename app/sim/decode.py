@@ -6,7 +6,8 @@ with ibapi and ib_insync ``client.py``) at the negotiated server version. Inside
 below 177, then duration from 158, postToAts from 160, autoCancelParent from 162,
 advancedErrorOverride from 166, manualOrderTime from 169 (cancelOrder's
 manualOrderCancelTime from 169 and reqContractDetails' issuerId from 176 are trailing
-and read optionally). Extra trailing fields are ignored (newer clients may append);
+and read optionally; reqScannerSubscription has no version field from 143 on, so none here).
+Extra trailing fields are ignored (newer clients may append);
 missing or unparsable required fields raise :class:`app.sim.wire.FieldError`
 (answered with IB error 320).
 
@@ -63,20 +64,34 @@ CANCEL_PNL_SINGLE = 95
 REQ_HISTORICAL_TICKS = 96
 REQ_TICK_BY_TICK_DATA = 97
 CANCEL_TICK_BY_TICK_DATA = 98
+REQ_NEWS_BULLETINS = 12
+CANCEL_NEWS_BULLETINS = 13
+REQ_SCANNER_SUBSCRIPTION = 22
+CANCEL_SCANNER_SUBSCRIPTION = 23
+REQ_SCANNER_PARAMETERS = 24
+
+#: reqScannerSubscription fields after reqId at server versions >= 143
+#: (``MIN_SERVER_VER_SCANNER_GENERIC_OPTS``: no version field; ibapi ``reqScannerSubscription``,
+#: ib_async / ib_insync ``Client.reqScannerSubscription``): the ScannerSubscription, then
+#: scannerSubscriptionFilterOptions and scannerSubscriptionOptions as ``tag=value;`` lists
+_SCANNER_FIELDS = ("numberOfRows", "instrument", "locationCode", "scanCode", "abovePrice",
+                   "belowPrice", "aboveVolume", "marketCapAbove", "marketCapBelow",
+                   "moodyRatingAbove", "moodyRatingBelow", "spRatingAbove", "spRatingBelow",
+                   "maturityDateAbove", "maturityDateBelow", "couponRateAbove", "couponRateBelow",
+                   "excludeConvertible", "averageOptionVolumeAbove", "scannerSettingPairs",
+                   "stockTypeFilter", "filterOptions", "options")
 
 #: Requests the simulator recognises but does not serve, with the position of
 #: their reqId field (so the refusal can name the request). ibapi ``message.OUT``.
 UNSUPPORTED_WITH_REQID = {
     21: ("exerciseOptions", 2),
-    22: ("reqScannerSubscription", 1), 23: ("cancelScannerSubscription", 2),
     52: ("reqFundamentalData", 2), 54: ("calculateImpliedVolatility", 2),
     55: ("calculateOptionPrice", 2), 74: ("reqPositionsMulti", 2),
     78: ("reqSecDefOptParams", 1), 88: ("reqHistogramData", 1),
 }
 #: Recognised requests without a reqId that need no answer from a simulator.
 IGNORED = {
-    12: "reqNewsBulletins", 13: "cancelNewsBulletins", 14: "setServerLogLevel",
-    24: "reqScannerParameters", 53: "cancelFundamentalData",
+    14: "setServerLogLevel", 53: "cancelFundamentalData",
     56: "cancelCalculateImpliedVolatility", 57: "cancelCalculateOptionPrice",
     75: "cancelPositionsMulti", 89: "cancelHistogramData",
 }
@@ -424,6 +439,21 @@ def decode_request(fields: list[str], version: int = 178) -> Request:
         return Request(msg_id, "reqTickByTickData", req_id, spec, p)
     if msg_id == CANCEL_TICK_BY_TICK_DATA:
         return Request(msg_id, "cancelTickByTickData", c.int("reqId"))
+    if msg_id == REQ_NEWS_BULLETINS:
+        c.skip(1)
+        return Request(msg_id, "reqNewsBulletins", -1, params={"allMsgs": c.bool("allMsgs")})
+    if msg_id == CANCEL_NEWS_BULLETINS:
+        return Request(msg_id, "cancelNewsBulletins")
+    if msg_id == REQ_SCANNER_PARAMETERS:
+        return Request(msg_id, "reqScannerParameters")
+    if msg_id == REQ_SCANNER_SUBSCRIPTION:
+        req_id = c.int("reqId")
+        p = {n: c.str(n) for n in _SCANNER_FIELDS[:21]}
+        p["filterOptions"], p["options"] = c.opt_str(), c.opt_str()
+        return Request(msg_id, "reqScannerSubscription", req_id, params=p)
+    if msg_id == CANCEL_SCANNER_SUBSCRIPTION:
+        c.skip(1)
+        return Request(msg_id, "cancelScannerSubscription", c.int("reqId"))
     if msg_id in UNSUPPORTED_WITH_REQID:
         name, pos = UNSUPPORTED_WITH_REQID[msg_id]
         req_id = Cursor(fields, pos).int("reqId", -1) if len(fields) > pos else -1

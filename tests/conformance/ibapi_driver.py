@@ -31,6 +31,7 @@ from ibapi.wrapper import EWrapper
 
 from tests.conformance.common import (WARNING_CODES, DecodeWatch, ClientError, OrderMessages, apply_depth, bar_time,
                                       norm_hist_tick, norm_tbt, norm_what_if, num, order_state_dict)
+from tests.conformance.scan_driver import IbapiScan
 
 #: serialises the handshakes that patch ibapi's client version range
 _VERSION_LOCK = threading.Lock()
@@ -111,7 +112,7 @@ def make_order(fields: dict) -> Order:
     return o
 
 
-class IbapiDriver(OrderMessages):
+class IbapiDriver(OrderMessages, IbapiScan):
     """The official client on its own thread; neutral request API for the scenarios."""
 
     name = "ibapi"

@@ -11,7 +11,8 @@ neutral shapes (tuples, ``num`` for unset values, the depth replay) is
 
 Two users: :class:`tests.conformance.ib_async_driver.IbAsyncDriver` in-process with ib_async,
 and ``insync_child.py`` in the private venv of ib_insync (:mod:`tests.conformance.insync_env`).
-So this module imports only the standard library and ``base.py`` (stdlib-only), and takes the
+So this module imports only the standard library, ``base.py`` and ``iblike_scan.py`` (the
+scanner / news bulletin requests, a mixin; both stdlib-only), and takes the
 client library as a :class:`Flavor`; what really differs between the two libraries (the
 decoder's logger names and which of its ERROR records are decode failures, how the depth book
 is kept) is a field of the flavor. In the child, which runs with this directory on
@@ -36,8 +37,10 @@ from typing import Any, Callable
 
 if __package__:                  # tests.conformance.iblike (the test process)
     from .base import WARNING_CODES, ClientError, DecodeWatch, poll
+    from .iblike_scan import ScanSession
 else:                            # iblike beside insync_child.py (the ib_insync child)
     from base import WARNING_CODES, ClientError, DecodeWatch, poll  # type: ignore[no-redef]
+    from iblike_scan import ScanSession  # type: ignore[no-redef]
 
 #: Wrapper methods of either library that are not gateway messages (bookkeeping, the
 #: per-packet hooks the client binds before they could be recorded, the handshake's connectAck)
@@ -112,7 +115,7 @@ class Flavor:
         return self.lib.__name__
 
 
-class Session:
+class Session(ScanSession):
     """One ``IB`` of ``flavor``'s library on its own event loop thread (named
     ``<library>-loop-<tag>``); the neutral request API with plain results (module docstring).
 

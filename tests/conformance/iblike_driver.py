@@ -21,9 +21,10 @@ from tests.conformance.base import poll
 from tests.conformance.common import (OrderMessages, apply_depth, norm_hist_tick, norm_tbt, norm_what_if, num,
                                       order_state_dict)
 from tests.conformance.ibapi_driver import Callback
+from tests.conformance.scan_driver import IbLikeScan
 
 
-class IbLikeDriver(OrderMessages):
+class IbLikeDriver(OrderMessages, IbLikeScan):
     """Neutral request API over an ib_insync-like session. Subclasses set ``name`` and provide
     :meth:`rpc`, ``disconnect(wait)``, ``join(timeout)``, ``decode_problems()`` and
     ``is_connected()``; requests raise ClientError (IB code) / TimeoutError as the session does.

@@ -2,8 +2,8 @@
 ib_insync venv (:mod:`tests.conformance.insync_env`), driven by
 :class:`tests.conformance.ib_insync_driver.IbInsyncDriver` over JSON lines.
 
-It imports only the standard library, ib_insync and ``base.py`` and ``iblike.py`` beside it
-(stdlib-only): not ib_async (whose ``eventkit`` differs from ib_insync's), not ``app``, numpy
+It imports only the standard library, ib_insync and ``base.py``, ``iblike.py`` and
+``iblike_scan.py`` beside it (stdlib-only): not ib_async (whose ``eventkit`` differs from ib_insync's), not ``app``, numpy
 or pandas.
 
 Protocol (UTF-8, one JSON object a line):
