@@ -299,11 +299,12 @@ class SimExchange(TimeSalesMixin):
 
     def set_quote(self, con_id: int, now: float, *, bid: float, ask: float, bid_size: float | None = None,
                   ask_size: float | None = None, last: float | None = None,
-                  last_size: float | None = None) -> None:
-        """Script a market move at ``now`` (``MarketModel.set_quote``), then expire and match
+                  last_size: float | None = None, hold: float = 0.0) -> None:
+        """Script a market move at ``now`` (``MarketModel.set_quote``; ``hold`` seconds of
+        simulated time without random moves of this instrument), then expire and match
         orders as ``advance`` does. For scenario tests and demos."""
         self.market.set_quote(con_id, now, bid=bid, ask=ask, bid_size=bid_size, ask_size=ask_size,
-                              last=last, last_size=last_size)
+                              last=last, last_size=last_size, hold=hold)
         self.engine.expire(self.market.now)
         self.engine.match_instrument(con_id, self.market.now)
 

@@ -75,6 +75,7 @@ class _State:
     tape: Tape = field(default_factory=Tape)             # live prints and quote changes
     prints: int = 0                                      # trade counter (venue rotation)
     venues: tuple[str, ...] = ()                         # venues prints rotate through (_venues)
+    held_until: float = 0.0                              # a scripted quote holds the walk until then
 
 
 def _venues(inst: SimInstrument) -> tuple[str, ...]:
@@ -273,7 +274,7 @@ class MarketModel:
             if kind not in sessions:
                 sessions[kind] = (is_open(kind, now), is_open(kind, now, rth=True))
             open_, rth = sessions[kind]
-            if not open_:
+            if not open_ or st.held_until > now:
                 continue
             if st.ahead is not None:
                 # the replay path's corners (each real minute's open, low, high, close) are
@@ -397,11 +398,14 @@ class MarketModel:
                 row[6] += b - a
 
     def set_quote(self, con_id: int, now: float, *, bid: float, ask: float, bid_size: float | None = None,
-                  ask_size: float | None = None, last: float | None = None, last_size: float | None = None) -> None:
+                  ask_size: float | None = None, last: float | None = None, last_size: float | None = None,
+                  hold: float = 0.0) -> None:
         """Script a market move (scenario tests, demos): set the top of book at ``now`` and, if
         ``last`` is given, print a trade there (volume, day stats and live bars update).
-        The random walk continues from the new mid. Raises ValueError for a crossed or
-        non-positive quote, SimError 200 for an unknown conId.
+        The random walk continues from the new mid, at once or, with ``hold`` > 0, after
+        ``hold`` seconds of simulated time (the scripted book stays as set meanwhile, so a
+        scenario's order meets exactly it). Raises ValueError for a crossed or non-positive
+        quote, SimError 200 for an unknown conId.
         """
         st = self._st(con_id)
         if not (0 < bid <= ask) or not math.isfinite(ask):
@@ -419,6 +423,7 @@ class MarketModel:
         st.mid = (bid + ask) / 2.0
         st.ahead = None                          # a scripted quote ends any replay path
         st.last_change = now
+        st.held_until = now + hold if hold > 0 else 0.0
         if self._fire is not None:
             self._fire.sync(con_id)
         if last is not None:

@@ -101,11 +101,13 @@ class Market:
         return self.gw.gateway.clock()
 
     def set_quote(self, con_id: int, bid: float, ask: float, bid_size: float = 500, ask_size: float = 500,
-                  last: float | None = None, last_size: float | None = None) -> None:
-        """Top of book at the simulated now (prices USD, sizes shares); matches orders."""
+                  last: float | None = None, last_size: float | None = None, hold: float = 0.0) -> None:
+        """Top of book at the simulated now (prices USD, sizes shares); matches orders. ``hold``:
+        seconds (simulated) without random moves of this instrument, so an order placed next
+        meets exactly this book."""
         self.run(lambda: self.ex.set_quote(con_id, max(self.now(), self.ex.now), bid=bid, ask=ask,
                                            bid_size=bid_size, ask_size=ask_size, last=last,
-                                           last_size=last_size))
+                                           last_size=last_size, hold=hold))
 
     def steps(self, *moves: dict) -> None:
         """Several set_quote moves atomically (no pump tick between them)."""

@@ -93,16 +93,22 @@ def ordered_subsequence(want: list[str], got: list[str]) -> bool:
     return all(any(g == w for g in it) for w in want)
 
 
+#: seconds (simulated) a scenario's scripted quote holds its instrument's random walk
+SCRIPT_HOLD = 5.0
+
+
 def run_order_scenario(client, market, s: OrderScenario) -> tuple[int, dict]:
     """Run ``s``; returns (orderId, final neutral order state). Raises AssertionError on a
     missing status (with the statuses and errors received)."""
     cd = client.contract_details(stk(s.symbol))[0]
     con_id = cd["conId"]
-    market.set_quote(con_id, **s.start)
+    # the scripted book holds (no random moves) while the order meets it: a random tick
+    # between the quote and the order made 'FOK too big' fill now and then
+    market.set_quote(con_id, **s.start, hold=SCRIPT_HOLD)
     oid = client.place(stk(s.symbol), s.order)
     assert client.wait_status(oid, *s.first, timeout=4), (s.id, client.statuses(oid), client.order_errors(oid))
     for m in s.moves:
-        market.set_quote(con_id, **m)
+        market.set_quote(con_id, **m, hold=SCRIPT_HOLD)
         time.sleep(0.15)
     if s.final in ("Filled", "Cancelled", "ApiCancelled", "Inactive"):
         assert client.wait_status(oid, s.final, timeout=4), (s.id, client.statuses(oid), client.order_errors(oid))
