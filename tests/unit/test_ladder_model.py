@@ -4,45 +4,19 @@ rounding (stocks and FX), own orders, re-centring, coalesced dataChanged, intent
 from __future__ import annotations
 
 import pytest
-from eventkit import Event
 
 from app.commands.intents import CancelOrder, ModifyOrder, PlaceOrder
 from app.domain import Action, OrderRequest, OrderType
-from app.domain.depth import DepthBook
 from app.viewmodels.ladder import (
     COL_ASK, COL_BID, COL_BUYS, COL_LAST, COL_PRICE, COL_SELLS, LadderModel, RawRole,
     tick_index, tick_price,
 )
-from tests.fakes import CONTRACTS, FakeSession
+from tests.fakes import CONTRACTS
+from tests.ladder_support import DepthFake
 from tests.support import run_for
 
 AAPL = CONTRACTS["AAPL"]
 EUR = CONTRACTS["EUR.USD"]
-
-
-class DepthFake(FakeSession):
-    """FakeSession with the depth part of the Session contract."""
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self.depthEvent = Event("depthEvent")
-        self.depth_refs: dict[str, int] = {}
-        self._books: dict[str, DepthBook] = {}
-
-    def subscribe_depth(self, inst):
-        self.depth_refs[inst.key] = self.depth_refs.get(inst.key, 0) + 1
-
-    def unsubscribe_depth(self, inst):
-        self.depth_refs[inst.key] -= 1
-
-    def depth(self, key):
-        return self._books.get(key)
-
-    def push_book(self, inst, bids, asks):
-        book = DepthBook(inst.key, tuple(bids), tuple(asks))
-        self._books[inst.key] = book
-        self.depthEvent.emit([book])
-        return book
 
 
 def _book(mid_bid=100.00, tick=0.01, n=10):
