@@ -157,6 +157,19 @@ class LadderModel(QAbstractTableModel):
             self.session.unsubscribe_quotes(self.instrument)
 
     # ---- geometry -----------------------------------------------------------------------
+    def set_row_count(self, rows: int) -> None:
+        """Show ``rows`` price rows (at least 3; the view fits them to its height), keeping
+        the centre price in the middle row. A model reset, so only on a resize."""
+        rows = max(3, int(rows))
+        if rows == self._rows:
+            return
+        centre = self._top - self._rows // 2
+        self.beginResetModel()
+        self.dirty.clear()
+        self._rows = rows
+        self._top = centre + rows // 2
+        self.endResetModel()
+
     def price_at(self, row: int) -> float:
         """The price of ``row`` (instrument currency)."""
         return tick_price(self._top - row, self._tick)

@@ -48,14 +48,26 @@ def _wheel(view, steps: int) -> None:
 
 def test_wheel_scrolls_and_space_recentres(panel, qtbot, aloop):
     p, session = panel
-    assert p.model.price_at(10) == 100.00
+    mid = p.model.rowCount() // 2
+    assert p.model.price_at(mid) == 100.00
     _wheel(p.table, 3)
-    assert p.model.price_at(10) == 100.03
+    assert p.model.price_at(mid) == 100.03
     _wheel(p.table, -1)
-    assert p.model.price_at(10) == 100.02
+    assert p.model.price_at(mid) == 100.02
     p.table.setFocus()
     p.shortcuts["Space"].activated.emit()
-    assert p.model.price_at(10) == 100.00
+    assert p.model.price_at(mid) == 100.00
+
+
+def test_rows_fit_the_height_and_keep_the_centre(panel, qtbot, aloop):
+    p, session = panel
+    assert p.model.rowCount() == p.table.rows_that_fit()
+    p.resize(480, 400)
+    qtbot.waitUntil(lambda: p.model.rowCount() == p.table.rows_that_fit())
+    assert p.model.rowCount() < 21
+    assert p.model.price_at(p.model.rowCount() // 2) == 100.00
+    last = p.table.visualRect(p.model.index(p.model.rowCount() - 1, 0))
+    assert p.table.viewport().rect().contains(last)       # every row fully visible
 
 
 def test_hotkey_buy_at_bid_not_armed_asks_and_decline_sends_nothing(panel, aloop):

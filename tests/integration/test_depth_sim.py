@@ -53,3 +53,24 @@ def test_fx_depth(session, aloop):
     wait_until(aloop, lambda: session.depth(inst.key) is not None
                and session.depth(inst.key).bids, 10, what="EUR.USD depth")
     session.unsubscribe_depth(inst)
+
+
+def test_depth_requested_again_after_ib_1101(session, aloop, gateway):
+    import asyncio
+
+    inst = aloop.run_until_complete(session.resolve("MSFT"))
+    batches = []
+    session.depthEvent += batches.append
+    session.subscribe_depth(inst)
+    wait_until(aloop, lambda: session.depth(inst.key) is not None, 10, what="MSFT depth")
+    first_ticker = session._depth().tickers[inst.key][0]
+    req_before = session.ib.wrapper.ticker2ReqId["mktDepth"][first_ticker]
+    reply = aloop.run_until_complete(asyncio.to_thread(
+        gateway.admin_command, "connectivity restored-data-lost"))
+    assert reply.startswith("OK"), reply
+    wait_until(aloop, lambda: inst.key in session._depth().tickers and session.ib.wrapper.ticker2ReqId[
+        "mktDepth"].get(session._depth().tickers[inst.key][0], req_before) != req_before, 5,
+        what="a new reqMktDepth after 1101")
+    n = len(batches)
+    wait_until(aloop, lambda: len(batches) > n, 10, what="depth flowing after 1101")
+    session.unsubscribe_depth(inst)

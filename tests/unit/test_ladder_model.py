@@ -169,3 +169,16 @@ def test_instrument_switch_unsubscribes(session, model):
     assert session.depth_refs[AAPL.key] == 0 and AAPL.key not in session.subscribed
     model.set_instrument(None)
     assert model.rowCount() == 0 and session.depth_refs[EUR.key] == 0
+
+
+def test_row_count_change_keeps_the_centre(session, model):
+    model.set_instrument(AAPL)
+    session.push_book(AAPL, *_book(100.00))
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.set_row_count(11)
+    assert model.rowCount() == 11 and model.price_at(5) == 100.00 and resets == [1]
+    model.set_row_count(11)
+    assert resets == [1]
+    model.set_row_count(1)
+    assert model.rowCount() == 3

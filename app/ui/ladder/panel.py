@@ -59,7 +59,8 @@ DEFAULT_QUANTITY = {"STK": 100.0, "CASH": 20_000.0}
 
 class LadderPanel(QWidget):
     """The ladder dock's widget. ``session`` the Session, ``commands`` an ``OrderCommands``,
-    ``toggles`` the ``ConfirmToggles`` to follow (default: a new one, every kind asks).
+    ``toggles`` the ``ConfirmToggles`` to follow (default: a new one, every kind asks);
+    ``rows`` the initial number of price rows, refitted to the table's height when ``fit_rows``.
 
     Public: :meth:`set_instrument` (slot), :meth:`set_armed` (slot), :attr:`armed`,
     :meth:`send` (coroutine: one command through the confirmation rules), ``model``,
@@ -71,7 +72,7 @@ class LadderPanel(QWidget):
     message = Signal(bool, str)
 
     def __init__(self, session, commands, *, toggles: ConfirmToggles | None = None,
-                 rows: int = DEFAULT_ROWS, parent: QWidget | None = None):
+                 rows: int = DEFAULT_ROWS, fit_rows: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ladderPanel")
         self.session = session
@@ -110,6 +111,8 @@ class LadderPanel(QWidget):
         self.table.cellClicked.connect(self._clicked)
         self.table.orderDragged.connect(self._dragged)
         self.table.wheelTicks.connect(self.model.scroll)
+        if fit_rows:
+            self.table.rowsFit.connect(self.model.set_row_count)
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)

@@ -3,7 +3,9 @@
 - a press and release on the same cell: ``cellClicked(row, column)``;
 - a press on an own order (Buy / Sell column) released on another row:
   ``orderDragged(from_row, column, to_row)``;
-- the wheel: ``wheelTicks(n)`` (n > 0 = towards higher prices, one tick per wheel step).
+- the wheel: ``wheelTicks(n)`` (n > 0 = towards higher prices, one tick per wheel step);
+- a resize: ``rowsFit(n)``, the number of whole rows the viewport shows (the model shows that
+  many prices, so re-centring follows what the trader sees).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from app.viewmodels.ladder import COL_BUYS, COL_SELLS
 class LadderTable(QTableView):
     """Table view of a ``LadderModel`` (no selection, no scroll bars: the wheel moves the
     model's price window). Signals ``cellClicked(int, int)``, ``orderDragged(int, int, int)``,
-    ``wheelTicks(int)``."""
+    ``wheelTicks(int)``, ``rowsFit(int)``."""
 
     cellClicked = Signal(int, int)
     orderDragged = Signal(int, int, int)
     wheelTicks = Signal(int)
+    rowsFit = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -70,3 +73,11 @@ class LadderTable(QTableView):
             self._wheel_rest -= steps * 120
             self.wheelTicks.emit(steps)
         event.accept()
+
+    def rows_that_fit(self) -> int:
+        """Whole rows the viewport shows at the current height (at least 3)."""
+        return max(3, self.viewport().height() // max(1, self.verticalHeader().defaultSectionSize()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.rowsFit.emit(self.rows_that_fit())
