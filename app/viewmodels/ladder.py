@@ -48,6 +48,17 @@ DEFAULT_ROWS = 41
 RawRole = Qt.ItemDataRole.UserRole + 1
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_RAW = int(RawRole)
+_ROLES = frozenset({_DISPLAY, _ALIGN, _BACKGROUND, _FOREGROUND, _TOOLTIP, _RAW})
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 def tick_decimals(tick: float) -> int:
     """Decimals of a tick size: 0.01 -> 2, 0.00005 -> 5, 0.25 -> 2, 1 -> 0."""
     exp = Decimal(repr(float(tick))).normalize().as_tuple().exponent
@@ -344,10 +355,11 @@ class LadderModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self.instrument is None:
-            return None
+        role = int(role)
+        if role not in _ROLES or self.instrument is None or not index.isValid():
+            return None     # the roles a delegate asks for and the ladder leaves to Qt: fast
         row, col = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             v = self.raw(row, col)
             if v is None:
                 return None
@@ -358,19 +370,18 @@ class LadderModel(QAbstractTableModel):
             if col == COL_SELLS:
                 return f"S {_size_text(v)}"
             return _size_text(v)
-        if role == RawRole:
-            return self.raw(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter if col == COL_PRICE
-                       else Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if role == _ALIGN:
+            return _CENTRE if col == COL_PRICE else _RIGHT
+        if role == _BACKGROUND:
             name = self._background(row, col)
             return self.colours.get(name) if name else None
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if col in (COL_BUYS, COL_SELLS) and self.raw(row, col) is not None:
                 return self.colours.get("buy" if col == COL_BUYS else "sell")
             return None
-        if role == Qt.ItemDataRole.ToolTipRole and col in (COL_BUYS, COL_SELLS):
+        if role == _RAW:
+            return self.raw(row, col)
+        if role == _TOOLTIP and col in (COL_BUYS, COL_SELLS):
             orders = self.orders_at(row, col)
             if orders:
                 return "\n".join(f"#{o.order_id} {o.action.value} {_size_text(o.remaining or o.quantity)} "
