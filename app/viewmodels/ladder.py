@@ -88,7 +88,8 @@ class LadderModel(QAbstractTableModel):
 
     ``rows`` price rows (highest price first). ``colours`` (role name -> QColor, set by the
     widget from ``app.ui.theme``) colours the cells: ``"bid_bg"``, ``"ask_bg"``,
-    ``"last_bg"``, ``"buy"``, ``"sell"``; absent names leave Qt's default.
+    ``"last_bg"``, ``"buy"``, ``"sell"``, ``"stale"`` (book sizes while :attr:`stale`); absent
+    names leave Qt's default.
     Signal ``recentred()`` after the window moved (the view may scroll to the middle).
     """
 
@@ -113,10 +114,13 @@ class LadderModel(QAbstractTableModel):
         self._last: int | None = None
         self._last_size: float | None = None
         self._quote = None
+        self._stale = False             # the book may be out of date (``staleEvent``)
+        self._live = True               # the link is live again (stale clears on the next book)
         self.dirty = DirtyCells(self._flush, interval_ms=interval_ms, parent=self)
         session.depthEvent += self._on_depth
         session.quotesEvent += self._on_quotes
         session.orderEvent += self._on_order
+        session.staleEvent += self._on_stale
 
     def close(self) -> None:
         """Unsubscribe from the session (the model is unusable afterwards)."""
@@ -124,6 +128,7 @@ class LadderModel(QAbstractTableModel):
         self.session.depthEvent -= self._on_depth
         self.session.quotesEvent -= self._on_quotes
         self.session.orderEvent -= self._on_order
+        self.session.staleEvent -= self._on_stale
         self.dirty.clear()
 
     # ---- instrument ---------------------------------------------------------------------
@@ -281,7 +286,28 @@ class LadderModel(QAbstractTableModel):
     def _on_depth(self, books: list[DepthBook]) -> None:
         for book in self._mine(books):
             self._take_book(book)
+            if self._stale and self._live:
+                self._set_stale(False)
             self._follow()
+
+    @property
+    def stale(self) -> bool:
+        """True while the book shown may be out of date: from ``staleEvent(True)`` (link lost,
+        IB 1100, a farm down) until the first book after ``staleEvent(False)``; the sizes are
+        then drawn in the ``"stale"`` colour."""
+        return self._stale
+
+    def _on_stale(self, stale: bool, _reason: str = "") -> None:
+        self._live = not stale
+        if stale:
+            self._set_stale(True)
+
+    def _set_stale(self, on: bool) -> None:
+        if on != self._stale:
+            self._stale = on
+            if self.instrument is not None:
+                for r in range(self._rows):
+                    self.dirty.mark(r, COL_BID, COL_ASK)
 
     def _take_quote(self, q) -> None:
         self._quote = q
@@ -376,6 +402,8 @@ class LadderModel(QAbstractTableModel):
             name = self._background(row, col)
             return self.colours.get(name) if name else None
         if role == _FOREGROUND:
+            if self._stale and col in (COL_BID, COL_ASK):
+                return self.colours.get("stale")
             if col in (COL_BUYS, COL_SELLS) and self.raw(row, col) is not None:
                 return self.colours.get("buy" if col == COL_BUYS else "sell")
             return None

@@ -182,3 +182,21 @@ def test_row_count_change_keeps_the_centre(session, model):
     assert resets == [1]
     model.set_row_count(1)
     assert model.rowCount() == 3
+
+
+def test_stale_book_is_greyed_until_the_next_book_after_the_link_is_back(session, model):
+    from PySide6.QtCore import Qt
+    model.colours = {"stale": "GREY"}
+    model.set_instrument(AAPL)
+    session.push_book(AAPL, *_book(100.00))
+    row = model.row_of(100.00)
+    fg = lambda: model.data(model.index(row, COL_BID), Qt.ItemDataRole.ForegroundRole)  # noqa: E731
+    assert not model.stale and fg() is None
+    session.staleEvent.emit(True, "link lost")
+    assert model.stale and fg() == "GREY"
+    session.push_book(AAPL, *_book(100.00))        # a book while stale: still grey
+    assert model.stale
+    session.staleEvent.emit(False, "")
+    assert model.stale                              # until a fresh book arrives
+    session.push_book(AAPL, *_book(100.01))
+    assert not model.stale and fg() is None

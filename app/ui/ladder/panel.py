@@ -146,7 +146,7 @@ class LadderPanel(QWidget):
     def _apply_theme(self, *_theme) -> None:
         self.model.colours = {"bid_bg": theme.qcolor("buy_tint_bg"), "ask_bg": theme.qcolor("sell_tint_bg"),
                               "last_bg": theme.qcolor("flash_up_bg"), "buy": theme.qcolor("buy"),
-                              "sell": theme.qcolor("sell")}
+                              "sell": theme.qcolor("sell"), "stale": theme.qcolor("stale_text")}
         theme.style(self.status, "color: $secondary_text;")
         bg, fg = theme.FILLS["one_click_armed"]
         self.armed_label.setStyleSheet(f"background: {bg}; color: {fg}; font-weight: bold; padding: 0 4px;")
