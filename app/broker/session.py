@@ -34,6 +34,7 @@ from app.broker.session_link import LINK_CODES, SessionLinkMixin
 from app.broker.session_pnl import SessionPnLMixin
 from app.broker.session_ticks import SessionTicksMixin
 from app.broker.session_symbols import SessionSymbolsMixin
+from app.broker.session_depth import SessionDepthMixin
 from app.broker.session_orders import SessionOrdersMixin
 from app.broker.errors import (
     HistoryError,
@@ -64,7 +65,7 @@ NO_SECURITY_DEFINITION = 200
 HISTORY_SLICE = 10_000
 
 class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, SessionPnLMixin,
-              SessionTicksMixin, SessionSymbolsMixin, SessionEvents):
+              SessionTicksMixin, SessionSymbolsMixin, SessionDepthMixin, SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 
