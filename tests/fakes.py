@@ -33,6 +33,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 import pandas as pd
+from eventkit import Event
 
 from app.domain import (
     DONE_STATUSES, AccountPnL, AccountValue, Action, Bar, ConnectionState, Execution, Instrument, OrderRecord, OrderRequest,
@@ -40,6 +41,7 @@ from app.domain import (
     validate_order_request,
 )
 
+from app.domain.depth import DepthBook
 from app.domain.orders import bracket_children
 from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
@@ -86,6 +88,9 @@ class FakeSession(SessionEvents):
         self.subscribed: dict[str, Instrument] = {}  # key -> instrument with quote_refs > 0
         self.quote_refs: dict[str, int] = {}
         self.print_refs: dict[str, int] = {}       # trade prints: subscribers per key
+        self.depthEvent = Event("depthEvent")      # the Session's depth API (session_depth)
+        self.depth_refs: dict[str, int] = {}
+        self._books: dict[str, DepthBook] = {}
         self._quotes: dict[str, Quote] = {}
         self._orders: dict[int, OrderRecord] = {}
         self._foreign: list[OrderRecord] = []
@@ -515,6 +520,23 @@ class FakeSession(SessionEvents):
         batch = [TradePrint(inst.key, now, float(p), float(s), exchange) for p, s in trades]
         self.tradePrintEvent.emit(batch)
         return batch
+
+    # ---- market depth (app.broker.session_depth) -------------------------------------
+    def subscribe_depth(self, inst) -> None:
+        self.depth_refs[inst.key] = self.depth_refs.get(inst.key, 0) + 1
+
+    def unsubscribe_depth(self, inst) -> None:
+        self.depth_refs[inst.key] -= 1
+
+    def depth(self, key: str) -> DepthBook | None:
+        return self._books.get(key)
+
+    def push_book(self, inst, bids, asks) -> DepthBook:
+        """Emit one ``depthEvent`` batch with the book ``bids`` / ``asks`` ([(price, size)])."""
+        book = DepthBook(inst.key, tuple(bids), tuple(asks))
+        self._books[inst.key] = book
+        self.depthEvent.emit([book])
+        return book
 
 
 class ListJournal:

@@ -11,7 +11,6 @@ Sources: ib_async ``objects.py``/``order.py``/``ticker.py``/``contract.py``.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timezone
 from typing import Any
 

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         "log": "Log",
         "journal": "Journal",
         "timesales": "Time && Sales",
+        "ladder": "Ladder",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -139,6 +140,11 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.LeftDockWidgetArea, d["timesales"])
         if "ticket" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ticket"])
+            if "ladder" in d:   # a tab beside the ticket: both trade the selected symbol
+                self.tabifyDockWidget(d["ticket"], d["ladder"])
+                d["ticket"].raise_()
+        elif "ladder" in d:
+            self.addDockWidget(Qt.RightDockWidgetArea, d["ladder"])
         bottom = [d[n] for n in ("blotter", "account", "log", "journal") if n in d]
         for dock in bottom:
             self.addDockWidget(Qt.BottomDockWidgetArea, dock)

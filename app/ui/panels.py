@@ -27,6 +27,7 @@ from app.domain.bars import BAR_SIZES
 from app.ui.account import AccountPanel
 from app.ui.blotter import BlotterView
 from app.ui.journal_view import JournalView
+from app.ui.ladder import LadderPanel
 from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
 from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
@@ -100,6 +101,8 @@ class Panels(QObject):
         self.chart_view = ChartView(self.chart_model)
         self.timesales_model = TimeSalesModel(session, self)
         self.timesales = TimeSalesView(self.timesales_model)
+        # the ladder shares the ticket's confirmation toggles (one rule for every order entry)
+        self.ladder = LadderPanel(session, commands, toggles=self.ticket.toggles)
         self.journal_view = JournalView(journal) if journal is not None else None
 
         self.ticket.confirm_orders = setting_bool(settings.value(KEY_CONFIRM_ORDERS), True)
@@ -137,7 +140,8 @@ class Panels(QObject):
     def docks(self) -> dict[str, QWidget]:
         """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
         docks = {"watchlist": self.watchlist, "ticket": self.ticket,
-                 "blotter": self.blotter, "account": self.account, "timesales": self.timesales}
+                 "blotter": self.blotter, "account": self.account, "timesales": self.timesales,
+                 "ladder": self.ladder}
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
@@ -156,6 +160,7 @@ class Panels(QObject):
         self.chart_model.set_instrument(instrument)
         self.ticket.set_instrument(instrument)
         self.timesales.set_instrument(instrument)
+        self.ladder.set_instrument(instrument)
 
     # ---- connection life cycle -----------------------------------------------
     def on_connected(self) -> None:
@@ -221,6 +226,9 @@ class Panels(QObject):
         menu.addAction(self.risk_action)
         status = window.status
         status.insertPermanentWidget(0, self.trading.armed_label)  # ONE-CLICK ARMED
+        self.trading.armedChanged.connect(self.ladder.set_armed)   # one-click in the ladder too
+        self.ladder.set_armed(self.trading.armed)
+        self.ladder.message.connect(self._trading_message)
         self.trading.readOnlyChanged.connect(lambda on: status.set_flag("read_only", on))
         self.trading.message.connect(self._trading_message)
         status.set_flag("read_only", self.commands.read_only)
@@ -297,7 +305,8 @@ class Panels(QObject):
         closers = [self.trading.close] if self.trading is not None else []
         closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
-                    self.account_summary.close, self.positions_model.close, self.timesales.shutdown]
+                    self.account_summary.close, self.positions_model.close, self.timesales.shutdown,
+                    self.ladder.close_model]
         for close in closers:
             try:
                 close()

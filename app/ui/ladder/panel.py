@@ -43,7 +43,7 @@ from app.ui.confirm import (
 )
 from app.ui.format import tabular_font
 from app.ui.ladder.table import LadderTable
-from app.viewmodels.ladder import COL_ASK, COL_BID, DEFAULT_ROWS, LadderModel
+from app.viewmodels.ladder import DEFAULT_ROWS, LadderModel
 from app.viewmodels.soft_limits import soft_warnings, warning_line
 
 log = logging.getLogger(__name__)
