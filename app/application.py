@@ -413,6 +413,10 @@ def describe_replay(start_time: float) -> str:
             f"{t:%H:%M} New York time (use --sim-start now for the wall clock)")
 
 
+#: seconds a screenshot waits, once quotes and chart are in, for time & sales to show trades
+TAPE_WAIT_S = 8.0
+
+
 async def take_screenshot(terminal: Terminal, opts: Options, connected: bool) -> int:
     """Wait until quotes and the chart have loaded, then save the window to ``opts.screenshot``.
 
@@ -426,6 +430,10 @@ async def take_screenshot(terminal: Terminal, opts: Options, connected: bool) ->
         if terminal.panels.is_ready():
             ready = True
             break
+        await asyncio.sleep(0.1)
+    # the tape fills with the next trades: give it a few seconds (a closed market prints none)
+    tape_end = min(deadline, loop.time() + TAPE_WAIT_S)
+    while ready and loop.time() < tape_end and not terminal.panels.tape_has_prints():
         await asyncio.sleep(0.1)
     # let coalesced view updates flush and the window paint
     await asyncio.sleep(0.6)

@@ -190,6 +190,10 @@ class Panels(QObject):
         if self.chart_model.instrument is None or self.chart_model.instrument.display_symbol.upper() != want:
             self.select_instrument(rows[want])
 
+    def tape_has_prints(self, rows: int = 10) -> bool:
+        """Time & sales shows at least ``rows`` trades (screenshot mode waits a little for them)."""
+        return self.timesales_model.rowCount() >= rows
+
     def is_ready(self) -> bool:
         """Quotes for every watchlist row and the chart's bars have arrived (screenshot mode)."""
         return self.watchlist_model.is_ready() and self.chart_model.is_ready
