@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+    QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton,
     QSpinBox, QTableView, QVBoxLayout, QWidget,
 )
 
-from app.domain import Instrument
 from app.domain.scanner import MAX_SCAN_ROWS, ScannerParameters, ScanRequest
-from app.ui.columns import size_columns
+from app.ui.columns import ordered_table, size_columns
 from app.ui.format import tabular_font
 from app.viewmodels.scanner import ScannerModel
 
@@ -100,17 +99,9 @@ class ScannerView(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("scannerTable")
         self.table.setModel(model.table)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        ordered_table(self.table)                  # IB's rank order is the meaning
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setSortingEnabled(False)          # IB's rank order is the meaning
         self.table.setToolTip("Double-click a row to load its instrument")
-        vh = self.table.verticalHeader()
-        vh.hide()
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(self.fontMetrics().height() + 4)
-        self.table.horizontalHeader().setStretchLastSection(True)
         size_columns(self.table, model.table.columns, tabular_font())
 
         lay = QVBoxLayout(self)

@@ -11,7 +11,6 @@ from app.broker.session_scanner import parse_scanner_parameters
 from app.domain.scanner import ScanRequest
 from app.viewmodels.scanner import ScannerModel
 from tests.fakes import FakeSession
-from tests.support import wait_until
 
 
 def _texts(m, col):
