@@ -20,6 +20,7 @@ methods as the real Session, with state in dicts:
 * Test drivers: :meth:`push_quote`, :meth:`fill`, :meth:`set_account_value`,
   :meth:`set_position`, :meth:`set_pnl`, :meth:`set_position_pnl`, :meth:`add_order` (orders of other clients),
   :meth:`emit_bar`, :meth:`drop_connection`.
+* Scanner and news bulletins: :class:`tests.fakes_scanner.FakeScannerMixin`.
 * ``calls`` records every request method called, as ``(name, args)``.
 
 Times are UTC. Nothing here is used by product code.
@@ -45,6 +46,7 @@ from app.domain.depth import DepthBook
 from app.domain.orders import bracket_children
 from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
+from tests.fakes_scanner import FakeScannerMixin
 
 
 def _now() -> datetime:
@@ -63,7 +65,7 @@ DEFAULT_CONTRACTS: tuple[Instrument, ...] = (
 CONTRACTS: dict[str, Instrument] = {c.display_symbol: c for c in DEFAULT_CONTRACTS}
 
 
-class FakeSession(SessionEvents):
+class FakeSession(FakeScannerMixin, SessionEvents):
     """In-memory stand-in for ``app.broker.session.Session`` (same constructor and API).
 
     Extra keyword ``contracts`` (Instruments it can resolve, default

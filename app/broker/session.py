@@ -33,6 +33,8 @@ from app.broker.session_account import SessionAccountMixin
 from app.broker.session_link import LINK_CODES, SessionLinkMixin
 from app.broker.session_pnl import SessionPnLMixin
 from app.broker.session_ticks import SessionTicksMixin
+from app.broker.session_news import SessionNewsMixin
+from app.broker.session_scanner import SessionScannerMixin
 from app.broker.session_symbols import SessionSymbolsMixin
 from app.broker.session_depth import SessionDepthMixin
 from app.broker.session_orders import SessionOrdersMixin
@@ -65,7 +67,8 @@ NO_SECURITY_DEFINITION = 200
 HISTORY_SLICE = 10_000
 
 class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, SessionPnLMixin,
-              SessionTicksMixin, SessionSymbolsMixin, SessionDepthMixin, SessionEvents):
+              SessionTicksMixin, SessionSymbolsMixin, SessionDepthMixin, SessionScannerMixin,
+              SessionNewsMixin, SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QMenu, QStyle, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView
 
 from app.ui.format import tabular_font
 
@@ -48,6 +48,32 @@ def size_columns(table: QTableView, columns: Sequence, number_font: QFont) -> No
     header.setSectionResizeMode(QHeaderView.Interactive)
     for i, w in enumerate(column_widths(columns, table.font(), number_font, header.font())):
         header.resizeSection(i, max(w, header.sectionSizeHint(i)))   # Qt's own header measure too
+
+
+def ordered_table(table: QTableView) -> None:
+    """Set up a read-only table whose row order is its meaning (a tape, a ranking, a news
+    feed): whole-row selection, no editing, no word wrap, no sorting, a hidden vertical
+    header of fixed one-line rows, the last section stretching."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.setSortingEnabled(False)
+    vh = table.verticalHeader()
+    vh.hide()
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vh.setDefaultSectionSize(table.fontMetrics().height() + 4)
+    table.horizontalHeader().setStretchLastSection(True)
+
+
+def size_from_samples(table: QTableView, columns: Sequence[tuple[str, str]], samples: dict[str, str]) -> None:
+    """``Interactive`` sections sized once from the wider of each column's title and its
+    sample text; ``columns`` are (key, title) pairs, ``samples`` key -> widest usual text."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    fm = table.fontMetrics()
+    for i, (name, title) in enumerate(columns):
+        text = max(samples.get(name, ""), title, key=fm.horizontalAdvance)
+        header.resizeSection(i, fm.horizontalAdvance(text) + 16)
 
 
 def shown_columns_width(table: QTableView) -> int:

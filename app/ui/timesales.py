@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTableView,
-    QToolButton, QVBoxLayout, QWidget,
+    QDockWidget, QHBoxLayout, QLabel, QSpinBox, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
 from app.domain import Instrument
 from app.ui import theme
+from app.ui.columns import ordered_table, size_from_samples
 from app.viewmodels.timesales import COLUMNS, SAMPLES, SIDE_ROLE, PrintSide, TimeSalesModel
 
 #: text colour role per side (``app.ui.theme`` role names)
@@ -91,15 +91,8 @@ class TimeSalesView(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("timeSalesTable")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setSortingEnabled(False)      # the tape's order is its meaning
-        vh = self.table.verticalHeader()
-        vh.hide()
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(self.fontMetrics().height() + 4)
-        self._size_columns()
+        ordered_table(self.table)                # the tape's order is its meaning
+        size_from_samples(self.table, COLUMNS, SAMPLES)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -114,15 +107,6 @@ class TimeSalesView(QWidget):
         theme.notifier().changed.connect(self.table.viewport().update)
         self._show_pause(model.paused)
         self._show_instrument(model.instrument)
-
-    def _size_columns(self) -> None:
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        fm = self.table.fontMetrics()
-        for i, (name, title) in enumerate(COLUMNS):
-            text = max(SAMPLES.get(name, ""), title, key=fm.horizontalAdvance)
-            header.resizeSection(i, fm.horizontalAdvance(text) + 16)
 
     @Slot(object)
     def set_instrument(self, instrument: Instrument | None) -> None:

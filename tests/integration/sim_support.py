@@ -262,3 +262,24 @@ def admin_command(port: int, line: str, timeout: float = 5.0, token: str | None 
                 return reply
         s.sendall(line.encode() + b"\n")
         return _read_line(s).decode().strip()
+
+
+def fast_supervisor(session):
+    """A started ``ConnectionSupervisor`` for ``session`` with short delays (0.2 s first retry,
+    2 s at most, no jitter, 0.5 s heartbeat): reconnect tests. Call ``close()`` when done."""
+    from app.broker.supervisor import ConnectionSupervisor
+
+    sup = ConnectionSupervisor(session, first_delay=0.2, fast_delay=0.3, max_delay=2.0, jitter=0.0,
+                               heartbeat_interval=0.5, heartbeat_timeout=2.0)
+    sup.start()
+    return sup
+
+
+async def drop_and_reconnect(session, timeout: float = 10.0) -> None:
+    """Close ``session``'s socket as a network failure would, then wait until it is LOST and
+    CONNECTED again (needs a supervisor, :func:`fast_supervisor`)."""
+    from app.domain import ConnectionState
+
+    session.ib.client.conn.disconnect()
+    await until(lambda: session.state in (ConnectionState.LOST, ConnectionState.RECONNECTING), 5, "lost")
+    await until(lambda: session.state is ConnectionState.CONNECTED, timeout, "reconnected")

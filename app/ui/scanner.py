@@ -1,0 +1,194 @@
+"""The market scanner panel: a thin view over ``app.viewmodels.scanner.ScannerModel``.
+
+Top row: the scan code combo (display names from the gateway's scanner parameters, the
+code in the tooltip), the location combo, Rows (1..50), Start and Stop. Second row: the
+filters Price above / Price below (0 = not set) and Volume above (0 = not set). Then a
+status line (IB's messages) and the table (rank order, as IB sends it). Double-click
+on a row resolves its instrument and emits :attr:`ScannerView.instrumentChosen`.
+
+Wiring (the lead's ``app/ui/panels.py``)::
+
+    self.scanner_model = ScannerModel(session, self)
+    self.scanner = ScannerView(self.scanner_model)
+    # docks(): "scanner": self.scanner
+    self.scanner.instrumentChosen.connect(<load the instrument in the linked panels>)
+    # shutdown: self.scanner.shutdown
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton,
+    QSpinBox, QTableView, QVBoxLayout, QWidget,
+)
+
+from app.domain.scanner import MAX_SCAN_ROWS, ScannerParameters, ScanRequest
+from app.ui.columns import ordered_table, size_columns
+from app.ui.format import tabular_font
+from app.viewmodels.scanner import ScannerModel
+
+#: shown before the gateway's parameters arrive (IB scan codes every TWS offers)
+DEFAULT_CODES = (("TOP_PERC_GAIN", "Top % Gainers"), ("TOP_PERC_LOSE", "Top % Losers"),
+                 ("MOST_ACTIVE", "Most Active"), ("HOT_BY_VOLUME", "Hot Contracts by Volume"))
+DEFAULT_LOCATIONS = (("STK.US.MAJOR", "Listed/NASDAQ"), ("STK.US", "US Stocks"))
+#: the largest price / volume the filter fields take
+MAX_PRICE = 1_000_000.0
+MAX_VOLUME = 2_000_000_000
+
+
+class ScannerView(QWidget):
+    """Scan choice, filters, Start / Stop, status and the result table of ``model``.
+
+    Only reads the model and passes the user's intents to it. Signal
+    ``instrumentChosen(Instrument)``: a row was double-clicked and its
+    instrument resolved (``Session.resolve``)."""
+
+    instrumentChosen = Signal(object)
+
+    def __init__(self, model: ScannerModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("scanner")
+        self.model = model
+
+        self.code = QComboBox(self)
+        self.code.setObjectName("scannerCode")
+        self.code.setToolTip("Scan type (IB scan code)")
+        self.location = QComboBox(self)
+        self.location.setObjectName("scannerLocation")
+        self.location.setToolTip("Where to scan (IB location code)")
+        self.rows = QSpinBox(self)
+        self.rows.setObjectName("scannerRows")
+        self.rows.setRange(1, MAX_SCAN_ROWS)
+        self.rows.setValue(model.request.rows)
+        self.rows.setToolTip(f"Number of results (IB sends at most {MAX_SCAN_ROWS})")
+        self.start_button = QPushButton("Start", self)
+        self.start_button.setObjectName("scannerStart")
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setObjectName("scannerStop")
+
+        self.price_above = self._price_box("scannerPriceAbove", "Only prices above this (0 = any)")
+        self.price_below = self._price_box("scannerPriceBelow", "Only prices below this (0 = any)")
+        self.volume_above = QSpinBox(self)
+        self.volume_above.setObjectName("scannerVolumeAbove")
+        self.volume_above.setRange(0, MAX_VOLUME)
+        self.volume_above.setSingleStep(10_000)
+        self.volume_above.setGroupSeparatorShown(True)
+        self.volume_above.setSpecialValueText("Any")
+        self.volume_above.setToolTip("Only day volumes above this many shares (0 = any)")
+
+        self.status = QLabel("", self)
+        self.status.setObjectName("scannerStatus")
+        self.status.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.code, 2)
+        top.addWidget(self.location, 1)
+        top.addWidget(QLabel("Rows", self))
+        top.addWidget(self.rows)
+        top.addWidget(self.start_button)
+        top.addWidget(self.stop_button)
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        for text, box in (("Price >", self.price_above), ("Price <", self.price_below),
+                          ("Volume >", self.volume_above)):
+            filters.addWidget(QLabel(text, self))
+            filters.addWidget(box, 1)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("scannerTable")
+        self.table.setModel(model.table)
+        ordered_table(self.table)                  # IB's rank order is the meaning
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setToolTip("Double-click a row to load its instrument")
+        size_columns(self.table, model.table.columns, tabular_font())
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addLayout(filters)
+        lay.addWidget(self.status)
+        lay.addWidget(self.table, 1)
+
+        self._fill(self.code, DEFAULT_CODES, model.request.code)
+        self._fill(self.location, DEFAULT_LOCATIONS, model.request.location)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(model.stop)
+        self.table.doubleClicked.connect(self._choose)
+        model.parametersChanged.connect(self._show_parameters)
+        model.runningChanged.connect(self._show_running)
+        model.message.connect(self.status.setText)
+        model.instrumentChosen.connect(self.instrumentChosen)
+        if model.parameters is not None:
+            self._show_parameters(model.parameters)
+        self._show_running(model.running)
+
+    def _price_box(self, name: str, tip: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(self)
+        box.setObjectName(name)
+        box.setRange(0.0, MAX_PRICE)
+        box.setDecimals(2)
+        box.setSingleStep(1.0)
+        box.setGroupSeparatorShown(True)
+        box.setSpecialValueText("Any")
+        box.setToolTip(tip)
+        return box
+
+    @staticmethod
+    def _fill(combo: QComboBox, items, current: str) -> None:
+        keep = combo.currentData() or current
+        combo.blockSignals(True)
+        combo.clear()
+        for code, name in items:
+            combo.addItem(name, code)
+            combo.setItemData(combo.count() - 1, code, Qt.ItemDataRole.ToolTipRole)
+        i = combo.findData(keep)
+        combo.setCurrentIndex(i if i >= 0 else 0)
+        combo.blockSignals(False)
+
+    def _show_parameters(self, params: ScannerParameters) -> None:
+        if params.codes:
+            self._fill(self.code, [(c.code, c.name) for c in params.codes], self.model.request.code)
+        if params.locations:
+            self._fill(self.location, [(l.code, l.name) for l in params.locations],
+                       self.model.request.location)
+
+    def _show_running(self, running: bool) -> None:
+        self.start_button.setText("Restart" if running else "Start")
+        self.stop_button.setEnabled(running)
+
+    def request(self) -> ScanRequest:
+        """The scan the fields describe (filters at 0 are not set)."""
+        def opt(v: float):
+            return float(v) if v > 0 else None
+        return ScanRequest(self.code.currentData() or "TOP_PERC_GAIN",
+                           self.location.currentData() or "STK.US.MAJOR",
+                           rows=self.rows.value(), price_above=opt(self.price_above.value()),
+                           price_below=opt(self.price_below.value()),
+                           volume_above=opt(self.volume_above.value()))
+
+    @Slot()
+    def start(self) -> None:
+        """Start (or restart) the scan the fields describe; a bad price range is shown in
+        the status line instead."""
+        try:
+            self.model.start(self.request())
+        except ValueError as e:
+            self.status.setText(str(e))
+
+    def _choose(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.model.choose(index.row())
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        """Load the gateway's scanner parameters the first time the panel is shown."""
+        super().showEvent(event)
+        try:
+            self.model.ensure_parameters()
+        except RuntimeError:        # no event loop
+            pass
+
+    def shutdown(self) -> None:
+        """Stop the scan and its quote subscriptions (the panel goes away for good)."""
+        self.model.close()
