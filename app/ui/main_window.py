@@ -32,7 +32,7 @@ from app.ui.time_menu import install_time_menu
 log = logging.getLogger(__name__)
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 #: window width (pixels) from which the account dock sits beside the blotter, not in a tab
 WIDE_LAYOUT_PX = 1800
 #: the window's size when nothing was saved (smaller on a smaller screen)
@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         "journal": "Journal",
         "timesales": "Time && Sales",
         "ladder": "Ladder",
+        "scanner": "Scanner",
+        "news": "News",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -136,6 +138,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.LeftDockWidgetArea, d["watchlist"])
             if "timesales" in d:   # the tape under the watchlist, as on most desks
                 self.splitDockWidget(d["watchlist"], d["timesales"], Qt.Vertical)
+            if "scanner" in d:     # a tab beside the watchlist: both pick the symbol
+                self.tabifyDockWidget(d["watchlist"], d["scanner"])
+                d["watchlist"].raise_()
         elif "timesales" in d:
             self.addDockWidget(Qt.LeftDockWidgetArea, d["timesales"])
         if "ticket" in d:
@@ -145,7 +150,7 @@ class MainWindow(QMainWindow):
                 d["ticket"].raise_()
         elif "ladder" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ladder"])
-        bottom = [d[n] for n in ("blotter", "account", "log", "journal") if n in d]
+        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news") if n in d]
         for dock in bottom:
             self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         first = bottom[0]

@@ -28,6 +28,8 @@ from app.ui.account import AccountPanel
 from app.ui.blotter import BlotterView
 from app.ui.journal_view import JournalView
 from app.ui.ladder import LadderPanel
+from app.ui.news import NewsView
+from app.ui.scanner import ScannerView
 from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
 from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
@@ -37,6 +39,8 @@ from app.viewmodels.account import AccountSummary, PositionsModel
 from app.viewmodels.chart import ChartViewModel
 from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import OrdersModel
+from app.viewmodels.news import NewsModel
+from app.viewmodels.scanner import ScannerModel
 from app.viewmodels.ticket import TicketModel
 from app.viewmodels.timesales import TimeSalesModel
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, WatchlistModel
@@ -103,6 +107,10 @@ class Panels(QObject):
         self.timesales = TimeSalesView(self.timesales_model)
         # the ladder shares the ticket's confirmation toggles (one rule for every order entry)
         self.ladder = LadderPanel(session, commands, toggles=self.ticket.toggles)
+        self.scanner_model = ScannerModel(session, self)
+        self.scanner = ScannerView(self.scanner_model)
+        self.news_model = NewsModel(session, self)
+        self.news = NewsView(self.news_model)
         self.journal_view = JournalView(journal) if journal is not None else None
 
         self.ticket.confirm_orders = setting_bool(settings.value(KEY_CONFIRM_ORDERS), True)
@@ -124,6 +132,8 @@ class Panels(QObject):
             columns.changed.connect(lambda c=columns: c.save(self.settings))   # saved at once
 
         self.watchlist.instrumentSelected.connect(self.select_instrument)
+        # a scanner row (double-click) loads the chart, ticket, time & sales and ladder
+        self.scanner.instrumentChosen.connect(self.select_instrument)
         # trading from the chart: order lines, fills, average cost; right-click prefills the ticket
         self.chart_view.attach_trading(session, commands)
         self.chart_view.prefillRequested.connect(self.ticket.prefill)
@@ -141,7 +151,7 @@ class Panels(QObject):
         """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
         docks = {"watchlist": self.watchlist, "ticket": self.ticket,
                  "blotter": self.blotter, "account": self.account, "timesales": self.timesales,
-                 "ladder": self.ladder}
+                 "ladder": self.ladder, "scanner": self.scanner, "news": self.news}
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
@@ -233,6 +243,7 @@ class Panels(QObject):
         self.trading.armedChanged.connect(self.ladder.set_armed)   # one-click in the ladder too
         self.ladder.set_armed(self.trading.armed)
         self.ladder.message.connect(self._trading_message)
+        self.news_model.logLine.connect(window.log.add)            # every IB bulletin in the log
         self.trading.readOnlyChanged.connect(lambda on: status.set_flag("read_only", on))
         self.trading.message.connect(self._trading_message)
         status.set_flag("read_only", self.commands.read_only)
@@ -310,7 +321,7 @@ class Panels(QObject):
         closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
                     self.account_summary.close, self.positions_model.close, self.timesales.shutdown,
-                    self.ladder.close_model]
+                    self.ladder.close_model, self.scanner.shutdown, self.news.shutdown]
         for close in closers:
             try:
                 close()
