@@ -17,8 +17,10 @@ Kinds (:class:`AlertKind`) and their condition ("level" is :attr:`Alert.level`):
 - ``VOLUME_SPIKE``: the volume traded in the last ``window`` minutes is at least ``level``
   times the average volume per ``window`` minutes over the :data:`SPIKE_LOOKBACK` windows
   before it. Measured from the day volume's increase, sampled once a minute (the first
-  quote of each minute); needs a full lookback of samples (a just-added alert waits
-  ``(SPIKE_LOOKBACK + 1) * window`` minutes), and a baseline of 0 shares never fires.
+  quote of each minute); with gaps (a quiet instrument) both volumes are scaled to
+  shares per ``window`` minutes between the samples nearest the window's edges. Needs a
+  full lookback (a just-added alert waits ``(SPIKE_LOOKBACK + 1) * window`` minutes); a
+  baseline of 0 shares never fires; a lower day volume (a new day) starts over.
 - ``ORDER_FILLED``: an order reaches Filled (IB "Possible Order States"); each order
   fires at most once per alert.
 - ``ORDER_REJECTED``: an order ends Inactive or ValidationError, or Cancelled with an
@@ -373,18 +375,24 @@ class AlertEngine:
         if s and v < s[-1][1]:
             s.clear()                               # a new day: the volume started over
         s.append((minute, v))
-        span = a.window * (SPIKE_LOOKBACK + 1)
-        while s and s[0][0] < minute - span:
-            s.popleft()
-        if s[0][0] > minute - span:                # not a full lookback of samples yet
+        cut = minute - a.window * (SPIKE_LOOKBACK + 1)
+        while len(s) > 1 and s[1][0] <= cut:
+            s.popleft()                             # keep one sample at or before the cut
+        m0, v0 = s[0]
+        if m0 > cut:                                # not a full lookback of samples yet
             return
-        recent_from = next((vol for m, vol in s if m >= minute - a.window), v)
-        base_vol = recent_from - s[0][1]
-        base_minutes = max(1, (minute - a.window) - s[0][0])
-        avg = base_vol / base_minutes * a.window
-        recent = v - recent_from
+        split = minute - a.window                   # the last sample at or before it
+        mr, vr = m0, v0
+        for m, vol in s:
+            if m > split:
+                break
+            mr, vr = m, vol
+        if mr <= m0:
+            return
+        avg = (vr - v0) / (mr - m0) * a.window      # shares per window, before
+        recent = (v - vr) / (minute - mr) * a.window
         cond = avg > 0 and recent >= a.level * avg
-        self._edge(st, cond, lambda: (f"{a.symbol} traded {recent:,.0f} in {a.window} min, "
+        self._edge(st, cond, lambda: (f"{a.symbol} traded {recent:,.0f} per {a.window} min, "
                                       f"{recent / avg:.1f}× the average {avg:,.0f}"), out)
 
     def on_order(self, order: OrderRecord) -> list[Firing]:

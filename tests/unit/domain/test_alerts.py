@@ -190,3 +190,21 @@ def test_json_round_trip():
     c = Alert(AlertKind.CONNECTION_LOST)
     assert Alert.from_dict(json.loads(json.dumps(c.to_dict()))) == c
     assert c.describe() == "Connection lost" and "AAPL volume over 5 min" in a.describe()
+
+
+def test_volume_spike_with_gaps_between_quotes_and_a_new_day():
+    a = Alert(AlertKind.VOLUME_SPIKE, AAPL, level=2.0, window=2)
+    e = engine(a)
+    out = []
+    for m in range(0, 21, 3):                          # a quote every 3 minutes, 100 a minute
+        out += e.on_quotes([q(volume=100.0 * m, time=T0 + timedelta(minutes=m))])
+    assert out == []
+    t = T0 + timedelta(minutes=21)                     # 3 min at 250 a minute: 2.5x the average
+    f = e.on_quotes([q(volume=1800.0 + 750.0, time=t)])
+    assert fired(f) == [a.id] and "per 2 min" in f[0].message
+    e2 = engine(Alert(AlertKind.VOLUME_SPIKE, AAPL, level=2.0, window=1))
+    for m in range(10):
+        e2.on_quotes([q(volume=1000.0 * m, time=T0 + timedelta(minutes=m))])
+    # a new day: the volume starts over, so the lookback starts over too (no firing)
+    assert e2.on_quotes([q(volume=5.0, time=T0 + timedelta(minutes=10))]) == []
+    assert e2.on_quotes([q(volume=9000.0, time=T0 + timedelta(minutes=11))]) == []
