@@ -114,6 +114,18 @@ class AlertListModel(RecordTableModel[Alert]):
             return self.record(index.row()).describe()
         return super().data(index, role)
 
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan) -> None:  # noqa: N802 (Qt)
+        """Every role through :meth:`data` in the "On" column (the base class's fast path
+        leaves out ``CheckStateRole``, which no other record table has); the base's elsewhere."""
+        if index.column() != 0:
+            return super().multiData(index, roleDataSpan)
+        for rd in roleDataSpan:
+            value = self.data(index, rd.role())
+            if value is None:
+                rd.clearData()
+            else:
+                rd.setData(value)
+
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802 (Qt)
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role == Qt.ItemDataRole.CheckStateRole and index.isValid() and index.column() == 0 \

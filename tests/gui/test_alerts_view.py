@@ -101,3 +101,20 @@ def test_sound_setting_and_fallback_without_tray(qtbot, aloop, tmp_path, monkeyp
     p.model.add(Alert(AlertKind.CONNECTION_LOST))
     s.drop_connection("gateway gone")
     assert shown == ["Alert: Connection lost: gateway gone"] and beeps == [1]
+
+
+def test_clicking_the_on_check_box_disables_and_enables(qtbot, aloop, tmp_path):
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    s, settings, p = _panel(qtbot, tmp_path, tray=Tray())
+    a = p.model.add(Alert(AlertKind.PRICE_ABOVE, s.contracts["AAPL"], level=500.0))
+    idx = p.table.model().index(0, 0)
+    opt = QStyleOptionViewItem()
+    p.table.initViewItemOption(opt)
+    opt.rect = p.table.visualRect(idx)
+    opt.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    box = p.table.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, opt, p.table)
+    qtbot.mouseClick(p.table.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+    assert not p.model.engine.get(a.id).enabled and s.quote_refs == {}
+    qtbot.mouseClick(p.table.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+    assert p.model.engine.get(a.id).enabled and s.quote_refs == {s.contracts["AAPL"].key: 1}
