@@ -22,7 +22,8 @@ Kinds (:class:`AlertKind`) and their condition ("level" is :attr:`Alert.level`):
   full lookback (a just-added alert waits ``(SPIKE_LOOKBACK + 1) * window`` minutes); a
   baseline of 0 shares never fires; a lower day volume (a new day) starts over.
 - ``ORDER_FILLED``: an order reaches Filled (IB "Possible Order States"); each order
-  fires at most once per alert.
+  fires at most once per alert, and orders reported by a connect's synchronization (the
+  day's fills, before the Session is CONNECTED) never fire.
 - ``ORDER_REJECTED``: an order ends Inactive or ValidationError, or Cancelled with an
   IB rejection (error 201 "Order rejected", 202 is a plain cancel and does not count).
 - ``CONNECTION_LOST``: the session goes LOST (an unexpected drop; a disconnect the
@@ -256,6 +257,7 @@ class AlertEngine:
         self._states: dict[str, _State] = {}            # id -> state (every alert)
         self._by_key: dict[str, list[_State]] = {}      # instrument key -> enabled quote alerts
         self._by_kind: dict[AlertKind, list[_State]] = {}   # enabled non-quote alerts
+        self._synced: set[tuple] = set()                # done orders reported by a connect's sync
         self._outage = False                            # LOST / RECONNECTING seen, not CONNECTED since
 
     # ---- the alert list ------------------------------------------------------
@@ -395,8 +397,13 @@ class AlertEngine:
         self._edge(st, cond, lambda: (f"{a.symbol} traded {recent:,.0f} per {a.window} min, "
                                       f"{recent / avg:.1f}× the average {avg:,.0f}"), out)
 
-    def on_order(self, order: OrderRecord) -> list[Firing]:
-        """An ``orderEvent``: order filled / rejected alerts (each order once per alert)."""
+    def on_order(self, order: OrderRecord, live: bool = True) -> list[Firing]:
+        """An ``orderEvent``: order filled / rejected alerts (each order once per alert).
+
+        ``live`` False: the order was reported by a connect's synchronization (the Session
+        is not CONNECTED yet: the day's completed orders and executions, IB reqExecutions /
+        reqAllOpenOrders); it fires nothing, now or when reported again, so old fills do
+        not fire at every (re)connect."""
         out: list[Firing] = []
         status = order.status
         if status is OrderStatus.FILLED:
@@ -407,10 +414,13 @@ class AlertEngine:
             kind = AlertKind.ORDER_REJECTED
         else:
             return out
-        states = self._by_kind.get(kind)
-        if not states:
+        ident = (kind, order.client_id, order.order_id, order.perm_id)
+        if not live:
+            self._synced.add(ident)
             return out
-        ident = (order.client_id, order.order_id, order.perm_id)
+        states = self._by_kind.get(kind)
+        if not states or ident in self._synced:
+            return out
         inst = order.instrument
         for st in tuple(states):
             a = st.alert

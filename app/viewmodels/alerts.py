@@ -36,7 +36,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSettings, Qt, QTimer, Signal
 
-from app.domain import Instrument
+from app.domain import ConnectionState, Instrument
 from app.domain.alerts import Alert, AlertEngine, AlertKind, Firing
 from app.ui.format import fmt_time
 from app.viewmodels.table import Column, RecordTableModel
@@ -286,8 +286,9 @@ class AlertsModel(QObject):
         self._publish(self.engine.on_quotes(quotes))
 
     def on_order(self, order) -> None:
-        """Session ``orderEvent`` handler."""
-        self._publish(self.engine.on_order(order))
+        """Session ``orderEvent`` handler; orders reported before the session is CONNECTED
+        (a connect's synchronization) fire nothing (``AlertEngine.on_order`` ``live``)."""
+        self._publish(self.engine.on_order(order, self.session.state is ConnectionState.CONNECTED))
 
     def on_state(self, state, message: str = "") -> None:
         """Session ``stateEvent`` handler."""

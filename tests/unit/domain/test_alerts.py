@@ -208,3 +208,11 @@ def test_volume_spike_with_gaps_between_quotes_and_a_new_day():
     # a new day: the volume starts over, so the lookback starts over too (no firing)
     assert e2.on_quotes([q(volume=5.0, time=T0 + timedelta(minutes=10))]) == []
     assert e2.on_quotes([q(volume=9000.0, time=T0 + timedelta(minutes=11))]) == []
+
+
+def test_orders_reported_by_a_connect_sync_never_fire():
+    a = Alert(AlertKind.ORDER_FILLED, repeat=True)
+    e = engine(a)
+    assert e.on_order(order(OrderStatus.FILLED, oid=7), live=False) == []
+    assert e.on_order(order(OrderStatus.FILLED, oid=7)) == []            # re-emitted after CONNECTED
+    assert len(e.on_order(order(OrderStatus.FILLED, oid=8))) == 1

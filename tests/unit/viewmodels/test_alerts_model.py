@@ -153,3 +153,17 @@ def test_firings_are_saved_later_and_on_close(qapp, tmp_path):
     m.close()
     assert json.loads(path.read_text())["alerts"][0]["last_fired"] is not None
     assert m.engine.get(a.id).last_fired is not None
+
+
+def test_orders_seen_while_connecting_do_not_fire(qapp):
+    s, m, fired = _model()
+    m.add(Alert(AlertKind.ORDER_FILLED, repeat=True))
+    s._set_state(ConnectionState.CONNECTING, "sync")
+    from app.domain import Action, OrderRecord, OrderType
+    old = OrderRecord(order_id=3, perm_id=9, client_id=1, instrument=s.contracts["AAPL"], action=Action.SELL,
+                      quantity=5, order_type=OrderType.MKT, limit_price=None, stop_price=None, tif="DAY",
+                      status=OrderStatus.FILLED, filled=5)
+    s.add_order(old)
+    s._set_state(ConnectionState.CONNECTED, "")
+    s.add_order(old)
+    assert fired == []
