@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         "ladder": "Ladder",
         "scanner": "Scanner",
         "news": "News",
+        "alerts": "Alerts",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
                 d["ticket"].raise_()
         elif "ladder" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ladder"])
-        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news") if n in d]
+        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news", "alerts") if n in d]
         for dock in bottom:
             self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         first = bottom[0]

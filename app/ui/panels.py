@@ -25,6 +25,7 @@ from app.settings_values import setting_bool
 from app.domain import Instrument
 from app.domain.bars import BAR_SIZES
 from app.ui.account import AccountPanel
+from app.ui.alerts import make_alerts_panel
 from app.ui.blotter import BlotterView
 from app.ui.journal_view import JournalView
 from app.ui.ladder import LadderPanel
@@ -111,6 +112,7 @@ class Panels(QObject):
         self.scanner = ScannerView(self.scanner_model)
         self.news_model = NewsModel(session, self)
         self.news = NewsView(self.news_model)
+        self.alerts = make_alerts_panel(session, settings)   # <profile>.alerts.json
         self.journal_view = JournalView(journal) if journal is not None else None
 
         self.ticket.confirm_orders = setting_bool(settings.value(KEY_CONFIRM_ORDERS), True)
@@ -151,7 +153,8 @@ class Panels(QObject):
         """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
         docks = {"watchlist": self.watchlist, "ticket": self.ticket,
                  "blotter": self.blotter, "account": self.account, "timesales": self.timesales,
-                 "ladder": self.ladder, "scanner": self.scanner, "news": self.news}
+                 "ladder": self.ladder, "scanner": self.scanner, "news": self.news,
+                 "alerts": self.alerts}
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
@@ -244,6 +247,9 @@ class Panels(QObject):
         self.ladder.set_armed(self.trading.armed)
         self.ladder.message.connect(self._trading_message)
         self.news_model.logLine.connect(window.log.add)            # every IB bulletin in the log
+        # alerts: a desktop notification where there is a tray, else the status bar; always the log
+        self.alerts.notifier.fallback = lambda text: window.status.showMessage(text, 10000)
+        self.alerts.model.fired.connect(lambda _alert, text: window.log.add("WARNING", f"Alert: {text}"))
         self.trading.readOnlyChanged.connect(lambda on: status.set_flag("read_only", on))
         self.trading.message.connect(self._trading_message)
         status.set_flag("read_only", self.commands.read_only)
@@ -321,7 +327,8 @@ class Panels(QObject):
         closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
                     self.account_summary.close, self.positions_model.close, self.timesales.shutdown,
-                    self.ladder.close_model, self.scanner.shutdown, self.news.shutdown]
+                    self.ladder.close_model, self.scanner.shutdown, self.news.shutdown,
+                    self.alerts.shutdown]
         for close in closers:
             try:
                 close()
