@@ -38,7 +38,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSetting
 
 from app.domain import ConnectionState, Instrument
 from app.domain.alerts import Alert, AlertEngine, AlertKind, Firing
-from app.ui.format import fmt_time
+from app.viewmodels.timedisplay import TIME_DISPLAY, follow_time_rule
 from app.viewmodels.table import Column, RecordTableModel
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,14 @@ ALERT_COLUMNS: tuple[Column[Alert], ...] = (
     Column("level", "Level", lambda a: a.level, text=_level_text, numeric=True, sample="88,888.88"),
     Column("repeat", "Repeat", lambda a: a.repeat, text=lambda v, a: "Repeat" if v else "Once",
            header_tip="Once: disabled after firing; Repeat: fires again after the condition clears"),
-    Column("last_fired", "Last fired", lambda a: a.last_fired, text=lambda v, a: fmt_time(v, with_date=True),
-           sample="2026-12-31 88:88:88"),
+    Column("last_fired", "Last fired", lambda a: a.last_fired,
+           text=lambda v, a: TIME_DISPLAY.text(v, a.instrument, with_date=True),
+           sample="2026-12-31 88:88:88 ET"),
 )
 
 LOG_COLUMNS: tuple[Column[Firing], ...] = (
-    Column("time", "Time", lambda f: f.time, text=lambda v, f: fmt_time(v), sample="88:88:88"),
+    Column("time", "Time", lambda f: f.time, text=lambda v, f: TIME_DISPLAY.text(v, f.alert.instrument),
+           sample="88:88:88 ET"),
     Column("alert", "Alert", lambda f: f.alert.describe(), sample="AAPL price above 888.88"),
     Column("message", "Message", lambda f: f.message),
 )
@@ -98,6 +100,7 @@ class AlertListModel(RecordTableModel[Alert]):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(ALERT_COLUMNS, parent)
+        follow_time_rule(self, columns=("last_fired",))     # View → Times, as every panel
         self.toggle = None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:  # noqa: N802 (Qt)
@@ -141,6 +144,7 @@ class FiredLogModel(RecordTableModel[Firing]):
 
     def __init__(self, parent: QObject | None = None, *, capacity: int = LOG_CAPACITY):
         super().__init__(LOG_COLUMNS, parent)
+        follow_time_rule(self)
         self.capacity = int(capacity)
         self._n = 0
 

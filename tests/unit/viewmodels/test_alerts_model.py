@@ -167,3 +167,28 @@ def test_orders_seen_while_connecting_do_not_fire(qapp):
     s._set_state(ConnectionState.CONNECTED, "")
     s.add_order(old)
     assert fired == []
+
+
+def test_alert_times_follow_the_time_rule():
+    """Last fired and the fired log show times as every other panel does (View → Times):
+    exchange time with its zone label, or local time; they change when the rule does."""
+    from datetime import datetime, timezone
+
+    from PySide6.QtCore import Qt
+
+    from app.domain.alerts import Firing
+    from app.viewmodels.alerts import FiredLogModel
+    from app.viewmodels.timedisplay import TIME_DISPLAY, TimeRule
+
+    log = FiredLogModel()
+    alert = Alert(AlertKind.PRICE_ABOVE, FakeSession().contracts["AAPL"], level=238.84)
+    log.add(Firing(alert, "AAPL at 238.86", datetime(2026, 12, 7, 14, 45, 39, tzinfo=timezone.utc)))
+    saved = TIME_DISPLAY.rule
+    try:
+        TIME_DISPLAY.set_rule(TimeRule.EXCHANGE)
+        assert log.data(log.index(0, 0), Qt.DisplayRole) == "09:45:39 ET"
+        TIME_DISPLAY.set_rule(TimeRule.LOCAL)
+        assert log.data(log.index(0, 0), Qt.DisplayRole) == \
+            datetime(2026, 12, 7, 14, 45, 39, tzinfo=timezone.utc).astimezone().strftime("%H:%M:%S")
+    finally:
+        TIME_DISPLAY.set_rule(saved)
