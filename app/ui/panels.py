@@ -123,9 +123,11 @@ class Panels(QObject):
             log.warning("blotter status filter from settings ignored: %s", e)
         self.blotter.symbol_filter = str(settings.value(KEY_SYMBOL_FILTER, "") or "")
         self._selected = str(settings.value(KEY_SELECTED, "") or "")
-        for columns in self.table_columns()[1:] + [v.columns for v in self.watchlist_tabs.views]:
+        for columns in self.table_columns()[1:]:
             self._restore_columns(columns)       # the user's columns and widths per table
-        self.watchlist_tabs.viewCreated.connect(lambda v: self._restore_columns(v.columns))
+        for view in self.watchlist_tabs.views:
+            self._watchlist_view(view)
+        self.watchlist_tabs.viewCreated.connect(self._watchlist_view)
         self.watchlist_tabs.instrumentSelected.connect(self.select_instrument)
         for sig in (self.watchlists.listAdded, self.watchlists.listRemoved,
                     self.watchlists.listRenamed, self.watchlists.currentChanged):
@@ -161,6 +163,18 @@ class Panels(QObject):
     def _restore_columns(self, columns) -> None:
         columns.restore(self.settings)
         columns.changed.connect(lambda c=columns: c.save(self.settings))   # saved at once
+
+    def _watchlist_view(self, view: WatchlistView) -> None:
+        """A list's view: the saved columns, and a column shown or hidden in one tab is
+        shown or hidden in every tab (one ``columns/watchlist/*`` per profile)."""
+        self._restore_columns(view.columns)
+        view.columns.changed.connect(lambda c=view.columns: self._share_watchlist_columns(c))
+
+    def _share_watchlist_columns(self, columns) -> None:
+        hidden = columns.hidden_columns()
+        for v in self.watchlist_tabs.views:
+            if v.columns is not columns:
+                v.columns.set_hidden_columns(hidden)
 
     def _watch_order(self, model: WatchlistModel) -> None:
         model.rowsMoved.connect(self._save_watchlists)    # a dragged row: the order is saved

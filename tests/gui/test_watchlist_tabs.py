@@ -127,6 +127,9 @@ def test_panels_follow_the_shown_list_and_keep_old_settings(qtbot, aloop, tmp_pa
     qtbot.mouseClick(tabs.add_button, Qt.LeftButton)
     assert panels.watchlist is tabs.current_view and panels.watchlist_model is panels.watchlists.model(1)
     assert QSettings(path, QSettings.IniFormat).value("watchlists/names") == ["Main", "List"]
+    panels.watchlist.columns.set_column_visible("volume", False)    # one tab's header menu
+    assert tabs.views[0].hidden_columns() == panels.watchlist.hidden_columns()
+    assert "volume" in tabs.views[0].hidden_columns()
     picked = []
     panels.chart_model.set_instrument = picked.append
     _click_tab(qtbot, tabs, 0)
