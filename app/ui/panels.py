@@ -4,7 +4,9 @@ The main window only places what this module builds: the chart as the central
 widget and the docked panels. Wiring done here:
 
 - watchlist selection -> chart view-model and order ticket (one instrument);
-- settings (QSettings, per profile): watchlist symbols, the selected symbol,
+- settings (QSettings, per profile): the named watchlists (``app.viewmodels.watchlists``:
+  names, symbols, the shown list; saved when a list is added, renamed, removed or
+  reordered, and on shutdown), the selected symbol,
   each table's columns (shown, order, widths: ``columns/<table>/*``), chart bar
   size, chart style and indicators with their parameters
   (``app.ui.chart.indicator_menu``), "confirm before transmit" of the ticket and
@@ -36,6 +38,7 @@ from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
 from app.ui.timesales import TimeSalesView
 from app.ui.watchlist import WatchlistView
+from app.ui.watchlists import WatchlistTabs
 from app.viewmodels.account import AccountSummary, PositionsModel
 from app.viewmodels.chart import ChartViewModel
 from app.viewmodels.executions import ExecutionsModel
@@ -44,11 +47,13 @@ from app.viewmodels.news import NewsModel
 from app.viewmodels.scanner import ScannerModel
 from app.viewmodels.ticket import TicketModel
 from app.viewmodels.timesales import TimeSalesModel
-from app.viewmodels.watchlist import DEFAULT_SYMBOLS, WatchlistModel
+from app.viewmodels.watchlist import WatchlistModel
+from app.viewmodels.watchlists import KEY_OLD_SYMBOLS, WatchlistSet
 
 log = logging.getLogger(__name__)
 
-KEY_SYMBOLS = "watchlist/symbols"
+#: the first list's symbols (the single watchlist of older versions; read once, still written)
+KEY_SYMBOLS = KEY_OLD_SYMBOLS
 KEY_SELECTED = "watchlist/selected"
 #: the watchlist's hidden columns (``app.ui.columns.TableColumns``, ``columns/<table>/*``)
 KEY_HIDDEN_COLUMNS = "columns/watchlist/hidden"
@@ -61,20 +66,13 @@ KEY_SYMBOL_FILTER = "blotter/symbol_filter"
 DEFAULT_BAR_SIZE = "5 mins"
 
 
-def _str_list(value) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # one entry comes back as a plain string
-        return [value] if value else []
-    return [str(v) for v in value]
-
-
 class Panels(QObject):
     """The view-models and widgets of one terminal window.
 
     ``session`` is an ``app.broker.session.Session`` (or a fake with the same
     contract), ``commands`` an ``app.commands.OrderCommands``; ``settings`` the
-    profile's QSettings.
+    profile's QSettings. ``watchlists`` holds every named list, ``watchlist_tabs`` is the
+    Watchlist dock; ``watchlist`` / ``watchlist_model`` are the shown list's view and model.
     """
 
     def __init__(self, session, commands, settings: QSettings, parent: QObject | None = None, *,
@@ -88,7 +86,9 @@ class Panels(QObject):
         self.hotkeys = None    # HotkeyRegistry and TradingActions, built by install_trading
         self.trading = None
 
-        self.watchlist_model = WatchlistModel(session, self)
+        self.watchlists = WatchlistSet(session, self)
+        for s in self.watchlists.load(settings):
+            log.warning("watchlist entry from settings skipped: %s", s)
         self.ticket_model = TicketModel(session, commands, self)
         self.orders_model = OrdersModel(session, self,
                                         placed_times=journal.first_seen if journal is not None else None)
@@ -99,7 +99,7 @@ class Panels(QObject):
         self.chart_model = ChartViewModel(session, self,
                                           bar_size=bar_size if bar_size in BAR_SIZES else DEFAULT_BAR_SIZE)
 
-        self.watchlist = WatchlistView(self.watchlist_model)
+        self.watchlist_tabs = WatchlistTabs(self.watchlists)
         self.ticket = OrderTicket(self.ticket_model)
         self.blotter = BlotterView(self.orders_model, self.executions_model, commands)
         self.account = AccountPanel(self.account_summary, self.positions_model)
@@ -124,16 +124,19 @@ class Panels(QObject):
         except ValueError as e:
             log.warning("blotter status filter from settings ignored: %s", e)
         self.blotter.symbol_filter = str(settings.value(KEY_SYMBOL_FILTER, "") or "")
-        symbols = _str_list(settings.value(KEY_SYMBOLS))
-        skipped = self.watchlist_model.set_symbols(symbols if symbols is not None else list(DEFAULT_SYMBOLS))
-        for s in skipped:
-            log.warning("watchlist entry from settings skipped: %s", s)
         self._selected = str(settings.value(KEY_SELECTED, "") or "")
-        for columns in self.table_columns():    # the user's columns and widths per table
-            columns.restore(settings)
-            columns.changed.connect(lambda c=columns: c.save(self.settings))   # saved at once
-
-        self.watchlist.instrumentSelected.connect(self.select_instrument)
+        for columns in self.table_columns()[1:]:
+            self._restore_columns(columns)       # the user's columns and widths per table
+        for view in self.watchlist_tabs.views:
+            self._watchlist_view(view)
+        self.watchlist_tabs.viewCreated.connect(self._watchlist_view)
+        self.watchlist_tabs.instrumentSelected.connect(self.select_instrument)
+        for sig in (self.watchlists.listAdded, self.watchlists.listRemoved,
+                    self.watchlists.listRenamed, self.watchlists.currentChanged):
+            sig.connect(self._save_watchlists)
+        self.watchlists.listAdded.connect(lambda i: self._watch_order(self.watchlists.model(i)))
+        for m in self.watchlists.models():
+            self._watch_order(m)
         # a scanner row (double-click) loads the chart, ticket, time & sales and ladder
         self.scanner.instrumentChosen.connect(self.select_instrument)
         # trading from the chart: order lines, fills, average cost; right-click prefills the ticket
@@ -148,10 +151,43 @@ class Panels(QObject):
         self.chart_view.stateChanged.connect(lambda: save_chart_state(self.settings, self.chart_view))
         self._starting: asyncio.Future | None = None
 
+    # ---- the watchlists -------------------------------------------------------
+    @property
+    def watchlist(self) -> WatchlistView:
+        """The shown watchlist's view."""
+        return self.watchlist_tabs.current_view
+
+    @property
+    def watchlist_model(self) -> WatchlistModel:
+        """The shown watchlist's model."""
+        return self.watchlists.current_model
+
+    def _restore_columns(self, columns) -> None:
+        columns.restore(self.settings)
+        columns.changed.connect(lambda c=columns: c.save(self.settings))   # saved at once
+
+    def _watchlist_view(self, view: WatchlistView) -> None:
+        """A list's view: the saved columns, and a column shown or hidden in one tab is
+        shown or hidden in every tab (one ``columns/watchlist/*`` per profile)."""
+        self._restore_columns(view.columns)
+        view.columns.changed.connect(lambda c=view.columns: self._share_watchlist_columns(c))
+
+    def _share_watchlist_columns(self, columns) -> None:
+        hidden = columns.hidden_columns()
+        for v in self.watchlist_tabs.views:
+            if v.columns is not columns:
+                v.columns.set_hidden_columns(hidden)
+
+    def _watch_order(self, model: WatchlistModel) -> None:
+        model.rowsMoved.connect(self._save_watchlists)    # a dragged row: the order is saved
+
+    def _save_watchlists(self, *_args) -> None:
+        self.watchlists.save(self.settings)
+
     # ---- the main window's view ---------------------------------------------
     def docks(self) -> dict[str, QWidget]:
         """Docked panels by name (MainWindow names the docks ``dock.<name>``)."""
-        docks = {"watchlist": self.watchlist, "ticket": self.ticket,
+        docks = {"watchlist": self.watchlist_tabs, "ticket": self.ticket,
                  "blotter": self.blotter, "account": self.account, "timesales": self.timesales,
                  "ladder": self.ladder, "scanner": self.scanner, "news": self.news,
                  "alerts": self.alerts}
@@ -160,8 +196,9 @@ class Panels(QObject):
         return docks
 
     def table_columns(self) -> list:
-        """The :class:`app.ui.columns.TableColumns` of every record table (watchlist,
-        orders, executions, positions), saved and restored with the profile."""
+        """The :class:`app.ui.columns.TableColumns` of every record table (the shown
+        watchlist, orders, executions, positions), saved and restored with the profile
+        (every watchlist tab reads the same ``columns/watchlist/*`` when built)."""
         return [self.watchlist.columns, self.blotter.orders_columns,
                 self.blotter.executions_columns, self.account.columns]
 
@@ -184,7 +221,7 @@ class Panels(QObject):
 
     async def _start(self) -> None:
         try:
-            await self.watchlist_model.start()
+            await self.watchlists.start()   # every list stays subscribed (app.viewmodels.watchlists)
         except Exception as e:  # shown, never lost
             log.exception("watchlist start failed")
             self.watchlist.show_message(f"Watchlist: {e}")
@@ -226,7 +263,7 @@ class Panels(QObject):
         self.hotkeys = HotkeyRegistry(self.settings, self)
         self.trading = TradingActions(window, commands=self.commands, session=self.session,
                                       ticket=self.ticket, ticket_model=self.ticket_model,
-                                      watchlist=self.watchlist, chart=self.chart_view,
+                                      watchlist=self.watchlist_tabs, chart=self.chart_view,
                                       blotter=self.blotter, settings=self.settings, hotkeys=self.hotkeys)
         menu = window.trading_menu
         for group, actions in self.trading.menu_actions().items():
@@ -305,7 +342,7 @@ class Panels(QObject):
     def save_settings(self) -> None:
         """Write the watchlist, selection, bar size, chart style and indicators and the confirmation
         toggles to QSettings."""
-        self.settings.setValue(KEY_SYMBOLS, self.watchlist_model.symbols())
+        self.watchlists.save(self.settings)
         self.settings.setValue(KEY_SELECTED, self._selected)
         self.settings.setValue(KEY_BAR_SIZE, self.chart_model.bar_size)
         save_chart_state(self.settings, self.chart_view)
@@ -324,7 +361,7 @@ class Panels(QObject):
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
         closers = [self.trading.close] if self.trading is not None else []
-        closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlist_model.close,
+        closers += [self.chart_view.detach_trading, self.chart_model.shutdown, self.watchlists.close,
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
                     self.account_summary.close, self.positions_model.close, self.timesales.shutdown,
                     self.ladder.close_model, self.scanner.shutdown, self.news.shutdown,

@@ -65,8 +65,10 @@ class WatchlistView(QWidget):
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        # no sort indicator before sorting is enabled: enabling sorts by the indicator at once
+        # (column 0 by default), which would reorder a list built before its view
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.AscendingOrder)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         # widths from the fonts once, fitted to the first rows once: ResizeToContents

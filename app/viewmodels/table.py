@@ -237,6 +237,26 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self.endRemoveRows()
         return True
 
+    def move_row(self, src: int, dst: int) -> bool:
+        """Move row ``src`` so that it ends at row ``dst`` (both 0-based, ``dst`` clamped to
+        the last row); one ``beginMoveRows``/``endMoveRows`` (selections follow). False when
+        ``src`` is out of range or nothing moves."""
+        n = len(self._records)
+        if not 0 <= src < n:
+            return False
+        dst = max(0, min(dst, n - 1))
+        if dst == src:
+            return False
+        self.dirty.flush_now()          # pending row numbers are about to change
+        # Qt's destination is the row the moved row is inserted before (in the old numbering)
+        if not self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), dst + 1 if dst > src else dst):
+            return False
+        for lst in (self._keys, self._records, self._values, self._texts):
+            lst.insert(dst, lst.pop(src))
+        self._row = {k: i for i, k in enumerate(self._keys)}
+        self.endMoveRows()
+        return True
+
     def clear(self) -> None:
         """Remove every row (one model reset)."""
         self.beginResetModel()

@@ -31,7 +31,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.domain import ConnectionState, Instrument, Quote
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 FLASH_ROLE = FIRST_CUSTOM_ROLE
 #: how long a price change flashes, in milliseconds
 FLASH_MS = 500
+#: the drag-and-drop format of a watchlist row (its row number, ASCII): rows move only within a list
+ROW_MIME = "application/x-ibdesk-watchlist-row"
 #: the list a new profile starts with
 DEFAULT_SYMBOLS: tuple[str, ...] = ("AAPL", "MSFT", "NVDA", "SPY", "EUR.USD")
 
@@ -293,6 +295,47 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
                 log.warning("unsubscribe %s failed: %s", row.instrument.display_symbol, e)
         self.forget(key)
         return self.remove(key)
+
+    def move_symbol(self, src: int, dst: int) -> bool:
+        """Move the row at ``src`` to row ``dst`` (a drag in the view); the new order is what
+        :meth:`symbols` returns (and what is saved). False when nothing moved."""
+        return self.move_row(src, dst)
+
+    # ---- drag and drop (reorder within the list) -----------------------------
+    def flags(self, index):  # noqa: D102 (Qt override)
+        f = super().flags(index)
+        return f | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else f | Qt.ItemFlag.ItemIsDropEnabled
+
+    def supportedDropActions(self):  # noqa: N802, D102
+        # Copy: the view must not remove the dragged row after the drop; dropMimeData moves it
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802, D102
+        return [ROW_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        """The dragged row number (one row: the view selects single rows)."""
+        data = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        if rows:
+            data.setData(ROW_MIME, str(rows[0]).encode("ascii"))
+        return data
+
+    def dropMimeData(self, data: QMimeData, action, row: int, column: int,  # noqa: N802
+                     parent: QModelIndex) -> bool:
+        """Drop a dragged row before ``row`` (or onto ``parent``'s row; at the end when both
+        are -1 / invalid): moves it within this list. Other formats are refused."""
+        if not data.hasFormat(ROW_MIME) or action == Qt.DropAction.IgnoreAction:
+            return False
+        try:
+            src = int(bytes(data.data(ROW_MIME)).decode("ascii"))
+        except ValueError:
+            return False
+        if row < 0:
+            row = parent.row() if parent.isValid() else len(self)
+        dst = row - 1 if row > src else row      # "before row" in the old numbering
+        self.move_symbol(src, dst)
+        return True
 
     def _subscribe(self, key: str, inst: Instrument) -> None:
         """Hold one quote subscription per row (the Session counts subscriptions and
