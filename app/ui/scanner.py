@@ -81,18 +81,28 @@ class ScannerView(QWidget):
         self.status.setObjectName("scannerStatus")
         self.status.setWordWrap(True)
 
+        # the scanner shares the watchlist's column (320 px minimum): combos shrink to a few
+        # characters and the controls take three short rows instead of one wide one
+        for combo in (self.code, self.location):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        for box in (self.price_above, self.price_below, self.volume_above):
+            box.setMinimumWidth(60)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.code, 2)
         top.addWidget(self.location, 1)
-        top.addWidget(QLabel("Rows", self))
-        top.addWidget(self.rows)
-        top.addWidget(self.start_button)
-        top.addWidget(self.stop_button)
+        run = QHBoxLayout()
+        run.setContentsMargins(0, 0, 0, 0)
+        run.addWidget(QLabel("Rows", self))
+        run.addWidget(self.rows)
+        run.addStretch(1)
+        run.addWidget(self.start_button)
+        run.addWidget(self.stop_button)
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
         for text, box in (("Price >", self.price_above), ("Price <", self.price_below),
-                          ("Volume >", self.volume_above)):
+                          ("Vol >", self.volume_above)):
             filters.addWidget(QLabel(text, self))
             filters.addWidget(box, 1)
 
@@ -107,6 +117,7 @@ class ScannerView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        lay.addLayout(run)
         lay.addLayout(filters)
         lay.addWidget(self.status)
         lay.addWidget(self.table, 1)

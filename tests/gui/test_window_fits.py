@@ -120,3 +120,13 @@ def test_bottom_docks_placed_side_by_side_for_a_moment_do_not_widen_the_window(q
     assert (w.width(), w.height()) == (1280, 720)
     assert w.tabifiedDockWidgets(w.docks["blotter"])      # the journal is a tab, not beside it
     panels.shutdown()
+
+
+def test_every_left_dock_fits_beside_the_chart_and_ticket_at_1280(desk):
+    """The left docks (watchlist, its scanner tab, time & sales) share one column: a panel
+    whose controls ask for more than the watchlist's 320 px minimum widens that column and
+    pushed the real window to 1,393 px at --geometry 1280x720 (the scanner's row of
+    controls asked for 568 px)."""
+    w, panels = desk(1280, 720)
+    for name in ("watchlist", "scanner", "timesales"):
+        assert w.docks[name].minimumSizeHint().width() <= 340, (name, w.docks[name].minimumSizeHint())
