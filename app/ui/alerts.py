@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.domain import Instrument
 from app.domain.alerts import Alert, AlertKind
 from app.settings_values import setting_bool
+from app.ui.symbol_search import attach_symbol_search
 from app.viewmodels.alerts import AlertsModel, alerts_path
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,7 @@ class AlertsPanel(QWidget):
             self.sound.toggled.connect(notifier.set_sound)
         model.problem.connect(self.message.setText)
         self._tasks: set[asyncio.Future] = set()
+        self._instrument: Instrument | None = None   # selected in the window (set_instrument)
         self.dialog: AlertDialog | None = None
 
     def _table(self, model, name: str) -> QTableView:
@@ -269,9 +271,27 @@ class AlertsPanel(QWidget):
         a = self.selected()
         return a is not None and self.model.remove(a.id)
 
+    def set_instrument(self, instrument: Instrument | None) -> None:
+        """The instrument selected in the window (an ``app.domain.Instrument`` or None): a new
+        alert starts on its symbol and its last price (instrument currency)."""
+        self._instrument = instrument
+
+    def _prefill(self, dlg: AlertDialog) -> None:
+        inst = self._instrument
+        if inst is None:
+            return
+        dlg.symbol.setText(inst.display_symbol)
+        q = self.model.session.quote(inst.key)
+        price = None if q is None else next((v for v in (q.last, q.bid, q.ask) if v), None)
+        if price:
+            dlg.level.setValue(float(price))
+
     def _open(self, alert: Alert | None) -> AlertDialog:
         dlg = AlertDialog(self, alert)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        attach_symbol_search(dlg.symbol, self.model.session)    # IB's matches as you type
+        if alert is None:
+            self._prefill(dlg)
         alert_id = alert.id if alert is not None else None
 
         def submit(text, kind, level, window, repeat):

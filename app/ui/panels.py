@@ -211,6 +211,7 @@ class Panels(QObject):
         self.ticket.set_instrument(instrument)
         self.timesales.set_instrument(instrument)
         self.ladder.set_instrument(instrument)
+        self.alerts.set_instrument(instrument)
 
     # ---- connection life cycle -----------------------------------------------
     def on_connected(self) -> None:

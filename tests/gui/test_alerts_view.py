@@ -118,3 +118,22 @@ def test_clicking_the_on_check_box_disables_and_enables(qtbot, aloop, tmp_path):
     assert not p.model.engine.get(a.id).enabled and s.quote_refs == {}
     qtbot.mouseClick(p.table.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
     assert p.model.engine.get(a.id).enabled and s.quote_refs == {s.contracts["AAPL"].key: 1}
+
+
+def test_new_alert_starts_at_the_selected_symbol_and_price_with_symbol_search(qtbot, aloop, tmp_path):
+    """Add… opens on the symbol selected in the window and its last price (the common case:
+    'tell me when this goes above …'), and the symbol field offers IB's matches as you type,
+    as the watchlist and the ticket do."""
+    from app.ui.symbol_search import SymbolCompleter
+
+    s, settings, p = _panel(qtbot, tmp_path)
+    s.push_quote("AAPL", bid=187.2, ask=187.3, last=187.25)
+    p.set_instrument(s.contracts["AAPL"])
+    qtbot.mouseClick(p.add_button, Qt.MouseButton.LeftButton)
+    dlg = p.dialog
+    assert (dlg.symbol.text(), dlg.level.value()) == ("AAPL", 187.25)
+    assert dlg.symbol.findChild(SymbolCompleter) is not None
+    dlg.reject()
+    p.set_instrument(None)                       # nothing selected: an empty form
+    qtbot.mouseClick(p.add_button, Qt.MouseButton.LeftButton)
+    assert (p.dialog.symbol.text(), p.dialog.level.value()) == ("", 0.0)
