@@ -85,6 +85,18 @@ class QuoteBook:
         self._tickers.clear()
         self._keys.clear()
 
+    def release(self, live: bool) -> None:
+        """Cancel every live request (when ``live``: the socket is still up) and forget the
+        tickers; subscriptions stay, to be requested again by :meth:`resubscribe`."""
+        if live:
+            for ticker in list(self._tickers.values()):
+                self._cancel(ticker)
+        self.drop_tickers()
+
+    def live(self) -> dict[str, Any]:
+        """The live requests' tickers by key (a copy)."""
+        return dict(self._tickers)
+
     def key_of(self, ticker: Any) -> str | None:
         """The key a live ``ticker`` of this book serves, or None."""
         return self._keys.get(id(ticker))

@@ -24,6 +24,7 @@ from typing import Any
 from eventkit import Event
 
 from app.broker import convert
+from app.broker.quotes import QuoteBook
 from app.domain import ConnectionState, Instrument
 from app.domain.depth import DepthBook
 
@@ -44,19 +45,18 @@ def _side(levels: dict) -> tuple[tuple[float, float], ...]:
 
 
 class _DepthState:
-    __slots__ = ("event", "subs", "refs", "tickers", "keys", "books")
+    __slots__ = ("event", "book", "books")
 
-    def __init__(self) -> None:
+    def __init__(self, book: QuoteBook) -> None:
         self.event = Event("depthEvent")
-        self.subs: dict[str, Instrument] = {}      # key -> instrument
-        self.refs: dict[str, int] = {}             # key -> subscriber count
-        self.tickers: dict[str, Any] = {}          # key -> (Ticker, contract, smart)
-        self.keys: dict[int, str] = {}             # id(Ticker) -> key
-        self.books: dict[str, DepthBook] = {}
+        self.book = book                           # counted subscriptions and live tickers
+        self.books: dict[str, DepthBook] = {}      # key -> latest book
 
 
 class SessionDepthMixin:
     """Depth methods of ``Session``; uses its ``ib``, ``stateEvent`` and ``is_connected``.
+    The subscriptions are a :class:`~app.broker.quotes.QuoteBook` (counted per instrument,
+    requested again on CONNECTED) over reqMktDepth / cancelMktDepth.
 
     Public: ``depthEvent`` (``eventkit.Event``, argument ``list[DepthBook]``),
     :meth:`subscribe_depth`, :meth:`unsubscribe_depth`, :meth:`depth`.
@@ -65,7 +65,8 @@ class SessionDepthMixin:
     def _depth(self) -> _DepthState:
         st = self.__dict__.get("_depth_state")
         if st is None:
-            st = self.__dict__["_depth_state"] = _DepthState()
+            st = self.__dict__["_depth_state"] = _DepthState(QuoteBook(self._request_depth,
+                                                                       self._cancel_depth))
             self.ib.pendingTickersEvent += self._on_depth_tickers
             self.stateEvent += self._on_depth_state
         return st
@@ -85,68 +86,43 @@ class SessionDepthMixin:
         """Count one subscriber of ``instrument``'s book; the first sends IB reqMktDepth
         (10 rows, ``isSmartDepth`` per :func:`smart_depth`) now when connected, else on the
         next connect. Each call needs one :meth:`unsubscribe_depth`."""
-        st = self._depth()
-        key = instrument.key
-        st.refs[key] = st.refs.get(key, 0) + 1
-        st.subs[key] = instrument
-        if self.is_connected and key not in st.tickers:
-            self._request_depth(key, instrument)
+        self._depth().book.add(instrument, live=self.is_connected)
 
     def unsubscribe_depth(self, instrument: Instrument) -> None:
         """Drop one subscriber; the last one sends IB cancelMktDepth. Unknown: no-op."""
         st = self._depth()
-        key = instrument.key
-        n = st.refs.get(key, 0) - 1
-        if n > 0:
-            st.refs[key] = n
-            return
-        st.refs.pop(key, None)
-        st.subs.pop(key, None)
-        st.books.pop(key, None)
-        self._cancel_depth(key)
+        st.book.remove(instrument, live=self.ib.isConnected())
+        if instrument.key not in st.book.subscribed():
+            st.books.pop(instrument.key, None)
 
     def depth(self, key: str) -> DepthBook | None:
         """The latest book of an instrument key, or None before the first update."""
         return self._depth().books.get(key)
 
-    def _request_depth(self, key: str, instrument: Instrument) -> None:
-        st = self._depth()
+    def _request_depth(self, instrument: Instrument) -> Any:
         contract = convert.instrument_to_contract(instrument)
-        smart = smart_depth(instrument)
-        ticker = self.ib.reqMktDepth(contract, numRows=DEPTH_ROWS, isSmartDepth=smart)
-        st.tickers[key] = (ticker, contract, smart)
-        st.keys[id(ticker)] = key
+        return self.ib.reqMktDepth(contract, numRows=DEPTH_ROWS, isSmartDepth=smart_depth(instrument))
 
-    def _cancel_depth(self, key: str) -> None:
-        st = self._depth()
-        live = st.tickers.pop(key, None)
-        if live is None:
-            return
-        ticker, contract, smart = live
-        st.keys.pop(id(ticker), None)
-        if self.ib.isConnected():
-            try:
-                self.ib.cancelMktDepth(contract, isSmartDepth=smart)
-            except Exception:  # noqa: BLE001 - a cancel of a request the gateway dropped
-                log.debug("cancelMktDepth %s failed", key, exc_info=True)
+    def _cancel_depth(self, ticker: Any) -> None:
+        c = ticker.contract
+        smart = c.secType == "STK" and c.exchange in ("", "SMART")     # as smart_depth
+        try:
+            self.ib.cancelMktDepth(c, isSmartDepth=smart)
+        except Exception:  # noqa: BLE001 - a cancel of a request the gateway dropped
+            log.debug("cancelMktDepth %s failed", c.symbol, exc_info=True)
 
     def _on_depth_state(self, state: ConnectionState, *_message) -> None:
-        st = self._depth()
+        book = self._depth().book
         if state is ConnectionState.CONNECTED:
-            for key, inst in list(st.subs.items()):
-                if key not in st.tickers:
-                    self._request_depth(key, inst)
+            book.resubscribe()
         else:       # lost, disconnected or the LOST of IB 1101: requested again on CONNECTED
-            for key in list(st.tickers):
-                self._cancel_depth(key)
+            book.release(live=self.ib.isConnected())
 
     def _on_depth_tickers(self, tickers: Any) -> None:
         st = self._depth()
-        if not st.keys:
-            return
         batch = []
         for t in tickers:
-            key = st.keys.get(id(t))
+            key = st.book.key_of(t)
             if key is None or not t.domTicks:
                 continue
             book = DepthBook(key, _side(t.domBidsDict), _side(t.domAsksDict))

@@ -34,17 +34,17 @@ def test_depth_snapshots_counted_and_resubscribed(session, aloop):
     assert [p for p, _ in book.asks] == sorted(p for p, _ in book.asks)
     assert book.best_bid < book.best_ask
     assert all(len({b.key for b in batch}) == len(batch) for batch in batches)  # one per key per read
-    assert len(session._depth().tickers) == 1
+    assert len(session._depth().book.live()) == 1
 
     session.disconnect()
-    assert not session._depth().tickers
+    assert not session._depth().book.live()
     aloop.run_until_complete(session.connect())
     n = len(batches)
     wait_until(aloop, lambda: len(batches) > n, 10, what="depth after the reconnect")
     session.unsubscribe_depth(inst)
-    assert session._depth().tickers            # one subscriber left
+    assert session._depth().book.live()            # one subscriber left
     session.unsubscribe_depth(inst)
-    assert not session._depth().tickers and session.depth(inst.key) is None
+    assert not session._depth().book.live() and session.depth(inst.key) is None
 
 
 def test_fx_depth(session, aloop):
@@ -63,13 +63,13 @@ def test_depth_requested_again_after_ib_1101(session, aloop, gateway):
     session.depthEvent += batches.append
     session.subscribe_depth(inst)
     wait_until(aloop, lambda: session.depth(inst.key) is not None, 10, what="MSFT depth")
-    first_ticker = session._depth().tickers[inst.key][0]
+    first_ticker = session._depth().book.live()[inst.key]
     req_before = session.ib.wrapper.ticker2ReqId["mktDepth"][first_ticker]
     reply = aloop.run_until_complete(asyncio.to_thread(
         gateway.admin_command, "connectivity restored-data-lost"))
     assert reply.startswith("OK"), reply
-    wait_until(aloop, lambda: inst.key in session._depth().tickers and session.ib.wrapper.ticker2ReqId[
-        "mktDepth"].get(session._depth().tickers[inst.key][0], req_before) != req_before, 5,
+    wait_until(aloop, lambda: inst.key in session._depth().book.live() and session.ib.wrapper.ticker2ReqId[
+        "mktDepth"].get(session._depth().book.live()[inst.key], req_before) != req_before, 5,
         what="a new reqMktDepth after 1101")
     n = len(batches)
     wait_until(aloop, lambda: len(batches) > n, 10, what="depth flowing after 1101")
