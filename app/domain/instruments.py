@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,31 @@ class Instrument:
     def key(self) -> str:
         """A stable key: the conId when known, else the display symbol."""
         return str(self.con_id) if self.con_id else self.display_symbol
+
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (JSON-ready: a layout file, a drag and drop)."""
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict) -> "Instrument":
+        """An Instrument from :meth:`to_dict` output; unknown keys are ignored (a newer file).
+        Raises ``ValueError`` when ``data`` is not a dict, has no symbol, or a field has the
+        wrong type (``con_id`` not an integer, ``min_tick`` not a positive number)."""
+        if not isinstance(data, dict) or not str(data.get("symbol") or "").strip():
+            raise ValueError(f"not an instrument: {data!r}")
+        known = {f.name for f in fields(Instrument)}
+        kw = {k: v for k, v in data.items() if k in known}
+        try:
+            kw["con_id"] = int(kw.get("con_id") or 0)
+            kw["min_tick"] = float(kw.get("min_tick") or 0.01)
+        except (TypeError, ValueError):
+            raise ValueError(f"not an instrument: {data!r}") from None
+        if not kw["min_tick"] > 0:
+            raise ValueError(f"not an instrument (min_tick {kw['min_tick']!r}): {data!r}")
+        for k in known - {"con_id", "min_tick"}:
+            if k in kw and not isinstance(kw[k], str):
+                raise ValueError(f"not an instrument ({k} {kw[k]!r}): {data!r}")
+        return Instrument(**kw)
 
     @staticmethod
     def parse(text: str) -> "Instrument":
