@@ -74,8 +74,9 @@ class Terminal:
                                       limits=load_limits(self.settings), journal=self.journal)
         self.panels = build_panels(self.session, self.commands, self.settings, journal=self.journal)
         from app.ui.main_window import MainWindow
-        self.window = MainWindow(self.panels.chart_view, self.panels.docks(), self.settings,
-                                 restore_layout=not opts.reset_layout, size=opts.geometry)
+        self.window = MainWindow(self.panels.charts, self.panels.docks(), self.settings,
+                                 restore_layout=not opts.reset_layout, size=opts.geometry,
+                                 chips=self.panels.chips)
         self.panels.install_trading(self.window)
         if opts.screenshot is None:
             self.window.close_guard = self.exit_warning

@@ -16,7 +16,7 @@ import asyncio
 import inspect
 import logging
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QStyle, QVBoxLayout, QWidget,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import AccountKind, ConnectionState
 from app.ui.appearance import add_theme_menu
+from app.ui.dock_title import DockTitleBar
 from app.ui.log_panel import LogPanel
 from app.ui.confirm import ask_yes_no
 from app.ui.session_status import ModeBanner, SessionStatusBar
@@ -46,11 +47,14 @@ class MainWindow(QMainWindow):
 
     ``panels`` maps a dock name ("watchlist", "ticket", "account", "blotter")
     to its widget; ``chart`` is the central widget; ``size`` (width, height in pixels,
-    ``--geometry``) overrides the saved or default window size. Emits ``reconnectRequested``
+    ``--geometry``) overrides the saved or default window size; ``chips`` maps a dock name
+    to a widget shown left of its title (the link-colour chip, ``app.ui.link_button``). Emits ``reconnectRequested``
     and ``disconnectRequested`` from the Connection menu and ``closing`` when
     the window closes (after the layout is saved).
     """
 
+    #: View → Reset layout ran (the panels reset their link colours and chart arrangement)
+    layoutReset = Signal()
     reconnectRequested = Signal()
     disconnectRequested = Signal()
     #: Connection → Connect to… (the terminal asks for the endpoint)
@@ -76,7 +80,8 @@ class MainWindow(QMainWindow):
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
-                 *, restore_layout: bool = True, size: tuple[int, int] | None = None):
+                 *, restore_layout: bool = True, size: tuple[int, int] | None = None,
+                 chips: dict[str, QWidget] | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
         self.settings = settings
@@ -110,6 +115,8 @@ class MainWindow(QMainWindow):
             dock.setWidget(_scrolled(widget) if name in SCROLLED_PANELS else widget)
             dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
                              | QDockWidget.DockWidgetClosable)
+            # every dock the same title bar; a linkable panel's has its colour chip
+            dock.setTitleBarWidget(DockTitleBar(dock, (chips or {}).get(name)))
             self.docks[name] = dock
         self._default_layout()
         self._build_menus()
@@ -227,11 +234,48 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def reset_layout(self) -> None:
-        """Show every dock again in the default arrangement."""
+        """Show every dock again in the default arrangement (``layoutReset`` then resets
+        what the panels own: link colours, chart arrangement)."""
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
         self._default_layout()
+        self.layoutReset.emit()
+
+    def window_layout(self) -> dict:
+        """The window part of a named layout (``app.ui.layouts``): size in pixels, each dock's
+        visibility and floating state (readable), and Qt's geometry and dock state (base64)."""
+        return {"width": self.width(), "height": self.height(),
+                "docks": {name: {"visible": not dock.isHidden(), "floating": dock.isFloating()}
+                          for name, dock in self.docks.items()},
+                "qt_geometry": bytes(self.saveGeometry().toBase64()).decode("ascii"),
+                "qt_state": bytes(self.saveState(LAYOUT_VERSION).toBase64()).decode("ascii"),
+                "qt_layout_version": LAYOUT_VERSION}
+
+    def apply_window_layout(self, layout: dict) -> list[str]:
+        """Apply a :meth:`window_layout` dict: Qt's state when it is of this build's dock set
+        (else the default arrangement), then each dock's ``visible``. Returns what could not
+        be applied, one text each (the rest is applied)."""
+        problems = []
+        geometry, state = layout.get("qt_geometry"), layout.get("qt_state")
+        try:
+            if geometry and not self.restoreGeometry(QByteArray.fromBase64(str(geometry).encode("ascii"))):
+                problems.append("window geometry not applied (damaged)")
+            if int(layout.get("qt_layout_version") or 0) != LAYOUT_VERSION:
+                problems.append("dock arrangement of an older ibdesk: the default arrangement is used")
+                self.reset_layout()
+            elif state and not self.restoreState(QByteArray.fromBase64(str(state).encode("ascii")),
+                                                 LAYOUT_VERSION):
+                problems.append("dock arrangement not applied (damaged)")
+        except (TypeError, ValueError, UnicodeEncodeError) as e:
+            problems.append(f"window arrangement not applied: {e}")
+        for name, entry in (layout.get("docks") or {}).items():
+            dock = self.docks.get(name)
+            if dock is None:
+                problems.append(f"no panel named {name!r} in this ibdesk")
+            elif isinstance(entry, dict) and "visible" in entry:
+                dock.setVisible(bool(entry["visible"]))
+        return problems
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
@@ -261,11 +305,12 @@ class MainWindow(QMainWindow):
 
         #: the Trading menu (filled by ``app.ui.panels.Panels.install_trading``)
         self.trading_menu = mb.addMenu("&Trading")
-        view = mb.addMenu("&View")
+        #: the View menu (the panels add Charts ▸ and Layouts ▸: ``app.ui.workspace_menu``)
+        self.view_menu = view = mb.addMenu("&View")
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
-        reset = QAction("Reset &layout", self)
+        self.reset_layout_action = reset = QAction("Reset &layout", self)
         reset.triggered.connect(self.reset_layout)
         view.addAction(reset)
         #: View → Theme ▸ Light / Dark / Follow system: choice -> QAction (``app.ui.appearance``)

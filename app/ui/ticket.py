@@ -122,10 +122,13 @@ class OrderTicket(QWidget):
     :meth:`load_confirm_settings` / :meth:`save_confirm_settings`; attributes
     ``confirm`` (``callable(text) -> bool | Awaitable[bool]``, default the
     :class:`ConfirmDialog`) and ``ask_override`` (``callable(rule, message)``).
-    Signal ``confirmTogglesChanged()`` after any toggle changes (to persist it).
+    Signal ``confirmTogglesChanged()`` after any toggle changes (to persist it);
+    ``instrumentChosen(Instrument)`` after the trader typed a symbol the gateway resolved
+    (the ticket's link group follows it).
     """
 
     confirmTogglesChanged = Signal()
+    instrumentChosen = Signal(object)
 
     def __init__(self, model: TicketModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -478,7 +481,10 @@ class OrderTicket(QWidget):
 
     async def _resolve(self, text: str) -> None:
         try:
-            await self.model.set_symbol_text(text)
+            before = self.model.instrument
+            inst = await self.model.set_symbol_text(text)
+            if inst is not before:
+                self.instrumentChosen.emit(inst)
         except ValueError as e:
             self._show_result(False, str(e))
         except Exception as e:  # shown, never lost

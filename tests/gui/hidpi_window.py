@@ -54,7 +54,7 @@ def main(out: Path, theme_choice: str = "light") -> dict:
     session.bars = make_bars(300)
     settings = QSettings(str(out / "hidpi.ini"), QSettings.IniFormat)
     panels = build_panels(session, OrderCommands(session), settings)
-    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    window = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     panels.install_trading(window)
     window.resize(1600, 950)
     window.show()

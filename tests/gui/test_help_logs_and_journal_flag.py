@@ -68,7 +68,7 @@ def test_journal_problem_shows_in_the_status_bar(qtbot, aloop, tmp_path):
     journal = Journal(tmp_path / "j.sqlite", batch_interval=0.01, retry_interval=0.05, max_pages=8)
     settings = QSettings(str(tmp_path / "p.ini"), QSettings.IniFormat)
     panels = build_panels(session, OrderCommands(session, journal=journal), settings, journal=journal)
-    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    window = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     panels.install_trading(window)
     qtbot.addWidget(window)
     window.show()

@@ -26,7 +26,7 @@ def desk(qtbot, aloop, tmp_path):
     it then returns "No" and the test fails instead)."""
     settings = QSettings(str(tmp_path / "d.ini"), QSettings.IniFormat)
     s, panels = fake_panels(qtbot, settings)
-    w = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    w = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     qtbot.addWidget(w)
     w.show()
     panels.ticket.set_instrument(CONTRACTS["AAPL"])

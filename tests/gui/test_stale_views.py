@@ -186,7 +186,7 @@ def test_panels_hook_the_status_bar_to_the_session(qtbot, aloop, tmp_path):
     s = FakeSession()
     settings = QSettings(str(tmp_path / "p.ini"), QSettings.IniFormat)
     panels = build_panels(s, OrderCommands(s), settings)
-    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    window = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     panels.install_trading(window)
     qtbot.addWidget(window)
     window.show()

@@ -146,7 +146,7 @@ def test_a_header_state_saved_for_other_columns_keeps_only_the_hidden_keys(qtbot
 def test_default_layout_shows_default_columns_without_scrolling_at_1920x1080(qtbot, aloop, tmp_path):
     settings = QSettings(str(tmp_path / "wide.ini"), QSettings.IniFormat)
     s, panels = _panels(qtbot, settings)
-    w = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    w = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     qtbot.addWidget(w)
     w.resize(1920, 1080)
     w.show()

@@ -36,7 +36,7 @@ def terminal(qtbot, aloop, gateway, tmp_path):
     session = sim_session(gateway)
     commands = OrderCommands(session)
     panels = build_panels(session, commands, settings)
-    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    window = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     panels.install_trading(window)
     qtbot.addWidget(window)
     window.show()

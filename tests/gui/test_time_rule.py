@@ -25,7 +25,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")       # the "machine's" zone: never New York, wha
 def _terminal(qtbot, aloop, settings, journal):
     session = FakeSession()
     panels = build_panels(session, OrderCommands(session), settings, journal=journal)
-    window = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+    window = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
     panels.install_trading(window)
     qtbot.addWidget(window)
     panels.on_connected()

@@ -24,7 +24,7 @@ def desk(qtbot, aloop, tmp_path):
         s = FakeSession()
         settings = QSettings(str(tmp_path / f"fit{width}.ini"), QSettings.IniFormat)
         panels = build_panels(s, OrderCommands(s), settings)
-        w = MainWindow(panels.chart_view, panels.docks(), settings, restore_layout=False)
+        w = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
         qtbot.addWidget(w)
         made.append(panels)
         w.resize(width, height)
@@ -112,7 +112,7 @@ def test_bottom_docks_placed_side_by_side_for_a_moment_do_not_widen_the_window(q
     journal = QWidget()
     journal.setMinimumWidth(613)
     docks = {**panels.docks(), "journal": journal}
-    w = MainWindow(panels.chart_view, docks, settings, restore_layout=False, size=(1280, 720))
+    w = MainWindow(panels.charts, docks, settings, chips=panels.chips, restore_layout=False, size=(1280, 720))
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

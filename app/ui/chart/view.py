@@ -56,6 +56,7 @@ from app.ui import theme
 from app.ui.format import tick_decimals
 from app.ui.stable_label import StableLabel
 from app.ui.status_line import StatusLine
+from app.ui.symbol_field import SymbolField
 from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.ui.chart.candles import DOWN_DARK, DOWN_LIGHT, UP_DARK, UP_LIGHT, CandleItem
 from app.ui.chart.pyramid import SteppedPyramid
@@ -89,6 +90,9 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
     ``empty_label`` (the centred message of an empty chart), ``indicator_form``
     (the open parameter form, or None).
 
+    ``symbol_label`` is a :class:`app.ui.symbol_field.SymbolField`: typing a symbol and Enter
+    charts it (``instrumentChosen``), an unknown one shows IB's reason in ``trade_message``.
+
     Signal ``prefillRequested(str action, str order_type, float price)``:
     the right-click menu's choice ("BUY"/"SELL", "LMT"/"STP", price in
     instrument currency on the tick) for ``OrderTicket.prefill``. Signal
@@ -98,6 +102,8 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
     prefillRequested = Signal(str, str, float)
     #: the chart style or the indicators changed (the panels save them per profile)
     stateChanged = Signal()
+    #: the trader picked a symbol in the chart's own symbol field (Instrument, resolved)
+    instrumentChosen = Signal(object)
 
     def __init__(self, view_model: ChartViewModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,11 +113,14 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
         self._shown_last = ""  # the last price as the line's label shows it
 
         # ---- toolbar ----
-        self.symbol_label = QLabel("—")
+        #: the charted symbol; typing one (IB's symbol search) and Enter charts it here
+        self.symbol_label = SymbolField(view_model.session)
         self.symbol_label.setObjectName("chartSymbol")
         font = self.symbol_label.font()
         font.setBold(True)
         self.symbol_label.setFont(font)
+        self.symbol_label.instrumentChosen.connect(self._symbol_chosen)
+        self.symbol_label.failed.connect(lambda text: self._show_trade_message(False, text))
         self.bar_size_box = QComboBox()
         self.bar_size_box.addItems(list(BAR_SIZES))
         self.bar_size_box.setCurrentText(view_model.bar_size)
@@ -132,6 +141,8 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.symbol_label)
+        #: the toolbar row (the panels put the chart's link chip first: :meth:`add_chip`)
+        self.toolbar = bar
         self._build_indicator_menu()
         self.style_box = QComboBox()
         self.style_box.setToolTip("Chart style")
@@ -267,8 +278,7 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
     def _on_selection(self) -> None:
         vm = self.view_model
         inst = vm.instrument
-        self.symbol_label.setText(inst.display_symbol if inst else "—")
-        self.symbol_label.setToolTip(inst.long_name if inst and inst.long_name else "")
+        self.symbol_label.show_instrument(inst)
         self._decimals = tick_decimals(inst.min_tick if inst else None)
         if inst is not None and inst != self.order_lines.instrument:
             self.trading.set_instrument(inst, self._decimals)
@@ -279,6 +289,15 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
             self.bar_size_box.blockSignals(False)
         self._show_volume(vm.has_volume)
         self._update_empty()
+
+    def _symbol_chosen(self, instrument) -> None:
+        """The trader typed a symbol in this chart: chart it, and tell the link group."""
+        self.view_model.set_instrument(instrument)
+        self.instrumentChosen.emit(instrument)
+
+    def add_chip(self, widget: QWidget) -> None:
+        """Put ``widget`` (the link-colour chip) first in the toolbar."""
+        self.toolbar.insertWidget(0, widget)
 
     def _on_bar_size_chosen(self, text: str) -> None:
         if text and text != self.view_model.bar_size:
