@@ -1,8 +1,9 @@
 """The scanner and news bulletin part of ``tests.fakes.FakeSession`` (a mixin), mirroring
 ``app.broker.session_scanner.SessionScannerMixin`` and ``app.broker.session_news.SessionNewsMixin``.
 
-* ``scanner_parameters()`` parses the simulated gateway's XML (``app.sim.scanner``);
-  ``fail_parameters`` (text) makes it raise ``TimeoutError``.
+* ``scanner_parameters()`` parses the simulated gateway's XML (``app.sim.scanner``: it lists
+  the price, volume and market cap filters) or ``scanner_xml`` when set (e.g. a TWS document
+  without the market cap filters); ``fail_parameters`` (text) makes it raise ``TimeoutError``.
 * ``start_scan`` / ``stop_scan`` / ``scans`` as the Session; test drivers
   :meth:`FakeScannerMixin.push_scan` (a list of symbols as IB would send it) and
   :meth:`FakeScannerMixin.fail_scan` (IB 162 / 165).
@@ -27,6 +28,8 @@ class FakeScannerMixin(ScannerEvents, NewsEvents):
     """Scanner and bulletins of the fake session (state created on first use)."""
 
     fail_parameters: str = ""
+    #: the scanner parameters' XML to answer instead of the simulated gateway's ("" = its own)
+    scanner_xml: str = ""
 
     def _fake_scan(self) -> dict:
         st = self.__dict__.get("_fake_scan_state")
@@ -46,7 +49,7 @@ class FakeScannerMixin(ScannerEvents, NewsEvents):
         await asyncio.sleep(0)
         if self.fail_parameters:
             raise TimeoutError(self.fail_parameters)
-        return parse_scanner_parameters(parameters_xml())
+        return parse_scanner_parameters(self.scanner_xml or parameters_xml())
 
     def start_scan(self, request: ScanRequest) -> int:
         self.calls.append(("start_scan", (request,)))

@@ -13,6 +13,9 @@ from datetime import datetime
 
 #: IB's largest scanner result (rows); numberOfRows -1 asks for this many
 MAX_SCAN_ROWS = 50
+#: IB's filter codes of the market capitalisation, in millions of USD (scannerSubscriptionFilterOptions)
+MARKET_CAP_ABOVE = "marketCapAbove1e6"
+MARKET_CAP_BELOW = "marketCapBelow1e6"
 
 
 @dataclass(frozen=True)
@@ -59,14 +62,19 @@ class ScannerParameters:
         """The display name of scan ``code`` (the code itself when not offered)."""
         return next((c.name for c in self.codes if c.code == code), code)
 
+    def offers_filter(self, code: str) -> bool:
+        """True when the gateway lists filter ``code`` (e.g. "marketCapAbove1e6")."""
+        return any(f.code == code for f in self.filters)
+
 
 @dataclass(frozen=True)
 class ScanRequest:
     """One scanner subscription: ``code`` (scan code), ``location`` (location code),
     ``instrument`` (IB instrument type), ``rows`` (1..50; IB cuts more to 50), and the
-    filters ``price_above`` / ``price_below`` (instrument currency) and ``volume_above``
-    (shares); None = not set. Sent as IB ScannerSubscription fields plus the filter tags
-    ``priceAbove`` / ``priceBelow`` / ``volumeAbove``."""
+    filters ``price_above`` / ``price_below`` (instrument currency), ``volume_above``
+    (shares) and ``market_cap_above`` / ``market_cap_below`` (millions of USD); None = not
+    set. Sent as IB's filter tags ``priceAbove`` / ``priceBelow`` / ``volumeAbove`` /
+    ``marketCapAbove1e6`` / ``marketCapBelow1e6`` (scannerSubscriptionFilterOptions)."""
 
     code: str
     location: str = "STK.US.MAJOR"
@@ -75,16 +83,26 @@ class ScanRequest:
     price_above: float | None = None
     price_below: float | None = None
     volume_above: float | None = None
+    market_cap_above: float | None = None
+    market_cap_below: float | None = None
 
     def filter_tags(self) -> list[tuple[str, str]]:
         """The set filters as IB filter options (tag, value text), e.g.
-        ``[("priceAbove", "5"), ("volumeAbove", "100000")]``."""
+        ``[("priceAbove", "5"), ("volumeAbove", "100000"), ("marketCapAbove1e6", "2000")]``."""
         out = []
         for tag, v in (("priceAbove", self.price_above), ("priceBelow", self.price_below),
-                       ("volumeAbove", self.volume_above)):
+                       ("volumeAbove", self.volume_above),
+                       (MARKET_CAP_ABOVE, self.market_cap_above),
+                       (MARKET_CAP_BELOW, self.market_cap_below)):
             if v is not None:
-                out.append((tag, f"{v:g}" if tag != "volumeAbove" else str(int(v))))
+                out.append((tag, str(int(v)) if tag == "volumeAbove" else _decimal(v)))
         return out
+
+
+def _decimal(v: float) -> str:
+    """``v`` as plain decimal text without exponent or trailing zeros ("2000", "150.5")."""
+    text = f"{float(v):.6f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,16 @@ Rankings (IB "Market Scanners" / the scan codes' descriptions in TWS's scanner p
 Ties are broken by symbol so a ranking is deterministic. Filters: ``abovePrice`` (last price
 above), ``belowPrice`` (below), ``aboveVolume`` (day volume above), from the
 ScannerSubscription fields or as scannerSubscriptionFilterOptions tags (IB's generic filter
-codes ``priceAbove``, ``priceBelow``, ``volumeAbove``, or the same names as the fields). The
-simulator's instruments have no market capitalisation, so ``marketCapAbove`` /
-``marketCapBelow`` are not served: set, they are refused with IB's error for a filter the
-account cannot use (162 "Scanner filter ... is disabled.").
+codes ``priceAbove``, ``priceBelow``, ``volumeAbove``, or the same names as the fields); the
+market capitalisation (USD: shares outstanding x the last price, :mod:`app.sim.market_cap`)
+above / below, as IB's tags ``marketCapAbove1e6`` / ``marketCapBelow1e6`` (millions of USD,
+the form TWS lists and IB's examples use) or the ScannerSubscription fields ``marketCapAbove``
+/ ``marketCapBelow`` (USD: IB does not state their unit; the "1e6" of the tag codes is read as
+the scale of the tag over the field; the field names as tags are USD too). A stock without a
+share count (the ETFs, generated stocks) never passes a set market-cap filter. Every bound is
+strict ("above" 100 keeps 100.01, not 100). The bond and option fields (ratings, maturity,
+coupon, averageOptionVolumeAbove) and any other tag are not served: set, they are refused with
+IB's error for a filter the account cannot use (162 "Scanner filter ... is disabled.").
 
 Errors (IB sends scanner failures as error 162 with the HMDS prefix, e.g. "Historical Market
 Data Service error message:Scanner filter usdMarketCapAbove is disabled." and "...:API scanner
@@ -42,6 +48,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from app.sim.instruments import ny_date, session_bounds, trading_date
+from app.sim.market_cap import market_cap
 from app.sim.types import SimError
 
 #: IB's prefix of scanner (HMDS) error texts, code 162
@@ -62,21 +69,29 @@ SCAN_CODES: dict[str, str] = {
     "LOW_VS_13W_HL": "13-Week Low",
 }
 
-#: filter code -> ScanFilter attribute. IB's generic codes and the
-#: ScannerSubscription field names both select the same filter.
-FILTERS: dict[str, str] = {
-    "priceAbove": "above_price", "abovePrice": "above_price",
-    "priceBelow": "below_price", "belowPrice": "below_price",
-    "volumeAbove": "above_volume", "aboveVolume": "above_volume",
+#: filter code -> (ScanFilter attribute, scale to its unit). IB's generic codes and the
+#: ScannerSubscription field names both select the same filter; market caps are kept in USD,
+#: the ``...1e6`` tags come in millions of USD.
+FILTERS: dict[str, tuple[str, float]] = {
+    "priceAbove": ("above_price", 1.0), "abovePrice": ("above_price", 1.0),
+    "priceBelow": ("below_price", 1.0), "belowPrice": ("below_price", 1.0),
+    "volumeAbove": ("above_volume", 1.0), "aboveVolume": ("above_volume", 1.0),
+    "marketCapAbove1e6": ("above_market_cap", 1e6), "marketCapAbove": ("above_market_cap", 1.0),
+    "marketCapBelow1e6": ("below_market_cap", 1e6), "marketCapBelow": ("below_market_cap", 1.0),
 }
-#: filter codes listed in the XML: (code, display name, type)
-XML_FILTERS = (("priceAbove", "Price Above", "DoubleField"), ("priceBelow", "Price Below", "DoubleField"),
-               ("volumeAbove", "Volume Above", "IntField"))
+#: ScannerSubscription fields the simulator serves (read from the request, names as FILTERS)
+SERVED_FIELDS = ("abovePrice", "belowPrice", "aboveVolume", "marketCapAbove", "marketCapBelow")
+#: filter codes listed in the XML: (code, display name, field type, category)
+XML_FILTERS = (("priceAbove", "Price Above", "DoubleField", "PRICE_VOLUME"),
+               ("priceBelow", "Price Below", "DoubleField", "PRICE_VOLUME"),
+               ("volumeAbove", "Volume Above", "IntField", "PRICE_VOLUME"),
+               ("marketCapAbove1e6", "Market Cap Above ($M)", "DoubleField", "MARKET_CAP"),
+               ("marketCapBelow1e6", "Market Cap Below ($M)", "DoubleField", "MARKET_CAP"))
 
 #: ScannerSubscription fields that select something the simulator cannot serve when set
-UNSERVED_FIELDS = ("marketCapAbove", "marketCapBelow", "moodyRatingAbove", "moodyRatingBelow",
-                   "spRatingAbove", "spRatingBelow", "maturityDateAbove", "maturityDateBelow",
-                   "couponRateAbove", "couponRateBelow", "averageOptionVolumeAbove")
+UNSERVED_FIELDS = ("moodyRatingAbove", "moodyRatingBelow", "spRatingAbove", "spRatingBelow",
+                   "maturityDateAbove", "maturityDateBelow", "couponRateAbove", "couponRateBelow",
+                   "averageOptionVolumeAbove")
 
 #: 13 weeks of daily bars
 WEEKS_13 = "13 W"
@@ -90,7 +105,7 @@ class ScanRow:
 
     ``prev_close``: last price of the previous session; ``expected_volume``: the volume an
     average day has traded by now; ``high_13w`` / ``low_13w``: extremes of the last 13 weeks'
-    daily bars, today included."""
+    daily bars, today included; ``market_cap``: USD at ``last`` (None: no share count)."""
 
     con_id: int
     symbol: str
@@ -100,6 +115,7 @@ class ScanRow:
     expected_volume: float
     high_13w: float
     low_13w: float
+    market_cap: float | None = None
 
     @property
     def change_pct(self) -> float:
@@ -111,13 +127,16 @@ class ScanRow:
 
 @dataclass(frozen=True, slots=True)
 class ScanFilter:
-    """A parsed scanner request: code, rows (1..50), and the filters (None = not set)."""
+    """A parsed scanner request: code, rows (1..50), and the filters (None = not set): prices
+    in USD, volume in shares, market caps in USD."""
 
     scan_code: str
     rows: int = MAX_ROWS
     above_price: float | None = None
     below_price: float | None = None
     above_volume: float | None = None
+    above_market_cap: float | None = None
+    below_market_cap: float | None = None
 
 
 def _set(value: str) -> float | None:
@@ -146,8 +165,8 @@ def parse_tag_values(text: str) -> list[tuple[str, str]]:
 
 def parse_request(p: dict) -> ScanFilter:
     """Validate a decoded reqScannerSubscription (:func:`app.sim.decode` params: numberOfRows,
-    instrument, locationCode, scanCode, abovePrice, belowPrice, aboveVolume, the unserved
-    fields, filterOptions). Raises SimError 162 for an unknown scan code, instrument or
+    instrument, locationCode, scanCode, :data:`SERVED_FIELDS`, the unserved fields,
+    filterOptions; a tag overrides its field). Raises SimError 162 for an unknown scan code, instrument or
     location and for a filter the simulator does not serve."""
     code = p.get("scanCode", "").strip().upper()
     if code not in SCAN_CODES:
@@ -163,13 +182,17 @@ def parse_request(p: dict) -> ScanFilter:
     for name in UNSERVED_FIELDS:
         if p.get(name, "").strip() and _set(p[name]) is not None:
             raise SimError(162, f"{HMDS_ERROR}Scanner filter {name} is disabled.")
-    vals = {"above_price": _set(p.get("abovePrice", "")), "below_price": _set(p.get("belowPrice", "")),
-            "above_volume": _set(p.get("aboveVolume", ""))}
+    vals: dict[str, float | None] = {}
+    for name in SERVED_FIELDS:
+        attr, scale = FILTERS[name]
+        x = _set(p.get(name, ""))
+        vals[attr] = None if x is None else x * scale
     for tag, value in parse_tag_values(p.get("filterOptions", "")):
-        attr = FILTERS.get(tag)
-        if attr is None:
+        if tag not in FILTERS:
             raise SimError(162, f"{HMDS_ERROR}Scanner filter {tag} is disabled.")
-        vals[attr] = _set(value)
+        attr, scale = FILTERS[tag]
+        x = _set(value)
+        vals[attr] = None if x is None else x * scale
     try:
         n = int(float(p.get("numberOfRows", "") or -1))
     except ValueError:
@@ -179,9 +202,12 @@ def parse_request(p: dict) -> ScanFilter:
 
 
 def _keep(f: ScanFilter, r: ScanRow) -> bool:
+    cap = r.market_cap
     return ((f.above_price is None or r.last > f.above_price)
             and (f.below_price is None or r.last < f.below_price)
-            and (f.above_volume is None or r.volume > f.above_volume))
+            and (f.above_volume is None or r.volume > f.above_volume)
+            and (f.above_market_cap is None or (cap is not None and cap > f.above_market_cap))
+            and (f.below_market_cap is None or (cap is not None and cap < f.below_market_cap)))
 
 
 def rank(f: ScanFilter, rows: list[ScanRow]) -> list[ScanRow]:
@@ -271,7 +297,8 @@ class ScannerModel:
                 lo = min(lo, top.low) if lo > 0 else top.low
             hi, lo = max(hi, last), (min(lo, last) if lo > 0 else last)
             out.append(ScanRow(c.con_id, c.symbol, float(last), float(top.close or 0.0),
-                               float(top.volume or 0.0), self._adv(c.con_id) * expected_share, hi, lo))
+                               float(top.volume or 0.0), self._adv(c.con_id) * expected_share, hi, lo,
+                               market_cap(c.con_id, last)))
         return out
 
 
@@ -279,8 +306,11 @@ def parameters_xml() -> str:
     """The scannerParameters document in the layout of TWS's ``ScanParameterResponse``
     (InstrumentList, LocationTree, ScanTypeList, FilterList), listing only what the simulator
     serves: instrument STK, locations STK.US and STK.US.MAJOR, the scan codes of
-    :data:`SCAN_CODES` and the filters priceAbove, priceBelow, volumeAbove."""
-    filters = ",".join(code for code, _, _ in XML_FILTERS)
+    :data:`SCAN_CODES` and the filters of :data:`XML_FILTERS` (priceAbove, priceBelow,
+    volumeAbove, marketCapAbove1e6, marketCapBelow1e6), each a ``RangeFilter`` of the
+    ``FilterList`` with its ``AbstractField`` (code, displayName, type) and listed in the
+    instrument's ``filters``. The category names are ours."""
+    filters = ",".join(code for code, _, _, _ in XML_FILTERS)
     scans = "".join(
         f"<ScanType><displayName>{escape(name)}</displayName><scanCode>{code}</scanCode>"
         f"<instruments>STK</instruments><absoluteColumns>false</absoluteColumns>"
@@ -288,11 +318,11 @@ def parameters_xml() -> str:
         f"<snapshotSizeLimit>{MAX_ROWS}</snapshotSizeLimit><searchDefault>false</searchDefault>"
         f"<access>unrestricted</access></ScanType>" for code, name in SCAN_CODES.items())
     fields = "".join(
-        f"<RangeFilter><id>{code.upper()}</id><category>PRICE_VOLUME</category><histogram>false</histogram>"
+        f"<RangeFilter><id>{code.upper()}</id><category>{cat}</category><histogram>false</histogram>"
         f"<access>unrestricted</access><AbstractField type=\"{kind}\"><code>{code}</code>"
         f"<displayName>{escape(name)}</displayName><varName>{code}</varName><abbrev>{escape(name)}</abbrev>"
         f"<dontAllowClearAll>false</dontAllowClearAll><skipNotEditableField>true</skipNotEditableField>"
-        f"</AbstractField></RangeFilter>" for code, name, kind in XML_FILTERS)
+        f"</AbstractField></RangeFilter>" for code, name, kind, cat in XML_FILTERS)
     sub = "".join(
         f"<Location><displayName>{escape(name)}</displayName><locationCode>{code}</locationCode>"
         f"<instruments>STK</instruments><routeExchange>SMART</routeExchange><delayedOnly>false</delayedOnly>"

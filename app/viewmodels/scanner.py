@@ -1,8 +1,10 @@
 """The market scanner view-model: one live IB scan and its results as a table.
 
 The user picks a scan code (from the gateway's scanner parameters: code + display name),
-a location, the filters price above / below (instrument currency) and volume above
-(shares), and the number of rows (1..50); :meth:`ScannerModel.start` opens the scan
+a location, the filters price above / below (instrument currency), volume above (shares)
+and market cap above / below (millions of USD, IB's ``marketCapAbove1e6`` /
+``marketCapBelow1e6``: only when the gateway's parameters list them; typed text is read by
+:func:`parse_market_cap`), and the number of rows (1..50); :meth:`ScannerModel.start` opens the scan
 (``Session.start_scan``, IB reqScannerSubscription), :meth:`ScannerModel.stop` ends it.
 IB re-sends the whole list when it changes; :class:`ScanResultsModel` is keyed by rank
 and updated in place (``RecordTableModel.upsert``: only changed cells repaint; rows
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from app.domain import ConnectionState, Instrument, Quote
-from app.domain.scanner import MAX_SCAN_ROWS, ScannerParameters, ScanRequest, ScanRow
+from app.domain.scanner import (
+    MARKET_CAP_ABOVE, MARKET_CAP_BELOW, MAX_SCAN_ROWS, ScannerParameters, ScanRequest, ScanRow,
+)
 from app.ui.format import fmt_pct, fmt_price, fmt_volume, is_missing, sign_colour
 from app.viewmodels.table import Column, RecordTableModel, with_samples
 
@@ -38,6 +42,29 @@ log = logging.getLogger("ibdesk.scanner")
 DEFAULT_ROWS = 25
 #: IB 165: the scan matches nothing right now (the subscription stays)
 SCANNER_EMPTY = 165
+#: the largest market cap a filter takes, millions of USD ($100 trillion: more than any company)
+MAX_MARKET_CAP_M = 100_000_000
+
+
+def parse_market_cap(text: str, label: str = "Market cap") -> float | None:
+    """A market cap bound typed by the user, in millions of USD: ``""`` (blank) -> None (no
+    bound); ``"2000"``, ``"2,000"``, ``"1 500.5"`` -> the number. ``ValueError`` with a message
+    naming ``label`` for text that is not a number, a bound not above 0 or above
+    :data:`MAX_MARKET_CAP_M`."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        v = float(raw.replace(",", "").replace(" ", "").replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{label}: {raw[:20]!r} is not a number (millions of USD, e.g. 2000 "
+                         f"for $2B; blank = no bound)") from None
+    if not v > 0:
+        raise ValueError(f"{label} must be above 0 (millions of USD; blank = no bound)")
+    if v > MAX_MARKET_CAP_M:
+        raise ValueError(f"{label}: {v:,.0f} million is more than any company's market cap "
+                         f"(at most {MAX_MARKET_CAP_M:,})")
+    return v
 
 
 @dataclass(frozen=True)
@@ -167,6 +194,11 @@ class ScannerModel(QObject):
     def running(self) -> bool:
         return self._scan_id is not None
 
+    def offers_filter(self, code: str) -> bool:
+        """True once the gateway's parameters list filter ``code`` (False before they arrive
+        and for a gateway that does not offer it)."""
+        return self._params is not None and self._params.offers_filter(code)
+
     def followed(self) -> dict[str, Instrument]:
         """Instruments whose quotes the panel follows now, by key."""
         return dict(self._followed)
@@ -198,13 +230,16 @@ class ScannerModel(QObject):
 
     def start(self, request: ScanRequest | None = None) -> None:
         """Start ``request`` (default: :attr:`request`), ending the running scan first; the
-        table is cleared. ``rows`` is clamped to 1..50. ``ValueError`` when price above is
-        not below price below."""
+        table is cleared. ``rows`` is clamped to 1..50. ``ValueError`` (nothing is sent)
+        when price above is not below price below, a market cap bound is not above 0, min is
+        not below max, or a market cap bound is set while the gateway's parameters do not
+        list its filter (not loaded yet, or a TWS without it)."""
         req = request or self.request
         if req.price_above is not None and req.price_below is not None \
                 and req.price_above >= req.price_below:
             raise ValueError(f"price above {req.price_above:g} must be below price below "
                              f"{req.price_below:g}")
+        self._check_market_cap(req)
         from dataclasses import replace
         req = replace(req, rows=max(1, min(MAX_SCAN_ROWS, int(req.rows))))
         self.stop()
@@ -213,6 +248,20 @@ class ScannerModel(QObject):
         name = self._params.code_name(req.code) if self._params else req.code
         self.message.emit(f"Scanning {name}…")
         self.runningChanged.emit(True)
+
+    def _check_market_cap(self, req: ScanRequest) -> None:
+        for code, label, v in ((MARKET_CAP_ABOVE, "Market cap min", req.market_cap_above),
+                               (MARKET_CAP_BELOW, "Market cap max", req.market_cap_below)):
+            if v is None:
+                continue
+            if not v > 0:
+                raise ValueError(f"{label} must be above 0 (millions of USD)")
+            if not self.offers_filter(code):
+                raise ValueError(f"{label}: the gateway does not offer the market cap filter "
+                                 f"({code})")
+        lo, hi = req.market_cap_above, req.market_cap_below
+        if lo is not None and hi is not None and lo >= hi:
+            raise ValueError(f"Market cap min {lo:,g} must be below max {hi:,g} (millions of USD)")
 
     def stop(self) -> None:
         """End the running scan (IB cancelScannerSubscription) and the quote subscriptions;

@@ -30,9 +30,10 @@ class ScanSession:
     """``scanner_*`` and ``*_bulletins`` requests (mixin of ``iblike.Session``: uses ``ib``,
     ``flavor``, ``call``, ``acall``, ``wait``, ``_errors``)."""
 
-    def _subscription(self, code: str, rows: int, location: str):
+    def _subscription(self, code: str, rows: int, location: str, fields: dict | None = None):
         lib = self.flavor.lib
-        return lib.ScannerSubscription(instrument="STK", locationCode=location, scanCode=code, numberOfRows=rows)
+        return lib.ScannerSubscription(instrument="STK", locationCode=location, scanCode=code, numberOfRows=rows,
+                                       **(fields or {}))
 
     def _tags(self, filters: dict | None) -> list:
         return [self.flavor.lib.TagValue(k, str(v)) for k, v in (filters or {}).items()]
@@ -53,10 +54,11 @@ class ScanSession:
         return self.acall(self.ib.reqScannerParametersAsync)
 
     def scanner(self, code: str, rows: int = 10, filters: dict | None = None,
-                location: str = "STK.US.MAJOR") -> list[dict]:
-        """reqScannerDataAsync (subscribe, first list, cancel): [{rank, conId, symbol}]."""
+                location: str = "STK.US.MAJOR", fields: dict | None = None) -> list[dict]:
+        """reqScannerDataAsync (subscribe, first list, cancel): [{rank, conId, symbol}];
+        ``fields``: more ScannerSubscription fields."""
         mark = len(self._errors)
-        res = self.acall(self.ib.reqScannerDataAsync, self._subscription(code, rows, location), [],
+        res = self.acall(self.ib.reqScannerDataAsync, self._subscription(code, rows, location, fields), [],
                          self._tags(filters))
         rid = getattr(res, "reqId", None)
         if rid is not None:
@@ -65,12 +67,12 @@ class ScanSession:
         return scan_rows(res or [])
 
     def scanner_subscribe(self, code: str, rows: int = 10, filters: dict | None = None,
-                          location: str = "STK.US.MAJOR") -> int:
+                          location: str = "STK.US.MAJOR", fields: dict | None = None) -> int:
         """reqScannerSubscription; returns the reqId. The lists the library makes from every
         scannerDataEnd are kept for :meth:`scanner_lists` (an empty list for a 165 "no items" clear)."""
         mark = len(self._errors)
         seen: list[Any] = []
-        sub, tags = self._subscription(code, rows, location), self._tags(filters)
+        sub, tags = self._subscription(code, rows, location, fields), self._tags(filters)
 
         def start():                  # in the loop: the handler is on before any answer is read
             dl = self.ib.reqScannerSubscription(sub, [], tags)

@@ -6,9 +6,10 @@ ib_insync, through the session's ``iblike_scan.ScanSession``).
 Shapes (same for every client):
 
 * ``scanner_parameters() -> str``: the XML document;
-* ``scanner(code, rows=10, filters=None, location="STK.US.MAJOR") -> [{rank, conId, symbol}]``:
-  one list (subscribe, first answer, cancel); ``filters``: scannerSubscriptionFilterOptions as
-  a dict tag -> value; ClientError (IB code) when refused;
+* ``scanner(code, rows=10, filters=None, location="STK.US.MAJOR", fields=None) -> [{rank, conId,
+  symbol}]``: one list (subscribe, first answer, cancel); ``filters``: scannerSubscriptionFilterOptions
+  as a dict tag -> value; ``fields``: more ScannerSubscription fields (name -> value, e.g.
+  ``{"marketCapAbove": 1e12}``); ClientError (IB code) when refused;
 * ``scanner_subscribe(...) -> reqId``, ``scanner_lists(reqId) -> [[{rank, conId, symbol}]]`` (every
   full list delivered so far, oldest first; a 165 "no items" clear is an empty list),
   ``scanner_cancel(reqId)``;
@@ -57,15 +58,17 @@ class IbapiScan(_Bulletins):
             raise TimeoutError("ibapi: no scannerParameters")
         return self.events("scannerParameters")[-1]["xml"]
 
-    def _sub(self, code: str, rows: int, location: str) -> ScannerSubscription:
+    def _sub(self, code: str, rows: int, location: str, fields: dict | None = None) -> ScannerSubscription:
         s = ScannerSubscription()
         s.instrument, s.locationCode, s.scanCode, s.numberOfRows = "STK", location, code, rows
+        for name, value in (fields or {}).items():
+            setattr(s, name, value)
         return s
 
     def scanner_subscribe(self, code: str, rows: int = 10, filters: dict | None = None,
-                          location: str = "STK.US.MAJOR") -> int:
+                          location: str = "STK.US.MAJOR", fields: dict | None = None) -> int:
         rid = self._rid()
-        self.app.reqScannerSubscription(rid, self._sub(code, rows, location), [],
+        self.app.reqScannerSubscription(rid, self._sub(code, rows, location, fields), [],
                                         [TagValue(k, str(v)) for k, v in (filters or {}).items()])
         self._wait_end(rid, "scannerDataEnd")
         return rid
@@ -90,8 +93,8 @@ class IbapiScan(_Bulletins):
         self.wait(lambda: any(r == req_id and c == 162 and CANCEL_ACK in t for r, c, t in self.errors()), 1.5)
 
     def scanner(self, code: str, rows: int = 10, filters: dict | None = None,
-                location: str = "STK.US.MAJOR") -> list[dict]:
-        rid = self.scanner_subscribe(code, rows, filters, location)
+                location: str = "STK.US.MAJOR", fields: dict | None = None) -> list[dict]:
+        rid = self.scanner_subscribe(code, rows, filters, location, fields)
         try:
             return self.scanner_lists(rid)[0]
         finally:
@@ -113,12 +116,12 @@ class IbLikeScan(_Bulletins):
         return self.rpc("scanner_parameters")
 
     def scanner(self, code: str, rows: int = 10, filters: dict | None = None,
-                location: str = "STK.US.MAJOR") -> list[dict]:
-        return self.rpc("scanner", code, rows, filters, location)
+                location: str = "STK.US.MAJOR", fields: dict | None = None) -> list[dict]:
+        return self.rpc("scanner", code, rows, filters, location, fields)
 
     def scanner_subscribe(self, code: str, rows: int = 10, filters: dict | None = None,
-                          location: str = "STK.US.MAJOR") -> int:
-        return self.rpc("scanner_subscribe", code, rows, filters, location)
+                          location: str = "STK.US.MAJOR", fields: dict | None = None) -> int:
+        return self.rpc("scanner_subscribe", code, rows, filters, location, fields)
 
     def scanner_lists(self, req_id: int) -> list[list[dict]]:
         return self.rpc("scanner_lists", req_id)

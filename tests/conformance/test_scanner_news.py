@@ -1,6 +1,8 @@
 """Market scanner and news bulletins through every client (ibapi, ib_async, ib_insync 0.9.86):
-scannerParameters' XML, rankings that follow scripted market moves, filters, the live refresh,
-IB's refusal of an unknown scan code, bulletins of the day and from the admin command."""
+scannerParameters' XML, rankings that follow scripted market moves, filters (price; market cap
+as IB's tags in millions and as the ScannerSubscription fields in USD), the live refresh, IB's
+refusal of an unknown scan code and of an unserved filter, bulletins of the day and from the
+admin command."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.conformance.common import ClientError
+from tests.integration.sim_support import cap_between, market_caps
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -43,7 +46,8 @@ def test_scanner_parameters_xml(client):
     assert root.tag == "ScanParameterResponse"
     assert SIX <= {e.text for e in root.iter("scanCode")}
     assert {"STK.US", "STK.US.MAJOR"} <= {e.text for e in root.iter("locationCode")}
-    assert {"priceAbove", "priceBelow", "volumeAbove"} <= {e.text for e in root.iter("code")}
+    assert {"priceAbove", "priceBelow", "volumeAbove", "marketCapAbove1e6", "marketCapBelow1e6"} <= \
+        {e.text for e in root.iter("code")}
 
 
 def test_gainers_and_losers_follow_the_market(client, market):
@@ -80,10 +84,21 @@ def test_unknown_scan_code_is_162(client):
     assert ei.value.code == 162 and "scan code" in ei.value.text
 
 
-def test_market_cap_filter_is_refused(client):
+def test_market_cap_filters(client, gw):
+    caps = {con: cap for con, (_, cap) in market_caps(gw).items()}
+    bound = cap_between(caps.values())                           # millions of USD
+    large = {c for c, cap in caps.items() if cap and cap > bound * 1e6}
+    others = {c for c, cap in caps.items() if cap and cap < bound * 1e6}   # the ETFs: neither
+    assert {r["conId"] for r in client.scanner("MOST_ACTIVE", 50, {"marketCapAbove1e6": bound})} == large
+    assert {r["conId"] for r in client.scanner("MOST_ACTIVE", 50, {"marketCapBelow1e6": bound})} == others
+    legacy = client.scanner("MOST_ACTIVE", 50, fields={"marketCapAbove": bound * 1e6})   # USD
+    assert {r["conId"] for r in legacy} == large
+
+
+def test_an_unserved_filter_is_refused(client):
     with pytest.raises(ClientError) as ei:
-        client.scanner("MOST_ACTIVE", 5, {"marketCapAbove1e6": 1000})
-    assert ei.value.code == 162 and "marketCapAbove1e6 is disabled" in ei.value.text
+        client.scanner("MOST_ACTIVE", 5, {"usdMarketCapAbove": 1000})
+    assert ei.value.code == 162 and "usdMarketCapAbove is disabled" in ei.value.text
 
 
 def test_live_refresh_on_change(client, market):

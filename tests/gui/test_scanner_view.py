@@ -74,3 +74,58 @@ def test_refusal_and_bad_range_show_in_the_status_line(qtbot, aloop):
     s.fail_scan(162, "Historical Market Data Service error message:Scanner filter x is disabled.")
     assert "disabled" in v.status.text() and v.start_button.text() == "Start"
     v.shutdown()
+
+
+def test_market_cap_fields_appear_with_the_gateways_filters_and_are_sent(qtbot, aloop):
+    s = FakeSession()
+    m = ScannerModel(s)
+    v = ScannerView(m)
+    qtbot.addWidget(v)
+    assert v.market_cap_row.isHidden()                   # before the parameters arrive
+    v.show()
+    wait_until(aloop, lambda: v.market_cap_row.isVisible(), what="the market cap row")
+    assert v.market_cap_min.isEnabled() and v.market_cap_max.isEnabled()
+    assert v.minimumSizeHint().width() <= 340            # still fits the watchlist's column
+    v.code.setCurrentIndex(v.code.findData("MOST_ACTIVE"))
+    qtbot.keyClicks(v.market_cap_min, "10,000")
+    qtbot.mouseClick(v.start_button, Qt.MouseButton.LeftButton)
+    req = list(s.scans().values())[-1]
+    assert (req.market_cap_above, req.market_cap_below) == (10_000.0, None)
+    assert ("marketCapAbove1e6", "10000") in req.filter_tags()
+    v.shutdown()
+
+
+def test_bad_market_cap_is_shown_at_the_field_and_nothing_is_sent(qtbot, aloop):
+    s, m, v = _view(qtbot, aloop)
+    qtbot.keyClicks(v.market_cap_max, "ten billion")
+    qtbot.mouseClick(v.start_button, Qt.MouseButton.LeftButton)
+    assert not s.scans()
+    assert "Market cap max" in v.status.text() and "not a number" in v.status.text()
+    assert "not a number" in v.market_cap_max.toolTip() and v.market_cap_max.styleSheet()
+    v.market_cap_max.clear()
+    qtbot.keyClicks(v.market_cap_max, "500")             # typing clears the mark
+    assert v.market_cap_max.styleSheet() == "" and "millions of USD" in v.market_cap_max.toolTip()
+    qtbot.keyClicks(v.market_cap_min, "2000")
+    qtbot.mouseClick(v.start_button, Qt.MouseButton.LeftButton)
+    assert not s.scans() and "must be below max" in v.status.text() and v.market_cap_min.styleSheet()
+    v.market_cap_min.clear()
+    qtbot.mouseClick(v.start_button, Qt.MouseButton.LeftButton)
+    assert [r.market_cap_below for r in s.scans().values()] == [500.0]
+    v.shutdown()
+
+
+def test_a_tws_without_the_market_cap_filter_shows_no_fields(qtbot, aloop):
+    from app.sim.scanner import parameters_xml
+
+    s = FakeSession()
+    s.scanner_xml = parameters_xml().replace("marketCap", "otherFilter")
+    m = ScannerModel(s)
+    v = ScannerView(m)
+    qtbot.addWidget(v)
+    v.show()
+    wait_until(aloop, lambda: m.parameters is not None, what="the scanner parameters")
+    assert v.market_cap_row.isHidden()
+    qtbot.mouseClick(v.start_button, Qt.MouseButton.LeftButton)
+    req = list(s.scans().values())[-1]
+    assert req.market_cap_above is None and req.market_cap_below is None
+    v.shutdown()

@@ -283,3 +283,27 @@ async def drop_and_reconnect(session, timeout: float = 10.0) -> None:
     session.ib.client.conn.disconnect()
     await until(lambda: session.state in (ConnectionState.LOST, ConnectionState.RECONNECTING), 5, "lost")
     await until(lambda: session.state is ConnectionState.CONNECTED, timeout, "reconnected")
+
+
+def market_caps(gw) -> dict[int, tuple[str, float | None]]:
+    """conId -> (symbol, market cap in USD) of every stock of ``gw`` (a ``GatewayThread``) at
+    its prices now, read on its loop (``app.sim.market_cap``: None for an ETF)."""
+    import asyncio
+
+    from app.sim.market_cap import market_cap
+
+    async def job():
+        ex = gw.exchange
+        return {c.con_id: (c.symbol, market_cap(c.con_id, ex.top(c.con_id).last))
+                for c in ex.contracts() if c.sec_type == "STK"}
+    return asyncio.run_coroutine_threadsafe(job(), gw.loop).result(5)
+
+
+def cap_between(caps) -> int:
+    """A market cap bound (millions of USD) between two of the largest of ``caps`` (market caps
+    in USD, None skipped): in the widest gap among the 3rd..9th largest, far wider than the
+    prices move while a test runs."""
+    ranked = sorted((c for c in caps if c), reverse=True)
+    i = max(range(2, 9), key=lambda k: ranked[k] / ranked[k + 1])
+    assert ranked[i] / ranked[i + 1] > 1.05, ranked
+    return int((ranked[i] * ranked[i + 1]) ** 0.5 / 1e6)

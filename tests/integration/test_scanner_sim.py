@@ -1,6 +1,7 @@
 """The market scanner through the real ib_async client over a socket to the simulated gateway:
 the parameters' XML parsed into codes / locations / filters, a live TOP_PERC_GAIN scan whose
-rows refresh after a scripted market move, filters, IB's 162 for an unknown code, the scan
+rows refresh after a scripted market move, filters (the market cap's above and below split
+the stocks with a share count), IB's 162 for an unknown code, the scan
 requested again after a reconnect, and the panel's view-model filling and choosing a row."""
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import pytest
 
 from app.domain.scanner import ScanRequest
 from tests.integration.sim_support import (
-    arun, drop_and_reconnect, fast_supervisor, rth_start_time, sim_session, until,
+    arun, cap_between, drop_and_reconnect, fast_supervisor, market_caps, rth_start_time, sim_session,
+    until,
 )
 
 pytestmark = pytest.mark.timeout(90)
@@ -51,7 +53,8 @@ def test_parameters_and_a_live_scan_that_refreshes(gateway):
             p = await s.scanner_parameters()
             assert {c.code for c in p.codes} >= {"TOP_PERC_GAIN", "MOST_ACTIVE", "LOW_VS_13W_HL"}
             assert p.code_name("TOP_PERC_GAIN") == "Top % Gainers"
-            assert {f.code for f in p.filters} == {"priceAbove", "priceBelow", "volumeAbove"}
+            assert {f.code for f in p.filters} == {"priceAbove", "priceBelow", "volumeAbove",
+                                                   "marketCapAbove1e6", "marketCapBelow1e6"}
             lists = []
             s.scanEvent += lambda sid, rows: lists.append((sid, rows))
             sid = s.start_scan(ScanRequest("TOP_PERC_GAIN", "STK.US.MAJOR", rows=3))
@@ -91,6 +94,28 @@ def test_filters_and_an_unknown_code(gateway):
             assert lists[cheap] and all(r.con_id != aapl.con_id or s.quote(aapl.key) for r in lists[cheap])
             assert errors[0][:2] == (bad, 162) and "Invalid scan code" in errors[0][2]
             assert bad not in s.scans() and cheap in s.scans()
+        finally:
+            s.disconnect()
+    arun(go(), 40)
+
+
+def test_market_cap_filters_through_ib_async(gateway):
+    async def go():
+        s = sim_session(gateway)
+        await s.connect()
+        try:
+            lists = {}
+            s.scanEvent += lambda sid, rows: lists.__setitem__(sid, rows)
+            caps = {con: cap for con, (_, cap) in market_caps(gateway).items()}
+            bound = cap_between(caps.values())                # millions of USD
+            big = s.start_scan(ScanRequest("MOST_ACTIVE", rows=50, market_cap_above=bound))
+            rest = s.start_scan(ScanRequest("MOST_ACTIVE", rows=50, market_cap_below=bound))
+            await until(lambda: big in lists and rest in lists, 10, "both lists")
+            above = {r.con_id for r in lists[big]}
+            below = {r.con_id for r in lists[rest]}
+            assert above and below and not above & below
+            assert above == {c for c, cap in caps.items() if cap and cap > bound * 1e6}
+            assert above | below == {c for c, cap in caps.items() if cap}    # no ETF in either
         finally:
             s.disconnect()
     arun(go(), 40)

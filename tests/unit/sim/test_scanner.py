@@ -15,8 +15,8 @@ from app.sim.instruments import NY
 from app.sim.types import SimError
 
 
-def row(sym, last, prev=100.0, vol=1e6, exp=1e6, hi=120.0, lo=80.0, con=None):
-    return S.ScanRow(con or hash(sym) % 10**6, sym, last, prev, vol, exp, hi, lo)
+def row(sym, last, prev=100.0, vol=1e6, exp=1e6, hi=120.0, lo=80.0, con=None, cap=None):
+    return S.ScanRow(con or hash(sym) % 10**6, sym, last, prev, vol, exp, hi, lo, cap)
 
 
 ROWS = [row("UP5", 105.0, vol=3e6, exp=1e6), row("UP1", 101.0, vol=9e6, exp=9e6),
@@ -46,9 +46,20 @@ def test_filters_and_rows():
     assert codes("TOP_PERC_GAIN", ties) == ["A", "B"]                     # ties by symbol
 
 
+def test_market_cap_filters_keep_only_stocks_with_a_cap_in_range():
+    rows = [row("BIG", 101.0, cap=3e12), row("MID", 102.0, cap=2e11), row("SMALL", 103.0, cap=5e9),
+            row("ETF", 104.0, cap=None)]
+    assert codes("TOP_PERC_GAIN", rows) == ["ETF", "SMALL", "MID", "BIG"]
+    assert codes("TOP_PERC_GAIN", rows, above_market_cap=1e11) == ["MID", "BIG"]
+    assert codes("TOP_PERC_GAIN", rows, below_market_cap=1e12) == ["SMALL", "MID"]
+    assert codes("TOP_PERC_GAIN", rows, above_market_cap=1e10, below_market_cap=1e12) == ["MID"]
+    assert codes("TOP_PERC_GAIN", rows, above_market_cap=2e11) == ["BIG"]      # strictly above
+    assert codes("TOP_PERC_GAIN", rows, above_market_cap=0.0) == ["SMALL", "MID", "BIG"]   # no cap: out
+
+
 def _req(**kw):
-    p = {n: "" for n in ("numberOfRows", "instrument", "locationCode", "abovePrice", "belowPrice",
-                         "aboveVolume", "filterOptions", *S.UNSERVED_FIELDS)}
+    p = {n: "" for n in ("numberOfRows", "instrument", "locationCode", "filterOptions",
+                         *S.SERVED_FIELDS, *S.UNSERVED_FIELDS)}
     p.update(scanCode="TOP_PERC_GAIN", instrument="STK", locationCode="STK.US.MAJOR", numberOfRows="-1")
     p.update(kw)
     return p
@@ -63,12 +74,25 @@ def test_parse_request_reads_fields_and_tags():
     assert S.parse_request(_req(abovePrice="1.7976931348623157e+308")).above_price is None
 
 
+def test_parse_request_reads_market_cap_tags_in_millions_and_fields_in_usd():
+    f = S.parse_request(_req(filterOptions="marketCapAbove1e6=1000;marketCapBelow1e6=2500.5;"))
+    assert (f.above_market_cap, f.below_market_cap) == (1e9, 2.5005e9)
+    f = S.parse_request(_req(marketCapAbove="5e9", marketCapBelow="1.7976931348623157e+308"))
+    assert (f.above_market_cap, f.below_market_cap) == (5e9, None)          # unset marker
+    f = S.parse_request(_req(marketCapAbove="5e9", filterOptions="marketCapAbove1e6=7;marketCapBelow=8e9;"))
+    assert (f.above_market_cap, f.below_market_cap) == (7e6, 8e9)           # a tag overrides its field
+    with pytest.raises(SimError) as ei:
+        S.parse_request(_req(filterOptions="marketCapAbove1e6=lots;"))
+    assert ei.value.code == 321
+
+
 @pytest.mark.parametrize("kw, text", [
     ({"scanCode": "NOPE"}, "Invalid scan code"),
     ({"instrument": "FUT.US"}, "Invalid instrument"),
     ({"locationCode": "STK.EU"}, "Invalid location code"),
-    ({"marketCapAbove": "1000"}, "Scanner filter marketCapAbove is disabled."),
+    ({"couponRateAbove": "3"}, "Scanner filter couponRateAbove is disabled."),
     ({"filterOptions": "usdMarketCapAbove=5;"}, "Scanner filter usdMarketCapAbove is disabled."),
+    ({"filterOptions": "marketCapAbove1e6=5;avgVolumeAbove=1;"}, "Scanner filter avgVolumeAbove is disabled."),
 ])
 def test_refusals_are_162(kw, text):
     with pytest.raises(SimError) as ei:
@@ -84,8 +108,12 @@ def test_parameters_xml_lists_codes_locations_filters():
             "LOW_VS_13W_HL"} <= set(S.SCAN_CODES)
     assert [e.text for e in root.iter("locationCode")] == ["STK.US", "STK.US.MAJOR"]
     assert [e.text for e in root.iter("type")] == ["STK"]
-    assert [e.text for e in root.iter("code")] == ["priceAbove", "priceBelow", "volumeAbove"]
-    assert "marketCap" not in S.parameters_xml()
+    codes_ = ["priceAbove", "priceBelow", "volumeAbove", "marketCapAbove1e6", "marketCapBelow1e6"]
+    assert [e.text for e in root.iter("code")] == codes_
+    assert root.find("InstrumentList/Instrument/filters").text == ",".join(codes_)
+    cap = [f for f in root.iterfind("FilterList/RangeFilter") if f.findtext("id") == "MARKETCAPABOVE1E6"]
+    field = cap[0].find("AbstractField")
+    assert field.get("type") == "DoubleField" and field.findtext("displayName") == "Market Cap Above ($M)"
 
 
 def test_model_rows_from_the_market():
@@ -95,6 +123,8 @@ def test_model_rows_from_the_market():
     rows = {r.symbol: r for r in model.rows()}
     assert "AAPL" in rows and "EUR" not in rows                          # stocks only
     a = rows["AAPL"]
+    assert a.market_cap == pytest.approx(15_116e6 * a.last)               # shares x last, USD
+    assert rows["SPY"].market_cap is None                                # an ETF: no share count
     top = ex.top(265598)
     assert a.prev_close == top.close and a.volume == top.volume
     assert a.low_13w <= min(a.last, top.low) and a.high_13w >= max(a.last, top.high)
@@ -132,3 +162,16 @@ def test_bulletin_board_schedule_and_day():
 def test_bulletin_board_skips_weekends():
     b = BulletinBoard(_ny(11, 0, day=17))                                   # a Saturday
     assert b.advance(_ny(23, 0, day=18)) == []
+
+
+def test_share_counts_belong_to_the_default_stocks():
+    from app.sim.instruments import default_universe
+    from app.sim.market_cap import SHARES_OUTSTANDING, market_cap
+
+    stocks = {i.con_id: i for i in default_universe() if i.contract.sec_type == "STK"}
+    assert set(SHARES_OUTSTANDING) <= set(stocks)
+    common = {cid for cid, i in stocks.items() if i.contract.stock_type == "COMMON"}
+    assert set(SHARES_OUTSTANDING) == common                              # every company, no ETF
+    for cid, shares in SHARES_OUTSTANDING.items():                        # $10B..$5T at the reference price
+        assert 1e10 < shares * stocks[cid].params.price < 5e12, stocks[cid].contract.symbol
+    assert market_cap(265598, 0.0) is None and market_cap(12087792, 1.08) is None   # no price; EUR.USD

@@ -35,9 +35,11 @@ def _req(conn, *fields):
     conn.handle_payload("\0".join(str(f) for f in fields).encode() + b"\0")
 
 
-def _scan_fields(rid, code, rows, filters=""):
-    return [D.REQ_SCANNER_SUBSCRIPTION, rid, rows, "STK", "STK.US.MAJOR", code] + [""] * 13 + \
-        ["0", "", "", "", filters, ""]
+def _scan_fields(rid, code, rows, filters="", cap_above=""):
+    """reqScannerSubscription's fields; ``cap_above``: the ScannerSubscription field
+    marketCapAbove (4th after the scan code)."""
+    return [D.REQ_SCANNER_SUBSCRIPTION, rid, rows, "STK", "STK.US.MAJOR", code, "", "", "", cap_above] + \
+        [""] * 9 + ["0", "", "", "", filters, ""]
 
 
 def test_first_list_refresh_on_change_165_and_cancel():
@@ -73,14 +75,36 @@ def test_refusals():
     _req(conn, *_scan_fields(6, "BOGUS", 3))
     (msg,) = _sent(conn)
     assert msg[2:4] == ["6", "162"] and "Invalid scan code" in msg[4]
-    _req(conn, *_scan_fields(7, "MOST_ACTIVE", 3, "marketCapAbove1e6=5;"))
+    _req(conn, *_scan_fields(7, "MOST_ACTIVE", 3, "marketCapAbove1e6=5;avgVolumeAbove=5;"))
     (msg,) = _sent(conn)
-    assert msg[2:4] == ["7", "162"] and msg[4].endswith("Scanner filter marketCapAbove1e6 is disabled.")
+    assert msg[2:4] == ["7", "162"] and msg[4].endswith("Scanner filter avgVolumeAbove is disabled.")
     _req(conn, D.CANCEL_SCANNER_SUBSCRIPTION, 1, 99)           # nothing to cancel: no answer
     assert _sent(conn) == []
     _req(conn, D.REQ_SCANNER_PARAMETERS, 1)
     (msg,) = _sent(conn)
     assert msg[:2] == ["19", "1"] and "<ScanParameterResponse>" in msg[2]
+
+
+def _symbols(msg):
+    return [msg[6 + 16 * i] for i in range(int(msg[3]))]
+
+
+def test_market_cap_filter_as_tag_and_as_field():
+    from app.sim.market_cap import market_cap
+
+    ex, conn, _ = _conn()
+    _req(conn, *_scan_fields(8, "MOST_ACTIVE", 50, "marketCapAbove1e6=1000000;"))     # above $1T
+    (msg,) = _sent(conn)
+    big = _symbols(msg)
+    caps = {c.symbol: market_cap(c.con_id, ex.top(c.con_id).last) for c in ex.contracts()}
+    assert big and set(big) == {s for s, cap in caps.items() if cap and cap > 1e12}
+    _req(conn, *_scan_fields(9, "MOST_ACTIVE", 50, cap_above="1e12"))                 # the field: USD
+    (msg,) = _sent(conn)
+    assert _symbols(msg) == big
+    _req(conn, *_scan_fields(10, "MOST_ACTIVE", 50, "marketCapBelow1e6=1000000;"))
+    (msg,) = _sent(conn)
+    small = _symbols(msg)
+    assert small and not set(small) & set(big) and "SPY" not in small and "QQQ" not in small
 
 
 def test_bulletins_all_new_and_cancel():

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from app.broker.session_scanner import parse_scanner_parameters
 from app.domain.scanner import ScanRequest
-from app.viewmodels.scanner import ScannerModel
+from app.viewmodels.scanner import ScannerModel, parse_market_cap
 from tests.fakes import FakeSession
 
 
@@ -37,7 +37,10 @@ def test_parse_the_simulated_gateways_parameters():
                                                        ("STK.US.MAJOR", "Listed/NASDAQ")]
     assert [(f.code, f.kind) for f in p.filters] == [("priceAbove", "DoubleField"),
                                                      ("priceBelow", "DoubleField"),
-                                                     ("volumeAbove", "IntField")]
+                                                     ("volumeAbove", "IntField"),
+                                                     ("marketCapAbove1e6", "DoubleField"),
+                                                     ("marketCapBelow1e6", "DoubleField")]
+    assert p.offers_filter("marketCapAbove1e6") and not p.offers_filter("usdMarketCapAbove")
     assert p.instruments == {"STK": "US Stocks"}
 
 
@@ -57,6 +60,57 @@ def test_filter_tags():
     r = ScanRequest("MOST_ACTIVE", price_above=5, price_below=150.5, volume_above=1e5)
     assert r.filter_tags() == [("priceAbove", "5"), ("priceBelow", "150.5"), ("volumeAbove", "100000")]
     assert ScanRequest("MOST_ACTIVE").filter_tags() == []
+    caps = ScanRequest("MOST_ACTIVE", market_cap_above=2000, market_cap_below=1_000_000.5)
+    assert caps.filter_tags() == [("marketCapAbove1e6", "2000"), ("marketCapBelow1e6", "1000000.5")]
+
+
+@pytest.mark.parametrize("text, value", [("", None), ("  ", None), ("2000", 2000.0),
+                                         ("2,000", 2000.0), (" 1 500.5 ", 1500.5)])
+def test_parse_market_cap_reads_millions(text, value):
+    assert parse_market_cap(text) == value
+
+
+@pytest.mark.parametrize("text, words", [("abc", "'abc' is not a number"), ("2B", "not a number"),
+                                         ("0", "must be above 0"), ("-5", "must be above 0"),
+                                         ("nan", "must be above 0"), ("1e12", "more than any")])
+def test_parse_market_cap_refuses_with_the_fields_name(text, words):
+    with pytest.raises(ValueError) as ei:
+        parse_market_cap(text, "Market cap min")
+    assert str(ei.value).startswith("Market cap min") and words in str(ei.value)
+
+
+def test_market_cap_is_sent_only_when_the_gateway_offers_it(qapp, aloop):
+    s = FakeSession()
+    m = ScannerModel(s)
+    req = ScanRequest("MOST_ACTIVE", market_cap_above=1_000_000)
+    assert not m.offers_filter("marketCapAbove1e6")
+    with pytest.raises(ValueError, match="does not offer the market cap filter"):
+        m.start(req)                                     # parameters not loaded yet
+    aloop.run_until_complete(m.load_parameters())
+    assert m.offers_filter("marketCapAbove1e6") and m.offers_filter("marketCapBelow1e6")
+    with pytest.raises(ValueError, match="min 2,000 must be below max 1,000"):
+        m.start(ScanRequest("MOST_ACTIVE", market_cap_above=2000, market_cap_below=1000))
+    with pytest.raises(ValueError, match="must be above 0"):
+        m.start(ScanRequest("MOST_ACTIVE", market_cap_below=0))
+    assert not s.scans()
+    m.start(req)
+    assert list(s.scans().values()) == [req]
+    assert req.filter_tags() == [("marketCapAbove1e6", "1000000")]
+
+
+def test_a_tws_without_the_market_cap_filter(qapp, aloop):
+    from app.sim.scanner import parameters_xml
+
+    s = FakeSession()
+    s.scanner_xml = parameters_xml().replace("marketCap", "noSuchFilter")
+    m = ScannerModel(s)
+    aloop.run_until_complete(m.load_parameters())
+    assert not m.offers_filter("marketCapAbove1e6")
+    with pytest.raises(ValueError, match=r"does not offer the market cap filter \(marketCapBelow1e6\)"):
+        m.start(ScanRequest("MOST_ACTIVE", market_cap_below=5000))
+    assert not s.scans()
+    m.start(ScanRequest("MOST_ACTIVE", price_above=5))   # the other filters still work
+    assert len(s.scans()) == 1
 
 
 def test_parameters_load_and_failures_are_messages(qapp, aloop):
