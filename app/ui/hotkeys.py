@@ -10,9 +10,19 @@ so the keys show in the menus. :class:`HotkeyEditor` edits them
 (``QKeySequenceEdit`` per action, conflicts named, restore defaults);
 :class:`CheatSheet` lists every action and its key.
 
-Defaults avoid keys that type text (a plain letter would fire while typing a
-symbol): function keys and modifier combinations only, and none of the main
-window's own keys (Ctrl+Q quit, Ctrl+Return transmit in the ticket).
+Two scopes (:attr:`HotkeyAction.scope`):
+
+- ``"window"`` (:data:`WINDOW_ACTIONS`, the Trading menu's QActions): live anywhere in the
+  main window, so they avoid keys that type text (a plain letter would fire while typing a
+  symbol): function keys and modifier combinations only, and none of the main window's own
+  keys (Ctrl+Q quit, Ctrl+Return transmit in the ticket);
+- ``"ladder"`` (:data:`LADDER_ACTIONS`, BookTrader-style keys of the depth ladder,
+  ``LadderPanel.bind_hotkeys``): live only while the ladder has the focus
+  (``Qt.WidgetWithChildrenShortcut``), so plain letters and Space are allowed (its text fields
+  keep the keys they type); not the keys its fields need (Return, Enter, Tab, Esc, Up, Down).
+
+Every key belongs to one action across both scopes: a window-wide key is live inside the
+ladder too, and Qt would call two shortcuts on one key ambiguous and fire neither.
 """
 
 from __future__ import annotations
@@ -32,17 +42,24 @@ SETTINGS_GROUP = "hotkeys"
 #: keys the terminal uses elsewhere (a hotkey may not take them)
 RESERVED_KEYS: dict[str, str] = {"Ctrl+Q": "Quit", "Ctrl+Return": "Transmit in the order ticket",
                                  "F2": "Edit the selected cell (blotter)"}
+#: scopes of a hotkey: the whole main window, or the ladder while it has the focus
+WINDOW, LADDER = "window", "ladder"
+#: keys the ladder's own fields need (symbol field + completer, quantity, focus chain)
+LADDER_FIELD_KEYS = frozenset({Qt.Key_Return, Qt.Key_Enter, Qt.Key_Tab, Qt.Key_Backtab, Qt.Key_Escape,
+                               Qt.Key_Up, Qt.Key_Down})
 
 
 @dataclass(frozen=True)
 class HotkeyAction:
     """One trading action: ``id`` (stable, used in settings), ``title`` (menu text),
-    ``group`` (menu section) and ``default`` key (portable text, "" = none)."""
+    ``group`` (menu section), ``default`` key (portable text, "" = none) and ``scope``
+    (:data:`WINDOW` or :data:`LADDER`, see the module docstring)."""
 
     id: str
     title: str
     group: str
     default: str = ""
+    scope: str = WINDOW
 
 
 HOTKEY_ACTIONS: tuple[HotkeyAction, ...] = (
@@ -73,8 +90,19 @@ HOTKEY_ACTIONS: tuple[HotkeyAction, ...] = (
     HotkeyAction("read_only", "Read-only mode", "Safety", "Ctrl+Shift+R"),
     HotkeyAction("edit_hotkeys", "Edit hotkeys…", "Help", ""),
     HotkeyAction("cheat_sheet", "Hotkey cheat sheet", "Help", "F1"),
+    HotkeyAction("ladder_buy_bid", "Ladder: buy at bid", "Ladder", "B", LADDER),
+    HotkeyAction("ladder_buy_ask", "Ladder: buy at ask", "Ladder", "Shift+B", LADDER),
+    HotkeyAction("ladder_sell_ask", "Ladder: sell at ask", "Ladder", "S", LADDER),
+    HotkeyAction("ladder_sell_bid", "Ladder: sell at bid", "Ladder", "Shift+S", LADDER),
+    HotkeyAction("ladder_flatten", "Ladder: flatten the symbol…", "Ladder", "F", LADDER),
+    HotkeyAction("ladder_cancel_all", "Ladder: cancel all orders of the symbol", "Ladder", "C", LADDER),
+    HotkeyAction("ladder_recentre", "Ladder: re-centre", "Ladder", "Space", LADDER),
 )
 ACTIONS_BY_ID: dict[str, HotkeyAction] = {a.id: a for a in HOTKEY_ACTIONS}
+#: the main window's actions (the Trading and Help menus' QActions)
+WINDOW_ACTIONS: tuple[HotkeyAction, ...] = tuple(a for a in HOTKEY_ACTIONS if a.scope == WINDOW)
+#: the depth ladder's keys (live while the ladder has the focus)
+LADDER_ACTIONS: tuple[HotkeyAction, ...] = tuple(a for a in HOTKEY_ACTIONS if a.scope == LADDER)
 
 
 class HotkeyConflict(ValueError):
@@ -90,9 +118,13 @@ def _text(seq: QKeySequence | str | None) -> str:
     return seq.toString(QKeySequence.PortableText)
 
 
-def key_problem(seq: QKeySequence | str) -> str:
-    """Why ``seq`` cannot be a trading hotkey ("" when it can): it would type text
-    (a plain letter, digit or symbol without Ctrl/Alt/Meta), or it has several chords."""
+def key_problem(seq: QKeySequence | str, scope: str = WINDOW) -> str:
+    """Why ``seq`` cannot be a trading hotkey of ``scope`` ("" when it can): it has several
+    chords; a :data:`WINDOW` key would type text (a plain letter, digit or symbol without
+    Ctrl/Alt/Meta); a :data:`LADDER` key is one the ladder's fields need
+    (:data:`LADDER_FIELD_KEYS`, with or without Shift). ``ValueError`` for an unknown scope."""
+    if scope not in (WINDOW, LADDER):
+        raise ValueError(f"Unknown hotkey scope {scope!r}: {WINDOW!r} or {LADDER!r}")
     seq = QKeySequence(seq) if isinstance(seq, str) else seq
     if seq.isEmpty():
         return ""
@@ -102,6 +134,11 @@ def key_problem(seq: QKeySequence | str) -> str:
     key = combo.key()
     mods = combo.keyboardModifiers()
     typing = mods & ~(Qt.ShiftModifier | Qt.KeypadModifier) == Qt.NoModifier
+    if scope == LADDER:
+        if typing and key in LADDER_FIELD_KEYS:
+            return (f"{_text(seq)} is needed by the ladder's fields (symbol, quantity): "
+                    "choose another key")
+        return ""
     if typing and (Qt.Key_Space <= key <= Qt.Key_AsciiTilde or key in (Qt.Key_Return, Qt.Key_Enter,
                                                                           Qt.Key_Backspace, Qt.Key_Tab)):
         return (f"{_text(seq)} would fire while typing (e.g. a symbol): add Ctrl or Alt, "
@@ -159,15 +196,19 @@ class HotkeyRegistry(QObject):
             text = _text(k)
             if not text:
                 continue
-            title = ACTIONS_BY_ID[aid].title if aid in ACTIONS_BY_ID else aid
-            p = key_problem(text)
+            spec = ACTIONS_BY_ID.get(aid)
+            title = spec.title if spec is not None else aid
+            p = key_problem(text, spec.scope if spec is not None else WINDOW)
             if p:
                 problems.append(f"{title}: {p}")
             if text in RESERVED_KEYS:
                 problems.append(f"{text} is reserved for {RESERVED_KEYS[text]}: choose another key "
                                 f"for {title}")
             elif text in seen:
-                problems.append(f"{text} is used by both {ACTIONS_BY_ID[seen[text]].title} and {title}")
+                other = ACTIONS_BY_ID[seen[text]]
+                why = "" if spec is None or other.scope == spec.scope else \
+                    " (a window-wide key is live in the ladder too)"
+                problems.append(f"{text} is used by both {other.title} and {title}{why}")
             else:
                 seen[text] = aid
         return problems
@@ -258,7 +299,8 @@ class HotkeyEditor(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.edits: dict[str, QKeySequenceEdit] = {}
         for row, a in enumerate(HOTKEY_ACTIONS):
-            item = QTableWidgetItem(f"{a.title}  ({a.group})")
+            where = a.group if a.scope == WINDOW else f"{a.group}, while it has the focus"
+            item = QTableWidgetItem(f"{a.title}  ({where})")
             item.setFlags(item.flags() & ~Qt.ItemIsEditable)
             self.table.setItem(row, 0, item)
             edit = QKeySequenceEdit(registry.key(a.id))

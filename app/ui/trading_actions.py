@@ -1,8 +1,9 @@
 """The Trading menu's actions: hotkey trading, cancels, flatten, kill switch, one-click arming.
 
 :class:`TradingActions` creates one ``QAction`` per id of
-:data:`app.ui.hotkeys.HOTKEY_ACTIONS` (keys from the :class:`HotkeyRegistry`,
-shown in menus) and implements them. Every order action goes through the
+:data:`app.ui.hotkeys.WINDOW_ACTIONS` (keys from the :class:`HotkeyRegistry`,
+shown in menus) and implements them (the ladder's keys, ``LADDER_ACTIONS``, are the
+ladder's own local shortcuts). Every order action goes through the
 command layer (``OrderCommands.execute``: read-only, kill switch, risk limits);
 nothing here talks to the session's order methods.
 
@@ -50,7 +51,7 @@ from app.ui.confirm import (
 from app.viewmodels.soft_limits import soft_warnings
 from app.ui import theme
 from app.ui.format import fmt_qty
-from app.ui.hotkeys import ACTIONS_BY_ID, HOTKEY_ACTIONS, CheatSheet, HotkeyEditor, HotkeyRegistry
+from app.ui.hotkeys import WINDOW_ACTIONS, CheatSheet, HotkeyEditor, HotkeyRegistry
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class TradingActions(QObject):
             "focus_ticket": self.focus_ticket, "cheat_sheet": self.show_cheat_sheet,
             "edit_hotkeys": self.edit_hotkeys,
         }
-        for spec in HOTKEY_ACTIONS:
+        for spec in WINDOW_ACTIONS:     # the ladder's keys are its own (LadderPanel.bind_hotkeys)
             a = QAction(spec.title, window)
             a.setObjectName(f"trading.{spec.id}")
             a.setShortcutContext(Qt.WindowShortcut)
@@ -166,14 +167,14 @@ class TradingActions(QObject):
     def menu_actions(self) -> dict[str, list[QAction]]:
         """Actions grouped for a "Trading" menu: Orders, Cancel, Quantity, Focus, Safety, Help."""
         groups: dict[str, list[QAction]] = {}
-        for spec in HOTKEY_ACTIONS:
+        for spec in WINDOW_ACTIONS:
             groups.setdefault(spec.group, []).append(self.actions[spec.id])
         return groups
 
     def trigger(self, action_id: str) -> asyncio.Task | None:
         """Run the action ``action_id`` as its menu item / key does; returns the task it
         started (None for synchronous actions). ``KeyError`` for an unknown id."""
-        if action_id not in ACTIONS_BY_ID:
+        if action_id not in self.actions:
             raise KeyError(f"Unknown trading action {action_id!r}")
         self._last_task = None
         self.actions[action_id].trigger()

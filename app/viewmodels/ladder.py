@@ -6,9 +6,11 @@ row 0, a fixed number of rows around the inside market. Columns (:data:`COLUMNS`
 
 ======  ==========================================================================
 Buy     this client's working BUY orders with their limit at that price (remaining qty)
-Bid     bid size of the book at that price (IB reqMktDepth, ``Session.depthEvent``)
+Bid     bid size of the book at that price (IB reqMktDepth, ``Session.depthEvent``); cumulative
+        (:attr:`LadderModel.cumulative`): the sum of the bid sizes from the best bid down to that
+        price
 Price   the row's price (the last trade's row is highlighted)
-Ask     ask size at that price
+Ask     ask size at that price; cumulative: the sum from the best ask up to that price
 Sell    this client's working SELL orders at that price
 Last    the last trade's size, on the last trade's row (IB tick types 4/5, ``quotesEvent``)
 ======  ==========================================================================
@@ -42,6 +44,8 @@ from app.viewmodels.coalesce import FLUSH_INTERVAL_MS, DirtyCells
 COL_BUYS, COL_BID, COL_PRICE, COL_ASK, COL_SELLS, COL_LAST = range(6)
 #: column headers, by column number
 COLUMNS: tuple[str, ...] = ("Buy", "Bid", "Price", "Ask", "Sell", "Last")
+#: the Bid / Ask headers while the sizes are cumulative
+CUMULATIVE_HEADERS = {1: "Σ Bid", 3: "Σ Ask"}
 #: default number of price rows
 DEFAULT_ROWS = 41
 #: the raw value of a cell (float size / price, or None) for tests and sorting
@@ -77,6 +81,19 @@ def tick_price(index: int, tick: float) -> float:
     return round(index * tick, tick_decimals(tick))
 
 
+def cumulate(sizes: dict[int, float], *, downward: bool) -> dict[int, float]:
+    """Cumulative sizes of one side of a book (tick index -> size) from the inside market
+    outward: ``downward`` (the bids) sums from the highest index down, else (the asks) from
+    the lowest up. Only the indices present get a value: ``{100: 5, 99: 3, 97: 2}`` ->
+    ``{100: 5, 99: 8, 97: 10}`` downward."""
+    out: dict[int, float] = {}
+    total = 0.0
+    for idx in sorted(sizes, reverse=downward):
+        total += sizes[idx]
+        out[idx] = total
+    return out
+
+
 def _size_text(size: float) -> str:
     return f"{size:,.0f}" if float(size).is_integer() else f"{size:,.2f}"
 
@@ -90,10 +107,12 @@ class LadderModel(QAbstractTableModel):
     widget from ``app.ui.theme``) colours the cells: ``"bid_bg"``, ``"ask_bg"``,
     ``"last_bg"``, ``"buy"``, ``"sell"``, ``"stale"`` (book sizes while :attr:`stale`); absent
     names leave Qt's default.
-    Signal ``recentred()`` after the window moved (the view may scroll to the middle).
+    Signal ``recentred()`` after the window moved (the view may scroll to the middle);
+    ``cumulativeChanged(bool)`` after :meth:`set_cumulative` changed the mode.
     """
 
     recentred = Signal()
+    cumulativeChanged = Signal(bool)
 
     def __init__(self, session: Any, *, rows: int = DEFAULT_ROWS,
                  interval_ms: int = FLUSH_INTERVAL_MS, parent: QObject | None = None):
@@ -109,11 +128,15 @@ class LadderModel(QAbstractTableModel):
         self._centred = False
         self._bids: dict[int, float] = {}               # tick index -> size
         self._asks: dict[int, float] = {}
+        self._cumulative = False
+        self._bid_shown: dict[int, float] = {}          # what the Bid / Ask columns show:
+        self._ask_shown: dict[int, float] = {}          # the sizes, or their cumulative sums
         self._buys: dict[int, list[OrderRecord]] = {}   # tick index -> own working BUY orders
         self._sells: dict[int, list[OrderRecord]] = {}
         self._last: int | None = None
         self._last_size: float | None = None
         self._quote = None
+        self._lookups = 0               # counts instrument choices: a late lookup is dropped
         self._stale = False             # the book may be out of date (``staleEvent``)
         self._live = True               # the link is live again (stale clears on the next book)
         self.dirty = DirtyCells(self._flush, interval_ms=interval_ms, parent=self)
@@ -140,7 +163,9 @@ class LadderModel(QAbstractTableModel):
     def set_instrument(self, instrument: Instrument | None) -> None:
         """Show ``instrument`` (resolved: con_id and min_tick known): subscribes its depth and
         quotes (and drops the previous instrument's), resets the model once and centres on its
-        market as soon as it is known. None empties the ladder."""
+        market as soon as it is known. None empties the ladder. A symbol lookup still running
+        (:meth:`set_symbol_text`) is superseded: its answer is dropped."""
+        self._lookups += 1
         if instrument == self.instrument:
             return
         self.beginResetModel()
@@ -149,6 +174,7 @@ class LadderModel(QAbstractTableModel):
         self.instrument = instrument
         self._tick = float(instrument.min_tick) if instrument and instrument.min_tick > 0 else 0.01
         self._bids, self._asks, self._buys, self._sells = {}, {}, {}, {}
+        self._bid_shown, self._ask_shown = {}, {}
         self._last = self._last_size = self._quote = None
         self._centred = False
         if instrument is not None:
@@ -166,6 +192,40 @@ class LadderModel(QAbstractTableModel):
                 self._top = self._centre_index() + self._rows // 2
         self.dirty.clear()      # the reset repaints everything
         self.endResetModel()
+
+    async def set_symbol_text(self, text: str) -> Instrument | None:
+        """Resolve what the trader typed ("aapl", "EUR.USD") with ``Session.resolve`` (IB
+        reqContractDetails) and show it. Returns the instrument shown; the current one when
+        ``text`` names it already (no lookup); None when a later choice (another lookup,
+        :meth:`set_instrument`) superseded this one before IB answered.
+
+        Raises ``ValueError`` with the message for the trader: malformed text (from
+        ``Instrument.parse``), not connected, or the gateway's answer for an unknown symbol
+        ("Unknown symbol XQ: No security definition has been found for the request", IB error
+        200); the ladder keeps its instrument then.
+        """
+        inst = Instrument.parse(text)       # ValueError with the reason
+        sym = inst.display_symbol
+        if self.instrument is not None and self.instrument.display_symbol == sym:
+            return self.instrument
+        if not getattr(self.session, "is_connected", False):
+            raise ValueError(f"Cannot look up {sym}: not connected")
+        self._lookups += 1
+        mine = self._lookups
+        try:
+            resolved = await self.session.resolve(inst)
+        except LookupError as e:            # app.broker.errors.UnknownSymbolError: IB's text
+            if mine != self._lookups:
+                return None
+            raise ValueError(str(e)) from None
+        except ConnectionError as e:        # NotConnectedError, a lost link
+            if mine != self._lookups:
+                return None
+            raise ValueError(f"Cannot look up {sym}: {e}") from None
+        if mine != self._lookups:
+            return None
+        self.set_instrument(resolved)
+        return resolved
 
     def _unsubscribe(self) -> None:
         if self.instrument is not None:
@@ -260,14 +320,41 @@ class LadderModel(QAbstractTableModel):
                 self.recentre()
                 return
 
+    # ---- cumulative depth ---------------------------------------------------------------------
+    @property
+    def cumulative(self) -> bool:
+        """True when the Bid / Ask columns show cumulative sizes from the inside market outward
+        (the bids summed from the best bid down, the asks from the best ask up, as IB's
+        BookTrader can); False (the default): each price level's own size."""
+        return self._cumulative
+
+    def set_cumulative(self, on: bool) -> None:
+        """Switch the Bid / Ask columns between per-level and cumulative sizes; marks only the
+        visible cells whose value changes (and the two headers)."""
+        on = bool(on)
+        if on == self._cumulative:
+            return
+        self._cumulative = on
+        self._show_sizes()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, COL_BID, COL_ASK)
+        self.cumulativeChanged.emit(on)
+
+    def _show_sizes(self) -> None:
+        """Recompute what the Bid / Ask columns show and mark the cells that changed."""
+        if self._cumulative:
+            bids, asks = cumulate(self._bids, downward=True), cumulate(self._asks, downward=False)
+        else:
+            bids, asks = self._bids, self._asks
+        self._mark_diff(self._bid_shown, bids, COL_BID)
+        self._mark_diff(self._ask_shown, asks, COL_ASK)
+        self._bid_shown, self._ask_shown = bids, asks
+
     # ---- session events ---------------------------------------------------------------------
     def _take_book(self, book: DepthBook) -> None:
         t = self._tick
-        bids = {tick_index(p, t): s for p, s in book.bids if s > 0}
-        asks = {tick_index(p, t): s for p, s in book.asks if s > 0}
-        self._mark_diff(self._bids, bids, COL_BID)
-        self._mark_diff(self._asks, asks, COL_ASK)
-        self._bids, self._asks = bids, asks
+        self._bids = {tick_index(p, t): s for p, s in book.bids if s > 0}
+        self._asks = {tick_index(p, t): s for p, s in book.asks if s > 0}
+        self._show_sizes()
 
     def _mark_diff(self, old: dict, new: dict, col: int, sig=lambda v: v) -> None:
         """Mark ``col`` of the visible rows whose value differs between ``old`` and ``new``
@@ -360,19 +447,21 @@ class LadderModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
                 and 0 <= section < len(COLUMNS):
+            if self._cumulative and section in CUMULATIVE_HEADERS:
+                return CUMULATIVE_HEADERS[section]
             return COLUMNS[section]
         return None
 
     def raw(self, row: int, col: int):
-        """The value of a cell: sizes (float), the price, the own orders' total remaining
-        quantity, the last size; None for an empty cell."""
+        """The value of a cell: sizes (float; cumulative while :attr:`cumulative`), the price,
+        the own orders' total remaining quantity, the last size; None for an empty cell."""
         idx = self._top - row
         if col == COL_PRICE:
             return tick_price(idx, self._tick)
         if col == COL_BID:
-            return self._bids.get(idx)
+            return self._bid_shown.get(idx)
         if col == COL_ASK:
-            return self._asks.get(idx)
+            return self._ask_shown.get(idx)
         if col in (COL_BUYS, COL_SELLS):
             orders = (self._buys if col == COL_BUYS else self._sells).get(idx)
             return sum(o.remaining or o.quantity for o in orders) if orders else None
@@ -415,6 +504,13 @@ class LadderModel(QAbstractTableModel):
                 return "\n".join(f"#{o.order_id} {o.action.value} {_size_text(o.remaining or o.quantity)} "
                                  f"LMT {price_text(o.limit_price, self._tick)} (click: cancel; drag: move)"
                                  for o in orders)
+        if role == _TOOLTIP and self._cumulative and col in (COL_BID, COL_ASK):
+            idx = self._top - row
+            own = (self._bids if col == COL_BID else self._asks).get(idx)
+            if own is not None:
+                side = "bid" if col == COL_BID else "ask"
+                return (f"{_size_text(own)} at {price_text(tick_price(idx, self._tick), self._tick)}; "
+                        f"{_size_text(self.raw(row, col))} from the best {side} to here")
         return None
 
     def _background(self, row: int, col: int) -> str | None:
@@ -467,5 +563,5 @@ def _order_sig(orders: list[OrderRecord] | None):
     return None if not orders else tuple((o.order_id, o.remaining, o.quantity) for o in orders)
 
 
-__all__ = ["COLUMNS", "COL_ASK", "COL_BID", "COL_BUYS", "COL_LAST", "COL_PRICE", "COL_SELLS",
-           "LadderModel", "RawRole", "tick_decimals", "tick_index", "tick_price"]
+__all__ = ["COLUMNS", "CUMULATIVE_HEADERS", "COL_ASK", "COL_BID", "COL_BUYS", "COL_LAST", "COL_PRICE", "COL_SELLS",
+           "LadderModel", "RawRole", "cumulate", "tick_decimals", "tick_index", "tick_price"]

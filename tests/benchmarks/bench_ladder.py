@@ -2,7 +2,8 @@
 
 Run headless from the worktree root::
 
-    QT_QPA_PLATFORM=offscreen /work/main/.venv/bin/python tests/benchmarks/bench_ladder.py [--seconds 5] [--json out.json]
+    QT_QPA_PLATFORM=offscreen /work/main/.venv/bin/python tests/benchmarks/bench_ladder.py \
+        [--seconds 5] [--json out.json] [--cumulative]
 
 Two runs in one process over the same pre-built books (10 levels a side, a random walk of
 the inside and of the sizes, 5 updates every 5 ms = 1,000 updates/s, each its own
@@ -10,7 +11,9 @@ the inside and of the sizes, 5 updates every 5 ms = 1,000 updates/s, each its ow
 
 - ``baseline``: the same timer emits the same books to a plain handler (no model, no view);
 - ``ladder``: a shown :class:`app.ui.ladder.LadderPanel` (41 rows, 520x900) over
-  ``LadderModel``: coalesced ``dataChanged`` at most once per frame and the repaint.
+  ``LadderModel``: coalesced ``dataChanged`` at most once per frame and the repaint;
+  ``--cumulative`` shows cumulative sizes (``LadderModel.set_cumulative``), where one size
+  change moves every deeper cumulative cell.
 
 Reported (JSON on stdout): process CPU time over wall time of each run (% of one core),
 ``ladder_cpu_pct_of_core`` = ladder minus baseline (what the view-model and the view cost),
@@ -91,6 +94,7 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--json", help="also write the result to this file")
+    ap.add_argument("--cumulative", action="store_true", help="the ladder shows cumulative sizes")
     args = ap.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication
@@ -122,6 +126,7 @@ def main(argv=None) -> dict:
         panel.resize(520, 900)
         panel.show()
         panel.set_instrument(inst)
+        panel.model.set_cumulative(args.cumulative)
         changes = [0]
         panel.model.dataChanged.connect(lambda *_: changes.__setitem__(0, changes[0] + 1))
         app.processEvents()
@@ -132,6 +137,7 @@ def main(argv=None) -> dict:
     panel.close_model()
     cost = round(result["cpu_pct_of_core"] - baseline["cpu_pct_of_core"], 1)
     report = {"benchmark": "ladder_depth_burst", "rate_per_s": RATE, "seconds": args.seconds,
+              "cumulative": args.cumulative,
               "baseline": baseline, "ladder": result, "ladder_cpu_pct_of_core": cost,
               "target_pct": TARGET_PCT, "meets_target": cost < TARGET_PCT,
               "platform": os.environ.get("QT_QPA_PLATFORM", ""), "python": sys.version.split()[0]}

@@ -13,7 +13,10 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.commands import OrderCommands
 from app.domain import Action, OrderStatus, OrderType
-from app.ui.hotkeys import HOTKEY_ACTIONS, CheatSheet, HotkeyConflict, HotkeyEditor, HotkeyRegistry, key_problem
+from app.ui.hotkeys import (
+    HOTKEY_ACTIONS, LADDER, LADDER_ACTIONS, WINDOW_ACTIONS, CheatSheet, HotkeyConflict, HotkeyEditor,
+    HotkeyRegistry, key_problem,
+)
 from app.ui.trading_actions import ARMED_TEXT, passive_round
 from tests.fakes import FakeSession, ListJournal
 from tests.gui.desk_support import build_desk
@@ -48,9 +51,13 @@ def test_every_action_has_its_key_in_the_menu(env):
     s, ta, ticket, messages, asked, journal = env
     groups = ta.menu_actions()
     assert list(groups) == ["Orders", "Cancel", "Focus", "Quantity", "Safety", "Help"]
-    assert sum(len(v) for v in groups.values()) == len(HOTKEY_ACTIONS)
-    for spec in HOTKEY_ACTIONS:
+    assert sum(len(v) for v in groups.values()) == len(WINDOW_ACTIONS)
+    for spec in WINDOW_ACTIONS:
         assert ta.actions[spec.id].shortcut() == QKeySequence(spec.default), spec.id
+    # the ladder's keys are its own local shortcuts, not window-wide menu actions
+    assert len(LADDER_ACTIONS) == 7 and not any(a.id in ta.actions for a in LADDER_ACTIONS)
+    with pytest.raises(KeyError):
+        ta.trigger("ladder_buy_bid")
     assert ta.actions["preset_4"].text() == "Quantity preset 4 (500)"
 
 
@@ -284,11 +291,62 @@ def test_cheat_sheet_lists_every_action(qtbot, settings):
     reg.set_key("edit_hotkeys", "Ctrl+Alt+H")
     rows = {sheet.table.item(r, 1).text(): sheet.table.item(r, 2).text() for r in range(sheet.table.rowCount())}
     assert rows["Edit hotkeys…"] != "—"
+    groups = {sheet.table.item(r, 1).text(): sheet.table.item(r, 0).text() for r in range(sheet.table.rowCount())}
+    assert rows["Ladder: buy at ask"] == QKeySequence("Shift+B").toString(QKeySequence.NativeText)
+    assert groups["Ladder: buy at ask"] == "Ladder"
+    reg.set_key("ladder_buy_ask", "Ctrl+B")
+    rows = {sheet.table.item(r, 1).text(): sheet.table.item(r, 2).text() for r in range(sheet.table.rowCount())}
+    assert rows["Ladder: buy at ask"] == QKeySequence("Ctrl+B").toString(QKeySequence.NativeText)
 
 
 def test_key_problem():
     assert key_problem("Shift+A") and key_problem("Space") and not key_problem("F9")
     assert not key_problem("Ctrl+Shift+A") and not key_problem("")
+    # the ladder's keys are local to it: letters and Space, not what its fields need
+    assert not key_problem("B", LADDER) and not key_problem("Shift+S", LADDER) and not key_problem("Space", LADDER)
+    assert "needed by the ladder's fields" in key_problem("Return", LADDER)
+    assert key_problem("Down", LADDER) and key_problem("Tab", LADDER) and key_problem("Escape", LADDER)
+    assert key_problem("Ctrl+K, B", LADDER)
+    with pytest.raises(ValueError, match="Unknown hotkey scope 'chart'"):
+        key_problem("B", "chart")
+
+
+def test_ladder_defaults_and_plain_letters(settings):
+    reg = HotkeyRegistry(settings)
+    assert {a.id: reg.key(a.id).toString() for a in LADDER_ACTIONS} == {
+        "ladder_buy_bid": "B", "ladder_buy_ask": "Shift+B", "ladder_sell_ask": "S", "ladder_sell_bid": "Shift+S",
+        "ladder_flatten": "F", "ladder_cancel_all": "C", "ladder_recentre": "Space"}
+    reg.set_key("ladder_buy_bid", "X")
+    settings.sync()
+    assert settings.value("hotkeys/ladder_buy_bid") == "X"
+    again = HotkeyRegistry(QSettings(settings.fileName(), QSettings.IniFormat))
+    assert again.key("ladder_buy_bid") == QKeySequence("X")
+    with pytest.raises(HotkeyConflict, match="would fire while typing"):   # window-wide: still refused
+        reg.set_key("buy_bid", "X")
+
+
+@pytest.mark.parametrize("action_id, key, reason", [
+    ("ladder_buy_bid", "F5", "F5 is used by both Buy at ask and Ladder: buy at bid "
+                             "(a window-wide key is live in the ladder too)"),
+    ("kill_switch", "C", "would fire while typing"),
+    ("ladder_buy_bid", "S", "S is used by both Ladder: buy at bid and Ladder: sell at ask"),
+    ("ladder_recentre", "Return", "needed by the ladder's fields"),
+    ("ladder_flatten", "Ctrl+Q", "Ctrl+Q is reserved for Quit"),
+])
+def test_ladder_key_conflicts_refused(settings, action_id, key, reason):
+    reg = HotkeyRegistry(settings)
+    with pytest.raises(HotkeyConflict, match=re.escape(reason)):
+        reg.set_key(action_id, key)
+    assert reg.keys() == HotkeyRegistry().keys()            # nothing changed
+
+
+def test_ladder_key_taken_by_a_window_action_is_refused(settings):
+    reg = HotkeyRegistry(settings)
+    reg.set_key("ladder_flatten", "Ctrl+Shift+L")
+    with pytest.raises(HotkeyConflict, match=re.escape(
+            "Ctrl+Shift+L is used by both Flatten the symbol… and Ladder: flatten the symbol… "
+            "(a window-wide key is live in the ladder too)")):
+        reg.set_key("flatten_symbol", "Ctrl+Shift+L")
 
 
 def test_reverse_flatten_all_cancel_all_and_global_cancel_ask_first(env, aloop):

@@ -55,7 +55,7 @@ def test_wheel_scrolls_and_space_recentres(panel, qtbot, aloop):
     _wheel(p.table, -1)
     assert p.model.price_at(mid) == 100.02
     p.table.setFocus()
-    p.shortcuts["Space"].activated.emit()
+    p.shortcuts["ladder_recentre"].activated.emit()
     assert p.model.price_at(mid) == 100.00
 
 
@@ -74,7 +74,7 @@ def test_hotkey_buy_at_bid_not_armed_asks_and_decline_sends_nothing(panel, aloop
     p, session = panel
     asked = []
     p.confirm = lambda text, req, warnings: asked.append(text) or False
-    p.shortcuts["B"].activated.emit()
+    p.shortcuts["ladder_buy_bid"].activated.emit()
     wait_until(aloop, lambda: asked and not p.tasks, 3, what="the question")
     assert "BUY 100 AAPL LMT 100.00" in asked[0]
     assert not session.orders()
@@ -86,7 +86,7 @@ def test_armed_hotkeys_send_at_once(panel, aloop):
     p.set_armed(True)
     p.toggles.set("LMT", False)
     p.confirm = lambda *a: pytest.fail("armed with LMT confirmations off must not ask")
-    p.shortcuts["Shift+S"].activated.emit()       # sell at the bid
+    p.shortcuts["ladder_sell_bid"].activated.emit()       # sell at the bid
     wait_until(aloop, lambda: session.orders(), 3, what="the SELL")
     (rec,) = session.orders()
     assert rec.action is Action.SELL and rec.limit_price == 100.00

@@ -9,7 +9,7 @@ from app.commands.intents import CancelOrder, ModifyOrder, PlaceOrder
 from app.domain import Action, OrderRequest, OrderType
 from app.viewmodels.ladder import (
     COL_ASK, COL_BID, COL_BUYS, COL_LAST, COL_PRICE, COL_SELLS, LadderModel, RawRole,
-    tick_index, tick_price,
+    cumulate, tick_index, tick_price,
 )
 from tests.fakes import CONTRACTS
 from tests.ladder_support import DepthFake
@@ -200,3 +200,83 @@ def test_stale_book_is_greyed_until_the_next_book_after_the_link_is_back(session
     assert model.stale                              # until a fresh book arrives
     session.push_book(AAPL, *_book(100.01))
     assert not model.stale and fg() is None
+
+
+def test_cumulate_sums_from_the_inside_outward():
+    assert cumulate({100: 5, 99: 3, 97: 2}, downward=True) == {100: 5, 99: 8, 97: 10}
+    assert cumulate({101: 1, 102: 4, 105: 2}, downward=False) == {101: 1, 102: 5, 105: 7}
+    assert cumulate({}, downward=True) == {}
+
+
+def _sizes(model, col, prices):
+    return [model.data(model.index(model.row_of(p), col), RawRole) for p in prices]
+
+
+def test_cumulative_depth_sums_bids_down_and_asks_up(session, model):
+    from PySide6.QtCore import Qt
+    model.set_instrument(AAPL)
+    bids = [(100.00, 100.0), (99.99, 200.0), (99.97, 300.0)]      # a gap at 99.98
+    asks = [(100.01, 50.0), (100.02, 150.0), (100.04, 25.0)]       # a gap at 100.03
+    session.push_book(AAPL, bids, asks)
+    seen = []
+    model.cumulativeChanged.connect(seen.append)
+    assert not model.cumulative
+    assert _sizes(model, COL_BID, (100.00, 99.99, 99.98, 99.97)) == [100.0, 200.0, None, 300.0]
+    model.set_cumulative(True)
+    assert model.cumulative and seen == [True]
+    assert _sizes(model, COL_BID, (100.00, 99.99, 99.98, 99.97, 99.96)) == [100.0, 300.0, None, 600.0, None]
+    assert _sizes(model, COL_ASK, (100.01, 100.02, 100.03, 100.04, 100.05)) == [50.0, 200.0, None, 225.0, None]
+    assert model.data(model.index(model.row_of(99.97), COL_BID)) == "600"
+    assert model.headerData(COL_BID, Qt.Orientation.Horizontal) == "Σ Bid"
+    assert model.headerData(COL_ASK, Qt.Orientation.Horizontal) == "Σ Ask"
+    tip = model.data(model.index(model.row_of(99.99), COL_BID), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "200 at 99.99; 300 from the best bid to here"
+    # the best bid's size changes: every deeper cumulative size follows
+    session.push_book(AAPL, [(100.00, 1000.0)] + bids[1:], asks)
+    assert _sizes(model, COL_BID, (100.00, 99.99, 99.97)) == [1000.0, 1200.0, 1500.0]
+    model.set_cumulative(True)                   # no change: no signal
+    assert seen == [True]
+    model.set_cumulative(False)
+    assert seen == [True, False] and not model.cumulative
+    assert _sizes(model, COL_BID, (100.00, 99.99, 99.97)) == [1000.0, 200.0, 300.0]
+    assert model.headerData(COL_BID, Qt.Orientation.Horizontal) == "Bid"
+    assert model.data(model.index(model.row_of(99.99), COL_BID), Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_cumulative_mode_survives_an_instrument_switch(session, model):
+    model.set_cumulative(True)
+    model.set_instrument(EUR)
+    session.push_book(EUR, *_book(1.08455, 0.00005, n=3))
+    assert model.cumulative
+    assert _sizes(model, COL_BID, (1.08455, 1.08450, 1.08445)) == [100.0, 300.0, 600.0]
+
+
+def test_cumulative_toggle_and_updates_mark_only_the_size_columns(session, aloop):
+    model = LadderModel(session, rows=21, interval_ms=50)
+    try:
+        model.set_instrument(AAPL)
+        session.push_book(AAPL, *_book(100.00, n=3))
+        run_for(aloop, 0.1)
+        changes, resets, headers = [], [], []
+        model.dataChanged.connect(lambda tl, br, *_: changes.append(
+            (tl.row(), tl.column(), br.row(), br.column())))
+        model.modelReset.connect(lambda: resets.append(1))
+        model.headerDataChanged.connect(lambda o, first, last: headers.append((first, last)))
+        model.set_cumulative(True)
+        run_for(aloop, 0.15)
+        # the bids below the best (rows 11, 12) and the asks above it (rows 8, 7) change
+        assert not resets and headers == [(COL_BID, COL_ASK)]
+        assert {c[1] for c in changes} <= {COL_BID, COL_ASK} and changes
+        marked = {(r, c[1]) for c in changes for r in range(c[0], c[2] + 1) if c[1] == c[3]}
+        assert {(11, COL_BID), (12, COL_BID), (8, COL_ASK), (7, COL_ASK)} <= marked
+        assert (10, COL_BID) not in marked and (9, COL_ASK) not in marked   # the inside is the same
+        changes.clear()
+        bids, asks = _book(100.00, n=3)
+        for size in range(1, 51):              # 50 updates of the deepest bid only
+            bids[2] = (99.98, float(size))
+            session.push_book(AAPL, bids, asks)
+        run_for(aloop, 0.15)
+        assert changes == [(12, COL_BID, 12, COL_BID)]
+        assert model.data(model.index(12, COL_BID), RawRole) == 100.0 + 200.0 + 50.0
+    finally:
+        model.close()

@@ -7,7 +7,11 @@ ticket's confirmation rules, ``app.ui.confirm``):
   in the Ask column: SELL LMT;
 - click on an own order (Buy / Sell column): cancel it; drag it to another row: modify its
   limit price to that row's;
-- the wheel scrolls the prices a tick per step; "Centre" (or Space) re-centres.
+- the wheel scrolls the prices a tick per step; "Centre" (or Space) re-centres;
+- "Cum." shows cumulative sizes in the Bid / Ask columns (``LadderModel.set_cumulative``);
+- the symbol field (IB's symbol search as you type, ``app.ui.symbol_search``): Enter or a
+  picked match resolves the symbol (``LadderModel.set_symbol_text``) and loads the ladder on
+  it (signal ``instrumentChosen``); an unknown symbol shows the gateway's message under it.
 
 One-click: only when armed (:meth:`LadderPanel.set_armed`, connect it to
 ``TradingActions.armedChanged``) a click transmits at once, and then only when the order
@@ -18,9 +22,13 @@ Soft risk limits are part of the question (its Yes overrides exactly those); one
 appears only at send time is asked by ``execute_with_override``. Every decision is
 journalled through ``commands.record``.
 
-Hotkeys (while the ladder has focus): B buy at the bid, Shift+B buy at the ask, S sell at
-the ask, Shift+S sell at the bid (LMT, the selector's quantity), F flatten the symbol
-(always asks), C cancel all orders of the symbol, Space re-centre.
+Hotkeys (only while the ladder has the focus; ``Qt.WidgetWithChildrenShortcut``; its text
+fields keep the letters they type), by default: B buy at the bid, Shift+B buy at the ask, S
+sell at the ask, Shift+S sell at the bid (LMT, the selector's quantity), F flatten the symbol
+(always asks), C cancel all orders of the symbol, Space re-centre. They are the
+``app.ui.hotkeys.LADDER_ACTIONS`` of the trader's ``HotkeyRegistry`` once
+:meth:`LadderPanel.bind_hotkeys` is called (edited in the hotkey editor, listed in the cheat
+sheet); without a registry the defaults apply.
 """
 
 from __future__ import annotations
@@ -31,7 +39,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout,
+    QWidget,
+)
 
 from app.commands import CancelAll, Flatten, describe_command
 from app.commands.intents import CancelOrder, ModifyOrder, PlaceOrder
@@ -42,16 +53,18 @@ from app.ui.confirm import (
     record_confirmation, record_overrides, resolve, with_warnings,
 )
 from app.ui.format import tabular_font
+from app.ui.hotkeys import LADDER_ACTIONS
 from app.ui.ladder.table import LadderTable
+from app.ui.symbol_search import attach_symbol_search
 from app.viewmodels.ladder import DEFAULT_ROWS, LadderModel
 from app.viewmodels.soft_limits import soft_warnings, warning_line
 
 log = logging.getLogger(__name__)
 
-#: hotkey -> (side, price source) of the ladder's buy/sell keys
-TRADE_KEYS: dict[str, tuple[Action, str]] = {
-    "B": (Action.BUY, "bid"), "Shift+B": (Action.BUY, "ask"),
-    "S": (Action.SELL, "ask"), "Shift+S": (Action.SELL, "bid"),
+#: ladder hotkey id (``app.ui.hotkeys.LADDER_ACTIONS``) -> (side, price source) of the buy/sell keys
+TRADE_HOTKEYS: dict[str, tuple[Action, str]] = {
+    "ladder_buy_bid": (Action.BUY, "bid"), "ladder_buy_ask": (Action.BUY, "ask"),
+    "ladder_sell_ask": (Action.SELL, "ask"), "ladder_sell_bid": (Action.SELL, "bid"),
 }
 #: default quantity of the selector (shares; FX: base units)
 DEFAULT_QUANTITY = {"STK": 100.0, "CASH": 20_000.0}
@@ -63,13 +76,18 @@ class LadderPanel(QWidget):
     ``rows`` the initial number of price rows, refitted to the table's height when ``fit_rows``.
 
     Public: :meth:`set_instrument` (slot), :meth:`set_armed` (slot), :attr:`armed`,
-    :meth:`send` (coroutine: one command through the confirmation rules), ``model``,
-    ``table``, ``quantity``; injectable questions ``confirm(text, request, warnings)``,
+    :meth:`bind_hotkeys`, :meth:`send` (coroutine: one command through the confirmation
+    rules), ``model``, ``table``, ``quantity``, ``symbol`` (the symbol field),
+    ``symbol_problem`` (its error line), ``cumulative`` (the "Cum." check box), ``shortcuts``
+    (hotkey id -> QShortcut); injectable questions ``confirm(text, request, warnings)``,
     ``ask(title, text)`` and ``ask_override(rule, message)`` (each may return an awaitable);
-    ``tasks`` the running sends. Signal ``message(bool ok, str text)`` per outcome.
+    ``tasks`` the running sends and lookups. Signals ``message(bool ok, str text)`` per
+    outcome; ``instrumentChosen(Instrument)`` when the trader picked a symbol in the ladder's
+    own field (resolved and shown; not for :meth:`set_instrument` from outside).
     """
 
     message = Signal(bool, str)
+    instrumentChosen = Signal(object)
 
     def __init__(self, session, commands, *, toggles: ConfirmToggles | None = None,
                  rows: int = DEFAULT_ROWS, fit_rows: bool = True, parent: QWidget | None = None):
@@ -85,9 +103,21 @@ class LadderPanel(QWidget):
         self.tasks: list[asyncio.Task] = []
         self.dialog = None
         self._armed = False
+        self._hotkeys = None
 
-        self.title = QLabel("No symbol")
-        self.title.setObjectName("ladderTitle")
+        self.symbol = QLineEdit()
+        self.symbol.setObjectName("ladderSymbol")
+        self.symbol.setPlaceholderText("Symbol, Enter")
+        self.symbol.setMinimumWidth(self.symbol.fontMetrics().horizontalAdvance("EUR.USD__"))
+        self.symbol.setMaximumWidth(self.symbol.fontMetrics().horizontalAdvance("M" * 10))
+        self.symbol.returnPressed.connect(self._symbol_entered)
+        self.symbol_search = attach_symbol_search(self.symbol, session)  # IB symbol lookup popup
+        self.symbol_problem = QLabel("")
+        self.symbol_problem.setObjectName("ladderSymbolProblem")
+        self.symbol_problem.setWordWrap(True)
+        self.symbol_problem.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.symbol_problem.setVisible(False)
+        theme.style(self.symbol_problem, "color: $error_text;")
         self.quantity = QDoubleSpinBox()
         self.quantity.setObjectName("ladderQuantity")
         self.quantity.setDecimals(0)
@@ -99,8 +129,13 @@ class LadderPanel(QWidget):
         self.quantity.setFont(tabular_font())
         self.quantity.setToolTip("Quantity of the ladder's orders (shares; FX: base currency)")
         self.centre = QPushButton("Centre")
-        self.centre.setToolTip("Re-centre on the inside market (Space)")
         self.centre.clicked.connect(self.model.recentre)
+        self.cumulative = QCheckBox("Cum.")
+        self.cumulative.setObjectName("ladderCumulative")
+        self.cumulative.setToolTip("Cumulative depth: the Bid / Ask columns add up the sizes from "
+                                   "the inside market outward (bids downward, asks upward)")
+        self.cumulative.toggled.connect(self.model.set_cumulative)
+        self.model.cumulativeChanged.connect(self.cumulative.setChecked)
         self.armed_label = QLabel("")
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -115,33 +150,63 @@ class LadderPanel(QWidget):
             self.table.rowsFit.connect(self.model.set_row_count)
 
         top = QHBoxLayout()
-        top.addWidget(self.title, 1)
+        top.addWidget(self.symbol, 1)
         top.addWidget(self.armed_label)
+        top.addStretch(1)
         top.addWidget(QLabel("Qty"))
         top.addWidget(self.quantity)
+        top.addWidget(self.cumulative)
         top.addWidget(self.centre)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        lay.addWidget(self.symbol_problem)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.status)
 
+        handlers = {aid: (lambda a=action, s=side: self._start(self.trade_at(a, s)))
+                    for aid, (action, side) in TRADE_HOTKEYS.items()}
+        handlers.update(ladder_flatten=lambda: self._start(self.flatten()),
+                        ladder_cancel_all=lambda: self._start(self.cancel_all()),
+                        ladder_recentre=self.model.recentre)
         self.shortcuts: dict[str, QShortcut] = {}
-        for key, (action, side) in TRADE_KEYS.items():
-            self._shortcut(key, lambda a=action, s=side: self._start(self.trade_at(a, s)))
-        self._shortcut("F", lambda: self._start(self.flatten()))
-        self._shortcut("C", lambda: self._start(self.cancel_all()))
-        self._shortcut("Space", self.model.recentre)
+        for spec in LADDER_ACTIONS:
+            sc = QShortcut(self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(handlers[spec.id])
+            self.shortcuts[spec.id] = sc
+        self._apply_hotkeys()
+        self._show_symbol()
 
         self._apply_theme()
         theme.notifier().changed.connect(self._apply_theme)
         self.set_armed(False)
 
-    def _shortcut(self, key: str, slot) -> None:
-        sc = QShortcut(QKeySequence(key), self)
-        sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        sc.activated.connect(slot)
-        self.shortcuts[key] = sc
+    # ---- hotkeys ----------------------------------------------------------------------------
+    def bind_hotkeys(self, registry) -> None:
+        """Take the ladder's keys from ``registry`` (an ``app.ui.hotkeys.HotkeyRegistry``, its
+        ``LADDER_ACTIONS``) now and after every change (``keysChanged``: the hotkey editor, a
+        restore of the defaults). The shortcuts stay local to the ladder. None: back to the
+        default keys."""
+        if self._hotkeys is not None:
+            self._hotkeys.keysChanged.disconnect(self._apply_hotkeys)
+        self._hotkeys = registry
+        if registry is not None:
+            registry.keysChanged.connect(self._apply_hotkeys)
+        self._apply_hotkeys()
+
+    def hotkey(self, action_id: str) -> QKeySequence:
+        """The key of the ladder hotkey ``action_id`` (empty when none); ``KeyError`` for an id
+        that is not one of ``LADDER_ACTIONS``."""
+        return self.shortcuts[action_id].key()
+
+    def _apply_hotkeys(self) -> None:
+        for spec in LADDER_ACTIONS:
+            key = self._hotkeys.key(spec.id) if self._hotkeys is not None else QKeySequence(spec.default)
+            self.shortcuts[spec.id].setKey(key)
+        key = self.hotkey("ladder_recentre").toString(QKeySequence.SequenceFormat.NativeText)
+        self.centre.setToolTip(f"Re-centre on the inside market ({key})" if key
+                               else "Re-centre on the inside market")
 
     def _apply_theme(self, *_theme) -> None:
         self.model.colours = {"bid_bg": theme.qcolor("buy_tint_bg"), "ask_bg": theme.qcolor("sell_tint_bg"),
@@ -159,12 +224,56 @@ class LadderPanel(QWidget):
     # ---- slots -------------------------------------------------------------------------------
     @Slot(object)
     def set_instrument(self, instrument: Instrument | None) -> None:
-        """Show ``instrument`` (a resolved ``app.domain.Instrument``; None: empty)."""
+        """Show ``instrument`` (a resolved ``app.domain.Instrument``; None: empty). The symbol
+        field shows its symbol (unless the trader is typing there); a symbol lookup of the
+        field still running is superseded. Does not emit ``instrumentChosen``."""
         if instrument is not None and instrument != self.model.instrument:
-            self.quantity.setValue(DEFAULT_QUANTITY.get(instrument.sec_type, 100.0))
-            self.quantity.setSingleStep(10_000 if instrument.is_fx else 100)
+            self._default_quantity(instrument)
         self.model.set_instrument(instrument)
-        self.title.setText(instrument.display_symbol if instrument is not None else "No symbol")
+        if not (self.symbol.hasFocus() and self.symbol.isModified()):
+            self._show_symbol()
+
+    def _default_quantity(self, instrument: Instrument) -> None:
+        self.quantity.setValue(DEFAULT_QUANTITY.get(instrument.sec_type, 100.0))
+        self.quantity.setSingleStep(10_000 if instrument.is_fx else 100)
+
+    def _show_symbol(self) -> None:
+        inst = self.model.instrument
+        self.symbol.setText(inst.display_symbol if inst is not None else "")
+        self.symbol.setToolTip(inst.long_name if inst is not None and inst.long_name else
+                               "Symbol of the ladder (IB symbol search as you type; Enter loads it)")
+        self._symbol_error("")
+
+    def _symbol_error(self, text: str) -> None:
+        self.symbol_problem.setText(text)
+        self.symbol_problem.setVisible(bool(text))
+
+    def _symbol_entered(self) -> None:
+        text = self.symbol.text().strip()
+        self.symbol.setModified(False)      # submitted: a choice from outside may replace it
+        if not text:                        # an emptied field: show the ladder's symbol again
+            self._show_symbol()
+            return
+        self._start(self.choose_symbol(text))
+
+    async def choose_symbol(self, text: str) -> Instrument | None:
+        """Load the ladder on the symbol ``text`` as if the trader typed it in the field:
+        resolved through ``LadderModel.set_symbol_text``; on success the field shows it and
+        ``instrumentChosen`` is emitted; on failure the field keeps the text and the message
+        (the gateway's for an unknown symbol) is shown under it. Returns the instrument or None."""
+        before = self.model.instrument
+        try:
+            inst = await self.model.set_symbol_text(text)
+        except ValueError as e:
+            self._symbol_error(str(e))
+            return None
+        if inst is None:                     # superseded by a later choice
+            return None
+        if inst != before:
+            self._default_quantity(inst)
+        self._show_symbol()
+        self.instrumentChosen.emit(inst)
+        return inst
 
     @Slot(bool)
     def set_armed(self, on: bool) -> None:
@@ -268,4 +377,4 @@ class LadderPanel(QWidget):
         return self.dialog.ask()
 
 
-__all__ = ["DEFAULT_QUANTITY", "LadderPanel", "TRADE_KEYS"]
+__all__ = ["DEFAULT_QUANTITY", "LadderPanel", "TRADE_HOTKEYS"]
