@@ -4,7 +4,8 @@ Top row: the scan code combo (display names from the gateway's scanner parameter
 code in the tooltip), the location combo, Rows (1..50), Start and Stop. Second row: the
 filters Price above / Price below (0 = not set) and Volume above (0 = not set). Then a
 status line (IB's messages) and the table (rank order, as IB sends it). Double-click
-on a row resolves its instrument and emits :attr:`ScannerView.instrumentChosen`.
+on a row resolves its instrument and emits :attr:`ScannerView.instrumentChosen`; a row
+dragged onto a panel or a watchlist carries its instrument (``app.ui.symbol_drag``).
 
 Wiring (the lead's ``app/ui/panels.py``)::
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.domain.scanner import MAX_SCAN_ROWS, ScannerParameters, ScanRequest
 from app.ui.columns import ordered_table, size_columns
 from app.ui.format import tabular_font
+from app.ui.symbol_drag import drag_rows_out
 from app.viewmodels.scanner import ScannerModel
 
 #: shown before the gateway's parameters arrive (IB scan codes every TWS offers)
@@ -111,7 +113,9 @@ class ScannerView(QWidget):
         self.table.setModel(model.table)
         ordered_table(self.table)                  # IB's rank order is the meaning
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setToolTip("Double-click a row to load its instrument")
+        self.table.setToolTip("Double-click a row to load its instrument, or drag it onto a panel "
+                              "or a watchlist")
+        drag_rows_out(self.table)
         size_columns(self.table, model.table.columns, tabular_font())
 
         lay = QVBoxLayout(self)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QModelIndex, QSettings, Qt
 
+from app.viewmodels.instrument_mime import INSTRUMENT_MIME
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, ROW_MIME, WatchlistError
 from app.viewmodels.watchlists import (
     KEY_CURRENT, KEY_NAMES, KEY_OLD_SYMBOLS, WatchlistSet, parse_symbols_csv, symbols_to_csv,
@@ -71,7 +72,8 @@ def test_reorder_by_drop_and_move(qapp, aloop):
     data = m.mimeData([m.index(0, 0)])         # dropped at the end (below the last row)
     assert m.dropMimeData(data, Qt.CopyAction, -1, -1, QModelIndex())
     assert m.symbols() == ["MSFT", "NVDA", "AAPL", "SPY"]
-    assert m.mimeTypes() == [ROW_MIME]
+    # the row, then its instrument (dragged onto another list or a panel it is added / loaded)
+    assert m.mimeTypes() == [ROW_MIME, INSTRUMENT_MIME, "text/plain"]
     assert m.flags(m.index(0, 0)) & Qt.ItemIsDragEnabled
 
 
