@@ -16,6 +16,11 @@ CONNECTED (calling it again is harmless). Each row holds one counted quote
 subscription (``Session.subscribe_quotes``), which the Session re-requests
 after a reconnect.
 
+Drag and drop: a dragged row carries its number in its own list (:data:`ROW_MIME`) and its
+instrument (``app.viewmodels.instrument_mime``); dropped on its own list it moves, anywhere
+else it is a copy (the row stays). Instruments or symbol text dropped on the list are
+added (:meth:`WatchlistModel.add_instrument` / :meth:`WatchlistModel.add_symbol`).
+
 Staleness (:class:`~app.viewmodels.staleness.StaleRows`): when the session's
 data goes stale (``staleEvent`` True, or a lost / closed connection) every row's
 quote cells turn grey (``ForegroundRole``, :data:`~app.viewmodels.staleness.STALE_ROLE`, a tooltip "Stale
