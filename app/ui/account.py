@@ -29,6 +29,7 @@ from app.ui import theme
 from app.ui.format import tabular_font
 from app.viewmodels.account import NET_LIQ_REPORTED, SUMMARY_TAGS, AccountSummary, PositionsModel
 from app.ui.stale_label import stale_label
+from app.ui.symbol_drag import drag_rows_out
 from app.viewmodels.timedisplay import TIME_DISPLAY
 from app.viewmodels.table import SORT_ROLE
 
@@ -111,6 +112,7 @@ class AccountPanel(QWidget):
         self.columns = TableColumns(self.table, positions.columns, "positions",
                                     hidden=POSITIONS_HIDDEN_BY_DEFAULT, fixed=("symbol",))
         self.table.horizontalHeader().setStretchLastSection(True)
+        drag_rows_out(self.table)    # a position dragged onto a panel or a watchlist loads it
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)

@@ -8,7 +8,8 @@ set); fourth row, only when the gateway's parameters list IB's market cap filter
 disabled): market cap min / max in millions of USD (blank = no bound; text that is not a
 number is shown at the field and in the status line, and nothing is sent). Then a status
 line (IB's messages) and the table (rank order, as IB sends it). Double-click on a row
-resolves its instrument and emits :attr:`ScannerView.instrumentChosen`. The rows stay
+resolves its instrument and emits :attr:`ScannerView.instrumentChosen`; a row dragged onto a
+panel or a watchlist carries its instrument (``app.ui.symbol_drag``). The rows stay
 narrow: the panel shares the watchlist's column (every left dock fits 340 px).
 
 Wiring (the lead's ``app/ui/panels.py``)::
@@ -33,6 +34,7 @@ from app.domain.scanner import (
 )
 from app.ui.columns import ordered_table, size_columns
 from app.ui.format import tabular_font
+from app.ui.symbol_drag import drag_rows_out
 from app.viewmodels.scanner import ScannerModel, parse_market_cap
 
 #: shown before the gateway's parameters arrive (IB scan codes every TWS offers)
@@ -137,7 +139,9 @@ class ScannerView(QWidget):
         self.table.setModel(model.table)
         ordered_table(self.table)                  # IB's rank order is the meaning
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setToolTip("Double-click a row to load its instrument")
+        self.table.setToolTip("Double-click a row to load its instrument, or drag it onto a panel "
+                              "or a watchlist")
+        drag_rows_out(self.table)
         size_columns(self.table, model.table.columns, tabular_font())
 
         lay = QVBoxLayout(self)

@@ -4,7 +4,10 @@
 "+" adds a list; a double-click on a tab renames it; a tab's context menu renames,
 removes (not the last list; asks first when the list has symbols), imports or exports
 CSV; the "Import…" / "Export…" buttons do the same for CSV files. Rows are reordered by
-dragging them within a list (the model moves the row; the order is what is saved).
+dragging them within a list (the model moves the row; the order is what is saved). A row
+dragged out carries its instrument (onto a panel with an ``app.ui.symbol_drag``
+drop target it loads there; onto another list it is added there) and stays; an instrument
+(a scanner or position row) or symbol text dropped on a list is added to it.
 Signal ``instrumentSelected(Instrument)`` from whichever list's row is selected;
 ``viewCreated(WatchlistView)`` for each list's view (the owner restores its columns).
 

@@ -25,6 +25,7 @@ from PySide6.QtGui import QColor
 from app.domain import AccountPnL, AccountValue, Instrument, Position, PositionPnL, live_position
 from app.ui.format import fmt_money, fmt_price, fmt_qty, is_missing, sign_colour
 from app.viewmodels.coalesce import FLUSH_INTERVAL_MS
+from app.viewmodels.instrument_mime import InstrumentDragRows
 from app.viewmodels.staleness import StaleRows, StaleWatch, fmt_age
 from app.viewmodels.table import Column, RecordTableModel
 from app.viewmodels.timedisplay import TIME_DISPLAY
@@ -272,7 +273,7 @@ POSITION_COLUMNS: tuple[Column[Position], ...] = (
 )
 
 
-class PositionsModel(StaleRows, RecordTableModel[Position]):
+class PositionsModel(InstrumentDragRows, StaleRows, RecordTableModel[Position]):
     """Open positions keyed by (account, conId or symbol); quantity 0 removes the row.
 
     Each row is IB's updatePortfolio position (sent every ~3 minutes) valued live
@@ -284,6 +285,8 @@ class PositionsModel(StaleRows, RecordTableModel[Position]):
 
     Rows go grey while the data is stale (:class:`~app.viewmodels.staleness.StaleRows`)
     until a new position, P&L or quote arrives for them after the link is live.
+
+    A row drags out as its instrument (``app.viewmodels.instrument_mime``).
     """
 
     marksChanged = Signal()
@@ -303,6 +306,10 @@ class PositionsModel(StaleRows, RecordTableModel[Position]):
         session.positionEvent += self.on_position
         session.positionPnlEvent += self.on_position_pnl
         session.quotesEvent += self.on_quotes
+
+    def drag_instrument(self, row: int) -> Instrument:
+        """The instrument of position row ``row`` as IB reported it (InstrumentDragRows)."""
+        return self.record(row).instrument
 
     def close(self) -> None:
         """Stop listening to the session and drop the quote subscriptions of the positions."""

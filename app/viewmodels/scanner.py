@@ -34,6 +34,7 @@ from app.domain.scanner import (
     MARKET_CAP_ABOVE, MARKET_CAP_BELOW, MAX_SCAN_ROWS, ScannerParameters, ScanRequest, ScanRow,
 )
 from app.ui.format import fmt_pct, fmt_price, fmt_volume, is_missing, sign_colour
+from app.viewmodels.instrument_mime import InstrumentDragRows
 from app.viewmodels.table import Column, RecordTableModel, with_samples
 
 log = logging.getLogger("ibdesk.scanner")
@@ -118,13 +119,18 @@ def row_instrument(row: ScanRow) -> Instrument:
                       local_symbol=row.local_symbol)
 
 
-class ScanResultsModel(RecordTableModel[ScanLine]):
+class ScanResultsModel(InstrumentDragRows, RecordTableModel[ScanLine]):
     """The scan's rows keyed by rank (0 = first), :data:`COLUMNS`; ``set_rows`` applies a
-    full list in place, ``on_quotes`` fills Last / Chg % / Volume."""
+    full list in place, ``on_quotes`` fills Last / Chg % / Volume. A row drags out as its
+    instrument (:func:`row_instrument`, ``app.viewmodels.instrument_mime``)."""
 
     def __init__(self, parent: QObject | None = None, **kw):
         super().__init__(COLUMNS, parent, **kw)
         self._quotes: dict[str, Quote] = {}
+
+    def drag_instrument(self, row: int) -> Instrument:
+        """The instrument of table row ``row`` as IB listed it (InstrumentDragRows)."""
+        return row_instrument(self.record(row).row)
 
     def set_rows(self, rows: list[ScanRow]) -> None:
         """Show ``rows`` (a full list from IB, any order): rank r's row is replaced in

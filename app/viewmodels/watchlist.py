@@ -16,6 +16,11 @@ CONNECTED (calling it again is harmless). Each row holds one counted quote
 subscription (``Session.subscribe_quotes``), which the Session re-requests
 after a reconnect.
 
+Drag and drop: a dragged row carries its number in its own list (:data:`ROW_MIME`) and its
+instrument (``app.viewmodels.instrument_mime``); dropped on its own list it moves, anywhere
+else it is a copy (the row stays). Instruments or symbol text dropped on the list are
+added (:meth:`WatchlistModel.add_instrument` / :meth:`WatchlistModel.add_symbol`).
+
 Staleness (:class:`~app.viewmodels.staleness.StaleRows`): when the session's
 data goes stale (``staleEvent`` True, or a lost / closed connection) every row's
 quote cells turn grey (``ForegroundRole``, :data:`~app.viewmodels.staleness.STALE_ROLE`, a tooltip "Stale
@@ -27,7 +32,9 @@ first quote after the data is live again.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -40,6 +47,9 @@ from app.ui.format import (
     fmt_pct, fmt_price, fmt_qty, fmt_signed, fmt_volume, is_missing,
     sign_colour, tick_decimals,
 )
+from app.viewmodels.instrument_mime import (
+    InstrumentDragRows, instruments_from_mime, symbols_from_mime,
+)
 from app.viewmodels.staleness import StaleRows
 from app.viewmodels.coalesce import FLUSH_INTERVAL_MS
 from app.viewmodels.table import FIRST_CUSTOM_ROLE, Column, RecordTableModel
@@ -50,8 +60,10 @@ log = logging.getLogger(__name__)
 FLASH_ROLE = FIRST_CUSTOM_ROLE
 #: how long a price change flashes, in milliseconds
 FLASH_MS = 500
-#: the drag-and-drop format of a watchlist row (its row number, ASCII): rows move only within a list
+#: the drag-and-drop format of a watchlist row ("<list token>:<row number>", ASCII): rows move
+#: only within their own list; the drag also carries the row's instrument (INSTRUMENT_MIME)
 ROW_MIME = "application/x-ibdesk-watchlist-row"
+_DRAG_TOKENS = itertools.count(1)
 #: the list a new profile starts with
 DEFAULT_SYMBOLS: tuple[str, ...] = ("AAPL", "MSFT", "NVDA", "SPY", "EUR.USD")
 
@@ -151,7 +163,7 @@ def _row_key(instrument: Instrument) -> str:
     return instrument.display_symbol.upper()
 
 
-class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
+class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
     """Watchlist rows keyed by display symbol ("AAPL", "EUR.USD").
 
     ``session`` follows the Session contract (``resolve``, ``subscribe_quotes``,
@@ -173,6 +185,10 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
         self._pending_resolve: set[str] = set()
         self._start_task: asyncio.Future | None = None
         self._flashing: set[str] = set()     # keys of rows with a flashing cell
+        #: tells this list's dragged rows from another list's (ROW_MIME "<token>:<row>")
+        self._drag_token = f"{os.getpid()}.{next(_DRAG_TOKENS)}"
+        #: background adds of dropped instruments / symbols (:meth:`dropMimeData`)
+        self.drops: set[asyncio.Future] = set()
         #: passes of the flash expiry timer (tests and benchmarks)
         self.flash_passes = 0
         self._flash_timer = QTimer(self)
@@ -256,6 +272,12 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
             inst = Instrument.parse(text)
         except ValueError as e:
             raise WatchlistError(str(e)) from None
+        return await self.add_instrument(inst)
+
+    async def add_instrument(self, inst: Instrument) -> Instrument:
+        """Resolve ``inst`` (IB reqContractDetails with its conId, exchange and currency as
+        given: a row dragged from the scanner or the positions) and add it as
+        :meth:`add_symbol` does; the same :class:`WatchlistError` messages."""
         key = _row_key(inst)
         if self.row_of(key) is not None or key in self._pending_resolve:
             raise WatchlistError(f"{inst.display_symbol} is already in the watchlist")
@@ -301,41 +323,95 @@ class WatchlistModel(StaleRows, RecordTableModel[WatchRow]):
         :meth:`symbols` returns (and what is saved). False when nothing moved."""
         return self.move_row(src, dst)
 
-    # ---- drag and drop (reorder within the list) -----------------------------
+    # ---- drag and drop ----------------------------------------------------------
+    # A dragged row carries ROW_MIME ("<list token>:<row>") and the row's instrument
+    # (app.viewmodels.instrument_mime: INSTRUMENT_MIME JSON + text/plain). Dropped on its
+    # own list it moves; dropped on another list or panel it is a copy (the drag offers
+    # CopyAction only, so no view ever removes the source row); instruments or symbol
+    # text from elsewhere are added to this list.
     def flags(self, index):  # noqa: D102 (Qt override)
-        f = super().flags(index)
-        return f | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else f | Qt.ItemFlag.ItemIsDropEnabled
+        f = super().flags(index)   # InstrumentDragRows: a row drags (as a copy)
+        return f if index.isValid() else f | Qt.ItemFlag.ItemIsDropEnabled
 
     def supportedDropActions(self):  # noqa: N802, D102
         # Copy: the view must not remove the dragged row after the drop; dropMimeData moves it
         return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
 
+    def drag_instrument(self, row: int) -> Instrument:
+        """The instrument of row ``row`` (InstrumentDragRows)."""
+        return self.record(row).instrument
+
     def mimeTypes(self) -> list[str]:  # noqa: N802, D102
-        return [ROW_MIME]
+        return [ROW_MIME, *super().mimeTypes()]
 
     def mimeData(self, indexes) -> QMimeData:  # noqa: N802
-        """The dragged row number (one row: the view selects single rows)."""
-        data = QMimeData()
-        rows = sorted({i.row() for i in indexes if i.isValid()})
+        """The dragged row (one row: the view selects single rows): its number in this list
+        (:data:`ROW_MIME`) and its instrument (``INSTRUMENT_MIME`` + the symbol as text)."""
+        data = super().mimeData(indexes)
+        rows = self.drag_rows(indexes)
         if rows:
-            data.setData(ROW_MIME, str(rows[0]).encode("ascii"))
+            data.setData(ROW_MIME, f"{self._drag_token}:{rows[0]}".encode("ascii"))
         return data
+
+    def _own_row(self, data: QMimeData) -> int | None:
+        """The row number of a row dragged from this very list, else None."""
+        if not data.hasFormat(ROW_MIME):
+            return None
+        token, _, row = bytes(data.data(ROW_MIME)).decode("ascii", "replace").partition(":")
+        if token != self._drag_token or not row.isdigit():
+            return None
+        return int(row)
+
+    def _dropped_items(self, data: QMimeData) -> list[Instrument] | list[str]:
+        return instruments_from_mime(data) or symbols_from_mime(data)
+
+    def canDropMimeData(self, data: QMimeData, action, row: int, column: int,  # noqa: N802
+                        parent: QModelIndex) -> bool:
+        """A row of this list, instruments or symbol text (the view's drag highlight)."""
+        if action == Qt.DropAction.IgnoreAction:
+            return False
+        return self._own_row(data) is not None or bool(self._dropped_items(data))
 
     def dropMimeData(self, data: QMimeData, action, row: int, column: int,  # noqa: N802
                      parent: QModelIndex) -> bool:
-        """Drop a dragged row before ``row`` (or onto ``parent``'s row; at the end when both
-        are -1 / invalid): moves it within this list. Other formats are refused."""
-        if not data.hasFormat(ROW_MIME) or action == Qt.DropAction.IgnoreAction:
+        """A row of this list is moved before ``row`` (or onto ``parent``'s row; at the end
+        when both are -1 / invalid). Instruments dragged from elsewhere (another list, the
+        scanner, a position) or dropped symbol text are added at the end, resolved as
+        :meth:`add_instrument` does (in the background: errors such as "AAPL is already in
+        the watchlist" come as ``message``); the task is kept in :attr:`drops`. Anything
+        else is refused (False)."""
+        if action == Qt.DropAction.IgnoreAction:
             return False
-        try:
-            src = int(bytes(data.data(ROW_MIME)).decode("ascii"))
-        except ValueError:
+        src = self._own_row(data)
+        if src is not None:
+            if not 0 <= src < len(self):
+                return False
+            if row < 0:
+                row = parent.row() if parent.isValid() else len(self)
+            dst = row - 1 if row > src else row      # "before row" in the old numbering
+            self.move_symbol(src, dst)
+            return True
+        items = self._dropped_items(data)
+        if not items:
             return False
-        if row < 0:
-            row = parent.row() if parent.isValid() else len(self)
-        dst = row - 1 if row > src else row      # "before row" in the old numbering
-        self.move_symbol(src, dst)
+        task = asyncio.ensure_future(self._add_dropped(items))
+        self.drops.add(task)
+        task.add_done_callback(self.drops.discard)
         return True
+
+    async def _add_dropped(self, items: list[Instrument] | list[str]) -> None:
+        for item in items:
+            name = item.display_symbol if isinstance(item, Instrument) else item
+            try:
+                if isinstance(item, Instrument):
+                    await self.add_instrument(item)
+                else:
+                    await self.add_symbol(item)
+            except WatchlistError as e:
+                self.message.emit(str(e))
+            except Exception as e:  # shown, never lost
+                log.exception("adding dropped %s failed", name)
+                self.message.emit(f"Cannot add {name}: {e}")
 
     def _subscribe(self, key: str, inst: Instrument) -> None:
         """Hold one quote subscription per row (the Session counts subscriptions and

@@ -8,23 +8,11 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from app.ui.watchlists import WatchlistTabs
-from app.viewmodels.watchlists import WatchlistSet
-from tests.fakes import FakeSession
+from tests.gui.watchlist_support import show_tabs
 from tests.support import wait_until
 
 
-def _tabs(qtbot, aloop, lists=(("Main", ("AAPL", "MSFT", "NVDA")),)):
-    s = FakeSession()
-    ws = WatchlistSet(s)
-    for name, symbols in lists:
-        ws.add_list(name, symbols)
-    w = WatchlistTabs(ws)
-    qtbot.addWidget(w)
-    w.resize(600, 400)
-    w.show()
-    wait_until(aloop, lambda: all(r.resolved for m in ws.models() for r in m.records()), what="resolved")
-    return s, ws, w
+_tabs = show_tabs
 
 
 def _click_tab(qtbot, w, i):

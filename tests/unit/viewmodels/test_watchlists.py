@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QModelIndex, QSettings, Qt
 
+from app.viewmodels.instrument_mime import INSTRUMENT_MIME
 from app.viewmodels.watchlist import DEFAULT_SYMBOLS, ROW_MIME, WatchlistError
 from app.viewmodels.watchlists import (
     KEY_CURRENT, KEY_NAMES, KEY_OLD_SYMBOLS, WatchlistSet, parse_symbols_csv, symbols_to_csv,
@@ -71,8 +72,31 @@ def test_reorder_by_drop_and_move(qapp, aloop):
     data = m.mimeData([m.index(0, 0)])         # dropped at the end (below the last row)
     assert m.dropMimeData(data, Qt.CopyAction, -1, -1, QModelIndex())
     assert m.symbols() == ["MSFT", "NVDA", "AAPL", "SPY"]
-    assert m.mimeTypes() == [ROW_MIME]
+    # the row, then its instrument (dragged onto another list or a panel it is added / loaded)
+    assert m.mimeTypes() == [ROW_MIME, INSTRUMENT_MIME, "text/plain"]
     assert m.flags(m.index(0, 0)) & Qt.ItemIsDragEnabled
+
+
+def test_drops_from_elsewhere_add_and_other_data_is_refused(qapp, aloop):
+    from PySide6.QtCore import QMimeData
+
+    lists = WatchlistSet(FakeSession())
+    lists.add_list("Main", ["AAPL"])
+    lists.add_list("B", ["MSFT", "NVDA"])
+    _resolved(aloop, lists)
+    m, b = lists.model(0), lists.model(1)
+    prose, foreign_row = QMimeData(), QMimeData()
+    prose.setText("not a symbol!")
+    foreign_row.setData(ROW_MIME, b"1:0")          # a row number without its instrument
+    for data in (prose, foreign_row, QMimeData()):
+        assert not m.canDropMimeData(data, Qt.CopyAction, -1, -1, QModelIndex())
+        assert not m.dropMimeData(data, Qt.CopyAction, -1, -1, QModelIndex())
+    row_of_b = b.mimeData([b.index(1, 0)])         # NVDA of list B: added to Main, B unchanged
+    assert not m.dropMimeData(row_of_b, Qt.IgnoreAction, -1, -1, QModelIndex())
+    assert m.canDropMimeData(row_of_b, Qt.MoveAction, 0, 0, QModelIndex())
+    assert m.dropMimeData(row_of_b, Qt.MoveAction, 0, 0, QModelIndex())
+    wait_until(aloop, lambda: not m.drops, what="drop added")
+    assert m.symbols() == ["AAPL", "NVDA"] and b.symbols() == ["MSFT", "NVDA"]
 
 
 def test_csv_round_trip_and_bad_rows(qapp):
