@@ -130,3 +130,11 @@ def test_every_left_dock_fits_beside_the_chart_and_ticket_at_1280(desk):
     w, panels = desk(1280, 720)
     for name in ("watchlist", "scanner", "timesales"):
         assert w.docks[name].minimumSizeHint().width() <= 340, (name, w.docks[name].minimumSizeHint())
+
+
+def test_the_ladder_does_not_widen_the_ticket_column(desk):
+    """The ladder is a tab of the ticket's dock: a header wider than the ticket (its one row
+    with Cum. and Centre asked for 377 px) widened the right column and pushed the positions
+    table into a sideways scroll at 1920x1080."""
+    w, panels = desk(1280, 720)
+    assert w.docks["ladder"].minimumSizeHint().width() <= w.docks["ticket"].minimumSizeHint().width()
