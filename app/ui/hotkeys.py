@@ -41,7 +41,8 @@ from app.ui import theme
 SETTINGS_GROUP = "hotkeys"
 #: keys the terminal uses elsewhere (a hotkey may not take them)
 RESERVED_KEYS: dict[str, str] = {"Ctrl+Q": "Quit", "Ctrl+Return": "Transmit in the order ticket",
-                                 "F2": "Edit the selected cell (blotter)"}
+                                 "F2": "Edit the selected cell (blotter)",
+                                 "Ctrl+T": "New chart", "Ctrl+W": "Close chart"}
 #: scopes of a hotkey: the whole main window, or the ladder while it has the focus
 WINDOW, LADDER = "window", "ladder"
 #: keys the ladder's own fields need (symbol field + completer, quantity, focus chain)

@@ -3,7 +3,9 @@
 The main window only places what this module builds: the chart as the central
 widget and the docked panels. Wiring done here:
 
-- watchlist selection -> chart view-model and order ticket (one instrument);
+- link groups (``app.ui.workspace_panels``): a symbol selected in the watchlist, the scanner,
+  the ticket, the ladder or a chart, or dropped on a panel, loads in every panel of the same
+  colour; several charts (tabs / 2x2 grid); the workspace and named layouts;
 - settings (QSettings, per profile): the named watchlists (``app.viewmodels.watchlists``:
   names, symbols, the shown list; saved when a list is added, renamed, removed or
   reordered, and on shutdown), the selected symbol,
@@ -18,14 +20,12 @@ widget and the docked panels. Wiring done here:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.settings_values import setting_bool
-from app.domain import Instrument
 from app.domain.bars import BAR_SIZES
 from app.ui.account import AccountPanel
 from app.ui.alerts import make_alerts_panel
@@ -36,12 +36,14 @@ from app.ui.news import NewsView
 from app.ui.scanner import ScannerView
 from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
 from app.ui.chart.view import ChartView
-from app.ui.chart.workspace import ChartWorkspace
-from app.ui.link_button import LinkButton
 from app.ui.ticket import OrderTicket
 from app.ui.timesales import TimeSalesView
 from app.ui.watchlist import WatchlistView
 from app.ui.watchlists import WatchlistTabs
+from app.ui.workspace_panels import (  # noqa: F401 (names the tests and the app use)
+    DEFAULT_BAR_SIZE as WORKSPACE_BAR_SIZE, KEY_SELECTED, KEY_WORKSPACE, LINKED_DOCKS, MAIN_CHART,
+    WorkspaceMixin,
+)
 from app.viewmodels.account import AccountSummary, PositionsModel
 from app.viewmodels.chart import ChartViewModel
 from app.viewmodels.executions import ExecutionsModel
@@ -51,14 +53,12 @@ from app.viewmodels.scanner import ScannerModel
 from app.viewmodels.ticket import TicketModel
 from app.viewmodels.timesales import TimeSalesModel
 from app.viewmodels.watchlist import WatchlistModel
-from app.viewmodels.links import DEFAULT_COLOUR, LinkGroups
 from app.viewmodels.watchlists import KEY_OLD_SYMBOLS, WatchlistSet
 
 log = logging.getLogger(__name__)
 
 #: the first list's symbols (the single watchlist of older versions; read once, still written)
 KEY_SYMBOLS = KEY_OLD_SYMBOLS
-KEY_SELECTED = "watchlist/selected"
 #: the watchlist's hidden columns (``app.ui.columns.TableColumns``, ``columns/<table>/*``)
 KEY_HIDDEN_COLUMNS = "columns/watchlist/hidden"
 KEY_BAR_SIZE = "chart/bar_size"
@@ -67,16 +67,10 @@ KEY_CONFIRM_CANCELS = "blotter/confirm_cancels"
 KEY_CONFIRM_MODIFIES = "blotter/confirm_modifies"
 KEY_STATUS_FILTER = "blotter/status_filter"
 KEY_SYMBOL_FILTER = "blotter/symbol_filter"
-DEFAULT_BAR_SIZE = "5 mins"
-#: the workspace (link colours, charts, symbols of unlinked panels) as JSON: :meth:`Panels.workspace_state`
-KEY_WORKSPACE = "workspace/state"
-#: the main chart: the trading actions' chart, never closed (``Panels.chart_view``)
-MAIN_CHART = "chart1"
-#: docks with a link-colour chip (they select a symbol, follow one, or both)
-LINKED_DOCKS = ("watchlist", "scanner", "ticket", "ladder", "timesales", "alerts")
+DEFAULT_BAR_SIZE = WORKSPACE_BAR_SIZE
 
 
-class Panels(QObject):
+class Panels(WorkspaceMixin, QObject):
     """The view-models and widgets of one terminal window.
 
     ``session`` is an ``app.broker.session.Session`` (or a fake with the same
@@ -147,28 +141,7 @@ class Panels(QObject):
         self.watchlists.listAdded.connect(lambda i: self._watch_order(self.watchlists.model(i)))
         for m in self.watchlists.models():
             self._watch_order(m)
-        # link groups (TWS colour grouping): what one panel selects, its colour follows
-        self.links = LinkGroups(self)
-        self.links.add("watchlist", self._watchlist_follow)
-        self.links.add("scanner", None)            # selects (double-click), never follows
-        self.links.add("ticket", lambda inst: self.ticket.set_instrument(inst))
-        self.links.add("ladder", lambda inst: self.ladder.set_instrument(inst))
-        self.links.add("timesales", lambda inst: self.timesales.set_instrument(inst))
-        self.links.add("alerts", lambda inst: self.alerts.set_instrument(inst))
-        #: the link chip of each linked dock (MainWindow puts it in the dock's title bar)
-        self.chips = {name: LinkButton(self.links, name) for name in LINKED_DOCKS}
-        self.scanner.instrumentChosen.connect(lambda inst: self.select_instrument(inst, "scanner"))
-        self.ticket.instrumentChosen.connect(lambda inst: self.select_instrument(inst, "ticket"))
-        ladder_chosen = getattr(self.ladder, "instrumentChosen", None)
-        if ladder_chosen is not None:
-            ladder_chosen.connect(lambda inst: self.select_instrument(inst, "ladder"))
-        #: the central charts (tabs or a grid), each with its own symbol, bar size and indicators
-        self.charts = ChartWorkspace(fixed=(MAIN_CHART,))
-        self._chart_models: dict[str, ChartViewModel] = {}
-        self._workspace_loaded = False
-        self._add_chart(MAIN_CHART, self.chart_model, self.chart_view)
-        self.charts.newChartRequested.connect(self._new_chart_clicked)
-        self.charts.closeRequested.connect(self.close_chart)
+        self._build_workspace()     # link groups, charts, drops (app.ui.workspace_panels)
         # trading from the chart: order lines, fills, average cost; right-click prefills the ticket
         self.chart_view.attach_trading(session, commands)
         self.chart_view.prefillRequested.connect(self.ticket.prefill)
@@ -180,14 +153,7 @@ class Panels(QObject):
         load_chart_state(settings, self.chart_view)  # style and indicators of the last session
         self.chart_view.stateChanged.connect(lambda: save_chart_state(self.settings, self.chart_view))
         self._starting: asyncio.Future | None = None
-        #: panel -> the instrument it had when unlinked (restored on the first connect)
-        self._own_instruments: dict[str, Instrument] = {}
-        self._workspace_loaded = False     # no save before the saved workspace is read
-        for problem in self._load_workspace():
-            log.warning("saved workspace: %s", problem)
-        self._workspace_loaded = True
-        self.charts.changed.connect(self._save_workspace)
-        self.links.colourChanged.connect(self._save_workspace)
+        self._load_saved_workspace()
 
     # ---- the watchlists -------------------------------------------------------
     @property
@@ -239,209 +205,6 @@ class Panels(QObject):
         (every watchlist tab reads the same ``columns/watchlist/*`` when built)."""
         return [self.watchlist.columns, self.blotter.orders_columns,
                 self.blotter.executions_columns, self.account.columns]
-
-    def select_instrument(self, instrument: Instrument, source: str = "watchlist") -> list[str]:
-        """The panel ``source`` (a link member: "watchlist", "scanner", "ticket", "ladder",
-        "chart2" …) selected ``instrument``: every other panel of its link colour loads it
-        (none when ``source`` is not linked). Returns the panels that followed."""
-        if source == "watchlist":
-            self._selected = instrument.display_symbol
-            self.settings.setValue(KEY_SELECTED, self._selected)
-        return self.links.select(source, instrument)
-
-    def _watchlist_follow(self, instrument: Instrument) -> None:
-        """The watchlist follows its colour by selecting the symbol's row when it has one."""
-        self.watchlist.select_symbol(instrument.display_symbol)
-
-    # ---- charts ----------------------------------------------------------------
-    def chart_models(self) -> dict[str, ChartViewModel]:
-        """Every chart's view-model by name ("chart1" is the main chart)."""
-        return dict(self._chart_models)
-
-    def _add_chart(self, name: str, model: ChartViewModel, view: ChartView,
-                   colour: str = DEFAULT_COLOUR) -> None:
-        self._chart_models[name] = model
-        self.links.add(name, lambda inst: model.set_instrument(inst), colour)
-        view.add_chip(LinkButton(self.links, name))
-        view.instrumentChosen.connect(lambda inst, n=name: self.select_instrument(inst, n))
-        self.charts.add_chart(name, view)
-        model.selectionChanged.connect(self._save_workspace)
-        view.stateChanged.connect(self._save_workspace)
-
-    def new_chart(self, entry: dict | None = None) -> str:
-        """Open one more chart (tab or grid cell) and return its name. ``entry`` is a chart of
-        :meth:`workspace_state` (bar size, style, indicators, instrument, link colour); without
-        it the chart starts on the current chart's symbol and bar size, in the default colour.
-        Raises ``ValueError`` when ``app.ui.chart.workspace.MAX_CHARTS`` are open."""
-        if not self.charts.can_add():
-            raise ValueError(f"At most {self.charts.count()} charts: each one is a live history "
-                             "subscription")
-        entry = dict(entry or {})
-        current = self._chart_models.get(self.charts.current_name(), self.chart_model)
-        bar_size = str(entry.get("bar_size") or current.bar_size)
-        name = next(f"chart{i}" for i in range(2, 100) if f"chart{i}" not in self._chart_models)
-        model = ChartViewModel(self.session, self,
-                               bar_size=bar_size if bar_size in BAR_SIZES else DEFAULT_BAR_SIZE)
-        view = ChartView(model)
-        view.attach_trading(self.session, self.commands)
-        view.prefillRequested.connect(self.ticket.prefill)
-        view.order_lines.confirm_orders = self.ticket.confirm_orders
-        colour = str(entry.get("link", DEFAULT_COLOUR) or "")
-        try:
-            self._add_chart(name, model, view, colour)
-        except ValueError:
-            self._add_chart(name, model, view)
-        for problem in view.restore_state(entry) if entry else []:
-            log.warning("chart %s: %s", name, problem)
-        inst = self._entry_instrument(entry) or self.links.current(self.links.colour(name)) \
-            or current.instrument
-        if inst is not None:
-            model.set_instrument(inst)
-        return name
-
-    def _new_chart_clicked(self) -> None:
-        try:
-            self.new_chart()
-        except ValueError as e:
-            if self.window is not None:
-                self.window.status.showMessage(str(e), 10000)
-
-    def close_chart(self, name: str) -> None:
-        """Close chart ``name`` (its history subscription is cancelled). The main chart stays:
-        ``ValueError`` for it; ``KeyError`` for an unknown name."""
-        view = self.charts.remove_chart(name)     # raises for the main / last chart
-        model = self._chart_models.pop(name)
-        self.links.remove(name)
-        view.detach_trading()
-        model.shutdown()
-        view.deleteLater()
-        model.deleteLater()
-        self._save_workspace()
-
-    @staticmethod
-    def _entry_instrument(entry: dict) -> Instrument | None:
-        raw = entry.get("instrument")
-        if not raw:
-            return None
-        try:
-            return Instrument.from_dict(raw)
-        except ValueError as e:
-            log.warning("saved chart instrument skipped: %s", e)
-            return None
-
-    # ---- the workspace (link colours, charts) -----------------------------------
-    def workspace_state(self) -> dict:
-        """``{"links": {panel: colour}, "charts": {"mode", "current", "charts": [{"name",
-        "bar_size", "style", "indicators", "link", "instrument"}]}, "instruments": {panel:
-        instrument dict}}``: what a named layout keeps of the panels (``app.ui.layouts``);
-        "instruments" are the symbols of unlinked docks (charts keep theirs in their entry)."""
-        charts = []
-        for name in self.charts.names():
-            model = self._chart_models[name]
-            view = self.charts.view(name)
-            charts.append({"name": name, "bar_size": model.bar_size, **view.chart_state(),
-                           "link": self.links.colour(name),
-                           "instrument": model.instrument.to_dict() if model.instrument else None})
-        own = {}
-        for name, inst in (("ticket", self.ticket_model.instrument), ("ladder", self.ladder.model.instrument),
-                           ("timesales", self.timesales_model.instrument)):
-            if inst is not None and not self.links.colour(name):
-                own[name] = inst.to_dict()
-        return {"links": self.links.state(),
-                "charts": {"mode": self.charts.mode, "current": self.charts.current_name(),
-                           "charts": charts},
-                "instruments": own}
-
-    def restore_workspace(self, state: dict) -> list[str]:
-        """Apply a :meth:`workspace_state` dict: the charts (extra ones closed, then opened
-        as listed; the main chart takes the entry named "chart1"), the arrangement, the
-        link colours and the symbols of unlinked panels. Returns what was skipped and why."""
-        problems: list[str] = []
-        if not isinstance(state, dict):
-            return [f"not a workspace: {state!r}"]
-        charts = state.get("charts") or {}
-        for name in [n for n in self.charts.names() if n != MAIN_CHART]:
-            self.close_chart(name)
-        for entry in charts.get("charts") or []:
-            if not isinstance(entry, dict):
-                problems.append(f"chart entry skipped: {entry!r}")
-                continue
-            if entry.get("name") == MAIN_CHART:
-                problems += self._apply_main_chart(entry)
-                continue
-            try:
-                self.new_chart(entry)
-            except ValueError as e:
-                problems.append(str(e))
-        try:
-            self.charts.set_mode(str(charts.get("mode") or "tabs"))
-        except ValueError as e:
-            problems.append(str(e))
-        current = charts.get("current")
-        if current in self.charts.names():
-            self.charts.set_current(current)
-        problems += self.links.restore(state.get("links") or {})
-        for name, raw in (state.get("instruments") or {}).items():
-            try:
-                inst = Instrument.from_dict(raw)
-            except ValueError as e:
-                problems.append(f"{name}: {e}")
-                continue
-            if name in self.links.names() and not self.links.colour(name):
-                self._own_instruments[name] = inst
-        if getattr(self.session, "is_connected", False):
-            self._load_own_instruments()
-        return problems
-
-    def _load_own_instruments(self) -> None:
-        """Give the unlinked docks the symbols they had (once connected: they subscribe)."""
-        follow = {"ticket": self.ticket.set_instrument, "ladder": self.ladder.set_instrument,
-                  "timesales": self.timesales.set_instrument}
-        own, self._own_instruments = self._own_instruments, {}
-        for name, inst in own.items():
-            if name in follow and not self.links.colour(name):
-                follow[name](inst)
-
-    def _apply_main_chart(self, entry: dict) -> list[str]:
-        problems = self.chart_view.restore_state(entry)
-        bar_size = entry.get("bar_size")
-        if bar_size in BAR_SIZES:
-            self.chart_model.set_bar_size(bar_size)
-        elif bar_size:
-            problems.append(f"chart1: unknown bar size {bar_size!r}")
-        try:
-            self.links.set_colour(MAIN_CHART, str(entry.get("link", DEFAULT_COLOUR) or ""))
-        except ValueError as e:
-            problems.append(f"chart1: {e}")
-        inst = self._entry_instrument(entry)
-        if inst is not None and not self.links.colour(MAIN_CHART):
-            self.chart_model.set_instrument(inst)    # an unlinked chart keeps its own symbol
-        return problems
-
-    def _load_workspace(self) -> list[str]:
-        raw = self.settings.value(KEY_WORKSPACE)
-        if not raw:
-            return []
-        try:
-            state = json.loads(str(raw))
-        except ValueError as e:
-            return [f"not JSON ({e}): the default workspace is used"]
-        return self.restore_workspace(state)
-
-    def _save_workspace(self, *_args) -> None:
-        if not self._workspace_loaded:
-            return
-        try:
-            state = self.workspace_state()
-        except RuntimeError:    # the window's widgets are being deleted (closing): keep the last save
-            return
-        self.settings.setValue(KEY_WORKSPACE, json.dumps(state))
-
-    def reset_workspace(self) -> None:
-        """View → Reset layout: every panel back in the default colour, the charts in tabs."""
-        for name in self.links.names():
-            self.links.set_colour(name, DEFAULT_COLOUR)
-        self.charts.set_mode("tabs")
 
     # ---- connection life cycle -----------------------------------------------
     def on_connected(self) -> None:
@@ -514,6 +277,7 @@ class Panels(QObject):
         menu.addAction(self.risk_action)
         status = window.status
         status.insertPermanentWidget(0, self.trading.armed_label)  # ONE-CLICK ARMED
+        self.ladder.bind_hotkeys(self.hotkeys)     # the ladder's keys: editable, in the cheat sheet
         self.trading.armedChanged.connect(self.ladder.set_armed)   # one-click in the ladder too
         self.ladder.set_armed(self.trading.armed)
         self.ladder.message.connect(self._trading_message)

@@ -117,6 +117,15 @@ class LinkGroups(QObject):
             return []
         return self._give(member.colour, instrument, skip=name)
 
+    def choose(self, name: str, instrument: Instrument) -> list[str]:
+        """The trader put ``instrument`` into member ``name`` itself (dropped a symbol on it):
+        ``name`` loads it and, when linked, its colour follows. Returns the members that
+        followed. Raises ``KeyError`` for an unknown member."""
+        member = self._members[name]
+        if member.follow is not None:
+            self._call(name, member, instrument)
+        return self.select(name, instrument)
+
     def load(self, colour: str, instrument: Instrument) -> list[str]:
         """Give ``instrument`` to every member of ``colour`` (a start: the group had no symbol
         yet). Returns the members that followed. Raises ``ValueError`` for an unknown colour."""

@@ -19,7 +19,8 @@ from PySide6.QtCore import QSettings, Qt
 from app.domain import OrderStatus, round_to_tick
 from tests.support import run_for, wait_until
 
-from tests.integration.sim_support import gateway_fixture, sim_session
+from tests.gui.terminal_support import close_terminal, open_terminal
+from tests.integration.sim_support import gateway_fixture
 
 gateway = gateway_fixture(seed=11)  # clock in regular trading hours of a past Wednesday
 
@@ -27,27 +28,14 @@ gateway = gateway_fixture(seed=11)  # clock in regular trading hours of a past W
 @pytest.fixture
 def terminal(qtbot, aloop, gateway, tmp_path):
     """Session + OrderCommands + panels + main window, connected to the gateway."""
-    from app.commands import OrderCommands
-    from app.ui.main_window import MainWindow
-    from app.ui.panels import KEY_SYMBOLS, build_panels
+    from app.ui.panels import KEY_SYMBOLS
 
     settings = QSettings(str(tmp_path / "ibdesk.ini"), QSettings.IniFormat)
     settings.setValue(KEY_SYMBOLS, ["AAPL", "MSFT"])
-    session = sim_session(gateway)
-    commands = OrderCommands(session)
-    panels = build_panels(session, commands, settings)
-    window = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
-    panels.install_trading(window)
-    qtbot.addWidget(window)
-    window.show()
-    aloop.run_until_complete(session.connect())
-    panels.on_connected()
-    wait_until(aloop, panels.is_ready, 20, what="watchlist quotes and chart bars")
+    panels, session, window = open_terminal(qtbot, aloop, gateway, settings)
     panels.window_under_test = window
     yield panels, session, gateway
-    panels.shutdown()
-    session.disconnect()
-    run_for(aloop, 0.05)
+    close_terminal(aloop, panels, session)
 
 
 def _row(model, symbol):

@@ -10,18 +10,15 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from app.ui.chart.workspace import MAX_CHARTS
-from app.ui.main_window import MainWindow
 from tests.fakes import CONTRACTS
 from tests.gui.desk_support import fake_panels
+from tests.gui.terminal_support import show_window
 from tests.support import run_for, wait_until
 
 
 def _window(qtbot, aloop, settings):
     s, panels = fake_panels(qtbot, settings)
-    w = MainWindow(panels.charts, panels.docks(), settings, chips=panels.chips, restore_layout=False)
-    panels.install_trading(w)
-    qtbot.addWidget(w)
-    w.show()
+    w = show_window(qtbot, panels, settings)
     aloop.run_until_complete(s.connect())
     panels.on_connected()
     wait_until(aloop, lambda: panels.chart_model.instrument is not None, what="first symbol charted")
@@ -227,3 +224,49 @@ async def _async(value):
 
 def _done(value):
     return _async(value)
+
+
+def test_a_symbol_dragged_onto_a_panel_loads_it_and_its_colour_follows(desk, qtbot, aloop):
+    from tests.gui.test_symbol_drag import _text, drag_drop
+    from app.ui.symbol_drag import instrument_mime
+
+    _s, panels, w, _ = desk
+    # a watchlist row dragged onto the order ticket: the ticket and every red panel load it
+    model = panels.watchlist_model
+    row = next(r for r in range(model.rowCount()) if model.records()[r].instrument.symbol == "MSFT")
+    assert drag_drop(panels.ticket, model.mimeData([model.index(row, 0)])).accepted
+    wait_until(aloop, lambda: _symbol(panels.chart_model) == "MSFT", what="red follows the drop")
+    assert panels.ticket_model.instrument.display_symbol == "MSFT"
+    # typed text dropped onto an unlinked second chart: only that chart loads it
+    name = panels.new_chart()
+    chart2 = panels.charts.view(name)
+    _pick_colour(chart2.toolbar.itemAt(0).widget(), "")
+    assert drag_drop(chart2.plots.viewport(), _text("nvda")).accepted
+    wait_until(aloop, lambda: _symbol(panels.chart_models()[name]) == "NVDA", what="chart2 loads NVDA")
+    assert _symbol(panels.chart_model) == "MSFT"
+    # an unknown symbol: the gateway's reason in the status bar, nothing changes
+    assert drag_drop(panels.timesales, instrument_mime([CONTRACTS["AAPL"].__class__("XQZZ")])).accepted
+    wait_until(aloop, lambda: "XQZZ" in w.status.currentMessage(), what="drop refused")
+    assert panels.timesales_model.instrument.display_symbol == "MSFT"
+
+
+def test_ladder_keys_are_trader_hotkeys_and_chart_keys_are_reserved(desk):
+    _s, panels, w, _ = desk
+    assert panels.hotkeys.key_text("ladder_buy_bid") == "B"
+    assert panels.ladder.shortcuts["ladder_buy_bid"].key().toString() == "B"
+    panels.hotkeys.set_key("ladder_buy_bid", "X")
+    assert panels.ladder.shortcuts["ladder_buy_bid"].key().toString() == "X"
+    with pytest.raises(ValueError, match="New chart"):
+        panels.hotkeys.set_key("buy_bid", "Ctrl+T")
+
+
+def test_in_a_grid_the_chart_clicked_last_is_current(desk, qtbot, aloop):
+    _s, panels, w, _ = desk
+    panels.new_chart()
+    panels.new_chart()
+    panels.charts.set_mode("grid")
+    chart2 = panels.charts.view("chart2")
+    qtbot.mouseClick(chart2.symbol_label, Qt.LeftButton)
+    assert panels.charts.current_name() == "chart2"
+    panels.workspace_menu.close_chart_action.trigger()       # Ctrl+W closes the chart in use
+    assert panels.charts.names() == ["chart1", "chart3"]

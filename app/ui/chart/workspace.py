@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QStackedLayout, QTabWidget, QToolButton, QWidget,
+    QApplication, QGridLayout, QStackedLayout, QTabWidget, QToolButton, QWidget,
 )
 
 #: the most charts a window shows (each is a live reqHistoricalData keepUpToDate subscription)
@@ -65,6 +65,8 @@ class ChartWorkspace(QWidget):
         self.grid = QGridLayout(self.grid_widget)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(3)
+        # in a grid the current chart is the one the trader last clicked or typed in
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         self.stack = QStackedLayout(self)
         self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.grid_widget)
@@ -181,6 +183,14 @@ class ChartWorkspace(QWidget):
             self.stack.setCurrentWidget(self.grid_widget)
         self.tabs.blockSignals(False)
         self.add_button.setEnabled(self.can_add())
+
+    def _focus_changed(self, _old, new) -> None:
+        while new is not None:
+            name = self._name_of(new)
+            if name:
+                self._current = name
+                return
+            new = new.parentWidget()
 
     def _tab_moved(self, *_args) -> None:
         order = [self._name_of(self.tabs.widget(i)) for i in range(self.tabs.count())]
