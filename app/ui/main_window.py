@@ -254,14 +254,15 @@ class MainWindow(QMainWindow):
 
     def apply_window_layout(self, layout: dict) -> list[str]:
         """Apply a :meth:`window_layout` dict: Qt's state when it is of this build's dock set
-        (else the default arrangement), then each dock's ``visible``. Returns what could not
+        (else the default arrangement; none in a hand-written file: the arrangement stays),
+        then each dock's ``visible``. Returns what could not
         be applied, one text each (the rest is applied)."""
         problems = []
         geometry, state = layout.get("qt_geometry"), layout.get("qt_state")
         try:
             if geometry and not self.restoreGeometry(QByteArray.fromBase64(str(geometry).encode("ascii"))):
                 problems.append("window geometry not applied (damaged)")
-            if int(layout.get("qt_layout_version") or 0) != LAYOUT_VERSION:
+            if state and int(layout.get("qt_layout_version") or 0) != LAYOUT_VERSION:
                 problems.append("dock arrangement of an older ibdesk: the default arrangement is used")
                 self.reset_layout()
             elif state and not self.restoreState(QByteArray.fromBase64(str(state).encode("ascii")),

@@ -146,6 +146,7 @@ class WorkspaceMenu(QObject):
             return None
         problems = self.window.apply_window_layout(doc.get("window") or {})
         problems += self.panels.restore_workspace(doc)
+        self.panels.sync_link_groups()       # each colour shows its chart's symbol
         if problems:
             self._say(False, f"Layout {name!r} loaded, except: " + "; ".join(problems))
         else:

@@ -252,6 +252,18 @@ class WorkspaceMixin:
             self._load_own_instruments()
         return problems
 
+    def sync_link_groups(self) -> list[str]:
+        """After a layout load: the first chart of each colour gives its symbol to its colour
+        (a ladder put in blue beside a blue MSFT chart shows MSFT). Returns the members that
+        followed."""
+        done, followed = set(), []
+        for name in self.charts.names():
+            colour, inst = self.links.colour(name), self._chart_models[name].instrument
+            if colour and colour not in done and inst is not None:
+                done.add(colour)
+                followed += self.links.select(name, inst)
+        return followed
+
     def _load_own_instruments(self) -> None:
         """Give the unlinked docks the symbols they had (once connected: they subscribe)."""
         follow = {"ticket": self.ticket.set_instrument, "ladder": self.ladder.set_instrument,

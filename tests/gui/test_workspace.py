@@ -270,3 +270,23 @@ def test_in_a_grid_the_chart_clicked_last_is_current(desk, qtbot, aloop):
     assert panels.charts.current_name() == "chart2"
     panels.workspace_menu.close_chart_action.trigger()       # Ctrl+W closes the chart in use
     assert panels.charts.names() == ["chart1", "chart3"]
+
+
+def test_a_hand_written_layout_applies_without_qt_state(desk, tmp_path):
+    """A trader writes a layout by hand (no Qt blobs): the docks and charts it names apply,
+    nothing is reported missing."""
+    _s, panels, w, _ = desk
+    folder = tmp_path / "desk.layouts"
+    folder.mkdir()
+    (folder / "Two charts.json").write_text(json.dumps({
+        "format": "ibdesk-layout", "version": 1,
+        "window": {"docks": {"news": {"visible": False}}},
+        "links": {"ladder": "blue"},
+        "charts": {"mode": "grid", "charts": [
+            {"name": "chart1", "bar_size": "1 hour"},
+            {"name": "chart2", "link": "blue", "instrument": {"symbol": "MSFT", "con_id": 272093}}]}}))
+    assert panels.workspace_menu.load("Two charts") == []
+    assert w.docks["news"].isHidden() and panels.charts.mode == "grid"
+    assert panels.chart_model.bar_size == "1 hour" and panels.links.colour("ladder") == "blue"
+    assert _symbol(panels.chart_models()["chart2"]) == "MSFT"
+    assert panels.ladder.model.instrument.display_symbol == "MSFT"    # blue shows blue's chart
