@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.gui.chart_support import show_chart
 from app.domain import Bar, Instrument
@@ -136,6 +137,14 @@ def test_crosshair_readout_after_mouse_move(chart, qtbot):
     # leaving the plots hides the crosshair
     view.plots.scene().sigMouseMoved.emit(QPointF(-100, -100))
     assert not view.crosshair_v.isVisible()
+    # the mouse leaving the chart widget (to another chart of a grid, a dock) hides it too,
+    # and the readout no longer shows a bar the mouse is not on
+    qtbot.mouseMove(view.plots.viewport(), QPoint(widget_pt.x(), widget_pt.y() + 1))
+    run_for(aloop, 0.05)
+    assert view.crosshair_v.isVisible() and view.readout.text()
+    QApplication.sendEvent(view.plots.viewport(), QEvent(QEvent.Type.Leave))
+    assert not view.crosshair_v.isVisible() and not view.price_label.isVisible()
+    assert view.readout.text() == ""
 
 
 def test_bar_size_switch_requests_new_history_and_cancels_old(chart):

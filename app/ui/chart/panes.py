@@ -77,4 +77,6 @@ class ChartPanesMixin:
     def eventFilter(self, obj, ev) -> bool:  # noqa: N802 (Qt name)
         if obj is self.plots and ev.type() == QEvent.Type.Resize:
             self.empty_label.setGeometry(self.plots.rect())
+        elif ev.type() == QEvent.Type.Leave and obj in (self.plots, self.plots.viewport()):
+            self._mouse_left()      # no crosshair or readout of a bar the mouse has left
         return super().eventFilter(obj, ev)

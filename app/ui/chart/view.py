@@ -238,6 +238,7 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         theme.style(self.empty_label, "color: $secondary_text; font-size: 15pt;")
         self.plots.installEventFilter(self)
+        self.plots.viewport().installEventFilter(self)     # Leave: the mouse went elsewhere
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -447,6 +448,13 @@ class ChartView(IndicatorMenuMixin, ChartPanesMixin, ChartRangeMixin, QWidget):
         self.crosshair_v.setVisible(visible)
         self._crosshair_v2.setVisible(visible)
         self.crosshair_h.setVisible(visible and in_price)
+
+    def _mouse_left(self) -> None:
+        """The mouse left the plots: hide the crosshair, its price tag, the readout and the
+        legend's values of the bar under it."""
+        self._show_crosshair(False)
+        self.readout.setText("")
+        self._legend_at(None)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         in_price = self.price_plot.getViewBox().sceneBoundingRect().contains(scene_pos)
