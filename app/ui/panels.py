@@ -228,10 +228,13 @@ class Panels(WorkspaceMixin, QObject):
         # a changed row emits a selection its colour follows (a reconnect: the same row, no
         # signal; the chart reloads itself on CONNECTED and quotes are requested again)
         self.watchlist.select_symbol(want)
+        # a colour without a symbol yet starts on its first chart's (restored) symbol, else
+        # on the watchlist's
+        self.sync_link_groups(only_new=True)
         colours = {self.links.colour(n) for n in self.links.names()}
         for colour in sorted(c for c in colours if c):
             if self.links.current(colour) is None:
-                self.links.load(colour, rows[want])   # a group without a symbol yet starts on it
+                self.links.load(colour, rows[want])
 
     def tape_has_prints(self, rows: int = 10) -> bool:
         """Time & sales shows at least ``rows`` trades (screenshot mode waits a little for them)."""

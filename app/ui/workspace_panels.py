@@ -252,13 +252,15 @@ class WorkspaceMixin:
             self._load_own_instruments()
         return problems
 
-    def sync_link_groups(self) -> list[str]:
-        """After a layout load: the first chart of each colour gives its symbol to its colour
-        (a ladder put in blue beside a blue MSFT chart shows MSFT). Returns the members that
-        followed."""
+    def sync_link_groups(self, *, only_new: bool = False) -> list[str]:
+        """The first chart of each colour gives its symbol to its colour (after a layout load;
+        at start, ``only_new``, just to the colours without a symbol yet): a ladder in blue
+        beside a blue MSFT chart shows MSFT. Returns the members that followed."""
         done, followed = set(), []
         for name in self.charts.names():
             colour, inst = self.links.colour(name), self._chart_models[name].instrument
+            if only_new and colour and self.links.current(colour) is not None:
+                continue
             if colour and colour not in done and inst is not None:
                 done.add(colour)
                 followed += self.links.select(name, inst)

@@ -202,6 +202,8 @@ def test_the_workspace_survives_a_restart(qtbot, aloop, tmp_path):
     _s, panels, w = _window(qtbot, aloop, settings)
     name = panels.new_chart()
     _pick_colour(panels.charts.view(name).toolbar.itemAt(0).widget(), "green")
+    _pick_colour(panels.chips["ladder"], "green")
+    _type_symbol(qtbot, aloop, panels.charts.view(name).symbol_label, "MSFT")
     _pick_colour(panels.chips["ticket"], "")
     panels.ticket.set_instrument(CONTRACTS["NVDA"])
     panels.charts.set_mode("grid")
@@ -214,6 +216,10 @@ def test_the_workspace_survives_a_restart(qtbot, aloop, tmp_path):
         wait_until(aloop, lambda: again.ticket_model.instrument is not None, what="ticket symbol")
         assert again.ticket_model.instrument.display_symbol == "NVDA"    # unlinked: its own symbol
         assert again.chips["ticket"].colour == ""
+        # green starts on its chart's symbol, not on the watchlist's
+        assert _symbol(again.chart_models()["chart2"]) == "MSFT"
+        assert again.ladder.model.instrument.display_symbol == "MSFT"
+        assert _symbol(again.chart_model) == "AAPL"
     finally:
         again.shutdown()
 
