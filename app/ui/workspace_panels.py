@@ -24,7 +24,7 @@ from app.ui.chart.workspace import ChartWorkspace
 from app.ui.link_button import LinkButton
 from app.ui.symbol_drag import SymbolDropTarget
 from app.viewmodels.chart import ChartViewModel
-from app.viewmodels.links import DEFAULT_COLOUR, LinkGroups
+from app.viewmodels.links import DEFAULT_COLOUR, LinkGroups, check_colour
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +145,12 @@ class WorkspaceMixin:
         view.attach_trading(self.session, self.commands)
         view.prefillRequested.connect(self.ticket.prefill)
         view.order_lines.confirm_orders = self.ticket.confirm_orders
-        colour = str(entry.get("link", DEFAULT_COLOUR) or "")
         try:
-            self._add_chart(name, model, view, colour)
-        except ValueError:
-            self._add_chart(name, model, view)
+            colour = check_colour(str(entry.get("link", DEFAULT_COLOUR) or ""))
+        except ValueError as e:
+            log.warning("chart %s: %s", name, e)
+            colour = DEFAULT_COLOUR
+        self._add_chart(name, model, view, colour)
         for problem in view.restore_state(entry) if entry else []:
             log.warning("chart %s: %s", name, problem)
         inst = self._entry_instrument(entry) or self.links.current(self.links.colour(name)) \
@@ -225,6 +226,11 @@ class WorkspaceMixin:
             if not isinstance(entry, dict):
                 problems.append(f"chart entry skipped: {entry!r}")
                 continue
+            try:
+                check_colour(str(entry.get("link", DEFAULT_COLOUR) or ""))
+            except ValueError as e:
+                problems.append(f"{entry.get('name', 'chart')}: {e}")
+                entry = {**entry, "link": DEFAULT_COLOUR}
             if entry.get("name") == MAIN_CHART:
                 problems += self._apply_main_chart(entry)
                 continue

@@ -190,9 +190,12 @@ def test_bad_layout_files_and_names_get_a_clear_message(desk, aloop, tmp_path):
     doc["links"]["ticket"] = "magenta"
     doc["links"]["timesales"] = ""
     doc["window"]["docks"]["nonesuch"] = {"visible": True}
+    doc["charts"]["charts"].append({"name": "chart2", "link": "pink", "bar_size": "1 min"})
     menu.store.save("edited", doc)
     problems = menu.load("edited")
     assert any("magenta" in p for p in problems) and any("nonesuch" in p for p in problems)
+    assert any(p.startswith("chart2: Unknown link colour 'pink'") for p in problems)
+    assert panels.links.colour("chart2") == "red" and panels.chart_models()["chart2"].bar_size == "1 min"
     assert panels.links.colour("timesales") == "" and panels.links.colour("ticket") == "red"
 
 
