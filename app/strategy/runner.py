@@ -514,13 +514,24 @@ class StrategyRunner(QObject):
         and catches up without trading on the missed bars."""
         if state in (ConnectionState.LOST, ConnectionState.DISCONNECTED, ConnectionState.RECONNECTING):
             if self._sub_id is not None:
-                self._sub_id = None
+                self._cancel_sub()           # the session dropped it; frees its entry if not
                 self._generation += 1
                 if self.running:
                     self.log(f"Connection {state.value.lower()}: bars paused")
         elif state is ConnectionState.CONNECTED and self.running and self._sub_id is None \
                 and (self._task is None or self._task.done()):
             self._task = asyncio.ensure_future(self._subscribe(first=False))
+            self._task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Future) -> None:
+        """A failure that escaped the subscription task (a bug) stops the runner, shown."""
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        log.error("%s: resubscribe failed", self.source, exc_info=exc)
+        self._set_error(_last_line(exc))
+        if self.running:
+            self._end(RunnerState.ERROR, f"Error: {_last_line(exc)}")
 
     def _mine(self, client_id: int, order_id: int) -> bool:
         return client_id == getattr(self.session, "client_id", client_id) and order_id in self._records
