@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import traceback
 from datetime import datetime, timezone
 from enum import Enum
@@ -95,7 +96,9 @@ class StrategyRunner(QObject):
     ``executionEvent``, ``order``, ``client_id``) and ``commands`` (``app.commands.OrderCommands``).
 
     ``bar_size`` must be one IB keeps up to date (5 secs or more; else ``ValueError``).
-    ``warmup_bars``: most recent history bars fed before going live. ``clock`` returns the UTC
+    ``warmup_bars``: most recent history bars fed before going live. ``ticks``: while running,
+    subscribe the instrument's quotes (``subscribe_quotes``, ``quotesEvent``): each quote goes to
+    ``on_tick`` and marks the position (last trade, else the mid). ``clock`` returns the UTC
     time (log lines, :meth:`now`).
 
     Signals: ``stateChanged(str)`` (a :class:`RunnerState` value), ``changed()`` (any status
@@ -110,7 +113,7 @@ class StrategyRunner(QObject):
 
     def __init__(self, strategy: Strategy, instrument: Instrument, bar_size: str, session: Any,
                  commands: Any, parent: QObject | None = None, *, warmup_bars: int = WARMUP_BARS,
-                 clock: Callable[[], datetime] = _utcnow):
+                 ticks: bool = True, clock: Callable[[], datetime] = _utcnow):
         super().__init__(parent)
         if not isinstance(strategy, Strategy):
             raise TypeError(f"expected a Strategy, got {type(strategy).__name__}")
@@ -150,6 +153,8 @@ class StrategyRunner(QObject):
         self._last_error = ""
         self._log: list[tuple[datetime, str]] = []
         self._listening = False
+        self._ticks = bool(ticks)
+        self._quotes_on = False
         self._stopping = False  # on_stop runs after the trader's Stop (it may send orders)
         self.source = f"strategy {strategy.name or type(strategy).__name__} " \
                       f"{instrument.display_symbol} {bar_size}"
@@ -176,7 +181,8 @@ class StrategyRunner(QObject):
         return self._warming
 
     @property
-    def position(self) -> float:  # noqa: D401 - also the StrategyContext method below
+    def position(self) -> float:
+        """The strategy's own net position in shares (from its fills; long > 0, short < 0)."""
         return self._position
 
     @property
@@ -202,7 +208,8 @@ class StrategyRunner(QObject):
 
     @property
     def last_price(self) -> float | None:
-        """Close of the last bar update (instrument currency), None before any bar."""
+        """The last price seen (instrument currency): the last quote's trade (else mid) or the
+        forming bar's close, whichever came last; None before any."""
         return self._last_price
 
     @property
@@ -316,6 +323,7 @@ class StrategyRunner(QObject):
                  f"{self.instrument.display_symbol} {self.bar_size}")
         if not self._call("on_start"):
             return
+        self._subscribe_quotes(True)
         await self._subscribe(first=True)
 
     def stop(self, reason: str = "Stopped by the trader", *, cancel_orders: bool = False) -> None:
@@ -347,6 +355,7 @@ class StrategyRunner(QObject):
         if on == self._listening:
             return
         pairs = [(self.session.barEvent, self._on_bar), (self.session.stateEvent, self._on_state),
+                 (self.session.quotesEvent, self._on_quotes),
                  (self.session.orderEvent, self._on_order),
                  (self.session.executionEvent, self._on_execution)]
         halted = getattr(self.commands, "haltedEvent", None)
@@ -399,6 +408,7 @@ class StrategyRunner(QObject):
             self._task.cancel()
         self._warming = False
         self._queue.clear()
+        self._subscribe_quotes(False)
         self._set_state(state, text)
         self.log(text)
         if was_running:
@@ -532,6 +542,31 @@ class StrategyRunner(QObject):
         self._set_error(_last_line(exc))
         if self.running:
             self._end(RunnerState.ERROR, f"Error: {_last_line(exc)}")
+
+    def _subscribe_quotes(self, on: bool) -> None:
+        if not self._ticks or on == self._quotes_on:
+            return
+        try:
+            if on:
+                self.session.subscribe_quotes(self.instrument)
+            else:
+                self.session.unsubscribe_quotes(self.instrument)
+            self._quotes_on = on
+        except Exception as e:  # noqa: BLE001 - no quotes: bars still run the strategy
+            log.warning("%s: quotes %s failed: %s", self.source, "on" if on else "off", e)
+
+    def _on_quotes(self, quotes) -> None:
+        key = self.instrument.key
+        for q in quotes:
+            if q.key != key:
+                continue
+            price = q.last if q.last is not None and math.isfinite(q.last) and q.last > 0 else q.mid
+            if price is not None and math.isfinite(price) and price != self._last_price:
+                self._last_price = float(price)
+                self.changed.emit()
+            if self._state is RunnerState.RUNNING and not self._warming:
+                if not self._call("on_tick", q):
+                    return
 
     def _mine(self, client_id: int, order_id: int) -> bool:
         return client_id == getattr(self.session, "client_id", client_id) and order_id in self._records

@@ -64,6 +64,9 @@ class Recorder(Strategy):
     def on_order(self, u):
         self.events.append(("order", u.order_id, u.status))
 
+    def on_tick(self, q):
+        self.events.append(("tick", q.key, q.last))
+
     def on_stop(self):
         self.events.append("stop")
 
@@ -142,6 +145,24 @@ def test_fills_of_its_own_orders_only_make_its_position_and_pnl(env, aloop):
     s.emit_bar(r._sub_id, bar(6, 103), True)        # marks at 103 (the forming bar's close)
     assert r.unrealized_pnl == pytest.approx(30.0)
     assert r.working_orders == 1                    # bar 5's buy, not filled
+
+
+def test_quotes_of_its_instrument_go_to_on_tick_and_mark_the_position(env, aloop):
+    s, c, j = env
+    r = started(env, aloop)
+    assert s.quote_refs == {AAPL.key: 1}
+    s.emit_bar(r._sub_id, bar(5, 105), True)
+    s.fill(r.order_ids[0], price=100.0, commission=None)
+    s.push_quote("AAPL", bid=101.0, ask=101.2)          # no trade yet: marked at the mid
+    assert r.unrealized_pnl == pytest.approx(11.0)
+    s.push_quote("AAPL", last=102.0)
+    assert r.unrealized_pnl == pytest.approx(20.0)
+    s.subscribe_quotes(CONTRACTS["MSFT"])
+    s.push_quote("MSFT", last=400.0)                    # another instrument: not the strategy's
+    assert [e for e in r.strategy.events if e[0] == "tick"] == [
+        ("tick", AAPL.key, None), ("tick", AAPL.key, 102.0)]
+    r.stop()
+    assert AAPL.key not in s.quote_refs                 # its subscription is given back
 
 
 def test_average_cost_accounting_through_a_reversal(env, aloop):
