@@ -22,7 +22,8 @@ talks to ib_async and never sends an order itself:
 - **Own orders and fills**: only the orderIds this runner placed (of this client id) are
   followed: ``orderEvent`` -> ``on_order(OrderUpdate)``, ``executionEvent`` -> ``on_fill(Fill)``
   (once per IB execId; the commission report that follows only adds the commission). The
-  position is the strategy's own (from its fills, not the account's), with realized P&L
+  position is the strategy's own (:class:`app.strategy.ledger.Ledger`: from its fills, not the
+  account's), with realized P&L
   (average-cost method, net of commissions) and unrealized P&L marked at the last bar price.
 - **Stopping**: :meth:`stop` (the trader), the kill switch (``OrderCommands.haltedEvent``: the
   strategy stops at once, state "halted"; the kill switch's own cancels are the only ones),
@@ -53,6 +54,7 @@ from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
 from app.strategy.base import Fill, OrderUpdate, Strategy, StrategyError
 from app.strategy.completed_bars import BarCompleter, frame_bars
+from app.strategy.ledger import Ledger
 
 log = logging.getLogger("ibdesk.strategy")
 
@@ -142,12 +144,8 @@ class StrategyRunner(QObject):
         self._queue: list[Bar] = []            # bars completed while the history loads
         self._order_ids: list[int] = []
         self._records: dict[int, Any] = {}     # orderId -> last OrderRecord seen
-        self._exec_ids: dict[str, float] = {}  # IB execId -> commission counted
         self.fills: list[Fill] = []
-        self._position = 0.0
-        self._avg_price = 0.0
-        self._realized = 0.0
-        self._commissions = 0.0
+        self.ledger = Ledger()
         self._last_price: float | None = None
         self._last_signal = ""
         self._last_error = ""
@@ -183,28 +181,26 @@ class StrategyRunner(QObject):
     @property
     def position(self) -> float:
         """The strategy's own net position in shares (from its fills; long > 0, short < 0)."""
-        return self._position
+        return self.ledger.position
 
     @property
     def avg_price(self) -> float:
         """Average cost of the open position (instrument currency), 0 when flat."""
-        return self._avg_price
+        return self.ledger.avg_price
 
     @property
     def realized_pnl(self) -> float:
         """Realized P&L of the strategy's closed shares, net of its commissions."""
-        return self._realized - self._commissions
+        return self.ledger.realized_pnl
 
     @property
     def commissions(self) -> float:
-        return self._commissions
+        return self.ledger.commissions
 
     @property
     def unrealized_pnl(self) -> float:
         """(last price - average cost) x position; 0 without a last price or when flat."""
-        if not self._position or self._last_price is None:
-            return 0.0
-        return (self._last_price - self._avg_price) * self._position
+        return self.ledger.unrealized_pnl(self._last_price)
 
     @property
     def last_price(self) -> float | None:
@@ -586,42 +582,20 @@ class StrategyRunner(QObject):
     def _on_execution(self, ex) -> None:
         if not self._mine(ex.client_id, ex.order_id):
             return
-        commission = float(ex.commission or 0.0)
-        counted = self._exec_ids.get(ex.exec_id)
-        if counted is not None:  # the commission report of a fill already counted
-            self._commissions += commission - counted
-            self._exec_ids[ex.exec_id] = commission
-            self.changed.emit()
-            return
-        self._exec_ids[ex.exec_id] = commission
-        self._commissions += commission
         action = Action.BUY if ex.side == "BOT" else Action.SELL
         qty, price = float(ex.shares), float(ex.price)
-        self._apply_fill(qty if action is Action.BUY else -qty, price)
+        commission = float(ex.commission or 0.0)
+        if not self.ledger.apply_execution(ex.exec_id, qty if action is Action.BUY else -qty, price,
+                                           commission):
+            self.changed.emit()      # the commission report of a fill already counted
+            return
         fill = Fill(ex.order_id, ex.time, action, qty, price, commission)
         self.fills.append(fill)
         self.log(f"Fill of order {ex.order_id}: {action.value} {qty:g} at {price:g}; "
-                 f"position {self._position:g}")
+                 f"position {self.ledger.position:g}")
         self.changed.emit()
         if self.running:
             self._call("on_fill", fill)
-
-    def _apply_fill(self, signed_qty: float, price: float) -> None:
-        """Average-cost accounting of the strategy's own position."""
-        pos = self._position
-        if pos == 0 or (pos > 0) == (signed_qty > 0):
-            new = pos + signed_qty
-            self._avg_price = (self._avg_price * abs(pos) + price * abs(signed_qty)) / abs(new)
-            self._position = new
-            return
-        closing = min(abs(signed_qty), abs(pos))
-        self._realized += closing * (price - self._avg_price) * (1 if pos > 0 else -1)
-        new = pos + signed_qty
-        if new == 0:
-            self._avg_price = 0.0
-        elif (new > 0) != (pos > 0):  # crossed through flat: the rest opens at this price
-            self._avg_price = price
-        self._position = new
 
 
 class _Context:

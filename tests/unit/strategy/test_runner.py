@@ -15,6 +15,7 @@ from app.domain import Action, ConnectionState, OrderRequest, OrderType
 from app.domain.bars import Bar
 from app.strategy.base import Param, Strategy, StrategyError
 from app.strategy.completed_bars import BarCompleter
+from app.strategy.ledger import Ledger
 from app.strategy.runner import NOT_SENT, RunnerState, StrategyRunner, runner_from_spec
 from tests.fakes import CONTRACTS, FakeSession, ListJournal
 
@@ -165,15 +166,17 @@ def test_quotes_of_its_instrument_go_to_on_tick_and_mark_the_position(env, aloop
     assert AAPL.key not in s.quote_refs                 # its subscription is given back
 
 
-def test_average_cost_accounting_through_a_reversal(env, aloop):
-    r = StrategyRunner(Recorder(), AAPL, "5 secs", *env[:2])
-    r._apply_fill(10, 100.0)
-    r._apply_fill(10, 110.0)
-    assert (r.position, r.avg_price) == (20, 105.0)
-    r._apply_fill(-30, 120.0)                       # closes 20 (+300), opens 10 short at 120
-    assert (r.position, r.avg_price, r.realized_pnl) == (-10, 120.0, 300.0)
-    r._apply_fill(10, 125.0)
-    assert (r.position, r.avg_price, r.realized_pnl) == (0, 0.0, 250.0)
+def test_average_cost_accounting_through_a_reversal():
+    led = Ledger()
+    assert led.apply_execution("e1", 10, 100.0, None)
+    assert led.apply_execution("e2", 10, 110.0, 1.0)
+    assert not led.apply_execution("e2", 10, 110.0, 1.5)   # its commission report: no new fill
+    assert (led.position, led.avg_price, led.commissions) == (20, 105.0, 1.5)
+    led.apply_fill(-30, 120.0)                      # closes 20 (+300), opens 10 short at 120
+    assert (led.position, led.avg_price, led.gross_realized) == (-10, 120.0, 300.0)
+    assert led.unrealized_pnl(118.0) == 20.0
+    led.apply_fill(10, 125.0)
+    assert (led.position, led.avg_price, led.realized_pnl) == (0, 0.0, 248.5)
 
 
 def test_a_risk_limit_refuses_the_order_and_the_runner_reports_why(env, aloop):
