@@ -23,8 +23,9 @@ talks to ib_async and never sends an order itself:
   followed: ``orderEvent`` -> ``on_order(OrderUpdate)``, ``executionEvent`` -> ``on_fill(Fill)``
   (once per IB execId; the commission report that follows only adds the commission). The
   position is the strategy's own (:class:`app.strategy.ledger.Ledger`: from its fills, not the
-  account's), with realized P&L
-  (average-cost method, net of commissions) and unrealized P&L marked at the last bar price.
+  account's), with realized P&L (average-cost method, net of commissions) and unrealized P&L
+  marked at the last price (the instrument's last trade or mid from its quotes, else the
+  forming bar's close). Quotes also go to ``on_tick``.
 - **Stopping**: :meth:`stop` (the trader), the kill switch (``OrderCommands.haltedEvent``: the
   strategy stops at once, state "halted"; the kill switch's own cancels are the only ones),
   or an exception of the strategy (state "error", :attr:`last_error` is the traceback's last
