@@ -19,9 +19,12 @@ from app.domain.orders import price_text
 
 @dataclass(frozen=True)
 class PlaceOrder:
-    """Send a new order (IB placeOrder with a new orderId)."""
+    """Send a new order (IB placeOrder with a new orderId). ``source`` names who sent it
+    when it is not the trader's click (e.g. "strategy sma_cross AAPL 5 mins"); it is written
+    into every journal entry of the command ("" = the trader)."""
 
     request: OrderRequest
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,11 @@ class ModifyOrder:
 
 @dataclass(frozen=True)
 class CancelOrder:
-    """Cancel a working order of this client (IB cancelOrder)."""
+    """Cancel a working order of this client (IB cancelOrder); ``source`` as in
+    :class:`PlaceOrder`."""
 
     order_id: int
+    source: str = ""
 
 
 @dataclass(frozen=True)

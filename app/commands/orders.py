@@ -17,6 +17,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from eventkit import Event
+
 from app.commands import bulk
 from app.commands.intents import (
     CancelAll, CancelOrder, Command, CommandResult, Flatten, GlobalCancel, KillSwitch, ModifyOrder,
@@ -68,6 +70,9 @@ class OrderCommands:
     (default: every limit off; the app passes ``risk_settings.load_limits``).
     ``journal`` is any object with ``record(kind, **fields)``; its failures never
     stop trading. ``clock`` returns seconds (monotonic) for the time rules.
+    ``haltedEvent(halted: bool)`` (``eventkit.Event``) fires when ``halted`` changes.
+    A command's ``source`` (``PlaceOrder.source``, e.g. a strategy's name) goes into each
+    journal entry of that command as ``source``.
     """
 
     def __init__(self, session: Any, *, read_only: bool = False, limits: RiskLimits | None = None,
@@ -80,6 +85,10 @@ class OrderCommands:
         self._halted = False
         self._journal_failed = False
         self._command_id: str | None = None  # of the execute() running now
+        self._source = ""  # the ``source`` of the command execute() runs now ("" = the trader)
+        #: ``haltedEvent(halted: bool)`` when :attr:`halted` changes (the kill switch engaged
+        #: or cleared); the strategy runners stop on True
+        self.haltedEvent = Event("haltedEvent")
         self._confirmed_command: tuple[str, float] | None = None  # (command_id, time) of a "confirm"
         self._sent_times: deque[float] = deque()
         self._recent: deque[tuple[float, tuple, int]] = deque()  # (time, signature, orderId)
@@ -111,6 +120,7 @@ class OrderCommands:
             self._halted = value
             self.record("kill_switch", engaged=value,
                         text="trading halted" if value else "trading resumed")
+            self.haltedEvent.emit(value)
 
     def record(self, kind: str, **fields) -> None:
         """Forward one journal entry (``journal.record(kind, client_id=..., **fields)``);
@@ -127,6 +137,8 @@ class OrderCommands:
         fields.setdefault("client_id", getattr(self.session, "client_id", None))
         if self._command_id is not None:
             fields.setdefault("command_id", self._command_id)
+            if self._source:
+                fields.setdefault("source", self._source)
         elif kind in ("confirm", "override"):  # the trader's answer before the command runs
             cid = fields.setdefault("command_id", uuid.uuid4().hex[:16])
             accepted = fields.get("decision") == "accepted"
@@ -426,10 +438,12 @@ class OrderCommands:
             self._command_id = confirmed[0]
         else:
             self._command_id = uuid.uuid4().hex[:16]
+        self._source = str(getattr(cmd, "source", "") or "")
         try:
             return self._execute(cmd, override)
         finally:
             self._command_id = None
+            self._source = ""
 
     def _execute(self, cmd: Command, override: bool) -> CommandResult:
         existing = None
