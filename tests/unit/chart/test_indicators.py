@@ -30,15 +30,12 @@ def ref_sma(x, p):
     return [math.nan if i < p - 1 else sum(x[i - p + 1:i + 1]) / p for i in range(len(x))]
 
 
-def ref_ema_raw(x, p):
-    a, out = 2 / (p + 1), []
-    for i, v in enumerate(x):
-        out.append(v if i == 0 else a * v + (1 - a) * out[-1])
+def ref_ema(x, p, first=0):
+    """TA-Lib's EMA of x[first:]: seeded at first+p-1 with the mean of the first p values."""
+    a, out = 2 / (p + 1), [math.nan] * len(x)
+    for i in range(first + p - 1, len(x)):
+        out[i] = sum(x[first:first + p]) / p if i == first + p - 1 else out[i - 1] + a * (x[i] - out[i - 1])
     return out
-
-
-def ref_ema(x, p):
-    return [math.nan if i < p - 1 else v for i, v in enumerate(ref_ema_raw(x, p))]
 
 
 def ref_rsi(x, p):
@@ -103,10 +100,13 @@ def test_rsi_wilder_matches_reference():
 def test_macd_matches_reference():
     b = _bars()
     x = list(b.closes)
-    m = [f - s for f, s in zip(ref_ema(x, 12), ref_ema(x, 26))]
-    sig_raw = ref_ema_raw(m[25:], 9)
-    sig = [math.nan] * 25 + [v if i >= 8 else math.nan for i, v in enumerate(sig_raw)]
+    # TA-Lib's MACD: both EMAs start at bar 25 (the fast one seeded with closes 14..25),
+    # the signal is seeded with the mean of MACD 25..33; everything NaN before bar 33
+    line = [f - s for f, s in zip(ref_ema(x, 12, first=14), ref_ema(x, 26))]
+    sig = ref_ema(line, 9, first=25)
+    m = [math.nan if i < 33 else v for i, v in enumerate(line)]
     v = MACD(12, 26, 9).compute(b)
+    assert np.isnan(v["macd"][32]) and not np.isnan(v["macd"][33]) and not np.isnan(v["signal"][33])
     close(v["macd"], m)
     close(v["signal"], sig)
     close(v["histogram"], [a - s for a, s in zip(m, sig)])
