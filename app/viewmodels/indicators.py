@@ -1,29 +1,43 @@
-"""Chart indicators: SMA, EMA, Bollinger Bands, VWAP, RSI (Wilder), MACD, SMA crossovers.
+"""Chart and strategy indicators: SMA, EMA, Bollinger Bands, VWAP, RSI (Wilder), MACD, SMA crossovers.
 
-Each indicator is computed once over the whole series with pandas/numpy
-(:meth:`Indicator.compute`) and then kept up to date for the live bar with
-:meth:`Indicator.update`, which only recomputes the bars from the last one
-onwards (a step of the indicator's recursion, O(period) per bar), never the
-whole history.
+Each indicator is computed once over the whole series (:meth:`Indicator.compute`:
+TA-Lib's C functions or pandas/numpy) and then kept up to date for the live bar with
+:meth:`Indicator.update`, which only recomputes the bars from the last one onwards
+(a step of the indicator's recursion in plain numpy, O(period) per bar), never the
+whole history. ``update`` after any sequence of ticks equals ``compute`` over the
+same bars within float rounding (rtol 1e-12; tests/unit/chart/test_indicators.py
+checks it tick by tick on real prices).
 
 Inputs are the chart's bar columns (``app.viewmodels.chart.BarArrays``):
 ``times`` int64 epoch seconds UTC, prices float64 in instrument currency,
 volumes float64 shares. Outputs are float64 arrays of the same length, NaN
-where the indicator is not defined yet (fewer than ``period`` bars).
+during the warm-up, where TA-Lib leaves them NaN (its "lookback").
 
-Definitions (the usual ones, as in TWS's chart studies):
+Reference: TA-Lib (https://ta-lib.org, the C library 0.6 through the ``ta-lib``
+Python package 0.8, ``import talib``), default compatibility mode, no "unstable
+period". SMA, EMA, Bollinger, RSI and MACD agree with ``talib.SMA``, ``talib.EMA``,
+``talib.BBANDS(matype=0)``, ``talib.RSI`` and ``talib.MACD`` within rtol 1e-9 on
+real daily stocks and hourly EUR.USD (``../shared/data``; the test above), with one
+chosen exception: RSI over a flat window (no gain, no loss) is 50 here, 0 in TA-Lib.
 
-- SMA(n): mean of the last n closes.
-- EMA(n): alpha = 2/(n+1), seeded with the first close (pandas
-  ``ewm(span=n, adjust=False)``), NaN for the first n-1 bars.
+- SMA(n): mean of the last n closes; NaN for the first n-1 bars (``talib.SMA``).
+- EMA(n): alpha = 2/(n+1), seeded at bar n-1 with the SMA of the first n closes,
+  then ``ema[i] = ema[i-1] + alpha·(close[i] − ema[i-1])``; NaN for the first n-1
+  bars (``talib.EMA``; TA-Lib's seeding, not pandas' "first close").
 - Bollinger(n, k): middle SMA(n), bands middle ± k · population standard
-  deviation (ddof=0) of the last n closes (John Bollinger's definition).
+  deviation (ddof=0) of the last n closes (John Bollinger's definition;
+  ``talib.BBANDS(n, k, k, matype=0)``); NaN for the first n-1 bars.
 - VWAP: Σ(typical price · volume) / Σ volume with typical = (H+L+C)/3, reset at
-  each UTC day (``anchor="day"``) or never (``anchor=None``).
-- RSI(n) (Wilder): average gain/loss seeded with the simple mean of the first
-  n changes, then smoothed with alpha = 1/n; RSI = 100 − 100/(1+avg_gain/avg_loss).
-- MACD(fast, slow, signal): EMA(fast) − EMA(slow) of the closes, signal =
-  EMA(signal) of the MACD line, histogram = MACD − signal.
+  each UTC day (``anchor="day"``) or never (``anchor=None``). TA-Lib has no VWAP.
+- RSI(n) (Wilder, "New Concepts in Technical Trading Systems", 1978): average
+  gain/loss seeded at bar n with the simple mean of the first n changes, then
+  ``avg = (avg·(n−1) + change)/n``; RSI = 100 · avg_gain / (avg_gain + avg_loss);
+  NaN for the first n bars (``talib.RSI``).
+- MACD(fast, slow, signal) as ``talib.MACD``: both EMAs are seeded at bar slow-1
+  (the fast one with the SMA of the ``fast`` closes ending there, so it is *not*
+  ``EMA(fast)`` of the whole series), MACD = EMA(fast) − EMA(slow), signal = EMA(signal)
+  of the MACD line seeded with the SMA of its first ``signal`` values, histogram =
+  MACD − signal; all three NaN for the first slow+signal-2 bars (33 for 12/26/9).
 - Crossover(fast, slow): +1 at a bar where SMA(fast) moves above SMA(slow)
   ("golden cross"), −1 where it moves below; see :func:`crossovers`.
 """
@@ -36,6 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import talib
 
 __all__ = [
     "Indicator", "SMA", "EMA", "Bollinger", "VWAP", "RSI", "MACD", "Crossover",
@@ -160,7 +175,12 @@ class Indicator:
 
 
 class SMA(Indicator):
-    """Simple moving average of the closes over ``period`` bars."""
+    """Simple moving average of the closes over ``period`` bars; NaN for the first ``period - 1``.
+
+    Equals ``talib.SMA(closes, period)`` (rtol 1e-9). Computed with pandas' rolling mean,
+    not TA-Lib: TA-Lib's running sum turns every later value NaN after one NaN close,
+    pandas' window recovers ``period`` bars after it.
+    """
 
     def __init__(self, period: int = 20):
         super().__init__()
@@ -178,41 +198,78 @@ class SMA(Indicator):
         self._set("value", i, float(np.mean(s.closes[i - p + 1:i + 1])) if i >= p - 1 else math.nan)
 
 
-def _ema_full(x: np.ndarray, period: int) -> np.ndarray:
-    out = pd.Series(x).ewm(span=period, adjust=False).mean().to_numpy()
-    out[: period - 1] = np.nan
+def _ema_full(x: np.ndarray, period: int, first: int = 0) -> np.ndarray:
+    """TA-Lib's EMA of ``x[first:]`` at the bars of ``x`` (``talib.EMA``, default compatibility).
+
+    NaN before bar ``first + period - 1``; there the mean of ``x[first:first + period]``;
+    then ``e[i] = e[i-1] + (x[i] − e[i-1]) · 2/(period+1)``. Same length as ``x``.
+    """
+    out = np.full(x.shape[0], np.nan)
+    if x.shape[0] >= first + period:
+        out[first:] = talib.EMA(np.ascontiguousarray(x[first:], dtype=np.float64), timeperiod=period)
     return out
 
 
+def _ema_step(x: np.ndarray, e: np.ndarray, period: int, first: int, i: int) -> float:
+    """Bar ``i`` of :func:`_ema_full` from ``x[first:i+1]`` and ``e[i-1]`` (the live-bar step)."""
+    seed = first + period - 1
+    if i < seed:
+        return math.nan
+    if i == seed:
+        return float(np.sum(x[first:seed + 1]) / period)
+    prev = e[i - 1]
+    return float((x[i] - prev) * (2.0 / (period + 1)) + prev)
+
+
 class EMA(Indicator):
-    """Exponential moving average of the closes, alpha = 2/(period+1) (seeded with the first close)."""
+    """Exponential moving average of the closes, TA-Lib's ``talib.EMA`` (see the module docstring):
+    alpha = 2/(period+1), seeded at bar ``period - 1`` with the SMA of the first ``period``
+    closes, NaN before. (Until issue 17 it was seeded with the first close, as pandas'
+    ``ewm(adjust=False)``; both converge, the first ~3·period values differed.)
+    """
 
     def __init__(self, period: int = 20):
         super().__init__()
         self.period = _check_period("EMA period", period)
-        self._raw: _Growable | None = None  # the EMA including its warm-up bars
 
     @property
     def label(self) -> str:
         return f"EMA {self.period}"
 
     def _full(self, s):
-        raw = pd.Series(s.closes).ewm(span=self.period, adjust=False).mean().to_numpy()
-        self._raw = _Growable(raw)
-        out = raw.copy()
-        out[: self.period - 1] = np.nan
-        return {"value": out}
+        return {"value": _ema_full(s.closes, self.period)}
 
     def _step(self, s, i):
-        a = 2.0 / (self.period + 1)
-        self._raw.resize(len(s))
-        r = self._raw._a
-        r[i] = s.closes[i] if i == 0 else a * s.closes[i] + (1 - a) * r[i - 1]
-        self._set("value", i, r[i] if i >= self.period - 1 else math.nan)
+        self._set("value", i, _ema_step(s.closes, self._cols["value"]._a, self.period, 0, i))
+
+
+def _rolling_std(x: np.ndarray, period: int) -> np.ndarray:
+    """Population std (ddof=0) of each window of ``period`` values of ``x``, NaN for the first
+    ``period - 1``: ``np.std`` of each window (mean, then mean squared deviation), computed in
+    blocks of windows (at most ~4M values, 32 MB, at a time). O(len · period)."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    if n < period:
+        return out
+    windows = np.lib.stride_tricks.sliding_window_view(x, period)
+    block = max(1, (1 << 22) // period)
+    for a in range(0, windows.shape[0], block):
+        chunk = windows[a:a + block]
+        out[period - 1 + a:period - 1 + a + chunk.shape[0]] = np.std(chunk, axis=1)
+    return out
 
 
 class Bollinger(Indicator):
-    """Bollinger Bands: SMA(period) ± width · population std of the last ``period`` closes."""
+    """Bollinger Bands: SMA(period) ± width · population std (ddof=0) of the last ``period`` closes.
+
+    John Bollinger's definition, equal to ``talib.BBANDS(closes, period, width, width, matype=0)``
+    (rtol 1e-9; outputs ``upperband, middleband, lowerband``); NaN for the first ``period - 1``
+    bars. The std is computed per window in two passes (:func:`_rolling_std`, as the live
+    step's ``np.std``), not from running sums as TA-Lib and pandas do: measured against exact
+    arithmetic, TA-Lib's std is off by up to 3e-10 (relative) on daily AAPL, pandas' rolling
+    std by 2e-9 on hourly EUR.USD, this one by ~1e-15; and a NaN close spoils only the windows
+    that hold it (TA-Lib's running sums stay NaN for the rest of the series).
+    """
 
     outputs = ("middle", "upper", "lower")
 
@@ -228,8 +285,8 @@ class Bollinger(Indicator):
         return f"BB {self.period} {self.width:g}"
 
     def _full(self, s):
-        r = pd.Series(s.closes).rolling(self.period)
-        mid, sd = r.mean().to_numpy(), r.std(ddof=0).to_numpy()
+        mid = pd.Series(s.closes).rolling(self.period).mean().to_numpy()
+        sd = _rolling_std(s.closes, self.period)
         return {"middle": mid, "upper": mid + self.width * sd, "lower": mid - self.width * sd}
 
     def _step(self, s, i):
@@ -292,7 +349,17 @@ class VWAP(Indicator):
 
 
 class RSI(Indicator):
-    """Wilder's Relative Strength Index (0..100) of the closes over ``period`` changes."""
+    """Wilder's Relative Strength Index (0..100) of the closes over ``period`` changes, as ``talib.RSI``.
+
+    Average gain and loss seeded at bar ``period`` with the simple means of the first ``period``
+    close-to-close changes, then Wilder's smoothing ``avg = (avg·(period−1) + change)/period``
+    (J. Welles Wilder, "New Concepts in Technical Trading Systems", 1978);
+    RSI = 100 · avg_gain / (avg_gain + avg_loss); NaN for the first ``period`` bars.
+    Agrees with ``talib.RSI`` (rtol 1e-9) except over a flat window (no gain and no loss),
+    where this gives 50 (neutral) and TA-Lib 0 ("oversold", which would fire an RSI-below-30
+    rule on a halted or untraded instrument); TA-Lib also gives 0 when
+    avg_gain + avg_loss < 1e-8, this computes it.
+    """
 
     pane = "own"
 
@@ -310,9 +377,8 @@ class RSI(Indicator):
     def _rsi(g: float, lo: float) -> float:
         if not (math.isfinite(g) and math.isfinite(lo)):
             return math.nan
-        if lo == 0:
-            return 100.0 if g > 0 else 50.0
-        return 100.0 - 100.0 / (1.0 + g / lo)
+        total = g + lo
+        return 100.0 * (g / total) if total > 0 else 50.0
 
     def _full(self, s):
         n, p = len(s), self.period
@@ -330,10 +396,10 @@ class RSI(Indicator):
 
     @staticmethod
     def _vector_rsi(gain: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        total = gain + loss
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = 100.0 - 100.0 / (1.0 + gain / loss)
-        out = np.where(loss == 0, np.where(gain > 0, 100.0, 50.0), out)
-        return np.where(np.isfinite(gain) & np.isfinite(loss), out, np.nan)
+            out = np.where(total > 0, 100.0 * (gain / total), 50.0)
+        return np.where(np.isfinite(total), out, np.nan)
 
     def _step(self, s, i):
         p = self.period
@@ -353,7 +419,16 @@ class RSI(Indicator):
 
 
 class MACD(Indicator):
-    """MACD line EMA(fast) − EMA(slow), ``signal`` EMA of it, ``histogram`` the difference."""
+    """MACD as ``talib.MACD(closes, fast, slow, signal)`` (Gerald Appel; TA-Lib's alignment).
+
+    Both EMAs (:func:`_ema_full`) start at bar ``slow - 1``: EMA(slow) seeded with the SMA of
+    the first ``slow`` closes, EMA(fast) with the SMA of the ``fast`` closes ending at that
+    bar (so the fast line is not ``EMA(fast)`` of the whole series, it converges to it).
+    ``macd`` = EMA(fast) − EMA(slow); ``signal`` = EMA(signal) of the MACD line seeded with
+    the SMA of its first ``signal`` values; ``histogram`` = macd − signal. All three NaN for
+    the first ``slow + signal - 2`` bars (33 for 12/26/9), as TA-Lib: until issue 17 the
+    MACD line was shown from bar ``slow - 1`` with the fast EMA seeded with the first close.
+    """
 
     outputs = ("macd", "signal", "histogram")
     pane = "own"
@@ -365,43 +440,37 @@ class MACD(Indicator):
         self.signal = _check_period("MACD signal period", signal)
         if self.fast >= self.slow:
             raise ValueError(f"MACD fast period ({fast}) must be shorter than the slow period ({slow})")
-        self._ef = EMA(self.fast)
-        self._es = EMA(self.slow)
-        self._sig_raw: _Growable | None = None
+        # the recursion's state: both EMAs and the MACD line including their warm-up bars
+        self._state: dict[str, _Growable] = {}
 
     @property
     def label(self) -> str:
         return f"MACD {self.fast} {self.slow} {self.signal}"
 
-    def _full(self, s):
-        f = self._ef.compute(s)["value"]
-        sl = self._es.compute(s)["value"]
-        macd = f - sl
-        start = self.slow - 1
-        sig = np.full(len(s), np.nan)
-        if len(s) > start:
-            sig[start:] = pd.Series(macd[start:]).ewm(span=self.signal, adjust=False).mean().to_numpy()
-        self._sig_raw = _Growable(sig)
-        out_sig = sig.copy()
-        out_sig[: start + self.signal - 1] = np.nan
-        return {"macd": macd, "signal": out_sig, "histogram": macd - out_sig}
+    @property
+    def _first_output(self) -> int:
+        return self.slow + self.signal - 2
 
-    def _parts(self):
-        return self._ef, self._es
+    def _full(self, s):
+        x = s.closes
+        fast = _ema_full(x, self.fast, self.slow - self.fast)
+        slow = _ema_full(x, self.slow)
+        line = fast - slow
+        sig = _ema_full(line, self.signal, self.slow - 1)
+        self._state = {"fast": _Growable(fast), "slow": _Growable(slow), "line": _Growable(line)}
+        macd = line.copy()
+        macd[: self._first_output] = np.nan
+        return {"macd": macd, "signal": sig, "histogram": macd - sig}
 
     def _step(self, s, i):
-        self._sig_raw.resize(len(s))
-        m = self._ef.values["value"][i] - self._es.values["value"][i]
-        start = self.slow - 1
-        r = self._sig_raw._a
-        if i < start:
-            r[i] = math.nan
-        elif i == start:
-            r[i] = m
-        else:
-            a = 2.0 / (self.signal + 1)
-            r[i] = a * m + (1 - a) * r[i - 1]
-        sig = r[i] if i >= start + self.signal - 1 else math.nan
+        for g in self._state.values():
+            g.resize(len(s))
+        f, sl, line = (self._state[k]._a for k in ("fast", "slow", "line"))
+        f[i] = _ema_step(s.closes, f, self.fast, self.slow - self.fast, i)
+        sl[i] = _ema_step(s.closes, sl, self.slow, 0, i)
+        line[i] = f[i] - sl[i]
+        sig = _ema_step(line, self._cols["signal"]._a, self.signal, self.slow - 1, i)
+        m = line[i] if i >= self._first_output else math.nan
         self._set("macd", i, m)
         self._set("signal", i, sig)
         self._set("histogram", i, m - sig)

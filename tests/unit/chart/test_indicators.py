@@ -30,15 +30,12 @@ def ref_sma(x, p):
     return [math.nan if i < p - 1 else sum(x[i - p + 1:i + 1]) / p for i in range(len(x))]
 
 
-def ref_ema_raw(x, p):
-    a, out = 2 / (p + 1), []
-    for i, v in enumerate(x):
-        out.append(v if i == 0 else a * v + (1 - a) * out[-1])
+def ref_ema(x, p, first=0):
+    """TA-Lib's EMA of x[first:]: seeded at first+p-1 with the mean of the first p values."""
+    a, out = 2 / (p + 1), [math.nan] * len(x)
+    for i in range(first + p - 1, len(x)):
+        out[i] = sum(x[first:first + p]) / p if i == first + p - 1 else out[i - 1] + a * (x[i] - out[i - 1])
     return out
-
-
-def ref_ema(x, p):
-    return [math.nan if i < p - 1 else v for i, v in enumerate(ref_ema_raw(x, p))]
 
 
 def ref_rsi(x, p):
@@ -103,10 +100,13 @@ def test_rsi_wilder_matches_reference():
 def test_macd_matches_reference():
     b = _bars()
     x = list(b.closes)
-    m = [f - s for f, s in zip(ref_ema(x, 12), ref_ema(x, 26))]
-    sig_raw = ref_ema_raw(m[25:], 9)
-    sig = [math.nan] * 25 + [v if i >= 8 else math.nan for i, v in enumerate(sig_raw)]
+    # TA-Lib's MACD: both EMAs start at bar 25 (the fast one seeded with closes 14..25),
+    # the signal is seeded with the mean of MACD 25..33; everything NaN before bar 33
+    line = [f - s for f, s in zip(ref_ema(x, 12, first=14), ref_ema(x, 26))]
+    sig = ref_ema(line, 9, first=25)
+    m = [math.nan if i < 33 else v for i, v in enumerate(line)]
     v = MACD(12, 26, 9).compute(b)
+    assert np.isnan(v["macd"][32]) and not np.isnan(v["macd"][33]) and not np.isnan(v["signal"][33])
     close(v["macd"], m)
     close(v["signal"], sig)
     close(v["histogram"], [a - s for a, s in zip(m, sig)])
@@ -190,3 +190,26 @@ def test_parameter_specs_match_the_indicators_and_round_trip():
                 with pytest.raises(ValueError):
                     make_indicator(name, **{**ind.params, spec.name: int(spec.minimum) - 1})
     assert make_indicator("SMA crossover", fast=5, slow=30).params == {"fast": 5, "slow": 30}
+
+
+def test_sma_and_bollinger_recover_after_a_nan_close():
+    """A NaN close spoils only the windows holding it (TA-Lib's running sums would stay NaN
+    for the rest of the series: the reason SMA and Bollinger are not computed with talib),
+    and the live step agrees with the full compute across it."""
+    b = _bars(120)
+    b.closes = b.closes.copy()
+    b.closes[50] = np.nan
+    x = list(b.closes)
+    for ind in (SMA(20), Bollinger(20, 2)):
+        full = ind.compute(b)
+        first = next(iter(full.values()))
+        assert np.isnan(first[50:70]).all() and np.isfinite(first[70:]).all() and np.isfinite(first[19:50]).all()
+        step = type(ind)(**ind.params)
+        step.compute(_slice(b, 30))
+        for n in range(31, 121):
+            step.update(_slice(b, n))
+        for k, v in full.items():
+            close(step.values[k], v)
+    w = x[100:120]
+    m = sum(w) / 20
+    assert Bollinger(20, 2).compute(b)["upper"][119] == pytest.approx(m + 2 * math.sqrt(sum((y - m) ** 2 for y in w) / 20))
