@@ -64,14 +64,18 @@ def test_live_path_recomputes_and_matches_the_backtest_path():
     assert len(broker.fills) >= len(res.fills) - 1
 
 
+def frame(opens, closes):
+    """Daily bars from 2021-01-01 UTC with high/low half a dollar outside open and close."""
+    t = pd.date_range("2021-01-01", periods=len(closes), freq="D", tz="UTC")
+    return pd.DataFrame({"time": t, "open": opens, "close": closes,
+                         "high": np.maximum(opens, closes) + 0.5, "low": np.minimum(opens, closes) - 0.5,
+                         "volume": 1.0})
+
+
 def test_stop_loss_closes_a_long_at_the_stop():
     # golden cross at bar 5's close, entry at bar 6's open (100), then a fall through 95
-    closes = [100, 99, 98, 97, 96, 104, 101, 100, 93, 92, 91]
-    opens = [100, 100, 99, 98, 97, 96, 100, 101, 99, 93, 92]
-    t = pd.date_range("2021-01-01", periods=len(closes), freq="D", tz="UTC")
-    df = pd.DataFrame({"time": t, "open": opens, "close": closes,
-                       "high": np.maximum(opens, closes) + 0.5, "low": np.minimum(opens, closes) - 0.5,
-                       "volume": 1.0})
+    df = frame([100, 100, 99, 98, 97, 96, 100, 101, 99, 93, 92], [100, 99, 98, 97, 96, 104, 101, 100, 93, 92, 91])
+    t = df["time"]
     res = run_backtest(SmaCross(fast=2, slow=4, long_only=True, stop_loss_pct=5), df, BacktestConfig(commission=0))
     assert res.trades[0].side == "long" and res.trades[0].entry_price == 100.0
     assert res.trades[0].exit_price == 95.0              # the STP at 100 * (1 - 5 %)
@@ -79,12 +83,8 @@ def test_stop_loss_closes_a_long_at_the_stop():
 
 
 def test_take_profit_exits_at_the_limit():
-    closes = [100, 99, 98, 97, 96, 104, 101, 108, 107, 109, 110]
-    opens = [100, 100, 99, 98, 97, 96, 100, 101, 108, 107, 109]
-    t = pd.date_range("2021-01-01", periods=len(closes), freq="D", tz="UTC")
-    df = pd.DataFrame({"time": t, "open": opens, "close": closes,
-                       "high": np.maximum(opens, closes) + 0.5, "low": np.minimum(opens, closes) - 0.5,
-                       "volume": 1.0})
+    df = frame([100, 100, 99, 98, 97, 96, 100, 101, 108, 107, 109], [100, 99, 98, 97, 96, 104, 101, 108, 107, 109, 110])
+    t = df["time"]
     res = run_backtest(SmaCross(fast=2, slow=4, long_only=True, take_profit_pct=5, stop_loss_pct=5), df,
                        BacktestConfig(commission=0))
     assert (res.trades[0].entry_price, res.trades[0].exit_price) == (100.0, 105.0)
