@@ -254,7 +254,7 @@ def run_backtest(strategy: Strategy, bars: pd.DataFrame, config: BacktestConfig 
     """
     df = check_bars(bars)
     n = len(df)
-    times = list(df["time"].dt.to_pydatetime())
+    times = pd.DatetimeIndex(df["time"]).to_pydatetime().tolist()
     o_, h_, l_, c_, v_ = (df[k].to_numpy(dtype=np.float64).tolist() for k in ("open", "high", "low", "close", "volume"))
     broker = BacktestBroker(strategy, times, config)
     strategy.bind(broker)

@@ -49,7 +49,7 @@ def infer_periods_per_year(index: pd.DatetimeIndex) -> float:
     date. 252 for fewer than 2 bars."""
     if len(index) < 2:
         return 252.0
-    gap = float(np.median(np.diff(index.asi8))) / 1e9
+    gap = float(np.median(np.diff(index.as_unit("ns").asi8))) / 1e9
     if gap >= 25 * 86400:
         return 12.0
     if gap >= 5 * 86400:

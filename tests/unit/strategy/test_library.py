@@ -154,3 +154,12 @@ def test_load_errors_are_clear(tmp_path):
     d.mkdir()
     with pytest.raises(StrategyLoadError, match="no .py files"):
         load_strategy_file(d)
+
+
+@pytest.mark.parametrize("unit", ["s", "us", "ns"])
+def test_series_of_gives_epoch_seconds_whatever_the_time_resolution(unit):
+    from app.strategy.library._arrays import series_of
+    t = pd.DatetimeIndex(["2024-01-02 14:30", "2024-01-02 14:31"], tz="UTC").as_unit(unit)
+    df = pd.DataFrame({"time": t, "open": 1.0, "high": 1.0, "low": 1.0, "close": [1.0, 2.0], "volume": 5.0})
+    s = series_of(df)
+    assert s.times.tolist() == [1704205800, 1704205860] and s.closes.tolist() == [1.0, 2.0]
