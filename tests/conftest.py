@@ -18,8 +18,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
-SHARED_PROTOCOL = ROOT.parent / "shared" / "protocol"
+# the team's shared folder beside the clone; IBDESK_SHARED points elsewhere (a worktree)
+SHARED = Path(os.environ.get("IBDESK_SHARED") or ROOT.parent / "shared")
+SHARED_DATA = SHARED / "data"
+SHARED_PROTOCOL = SHARED / "protocol"
 
 
 def require_shared(path: Path) -> Path:

@@ -22,6 +22,11 @@ It acts only through its helpers: :meth:`Strategy.buy`, :meth:`Strategy.sell`,
 (``app.backtest``) or the live runner (``app.strategy.runner``), which turns an order into a
 ``PlaceOrder`` command of the command layer (pre-trade checks, journal, read-only and kill
 switch apply, as to a click in the ticket). A strategy never talks to ib_async.
+
+Indicators: a strategy returns its indicator columns from :meth:`Strategy.compute` (causal:
+row i depends on rows 0..i only) and reads them with :meth:`Strategy.value`. A backtest calls
+``compute`` once over the whole history (:meth:`Strategy.attach_history`, vectorised, no
+look-ahead because the columns are causal); a live context recomputes it once per new bar.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+import numpy as np
 import pandas as pd
 
 from app.domain import Action, OrderType, TimeInForce
@@ -137,6 +143,9 @@ class StrategyContext(Protocol):
     def cancel_all(self) -> None:
         """Cancel every working order of the strategy."""
 
+    def cancel(self, order_id: int) -> None:
+        """Cancel one working order of the strategy (no-op when it is no longer working)."""
+
     def position(self) -> float:
         """The strategy's position in shares (long > 0, short < 0)."""
 
@@ -172,6 +181,12 @@ class Strategy:
         self._ctx: StrategyContext | None = None
         self._rows: list[tuple] = []
         self._bars_cache: pd.DataFrame | None = None
+        # a backtest hands the whole history once (:meth:`attach_history`): ``bars`` is then a
+        # prefix of it and :meth:`compute` runs once, vectorised (module docstring, "Indicators")
+        self._hist: pd.DataFrame | None = None
+        self._n = 0
+        self._ind: dict[str, np.ndarray] | None = None
+        self._ind_n = -1
 
     def check_params(self) -> None:
         """Checks between parameters (e.g. fast < slow); raise ``ValueError`` with the reason.
@@ -188,19 +203,55 @@ class Strategy:
             raise StrategyError(f"{self.name}: not attached to a backtest or a live runner")
         return self._ctx
 
+    def attach_history(self, bars: pd.DataFrame) -> None:
+        """Backtests only: ``bars`` (columns :data:`BAR_COLUMNS`, oldest first) are the bars
+        that :meth:`feed_bar` will deliver in order. :meth:`compute` runs once over all of them
+        (it must be causal, see there) and :attr:`bars` becomes a view of the delivered prefix,
+        so a bar costs O(1) instead of a growing table."""
+        self._hist = bars.reset_index(drop=True)
+        self._n = 0
+        self._ind = {k: np.asarray(v, dtype=np.float64) for k, v in self.compute(self._hist).items()}
+        self._ind_n = len(self._hist)
+
     def feed_bar(self, bar: Bar) -> None:
         """Called by the context for each completed bar: appends it to :attr:`bars`, then
         calls :meth:`on_bar`."""
-        self._rows.append((bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume))
+        if self._hist is not None:
+            self._n += 1
+        else:
+            self._rows.append((bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume))
         self._bars_cache = None
         self.on_bar(bar)
 
     @property
     def bars(self) -> pd.DataFrame:
         """Every completed bar so far, oldest first (columns :data:`BAR_COLUMNS`)."""
+        if self._hist is not None:
+            return self._hist.iloc[: self._n]
         if self._bars_cache is None or len(self._bars_cache) != len(self._rows):
             self._bars_cache = pd.DataFrame(self._rows, columns=list(BAR_COLUMNS))
         return self._bars_cache
+
+    # ---- indicators -----------------------------------------------------------------
+    def compute(self, bars: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Indicator columns over ``bars`` (columns :data:`BAR_COLUMNS`), one float64 array of
+        ``len(bars)`` per name, NaN where undefined. Must be *causal*: the value at row i
+        depends only on rows 0..i (SMA, RSI, EMA of ``app.viewmodels.indicators`` are), so
+        computing once over a backtest's whole history never looks ahead. Read the values with
+        :meth:`value`. The default computes nothing."""
+        return {}
+
+    def value(self, name: str, ago: int = 0) -> float:
+        """The indicator ``name`` of :meth:`compute` at the current bar (``ago=0``) or ``ago``
+        bars before it; NaN before the first bar or where undefined. ``KeyError`` for a name
+        :meth:`compute` does not return."""
+        n = self._n if self._hist is not None else len(self._rows)
+        if self._hist is None and self._ind_n != n:     # live: recompute once per new bar
+            self._ind = {k: np.asarray(v, dtype=np.float64) for k, v in self.compute(self.bars).items()}
+            self._ind_n = n
+        col = self._ind[name] if self._ind is not None else {}[name]
+        i = n - 1 - ago
+        return float(col[i]) if 0 <= i < n else math.nan
 
     # ---- events (override what you need) ------------------------------------------
     def on_start(self) -> None:
@@ -246,6 +297,11 @@ class Strategy:
     def cancel_all(self) -> None:
         """Cancel every working order of this strategy."""
         self.context.cancel_all()
+
+    def cancel(self, order_id: int) -> None:
+        """Cancel one working order of this strategy (by the id :meth:`buy` / :meth:`sell`
+        returned); nothing happens when it already filled or was cancelled."""
+        self.context.cancel(order_id)
 
     @property
     def position(self) -> float:
