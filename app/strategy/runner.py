@@ -296,6 +296,20 @@ class StrategyRunner(QObject):
         if problems:
             raise self._refused("; ".join(problems))
 
+    def cancel(self, order_id: int) -> None:
+        """Cancel one of the runner's own working orders through ``CancelOrder`` (an id it did
+        not place, :data:`NOT_SENT`, or an order no longer working: nothing to do). Raises
+        ``StrategyError`` with the command layer's reason when refused."""
+        if order_id not in self._order_ids:
+            return
+        rec = self.session.order(order_id) or self._records.get(order_id)
+        if rec is None or not rec.is_working:
+            return
+        result = self.commands.execute(CancelOrder(order_id, source=self.source))
+        if not result.ok:
+            raise self._refused(result.message)
+        self.log(f"Cancel sent for order {order_id}")
+
     def _refused(self, reason: str) -> StrategyError:
         self._set_error(reason)
         self.log(f"Refused: {reason}")
@@ -613,6 +627,9 @@ class _Context:
 
     def cancel_all(self) -> None:
         self._r.cancel_all()
+
+    def cancel(self, order_id: int) -> None:
+        self._r.cancel(order_id)
 
     def position(self) -> float:
         return self._r.position

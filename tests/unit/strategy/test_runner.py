@@ -285,3 +285,18 @@ def test_completer_ignores_late_duplicates():
     assert comp.load([bar(0), bar(1)]) == [bar(0)]
     assert comp.update(bar(0)) == [] and comp.forming.time == t(1)
     assert comp.update(bar(2)) == [bar(1)]
+
+
+def test_cancel_by_id_cancels_only_its_own_working_order(env, aloop):
+    """A stop-loss / take-profit pair cancels the other leg by id (StrategyContext.cancel)."""
+    s, c, j = env
+    r = started(env, aloop)
+    s.emit_bar(r._sub_id, bar(5), True)
+    settle(aloop)
+    (oid,) = r.order_ids
+    r.cancel(NOT_SENT)                     # a warm-up id: nothing
+    r.cancel(oid + 1000)                   # not the runner's: nothing
+    assert [f["command"] for f in j.of("intent")] == ["PlaceOrder"]
+    r.strategy.cancel(oid)
+    assert [f["command"] for f in j.of("intent")] == ["PlaceOrder", "CancelOrder"]
+    assert j.of("intent")[-1]["source"] == r.source
