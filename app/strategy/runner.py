@@ -63,6 +63,11 @@ log = logging.getLogger("ibdesk.strategy")
 NOT_SENT = -1
 #: default number of history bars fed as the warm-up (the most recent ones)
 WARMUP_BARS = 1000
+#: IB refuses an identical historical request within 15 s (error 162 "pacing violation"; IB API
+#: docs, "Historical Data Limitations"): the runner waits this long (seconds) and asks again,
+#: at most :data:`PACING_RETRIES` times (the chart often asked for the same bars just before)
+PACING_WAIT_S = 16.0
+PACING_RETRIES = 3
 #: lines kept in a runner's log
 LOG_LINES = 1000
 #: history bars fed between two event-loop turns during the warm-up
@@ -116,7 +121,8 @@ class StrategyRunner(QObject):
 
     def __init__(self, strategy: Strategy, instrument: Instrument, bar_size: str, session: Any,
                  commands: Any, parent: QObject | None = None, *, warmup_bars: int = WARMUP_BARS,
-                 ticks: bool = True, clock: Callable[[], datetime] = _utcnow):
+                 ticks: bool = True, clock: Callable[[], datetime] = _utcnow,
+                 pacing_wait: float = PACING_WAIT_S):
         super().__init__(parent)
         if not isinstance(strategy, Strategy):
             raise TypeError(f"expected a Strategy, got {type(strategy).__name__}")
@@ -133,6 +139,7 @@ class StrategyRunner(QObject):
         self.session = session
         self.commands = commands
         self.warmup_bars = max(0, int(warmup_bars))
+        self.pacing_wait = float(pacing_wait)
         self._clock = clock
         self._state = RunnerState.IDLE
         self._status = ""
@@ -450,23 +457,43 @@ class StrategyRunner(QObject):
             except Exception:  # noqa: BLE001 - a lost link already ended it
                 log.debug("cancel_history(%s) failed", sub, exc_info=True)
 
-    async def _subscribe(self, first: bool) -> None:
-        """Load the history with keepUpToDate; feed the completed bars newer than the last fed
-        one with orders off (warm-up / catch-up), then the bars completed meanwhile, live."""
-        gen = self._generation
-        try:
-            sub_id, frame = await self.session.history(self.instrument, self.bar_size,
-                                                       keep_up_to_date=True)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # noqa: BLE001 - HistoryError, ConnectionError, ValueError
-            if gen == self._generation and self.running:
+    async def _load_history(self, gen: int, first: bool):
+        """``(sub_id, frame)`` of the keepUpToDate history, or None (stopped meanwhile, or failed:
+        recorded, and on the first load the runner ends in "error"). A pacing violation waits
+        :attr:`pacing_wait` seconds and asks again, at most :data:`PACING_RETRIES` times."""
+        for attempt in range(PACING_RETRIES + 1):
+            try:
+                return await self.session.history(self.instrument, self.bar_size, keep_up_to_date=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # noqa: BLE001 - HistoryError, ConnectionError, ValueError
+                if gen != self._generation or not self.running:
+                    return None
+                if "pacing violation" in str(e).lower() and attempt < PACING_RETRIES:
+                    self._status = (f"Waiting {self.pacing_wait:g} s for IB's history pacing rule "
+                                    "(no identical request within 15 s)")
+                    self.log(self._status)
+                    self.changed.emit()
+                    await asyncio.sleep(self.pacing_wait)
+                    if gen != self._generation or not self.running:
+                        return None
+                    continue
                 text = f"History of {self.instrument.display_symbol} ({self.bar_size}) failed: {e}"
                 self._set_error(text)
                 self.log(text)
                 if first:
                     self._end(RunnerState.ERROR, f"Error: {text}")
+                return None
+        return None
+
+    async def _subscribe(self, first: bool) -> None:
+        """Load the history with keepUpToDate; feed the completed bars newer than the last fed
+        one with orders off (warm-up / catch-up), then the bars completed meanwhile, live."""
+        gen = self._generation
+        loaded = await self._load_history(gen, first)
+        if loaded is None:
             return
+        sub_id, frame = loaded
         if gen != self._generation or not self.running:
             self._cancel_sub_id(sub_id)
             return

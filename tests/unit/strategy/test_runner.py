@@ -300,3 +300,33 @@ def test_cancel_by_id_cancels_only_its_own_working_order(env, aloop):
     r.strategy.cancel(oid)
     assert [f["command"] for f in j.of("intent")] == ["PlaceOrder", "CancelOrder"]
     assert j.of("intent")[-1]["source"] == r.source
+
+
+PACING = ("No 5 secs history for AAPL: Historical Market Data Service error message:Historical data "
+          "request pacing violation (identical request within 15 seconds)")
+
+
+def test_a_pacing_violation_waits_and_asks_again(env, aloop):
+    """IB refuses an identical history request within 15 s (error 162 "pacing violation"): the
+    chart asked for the same bars a moment before. The runner waits and asks again instead of
+    ending in an error (found against the simulated gateway, which enforces the rule)."""
+    s, c, j = env
+    s.fail_history = PACING
+    r = StrategyRunner(Recorder(), AAPL, "5 secs", s, c, pacing_wait=0.05)
+    task = asyncio.ensure_future(r.start())
+    aloop.run_until_complete(asyncio.sleep(0.02))
+    assert r.running and "pacing" in r.status_text.lower()
+    s.fail_history = None
+    aloop.run_until_complete(task)
+    aloop.run_until_complete(asyncio.sleep(0.1))
+    assert r.state is RunnerState.RUNNING and [e for e in r.strategy.events if e[0] == "bar"]
+    assert sum(1 for name, _ in s.calls if name == "history") == 2
+
+
+def test_pacing_retries_give_up_with_the_reason(env, aloop):
+    s, c, j = env
+    s.fail_history = PACING
+    r = StrategyRunner(Recorder(), AAPL, "5 secs", s, c, pacing_wait=0.01)
+    aloop.run_until_complete(r.start())
+    aloop.run_until_complete(asyncio.sleep(0.2))
+    assert r.state is RunnerState.ERROR and "pacing violation" in r.last_error
