@@ -33,7 +33,7 @@ from app.ui.time_menu import install_time_menu
 log = logging.getLogger(__name__)
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 #: window width (pixels) from which the account dock sits beside the blotter, not in a tab
 WIDE_LAYOUT_PX = 1800
 #: the window's size when nothing was saved (smaller on a smaller screen)
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         "scanner": "Scanner",
         "news": "News",
         "alerts": "Alerts",
+        "strategies": "Strategies",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -158,7 +159,8 @@ class MainWindow(QMainWindow):
                 d["ticket"].raise_()
         elif "ladder" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ladder"])
-        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news", "alerts") if n in d]
+        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news", "alerts", "strategies")
+                  if n in d]
         for dock in bottom:
             self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         first = bottom[0]

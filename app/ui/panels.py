@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.settings_values import setting_bool
-from app.domain.bars import BAR_SIZES
+from app.domain.bars import BAR_SIZES, keeps_up_to_date
 from app.ui.account import AccountPanel
 from app.ui.alerts import make_alerts_panel
 from app.ui.blotter import BlotterView
@@ -34,6 +34,7 @@ from app.ui.journal_view import JournalView
 from app.ui.ladder import LadderPanel
 from app.ui.news import NewsView
 from app.ui.scanner import ScannerView
+from app.ui.strategies import StrategiesPanel
 from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
 from app.ui.chart.view import ChartView
 from app.ui.ticket import OrderTicket
@@ -50,6 +51,7 @@ from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import OrdersModel
 from app.viewmodels.news import NewsModel
 from app.viewmodels.scanner import ScannerModel
+from app.viewmodels.strategies import StrategiesModel
 from app.viewmodels.ticket import TicketModel
 from app.viewmodels.timesales import TimeSalesModel
 from app.viewmodels.watchlist import WatchlistModel
@@ -117,6 +119,9 @@ class Panels(WorkspaceMixin, QObject):
         self.news_model = NewsModel(session, self)
         self.news = NewsView(self.news_model)
         self.alerts = make_alerts_panel(session, settings)   # <profile>.alerts.json
+        # strategies: backtest on the current chart's bars, run live through the command layer
+        self.strategies_model = StrategiesModel(self)
+        self.strategies = StrategiesPanel(self.strategies_model, self._backtest_bars)
         self.journal_view = JournalView(journal) if journal is not None else None
 
         self.ticket.confirm_orders = setting_bool(settings.value(KEY_CONFIRM_ORDERS), True)
@@ -194,10 +199,22 @@ class Panels(WorkspaceMixin, QObject):
         docks = {"watchlist": self.watchlist_tabs, "ticket": self.ticket,
                  "blotter": self.blotter, "account": self.account, "timesales": self.timesales,
                  "ladder": self.ladder, "scanner": self.scanner, "news": self.news,
-                 "alerts": self.alerts}
+                 "alerts": self.alerts, "strategies": self.strategies}
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
+
+    def _backtest_bars(self) -> tuple:
+        """``(instrument, bar size, bars)`` of the current chart for a backtest: its completed
+        bars (a live chart's forming bar left out)."""
+        charts = getattr(self, "charts", None)      # None while the panels are being built
+        model = self.chart_models().get(charts.current_name(), self.chart_model) if charts else self.chart_model
+        return model.instrument, model.bar_size, model.bars.frame(drop_last=keeps_up_to_date(model.bar_size))
+
+    def _show_backtest(self, instrument_key: str, marks: list) -> None:
+        """A backtest's fills as hollow markers on the charts of that instrument."""
+        for view in self.charts.views():
+            view.trading.set_backtest(instrument_key, marks)
 
     def table_columns(self) -> list:
         """The :class:`app.ui.columns.TableColumns` of every record table (the shown
@@ -281,6 +298,13 @@ class Panels(WorkspaceMixin, QObject):
         status = window.status
         status.insertPermanentWidget(0, self.trading.armed_label)  # ONE-CLICK ARMED
         self.ladder.bind_hotkeys(self.hotkeys)     # the ladder's keys: editable, in the cheat sheet
+        self.strategies.attach_live(self.session, self.commands, self.settings,
+                                    lambda: self.ticket_model.account_kind)
+        self.strategies.backtestDone.connect(self._show_backtest)
+        self.charts.changed.connect(self.strategies.refresh_source)          # the bars it would test
+        self.chart_model.barsReset.connect(self.strategies.refresh_source)
+        self.strategies.model.message.connect(lambda ok, text: window.log.add("INFO" if ok else "WARNING",
+                                                                              f"Strategies: {text}"))
         self.trading.armedChanged.connect(self.ladder.set_armed)   # one-click in the ladder too
         self.ladder.set_armed(self.trading.armed)
         self.ladder.message.connect(self._trading_message)
@@ -372,7 +396,7 @@ class Panels(WorkspaceMixin, QObject):
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
                     self.account_summary.close, self.positions_model.close, self.timesales.shutdown,
                     self.ladder.close_model, self.scanner.shutdown, self.news.shutdown,
-                    self.alerts.shutdown]
+                    self.alerts.shutdown, self.strategies.shutdown]
         for close in closers:
             try:
                 close()

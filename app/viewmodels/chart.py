@@ -125,6 +125,13 @@ class BarArrays:
     def clear(self) -> None:
         self._n = 0
 
+    def frame(self, drop_last: bool = False) -> pd.DataFrame:
+        """A copy as a bar table: ``time`` (UTC, tz-aware), open, high, low, close, volume;
+        ``drop_last`` leaves out the last bar (the one still forming on a live chart)."""
+        n = self._n - 1 if drop_last and self._n else self._n
+        return pd.DataFrame({"time": pd.to_datetime(self._t[:n].copy(), unit="s", utc=True),
+                             **{c: self._f[i, :n].copy() for i, c in enumerate(self._COLUMNS)}})
+
     def load(self, frame: pd.DataFrame) -> None:
         """Replace the content with a bar table (``app.domain.bars`` columns) in one go;
         see :meth:`load_steps`."""

@@ -15,6 +15,8 @@ x is the bar index (the chart plots on bar index to skip nights and weekends).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,8 +34,9 @@ from app.ui.format import fmt_qty
 class ExecutionMarkers:
     """Fills of the charted instrument as ▲ (BOT) / ▼ (SLD) at (bar index, price)."""
 
-    def __init__(self, plot: pg.PlotItem):
+    def __init__(self, plot: pg.PlotItem, *, hollow: bool = False):
         self.plot = plot
+        self.hollow = hollow     # a backtest's fills: outlined, so they never pass for real ones
         self.scatter = pg.ScatterPlotItem(size=12, pen=pg.mkPen("w", width=0.8))
         self.scatter.setZValue(15)
         plot.addItem(self.scatter)
@@ -59,11 +62,24 @@ class ExecutionMarkers:
         if not pts:
             self.scatter.setData([], [])
             return
+        colours = [BUY_MARK if p[2] == "BOT" else SELL_MARK for p in pts]
         self.scatter.setData(
             x=[p[0] for p in pts], y=[p[1] for p in pts],
             symbol=["t1" if p[2] == "BOT" else "t" for p in pts],
-            brush=[pg.mkBrush(BUY_MARK if p[2] == "BOT" else SELL_MARK) for p in pts],
+            brush=[pg.mkBrush(None) if self.hollow else pg.mkBrush(c) for c in colours],
+            pen=[pg.mkPen(c, width=2) if self.hollow else pg.mkPen("w", width=0.8) for c in colours],
             data=[p[3] for p in pts])
+
+
+@dataclass(frozen=True)
+class BacktestMark:
+    """A backtest's fill as :class:`ExecutionMarkers` draws it: ``time`` (UTC), ``price``
+    (instrument currency), ``side`` ("BOT" / "SLD"), ``exec_id`` (unique per run)."""
+
+    time: datetime
+    price: float
+    side: str
+    exec_id: str
 
 
 class AverageCostLine:
@@ -119,6 +135,10 @@ class ChartTrading:
         self.view_model = view_model
         self.order_lines = OrderLines(price_plot, widget)
         self.executions = ExecutionMarkers(price_plot)
+        #: the last backtest's fills (hollow ▲ / ▼), of ``backtest_key``'s instrument
+        self.backtest = ExecutionMarkers(price_plot, hollow=True)
+        self.backtest_marks: list[BacktestMark] = []
+        self.backtest_key: str | None = None
         self.avg_cost = AverageCostLine(price_plot, self.order_lines.tags)
         self.plot = price_plot
         price_plot.getViewBox().sigRangeChanged.connect(self.stack_labels)
@@ -211,9 +231,19 @@ class ChartTrading:
             if abs(ln.label.orthoPos - pos) > 1e-6:
                 ln.label.setPosition(pos)
 
+    def set_backtest(self, instrument_key: str | None, marks: list[BacktestMark]) -> None:
+        """Show a backtest's fills of the instrument ``instrument_key`` (hidden while the chart
+        shows another one); an empty list clears them."""
+        self.backtest_key = instrument_key
+        self.backtest_marks = list(marks)
+        self.draw_executions()
+
     def draw_executions(self) -> None:
         vm = self.view_model
         inst = vm.instrument
         fills = [e for e in self.fills.values() if inst is not None and e.instrument.key == inst.key]
         self.executions_bar_count = vm.count
-        self.executions.refresh(fills, vm.bars.times, bar_size_seconds(vm.bar_size))
+        seconds = bar_size_seconds(vm.bar_size)
+        self.executions.refresh(fills, vm.bars.times, seconds)
+        shown = inst is not None and inst.key == self.backtest_key
+        self.backtest.refresh(self.backtest_marks if shown else [], vm.bars.times, seconds)
