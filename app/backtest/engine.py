@@ -34,7 +34,6 @@ short sale credits cash). Prices are in the instrument's currency, taken as USD.
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -45,6 +44,7 @@ import pandas as pd
 from app.backtest.data import check_bars
 from app.backtest.metrics import compute_metrics
 from app.backtest.model import BacktestCancelled, BacktestConfig, BacktestResult, Trade
+from app.backtest.roundtrips import RoundTrips
 from app.domain import Action, OrderType, TimeInForce
 from app.domain.bars import Bar
 from app.sim.account import STOCK_MAX_PCT, STOCK_MIN, STOCK_PER_SHARE
@@ -87,9 +87,9 @@ class BacktestBroker:
         self.cash, self.pos = float(config.cash), 0.0
         self.working: list[_Order] = []
         self.fills: list[Fill] = []
-        self.trades: list[Trade] = []
+        self._trips = RoundTrips()
+        self.trades: list[Trade] = self._trips.trades
         self.lines: list[str] = []
-        self._lots: deque[list] = deque()   # [signed qty, price, time, commission per share]
         self._next_id = 1
         self.closed = False
 
@@ -208,24 +208,8 @@ class BacktestBroker:
             self.s.on_order(OrderUpdate(oid, "Filled", qty, 0.0))
 
     def _book(self, signed: float, px: float, t: datetime, comm_ps: float) -> None:
-        """First-in first-out round trips: a fill against the open lots closes them (one
-        :class:`Trade` per lot part), the rest opens a new lot."""
-        rest = signed
-        lots = self._lots
-        while lots and rest and (lots[0][0] > 0) != (rest > 0):
-            lot = lots[0]
-            part = min(abs(lot[0]), abs(rest))
-            side = 1.0 if lot[0] > 0 else -1.0
-            pnl = (px - lot[1]) * part * side - (lot[3] + comm_ps) * part
-            self.trades.append(Trade(lot[2], t, "long" if side > 0 else "short", part, lot[1], px, pnl))
-            lot[0] -= side * part
-            rest += side * part
-            if abs(lot[0]) < 1e-9:
-                lots.popleft()
-            if abs(rest) < 1e-9:
-                rest = 0.0
-        if rest:
-            lots.append([rest, px, t, comm_ps])
+        """First-in first-out round trips (:class:`app.backtest.roundtrips.RoundTrips`)."""
+        self._trips.book(signed, px, t, comm_ps)
 
     def finish(self, last_close: float) -> None:
         """After the last bar: cancel what works, close the position at ``last_close``."""

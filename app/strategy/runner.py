@@ -44,8 +44,9 @@ import math
 import traceback
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
+import pandas as pd
 from PySide6.QtCore import QObject, Signal
 
 from app.commands import CancelOrder, PlaceOrder
@@ -53,9 +54,11 @@ from app.domain import Action, OrderRequest, OrderType, TimeInForce
 from app.domain.bars import BAR_SIZES, Bar, keeps_up_to_date
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
+from app.backtest.roundtrips import RoundTrips
 from app.strategy.base import Fill, OrderUpdate, Strategy, StrategyError
 from app.strategy.completed_bars import BarCompleter, frame_bars
 from app.strategy.ledger import Ledger
+from app.strategy.runner_context import RunnerContext
 
 log = logging.getLogger("ibdesk.strategy")
 
@@ -154,6 +157,9 @@ class StrategyRunner(QObject):
         self._records: dict[int, Any] = {}     # orderId -> last OrderRecord seen
         self.fills: list[Fill] = []
         self.ledger = Ledger()
+        #: the forward test: round trips of its fills, and (UTC bar time, P&L) at each live bar
+        self.trips = RoundTrips()
+        self.equity_points: list[tuple[datetime, float]] = []
         self._last_price: float | None = None
         self._last_signal = ""
         self._last_error = ""
@@ -336,7 +342,7 @@ class StrategyRunner(QObject):
         self._listen(True)
         self._set_error("")
         self._set_state(RunnerState.STARTING, "Loading history")
-        self.strategy.bind(_Context(self))
+        self.strategy.bind(RunnerContext(self))
         self.log(f"Starting {self.strategy.name} {self.strategy.p} on "
                  f"{self.instrument.display_symbol} {self.bar_size}")
         if not self._call("on_start"):
@@ -539,7 +545,22 @@ class StrategyRunner(QObject):
         if self._last_fed is not None and bar.time <= self._last_fed:
             return True
         self._last_fed = bar.time
-        return self._call("feed_bar", bar)
+        ok = self._call("feed_bar", bar)
+        if not self._warming:       # the forward test's equity: P&L at each live bar's close
+            self.equity_points.append((bar.time, self.ledger.realized_pnl + self.ledger.unrealized_pnl(bar.close)))
+        return ok
+
+    def forward_metrics(self, cash: float = 100_000.0) -> dict[str, float]:
+        """The backtest's metrics (``app.backtest.metrics.compute_metrics``) of the live run so
+        far: equity = ``cash`` (USD) + the strategy's P&L at each live bar's close, trades =
+        its round trips (first-in first-out; their P&L without the commissions, which IB
+        reports after the fill; the equity has them). Empty before two live bars."""
+        from app.backtest import BacktestConfig, compute_metrics
+        if len(self.equity_points) < 2:
+            return {}
+        times = pd.DatetimeIndex([t for t, _ in self.equity_points]).tz_convert("UTC")
+        equity = pd.Series([cash + v for _, v in self.equity_points], index=times, dtype=float)
+        return compute_metrics(equity, self.trips.trades, BacktestConfig(cash=cash))
 
     def _on_bar(self, sub_id: int, bar: Bar, new_bar: bool) -> None:
         if sub_id != self._sub_id or self._sub_id is None or not self.running:
@@ -633,6 +654,7 @@ class StrategyRunner(QObject):
             return
         fill = Fill(ex.order_id, ex.time, action, qty, price, commission)
         self.fills.append(fill)
+        self.trips.book(qty if action is Action.BUY else -qty, price, ex.time)
         self.log(f"Fill of order {ex.order_id}: {action.value} {qty:g} at {price:g}; "
                  f"position {self.ledger.position:g}")
         self.changed.emit()
@@ -640,64 +662,5 @@ class StrategyRunner(QObject):
             self._call("on_fill", fill)
 
 
-class _Context:
-    """The :class:`StrategyContext` a strategy sees: the runner's methods with ``position()``
-    callable (the runner's ``position`` is a property for the status row)."""
-
-    def __init__(self, runner: StrategyRunner):
-        self._r = runner
-
-    def submit(self, action, quantity, order_type, *, limit_price=None, stop_price=None,
-               tif=TimeInForce.DAY) -> int:
-        return self._r.submit(action, quantity, order_type, limit_price=limit_price,
-                              stop_price=stop_price, tif=tif)
-
-    def cancel_all(self) -> None:
-        self._r.cancel_all()
-
-    def cancel(self, order_id: int) -> None:
-        self._r.cancel(order_id)
-
-    def position(self) -> float:
-        return self._r.position
-
-    def log(self, text: str) -> None:
-        self._r.log(text)
-
-    def now(self) -> datetime:
-        return self._r.now()
-
-    @property
-    def warming_up(self) -> bool:
-        """True while the runner feeds history: orders are not sent."""
-        return self._r.warming_up
-
-
-def runner_from_spec(spec: Mapping[str, Any], strategies: Mapping[str, type[Strategy]], session: Any,
-                     commands: Any, parent: QObject | None = None, **kwargs) -> StrategyRunner:
-    """A new, *not started* runner from :meth:`StrategyRunner.spec` (the trader starts it).
-
-    ``strategies`` maps strategy names to classes (the library and the trader's own files).
-    Raises ``ValueError`` naming what is wrong: an unknown strategy, a bad parameter, a bad
-    instrument or bar size."""
-    try:
-        name = spec["strategy"]
-        params = dict(spec.get("params") or {})
-        inst = spec["instrument"]
-        bar_size = spec["bar_size"]
-    except (KeyError, TypeError, AttributeError) as e:
-        raise ValueError(f"Saved strategy is incomplete ({e}); it needs strategy, params, "
-                         "instrument and bar_size") from None
-    cls = strategies.get(name)
-    if cls is None:
-        known = ", ".join(sorted(strategies)) or "none"
-        raise ValueError(f"Saved strategy {name!r} is not available (known: {known})")
-    try:
-        instrument = Instrument.from_dict(inst)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"Saved strategy {name!r} has a bad instrument: {e}") from None
-    return StrategyRunner(cls(**params), instrument, bar_size, session, commands, parent, **kwargs)
-
-
-__all__ = ["StrategyRunner", "RunnerState", "runner_from_spec", "NOT_SENT", "HALTED_TEXT",
+__all__ = ["HALTED_TEXT", "NOT_SENT", "PACING_RETRIES", "PACING_WAIT_S", "RunnerState", "StrategyRunner",
            "WARMUP_BARS"]

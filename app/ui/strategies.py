@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 
 from app.strategy import Param
 from app.ui import theme
-from app.strategy.runner import StrategyRunner, runner_from_spec
+from app.strategy.runner import StrategyRunner
+from app.strategy.runner_spec import runner_from_spec
 from app.ui.chart.trading import BacktestMark
 from app.ui.confirm import ask_yes_no
-from app.viewmodels.strategies import StrategiesModel
+from app.viewmodels.strategies import StrategiesModel, metric_rows
 from app.viewmodels.strategy_runners import RunnersModel
 
 log = logging.getLogger(__name__)
@@ -194,11 +195,22 @@ class StrategiesPanel(QWidget):
         for b in (self.start_button, self.stop_button, self.remove_button):
             live_buttons.addWidget(b)
         live_buttons.addStretch(1)
+        #: the forward test of the selected runner: the backtest's metrics of its live bars
+        self.forward_table = QTableWidget(0, 2)
+        self.forward_table.setObjectName("forwardMetrics")
+        self.forward_table.setHorizontalHeaderLabels(["Forward test", "Value"])
+        self.forward_table.verticalHeader().setVisible(False)
+        self.forward_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.forward_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.forward_table.setMaximumWidth(320)
         live = QWidget()
-        live_lay = QVBoxLayout(live)
+        live_lay = QHBoxLayout(live)
         live_lay.setContentsMargins(0, 0, 0, 0)
-        live_lay.addWidget(self.runners_view, 1)
-        live_lay.addLayout(live_buttons)
+        left = QVBoxLayout()
+        left.addWidget(self.runners_view, 1)
+        left.addLayout(live_buttons)
+        live_lay.addLayout(left, 1)
+        live_lay.addWidget(self.forward_table)
         self.results.addTab(live, "Live")
         self.session = None
         self.commands = None
@@ -239,6 +251,8 @@ class StrategiesPanel(QWidget):
         self.cancel_button.clicked.connect(model.cancel)
         self.export_button.clicked.connect(self.export_clicked)
         self.live_button.clicked.connect(self.live_clicked)
+        self.runners.dataChanged.connect(lambda *_: self.show_forward())
+        self.runners_view.selectionModel().selectionChanged.connect(lambda *_: self.show_forward())
         self.start_button.clicked.connect(self.start_selected)
         self.stop_button.clicked.connect(self.stop_selected)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -451,6 +465,14 @@ class StrategiesPanel(QWidget):
             self._save_runners()
             self._tab_title()
 
+    def show_forward(self) -> None:
+        """The selected runner's forward-test metrics (cash as in the backtest settings)."""
+        row = self._selected_row()
+        rows = []
+        if row is not None and row < self.runners.rowCount():
+            rows = metric_rows(self.runners.runners[row].forward_metrics(self.cash.value()))
+        _fill_table(self.forward_table, rows)
+
     def _save_runners(self) -> None:
         if self.settings is not None:
             self.runners.save(self.settings)
@@ -478,13 +500,7 @@ class StrategiesPanel(QWidget):
             self._say(True, "Backtesting…")
 
     def _show_result(self) -> None:
-        rows = self.model.metric_rows()
-        self.metrics_table.setRowCount(len(rows))
-        for r, (label, text) in enumerate(rows):
-            self.metrics_table.setItem(r, 0, QTableWidgetItem(label))
-            item = QTableWidgetItem(text)
-            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.metrics_table.setItem(r, 1, item)
+        _fill_table(self.metrics_table, self.model.metric_rows())
         res = self.model.result
         self.export_button.setEnabled(res is not None and bool(res.trades))
         if res is None or res.equity is None or not len(res.equity):
@@ -515,6 +531,16 @@ class StrategiesPanel(QWidget):
     def _say(self, ok: bool, text: str) -> None:
         self.status.setText(text)
         theme.style(self.status, "" if ok else "color: $error_text;")
+
+
+def _fill_table(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
+    """Put ``(label, value)`` rows in a two-column table (values right-aligned)."""
+    table.setRowCount(len(rows))
+    for r, (label, text) in enumerate(rows):
+        table.setItem(r, 0, QTableWidgetItem(label))
+        item = QTableWidgetItem(text)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        table.setItem(r, 1, item)
 
 
 def _string_list(value) -> list[str]:

@@ -46,6 +46,19 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 TRADE_COLUMNS = ("Entry (UTC)", "Exit (UTC)", "Side", "Qty", "Entry", "Exit", "P&L")
 
 
+def metric_rows(metrics: dict) -> list[tuple[str, str]]:
+    """``[(label, text), ...]`` of :data:`METRICS` in ``metrics`` (a backtest's or a forward
+    test's); a metric without a value (no trades: no win rate) shows "—"."""
+    if not metrics:
+        return []
+    rows = []
+    for key, label, fmt in METRICS:
+        v = metrics.get(key)
+        ok = isinstance(v, (int, float)) and v == v and abs(v) != float("inf")
+        rows.append((label, fmt.format(v) if ok else "—"))
+    return rows
+
+
 class BacktestRunning(RuntimeError):
     """A backtest is already running (one at a time per panel)."""
 
@@ -205,16 +218,8 @@ class StrategiesModel(QObject):
         return result
 
     def metric_rows(self) -> list[tuple[str, str]]:
-        """``[(label, text), ...]`` of the last result's metrics (empty without one); a metric
-        that has no value (no trades: no win rate) shows "—"."""
-        if self.result is None:
-            return []
-        rows = []
-        for key, label, fmt in METRICS:
-            v = self.result.metrics.get(key)
-            ok = isinstance(v, (int, float)) and v == v and abs(v) != float("inf")
-            rows.append((label, fmt.format(v) if ok else "—"))
-        return rows
+        """:func:`metric_rows` of the last result (empty without one)."""
+        return metric_rows(self.result.metrics) if self.result is not None else []
 
     def export_trades(self, path: str | Path) -> int:
         """Write the trades as CSV (the table's columns and text); returns the rows written.

@@ -75,6 +75,10 @@ def test_run_live_from_the_panel_orders_through_commands_and_the_kill_switch_hal
         assert row[0] == "Buy on the first live bar" and row[1] == "AAPL · 5 secs" and row[3] == "7"
         assert row[7] == "BUY 7 AAPL MKT DAY"
         assert sp.results.tabText(sp.results.count() - 1) == "Live (1 running)"
+        # the forward test: the backtest's metrics of its live bars, beside the row
+        wait_until(aloop, lambda: sp.forward_table.rowCount() > 0, 20, what="forward-test metrics")
+        labels = [sp.forward_table.item(r, 0).text() for r in range(sp.forward_table.rowCount())]
+        assert "Sharpe ratio" in labels and "Final equity" in labels
         # the kill switch halts every running strategy and the row says so
         panels.commands.execute(KillSwitch())
         wait_until(aloop, lambda: not runner.running, 10, what="halted")

@@ -16,7 +16,8 @@ from app.domain.bars import Bar
 from app.strategy.base import Param, Strategy, StrategyError
 from app.strategy.completed_bars import BarCompleter
 from app.strategy.ledger import Ledger
-from app.strategy.runner import NOT_SENT, RunnerState, StrategyRunner, runner_from_spec
+from app.strategy.runner import NOT_SENT, RunnerState, StrategyRunner
+from app.strategy.runner_spec import runner_from_spec
 from tests.fakes import CONTRACTS, FakeSession, ListJournal
 
 T0 = datetime(2026, 12, 7, 15, 0, tzinfo=timezone.utc)
@@ -330,3 +331,28 @@ def test_pacing_retries_give_up_with_the_reason(env, aloop):
     aloop.run_until_complete(r.start())
     aloop.run_until_complete(asyncio.sleep(0.2))
     assert r.state is RunnerState.ERROR and "pacing violation" in r.last_error
+
+
+def test_forward_test_metrics_from_live_bars_and_round_trips(env, aloop):
+    """The forward test shows the backtest's metrics: equity = cash + the strategy's P&L at each
+    live bar's close, trades = the round trips of its own fills."""
+    s, c, j = env
+    r = started(env, aloop, Recorder(quantity=10))
+    assert r.forward_metrics() == {}                 # warm-up bars are not the forward test
+    s.emit_bar(r._sub_id, bar(5, 100), True)         # bar 4 live: BUY 10
+    settle(aloop)
+    oid = r.order_ids[0]
+    s.fill(oid, price=100.0, commission=1.0)
+    s.emit_bar(r._sub_id, bar(6, 106), True)         # bar 5 live at 100
+    s.emit_bar(r._sub_id, bar(7, 110), True)         # bar 6 live at 106
+    m = r.forward_metrics(cash=10_000.0)
+    # bar 4 closed before the fill (P&L 0); bars 5 and 6: 10 x (close - 100) - 1 commission
+    assert [round(v, 6) for _, v in r.equity_points] == [0.0, -1.0, 59.0]
+    assert m["final_equity"] == pytest.approx(10_059.0) and m["n_trades"] == 0
+    assert m["return_pct"] == pytest.approx(0.59)
+    sell_id = r.strategy.sell(10)                    # the strategy sells what it bought
+    settle(aloop)
+    s.fill(sell_id, price=108.0)
+    assert [(t.side, t.quantity, t.entry_price, t.exit_price) for t in r.trips.trades] == [
+        ("long", 10.0, 100.0, 108.0)]
+    assert r.forward_metrics()["n_trades"] == 1
