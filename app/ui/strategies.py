@@ -22,7 +22,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QTableView, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QTableWidgetItem, QTabWidget, QToolButton, QMenu, QVBoxLayout, QWidget,
 )
 
 from app.strategy import Param
@@ -78,7 +78,7 @@ class StrategiesPanel(QWidget):
     ``load_button``, ``form`` (QFormLayout), ``editors`` (name -> widget), ``source_label``,
     ``cash``, ``commission_box``, ``slippage``, ``run_button``, ``cancel_button``,
     ``export_button``, ``progress``, ``status``, ``results`` (tabs), ``metrics_table``,
-    ``equity_plot`` / ``drawdown_plot``, ``trades_view``; ``choose_file`` /
+    ``equity_plot`` / ``drawdown_plot``, ``trades_view``; ``choose_file`` / ``choose_folder`` /
     ``choose_export`` (``callable() -> Awaitable[str | None]``) may be replaced by tests."""
 
     backtestDone = Signal(object, object)   # instrument key, list[BacktestMark]
@@ -91,13 +91,20 @@ class StrategiesPanel(QWidget):
         self.bars_source = bars_source or (lambda: (None, "", None))
         self.editors: dict[str, QWidget] = {}
         self.choose_file = self._choose_file
+        self.choose_folder = self._choose_folder
         self.choose_export = self._choose_export
         self.task: asyncio.Future | None = None
 
         self.strategy_box = QComboBox()
         self.strategy_box.setObjectName("strategyBox")
-        self.load_button = QPushButton("Load…")
-        self.load_button.setToolTip("Load strategies from a .py file (or a folder of them)")
+        self.load_button = QToolButton()
+        self.load_button.setText("Load…")
+        self.load_button.setToolTip("Load strategies from a .py file or from every .py file of a folder")
+        self.load_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        load_menu = QMenu(self.load_button)
+        self.load_file_action = load_menu.addAction("Strategy file…")
+        self.load_folder_action = load_menu.addAction("Folder of strategies…")
+        self.load_button.setMenu(load_menu)
         top = QHBoxLayout()
         top.addWidget(QLabel("Strategy"))
         top.addWidget(self.strategy_box, 1)
@@ -246,7 +253,8 @@ class StrategiesPanel(QWidget):
         self.results.setMinimumHeight(80)
 
         self.strategy_box.currentIndexChanged.connect(lambda _i: self._build_form())
-        self.load_button.clicked.connect(self.load_clicked)
+        self.load_file_action.triggered.connect(lambda: self.load_clicked())
+        self.load_folder_action.triggered.connect(lambda: self.load_clicked(folder=True))
         self.run_button.clicked.connect(self.run_clicked)
         self.cancel_button.clicked.connect(model.cancel)
         self.export_button.clicked.connect(self.export_clicked)
@@ -321,11 +329,12 @@ class StrategiesPanel(QWidget):
             self.backtestDone.emit(inst.key, marks)
         return result
 
-    def load_clicked(self) -> asyncio.Future:
-        return asyncio.ensure_future(self._load())
+    def load_clicked(self, folder: bool = False) -> asyncio.Future:
+        """Ask for a strategy file (or a folder: every .py in it) and load its strategies."""
+        return asyncio.ensure_future(self._load(folder))
 
-    async def _load(self) -> None:
-        path = await self.choose_file()
+    async def _load(self, folder: bool = False) -> None:
+        path = await (self.choose_folder() if folder else self.choose_file())
         if not path:
             return
         try:
@@ -358,6 +367,9 @@ class StrategiesPanel(QWidget):
 
     async def _choose_file(self) -> str | None:
         return await _file_dialog(self, "Load strategy", "Python files (*.py)", save=False)
+
+    async def _choose_folder(self) -> str | None:
+        return await _file_dialog(self, "Load a folder of strategies", "", save=False, folder=True)
 
     async def _choose_export(self) -> str | None:
         return await _file_dialog(self, "Export trades", "CSV files (*.csv)", save=True)
@@ -550,12 +562,15 @@ def _string_list(value) -> list[str]:
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
 
 
-async def _file_dialog(parent: QWidget, title: str, filters: str, *, save: bool) -> str | None:
-    """A non-blocking file dialog (``open()``); the chosen path or None."""
+async def _file_dialog(parent: QWidget, title: str, filters: str, *, save: bool,
+                       folder: bool = False) -> str | None:
+    """A non-blocking file (or ``folder``) dialog (``open()``); the chosen path or None."""
     dlg = QFileDialog(parent, title)
-    dlg.setNameFilter(filters)
+    if filters:
+        dlg.setNameFilter(filters)
     dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
-    dlg.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+    dlg.setFileMode(QFileDialog.FileMode.Directory if folder else
+                    QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     done: asyncio.Future = asyncio.get_event_loop().create_future()
     dlg.finished.connect(lambda r: done.done() or done.set_result(dlg.selectedFiles()[0]

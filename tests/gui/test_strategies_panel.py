@@ -125,3 +125,18 @@ async def _async(v):
 
 def _done(v):
     return _async(v)
+
+
+def test_a_folder_of_strategies_loads_each_file(qtbot, aloop, goog, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in ("alpha", "beta"):
+        (folder / f"{name}.py").write_text(
+            "from app.strategy import Strategy\n"
+            f"class S(Strategy):\n    name = '{name}'\n    title = '{name.title()}'\n")
+    panel = _panel(qtbot, goog)
+    panel.choose_folder = lambda: _done(str(folder))
+    panel.load_folder_action.trigger()
+    wait_until(aloop, lambda: panel.strategy_box.findData("beta") >= 0, what="folder loaded")
+    assert {"alpha", "beta"} <= set(panel.model.strategies())
+    assert "Loaded alpha, beta" in panel.status.text()
