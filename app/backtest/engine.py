@@ -44,7 +44,7 @@ import pandas as pd
 from app.backtest.data import check_bars
 from app.backtest.metrics import compute_metrics
 from app.backtest.model import BacktestCancelled, BacktestConfig, BacktestResult, Trade
-from app.backtest.roundtrips import RoundTrips
+from app.strategy.roundtrips import RoundTrips
 from app.domain import Action, OrderType, TimeInForce
 from app.domain.bars import Bar
 from app.sim.account import STOCK_MAX_PCT, STOCK_MIN, STOCK_PER_SHARE
@@ -208,7 +208,7 @@ class BacktestBroker:
             self.s.on_order(OrderUpdate(oid, "Filled", qty, 0.0))
 
     def _book(self, signed: float, px: float, t: datetime, comm_ps: float) -> None:
-        """First-in first-out round trips (:class:`app.backtest.roundtrips.RoundTrips`)."""
+        """First-in first-out round trips (:class:`app.strategy.roundtrips.RoundTrips`)."""
         self._trips.book(signed, px, t, comm_ps)
 
     def finish(self, last_close: float) -> None:

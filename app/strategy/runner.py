@@ -54,7 +54,7 @@ from app.domain import Action, OrderRequest, OrderType, TimeInForce
 from app.domain.bars import BAR_SIZES, Bar, keeps_up_to_date
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
-from app.backtest.roundtrips import RoundTrips
+from app.strategy.roundtrips import RoundTrips
 from app.strategy.base import Fill, OrderUpdate, Strategy, StrategyError
 from app.strategy.completed_bars import BarCompleter, frame_bars
 from app.strategy.ledger import Ledger
