@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ib_async import Contract, ContractDetails, Forex, Order, Stock
+from ib_async import Contract, ContractDetails, Forex, Future, Option, Order, Stock
 
 from app.domain import (
     AccountPnL,
@@ -80,17 +80,25 @@ def instrument_to_contract(inst: Instrument) -> Contract:
     """The ib_async ``Contract`` for an instrument (conId set when resolved).
 
     Stocks -> ``Stock(symbol, exchange, currency, primaryExchange=...)``;
-    FX -> ``Forex`` (secType CASH, IDEALPRO). Raises ``ValueError`` for other
-    sec types (the terminal trades STK and CASH only).
+    FX -> ``Forex`` (secType CASH, IDEALPRO); options -> ``Option(symbol, expiry, strike,
+    right, exchange, multiplier, currency, tradingClass)``; futures -> ``Future(symbol,
+    contract month, exchange, multiplier, ...)``. Raises ``ValueError`` for other sec types.
     """
     if inst.sec_type == "STK":
         c: Contract = Stock(inst.symbol, inst.exchange or "SMART", inst.currency or "USD",
                             primaryExchange=inst.primary_exchange)
     elif inst.sec_type == "CASH":
         c = Forex(pair=f"{inst.symbol}{inst.currency}", exchange=inst.exchange or "IDEALPRO")
+    elif inst.sec_type == "OPT":
+        c = Option(inst.symbol, inst.expiry, inst.strike, inst.right, inst.exchange or "SMART",
+                   multiplier=_multiplier_text(inst.multiplier), currency=inst.currency or "USD",
+                   tradingClass=inst.trading_class)
+    elif inst.sec_type == "FUT":
+        c = Future(inst.symbol, inst.expiry, inst.exchange, multiplier=_multiplier_text(inst.multiplier),
+                   currency=inst.currency or "USD", tradingClass=inst.trading_class)
     else:
         raise ValueError(f"Unsupported security type {inst.sec_type!r} for {inst.symbol}: "
-                         "ibdesk trades STK and CASH")
+                         "ibdesk trades STK, CASH, OPT and FUT")
     c.conId = inst.con_id
     if inst.local_symbol:
         c.localSymbol = inst.local_symbol
@@ -117,7 +125,32 @@ def contract_to_instrument(c: Contract, *, min_tick: float | None = None,
         min_tick=tick,
         local_symbol=local,
         long_name=long_name,
+        multiplier=_multiplier(c.multiplier),
+        expiry=str(c.lastTradeDateOrContractMonth or "") if sec in ("OPT", "FUT") else "",
+        strike=float(c.strike or 0.0) if sec == "OPT" else 0.0,
+        right=_right(c.right) if sec == "OPT" else "",
+        trading_class=c.tradingClass or "",
     )
+
+
+def _multiplier(text) -> float:
+    """IB's ``multiplier`` (a string: "100", "50", "" for stocks) as a number; 1 when unset."""
+    try:
+        v = float(text) if text not in (None, "") else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+    return v if v > 0 else 1.0
+
+
+def _multiplier_text(m: float) -> str:
+    """The multiplier as IB writes it ("100", "50", "" for 1)."""
+    return "" if m == 1 else f"{m:g}"
+
+
+def _right(r) -> str:
+    """IB's right ("C", "CALL", "P", "PUT", "?") as "C" / "P" ("" when unset)."""
+    r = (r or "").upper()
+    return "C" if r.startswith("C") else "P" if r.startswith("P") else ""
 
 
 def details_to_instrument(cd: ContractDetails, requested: Instrument | None = None) -> Instrument:
