@@ -110,7 +110,8 @@ class PositionPnL:
 
     @property
     def mark(self) -> float | None:
-        """The price IB valued the position at (``value / position``), None if unknown."""
+        """``value / position``, None if unknown: the price IB valued the position at, times
+        the contract's multiplier for options and futures (IB's value includes it)."""
         if self.value is None or not self.position:
             return None
         return self.value / self.position

@@ -56,6 +56,17 @@ class OptionChain:
         return self.strikes[lo:lo + count]
 
 
+def pair_by_strike(options: Iterable[Instrument]) -> list[tuple[float, Instrument | None, Instrument | None]]:
+    """The rows of a chain table: ``(strike, call, put)`` by ascending strike, None where the
+    expiry has only one of them. ``options`` are one expiry's (``Session.option_contracts``);
+    anything but an option is skipped."""
+    rows: dict[float, list] = {}
+    for o in options:
+        if o.is_option and o.right in ("C", "P"):
+            rows.setdefault(o.strike, [None, None])[0 if o.right == "C" else 1] = o
+    return [(k, *rows[k]) for k in sorted(rows)]
+
+
 @dataclass(frozen=True, slots=True)
 class OptionGreeks:
     """One IB option computation (tickOptionComputation; ib_async ``OptionComputation``):

@@ -241,6 +241,25 @@ class AccountSummary(QObject):
         return [(t, label, self.text(t), self.currency(t), self.colour(t)) for t, label, _ in SUMMARY_TAGS]
 
 
+#: headers of :func:`greeks_rows` (per underlying; greeks x multiplier x position)
+GREEKS_HEADERS = ("Underlying", "Delta (shares)", "Delta value", "Gamma", "Vega", "Theta / day")
+
+
+def greeks_rows(totals: dict[str, GreeksTotal]) -> list[tuple[str, ...]]:
+    """The greeks totals (:meth:`PositionsModel.greeks_totals`) as text rows for a table or a
+    tooltip, in :data:`GREEKS_HEADERS` order, sorted by underlying: delta-adjusted shares
+    ("275"), its value in the underlying's currency ("55,275.00", "" without a price), gamma
+    (shares of delta per 1 of price, "1.00"), vega (currency per vol point), theta (currency
+    per day). An underlying with option positions still without greeks gets " *" after its
+    name (its sums are incomplete)."""
+    out = []
+    for sym in sorted(totals):
+        t = totals[sym]
+        out.append((sym + (" *" if t.missing else ""), fmt_money(t.delta_shares, 0),
+                    fmt_money(t.delta_value), fmt_money(t.gamma), fmt_money(t.vega), fmt_money(t.theta)))
+    return out
+
+
 def _num(attr: str):
     def get(p: Position):
         v = getattr(p, attr)

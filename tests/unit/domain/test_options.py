@@ -119,3 +119,13 @@ def test_future_position_valued_with_its_multiplier():
     p = live_position(pos, None, 5990.0)
     assert p.market_value == pytest.approx(-299_500.0)
     assert p.unrealized_pnl == pytest.approx(500.0)
+
+
+def test_pair_by_strike_gives_the_chain_rows():
+    from dataclasses import replace
+    from app.domain import pair_by_strike
+    call_205 = replace(CALL, strike=205.0, con_id=9003)
+    put_200 = replace(PUT, strike=200.0, con_id=9004)
+    rows = pair_by_strike([call_205, PUT, AAPL, put_200, CALL])
+    assert rows == [(190.0, None, PUT), (200.0, CALL, put_200), (205.0, call_205, None)]
+    assert pair_by_strike([]) == []

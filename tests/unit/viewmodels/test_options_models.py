@@ -113,3 +113,13 @@ def test_option_positions_valued_with_the_multiplier_and_greeks_totals(aloop):
     assert a.delta_value == pytest.approx(a.delta_shares * 200.0)
     assert (a.positions, a.missing) == (3, 0)
     m.close()
+
+
+def test_greeks_rows_as_text():
+    from app.domain import GreeksTotal
+    from app.viewmodels.account import GREEKS_HEADERS, greeks_rows
+    rows = greeks_rows({"MSFT": GreeksTotal("MSFT", "USD", 0.0, None, 0.0, 0.0, 0.0, 1, 1),
+                        "AAPL": GreeksTotal("AAPL", "USD", 275.4, 55_080.0, 1.0, -10.0, -2.5, 3, 0)})
+    assert len(GREEKS_HEADERS) == len(rows[0])
+    assert rows == [("AAPL", "275", "55,080.00", "1.00", "-10.00", "-2.50"),
+                    ("MSFT *", "0", "", "0.00", "0.00", "0.00")]
