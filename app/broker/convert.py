@@ -31,6 +31,8 @@ from app.domain import (
     OrderType,
     Position,
     OrderRequest,
+    OptionChain,
+    OptionGreeks,
     Quote,
     WhatIf,
     empty_bars,
@@ -180,8 +182,12 @@ def _replace(inst: Instrument, **kw) -> Instrument:
 # ---------------------------------------------------------------- market data
 
 def ticker_to_quote(ticker: Any, key: str) -> Quote:
-    """A ``Quote`` from an ib_async ``Ticker`` (nan/unset -> None; sizes in shares)."""
-    return Quote(
+    """A ``Quote`` from an ib_async ``Ticker`` (nan/unset -> None; sizes in shares, an
+    option's in contracts). An option's ticker also gives the option computations
+    (``bidGreeks`` / ``askGreeks`` / ``lastGreeks`` / ``modelGreeks``, :func:`to_greeks`) and
+    its open interest (``callOpenInterest`` for a call, ``putOpenInterest`` for a put: IB
+    ticks 27 / 28 of generic tick 101); a future's is ``futuresOpenInterest`` (tick 86)."""
+    q = Quote(
         key=key,
         bid=_price(ticker.bid), ask=_price(ticker.ask), last=_price(ticker.last),
         bid_size=num(ticker.bidSize), ask_size=num(ticker.askSize),
@@ -190,6 +196,58 @@ def ticker_to_quote(ticker: Any, key: str) -> Quote:
         open=_price(getattr(ticker, "open", None)),
         time=utc(ticker.time),
     )
+    sec = getattr(getattr(ticker, "contract", None), "secType", "")
+    if sec == "OPT":
+        q.bid_greeks = to_greeks(ticker.bidGreeks)
+        q.ask_greeks = to_greeks(ticker.askGreeks)
+        q.last_greeks = to_greeks(ticker.lastGreeks)
+        q.model_greeks = to_greeks(ticker.modelGreeks)
+        put = _right(ticker.contract.right) == "P"
+        q.open_interest = num(ticker.putOpenInterest if put else ticker.callOpenInterest)
+    elif sec == "FUT":
+        q.open_interest = num(ticker.futuresOpenInterest)
+    return q
+
+
+def generic_ticks(inst: Instrument) -> str:
+    """The genericTickList of ``inst``'s reqMktData: "101" (option open interest, IB ticks
+    27 / 28) for an option, "588" (futures open interest, tick 86) for a future, "" otherwise.
+    An option's computations (ticks 10-13) need none: IB sends them with every option's
+    market data (IB API docs "Option Greeks")."""
+    return "101" if inst.is_option else "588" if inst.is_future else ""
+
+
+#: IB's "not computed" markers of tickOptionComputation (EWrapper docs): -1 for implied
+#: vol, option price, pvDividend and underlying price, -2 for the greeks. ib_async maps
+#: most to None but passes vega and theta of -2 through (wrapper.tickOptionComputation)
+_GREEK_UNSET = {"implied_vol": -1.0, "opt_price": -1.0, "pv_dividend": -1.0, "und_price": -1.0,
+                "delta": -2.0, "gamma": -2.0, "vega": -2.0, "theta": -2.0}
+
+
+def to_greeks(comp: Any) -> OptionGreeks | None:
+    """An ``OptionGreeks`` from an ib_async ``OptionComputation`` (None stays None): IB's
+    unset markers (-1 / -2, nan, Double.MAX) become None. Units as IB's: implied vol an
+    annualised fraction, greeks per share (theta per day, vega per volatility point)."""
+    if comp is None:
+        return None
+    vals = {}
+    for name, attr in (("implied_vol", "impliedVol"), ("delta", "delta"), ("gamma", "gamma"),
+                       ("vega", "vega"), ("theta", "theta"), ("opt_price", "optPrice"),
+                       ("und_price", "undPrice"), ("pv_dividend", "pvDividend")):
+        v = num(getattr(comp, attr, None))
+        vals[name] = None if v is None or v == _GREEK_UNSET[name] else v
+    return OptionGreeks(**vals)
+
+
+def to_option_chain(chain: Any, underlying: Instrument) -> OptionChain:
+    """An ``OptionChain`` from an ib_async ``OptionChain`` (securityDefinitionOptionParameter):
+    expirations sorted ("YYYYMMDD"), strikes sorted and unique, multiplier a number (IB
+    sends text, "100"; 1 when unset)."""
+    return OptionChain(
+        underlying=underlying, exchange=chain.exchange or "", trading_class=chain.tradingClass or "",
+        multiplier=_multiplier(chain.multiplier),
+        expirations=tuple(sorted({str(e) for e in chain.expirations or ()})),
+        strikes=tuple(sorted({float(k) for k in chain.strikes or ()})))
 
 
 def _price(x: Any) -> float | None:
