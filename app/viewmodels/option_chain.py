@@ -252,7 +252,7 @@ class OptionChainModel(QAbstractTableModel):
             return None
         name = COLUMNS[col]
         return {"Bid": lambda: q.bid, "Ask": lambda: q.ask, "Last": lambda: q.last,
-                "Volume": lambda: q.volume, "IV %": lambda: _greek(q, "iv"),
+                "Volume": lambda: q.volume, "IV %": lambda: _greek(q, "implied_vol"),
                 "Delta": lambda: _greek(q, "delta"), "Gamma": lambda: _greek(q, "gamma"),
                 "Theta": lambda: _greek(q, "theta"), "Vega": lambda: _greek(q, "vega")}[name]()
 
