@@ -21,6 +21,8 @@ methods as the real Session, with state in dicts:
   :meth:`set_position`, :meth:`set_pnl`, :meth:`set_position_pnl`, :meth:`add_order` (orders of other clients),
   :meth:`emit_bar`, :meth:`drop_connection`.
 * Scanner and news bulletins: :class:`tests.fakes_scanner.FakeScannerMixin`.
+* Option chains (``option_chain``, ``option_contracts``, :meth:`push_option_quote`):
+  :class:`tests.fakes_options.FakeOptionsMixin`.
 * ``calls`` records every request method called, as ``(name, args)``.
 
 Times are UTC. Nothing here is used by product code.
@@ -47,6 +49,7 @@ from app.domain.orders import bracket_children
 from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
 from tests.fakes_scanner import FakeScannerMixin
+from tests.fakes_options import FakeOptionsMixin
 
 
 def _now() -> datetime:
@@ -65,7 +68,7 @@ DEFAULT_CONTRACTS: tuple[Instrument, ...] = (
 CONTRACTS: dict[str, Instrument] = {c.display_symbol: c for c in DEFAULT_CONTRACTS}
 
 
-class FakeSession(FakeScannerMixin, SessionEvents):
+class FakeSession(FakeOptionsMixin, FakeScannerMixin, SessionEvents):
     """In-memory stand-in for ``app.broker.session.Session`` (same constructor and API).
 
     Extra keyword ``contracts`` (Instruments it can resolve, default
@@ -464,9 +467,11 @@ class FakeSession(FakeScannerMixin, SessionEvents):
 
     def set_position(self, symbol: str, quantity: float, avg_cost: float, market_price: float | None = None,
                      unrealized_pnl: float | None = None, realized_pnl: float | None = 0.0) -> Position:
-        """Test driver: one updatePortfolio (quantity 0 closes the position)."""
+        """Test driver: one updatePortfolio (quantity 0 closes the position). As IB sends it:
+        ``avg_cost`` per contract including the multiplier (an option bought at 2.50: 250),
+        ``market_price`` per share, market value = price x quantity x multiplier."""
         inst = self.contracts[symbol.upper()]
-        mv = None if market_price is None else market_price * quantity
+        mv = None if market_price is None else market_price * quantity * inst.multiplier
         p = Position(self._account_id, inst, quantity, avg_cost, market_price, mv, unrealized_pnl, realized_pnl)
         if quantity:
             self._positions[(p.account, inst.key)] = p

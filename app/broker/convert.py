@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ib_async import Contract, ContractDetails, Forex, Order, Stock
+from ib_async import Contract, ContractDetails, Forex, Future, Option, Order, Stock
 
 from app.domain import (
     AccountPnL,
@@ -31,6 +31,8 @@ from app.domain import (
     OrderType,
     Position,
     OrderRequest,
+    OptionChain,
+    OptionGreeks,
     Quote,
     WhatIf,
     empty_bars,
@@ -80,17 +82,25 @@ def instrument_to_contract(inst: Instrument) -> Contract:
     """The ib_async ``Contract`` for an instrument (conId set when resolved).
 
     Stocks -> ``Stock(symbol, exchange, currency, primaryExchange=...)``;
-    FX -> ``Forex`` (secType CASH, IDEALPRO). Raises ``ValueError`` for other
-    sec types (the terminal trades STK and CASH only).
+    FX -> ``Forex`` (secType CASH, IDEALPRO); options -> ``Option(symbol, expiry, strike,
+    right, exchange, multiplier, currency, tradingClass)``; futures -> ``Future(symbol,
+    contract month, exchange, multiplier, ...)``. Raises ``ValueError`` for other sec types.
     """
     if inst.sec_type == "STK":
         c: Contract = Stock(inst.symbol, inst.exchange or "SMART", inst.currency or "USD",
                             primaryExchange=inst.primary_exchange)
     elif inst.sec_type == "CASH":
         c = Forex(pair=f"{inst.symbol}{inst.currency}", exchange=inst.exchange or "IDEALPRO")
+    elif inst.sec_type == "OPT":
+        c = Option(inst.symbol, inst.expiry, inst.strike, inst.right, inst.exchange or "SMART",
+                   multiplier=_multiplier_text(inst.multiplier), currency=inst.currency or "USD",
+                   tradingClass=inst.trading_class)
+    elif inst.sec_type == "FUT":
+        c = Future(inst.symbol, inst.expiry, inst.exchange, multiplier=_multiplier_text(inst.multiplier),
+                   currency=inst.currency or "USD", tradingClass=inst.trading_class)
     else:
         raise ValueError(f"Unsupported security type {inst.sec_type!r} for {inst.symbol}: "
-                         "ibdesk trades STK and CASH")
+                         "ibdesk trades STK, CASH, OPT and FUT")
     c.conId = inst.con_id
     if inst.local_symbol:
         c.localSymbol = inst.local_symbol
@@ -117,7 +127,32 @@ def contract_to_instrument(c: Contract, *, min_tick: float | None = None,
         min_tick=tick,
         local_symbol=local,
         long_name=long_name,
+        multiplier=_multiplier(c.multiplier),
+        expiry=str(c.lastTradeDateOrContractMonth or "") if sec in ("OPT", "FUT") else "",
+        strike=float(c.strike or 0.0) if sec == "OPT" else 0.0,
+        right=_right(c.right) if sec == "OPT" else "",
+        trading_class=c.tradingClass or "",
     )
+
+
+def _multiplier(text) -> float:
+    """IB's ``multiplier`` (a string: "100", "50", "" for stocks) as a number; 1 when unset."""
+    try:
+        v = float(text) if text not in (None, "") else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+    return v if v > 0 else 1.0
+
+
+def _multiplier_text(m: float) -> str:
+    """The multiplier as IB writes it ("100", "50", "" for 1)."""
+    return "" if m == 1 else f"{m:g}"
+
+
+def _right(r) -> str:
+    """IB's right ("C", "CALL", "P", "PUT", "?") as "C" / "P" ("" when unset)."""
+    r = (r or "").upper()
+    return "C" if r.startswith("C") else "P" if r.startswith("P") else ""
 
 
 def details_to_instrument(cd: ContractDetails, requested: Instrument | None = None) -> Instrument:
@@ -147,8 +182,12 @@ def _replace(inst: Instrument, **kw) -> Instrument:
 # ---------------------------------------------------------------- market data
 
 def ticker_to_quote(ticker: Any, key: str) -> Quote:
-    """A ``Quote`` from an ib_async ``Ticker`` (nan/unset -> None; sizes in shares)."""
-    return Quote(
+    """A ``Quote`` from an ib_async ``Ticker`` (nan/unset -> None; sizes in shares, an
+    option's in contracts). An option's ticker also gives the option computations
+    (``bidGreeks`` / ``askGreeks`` / ``lastGreeks`` / ``modelGreeks``, :func:`to_greeks`) and
+    its open interest (``callOpenInterest`` for a call, ``putOpenInterest`` for a put: IB
+    ticks 27 / 28 of generic tick 101); a future's is ``futuresOpenInterest`` (tick 86)."""
+    q = Quote(
         key=key,
         bid=_price(ticker.bid), ask=_price(ticker.ask), last=_price(ticker.last),
         bid_size=num(ticker.bidSize), ask_size=num(ticker.askSize),
@@ -157,6 +196,58 @@ def ticker_to_quote(ticker: Any, key: str) -> Quote:
         open=_price(getattr(ticker, "open", None)),
         time=utc(ticker.time),
     )
+    sec = getattr(getattr(ticker, "contract", None), "secType", "")
+    if sec == "OPT":
+        q.bid_greeks = to_greeks(ticker.bidGreeks)
+        q.ask_greeks = to_greeks(ticker.askGreeks)
+        q.last_greeks = to_greeks(ticker.lastGreeks)
+        q.model_greeks = to_greeks(ticker.modelGreeks)
+        put = _right(ticker.contract.right) == "P"
+        q.open_interest = num(ticker.putOpenInterest if put else ticker.callOpenInterest)
+    elif sec == "FUT":
+        q.open_interest = num(ticker.futuresOpenInterest)
+    return q
+
+
+def generic_ticks(inst: Instrument) -> str:
+    """The genericTickList of ``inst``'s reqMktData: "101" (option open interest, IB ticks
+    27 / 28) for an option, "588" (futures open interest, tick 86) for a future, "" otherwise.
+    An option's computations (ticks 10-13) need none: IB sends them with every option's
+    market data (IB API docs "Option Greeks")."""
+    return "101" if inst.is_option else "588" if inst.is_future else ""
+
+
+#: IB's "not computed" markers of tickOptionComputation (EWrapper docs): -1 for implied
+#: vol, option price, pvDividend and underlying price, -2 for the greeks. ib_async maps
+#: most to None but passes vega and theta of -2 through (wrapper.tickOptionComputation)
+_GREEK_UNSET = {"implied_vol": -1.0, "opt_price": -1.0, "pv_dividend": -1.0, "und_price": -1.0,
+                "delta": -2.0, "gamma": -2.0, "vega": -2.0, "theta": -2.0}
+
+
+def to_greeks(comp: Any) -> OptionGreeks | None:
+    """An ``OptionGreeks`` from an ib_async ``OptionComputation`` (None stays None): IB's
+    unset markers (-1 / -2, nan, Double.MAX) become None. Units as IB's: implied vol an
+    annualised fraction, greeks per share (theta per day, vega per volatility point)."""
+    if comp is None:
+        return None
+    vals = {}
+    for name, attr in (("implied_vol", "impliedVol"), ("delta", "delta"), ("gamma", "gamma"),
+                       ("vega", "vega"), ("theta", "theta"), ("opt_price", "optPrice"),
+                       ("und_price", "undPrice"), ("pv_dividend", "pvDividend")):
+        v = num(getattr(comp, attr, None))
+        vals[name] = None if v is None or v == _GREEK_UNSET[name] else v
+    return OptionGreeks(**vals)
+
+
+def to_option_chain(chain: Any, underlying: Instrument) -> OptionChain:
+    """An ``OptionChain`` from an ib_async ``OptionChain`` (securityDefinitionOptionParameter):
+    expirations sorted ("YYYYMMDD"), strikes sorted and unique, multiplier a number (IB
+    sends text, "100"; 1 when unset)."""
+    return OptionChain(
+        underlying=underlying, exchange=chain.exchange or "", trading_class=chain.tradingClass or "",
+        multiplier=_multiplier(chain.multiplier),
+        expirations=tuple(sorted({str(e) for e in chain.expirations or ()})),
+        strikes=tuple(sorted({float(k) for k in chain.strikes or ()})))
 
 
 def _price(x: Any) -> float | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from app.broker.convert import carried_prices, num
+from app.broker.convert import _multiplier, carried_prices, contract_to_instrument, num
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,15 @@ def _symbol(contract: Any) -> str | None:
         return None
     if getattr(contract, "secType", "") == "CASH" and getattr(contract, "localSymbol", ""):
         return contract.localSymbol
+    if getattr(contract, "secType", "") in ("OPT", "FUT") and getattr(contract, "symbol", ""):
+        # the display symbol the terminal shows: "AAPL 20261218 200 C", "ESZ6" (not "AAPL")
+        return contract_to_instrument(contract).display_symbol
     return getattr(contract, "symbol", None) or getattr(contract, "localSymbol", None) or None
+
+
+def _contract_multiplier(contract: Any) -> float:
+    """IB ``Contract.multiplier`` as a number (1 for stocks, FX and when unset)."""
+    return _multiplier(getattr(contract, "multiplier", "")) if contract is not None else 1.0
 
 
 def _fmt(x: float | None) -> str:
@@ -75,15 +83,20 @@ def order_status_fields(trade: Any) -> dict:
 
 def exec_details_fields(trade: Any, fill: Any) -> dict:
     """Journal fields of an execDetails callback: execId, time (UTC ISO), side (BOT/SLD),
-    shares, price, cumQty, avgPrice, exchange."""
+    shares (contracts for options and futures), price (per share), cumQty, avgPrice,
+    exchange, multiplier (IB ``Contract.multiplier``, 1 for stocks and FX) and value =
+    shares x price x multiplier (instrument currency: 1 option at 2.50 is 250)."""
     e = fill.execution
+    contract = fill.contract if fill.contract is not None else trade.contract
     sym = _symbol(fill.contract) or _symbol(trade.contract)
     shares, price = num(e.shares), num(e.price)
+    mult = _contract_multiplier(contract)
+    value = shares * price * mult if shares is not None and price is not None else None
     return dict(order_id=e.orderId, perm_id=e.permId, client_id=e.clientId, symbol=sym,
                 text=f"{e.side} {_fmt(shares)} {sym} @ {_fmt(price)} on {e.exchange}",
                 execId=e.execId, time=e.time, side=e.side, shares=shares, price=price,
                 cumQty=num(e.cumQty), avgPrice=num(e.avgPrice), exchange=e.exchange,
-                account=e.acctNumber or None)
+                account=e.acctNumber or None, multiplier=mult, value=value)
 
 
 def commission_fields(trade: Any, fill: Any, report: Any) -> dict:

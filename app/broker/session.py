@@ -36,6 +36,7 @@ from app.broker.session_ticks import SessionTicksMixin
 from app.broker.session_news import SessionNewsMixin
 from app.broker.session_scanner import SessionScannerMixin
 from app.broker.session_symbols import SessionSymbolsMixin
+from app.broker.session_options import SessionOptionsMixin
 from app.broker.session_depth import SessionDepthMixin
 from app.broker.session_orders import SessionOrdersMixin
 from app.broker.errors import (
@@ -67,8 +68,8 @@ NO_SECURITY_DEFINITION = 200
 HISTORY_SLICE = 10_000
 
 class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, SessionPnLMixin,
-              SessionTicksMixin, SessionSymbolsMixin, SessionDepthMixin, SessionScannerMixin,
-              SessionNewsMixin, SessionEvents):
+              SessionTicksMixin, SessionSymbolsMixin, SessionOptionsMixin, SessionDepthMixin,
+              SessionScannerMixin, SessionNewsMixin, SessionEvents):
     """One API connection to TWS / IB Gateway (IB "client"), identified by
     ``host``, ``port`` and ``client_id`` (IB clientId).
 
@@ -124,7 +125,8 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         tradeslim.install(self.ib, lambda: self._client_id)  # other clients' orders: ~2 KB, not 10
         openorder_fields.install(self.ib)   # a trailing stop's moves (trailStopPrice) reach the record
         self._quotes = QuoteBook(
-            lambda inst: self.ib.reqMktData(convert.instrument_to_contract(inst), "", False, False),
+            lambda inst: self.ib.reqMktData(convert.instrument_to_contract(inst),
+                                            convert.generic_ticks(inst), False, False),
             lambda ticker: self.ib.cancelMktData(ticker.contract))
         self.ib.RaiseRequestErrors = True
         self.ib.disconnectedEvent += self._on_disconnected

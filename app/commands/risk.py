@@ -55,8 +55,8 @@ class RiskLimits:
     """The pre-trade limits (persisted by ``app.commands.risk_settings``).
 
     - ``max_order_quantity``: shares / contracts per order (not FX: see below).
-    - ``max_order_notional``: quantity x price per order in the instrument's
-      currency; price = the limit price (LMT, STP LMT), else the NBBO side the
+    - ``max_order_notional``: quantity x price x multiplier per order in the
+      instrument's currency; price = the limit price (LMT, STP LMT), else the NBBO side the
       order would trade against (ask for a buy, bid for a sell; STP without a
       quote: its stop price).
     - ``max_position``: |current position + this order| per symbol, shares /
@@ -189,8 +189,9 @@ def check_quantity(req: OrderRequest, lim: Limit) -> CommandRejected | None:
 
 
 def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> CommandRejected | None:
-    """Rule "max_order_notional": quantity x :func:`notional_price` <= limit (instrument
-    currency; equal within float noise passes). No price to compute it (MKT without a
+    """Rule "max_order_notional": quantity x :func:`notional_price` x the instrument's
+    multiplier (100 for an equity option, 50 for ES) <= limit (instrument currency; equal
+    within float noise passes). No price to compute it (MKT without a
     quote): a failure as hard as the limit (a hard limit is never passed unchecked; a soft
     one asks for an override)."""
     if not lim.enabled:
@@ -203,14 +204,16 @@ def check_notional(req: OrderRequest, quote: Quote | None, lim: Limit) -> Comman
             f"{req.order_type.value} order against the maximum of {lim.value:,.0f} {ccy}"
             + ("" if not lim.hard else " (hard limit: use a limit order, or change it in Trading > Risk limits)"),
             rule="max_order_notional", soft=not lim.hard)
-    notional = req.quantity * price
+    mult = req.instrument.multiplier
+    notional = req.quantity * price * mult
     # compared in decimal: equal to the limit passes although the float product carries
     # noise (100,000 EUR.USD x 1.1 = 110,000.00000000001 against a 110,000 limit), and one
     # cent over fails at any size (18,753,000 against 18,752,999.99)
-    if _dec(req.quantity) * _dec(price) > _dec(lim.value):
+    if _dec(req.quantity) * _dec(price) * _dec(mult) > _dec(lim.value):
+        times = "" if mult == 1 else f" x {fmt_number(mult)}"
         return _fail(lim, "max_order_notional",
                      f"Order notional {notional:,.0f} {ccy} ({req.quantity:,.0f} x "
-                     f"{price_text(price, req.instrument.min_tick)}) "
+                     f"{price_text(price, req.instrument.min_tick)}{times}) "
                      f"exceeds the maximum of {lim.value:,.0f} {ccy} per order")
     return None
 

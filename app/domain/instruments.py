@@ -28,6 +28,16 @@ class Instrument:
     long_name: str = ""
     #: the exchange's time zone as IB names it (ContractDetails.timeZoneId, e.g. "US/Eastern"); "" unknown
     time_zone: str = ""
+    #: IB ``Contract.multiplier``: shares (or units) per contract; 1 for stocks and FX, 100 for US
+    #: equity options, 50 for ES. Notional, margin and P&L are price x quantity x multiplier
+    multiplier: float = 1.0
+    #: IB ``lastTradeDateOrContractMonth`` of an option or future ("20261218"; "" otherwise)
+    expiry: str = ""
+    #: an option's strike (instrument currency; 0 otherwise) and right ("C" / "P"; "" otherwise)
+    strike: float = 0.0
+    right: str = ""
+    #: IB ``tradingClass`` ("AAPL", "SPXW", "ES"; "" when not known)
+    trading_class: str = ""
 
     @property
     def is_fx(self) -> bool:
@@ -36,10 +46,26 @@ class Instrument:
         return self.sec_type == "CASH"
 
     @property
+    def is_option(self) -> bool:
+        """True for an option (IB secType OPT): ``expiry``, ``strike``, ``right``, ``multiplier``."""
+        return self.sec_type == "OPT"
+
+    @property
+    def is_future(self) -> bool:
+        """True for a future (IB secType FUT): ``expiry`` (the contract month), ``multiplier``."""
+        return self.sec_type == "FUT"
+
+    @property
     def display_symbol(self) -> str:
-        """The name a trader types and reads: "AAPL" for stocks, "EUR.USD" for FX."""
+        """The name a trader types and reads: "AAPL" for stocks, "EUR.USD" for FX, "AAPL
+        20261218 200 C" for an option (underlying, expiry, strike, right), "ESZ6" (IB's local
+        symbol) for a future."""
         if self.is_fx:
             return self.local_symbol or f"{self.symbol}.{self.currency}"
+        if self.is_option:
+            return f"{self.symbol} {self.expiry} {self.strike:g} {self.right}"
+        if self.is_future:
+            return self.local_symbol or f"{self.symbol} {self.expiry}"
         return self.symbol
 
     @property
@@ -60,14 +86,18 @@ class Instrument:
             raise ValueError(f"not an instrument: {data!r}")
         known = {f.name for f in fields(Instrument)}
         kw = {k: v for k, v in data.items() if k in known}
+        numbers = {"min_tick": 0.01, "multiplier": 1.0, "strike": 0.0}
         try:
             kw["con_id"] = int(kw.get("con_id") or 0)
-            kw["min_tick"] = float(kw.get("min_tick") or 0.01)
+            for k, default in numbers.items():
+                kw[k] = float(kw.get(k) or default)
         except (TypeError, ValueError):
             raise ValueError(f"not an instrument: {data!r}") from None
         if not kw["min_tick"] > 0:
             raise ValueError(f"not an instrument (min_tick {kw['min_tick']!r}): {data!r}")
-        for k in known - {"con_id", "min_tick"}:
+        if not kw["multiplier"] > 0:
+            raise ValueError(f"not an instrument (multiplier {kw['multiplier']!r}): {data!r}")
+        for k in known - {"con_id", *numbers}:
             if k in kw and not isinstance(kw[k], str):
                 raise ValueError(f"not an instrument ({k} {kw[k]!r}): {data!r}")
         return Instrument(**kw)

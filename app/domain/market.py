@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.options import OptionGreeks
+
 
 def _num(x: float | None) -> bool:
     return x is not None and not math.isnan(x)
@@ -35,6 +37,20 @@ class Quote:
     close: float | None = None
     open: float | None = None
     time: datetime | None = None
+    bid_greeks: OptionGreeks | None = None
+    ask_greeks: OptionGreeks | None = None
+    last_greeks: OptionGreeks | None = None
+    model_greeks: OptionGreeks | None = None
+    open_interest: float | None = None
+
+    @property
+    def greeks(self) -> OptionGreeks | None:
+        """The option's greeks to show: IB's model computation, else the last trade's, else
+        the bid's or the ask's (None for a non-option or before IB sent any)."""
+        for g in (self.model_greeks, self.last_greeks, self.bid_greeks, self.ask_greeks):
+            if g is not None:
+                return g
+        return None
 
     @property
     def mid(self) -> float | None:

@@ -294,7 +294,8 @@ def is_on_tick(price: float, tick: float) -> bool:
 
 def quantity_problem(quantity, instrument: Instrument) -> str | None:
     """Why ``quantity`` (shares/contracts; FX: base currency units) cannot be an order's
-    quantity, or None: it must be a finite number > 0, whole shares for stocks.
+    quantity, or None: it must be a finite number > 0, whole shares for stocks, whole
+    contracts for options and futures (IB trades no fractions of a contract).
 
     Shared by :func:`validate_order_request` and the modify command (app.commands).
     """
@@ -305,6 +306,9 @@ def quantity_problem(quantity, instrument: Instrument) -> str | None:
         return f"Quantity must be positive, got {_fmt_qty(q)}"
     if instrument.sec_type == "STK" and not float(q).is_integer():
         return f"Stock quantity must be whole shares, got {q}"
+    if instrument.sec_type in ("OPT", "FUT") and not float(q).is_integer():
+        kind = "Option" if instrument.sec_type == "OPT" else "Future"
+        return f"{kind} quantity must be whole contracts, got {q}"
     return None
 
 

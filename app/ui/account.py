@@ -21,13 +21,16 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QGridLayout, QLabel, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QGridLayout, QLabel, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QWidget,
 )
 
 from app.ui.columns import TableColumns, shown_columns_width
 from app.ui import theme
 from app.ui.format import tabular_font
-from app.viewmodels.account import NET_LIQ_REPORTED, SUMMARY_TAGS, AccountSummary, PositionsModel
+from app.viewmodels.account import (
+    GREEKS_HEADERS, NET_LIQ_REPORTED, SUMMARY_TAGS, AccountSummary, PositionsModel, greeks_rows,
+)
 from app.ui.stale_label import stale_label
 from app.ui.symbol_drag import drag_rows_out
 from app.viewmodels.timedisplay import TIME_DISPLAY
@@ -114,12 +117,31 @@ class AccountPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         drag_rows_out(self.table)    # a position dragged onto a panel or a watchlist loads it
 
+        # option greeks per underlying (delta-adjusted exposure); shown while options are held
+        self.greeks_label = QLabel("Option greeks by underlying")
+        self.greeks_table = QTableWidget(0, len(GREEKS_HEADERS))
+        self.greeks_table.setObjectName("greeksTotals")
+        self.greeks_table.setHorizontalHeaderLabels(list(GREEKS_HEADERS))
+        self.greeks_table.verticalHeader().setVisible(False)
+        self.greeks_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.greeks_table.setToolTip("Delta in shares of the underlying (delta x multiplier x position, "
+                                     "stock counts 1); * = an option whose greeks have not arrived yet")
+        self.greeks_table.horizontalHeader().setStretchLastSection(True)
+
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.stale_label)
         lay.addLayout(grid)
         lay.addWidget(QLabel("Positions"))
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.greeks_label)
+        lay.addWidget(self.greeks_table)
+        self.positions = positions
+        positions.greeksChanged.connect(self.refresh_greeks)
+        positions.modelReset.connect(self.refresh_greeks)
+        positions.rowsInserted.connect(self.refresh_greeks)
+        positions.rowsRemoved.connect(self.refresh_greeks)
+        self.refresh_greeks()
         # no fixed minimum height: the layout's own (every summary row at its text height) holds,
         # and a short dock scrolls the panel (main_window.SCROLLED_PANELS) instead of squeezing it
         self.setMinimumWidth(300)
@@ -132,6 +154,25 @@ class AccountPanel(QWidget):
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
         self.refresh()
+
+    def refresh_greeks(self, *_args) -> None:
+        """The greeks totals per underlying (hidden while no option is held)."""
+        totals = self.positions.greeks_totals()
+        # an underlying held only as stock has no greeks to show
+        with_options = {k: t for k, t in totals.items() if t.missing or t.gamma or t.vega or t.theta}
+        rows = greeks_rows(with_options) if with_options else []
+        shown = bool(rows)
+        self.greeks_label.setVisible(shown)
+        self.greeks_table.setVisible(shown)
+        self.greeks_table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.greeks_table.setItem(r, c, item)
+        self.greeks_table.setFixedHeight(self.greeks_table.horizontalHeader().height() + 4
+                                         + sum(self.greeks_table.rowHeight(i) for i in range(len(rows))))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         """As wide as the positions' visible columns (the main window sizes the dock from it)."""

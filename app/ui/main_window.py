@@ -33,7 +33,7 @@ from app.ui.time_menu import install_time_menu
 log = logging.getLogger(__name__)
 
 #: bump when the dock set changes so an old saved state is not applied to a new layout
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 7
 #: window width (pixels) from which the account dock sits beside the blotter, not in a tab
 WIDE_LAYOUT_PX = 1800
 #: the window's size when nothing was saved (smaller on a smaller screen)
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         "news": "News",
         "alerts": "Alerts",
         "strategies": "Strategies",
+        "options": "Options",
     }
 
     def __init__(self, chart: QWidget, panels: dict[str, QWidget], settings: QSettings,
@@ -159,8 +160,8 @@ class MainWindow(QMainWindow):
                 d["ticket"].raise_()
         elif "ladder" in d:
             self.addDockWidget(Qt.RightDockWidgetArea, d["ladder"])
-        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news", "alerts", "strategies")
-                  if n in d]
+        bottom = [d[n] for n in ("blotter", "account", "log", "journal", "news", "alerts", "strategies",
+                                 "options") if n in d]
         for dock in bottom:
             self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         first = bottom[0]

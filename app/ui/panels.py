@@ -33,6 +33,7 @@ from app.ui.blotter import BlotterView
 from app.ui.journal_view import JournalView
 from app.ui.ladder import LadderPanel
 from app.ui.news import NewsView
+from app.ui.option_chain import OptionChainPanel
 from app.ui.scanner import ScannerView
 from app.ui.strategies import StrategiesPanel
 from app.ui.chart.indicator_menu import load_chart_state, save_chart_state
@@ -50,6 +51,7 @@ from app.viewmodels.chart import ChartViewModel
 from app.viewmodels.executions import ExecutionsModel
 from app.viewmodels.orders import OrdersModel
 from app.viewmodels.news import NewsModel
+from app.viewmodels.option_chain import OptionChainModel
 from app.viewmodels.scanner import ScannerModel
 from app.viewmodels.strategies import StrategiesModel
 from app.viewmodels.ticket import TicketModel
@@ -119,6 +121,9 @@ class Panels(WorkspaceMixin, QObject):
         self.news_model = NewsModel(session, self)
         self.news = NewsView(self.news_model)
         self.alerts = make_alerts_panel(session, settings)   # <profile>.alerts.json
+        # options: the chain of the linked symbol; a click on a bid / ask loads the ticket
+        self.chain_model = OptionChainModel(session, self)
+        self.chain = OptionChainPanel(self.chain_model)
         # strategies: backtest on the current chart's bars, run live through the command layer
         self.strategies_model = StrategiesModel(self)
         self.strategies = StrategiesPanel(self.strategies_model, self._backtest_bars)
@@ -199,7 +204,7 @@ class Panels(WorkspaceMixin, QObject):
         docks = {"watchlist": self.watchlist_tabs, "ticket": self.ticket,
                  "blotter": self.blotter, "account": self.account, "timesales": self.timesales,
                  "ladder": self.ladder, "scanner": self.scanner, "news": self.news,
-                 "alerts": self.alerts, "strategies": self.strategies}
+                 "alerts": self.alerts, "strategies": self.strategies, "options": self.chain}
         if self.journal_view is not None:
             docks["journal"] = self.journal_view
         return docks
@@ -396,7 +401,7 @@ class Panels(WorkspaceMixin, QObject):
                     self.ticket_model.close, self.orders_model.close, self.executions_model.close,
                     self.account_summary.close, self.positions_model.close, self.timesales.shutdown,
                     self.ladder.close_model, self.scanner.shutdown, self.news.shutdown,
-                    self.alerts.shutdown, self.strategies.shutdown]
+                    self.alerts.shutdown, self.strategies.shutdown, self.chain.shutdown]
         for close in closers:
             try:
                 close()

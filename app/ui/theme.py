@@ -71,6 +71,8 @@ ROLES: dict[str, tuple[str, str]] = {
     "flash_down_bg": ("#ffcdd2", "#6b2626"),   # a price that just ticked down
     "buy_tint_bg": ("#e3edff", "#1f2d44"),     # order ticket background for BUY
     "sell_tint_bg": ("#ffe6e6", "#452426"),    # order ticket background for SELL
+    "atm_bg": ("#fff3c4", "#4a4020"),          # the option chain's at-the-money row
+    "strike_bg": ("#eeeeee", "#303030"),       # the option chain's strike column
 }
 
 #: filled labels and buttons: name -> (background, text), the same in both themes

@@ -35,7 +35,7 @@ KEY_WORKSPACE = "workspace/state"
 #: the main chart: the trading actions' chart, never closed (``Panels.chart_view``)
 MAIN_CHART = "chart1"
 #: docks with a link-colour chip (they select a symbol, follow one, or both)
-LINKED_DOCKS = ("watchlist", "scanner", "ticket", "ladder", "timesales", "alerts")
+LINKED_DOCKS = ("watchlist", "scanner", "ticket", "ladder", "timesales", "alerts", "options")
 #: bar size of a chart whose saved one is unknown
 DEFAULT_BAR_SIZE = "5 mins"
 
@@ -57,11 +57,14 @@ class WorkspaceMixin:
         self.links.add("ladder", lambda inst: self.ladder.set_instrument(inst))
         self.links.add("timesales", lambda inst: self.timesales.set_instrument(inst))
         self.links.add("alerts", lambda inst: self.alerts.set_instrument(inst))
+        self.links.add("options", lambda inst: self.chain.set_instrument(inst))
         #: the link chip of each linked dock (MainWindow puts it in the dock's title bar)
         self.chips = {name: LinkButton(self.links, name) for name in LINKED_DOCKS}
         self.scanner.instrumentChosen.connect(lambda inst: self.select_instrument(inst, "scanner"))
         self.ticket.instrumentChosen.connect(lambda inst: self.select_instrument(inst, "ticket"))
         self.ladder.instrumentChosen.connect(lambda inst: self.select_instrument(inst, "ladder"))
+        self.chain.instrumentChosen.connect(lambda inst: self.select_instrument(inst, "options"))
+        self.chain.orderRequested.connect(self._option_order)
         #: the central charts (tabs or a grid), each with its own symbol, bar size and indicators
         self.charts = ChartWorkspace(fixed=(MAIN_CHART,))
         self._chart_models: dict[str, ChartViewModel] = {}
@@ -106,6 +109,15 @@ class WorkspaceMixin:
     def _dropped(self, name: str, instrument: Instrument) -> None:
         if name in self.links.names():      # a chart closed while its drop resolved: nothing
             self.links.choose(name, instrument)
+
+    def _option_order(self, action, option: Instrument, price: float) -> None:
+        """A click on a bid / ask of the chain: the option in the ticket (not its link colour:
+        the chain's rows are options of the colour's symbol), a LMT at that price."""
+        self.ticket.set_instrument(option)
+        self.ticket.prefill(action.value, "LMT", price)
+        window = getattr(self, "window", None)
+        if window is not None:
+            window.docks["ticket"].raise_()
 
     def _watchlist_follow(self, instrument: Instrument) -> None:
         """The watchlist follows its colour by selecting the symbol's row when it has one."""

@@ -22,7 +22,8 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QColor
 
-from app.domain import AccountPnL, AccountValue, Instrument, Position, PositionPnL, live_position
+from app.domain import (AccountPnL, AccountValue, GreeksTotal, Instrument, Position, PositionPnL, greeks_totals,
+                        live_position)
 from app.ui.format import fmt_money, fmt_price, fmt_qty, is_missing, sign_colour
 from app.viewmodels.coalesce import FLUSH_INTERVAL_MS
 from app.viewmodels.instrument_mime import InstrumentDragRows
@@ -240,6 +241,25 @@ class AccountSummary(QObject):
         return [(t, label, self.text(t), self.currency(t), self.colour(t)) for t, label, _ in SUMMARY_TAGS]
 
 
+#: headers of :func:`greeks_rows` (per underlying; greeks x multiplier x position)
+GREEKS_HEADERS = ("Underlying", "Delta (shares)", "Delta value", "Gamma", "Vega", "Theta / day")
+
+
+def greeks_rows(totals: dict[str, GreeksTotal]) -> list[tuple[str, ...]]:
+    """The greeks totals (:meth:`PositionsModel.greeks_totals`) as text rows for a table or a
+    tooltip, in :data:`GREEKS_HEADERS` order, sorted by underlying: delta-adjusted shares
+    ("275"), its value in the underlying's currency ("55,275.00", "" without a price), gamma
+    (shares of delta per 1 of price, "1.00"), vega (currency per vol point), theta (currency
+    per day). An underlying with option positions still without greeks gets " *" after its
+    name (its sums are incomplete)."""
+    out = []
+    for sym in sorted(totals):
+        t = totals[sym]
+        out.append((sym + (" *" if t.missing else ""), fmt_money(t.delta_shares, 0),
+                    fmt_money(t.delta_value), fmt_money(t.gamma), fmt_money(t.vega), fmt_money(t.theta)))
+    return out
+
+
 def _num(attr: str):
     def get(p: Position):
         v = getattr(p, attr)
@@ -256,9 +276,11 @@ POSITION_COLUMNS: tuple[Column[Position], ...] = (
            tooltip=lambda v, p: f"{p.instrument.long_name or v} ({p.account})", sample="EUR.USD"),
     Column("quantity", "Qty", lambda p: p.quantity, lambda v, p: fmt_qty(v), numeric=True,
            foreground=lambda v, p: sign_colour(v) if v < 0 else None,
-           header_tip="Position in shares (negative = short)", sample="-8,888"),
-    Column("avg_cost", "Avg Cost", _num("avg_cost"), _price, numeric=True,
-           header_tip="Average cost per share", sample="888.88"),
+           header_tip="Position in shares, options and futures in contracts (negative = short)",
+           sample="-8,888"),
+    Column("avg_cost", "Avg Cost", lambda p: None if is_missing(p.avg_cost) else p.avg_price, _price,
+           numeric=True, header_tip="Average cost per share (an option's: IB's cost per contract / "
+           "multiplier), comparable with Mkt Price", sample="888.88"),
     Column("market_price", "Mkt Price", _num("market_price"), _price, numeric=True, sample="888.88",
            header_tip="The live quote (last, else mid), as the watchlist shows it"),
     Column("market_value", "Mkt Value", _num("market_value"), lambda v, p: fmt_money(v), numeric=True,
@@ -281,7 +303,10 @@ class PositionsModel(InstrumentDragRows, StaleRows, RecordTableModel[Position]):
     subscribed here per position and counted with the watchlist's, so a symbol in
     both is requested once) and with IB's reqPnLSingle P&L (``positionPnlEvent``,
     about once a second), so Mkt Price, Mkt Value, Unrealized and Daily P&L move with
-    the quote. ``marksChanged`` is emitted after a row's valuation changed.
+    the quote. ``marksChanged`` is emitted after a row's valuation changed. Options and
+    futures are valued with their multiplier (IB's avg cost, market value and P&L include
+    it); :meth:`greeks_totals` sums the options' greeks per underlying (``greeksChanged``
+    after a held option's quote arrived).
 
     Rows go grey while the data is stale (:class:`~app.viewmodels.staleness.StaleRows`)
     until a new position, P&L or quote arrives for them after the link is live.
@@ -290,6 +315,8 @@ class PositionsModel(InstrumentDragRows, StaleRows, RecordTableModel[Position]):
     """
 
     marksChanged = Signal()
+    #: a quote of a held option arrived (its greeks may have changed): :meth:`greeks_totals` anew
+    greeksChanged = Signal()
 
     def __init__(self, session, parent: QObject | None = None, *, clock=time.monotonic, **kw):
         super().__init__(POSITION_COLUMNS, parent, **kw)
@@ -353,8 +380,10 @@ class PositionsModel(InstrumentDragRows, StaleRows, RecordTableModel[Position]):
 
     def on_quotes(self, quotes) -> None:
         """Session ``quotesEvent`` handler: revalue the positions at the new marks."""
-        changed = False
+        changed = greeks = False
         for q in quotes:
+            if not greeks and q.greeks is not None and any(k[1] == q.key for k in self._reported):
+                greeks = True
             mark = q.mark
             if mark is None or self._marks.get(q.key) == mark:
                 continue
@@ -365,6 +394,8 @@ class PositionsModel(InstrumentDragRows, StaleRows, RecordTableModel[Position]):
                     changed = True
         if changed:
             self.marksChanged.emit()
+        if greeks:
+            self.greeksChanged.emit()
 
     def _revalue(self, key: tuple, notify: bool = True) -> None:
         pos = self._reported[key]
@@ -372,6 +403,27 @@ class PositionsModel(InstrumentDragRows, StaleRows, RecordTableModel[Position]):
         self.touch(key)
         if notify:
             self.marksChanged.emit()
+
+    def greeks_totals(self) -> dict[str, GreeksTotal]:
+        """Greeks totals per underlying symbol over the positions (:func:`app.domain.greeks_totals`):
+        delta-adjusted exposure in shares (sum of delta x multiplier x position, a stock
+        counting delta 1) and its value at the underlying's price, gamma, vega (currency per
+        vol point), theta (currency per day). Greeks come from the options' live quotes (IB's
+        model computation, ``Quote.greeks``; the positions' quotes are subscribed here), the
+        underlying's price from its quote when subscribed (else the options' underlying
+        price). ``missing`` counts option positions without greeks yet."""
+        def greeks_of(inst: Instrument):
+            q = self.session.quote(inst.key)
+            return None if q is None else q.greeks
+
+        stocks = {p.instrument.symbol: p.instrument.key for p in self._reported.values()
+                  if p.instrument.sec_type == "STK"}
+
+        def price_of(symbol: str):
+            key = stocks.get(symbol)
+            return self._marks.get(key) if key is not None else None
+
+        return greeks_totals(self._reported.values(), greeks_of, price_of)
 
     def value_change(self) -> float:
         """Market value now minus the market value IB last reported (updatePortfolio) summed

@@ -40,7 +40,8 @@ MAX_TEXT_SYMBOLS = 50
 
 _FIELDS = {f.name: f.type for f in fields(Instrument)}
 _INT_FIELDS = ("con_id",)
-_FLOAT_FIELDS = ("min_tick",)
+_FLOAT_FIELDS = ("min_tick", "multiplier")          # numbers > 0
+_NONNEG_FIELDS = ("strike",)                         # a number >= 0 (0: not an option)
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -80,6 +81,10 @@ def _instrument(obj) -> Instrument:
         elif name in _FLOAT_FIELDS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name} must be a number > 0, not {value!r}")
+            value = float(value)
+        elif name in _NONNEG_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name} must be a number >= 0, not {value!r}")
             value = float(value)
         elif not isinstance(value, str):
             raise ValueError(f"{name} must be text, not {value!r}")

@@ -53,6 +53,13 @@ log = logging.getLogger(__name__)
 DEFAULT_PRESETS: tuple[float, ...] = (1, 10, 100, 500, 1000)
 #: a new ticket's quantity in shares (FX pairs: ``FX_DEFAULT_QUANTITY`` base units)
 DEFAULT_QUANTITY = 100.0
+#: a new ticket's quantity for an option or a future (contracts of ``multiplier`` shares)
+CONTRACT_DEFAULT_QUANTITY = 1.0
+
+
+def _is_contract(instrument: Instrument | None) -> bool:
+    """True for an option or a future (a quantity in contracts of ``multiplier`` units)."""
+    return instrument is not None and (instrument.is_option or instrument.is_future)
 #: IB ``ocaType`` the ticket uses: 1 = cancel the remaining orders of the group with block
 #: (IB API docs, "One Cancels All")
 OCA_TYPE_CANCEL_WITH_BLOCK = 1
@@ -67,7 +74,8 @@ def order_notional(req: OrderRequest, bid: float | None, ask: float | None) -> t
 
     LMT and STP LMT use the limit price, STP the stop price, MKT the ask for a
     BUY and the bid for a SELL (the price it would most likely trade at).
-    Returns ``(quantity * price, basis)`` where ``basis`` is "" for the
+    Returns ``(quantity * price * multiplier, basis)`` (1 LMT 2.50 of an option with
+    multiplier 100: 250) where ``basis`` is "" for the
     order's own price or "at the ask 187.51" / "at the bid 187.49" for MKT;
     ``(None, reason)`` without a price.
     """
@@ -86,13 +94,14 @@ def order_notional(req: OrderRequest, bid: float | None, ask: float | None) -> t
     price = _price(price)
     if price is None:
         return None, "no price"
-    return float(req.quantity) * price, basis
+    return float(req.quantity) * price * req.instrument.multiplier, basis
 
 
 def describe_with_notional(req: OrderRequest, bid: float | None, ask: float | None) -> str:
     """The order in words with its value, as the confirmation shows it:
     "BUY 100 AAPL LMT 187.50 DAY, about 18,750 USD" or, for MKT,
-    "BUY 100 AAPL MKT DAY, about 18,751 USD at the ask 187.51"."""
+    "BUY 100 AAPL MKT DAY, about 18,751 USD at the ask 187.51"; with the multiplier:
+    "BUY 1 AAPL 20261218 200 C LMT 2.50 DAY, about 250 USD" (value x multiplier 100)."""
     value, basis = order_notional(req, bid, ask)
     text = req.describe()
     cur = req.instrument.currency
@@ -252,15 +261,19 @@ class TicketModel(QObject):
         (or back) sets that kind's quantity and presets: FX pairs trade in base units with
         IDEALPRO's minimum near USD 25,000, so 25,000 and 25K..1M (``FX_PRESETS``), stocks
         100 shares and 1..1,000 (a size is never carried across: 25,000 EUR must not
-        become 25,000 shares).
+        become 25,000 shares). Likewise between shares and contracts (options, futures:
+        multiplier above 1): a contract starts at 1 (``CONTRACT_DEFAULT_QUANTITY``).
         """
         if self.instrument == instrument:
             return
         self._release_quotes()
-        was_fx = is_fx(self.instrument)
+        was_fx, was_contract = is_fx(self.instrument), _is_contract(self.instrument)
         self.instrument = instrument
         if is_fx(instrument) != was_fx:
             self._switch_kind(is_fx(instrument))
+        elif _is_contract(instrument) != was_contract:
+            # 100 shares must not become 100 contracts (10,000 shares of exposure)
+            self.quantity = CONTRACT_DEFAULT_QUANTITY if _is_contract(instrument) else DEFAULT_QUANTITY
         if instrument.con_id:
             self.session.subscribe_quotes(instrument)  # counted by the Session
             self._subscribed = instrument
@@ -412,7 +425,7 @@ class TicketModel(QObject):
         """Set the quantity to ``floor(amount / price)`` and return it.
 
         ``amount`` is in the instrument's currency; the price is
-        :meth:`sizing_price`. Raises ``ValueError`` with the reason: no
+        :meth:`sizing_price` x the multiplier (an option at 2.50: 250 a contract). Raises ``ValueError`` with the reason: no
         instrument, amount not positive, no price, or less than one share.
         """
         if self.instrument is None:
@@ -425,9 +438,11 @@ class TicketModel(QObject):
             side = "ask" if self.action is Action.BUY else "bid"
             raise ValueError(f"Cannot size {amount:,.0f} {cur}: no price (set a limit price or wait "
                              f"for the {side})")
-        qty = math.floor(amount / price + 1e-9)
+        mult = self.instrument.multiplier
+        qty = math.floor(amount / (price * mult) + 1e-9)
         if qty < 1:
-            raise ValueError(f"{amount:,.2f} {cur} buys less than one share at "
+            unit = "share" if mult == 1 else f"contract (x{mult:g})"
+            raise ValueError(f"{amount:,.2f} {cur} buys less than one {unit} at "
                              f"{fmt_price(price, self.tick)}")
         self.set_quantity(float(qty))
         return float(qty)
@@ -634,6 +649,20 @@ class TicketModel(QObject):
             stop_price=self.stop_price if self.order_type.needs_stop else None, tif=self.tif,
             **self.type_fields.request_fields(self.order_type, self.tif))
         return req.describe()
+
+    def notional_text(self) -> str:
+        """The order's value for a line of the ticket: "about 250 USD" for 1 option at 2.50
+        (price x quantity x multiplier, :func:`order_notional`), "about 18,751 USD at the ask
+        187.51" for MKT; "" without an instrument, a valid quantity or a price."""
+        if self.instrument is None or is_missing(self.quantity) or not self.quantity or self.quantity <= 0:
+            return ""
+        req = OrderRequest(self.instrument, self.action, float(self.quantity), self.order_type,
+                           limit_price=self.limit_price if self.order_type.needs_limit else None,
+                           stop_price=self.stop_price if self.order_type.needs_stop else None)
+        value, basis = order_notional(req, self.bid, self.ask)
+        if value is None:
+            return ""
+        return f"about {value:,.0f} {self.instrument.currency}" + (f" {basis}" if basis else "")
 
     def confirm_text(self, cmd: PlaceOrder | PlaceBracket) -> str:
         """What the confirmation shows: the order with its value, then the bracket legs,

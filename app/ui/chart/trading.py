@@ -202,7 +202,7 @@ class ChartTrading:
     def _on_position(self, pos) -> None:
         inst = self.view_model.instrument
         if inst is not None and pos.instrument.key == inst.key:
-            self.avg_cost.set_position(pos.quantity, pos.avg_cost, self.decimals)
+            self.avg_cost.set_position(pos.quantity, pos.avg_price, self.decimals)   # per share, as the chart
             self.stack_labels()
 
     def labels(self) -> list:

@@ -48,8 +48,8 @@ def test_instrument_to_contract_stock_and_fx():
         ("STK", "AAPL", "SMART", "USD", 265598, "NASDAQ")
     fx = convert.instrument_to_contract(Instrument.parse("EUR.USD"))
     assert (fx.secType, fx.symbol, fx.currency, fx.exchange) == ("CASH", "EUR", "USD", "IDEALPRO")
-    with pytest.raises(ValueError, match="Unsupported security type 'OPT'"):
-        convert.instrument_to_contract(Instrument("AAPL", "OPT"))
+    with pytest.raises(ValueError, match="Unsupported security type 'BOND'"):
+        convert.instrument_to_contract(Instrument("T", "BOND"))
 
 
 def test_details_to_instrument_fills_tick_names_and_conid():

@@ -146,3 +146,20 @@ def test_a_failing_journal_does_not_disturb_the_session():
     attach_journal(Broken(), s)
     s.ib.openOrderEvent.emit(_trade())               # no exception escapes
     s.ib.openOrderEvent.emit(object())               # not even a Trade
+
+
+def test_option_fill_names_the_contract_and_values_it_with_the_multiplier(tapped):
+    from ib_async import Option
+    s, j, _ = tapped
+    t = _trade(perm=778)
+    t.contract = Option("AAPL", "20261218", 200.0, "C", "SMART", "100", "USD", conId=9001,
+                        localSymbol="AAPL  261218C00200000")
+    ex = Execution(execId="0002.01", time=datetime(2026, 11, 18, 16, 0, 1, tzinfo=timezone.utc),
+                   exchange="CBOE", side="BOT", shares=2, price=2.5, permId=778, clientId=12,
+                   orderId=5, cumQty=2, avgPrice=2.5)
+    s.ib.execDetailsEvent.emit(t, Fill(t.contract, ex, CommissionReport(), ex.time))
+    kind, f = j.rows[-1]
+    assert f["symbol"] == "AAPL 20261218 200 C" and f["text"] == "BOT 2 AAPL 20261218 200 C @ 2.5 on CBOE"
+    assert (f["multiplier"], f["value"]) == (100.0, 500.0)
+    s.ib.execDetailsEvent.emit(_trade(perm=777), Fill(_trade().contract, ex, CommissionReport(), ex.time))
+    assert (j.rows[-1][1]["multiplier"], j.rows[-1][1]["value"]) == (1.0, 5.0)

@@ -52,6 +52,8 @@ def test_round_trip_keeps_every_field_and_types_the_symbols(qapp):
     b'[{"symbol": "AAPL", "con_id": "265598"}]', b'[{"symbol": "AAPL", "con_id": -1}]',
     b'[{"symbol": "AAPL", "con_id": true}]', b'[{"symbol": "AAPL", "min_tick": 0}]',
     b'[{"symbol": "AAPL", "min_tick": "0.01"}]', b'[{"symbol": "AAPL"}, {"symbol": null}]',
+    b'[{"symbol": "AAPL", "multiplier": 0}]', b'[{"symbol": "AAPL", "multiplier": "100"}]',
+    b'[{"symbol": "AAPL", "strike": -1}]', b'[{"symbol": "AAPL", "strike": "200"}]',
 ])
 def test_bad_payloads_give_no_instruments(qapp, payload):
     assert instruments_from_mime(_raw(payload)) == []
@@ -96,3 +98,12 @@ def test_scanner_and_position_rows_drag_as_their_instruments(qapp):
     assert pos.supportedDragActions() == Qt.DropAction.CopyAction
     assert pos.mimeData([]).formats() == []
     pos.close()
+
+
+def test_an_option_drags_with_its_contract_fields(qapp):
+    from app.domain import Instrument
+    call = Instrument("AAPL", "OPT", con_id=9001, local_symbol="AAPL  261218C00200000", multiplier=100.0,
+                      expiry="20261218", strike=200.0, right="C", trading_class="AAPL")
+    m = instrument_mime(call)
+    assert instruments_from_mime(m) == [call] and m.text() == "AAPL 20261218 200 C"
+    assert instruments_from_mime(_raw(b'[{"symbol": "AAPL", "multiplier": 100, "strike": 0}]'))[0].multiplier == 100.0
