@@ -323,10 +323,7 @@ class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers, OptionHan
 
     def _lookup(self, spec: D.ContractSpec):
         if spec.sec_type.upper() == "OPT" or (not spec.sec_type and spec.right):
-            return self.ex.option_lookup(symbol=spec.symbol, expiry=spec.last_trade_date, strike=spec.strike,
-                                         right=spec.right, local_symbol=spec.local_symbol,
-                                         trading_class=spec.trading_class, multiplier=spec.multiplier,
-                                         currency=spec.currency, exchange=spec.exchange)
+            return self._option_lookup(spec)
         kw = dict(con_id=spec.con_id, symbol=spec.symbol, sec_type=spec.sec_type,
                   currency=spec.currency, local_symbol=spec.local_symbol)
         found = self.ex.lookup(exchange=spec.exchange, **kw)

@@ -143,11 +143,12 @@ class OptionsMixin:
     def _refresh_options(self, changed: list[int], now: float) -> list[int]:
         """Requote the active options whose underlying is in ``changed``, settle expired ones,
         match their working orders; returns the requoted option conIds."""
-        if not self._opt_tops:
+        held = [p.con_id for p in self.account.open_positions() if self.options.is_option(p.con_id)]
+        if not self._opt_tops and not held:
             return []
         moved = set(changed)
         out = []
-        for cid in list(self._opt_tops):
+        for cid in dict.fromkeys([*self._opt_tops, *held]):
             c = self.options.known(cid)
             if c is None or cid in self._opt_done:
                 continue

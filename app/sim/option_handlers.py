@@ -37,6 +37,13 @@ class OptionHandlers:
         self.send(EO.sec_def_opt_params(req.req_id, "SMART", under, tc, mult, exps, strikes))
         self.send(EO.sec_def_opt_params_end(req.req_id))
 
+    def _option_lookup(self, spec):
+        """Options matching a request's contract (secType OPT): ``SimExchange.option_lookup``."""
+        return self.ex.option_lookup(symbol=spec.symbol, expiry=spec.last_trade_date, strike=spec.strike,
+                                     right=spec.right, local_symbol=spec.local_symbol,
+                                     trading_class=spec.trading_class, multiplier=spec.multiplier,
+                                     currency=spec.currency, exchange=spec.exchange)
+
     def _option_of(self, req):
         c = self._resolve(req.contract)
         if c.sec_type != "OPT":

@@ -223,10 +223,27 @@ class OptionChains:
             u = self._by_index.get((con_id - OPTION_CON_ID_BASE) // _BAND)
             if u is not None:
                 self.chain(u, now)
-                c = self._known.get(con_id)
+                c = self._known.get(con_id) or self._listed_before(u, con_id, now)
         if c is None:
             raise SimError(200, _NO_DEF)
         return c
+
+    def _listed_before(self, u: Underlying, con_id: int, now: float) -> SimContract | None:
+        """An option of ``u`` listed in the last HORIZON_DAYS but not today (expired, e.g. while
+        the gateway was stopped with a position in it, ``--state``): the expiries of each
+        earlier week on the reference-price strike grid (strikes added around a later price
+        are not found this way)."""
+        strikes = strike_grid(u.ref_price, 0.7, 1.3)
+        for weeks in range(1, HORIZON_DAYS // 7 + 2):
+            for e in expiries(now - weeks * 7 * 86400):
+                for k in strikes:
+                    for r in ("C", "P"):
+                        occ = occ_symbol(u.contract.symbol, e, r, k)
+                        if OPTION_CON_ID_BASE + _BAND * u.index + zlib.crc32(occ.encode()) % _BAND == con_id:
+                            c = self._make(u, e, k, r, occ, con_id)
+                            self._known[con_id] = c
+                            return c
+        return None
 
     def known(self, con_id: int) -> SimContract | None:
         """An option already built (no chain is built); None otherwise."""

@@ -114,7 +114,8 @@ def validate_ticket(inst: SimInstrument, t: OrderTicket, now: float) -> tuple[in
         return 387, "Unsupported order type for this exchange and security type."
     if t.tif not in TIFS:
         return 201, f"Order rejected - reason:Time in force {t.tif} is not supported for this order."
-    if inst.is_fx and (t.order_type in AUCTION_CLOSE_TYPES or t.tif == "OPG"):
+    if (inst.is_fx or inst.contract.sec_type == "OPT") and (t.order_type in AUCTION_CLOSE_TYPES
+                                                            or t.tif == "OPG"):
         return 387, "Unsupported order type for this exchange and security type."
     if t.tif == "OPG" and t.order_type not in ("MKT", "LMT"):
         return 201, "Order rejected - reason:OPG time in force is only valid for MKT and LMT orders."
