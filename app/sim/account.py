@@ -224,7 +224,7 @@ class Account:
         p = self._pos.get(con_id)
         if p is None:
             return None
-        mark = self._mark(con_id) if p.qty or p.ref_qty else 0.0
+        mark = self._mark(con_id)
         rate = self._to_usd(p.contract.currency)
         m = p.contract.mult
         value = p.qty * mark * m
@@ -264,7 +264,7 @@ class Account:
         for cid, p in sorted(self._pos.items()):
             if p.qty == 0 and today is not None and p.day < today:
                 continue
-            mark = self._mark(cid) if p.qty else 0.0
+            mark = self._mark(cid)
             rate = self._to_usd(p.contract.currency)
             m = p.contract.mult
             out.append(PositionSnapshot(

@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
 from app.sim.instruments import _STOCKS, NY, is_stock_holiday, ny_date
@@ -83,6 +84,7 @@ def strike_grid(price: float, lo: float, hi: float) -> list[float]:
     return [round(k * step, 2) for k in range(max(a, 1), b + 1)]
 
 
+@lru_cache(maxsize=4096)
 def expiry_close(d: date) -> float:
     """POSIX seconds of 16:00 New York on ``d``: the last trading time of an expiry."""
     return datetime(d.year, d.month, d.day, 16, tzinfo=NY).timestamp()
@@ -100,6 +102,16 @@ def expiries(now: float, horizon_days: int = HORIZON_DAYS) -> list[date]:
             out.append(e)
         d += timedelta(days=7)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _close_of(last_trade_date: str) -> float:
+    return expiry_close(parse_expiry(last_trade_date))
+
+
+def expires_at(c: SimContract) -> float:
+    """POSIX seconds of the option's expiry close (16:00 New York on its last trading day)."""
+    return _close_of(c.last_trade_date)
 
 
 def is_monthly(d: date) -> bool:
@@ -174,7 +186,7 @@ class OptionChains:
         key = (u.contract.con_id, ny_date(now))
         got = self._chains.get(key)
         if got is not None:
-            return [c for c in got if expiry_close(parse_expiry(c.last_trade_date)) > now]
+            return [c for c in got if expires_at(c) > now]
         spot = self._spot(u.contract.con_id)
         strikes = sorted(set(strike_grid(u.ref_price, 0.7, 1.3)) | set(strike_grid(spot, 0.8, 1.2)))
         out: list[SimContract] = []
