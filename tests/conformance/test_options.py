@@ -192,3 +192,26 @@ def test_buy_one_call_position_and_cash(drv, gw, market):
     assert math.isclose(paid, ask * 100 + 1.00, abs_tol=0.02)
     line = (drv.portfolio(acct) if drv.name.startswith("ibapi") else drv.portfolio())[con]
     assert math.isclose(line["marketValue"], line["position"] * line["marketPrice"] * 100, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("drv", CLIENTS2, indirect=True)
+def test_delayed_option_computations(drv, gw, market):
+    spec = _atm_call(gw, market)
+    if drv.name.startswith("ibapi"):
+        drv.app.reqMarketDataType(3)
+        rid = _ibapi_rid(drv)
+        drv.app.reqMktData(rid, make_contract(spec), "", False, False, [])
+
+        def types():
+            return {e["tickType"] for e in drv.events("tickOptionComputation", reqId=rid)}
+        assert drv.wait(lambda: {80, 81, 82, 83} <= types()), types()
+        drv.app.cancelMktData(rid)
+        assert not types() & {10, 11, 12, 13}
+    else:
+        ib, lib = drv.session.ib, drv.session.flavor.lib
+        drv.session.call(ib.reqMarketDataType, 3)
+        con = drv.session.acall(ib.qualifyContractsAsync, lib.Contract(**spec))[0]
+        t = drv.session.call(ib.reqMktData, con, "", False, False)
+        assert drv.wait(lambda: t.modelGreeks is not None and t.bidGreeks is not None)
+        drv.session.call(ib.cancelMktData, con)
+        assert 0.05 < t.modelGreeks.impliedVol < 1.0

@@ -285,3 +285,13 @@ def test_auction_orders_refused_on_options():
     o = ex.place(1, 7, c.con_id, OrderTicket("BUY", 1, "MOC"), ex.now)
     assert o.status == "Inactive"
     assert any(getattr(e, "code", None) == 387 for e in events)
+
+
+def test_limit_price_on_the_option_tick():
+    ex, events = make()
+    c = _opt(ex)                                          # AAPL: 0.05 from 3.00
+    bad = ex.place(1, 8, c.con_id, OrderTicket("BUY", 1, "LMT", lmt_price=3.03), ex.now)
+    assert bad.status == "Inactive" and any(getattr(e, "code", None) == 110 for e in events)
+    ok = ex.place(1, 9, c.con_id, OrderTicket("BUY", 1, "LMT", lmt_price=2.97), ex.now)
+    assert ok.status != "Inactive"
+    assert ex.market_rule(int(c.market_rule_ids)) == [(0.0, 0.01), (3.0, 0.05)]
