@@ -20,7 +20,19 @@ Conventions (IB "Account Window" / reqAccountUpdates tags, base currency USD):
   AvailableFunds = ELV - InitMarginReq; ExcessLiquidity = ELV - MaintMarginReq;
   BuyingPower = 4 x ExcessLiquidity (floored at 0).
 * Commissions (IB Pro fixed): stocks USD 0.005/share, min USD 1.00, max 1 % of
-  trade value, per order; FX 0.2 bp of trade value in USD, min USD 2.00 per order.
+  trade value, per order; FX 0.2 bp of trade value in USD, min USD 2.00 per order;
+  US equity options USD 0.65 per contract, min USD 1.00 per order (IB "Commissions
+  Options", fixed pricing, premium >= USD 0.10; the lower tiers for cheap premiums and
+  exchange / regulatory fees are not modelled).
+* Options (issue 18) are multiplier-aware: a fill of q contracts at p moves q x p x
+  multiplier of cash; ``avg_cost`` is kept per share here and reported per contract
+  (x multiplier) in position / updatePortfolio as IB does; market value, P&L and margin use
+  price x multiplier. Margin: a long option is paid in full (100 % of its value, no loan
+  value); a short option needs its value plus 20 % of strike x multiplier (a simplified
+  CBOE naked-option rule, which uses the underlying's price and an OTM reduction).
+* Expiry (``settle``): an option position closes at its intrinsic value against the
+  underlying's price at the expiry close (cash settlement, 0 = expired worthless), no
+  commission; the difference to its average cost is realized.
 """
 
 from __future__ import annotations
@@ -36,6 +48,12 @@ STOCK_MIN = 1.00
 STOCK_MAX_PCT = 0.01
 FX_RATE_BP = 0.2e-4
 FX_MIN = 2.00
+#: IB Pro fixed, US options: USD 0.65 per contract, USD 1.00 minimum per order
+#: (interactivebrokers.com "Commissions Options", premium >= USD 0.10)
+OPT_PER_CONTRACT = 0.65
+OPT_MIN = 1.00
+#: short option initial margin: value + this share of strike x multiplier
+OPT_SHORT_PCT = 0.20
 INIT_LONG, INIT_SHORT, INIT_FX = 0.25, 0.30, 0.03
 BP_MULTIPLIER = 4.0
 
@@ -48,8 +66,19 @@ def order_commission(contract: SimContract, cum_qty: float, cum_value_usd: float
         return 0.0
     if contract.sec_type == "CASH":
         return round(max(FX_MIN, cum_value_usd * FX_RATE_BP), 2)
+    if contract.sec_type == "OPT":
+        return round(max(OPT_MIN, OPT_PER_CONTRACT * cum_qty), 2)
     c = max(STOCK_MIN, STOCK_PER_SHARE * cum_qty)
     return round(min(c, STOCK_MAX_PCT * cum_value_usd), 2)
+
+
+def option_margin(contract: SimContract, qty: float, price: float) -> float:
+    """Initial margin (instrument currency) of ``qty`` option contracts at ``price``: a long
+    option its full value; a short one its value + OPT_SHORT_PCT x strike x multiplier."""
+    m = contract.mult
+    if qty >= 0:
+        return qty * price * m
+    return -qty * (price + OPT_SHORT_PCT * contract.strike) * m
 
 
 @dataclass(slots=True)
@@ -116,13 +145,14 @@ class Account:
             self.roll_day(day)
         ccy = contract.currency
         rate = self._to_usd(ccy)                       # USD per unit of instrument currency
-        comm_ccy = commission_usd / rate               # commission in instrument currency
+        m = contract.mult
+        comm_ccy = commission_usd / rate / m           # commission in instrument currency per share
         signed = shares if side == "BOT" else -shares
-        self.cash[ccy] = self.cash.get(ccy, 0.0) - signed * price
+        self.cash[ccy] = self.cash.get(ccy, 0.0) - signed * price * m
         self.cash["USD"] = self.cash.get("USD", 0.0) - commission_usd
         p = self._pos.setdefault(contract.con_id, _Pos(contract))
         p.day = day
-        p.flow += signed * price
+        p.flow += signed * price * m
         p.comm_today += commission_usd
         realized_ccy = 0.0
         if p.qty == 0 or (p.qty > 0) == (signed > 0):
@@ -136,7 +166,7 @@ class Account:
             opened = shares - closed
             comm_close = comm_ccy * closed / shares
             direction = 1.0 if p.qty > 0 else -1.0
-            realized_ccy = (price - p.avg_cost) * closed * direction - comm_close
+            realized_ccy = ((price - p.avg_cost) * closed * direction - comm_close) * m
             p.qty += signed
             if abs(p.qty) < 1e-9:
                 p.qty = 0.0
@@ -149,6 +179,28 @@ class Account:
         p.realized += realized_usd
         self.realized += realized_usd
         return realized_usd
+
+    def settle(self, con_id: int, price: float, day: float = 0.0) -> float:
+        """Close the position in ``con_id`` at ``price`` (an option's cash settlement at expiry;
+        0 = expired worthless) without commission; returns the realized P&L in USD (0.0 when
+        there is no position). Raises ValueError for a negative or non-finite price."""
+        if not (math.isfinite(price) and price >= 0):
+            raise ValueError(f"bad settlement price {price!r}")
+        p = self._pos.get(con_id)
+        if p is None or p.qty == 0:
+            return 0.0
+        m = p.contract.mult
+        rate = self._to_usd(p.contract.currency)
+        self.cash[p.contract.currency] = self.cash.get(p.contract.currency, 0.0) + p.qty * price * m
+        realized = (price - p.avg_cost) * p.qty * m * rate
+        p.flow -= p.qty * price * m
+        p.qty = 0.0
+        p.avg_cost = 0.0
+        p.day = day or p.day
+        p.realized += realized
+        p.realized_today += realized
+        self.realized += realized
+        return realized
 
     def roll_day(self, day: float, ref_price: Callable[[int], float] | None = None) -> None:
         """Start a new P&L day (``day`` = 00:00 New York POSIX s of the trading date): every
@@ -174,9 +226,10 @@ class Account:
             return None
         mark = self._mark(con_id)
         rate = self._to_usd(p.contract.currency)
-        value = p.qty * mark
-        daily = (value - p.ref_qty * p.ref_mark - p.flow) * rate - p.comm_today
-        unreal = (mark - p.avg_cost) * p.qty * rate if p.qty else 0.0
+        m = p.contract.mult
+        value = p.qty * mark * m
+        daily = (value - p.ref_qty * p.ref_mark * m - p.flow) * rate - p.comm_today
+        unreal = (mark - p.avg_cost) * p.qty * m * rate if p.qty else 0.0
         return p.qty, daily, unreal, p.realized_today, value
 
     def pnl(self) -> tuple[float, float, float]:
@@ -194,7 +247,7 @@ class Account:
     # ------------------------------------------------------------- views
     def open_positions(self) -> list[OpenPosition]:
         """Non-zero positions with their market value in instrument currency at the current mark."""
-        return [OpenPosition(cid, p.contract.currency, p.qty, p.qty * self._mark(cid))
+        return [OpenPosition(cid, p.contract.currency, p.qty, p.qty * self._mark(cid) * p.contract.mult)
                 for cid, p in sorted(self._pos.items()) if p.qty]
 
     def position_qty(self, con_id: int) -> float:
@@ -213,34 +266,40 @@ class Account:
                 continue
             mark = self._mark(cid)
             rate = self._to_usd(p.contract.currency)
+            m = p.contract.mult
             out.append(PositionSnapshot(
-                account=self.account_id, con_id=cid, position=p.qty, avg_cost=p.avg_cost,
-                market_price=mark, market_value=p.qty * mark,
-                unrealized_pnl=(mark - p.avg_cost) * p.qty * rate if p.qty else 0.0,
+                account=self.account_id, con_id=cid, position=p.qty, avg_cost=p.avg_cost * m,
+                market_price=mark, market_value=p.qty * mark * m,
+                unrealized_pnl=(mark - p.avg_cost) * p.qty * m * rate if p.qty else 0.0,
                 realized_pnl=p.realized))
         return out
 
     def summary(self) -> dict[str, float]:
         """Account numbers in USD (see module docstring for the formulas)."""
         cash = sum(v * self._to_usd(c) for c, v in self.cash.items())
-        long_stk = short_stk = fx_val = unreal = 0.0
+        long_stk = short_stk = fx_val = unreal = opt_val = opt_margin = 0.0
         for cid, p in self._pos.items():
             if p.qty == 0:
                 continue
             mark = self._mark(cid)
             rate = self._to_usd(p.contract.currency)
-            val = p.qty * mark * rate
-            unreal += (mark - p.avg_cost) * p.qty * rate
-            if p.contract.sec_type == "CASH":
+            m = p.contract.mult
+            val = p.qty * mark * m * rate
+            unreal += (mark - p.avg_cost) * p.qty * m * rate
+            if p.contract.sec_type == "OPT":
+                opt_val += val
+                opt_margin += option_margin(p.contract, p.qty, mark) * rate
+            elif p.contract.sec_type == "CASH":
                 fx_val += val
             elif val >= 0:
                 long_stk += val
             else:
                 short_stk += -val
-        nlv = cash + long_stk - short_stk + fx_val
-        init = INIT_LONG * long_stk + INIT_SHORT * short_stk + INIT_FX * abs(fx_val)
+        nlv = cash + long_stk - short_stk + fx_val + opt_val
+        init = INIT_LONG * long_stk + INIT_SHORT * short_stk + INIT_FX * abs(fx_val) + opt_margin
         return {
-            "NetLiquidation": nlv, "TotalCashValue": cash, "GrossPositionValue": long_stk + short_stk,
+            "NetLiquidation": nlv, "TotalCashValue": cash,
+            "GrossPositionValue": long_stk + short_stk + abs(opt_val),
             "EquityWithLoanValue": nlv, "InitMarginReq": init, "MaintMarginReq": init,
             "AvailableFunds": nlv - init, "ExcessLiquidity": nlv - init,
             "BuyingPower": max(0.0, BP_MULTIPLIER * (nlv - init)),

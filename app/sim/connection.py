@@ -45,6 +45,8 @@ import time
 from app.sim import decode as D
 from app.sim import encode as E
 from app.sim.order_handlers import OrderHandlers
+from app.sim.option_handlers import OptionHandlers
+from app.sim.options import OPTION_CON_ID_BASE
 from app.sim.latency import DelayWindow
 from app.sim.pacing import HistoryPacer, MessagePacer
 from app.sim.history import bar_size_key
@@ -73,7 +75,7 @@ SMALL_BAR_SECONDS = {"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30
 DELAYED_TICK = {E.BID: 66, E.ASK: 67, E.LAST: 68, E.HIGH: 72, E.LOW: 73, E.VOLUME: 74,
                 E.CLOSE: 75, E.OPEN: 76}
 
-class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers):
+class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers, OptionHandlers):
     """State of one API client (subscriptions keyed by IB reqId).
 
     Faults interface: :meth:`close`, :meth:`send_error`, :meth:`flush`, ``delay``
@@ -320,6 +322,8 @@ class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers):
                             "ambiguous")
 
     def _lookup(self, spec: D.ContractSpec):
+        if spec.sec_type.upper() == "OPT" or (not spec.sec_type and spec.right):
+            return self._option_lookup(spec)
         kw = dict(con_id=spec.con_id, symbol=spec.symbol, sec_type=spec.sec_type,
                   currency=spec.currency, local_symbol=spec.local_symbol)
         found = self.ex.lookup(exchange=spec.exchange, **kw)
@@ -424,6 +428,8 @@ class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers):
         if not fx and top.volume is not None and last.get(E.VOLUME) != top.volume:
             send(E.tick_size(rid, tt(E.VOLUME), top.volume))
             last[E.VOLUME] = top.volume
+        if con_id >= OPTION_CON_ID_BASE and hasattr(ex, "option_computations"):
+            self._send_option_ticks(rid, con_id, last)
 
     def send_market_updates(self, changed=None) -> None:
         """Conflated pass: changed ticks of each subscription, forming bars of keepUpToDate.

@@ -69,6 +69,11 @@ CANCEL_NEWS_BULLETINS = 13
 REQ_SCANNER_SUBSCRIPTION = 22
 CANCEL_SCANNER_SUBSCRIPTION = 23
 REQ_SCANNER_PARAMETERS = 24
+REQ_CALC_IMPLIED_VOLAT = 54
+REQ_CALC_OPTION_PRICE = 55
+CANCEL_CALC_IMPLIED_VOLAT = 56
+CANCEL_CALC_OPTION_PRICE = 57
+REQ_SEC_DEF_OPT_PARAMS = 78
 
 #: reqScannerSubscription fields after reqId at server versions >= 143
 #: (``MIN_SERVER_VER_SCANNER_GENERIC_OPTS``: no version field; ibapi ``reqScannerSubscription``,
@@ -85,14 +90,12 @@ _SCANNER_FIELDS = ("numberOfRows", "instrument", "locationCode", "scanCode", "ab
 #: their reqId field (so the refusal can name the request). ibapi ``message.OUT``.
 UNSUPPORTED_WITH_REQID = {
     21: ("exerciseOptions", 2),
-    52: ("reqFundamentalData", 2), 54: ("calculateImpliedVolatility", 2),
-    55: ("calculateOptionPrice", 2), 74: ("reqPositionsMulti", 2),
-    78: ("reqSecDefOptParams", 1), 88: ("reqHistogramData", 1),
+    52: ("reqFundamentalData", 2), 74: ("reqPositionsMulti", 2),
+    88: ("reqHistogramData", 1),
 }
 #: Recognised requests without a reqId that need no answer from a simulator.
 IGNORED = {
     14: "setServerLogLevel", 53: "cancelFundamentalData",
-    56: "cancelCalculateImpliedVolatility", 57: "cancelCalculateOptionPrice",
     75: "cancelPositionsMulti", 89: "cancelHistogramData",
 }
 
@@ -454,6 +457,28 @@ def decode_request(fields: list[str], version: int = 178) -> Request:
     if msg_id == CANCEL_SCANNER_SUBSCRIPTION:
         c.skip(1)
         return Request(msg_id, "cancelScannerSubscription", c.int("reqId"))
+    if msg_id == REQ_SEC_DEF_OPT_PARAMS:
+        # no version field (ibapi ``reqSecDefOptParams``, ib_async ``Client.reqSecDefOptParams``)
+        req_id = c.int("reqId")
+        p = {"underlyingSymbol": c.str("underlyingSymbol"), "futFopExchange": c.str("futFopExchange"),
+             "underlyingSecType": c.str("underlyingSecType"), "underlyingConId": c.int("underlyingConId", 0)}
+        return Request(msg_id, "reqSecDefOptParams", req_id, params=p)
+    if msg_id in (REQ_CALC_IMPLIED_VOLAT, REQ_CALC_OPTION_PRICE):
+        # version 3, reqId, 12 contract fields, optionPrice | volatility, underPrice, then the
+        # options list (ibapi: one empty string; ib_async: a count and tag-values): ignored
+        c.skip(1)
+        req_id = c.int("reqId")
+        spec = _contract(c)
+        first = c.float("optionPrice" if msg_id == REQ_CALC_IMPLIED_VOLAT else "volatility")
+        under = c.float_or_none("underPrice")
+        name = "calculateImpliedVolatility" if msg_id == REQ_CALC_IMPLIED_VOLAT else "calculateOptionPrice"
+        key = "optionPrice" if msg_id == REQ_CALC_IMPLIED_VOLAT else "volatility"
+        return Request(msg_id, name, req_id, spec, {key: first, "underPrice": under})
+    if msg_id in (CANCEL_CALC_IMPLIED_VOLAT, CANCEL_CALC_OPTION_PRICE):
+        c.skip(1)
+        name = "cancelCalculateImpliedVolatility" if msg_id == CANCEL_CALC_IMPLIED_VOLAT \
+            else "cancelCalculateOptionPrice"
+        return Request(msg_id, name, c.int("reqId"))
     if msg_id in UNSUPPORTED_WITH_REQID:
         name, pos = UNSUPPORTED_WITH_REQID[msg_id]
         req_id = Cursor(fields, pos).int("reqId", -1) if len(fields) > pos else -1

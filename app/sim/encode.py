@@ -147,6 +147,15 @@ def tick_size(req_id: int, tick_type: int, size: float) -> bytes:
     return _LEN(len(payload)) + payload
 
 
+def deriv_fields(c: SimContract, strike_unset=0.0, right_unset: str = "") -> list:
+    """lastTradeDateOrContractMonth, strike, right, multiplier of a contract: the option's
+    values, or the unset forms a real TWS sends for a stock / FX pair (``strike_unset``,
+    ``right_unset``: ``0.0`` / ``''`` in most messages, ``0`` / ``'?'`` in openOrder)."""
+    if c.right:
+        return [c.last_trade_date, c.strike, c.right, c.multiplier]
+    return ["", strike_unset, right_unset, ""]
+
+
 def contract_details(req_id: int, c: SimContract, version: int = SERVER_VERSION) -> bytes:
     """contractDetails (10) at server ``version`` (157..178): from 164 no version field
     (40 fields incl. msg id); below 164 a version field (8) and mdSizeMultiplier after
@@ -161,14 +170,15 @@ def contract_details(req_id: int, c: SimContract, version: int = SERVER_VERSION)
         sizes = ["1"]                                       # sizeMinTick
     else:
         sizes = []
+    last, strike, right, mult = deriv_fields(c)
     return encode_fields(
-        *head, req_id, c.symbol, c.sec_type, "", 0.0, "", c.exchange, c.currency,
+        *head, req_id, c.symbol, c.sec_type, last, strike, right, c.exchange, c.currency,
         c.local_symbol, c.trading_class, c.trading_class, c.con_id, c.min_tick, *md_size,
-        "", c.order_types, c.valid_exchanges, c.price_magnifier, 0, c.long_name,
-        c.primary_exchange, "", c.industry, c.category, c.subcategory, c.time_zone_id,
+        mult, c.order_types, c.valid_exchanges, c.price_magnifier, c.under_con_id, c.long_name,
+        c.primary_exchange, last[:6], c.industry, c.category, c.subcategory, c.time_zone_id,
         c.trading_hours, c.liquid_hours, "", 0, 0,            # evRule, evMultiplier, secIdList
-        1 if stk else 4,                                      # aggGroup
-        "", "", c.market_rule_ids, "", c.stock_type if stk else "",
+        1 if stk else (2 if c.right else 4),                  # aggGroup
+        c.under_symbol, c.under_sec_type, c.market_rule_ids, last, c.stock_type if stk else "",
         *sizes,
     )
 
@@ -202,7 +212,7 @@ def account_value(key: str, value: str, currency: str, account: str) -> bytes:
 def portfolio_value(c: SimContract, p: PositionSnapshot) -> bytes:
     """updatePortfolio (7) version 8 (20 fields incl. msg id)."""
     return encode_fields(
-        PORTFOLIO_VALUE, 8, c.con_id, c.symbol, c.sec_type, "", 0.0, "", "",
+        PORTFOLIO_VALUE, 8, c.con_id, c.symbol, c.sec_type, *deriv_fields(c),
         c.primary_exchange, c.currency, c.local_symbol, c.trading_class,
         fmt_size(p.position), p.market_price, p.market_value, p.avg_cost,
         p.unrealized_pnl, p.realized_pnl, p.account)
@@ -222,8 +232,8 @@ def position(account: str, c: SimContract, pos: float, avg_cost: float) -> bytes
     """position (61) version 3: account, 11 contract fields, position, avgCost. The
     exchange is the listing exchange (``NASDAQ`` for AAPL, as the real v173 recording
     sends), not SMART."""
-    return encode_fields(POSITION_DATA, 3, account, c.con_id, c.symbol, c.sec_type, "", 0.0,
-                         "", "", c.primary_exchange or c.exchange, c.currency, c.local_symbol,
+    return encode_fields(POSITION_DATA, 3, account, c.con_id, c.symbol, c.sec_type, *deriv_fields(c),
+                         c.primary_exchange or c.exchange, c.currency, c.local_symbol,
                          c.trading_class, fmt_size(pos), avg_cost)
 
 
@@ -263,7 +273,7 @@ def exec_details(req_id: int, c: SimContract, f: SimFill, time_str: str,
     pendingPriceRevision (ib_insync 0.9.86 unpacks exactly 31 fields below it)."""
     tail = [0] if version >= PENDING_PRICE_REVISION else []
     return encode_fields(
-        EXECUTION_DATA, req_id, f.order_id, c.con_id, c.symbol, c.sec_type, "", 0.0, "", "",
+        EXECUTION_DATA, req_id, f.order_id, c.con_id, c.symbol, c.sec_type, *deriv_fields(c),
         c.exchange, c.currency, c.local_symbol, c.trading_class,
         f.exec_id, time_str, f.account,
         c.primary_exchange or c.exchange, f.side, fmt_size(f.shares), f.price, f.perm_id,

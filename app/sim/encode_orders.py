@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from app.sim.encode import COMPLETED_ORDER, COMPLETED_ORDERS_END, OPEN_ORDER, OPEN_ORDER_END, \
     ORDER_STATUS, SERVER_VERSION
+from app.sim.encode import deriv_fields
 from app.sim.types import SimContract, SimOrder
 from app.sim.wire import UNSET_DOUBLE, UNSET_INTEGER, encode_fields, fmt_size
 
@@ -62,7 +63,7 @@ def _contract11(c: SimContract) -> list:
     """conId, symbol, secType, lastTradeDate, strike, right, multiplier, exchange,
     currency, localSymbol, tradingClass (strike 0 and right '?' as TWS sends them for a
     stock or FX pair)."""
-    return [c.con_id, c.symbol, c.sec_type, "", 0, "?", "", c.exchange, c.currency,
+    return [c.con_id, c.symbol, c.sec_type, *deriv_fields(c, 0, "?"), c.exchange, c.currency,
             c.local_symbol, c.trading_class]
 
 

@@ -567,7 +567,7 @@ class MatchingEngine:
         order.avg_fill_price = price if prev == 0 else round(
             (order.avg_fill_price * prev + price * qty) / order.filled, 10)
         order.last_fill_price = price
-        meta.value_usd += qty * price * self.account.rate(c.currency)
+        meta.value_usd += qty * price * c.mult * self.account.rate(c.currency)
         total_comm = order_commission(c, order.filled, meta.value_usd)
         comm = round(total_comm - meta.comm_paid, 2)
         meta.comm_paid = total_comm

@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from app.sim.account import INIT_FX, INIT_LONG, INIT_SHORT, Account, order_commission
+from app.sim.account import Account, order_commission
+from app.sim.margin import position_margin
 from app.sim.depth import DEPTH_EXCHANGES, book
 from app.sim.engine import MatchingEngine
 from app.sim.instruments import is_open, session_bounds
@@ -27,6 +28,7 @@ from app.sim.summary import account_summary as _account_summary
 from app.sim.symbols import market_rule as _market_rule
 from app.sim.symbols import matching_symbols as _matching_symbols
 from app.sim.timesales import TimeSalesMixin
+from app.sim.option_exchange import OptionsMixin
 from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
                              check_request, parse_bar_size, parse_duration, range_start, session_open_offsets)
 from app.sim.instruments import (CASH, ModelParams, SimInstrument, check_universe, day_midnight, fx_contract,
@@ -83,7 +85,7 @@ def idealpro_odd_lot_note(base: str, quantity: float) -> str:
             "quotes.")
 
 
-class SimExchange(TimeSalesMixin):
+class SimExchange(TimeSalesMixin, OptionsMixin):
     """The exchange side of the simulated IB gateway.
 
     ``seed``: random seed (same seed + same ``now`` sequence = same prices);
@@ -122,8 +124,9 @@ class SimExchange(TimeSalesMixin):
         self._hours_day = ny_date(t0)
         self._last_portfolio = t0
         self.market = MarketModel(instruments, seed=seed, t0=t0, replay=replay)
-        self.account = Account(account_id, start_cash, self._to_usd, self.market.mark)
-        self.engine = MatchingEngine(self.market, self.account, self._emit,
+        self._init_options()                    # option chains and quotes (app.sim.option_exchange)
+        self.account = Account(account_id, start_cash, self._to_usd, self._mark_any)
+        self.engine = MatchingEngine(self.quotes, self.account, self._emit,
                                      perm_start=1_000_000_000 + (seed % 1000) * 1_000_000,
                                      exec_base=int(t0) ^ (seed * 0x9E3779B1))
         self.account.roll_day(day_midnight(trading_date("STK", t0)))
@@ -205,6 +208,8 @@ class SimExchange(TimeSalesMixin):
         try:
             return self._by_id[con_id]
         except KeyError:
+            if self.options.is_option(con_id):
+                return self.option_contract(con_id)
             raise SimError(200, "No security definition has been found for the request") from None
 
     # ------------------------------------------------------------ market data
@@ -271,13 +276,13 @@ class SimExchange(TimeSalesMixin):
             snaps = tuple(self.positions())
             if snaps:
                 self._emit(PortfolioEvent(snaps, tuple(self.account_values())))
-        return changed
+        return changed + self._refresh_options(changed, t)
 
     def _prior_close(self, con_id: int) -> float:
         """The closing price of the last regular session before now (last print at or before its
         16:00 close; FX and unknown: the current mark) - the reference of IB's dailyPnL."""
         c = self.contract(con_id)
-        if c.sec_type != CASH:
+        if c.sec_type not in (CASH, "OPT"):
             d = trading_date(c.sec_type, self.now)
             for _ in range(10):
                 d = date.fromordinal(d.toordinal() - 1)
@@ -287,7 +292,7 @@ class SimExchange(TimeSalesMixin):
                     if tr is not None:
                         return tr.price
                     break
-        return self.market.mark(con_id)
+        return self._mark_any(con_id)
 
     def _refresh_hours(self, t: float) -> None:
         """Roll every contract's tradingHours/liquidHours forward to the New York date of ``t``."""
@@ -307,14 +312,15 @@ class SimExchange(TimeSalesMixin):
                               last=last, last_size=last_size, hold=hold)
         self.engine.expire(self.market.now)
         self.engine.match_instrument(con_id, self.market.now)
+        self._refresh_options([con_id], self.market.now)
 
     def top(self, con_id: int) -> TopOfBook:
-        """Current top of book (copy). Raises SimError 200 for an unknown conId."""
-        return self.market.top(con_id)
+        """Current top of book (copy), options included. Raises SimError 200 for an unknown conId."""
+        return self.quotes.top(con_id)
 
     def top_view(self, con_id: int) -> TopOfBook:
         """The live top of book (``MarketModel.top_view``: read only, no copy). SimError 200."""
-        return self.market.top_view(con_id)
+        return self.quotes.top_view(con_id)
 
     def _no_data(self, c: SimContract, what: str) -> SimError:
         return SimError(162, f"Historical Market Data Service error message:HMDS query returned no data: "
@@ -510,23 +516,22 @@ class SimExchange(TimeSalesMixin):
         Raises SimError 200 (unknown conId) or the validation error IB would send for the order
         (434, 387, 321, 110, 201).
         """
-        inst = self.market.instrument(con_id)
+        inst = self.quotes.instrument(con_id)
         t = normalize(ticket)
         err = validate_ticket(inst, t, self._clock(now))
         if err is not None:
             raise SimError(*err)
         q = float(num(t.total_qty) or 0.0)
         s = self.account.summary()
-        top = self.market.top(con_id)
+        top = self.quotes.top(con_id)
         px = num(t.lmt_price) or num(t.aux_price) or (top.ask if t.action == "BUY" else top.bid) or top.last
         rate = self.account.rate(inst.contract.currency)
         pos = self.account.position_qty(con_id)
         new = pos + (q if t.action == "BUY" else -q)
         def req(qty: float) -> float:
-            pct = INIT_FX if inst.is_fx else (INIT_LONG if qty > 0 else INIT_SHORT)
-            return abs(qty) * px * rate * pct
+            return position_margin(inst, qty, px) * rate
 
-        comm = order_commission(inst.contract, q, q * px * rate)
+        comm = order_commission(inst.contract, q, q * px * rate * inst.contract.mult)
         d_init = req(new) - req(pos)
         warns = [] if s["AvailableFunds"] - d_init >= 0 else \
             ["Insufficient funds: the order would exceed AvailableFunds."]

@@ -291,11 +291,12 @@ def session_bounds(kind: str, d: date) -> tuple[float, float, float, float] | No
 
 
 def is_open(kind: str, t: float, rth: bool = False) -> bool:
-    """True if the instrument kind trades at ``t`` (``rth``: regular hours only)."""
+    """True if the instrument kind trades at ``t`` (``rth``: regular hours only; options "OPT"
+    trade in regular hours only, 09:30-16:00 New York, whatever ``rth`` says)."""
     b = session_bounds(kind, trading_date(kind, t))
     if b is None:
         return False
-    lo, hi = (b[2], b[3]) if rth else (b[0], b[1])
+    lo, hi = (b[2], b[3]) if rth or kind == "OPT" else (b[0], b[1])
     return lo <= t < hi
 
 

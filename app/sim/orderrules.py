@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.orders import is_on_tick
 from app.sim.instruments import NY, SimInstrument, session_bounds, trading_date
+from app.sim.options import tick_for
 from app.sim.types import OrderTicket, SimOrder, TopOfBook
 
 ORDER_TYPES = ("MKT", "LMT", "STP", "STP LMT", "TRAIL", "TRAIL LIMIT", "MOC", "LOC", "MIT", "LIT")
@@ -98,6 +99,14 @@ def _missing(what: str) -> tuple[int, str]:
     return 321, f"Error validating request.-'bN' : cause - The {what} must be specified for this order type."
 
 
+def price_tick(inst: SimInstrument, price: float) -> float:
+    """The price increment at ``price``: an option's quote tick (0.01 below 3.00, 0.05 from
+    3.00, SPY / QQQ 0.01: ``app.sim.options.tick_for``), else the instrument's minTick."""
+    if inst.contract.sec_type == "OPT":
+        return tick_for(inst.contract, price)
+    return inst.min_tick
+
+
 def validate_ticket(inst: SimInstrument, t: OrderTicket, now: float) -> tuple[int, str] | None:
     """Static checks of a normalized ticket; (IB error code, text) or None when acceptable.
 
@@ -114,7 +123,8 @@ def validate_ticket(inst: SimInstrument, t: OrderTicket, now: float) -> tuple[in
         return 387, "Unsupported order type for this exchange and security type."
     if t.tif not in TIFS:
         return 201, f"Order rejected - reason:Time in force {t.tif} is not supported for this order."
-    if inst.is_fx and (t.order_type in AUCTION_CLOSE_TYPES or t.tif == "OPG"):
+    if (inst.is_fx or inst.contract.sec_type == "OPT") and (t.order_type in AUCTION_CLOSE_TYPES
+                                                            or t.tif == "OPG"):
         return 387, "Unsupported order type for this exchange and security type."
     if t.tif == "OPG" and t.order_type not in ("MKT", "LMT"):
         return 201, "Order rejected - reason:OPG time in force is only valid for MKT and LMT orders."
@@ -124,13 +134,13 @@ def validate_ticket(inst: SimInstrument, t: OrderTicket, now: float) -> tuple[in
         p = num(t.lmt_price)
         if p is None or p <= 0:
             return _missing("limit price")
-        if not is_on_tick(p, tick):
+        if not is_on_tick(p, price_tick(inst, p)):
             return _tick_err()
     if t.order_type in ("STP", "STP LMT", "MIT", "LIT"):
         p = num(t.aux_price)
         if p is None or p <= 0:
             return _missing("stop price" if t.order_type.startswith("STP") else "trigger price")
-        if not is_on_tick(p, tick):
+        if not is_on_tick(p, price_tick(inst, p)):
             return _tick_err()
     if t.order_type in ("TRAIL", "TRAIL LIMIT"):
         amt, pct = num(t.aux_price), num(t.trailing_percent)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.sim.private import make_private, private_sqlite_files, private_umask
-from app.sim.types import OrderTicket, SimFill, SimOrder, TopOfBook
+from app.sim.types import OrderTicket, SimError, SimFill, SimOrder, TopOfBook
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.sim.exchange import SimExchange
@@ -257,7 +257,7 @@ def load_state(cls, path: str | Path, **kw) -> "SimExchange":
         acct._pos = {}
         for row in con.execute("SELECT * FROM positions ORDER BY con_id"):
             cid = int(row[0])
-            if cid not in known:
+            if cid not in known and not _is_listed_option(ex, cid):
                 raise ValueError(f"{path}: position in unknown conId {cid}")
             acct._pos[cid] = _Pos(ex.contract(cid), *(float(x) for x in row[1:]))
         acct.pnl_day = float(meta["pnl_day"])
@@ -290,3 +290,12 @@ def load_state(cls, path: str | Path, **kw) -> "SimExchange":
         return ex
     finally:
         con.close()
+
+
+def _is_listed_option(ex, con_id: int) -> bool:
+    """True if ``con_id`` is an option the exchange can resolve (listed now, or listed in the
+    last three months: ``app.sim.options.OptionChains.contract``)."""
+    try:
+        return ex.options.is_option(con_id) and ex.contract(con_id).sec_type == "OPT"
+    except SimError:
+        return False

@@ -24,6 +24,10 @@ MARKET_RULES: dict[int, list[tuple[float, float]]] = {
     26: [(0.0, 0.01)],
     239: [(0.0, 0.00005)],
     62: [(0.0, 0.005)],
+    # the simulator's option rules (ids of its own): 110 US equity options 0.01 below 3.00 and
+    # 0.05 from 3.00; 32 the penny-programme classes quoted in 0.01 at every price (SPY, QQQ)
+    110: [(0.0, 0.01), (3.0, 0.05)],
+    32: [(0.0, 0.01)],
 }
 
 

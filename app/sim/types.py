@@ -51,6 +51,19 @@ class SimContract:
     price_magnifier: int = 1
     md_size_multiplier: int = 1
     stock_type: str = "COMMON"
+    # options (issue 18); empty / 0 for stocks and FX
+    last_trade_date: str = ""  # lastTradeDateOrContractMonth "20261218"
+    strike: float = 0.0
+    right: str = ""            # "C" | "P"
+    multiplier: str = ""       # "100"
+    under_con_id: int = 0
+    under_symbol: str = ""
+    under_sec_type: str = ""
+
+    @property
+    def mult(self) -> float:
+        """The contract multiplier as a number (1 when unset: stocks, FX)."""
+        return float(self.multiplier) if self.multiplier else 1.0
 
 
 @dataclass(slots=True)

@@ -171,13 +171,19 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("client", kinds, indirect=True)
 
 
-@pytest.fixture
-def client(request, gw):
-    d = make_driver(request.param)
+def connected(kind: str, gw):
+    """Generator body of a fixture: a driver of ``kind`` connected to ``gw`` with a fresh client
+    id; at the end disconnected (joined at the module's end) and checked for decode failures."""
+    d = make_driver(kind)
     d.connect(gw.port, next_client_id())
     yield d
     problems = d.decode_problems()
     d.disconnect(wait=False)
     _lingering.append(d)
     assert not problems, f"{d.name} could not decode gateway messages: {problems}"
+
+
+@pytest.fixture
+def client(request, gw):
+    yield from connected(request.param, gw)
 
