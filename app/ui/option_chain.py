@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QHeaderView, QLabel, QTabBar, QTableView, QVBoxLayout, QWidget,
 )
@@ -101,7 +101,11 @@ class OptionChainPanel(QWidget):
         model.expiriesChanged.connect(self._show_expiries)
         model.message.connect(self._say)
         model.underlyingChanged.connect(self.symbol.show_instrument)
-        model.modelReset.connect(self._scroll_to_money)
+        # the at-the-money row in the middle of the view once it is known (after a reset, or
+        # when the underlying's first price arrives), then left where the trader scrolls
+        self._centred_on = None
+        model.modelReset.connect(self._model_reset)       # bound methods: disconnected with the panel
+        model.dataChanged.connect(self._scroll_to_money)
 
     def set_instrument(self, instrument: Instrument | None) -> None:
         """Show the chain of ``instrument``'s underlying (the link colour's symbol)."""
@@ -132,9 +136,16 @@ class OptionChainPanel(QWidget):
         if intent is not None:
             self.orderRequested.emit(*intent)
 
-    def _scroll_to_money(self) -> None:
+    def _model_reset(self) -> None:
+        self._centred_on = None
+        QTimer.singleShot(0, self._scroll_to_money)
+
+    def _scroll_to_money(self, *_args) -> None:
         row = self.model.atm_row
-        if row is not None:
+        shown = (self.model.underlying.key if self.model.underlying else None, self.model.expiry)
+        if row is not None and self._centred_on != shown:
+            self._centred_on = shown
+            self.table.doItemsLayout()      # the reset's rows laid out (Qt delays it) before scrolling
             self.table.scrollTo(self.proxy.index(row, STRIKE_COL), QTableView.ScrollHint.PositionAtCenter)
 
     def _say(self, ok: bool, text: str) -> None:

@@ -109,6 +109,7 @@ class OptionChainModel(QAbstractTableModel):
         self.underlying = underlying
         self._und_price = None
         self.session.subscribe_quotes(underlying)
+        self._take_underlying_price(self.session.quote(underlying.key))   # already quoted elsewhere
         self.underlyingChanged.emit(underlying)
         self._release()
         self.beginResetModel()
@@ -202,18 +203,23 @@ class OptionChainModel(QAbstractTableModel):
         changed = False
         for q in quotes:
             if q.key == und_key:
-                price = q.last if q.last else q.mid
-                if price:
-                    recentre = self._und_price is None and self._contracts
-                    self._und_price = float(price)
-                    changed = True
-                    if recentre:
-                        self._show_rows()
+                changed = self._take_underlying_price(q) or changed
             elif q.key in keys:
                 self._quotes[q.key] = q
                 changed = True
         if changed and not self._timer.isActive():
             self._timer.start()
+
+    def _take_underlying_price(self, q) -> bool:
+        """The underlying's last (else mid) price from ``q``; the first one centres the rows."""
+        price = (q.last if q.last else q.mid) if q is not None else None
+        if not price:
+            return False
+        recentre = self._und_price is None and bool(self._contracts)
+        self._und_price = float(price)
+        if recentre:
+            self._show_rows()
+        return True
 
     def _flush(self) -> None:
         if self.strikes:

@@ -5,6 +5,8 @@ the ask, another expiry and fewer strikes re-subscribe, an unknown underlying sa
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -172,3 +174,21 @@ def test_account_panel_shows_greeks_by_underlying_only_with_options(qtbot, aloop
     delta = s.quote(call.key).greeks.delta
     assert panel.greeks_table.item(0, 1).text() == f"{delta * 200:,.0f}"
     positions.close()
+
+
+def test_the_money_is_scrolled_into_the_middle(qtbot, aloop):
+    s = FakeSession()
+    aloop.run_until_complete(s.connect())
+    model = OptionChainModel(s, strikes_shown=40)
+    panel = OptionChainPanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 220)                      # a short dock: a few rows visible
+    panel.show()
+    s.subscribe_quotes(AAPL)
+    s.push_quote("AAPL", last=201.3)             # the price known before the chain
+    panel.set_instrument(AAPL)
+    wait_until(aloop, lambda: model.atm_row is not None, what="ATM")
+    aloop.run_until_complete(asyncio.sleep(0.05))
+    rect = panel.table.visualRect(panel.proxy.index(model.atm_row, STRIKE_COL))
+    assert panel.table.viewport().rect().contains(rect.center())
+    panel.shutdown()
