@@ -285,6 +285,7 @@ class OrderTicket(QWidget):
         sym_row = QHBoxLayout()
         sym_row.addWidget(self.symbol, 1)
         sym_row.addWidget(self.name, 2)
+        self._sym_row = sym_row
         side_row = QHBoxLayout()
         side_row.addWidget(self.buy)
         side_row.addWidget(self.sell)
@@ -499,7 +500,11 @@ class OrderTicket(QWidget):
             inst = m.instrument
             if inst is not None and not self.symbol.hasFocus():
                 self.symbol.setText(inst.display_symbol)
-            self.name.setText(inst.long_name if inst else "")
+                self.symbol.setCursorPosition(0)
+            self.name.setText(_instrument_name(inst))
+            self.name.setToolTip(inst.long_name if inst else "")
+            # an option's name is long: the field takes the room the company name leaves
+            self._sym_row.setStretch(0, 3 if inst is not None and inst.is_option else 1)
             (self.buy if m.action is Action.BUY else self.sell).setChecked(True)
             tint = theme.qcolor("buy_tint_bg" if m.action is Action.BUY else "sell_tint_bg")
             pal = self.palette()
@@ -507,8 +512,10 @@ class OrderTicket(QWidget):
             self.setPalette(pal)
             self._sync_header()
             stock = inst is None or inst.sec_type == "STK"
-            _set(self.quantity.decimals, self.quantity.setDecimals, 0 if stock else 2)
-            _set(self.quantity.singleStep, self.quantity.setSingleStep, 100 if stock else 10000)
+            contracts = inst is not None and (inst.is_option or inst.is_future)   # whole contracts
+            _set(self.quantity.decimals, self.quantity.setDecimals, 0 if stock or contracts else 2)
+            _set(self.quantity.singleStep, self.quantity.setSingleStep,
+                 100 if stock else 1 if contracts else 10000)
             if abs(self.quantity.value() - (m.quantity or 0)) > 1e-9:  # keep the cursor while typing
                 self.quantity.setValue(m.quantity or 0)
             cur = f" {inst.currency}" if inst is not None else ""
@@ -694,3 +701,18 @@ class OrderTicket(QWidget):
         self.dialog = order_confirm_dialog(self, text, cmd.request, self.model.session,
                                            self.model.account_kind, warnings=self.pending_warnings)
         return self.dialog.ask()
+
+
+def _instrument_name(inst) -> str:
+    """The line beside the symbol: the company's name; for an option "Call 240 · 11 Dec 2026"
+    (its right, strike and expiry), for a future its contract month and multiplier."""
+    if inst is None:
+        return ""
+    if inst.is_option and len(inst.expiry) == 8:
+        e = inst.expiry
+        months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+        return (f"{'Call' if inst.right == 'C' else 'Put'} {inst.strike:g} · {int(e[6:])} "
+                f"{months[int(e[4:6]) - 1]} {e[:4]} · x{inst.multiplier:g}")
+    if inst.is_future:
+        return f"{inst.long_name or inst.symbol} · x{inst.multiplier:g}"
+    return inst.long_name

@@ -192,3 +192,21 @@ def test_the_money_is_scrolled_into_the_middle(qtbot, aloop):
     rect = panel.table.visualRect(panel.proxy.index(model.atm_row, STRIKE_COL))
     assert panel.table.viewport().rect().contains(rect.center())
     panel.shutdown()
+
+
+def test_the_ticket_shows_an_option_in_whole_contracts_with_its_terms(qtbot, aloop):
+    """Seen in a real window: the ticket showed 1.00 contracts and the company's name only."""
+    from app.commands import OrderCommands
+    from app.ui.ticket import OrderTicket
+    from app.viewmodels.ticket import TicketModel
+
+    s = FakeSession()
+    aloop.run_until_complete(s.connect())
+    ticket = OrderTicket(TicketModel(s, OrderCommands(s)))
+    qtbot.addWidget(ticket)
+    ticket.show()
+    call = aloop.run_until_complete(s.option_contracts(AAPL, "20261218", [200.0]))[0]
+    ticket.set_instrument(call)
+    assert ticket.quantity.decimals() == 0 and ticket.quantity.value() == 1
+    assert ticket.quantity.singleStep() == 1
+    assert ticket.name.text() == "Call 200 · 18 Dec 2026 · x100"
