@@ -190,3 +190,18 @@ def test_market_rules_of_the_futures_give_their_ticks():
     for sym in ("ES", "NQ", "CL", "GC"):
         c = ex.future_lookup(symbol=sym)[0]
         assert increment_at(market_rule(int(c.market_rule_ids)), 100.0) == pytest.approx(c.min_tick)
+
+
+def test_history_covers_the_night_and_skips_the_daily_break():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    ex, _ = make(now=T)
+    es = ex.future_lookup(local_symbol="ESZ6")[0]
+    bars = ex.history(es.con_id, end=None, duration="2 D", bar_size="1 hour")
+    hours = {datetime.fromtimestamp(b.time, ZoneInfo("America/New_York")).hour for b in bars}
+    assert {2, 3, 20, 22} <= hours                    # Globex trades through the night
+    assert 17 not in hours                            # 17:00-18:00 New York: the daily break
+    assert bars[-1].close == ex.top(es.con_id).last
+    assert all(b.volume >= 1 for b in bars)
+    rth = ex.history(es.con_id, end=None, duration="2 D", bar_size="1 hour", use_rth=True)
+    assert {datetime.fromtimestamp(b.time, ZoneInfo("America/New_York")).hour for b in rth} <= set(range(9, 16))
