@@ -30,6 +30,7 @@ class FuturesMixin:
         insts = F.instruments(t0)
         self.futures = F.FutureBook(insts)
         self._fut_done: set[int] = set()
+        self._fut_next = min((F.last_trade_ts(i.contract) for i in insts), default=float("inf"))
         return insts
 
     def future_lookup(self, *, symbol: str = "", expiry: str = "", local_symbol: str = "", exchange: str = "",
@@ -42,6 +43,10 @@ class FuturesMixin:
     def _expire_futures(self, now: float) -> None:
         """Cancel the working orders of futures past their last trading moment and cash-settle
         their positions at the last trade price."""
+        if now < self._fut_next:
+            return
+        self._fut_next = min((F.last_trade_ts(c) for c in self.futures.contracts()
+                              if not F.is_expired(c, now)), default=float("inf"))
         for c in self.futures.contracts():
             if c.con_id in self._fut_done or not F.is_expired(c, now):
                 continue
