@@ -127,3 +127,16 @@ def test_buy_one_es_margin_per_contract_and_multiplier(drv, gw, market):
     assert math.isclose(paid, 2.25, abs_tol=0.02)              # no notional: P&L marked to market
     line = (drv.portfolio(acct) if drv.name.startswith("ibapi") else drv.portfolio())[es.con_id]
     assert math.isclose(line["marketValue"], line["position"] * line["marketPrice"] * 50, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("drv", CLIENTS2, indirect=True)
+def test_future_history_through_the_night(drv, gw):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    es = _front(gw)
+    spec = {"secType": "FUT", "localSymbol": es.local_symbol, "exchange": "CME", "currency": "USD"}
+    bars = drv.history(spec, "", "2 D", "1 hour", "TRADES", False)
+    hours = {dt.datetime.fromtimestamp(b["time"], ZoneInfo("America/New_York")).hour for b in bars}
+    assert {2, 3, 22} <= hours and 17 not in hours, sorted(hours)      # Globex night, daily break
+    assert all(b["low"] <= min(b["open"], b["close"]) and b["volume"] > 0 for b in bars)
+    assert all(math.isclose(b["close"] / 0.25, round(b["close"] / 0.25), abs_tol=1e-6) for b in bars)
