@@ -128,6 +128,9 @@ class SimExchange(TimeSalesMixin, OptionsMixin, FuturesMixin):
         # futures (app.sim.future_exchange) are market-model instruments outside ``_contracts``
         futs = self._future_instruments(t0)
         self.market = MarketModel(instruments + futs, seed=seed, t0=t0, replay=replay, links=F.links(futs))
+        for i in futs:                          # contracts already expired (kept for restored positions)
+            if F.is_expired(i.contract, t0):
+                self.market.retire(i.con_id)
         self._init_options()                    # option chains and quotes (app.sim.option_exchange)
         self.account = Account(account_id, start_cash, self._to_usd, self._mark_any)
         self.engine = MatchingEngine(self.quotes, self.account, self._emit,

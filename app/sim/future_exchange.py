@@ -13,7 +13,8 @@ FX universe the scanner and symbol search use) and found through ``future_lookup
 * Expiry: when the clock passes a contract's last trading moment, its working orders are
   cancelled and a position is cash-settled at the last trade price (``Account.settle``; for
   the demo every future is cash-settled, CL and GC physical delivery is not modelled), with a
-  portfolio update. Quotes of an expired contract keep ticking (not modelled) but nothing trades.
+  portfolio update. The expired contract's quote stops moving (``MarketModel.retire``); its
+  history and last quote stay.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class FuturesMixin:
                 continue
             self._fut_done.add(c.con_id)
             self._close_expired(c.con_id, lambda c=c: self._last_price(c), now)
+            self.market.retire(c.con_id)
 
     def _last_price(self, c: SimContract) -> float:
         """The last trade price of a future at its last trading moment (the mark if none)."""

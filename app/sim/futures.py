@@ -213,12 +213,23 @@ def make_contract(r: Root, year: int, month: int, now: float | None = None) -> S
         contract_month=f"{year:04d}{month:02d}", last_trade_time=r.last_time)
 
 
+#: contracts expired this many days before the start are built too (a position held over an
+#: expiry while the gateway was stopped is settled at the first step after the restart)
+RECENT_DAYS = 100
+
+
 def instruments(now: float) -> list[SimInstrument]:
     """Every listed future at ``now`` with its model parameters: the front contract at the
-    root's reference price, later ones x exp(carry x years out); volume halves per month out."""
+    root's reference price, later ones x exp(carry x years out); volume halves per month out.
+    Contracts expired in the last RECENT_DAYS come first (resolvable by conId, never listed)."""
     out = []
     for r in ROOTS:
-        months = listed_months(r, now)
+        listed = listed_months(r, now)
+        recent = [m for m in listed_months(r, now - RECENT_DAYS * 86400.0) if m < listed[0]]
+        for y, m in recent:
+            c = make_contract(r, y, m, now)
+            out.append(SimInstrument(c, ModelParams(r.price, r.vol, 1000.0)))
+        months = listed
         for k, (y, m) in enumerate(months):
             c = make_contract(r, y, m, now)
             years = max(0.0, (last_trade_ts(c) - now) / (365.0 * 86400.0))

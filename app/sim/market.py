@@ -121,6 +121,7 @@ class MarketModel:
         self._fire: FirehoseBlock | None = None
         self._fire_epoch = 0                     # set_firehose calls (seeds each block's generator)
         self._normal: list[int] = list(self._inst)   # conIds advanced by the per-instrument path
+        self._retired: set[int] = set()              # expired contracts: quotes frozen (``retire``)
 
     @property
     def firehose_on(self) -> bool:
@@ -147,7 +148,7 @@ class MarketModel:
                                        trade_prob=TRADE_PROB,
                                        rate_rth=RATE_RTH, max_gap=MAX_GAP)
         on = set(fire)
-        self._normal = [cid for cid in self._inst if cid not in on]
+        self._normal = [cid for cid in self._inst if cid not in on and cid not in self._retired]
 
     # -------------------------------------------------------------- setup
     def instrument(self, con_id: int) -> SimInstrument:
@@ -155,6 +156,11 @@ class MarketModel:
             return self._inst[con_id]
         except KeyError:
             raise SimError(200, "No security definition has been found for the request") from None
+
+    def retire(self, con_id: int) -> None:
+        """Stop moving ``con_id`` (an expired future): its last quote, tape and bars stay."""
+        self._retired.add(con_id)
+        self._normal = [cid for cid in self._normal if cid != con_id]
 
     def _st(self, con_id: int) -> _State:
         st = self._state.get(con_id)

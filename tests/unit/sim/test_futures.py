@@ -153,6 +153,9 @@ def test_orders_refused_after_last_trading_day_and_expiry_settles():
     errs = [e for e in events if type(e).__name__ == "OrderErrorEvent" and e.order_id == 2]
     assert errs and errs[-1].code == 201 and "ESZ6 has expired" in errs[-1].text
     assert ex.future_lookup(local_symbol="ESZ6") == []
+    frozen = ex.top(es.con_id)
+    ex.advance(ny(2026, 12, 18, 11, 0))
+    assert ex.top(es.con_id) == frozen                 # an expired contract's quote stops moving
 
 
 def test_es_follows_spy_and_nq_follows_qqq():
@@ -205,3 +208,19 @@ def test_history_covers_the_night_and_skips_the_daily_break():
     assert all(b.volume >= 1 for b in bars)
     rth = ex.history(es.con_id, end=None, duration="2 D", bar_size="1 hour", use_rth=True)
     assert {datetime.fromtimestamp(b.time, ZoneInfo("America/New_York")).hour for b in rth} <= set(range(9, 16))
+
+
+def test_position_held_over_an_expiry_while_stopped_is_settled_after_restart(tmp_path):
+    from app.sim.exchange import SimExchange
+    from app.sim.persist import load_state, save_state
+    ex, _ = make(now=ny(2026, 12, 17, 10, 0))
+    es = ex.future_lookup(local_symbol="ESZ6")[0]
+    ex.place(1, 1, es.con_id, OrderTicket("BUY", 1, "MKT"), ex.now)
+    path = tmp_path / "s.sqlite"
+    save_state(ex, path)
+    ex2 = load_state(SimExchange, path, now=ny(2026, 12, 21, 10, 0))      # ESZ6 expired on the 18th
+    assert ex2.contract(es.con_id).local_symbol == "ESZ6"
+    assert ex2.future_lookup(local_symbol="ESZ6") == []
+    ex2.advance(ny(2026, 12, 21, 10, 0, 1))
+    assert ex2.account.position_qty(es.con_id) == 0
+    assert ex2.account.summary()["InitMarginReq"] == 0

@@ -22,7 +22,8 @@ def test_generated_history_is_not_held_per_instrument_and_comes_back_identical()
     ex = SimExchange(seed=7, now=T0, universe=60)
     ex.advance(T0 + 1.0)                                  # every instrument's state exists
     m = ex.market
-    assert len(m._state) == 60 + len(ex.futures.contracts())     # the stocks / FX and the listed futures
+    listed = sum(len(ex.future_lookup(symbol=r)) for r in ("ES", "NQ", "CL", "GC"))
+    assert len(m._state) == 60 + listed               # the stocks / FX and the listed futures
     assert all(st.hist is None for st in m._state.values())
     assert len(m._hist_cache) <= HISTORY_CACHE
     cid = ex.contracts()[0].con_id
