@@ -30,7 +30,7 @@ from app.sim.symbols import matching_symbols as _matching_symbols
 from app.sim.timesales import TimeSalesMixin
 from app.sim.option_exchange import OptionsMixin
 from app.sim.future_exchange import FuturesMixin
-from app.sim import futures as F
+from app.sim.futures import links as future_links
 from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
                              check_request, parse_bar_size, parse_duration, range_start, session_open_offsets)
 from app.sim.instruments import (CASH, ModelParams, SimInstrument, check_universe, day_midnight, fx_contract,
@@ -127,10 +127,8 @@ class SimExchange(TimeSalesMixin, OptionsMixin, FuturesMixin):
         self._last_portfolio = t0
         # futures (app.sim.future_exchange) are market-model instruments outside ``_contracts``
         futs = self._future_instruments(t0)
-        self.market = MarketModel(instruments + futs, seed=seed, t0=t0, replay=replay, links=F.links(futs))
-        for i in futs:                          # contracts already expired (kept for restored positions)
-            if F.is_expired(i.contract, t0):
-                self.market.retire(i.con_id)
+        self.market = MarketModel(instruments + futs, seed=seed, t0=t0, replay=replay, links=future_links(futs))
+        self._retire_expired_futures(t0)
         self._init_options()                    # option chains and quotes (app.sim.option_exchange)
         self.account = Account(account_id, start_cash, self._to_usd, self._mark_any)
         self.engine = MatchingEngine(self.quotes, self.account, self._emit,

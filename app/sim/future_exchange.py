@@ -34,6 +34,12 @@ class FuturesMixin:
         self._fut_next = min((F.last_trade_ts(i.contract) for i in insts), default=float("inf"))
         return insts
 
+    def _retire_expired_futures(self, t0: float) -> None:
+        """Freeze the quotes of the contracts already expired at ``t0`` (built for restored positions)."""
+        for c in self.futures.contracts():
+            if F.is_expired(c, t0):
+                self.market.retire(c.con_id)
+
     def future_lookup(self, *, symbol: str = "", expiry: str = "", local_symbol: str = "", exchange: str = "",
                       currency: str = "", multiplier: str = "", trading_class: str = "") -> list[SimContract]:
         """reqContractDetails for secType FUT (``FutureBook.lookup``); [] when nothing matches."""
