@@ -33,6 +33,16 @@ Conventions (IB "Account Window" / reqAccountUpdates tags, base currency USD):
 * Expiry (``settle``): an option position closes at its intrinsic value against the
   underlying's price at the expiry close (cash settlement, 0 = expired worthless), no
   commission; the difference to its average cost is realized.
+* Futures (issue 18, ``app.sim.futures``): cash does **not** move by the notional. A fill
+  only charges its commission; the position's P&L against its average fill price (``entry``,
+  without commissions) is marked to market: unsettled, it counts in NetLiquidation /
+  EquityWithLoanValue (and in UnrealizedPnL against the commission-inclusive average cost as
+  for every position); a closing fill or the expiry settlement moves the realized price P&L
+  into USD cash (IB settles variation daily; the sim settles on close, simpler and the same
+  NetLiquidation). Futures are not in GrossPositionValue. Margin: initial / maintenance per
+  contract of ``futures.margin_per_contract`` (ES 23,000 / 21,000 USD ...), so MaintMarginReq
+  is below InitMarginReq with futures. Commission: ``futures.commission`` (IB fixed 0.85 +
+  exchange fee + NFA fee per contract).
 """
 
 from __future__ import annotations
@@ -41,6 +51,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+from app.sim.futures import commission as future_commission
+from app.sim.futures import margin_per_contract
 from app.sim.types import PositionSnapshot, SimContract
 
 STOCK_PER_SHARE = 0.005
@@ -68,6 +80,8 @@ def order_commission(contract: SimContract, cum_qty: float, cum_value_usd: float
         return round(max(FX_MIN, cum_value_usd * FX_RATE_BP), 2)
     if contract.sec_type == "OPT":
         return round(max(OPT_MIN, OPT_PER_CONTRACT * cum_qty), 2)
+    if contract.sec_type == "FUT":
+        return future_commission(contract, cum_qty)
     c = max(STOCK_MIN, STOCK_PER_SHARE * cum_qty)
     return round(min(c, STOCK_MAX_PCT * cum_value_usd), 2)
 
@@ -93,6 +107,7 @@ class _Pos:
     flow: float = 0.0          # today's signed fill value (qty x price, instrument currency)
     comm_today: float = 0.0    # today's commissions, USD
     realized_today: float = 0.0
+    entry: float = 0.0         # futures: average fill price of the position, without commissions
 
 
 class OpenPosition(NamedTuple):
@@ -148,7 +163,9 @@ class Account:
         m = contract.mult
         comm_ccy = commission_usd / rate / m           # commission in instrument currency per share
         signed = shares if side == "BOT" else -shares
-        self.cash[ccy] = self.cash.get(ccy, 0.0) - signed * price * m
+        fut = contract.sec_type == "FUT"
+        if not fut:
+            self.cash[ccy] = self.cash.get(ccy, 0.0) - signed * price * m
         self.cash["USD"] = self.cash.get("USD", 0.0) - commission_usd
         p = self._pos.setdefault(contract.con_id, _Pos(contract))
         p.day = day
@@ -160,6 +177,7 @@ class Account:
             # buys: cost + commission; short sales: proceeds - commission
             total = abs(p.qty) * p.avg_cost + shares * price + (comm_ccy if signed > 0 else -comm_ccy)
             p.avg_cost = total / abs(new_qty)
+            p.entry = (abs(p.qty) * p.entry + shares * price) / abs(new_qty)
             p.qty = new_qty
         else:
             closed = min(abs(p.qty), shares)
@@ -167,11 +185,14 @@ class Account:
             comm_close = comm_ccy * closed / shares
             direction = 1.0 if p.qty > 0 else -1.0
             realized_ccy = ((price - p.avg_cost) * closed * direction - comm_close) * m
+            if fut:       # the closed part's price P&L settles into cash (variation margin)
+                self.cash[ccy] = self.cash.get(ccy, 0.0) + (price - p.entry) * closed * direction * m
             p.qty += signed
             if abs(p.qty) < 1e-9:
                 p.qty = 0.0
                 p.avg_cost = 0.0
             if opened > 0:
+                p.entry = price
                 comm_open = comm_ccy - comm_close
                 p.avg_cost = (opened * price + (comm_open if signed > 0 else -comm_open)) / opened
         realized_usd = realized_ccy * rate
@@ -191,7 +212,10 @@ class Account:
             return 0.0
         m = p.contract.mult
         rate = self._to_usd(p.contract.currency)
-        self.cash[p.contract.currency] = self.cash.get(p.contract.currency, 0.0) + p.qty * price * m
+        if p.contract.sec_type == "FUT":       # cash settlement of the price P&L only
+            self.cash[p.contract.currency] = self.cash.get(p.contract.currency, 0.0) + (price - p.entry) * p.qty * m
+        else:
+            self.cash[p.contract.currency] = self.cash.get(p.contract.currency, 0.0) + p.qty * price * m
         realized = (price - p.avg_cost) * p.qty * m * rate
         p.flow -= p.qty * price * m
         p.qty = 0.0
@@ -277,7 +301,7 @@ class Account:
     def summary(self) -> dict[str, float]:
         """Account numbers in USD (see module docstring for the formulas)."""
         cash = sum(v * self._to_usd(c) for c, v in self.cash.items())
-        long_stk = short_stk = fx_val = unreal = opt_val = opt_margin = 0.0
+        long_stk = short_stk = fx_val = unreal = opt_val = opt_margin = fut_pnl = fut_init = fut_maint = 0.0
         for cid, p in self._pos.items():
             if p.qty == 0:
                 continue
@@ -286,7 +310,12 @@ class Account:
             m = p.contract.mult
             val = p.qty * mark * m * rate
             unreal += (mark - p.avg_cost) * p.qty * m * rate
-            if p.contract.sec_type == "OPT":
+            if p.contract.sec_type == "FUT":
+                fut_pnl += (mark - p.entry) * p.qty * m * rate
+                im, mm = margin_per_contract(p.contract)
+                fut_init += abs(p.qty) * im
+                fut_maint += abs(p.qty) * mm
+            elif p.contract.sec_type == "OPT":
                 opt_val += val
                 opt_margin += option_margin(p.contract, p.qty, mark) * rate
             elif p.contract.sec_type == "CASH":
@@ -295,13 +324,14 @@ class Account:
                 long_stk += val
             else:
                 short_stk += -val
-        nlv = cash + long_stk - short_stk + fx_val + opt_val
-        init = INIT_LONG * long_stk + INIT_SHORT * short_stk + INIT_FX * abs(fx_val) + opt_margin
+        nlv = cash + long_stk - short_stk + fx_val + opt_val + fut_pnl
+        base = INIT_LONG * long_stk + INIT_SHORT * short_stk + INIT_FX * abs(fx_val) + opt_margin
+        init, maint = base + fut_init, base + fut_maint
         return {
             "NetLiquidation": nlv, "TotalCashValue": cash,
             "GrossPositionValue": long_stk + short_stk + abs(opt_val),
-            "EquityWithLoanValue": nlv, "InitMarginReq": init, "MaintMarginReq": init,
-            "AvailableFunds": nlv - init, "ExcessLiquidity": nlv - init,
+            "EquityWithLoanValue": nlv, "InitMarginReq": init, "MaintMarginReq": maint,
+            "AvailableFunds": nlv - init, "ExcessLiquidity": nlv - maint,
             "BuyingPower": max(0.0, BP_MULTIPLIER * (nlv - init)),
             "UnrealizedPnL": unreal, "RealizedPnL": self.realized,
         }

@@ -324,6 +324,11 @@ class ClientConnection(StreamHandlers, OrderHandlers, ScannerHandlers, OptionHan
     def _lookup(self, spec: D.ContractSpec):
         if spec.sec_type.upper() == "OPT" or (not spec.sec_type and spec.right):
             return self._option_lookup(spec)
+        if spec.sec_type.upper() == "FUT":
+            return self.ex.future_lookup(symbol=spec.symbol, expiry=spec.last_trade_date,
+                                         local_symbol=spec.local_symbol, exchange=spec.exchange,
+                                         currency=spec.currency, multiplier=spec.multiplier,
+                                         trading_class=spec.trading_class)
         kw = dict(con_id=spec.con_id, symbol=spec.symbol, sec_type=spec.sec_type,
                   currency=spec.currency, local_symbol=spec.local_symbol)
         found = self.ex.lookup(exchange=spec.exchange, **kw)

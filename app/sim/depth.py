@@ -30,6 +30,9 @@ DEPTH_EXCHANGES: list[tuple[str, str, str, str, int]] = [
     ("NYSE", "STK", "NYSE", "Deep", 2147483647),
     ("SMART", "STK", "", "Deep2", 2147483647),
     ("IDEALPRO", "CASH", "", "Deep", 4),
+    ("CME", "FUT", "", "Deep", 2147483647),
+    ("NYMEX", "FUT", "", "Deep", 2147483647),
+    ("COMEX", "FUT", "", "Deep", 2147483647),
 ]
 
 
@@ -57,7 +60,7 @@ def book(inst: SimInstrument, top: TopOfBook, levels: int = MAX_LEVELS
         raise SimError(321, f"Error validating request.-'bX' : cause - Invalid numRows {n}")
     n = min(n, MAX_LEVELS)
     tick = inst.min_tick
-    lot = 100_000.0 if inst.is_fx else 100.0
+    lot = inst.lot
     epoch = math.floor(top.time / EPOCH)
     cid = inst.con_id
     bids: list[tuple[float, float]] = []

@@ -153,6 +153,8 @@ def deriv_fields(c: SimContract, strike_unset=0.0, right_unset: str = "") -> lis
     ``right_unset``: ``0.0`` / ``''`` in most messages, ``0`` / ``'?'`` in openOrder)."""
     if c.right:
         return [c.last_trade_date, c.strike, c.right, c.multiplier]
+    if c.sec_type == "FUT":
+        return [c.last_trade_date, strike_unset, right_unset, c.multiplier]
     return ["", strike_unset, right_unset, ""]
 
 
@@ -171,11 +173,15 @@ def contract_details(req_id: int, c: SimContract, version: int = SERVER_VERSION)
     else:
         sizes = []
     last, strike, right, mult = deriv_fields(c)
+    # futures: "YYYYMMDD HH:MM" (both clients split the last trading time into lastTradeTime),
+    # contractMonth "YYYYMM" of the delivery month (CLF7: 202701, last trading day in December)
+    first = f"{last} {c.last_trade_time}" if c.last_trade_time else last
+    month = c.contract_month or last[:6]
     return encode_fields(
-        *head, req_id, c.symbol, c.sec_type, last, strike, right, c.exchange, c.currency,
+        *head, req_id, c.symbol, c.sec_type, first, strike, right, c.exchange, c.currency,
         c.local_symbol, c.trading_class, c.trading_class, c.con_id, c.min_tick, *md_size,
         mult, c.order_types, c.valid_exchanges, c.price_magnifier, c.under_con_id, c.long_name,
-        c.primary_exchange, last[:6], c.industry, c.category, c.subcategory, c.time_zone_id,
+        c.primary_exchange, month, c.industry, c.category, c.subcategory, c.time_zone_id,
         c.trading_hours, c.liquid_hours, "", 0, 0,            # evRule, evMultiplier, secIdList
         1 if stk else (2 if c.right else 4),                  # aggGroup
         c.under_symbol, c.under_sec_type, c.market_rule_ids, last, c.stock_type if stk else "",

@@ -260,7 +260,7 @@ class MatchingEngine:
         if t.tif != "DAY":
             return math.inf
         inst = self.market.instrument(con_id)
-        rth = not inst.is_fx and not t.outside_rth
+        rth = not inst.round_the_clock and not t.outside_rth
         return next_session_close(inst.contract.sec_type, now, rth)
 
     def _waits(self, order: SimOrder, now: float) -> bool:
@@ -491,7 +491,7 @@ class MatchingEngine:
     # ----------------------------------------------------------- matching
     def _tradable(self, order: SimOrder, now: float) -> bool:
         inst = self.market.instrument(order.con_id)
-        if inst.is_fx:
+        if inst.round_the_clock:
             return is_open(inst.contract.sec_type, now)
         return is_open(inst.contract.sec_type, now, rth=not order.ticket.outside_rth)
 

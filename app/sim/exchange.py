@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from app.sim.account import Account, order_commission
-from app.sim.margin import position_margin
+from app.sim.margin import position_maint, position_margin
 from app.sim.depth import DEPTH_EXCHANGES, book
 from app.sim.engine import MatchingEngine
 from app.sim.instruments import is_open, session_bounds
@@ -29,6 +29,8 @@ from app.sim.symbols import market_rule as _market_rule
 from app.sim.symbols import matching_symbols as _matching_symbols
 from app.sim.timesales import TimeSalesMixin
 from app.sim.option_exchange import OptionsMixin
+from app.sim.future_exchange import FuturesMixin
+from app.sim.futures import links as future_links
 from app.sim.history import (WHAT_TO_SHOW, Bars, aggregate, bucket, fx_local_symbol, load_bars_dir,
                              check_request, parse_bar_size, parse_duration, range_start, session_open_offsets)
 from app.sim.instruments import (CASH, ModelParams, SimInstrument, check_universe, day_midnight, fx_contract,
@@ -85,7 +87,7 @@ def idealpro_odd_lot_note(base: str, quantity: float) -> str:
             "quotes.")
 
 
-class SimExchange(TimeSalesMixin, OptionsMixin):
+class SimExchange(TimeSalesMixin, OptionsMixin, FuturesMixin):
     """The exchange side of the simulated IB gateway.
 
     ``seed``: random seed (same seed + same ``now`` sequence = same prices);
@@ -123,7 +125,10 @@ class SimExchange(TimeSalesMixin, OptionsMixin):
         self._by_id = {c.con_id: c for c in self._contracts}
         self._hours_day = ny_date(t0)
         self._last_portfolio = t0
-        self.market = MarketModel(instruments, seed=seed, t0=t0, replay=replay)
+        # futures (app.sim.future_exchange) are market-model instruments outside ``_contracts``
+        futs = self._future_instruments(t0)
+        self.market = MarketModel(instruments + futs, seed=seed, t0=t0, replay=replay, links=future_links(futs))
+        self._retire_expired_futures(t0)
         self._init_options()                    # option chains and quotes (app.sim.option_exchange)
         self.account = Account(account_id, start_cash, self._to_usd, self._mark_any)
         self.engine = MatchingEngine(self.quotes, self.account, self._emit,
@@ -210,6 +215,9 @@ class SimExchange(TimeSalesMixin, OptionsMixin):
         except KeyError:
             if self.options.is_option(con_id):
                 return self.option_contract(con_id)
+            fut = self.futures.get(con_id)
+            if fut is not None:
+                return fut
             raise SimError(200, "No security definition has been found for the request") from None
 
     # ------------------------------------------------------------ market data
@@ -245,10 +253,10 @@ class SimExchange(TimeSalesMixin, OptionsMixin):
     def _next_step(self, t: float, now: float) -> float:
         """The next sub-step time after ``t``: ``t + max_step`` while a market is open (or the
         firehose runs); else the earliest coming session open / RTH edge / close, capped at ``now``."""
-        if self.market.firehose_on or is_open("STK", t) or is_open("CASH", t):
+        if self.market.firehose_on or is_open("STK", t) or is_open("CASH", t) or is_open("FUT", t):
             return min(now, t + self.max_step)
         nxt = now
-        for kind in ("STK", "CASH"):
+        for kind in ("STK", "CASH", "FUT"):
             d = trading_date(kind, t)
             for i in range(8):
                 b = session_bounds(kind, d)
@@ -276,6 +284,7 @@ class SimExchange(TimeSalesMixin, OptionsMixin):
             snaps = tuple(self.positions())
             if snaps:
                 self._emit(PortfolioEvent(snaps, tuple(self.account_values())))
+        self._expire_futures(t)
         return changed + self._refresh_options(changed, t)
 
     def _prior_close(self, con_id: int) -> float:
@@ -533,6 +542,7 @@ class SimExchange(TimeSalesMixin, OptionsMixin):
 
         comm = order_commission(inst.contract, q, q * px * rate * inst.contract.mult)
         d_init = req(new) - req(pos)
+        d_maint = (position_maint(inst, new, px) - position_maint(inst, pos, px)) * rate
         warns = [] if s["AvailableFunds"] - d_init >= 0 else \
             ["Insufficient funds: the order would exceed AvailableFunds."]
         if inst.is_fx:
@@ -542,8 +552,8 @@ class SimExchange(TimeSalesMixin, OptionsMixin):
             status="PreSubmitted",
             init_margin_before=s["InitMarginReq"], maint_margin_before=s["MaintMarginReq"],
             equity_with_loan_before=s["EquityWithLoanValue"],
-            init_margin_change=d_init, maint_margin_change=d_init, equity_with_loan_change=-comm,
-            init_margin_after=s["InitMarginReq"] + d_init, maint_margin_after=s["MaintMarginReq"] + d_init,
+            init_margin_change=d_init, maint_margin_change=d_maint, equity_with_loan_change=-comm,
+            init_margin_after=s["InitMarginReq"] + d_init, maint_margin_after=s["MaintMarginReq"] + d_maint,
             equity_with_loan_after=s["EquityWithLoanValue"] - comm,
             commission=comm, min_commission=comm, max_commission=comm, commission_currency="USD",
             warning_text=warn)

@@ -131,6 +131,8 @@ def minute_sigmas(inst: SimInstrument, rth: np.ndarray) -> np.ndarray:
     sd = inst.params.annual_vol / math.sqrt(252.0)
     if inst.is_fx:
         return np.full(len(rth), sd / math.sqrt(1380.0))
+    if inst.contract.sec_type == "FUT":      # CME Globex: 75 % in the 390 RTH minutes, 25 % in 990 others
+        return np.where(rth, sd * math.sqrt(0.75 / 390.0), sd * math.sqrt(0.25 / 990.0))
     return np.where(rth, sd * math.sqrt(0.85 / 390.0), sd * math.sqrt(0.05 / 570.0))
 
 
@@ -141,7 +143,7 @@ def _volume_profile(inst: SimInstrument, t: np.ndarray, day: np.ndarray, rth: np
     x = np.clip((t - (day + 9.5 * 3600)) / (6.5 * 3600), 0, 1)   # approx position in RTH (DST ignored)
     u = 1.0 + 2.0 * (2 * x - 1) ** 2
     u = u / 1.6667                                               # mean of u over [0,1] is 5/3
-    return np.where(rth, adv * 0.9 / 390.0 * u, adv * 0.1 / 570.0)
+    return np.where(rth, adv * 0.9 / 390.0 * u, adv * 0.1 / (990.0 if inst.contract.sec_type == "FUT" else 570.0))
 
 
 def start_price(inst: SimInstrument, seed: int) -> float:
@@ -179,7 +181,7 @@ def synth_minutes(inst: SimInstrument, seed: int, t0: float, s0: float, days: in
     ext = np.abs(rng.standard_normal((2, n))) * sig * 0.6
     h = np.maximum(_round_tick(np.maximum(o, c) * np.exp(ext[0]), tick), np.maximum(o, c))
     lo = np.minimum(_round_tick(np.minimum(o, c) * np.exp(-ext[1]), tick), np.minimum(o, c))
-    lot = 1000.0 if inst.is_fx else 100.0
+    lot = 1000.0 if inst.is_fx else inst.lot
     vol = np.round(_volume_profile(inst, t, day, rth) * rng.lognormal(0.0, 0.5, n) / lot) * lot
     vol = np.maximum(vol, lot)
     wap = (h + lo + c) / 3.0
@@ -215,7 +217,7 @@ def synth_daily(inst: SimInstrument, seed: int, first_day: date, close_before: f
     ext = np.abs(rng.standard_normal((2, n))) * sd * 0.5
     h = np.maximum(_round_tick(np.maximum(o, c) * np.exp(ext[0]), tick), np.maximum(o, c))
     lo = np.minimum(_round_tick(np.minimum(o, c) * np.exp(-ext[1]), tick), np.minimum(o, c))
-    lot = 1000.0 if inst.is_fx else 100.0
+    lot = 1000.0 if inst.is_fx else inst.lot
     vol = np.round(inst.params.adv * rng.lognormal(0.0, 0.35, n) / lot) * lot
     t = np.array([day_midnight(x) for x in dates])
     return Bars(t, o, h, lo, c, vol, (h + lo + c) / 3.0 * vol, np.maximum(1, (vol / (lot * 3)).astype(np.int64)),
@@ -505,9 +507,12 @@ def aggregate(m: Bars, keys: np.ndarray, stamps: np.ndarray | None = None) -> Ba
 
 def session_open_offsets(kind: str, rth: bool) -> float:
     """Seconds from a trading date's 00:00 New York to its session open
-    (FX -7 h = 17:00 the day before; stocks 09:30 RTH or 04:00 extended)."""
+    (FX -7 h = 17:00 the day before; futures -6 h = 18:00 the day before, 09:30 RTH;
+    stocks 09:30 RTH or 04:00 extended)."""
     if kind == CASH:
         return -7 * 3600.0
+    if kind == "FUT" and not rth:
+        return -6 * 3600.0
     return 9.5 * 3600.0 if rth else 4 * 3600.0
 
 

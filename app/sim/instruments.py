@@ -33,6 +33,7 @@ NY = ZoneInfo("America/New_York")
 
 STOCK = "STK"
 CASH = "CASH"
+FUT = "FUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,16 @@ class SimInstrument:
     @property
     def min_tick(self) -> float:
         return self.contract.min_tick
+
+    @property
+    def round_the_clock(self) -> bool:
+        """True for FX and futures: orders work in the whole session, not only regular hours."""
+        return self.contract.sec_type in (CASH, FUT)
+
+    @property
+    def lot(self) -> float:
+        """Size unit of quotes and prints: FX 100,000 base units, futures 1 contract, stocks 100."""
+        return 100_000.0 if self.is_fx else (1.0 if self.contract.sec_type == FUT else 100.0)
 
 
 # symbol, conId, primary exchange, long name, industry, category, price, vol, ADV, stock type
@@ -247,9 +258,12 @@ def ny_date(t: float) -> date:
 
 
 def trading_date(kind: str, t: float) -> date:
-    """The trading date ``t`` belongs to (FX: sessions end 17:00 NY, so evening counts for next day)."""
+    """The trading date ``t`` belongs to (FX: sessions end 17:00 NY, so evening counts for next day;
+    futures "FUT": sessions open 18:00 NY, so from then on it is the next day)."""
     if kind == CASH:
         return ny_date(t + 7 * 3600)
+    if kind == FUT:
+        return ny_date(t + 6 * 3600)
     return ny_date(t)
 
 
@@ -273,12 +287,20 @@ def session_bounds(kind: str, d: date) -> tuple[float, float, float, float] | No
 
     Stocks: 04:00-20:00, RTH 09:30-16:00 NY, Mon-Fri except NYSE holidays (``holidays``
     package, NYSE financial calendar; early 13:00 closes are not modelled). FX:
-    (d-1) 17:00 - d 17:00 NY, Mon-Fri; RTH = the whole session.
+    (d-1) 17:00 - d 17:00 NY, Mon-Fri; RTH = the whole session. Futures ("FUT", CME Globex):
+    (d-1) 18:00 - d 17:00 NY (17:00-16:00 Central), Mon-Fri except NYSE holidays, RTH
+    09:30-16:00 NY (08:30-15:00 Central).
     """
     if d.weekday() >= 5:
         return None
     if kind != CASH and is_stock_holiday(d):
         return None
+    if kind == FUT:
+        prev = d - timedelta(days=1)
+        o = datetime(prev.year, prev.month, prev.day, 18, tzinfo=NY).timestamp()
+        c = datetime(d.year, d.month, d.day, 17, tzinfo=NY).timestamp()
+        return (o, c, datetime(d.year, d.month, d.day, 9, 30, tzinfo=NY).timestamp(),
+                datetime(d.year, d.month, d.day, 16, tzinfo=NY).timestamp())
     if kind == CASH:
         prev = d - timedelta(days=1)
         o = datetime(prev.year, prev.month, prev.day, 17, tzinfo=NY).timestamp()
@@ -322,8 +344,9 @@ def next_session_close(kind: str, t: float, rth: bool) -> float:
     raise AssertionError("no session within 10 days")  # pragma: no cover
 
 
-def trading_hours_string(kind: str, now: float | None, *, rth: bool, days: int = 6) -> str:
-    """IB's tradingHours/liquidHours format, e.g. ``20260123:0930-20260123:1600;20260124:CLOSED``."""
+def trading_hours_string(kind: str, now: float | None, *, rth: bool, days: int = 6, tz: ZoneInfo = NY) -> str:
+    """IB's tradingHours/liquidHours format, e.g. ``20260123:0930-20260123:1600;20260124:CLOSED``,
+    in time zone ``tz`` (New York; futures give Central time)."""
     if now is None or not math.isfinite(now):
         return ""
     start = trading_date(kind, now)
@@ -335,6 +358,6 @@ def trading_hours_string(kind: str, now: float | None, *, rth: bool, days: int =
             parts.append(f"{d:%Y%m%d}:CLOSED")
             continue
         lo, hi = (b[2], b[3]) if rth else (b[0], b[1])
-        a, z = datetime.fromtimestamp(lo, NY), datetime.fromtimestamp(hi, NY)
+        a, z = datetime.fromtimestamp(lo, tz), datetime.fromtimestamp(hi, tz)
         parts.append(f"{a:%Y%m%d:%H%M}-{z:%Y%m%d:%H%M}")
     return ";".join(parts)

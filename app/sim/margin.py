@@ -10,6 +10,7 @@ its "YOUR ORDER IS NOT ACCEPTED..." text (IB "Margin" pages, TWS order rejects).
 from __future__ import annotations
 
 from app.sim.account import INIT_FX, INIT_LONG, INIT_SHORT, Account, option_margin
+from app.sim.futures import margin_per_contract
 from app.sim.market import MarketModel
 from app.sim.orderrules import num
 from app.sim.types import OrderTicket
@@ -32,12 +33,23 @@ def opening_margin(market: MarketModel, account: Account, con_id: int, t: OrderT
     return position_margin(inst, opening if signed > 0 else -opening, px) * account.rate(inst.contract.currency)
 
 
+def position_maint(inst, qty: float, px: float) -> float:
+    """Maintenance margin (instrument currency) of a position: futures their maintenance per
+    contract (``futures.margin_per_contract``), anything else its initial margin."""
+    if inst.contract.sec_type == "FUT":
+        return abs(qty) * margin_per_contract(inst.contract)[1]
+    return position_margin(inst, qty, px)
+
+
 def position_margin(inst, qty: float, px: float) -> float:
     """Initial margin (instrument currency) of a position of ``qty`` (signed shares / contracts
     / base units) at price ``px``: stocks 25 % long / 30 % short, FX 3 %, options
-    ``account.option_margin`` (long paid in full, short value + 20 % of strike x multiplier)."""
+    ``account.option_margin`` (long paid in full, short value + 20 % of strike x multiplier),
+    futures their initial margin per contract (``futures.margin_per_contract``) whatever ``px``."""
     if inst.contract.sec_type == "OPT":
         return option_margin(inst.contract, qty, px)
+    if inst.contract.sec_type == "FUT":
+        return abs(qty) * margin_per_contract(inst.contract)[0]
     pct = INIT_FX if inst.is_fx else (INIT_LONG if qty > 0 else INIT_SHORT)
     return abs(qty) * px * pct
 

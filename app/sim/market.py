@@ -37,6 +37,9 @@ RATE_EXT = 0.3        # stocks in pre/post market
 RATE_FX = 2.0
 TRADE_PROB = 0.7
 MAX_GAP = 6.5 * 3600  # cap on the variance horizon of one update (s)
+#: a linked instrument (an index future) closes this share of its gap to the leader's price
+#: x ratio within LINK_TAU seconds on each quote change: 1 - exp(-elapsed / LINK_TAU)
+LINK_TAU = 30.0
 
 
 #: live time & sales kept (``app.sim.tape.Tape`` cap): TAPE_BUDGET prints and as many quote changes
@@ -81,7 +84,7 @@ class _State:
 def _venues(inst: SimInstrument) -> tuple[str, ...]:
     """The venues prints rotate through (FX: its exchange; stocks: primary, ARCA, BATS, IEX, EDGX)."""
     c = inst.contract
-    return (c.exchange,) * 5 if inst.is_fx else (c.primary_exchange, "ARCA", "BATS", "IEX", "EDGX")
+    return (c.exchange,) * 5 if inst.round_the_clock else (c.primary_exchange, "ARCA", "BATS", "IEX", "EDGX")
 
 
 def _rt(x: float, tick: float) -> float:
@@ -101,8 +104,12 @@ class MarketModel:
     """
 
     def __init__(self, instruments: list[SimInstrument], *, seed: int, t0: float,
-                 replay: dict[str, pd.DataFrame] | None = None):
+                 replay: dict[str, pd.DataFrame] | None = None, links: dict[int, int] | None = None):
         self.seed = seed
+        #: follower conId -> leader conId (ES -> SPY): the follower starts at the leader's start
+        #: price x (its reference price / the leader's) and, while the leader's stock session is
+        #: open, is pulled to that ratio on each quote change (LINK_TAU); else it walks alone
+        self._links = dict(links or {})
         self.t0 = t0
         self.now = t0
         self._inst = {i.con_id: i for i in instruments}
@@ -114,6 +121,7 @@ class MarketModel:
         self._fire: FirehoseBlock | None = None
         self._fire_epoch = 0                     # set_firehose calls (seeds each block's generator)
         self._normal: list[int] = list(self._inst)   # conIds advanced by the per-instrument path
+        self._retired: set[int] = set()              # expired contracts: quotes frozen (``retire``)
 
     @property
     def firehose_on(self) -> bool:
@@ -140,7 +148,7 @@ class MarketModel:
                                        trade_prob=TRADE_PROB,
                                        rate_rth=RATE_RTH, max_gap=MAX_GAP)
         on = set(fire)
-        self._normal = [cid for cid in self._inst if cid not in on]
+        self._normal = [cid for cid in self._inst if cid not in on and cid not in self._retired]
 
     # -------------------------------------------------------------- setup
     def instrument(self, con_id: int) -> SimInstrument:
@@ -149,12 +157,29 @@ class MarketModel:
         except KeyError:
             raise SimError(200, "No security definition has been found for the request") from None
 
+    def retire(self, con_id: int) -> None:
+        """Stop moving ``con_id`` (an expired future): its last quote, tape and bars stay."""
+        self._retired.add(con_id)
+        self._normal = [cid for cid in self._normal if cid != con_id]
+
     def _st(self, con_id: int) -> _State:
         st = self._state.get(con_id)
         if st is None:
             st = self._init_state(self.instrument(con_id))
             self._state[con_id] = st
         return st
+
+    def _ratio(self, inst: SimInstrument) -> float:
+        return inst.params.price / self._inst[self._links[inst.con_id]].params.price
+
+    def _start_price(self, inst: SimInstrument) -> float:
+        """The live start price: ``history.start_price``, or for a linked instrument its leader's
+        start price x the ratio of their reference prices (on tick)."""
+        lead = self._links.get(inst.con_id)
+        if lead is None or lead not in self._inst:
+            return start_price(inst, self.seed)
+        tick = inst.min_tick
+        return round(self._st(lead).mid * self._ratio(inst) / tick) * tick
 
     def _init_state(self, inst: SimInstrument) -> _State:
         c = inst.contract
@@ -194,7 +219,7 @@ class MarketModel:
             vol = 0.0
         st.mid = s0
         st.sig_rth, st.sig_ext = (float(x) for x in minute_sigmas(inst, np.array([True, False])))
-        st.trade_lot = 100_000.0 if inst.is_fx else 100.0
+        st.trade_lot = inst.lot
         st.venues = _venues(inst)
         bid, ask = self._quote(inst, s0, is_open(c.sec_type, self.t0, rth=True))
         bs, as_ = self._sizes(st)
@@ -206,7 +231,7 @@ class MarketModel:
 
     def _synth_history(self, inst: SimInstrument) -> tuple[Bars, Bars]:
         """(minutes, older daily bars) generated for ``inst``; the same every time."""
-        minutes = synth_minutes(inst, self.seed, self.t0, start_price(inst, self.seed))
+        minutes = synth_minutes(inst, self.seed, self.t0, self._start_price(inst))
         older = Bars.empty()
         if len(minutes):
             first_day = trading_date(inst.contract.sec_type, float(minutes.t[0]))
@@ -309,6 +334,11 @@ class MarketModel:
         else:
             st.ahead = None
             st.mid = st.mid * math.exp(sig_min / math.sqrt(60.0) * math.sqrt(elapsed) * z[0])
+            lead = self._links.get(inst.con_id)
+            if lead is not None and lead in self._inst and is_open("STK", now):
+                target = self._st(lead).mid * self._ratio(inst)
+                k = 1.0 - math.exp(-elapsed / LINK_TAU)
+                st.mid = math.exp((1.0 - k) * math.log(st.mid) + k * math.log(target))
         st.last_change = now
         top.bid, top.ask = self._quote(inst, st.mid, rth)
         top.bid_size, top.ask_size = self._sizes(st)

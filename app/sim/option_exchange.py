@@ -164,16 +164,20 @@ class OptionsMixin:
     def _expire_option(self, c: SimContract, now: float) -> None:
         """Cancel working orders of an expired option and cash-settle its position."""
         self._opt_done.add(c.con_id)
+        self._close_expired(c.con_id, lambda: round(intrinsic(self._spot(c), c.strike, c.right), 4), now)
+
+    def _close_expired(self, con_id: int, price, now: float) -> None:
+        """Cancel the working orders of an expired contract and, if a position is held, settle it
+        in cash at ``price()`` (``Account.settle``) with a portfolio update."""
         for o in self.engine.orders(None, working_only=True):
-            if o.con_id == c.con_id and o.client_id >= 0:
+            if o.con_id == con_id and o.client_id >= 0:
                 try:
                     self.engine.cancel(o.client_id, o.order_id, now)
                 except SimError:
                     pass
-        if self.account.position_qty(c.con_id):
-            price = round(intrinsic(self._spot(c), c.strike, c.right), 4)
-            self.account.settle(c.con_id, price, day_midnight(trading_date("STK", now)))
-            snap = tuple(p for p in self.account.positions(None) if p.con_id == c.con_id)
+        if self.account.position_qty(con_id):
+            self.account.settle(con_id, price(), day_midnight(trading_date("STK", now)))
+            snap = tuple(p for p in self.account.positions(None) if p.con_id == con_id)
             self._emit(PortfolioEvent(snap, tuple(self.account.account_values())))
 
     def option_computations(self, con_id: int) -> dict[int, Computation]:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from app.domain.orders import is_on_tick
 from app.sim.instruments import NY, SimInstrument, session_bounds, trading_date
+from app.sim.futures import is_expired
 from app.sim.options import tick_for
 from app.sim.types import OrderTicket, SimOrder, TopOfBook
 
@@ -110,10 +111,14 @@ def price_tick(inst: SimInstrument, price: float) -> float:
 def validate_ticket(inst: SimInstrument, t: OrderTicket, now: float) -> tuple[int, str] | None:
     """Static checks of a normalized ticket; (IB error code, text) or None when acceptable.
 
-    Codes: 201 rejected (action, TIF, GTD, MOC cutoff), 434 size, 387 unsupported order
+    Codes: 201 rejected (action, TIF, GTD, MOC cutoff, a future past its last trading day), 434 size, 387 unsupported order
     type, 321 missing price/offset, 110 off-tick price.
     """
     tick = inst.min_tick
+    if inst.contract.sec_type == "FUT" and is_expired(inst.contract, now):
+        c = inst.contract
+        return 201, (f"Order rejected - reason:The contract {c.local_symbol} has expired: its last trading "
+                     f"day was {c.last_trade_date}; it can no longer be traded.")
     if t.action not in ("BUY", "SELL"):
         return 201, f"Order rejected - reason:Invalid action {t.action!r}; use BUY or SELL."
     q = num(t.total_qty)

@@ -249,7 +249,7 @@ def load_state(cls, path: str | Path, **kw) -> "SimExchange":
         eng._bind_seq = int(meta["bind_seq"])
         eng.auto_bind_client = int(meta["auto_bind_client"]) if meta["auto_bind_client"] != "" else None
         acct.realized = float(meta["realized"])
-        known = {x.con_id for x in ex.contracts()}
+        known = {x.con_id for x in ex.contracts()} | {x.con_id for x in ex.futures.contracts()}
         for row in con.execute("SELECT * FROM tops ORDER BY con_id"):
             if int(row[0]) in known:
                 ex.market.restore_top(int(row[0]), TopOfBook(*(float(x) for x in row[1:])))
@@ -259,7 +259,9 @@ def load_state(cls, path: str | Path, **kw) -> "SimExchange":
             cid = int(row[0])
             if cid not in known and not _is_listed_option(ex, cid):
                 raise ValueError(f"{path}: position in unknown conId {cid}")
-            acct._pos[cid] = _Pos(ex.contract(cid), *(float(x) for x in row[1:]))
+            acct._pos[cid] = p = _Pos(ex.contract(cid), *(float(x) for x in row[1:]))
+            if p.contract.sec_type == "FUT":     # entry is not stored: the average cost (with commission)
+                p.entry = p.avg_cost
         acct.pnl_day = float(meta["pnl_day"])
         tnames = {f.name for f in fields(OrderTicket)}
         max_perm = 0

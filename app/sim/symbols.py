@@ -28,6 +28,9 @@ MARKET_RULES: dict[int, list[tuple[float, float]]] = {
     # 0.05 from 3.00; 32 the penny-programme classes quoted in 0.01 at every price (SPY, QQQ)
     110: [(0.0, 0.01), (3.0, 0.05)],
     32: [(0.0, 0.01)],
+    # futures (ids of the simulator's own): 67 ES / NQ 0.25, 41 GC 0.10 (CL uses 32: 0.01)
+    67: [(0.0, 0.25)],
+    41: [(0.0, 0.10)],
 }
 
 

@@ -59,6 +59,10 @@ class SimContract:
     under_con_id: int = 0
     under_symbol: str = ""
     under_sec_type: str = ""
+    # futures (issue 18): contractMonth "202612" and the last trading time "08:30" (time zone
+    # = time_zone_id) of the last trading day ``last_trade_date``
+    contract_month: str = ""
+    last_trade_time: str = ""
 
     @property
     def mult(self) -> float:

@@ -35,7 +35,7 @@ def test_same_seed_same_prices_other_seed_differs():
 def test_advance_is_idempotent_and_reports_changes():
     ex, _ = make()
     changed = ex.advance(T0 + 1.0)
-    assert changed and set(changed) <= {c.con_id for c in ex.contracts()}
+    assert changed and set(changed) <= {c.con_id for c in ex.contracts() + ex.futures.contracts()}
     snap = ex.top(AAPL)
     assert ex.advance(T0 + 1.0) == []
     assert ex.advance(T0 + 0.5) == []

@@ -22,7 +22,8 @@ def test_generated_history_is_not_held_per_instrument_and_comes_back_identical()
     ex = SimExchange(seed=7, now=T0, universe=60)
     ex.advance(T0 + 1.0)                                  # every instrument's state exists
     m = ex.market
-    assert len(m._state) == 60
+    listed = sum(len(ex.future_lookup(symbol=r)) for r in ("ES", "NQ", "CL", "GC"))
+    assert len(m._state) == 60 + listed               # the stocks / FX and the listed futures
     assert all(st.hist is None for st in m._state.values())
     assert len(m._hist_cache) <= HISTORY_CACHE
     cid = ex.contracts()[0].con_id
@@ -40,8 +41,9 @@ def test_generated_history_is_not_held_per_instrument_and_comes_back_identical()
 def test_tape_cap_shares_a_budget_over_the_universe():
     small = SimExchange(seed=7, now=T0)
     big = SimExchange(seed=7, now=T0, universe=1000)
-    assert small.market.tape(small.contracts()[0].con_id).cap == TAPE_BUDGET // 23
-    assert big.market.tape(big.contracts()[-1].con_id).cap == max(TAPE_MIN, TAPE_BUDGET // 1000)
+    n_fut = len(small.futures.contracts())                          # futures are market instruments too
+    assert small.market.tape(small.contracts()[0].con_id).cap == TAPE_BUDGET // (23 + n_fut)
+    assert big.market.tape(big.contracts()[-1].con_id).cap == max(TAPE_MIN, TAPE_BUDGET // (1000 + n_fut))
     t = big.market.tape(big.contracts()[-1].con_id)
     for k in range(5 * t.cap):
         t.quote(T0 + k, 1.0, 1.01, 100.0, 100.0)
