@@ -12,10 +12,9 @@ from PySide6.QtCore import Qt
 from app.commands import OrderCommands
 from app.domain import OrderType, WhatIf
 from app.ui.ticket import OrderTicket
-from app.ui.watchlist import WatchlistView
 from app.viewmodels.ticket import TicketModel
-from app.viewmodels.watchlist import WatchlistModel
 from tests.fakes import FakeSession, ListJournal
+from tests.gui.watchlist_support import show_watchlist
 from tests.support import wait_until
 
 ES_MARGIN = WhatIf(init_margin_change=22_000.0, maint_margin_change=20_000.0, equity_with_loan_change=-2.25,
@@ -24,13 +23,7 @@ ES_MARGIN = WhatIf(init_margin_change=22_000.0, maint_margin_change=20_000.0, eq
 
 def _watchlist(qtbot, aloop):
     s = FakeSession()
-    m = WatchlistModel(s)
-    v = WatchlistView(m)
-    qtbot.addWidget(v)
-    v.show()
-    m.set_symbols(["AAPL"])
-    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved")
-    return s, m, v
+    return (s, *show_watchlist(qtbot, aloop, s))
 
 
 def _type(qtbot, entry, text):
