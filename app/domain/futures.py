@@ -36,6 +36,10 @@ MONTH_CODES = "FGHJKMNQUVXZ"
 #: the front-month shortcut's prefix ("/ES")
 FRONT_MONTH_PREFIX = "/"
 
+#: how to type a future, for a symbol field's tool tip
+FUTURES_HINT = ("Futures: the local symbol (ESZ6 = E-mini S&P 500 December 2026; month codes "
+                "F G H J K M N Q U V X Z) or / and the root for the front month (/ES, /CL, /GC)")
+
 _LOCAL = re.compile(r"^([A-Z]{1,3})([FGHJKMNQUVXZ])(\d{1,2})$")
 
 

@@ -117,7 +117,7 @@ class Instrument:
         """
         raw = text.strip().upper()
         if not raw:
-            raise ValueError("Enter a symbol, e.g. AAPL or EUR.USD")
+            raise ValueError("Enter a symbol, e.g. AAPL, EUR.USD or ESZ6")
         if any(ch.isspace() for ch in raw):
             raise ValueError(f"'{text.strip()}' is not a symbol: symbols contain no spaces")
         if "." in raw:

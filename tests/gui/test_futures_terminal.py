@@ -108,3 +108,11 @@ def test_buying_1_es_confirms_its_notional_and_the_gateways_margin(qtbot, aloop)
     (placed,) = [c[1][0] for c in s.calls if c[0] == "place_order"]
     assert (placed.instrument.con_id, placed.instrument.multiplier, placed.quantity) == (es.con_id, 50.0, 1)
     aloop.run_until_complete(asyncio.sleep(0))
+
+
+def test_the_symbol_fields_say_how_to_type_a_future(qtbot, aloop):
+    s, m, v = _watchlist(qtbot, aloop)
+    assert "/ES" in v.entry.placeholderText() and "ESZ6" in v.entry.placeholderText()
+    assert "front month (/ES" in v.entry.toolTip()
+    s2, t = _ticket(qtbot, aloop)
+    assert t.symbol.toolTip() == v.entry.toolTip()
