@@ -33,3 +33,32 @@ def test_the_fake_gateway_resolves_like_the_session():
     for text in ("ESU5", "ESZ16", "/NG"):
         with pytest.raises(UnknownSymbolError):
             asyncio.run(s.resolve(text))
+
+
+def test_contracts_have_their_own_presets_kept_while_away():
+    """A future or an option shows contract presets (1..20, not 1,000 contracts) and starts at
+    1; each kind keeps its own edited presets; shares and FX get theirs back."""
+    import asyncio
+    from app.commands import OrderCommands
+    from app.viewmodels.ticket import CONTRACT_PRESETS, DEFAULT_PRESETS, TicketModel
+    from app.viewmodels.soft_limits import FX_PRESETS
+    from tests.fakes import CONTRACTS, FakeSession
+    s = FakeSession()
+    t = TicketModel(s, OrderCommands(s))
+    shown = []
+    t.presetsChanged.connect(lambda: shown.append(list(t.presets)))
+    t.set_instrument(CONTRACTS["AAPL"])
+    assert t.presets == list(DEFAULT_PRESETS) and t.quantity == 100 and shown == []
+    es = asyncio.run(s.resolve("ESZ6"))
+    t.set_instrument(es)
+    assert t.presets == list(CONTRACT_PRESETS) == [1, 2, 5, 10, 20] and t.quantity == 1
+    t.set_presets([1, 3])
+    t.set_instrument(asyncio.run(s.resolve("/NQ")))          # contracts to contracts: unchanged
+    assert t.presets == [1, 3] and t.quantity == 1
+    t.set_instrument(CONTRACTS["AAPL"])
+    assert t.presets == list(DEFAULT_PRESETS) and t.quantity == 100
+    t.set_instrument(CONTRACTS["EUR.USD"])
+    assert t.presets == list(FX_PRESETS) and t.quantity == 25_000
+    t.set_instrument(es)
+    assert t.presets == [1, 3] and t.quantity == 1
+    assert shown == [[1, 2, 5, 10, 20], [1, 3], list(DEFAULT_PRESETS), list(FX_PRESETS), [1, 3]]
