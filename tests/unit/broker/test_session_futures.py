@@ -78,3 +78,11 @@ def test_pick_details_for_a_stock_keeps_the_matching_listing():
     assert pick_details(Instrument("X"), [da, db], date(2026, 1, 1)) is db
     assert pick_details(Instrument("X", primary_exchange="TSE", currency="CAD"), [db, da], date(2026, 1, 1)) is da
     assert pick_details(Instrument("X", currency="EUR"), [da, db], date(2026, 1, 1)) is da
+
+
+def test_resolve_a_two_digit_year_sends_the_contract_month_too(session):
+    calls = []
+    session.ib.reqContractDetailsAsync = _answer([_details("ESZ6", "20261218", 1001)], calls)
+    assert asyncio.run(session.resolve("ESZ26")).con_id == 1001
+    (c,) = calls
+    assert (c.localSymbol, c.lastTradeDateOrContractMonth, c.exchange) == ("ESZ6", "202612", "CME")
