@@ -23,6 +23,8 @@ methods as the real Session, with state in dicts:
 * Scanner and news bulletins: :class:`tests.fakes_scanner.FakeScannerMixin`.
 * Option chains (``option_chain``, ``option_contracts``, :meth:`push_option_quote`):
   :class:`tests.fakes_options.FakeOptionsMixin`.
+* Futures ("ESZ6", the front month "/ES"; ES, NQ, CL, GC with their multipliers and ticks):
+  :class:`tests.fakes_futures.FakeFuturesMixin`.
 * ``calls`` records every request method called, as ``(name, args)``.
 
 Times are UTC. Nothing here is used by product code.
@@ -50,6 +52,7 @@ from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
 from tests.fakes_scanner import FakeScannerMixin
 from tests.fakes_options import FakeOptionsMixin
+from tests.fakes_futures import FakeFuturesMixin
 
 
 def _now() -> datetime:
@@ -68,7 +71,7 @@ DEFAULT_CONTRACTS: tuple[Instrument, ...] = (
 CONTRACTS: dict[str, Instrument] = {c.display_symbol: c for c in DEFAULT_CONTRACTS}
 
 
-class FakeSession(FakeOptionsMixin, FakeScannerMixin, SessionEvents):
+class FakeSession(FakeFuturesMixin, FakeOptionsMixin, FakeScannerMixin, SessionEvents):
     """In-memory stand-in for ``app.broker.session.Session`` (same constructor and API).
 
     Extra keyword ``contracts`` (Instruments it can resolve, default
@@ -170,12 +173,15 @@ class FakeSession(FakeOptionsMixin, FakeScannerMixin, SessionEvents):
 
     # ---- contracts and quotes ---------------------------------------------
     async def resolve(self, symbol_or_instrument: str | Instrument) -> Instrument:
-        """Look the symbol up in ``contracts``; error 200 text for an unknown one."""
+        """Look the symbol up in ``contracts`` (a future: in ``futures``, see
+        ``tests.fakes_futures``); error 200 text for an unknown one."""
         self.calls.append(("resolve", (symbol_or_instrument,)))
         inst = (Instrument.parse(symbol_or_instrument) if isinstance(symbol_or_instrument, str)
                 else symbol_or_instrument)
         self._require_connected(f"resolve {inst.display_symbol}")
         await asyncio.sleep(0)
+        if inst.is_future and not inst.con_id:
+            return self._resolve_future(inst, next(self._req_ids))
         found = self.contracts.get(inst.display_symbol.upper())
         if found is None:
             req_id = next(self._req_ids)

@@ -37,6 +37,7 @@ from app.broker.session_news import SessionNewsMixin
 from app.broker.session_scanner import SessionScannerMixin
 from app.broker.session_symbols import SessionSymbolsMixin
 from app.broker.session_options import SessionOptionsMixin
+from app.broker.session_futures import pick_details
 from app.broker.session_depth import SessionDepthMixin
 from app.broker.session_orders import SessionOrdersMixin
 from app.broker.errors import (
@@ -449,10 +450,11 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
         return convert.contract_to_instrument(contract)
 
     async def resolve(self, symbol_or_instrument: str | Instrument) -> Instrument:
-        """Resolve text ("AAPL", "EUR.USD") or an instrument with IB reqContractDetails.
+        """Resolve text ("AAPL", "EUR.USD", "ESZ6", "/ES") or an instrument with IB reqContractDetails.
 
         Returns the Instrument with con_id, min_tick, exchange, primary_exchange,
-        long_name and local_symbol filled. Raises ``ValueError`` for text that
+        long_name and local_symbol filled; a front-month future ("/ES") resolves to the listed
+        month with the nearest last trade date not yet past (UTC date). Raises ``ValueError`` for text that
         ``Instrument.parse`` rejects, ``UnknownSymbolError`` (a ``LookupError``)
         with IB's text on error 200 or when no contract comes back,
         ``NotConnectedError`` when not connected.
@@ -476,13 +478,10 @@ class Session(SessionLinkMixin, SessionOrdersMixin, SessionAccountMixin, Session
             raise UnknownSymbolError(inst.display_symbol,
                                      "No security definition has been found for the request",
                                      NO_SECURITY_DEFINITION)
-        best = details[0]
-        for cd in details:
-            c = cd.contract
-            if c is not None and c.secType == inst.sec_type and c.currency == inst.currency and (
-                    not inst.primary_exchange or c.primaryExchange == inst.primary_exchange):
-                best = cd
-                break
+        best = pick_details(inst, details, datetime.now(timezone.utc).date())
+        if best is None:
+            raise UnknownSymbolError(inst.display_symbol, "every listed contract month has expired",
+                                     NO_SECURITY_DEFINITION)
         resolved = convert.details_to_instrument(best)
         if inst.exchange and resolved.exchange != inst.exchange and inst.sec_type == "STK":
             # IB answers SMART requests with SMART; keep what the trader routes to

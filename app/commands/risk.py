@@ -43,6 +43,8 @@ LIMIT_RULES: dict[str, tuple[str, str]] = {
     "max_position": ("max_position", "shares / contracts per symbol"),
     "max_fx_order_quantity": ("max_fx_order_quantity", "base currency per FX order"),
     "max_fx_position": ("max_fx_position", "base currency per currency pair"),
+    "max_future_order_quantity": ("max_future_order_quantity", "contracts per futures order"),
+    "max_future_position": ("max_future_position", "contracts per futures contract"),
     "price_band_percent": ("price_band_percent", "% of the NBBO mid"),
     "price_band_ticks": ("price_band_ticks", "ticks outside the NBBO"),
     "duplicate_order": ("duplicate_order", "seconds"),
@@ -64,6 +66,9 @@ class RiskLimits:
     - ``max_fx_order_quantity`` / ``max_fx_position``: the same two rules for FX
       (secType CASH), in units of the base currency (EUR of EUR.USD): an FX order
       is 25,000 EUR or more on IDEALPRO, so the share limits cannot serve both.
+    - ``max_future_order_quantity`` / ``max_future_position``: the same two rules for futures
+      (secType FUT), in contracts per order and per contract month (ESZ6): one ES contract is
+      worth about 300,000 USD, so a share count cannot serve both either.
     - ``price_band_percent`` / ``price_band_ticks``: limit and stop prices must
       lie within [bid - band, ask + band]; the band is the wider of the enabled
       allowances (percent of the mid, ticks x min tick).
@@ -82,6 +87,8 @@ class RiskLimits:
     max_position: Limit = field(default_factory=Limit)
     max_fx_order_quantity: Limit = field(default_factory=Limit)
     max_fx_position: Limit = field(default_factory=Limit)
+    max_future_order_quantity: Limit = field(default_factory=Limit)
+    max_future_position: Limit = field(default_factory=Limit)
     price_band_percent: Limit = field(default_factory=Limit)
     price_band_ticks: Limit = field(default_factory=Limit)
     duplicate_order: Limit = field(default_factory=Limit)
@@ -92,6 +99,7 @@ class RiskLimits:
     def recommended(cls) -> "RiskLimits":
         """Defaults for a new installation: every limit on (1,000 shares, 100,000
         per order, 5,000 per symbol; FX 100,000 base units per order and 500,000 per pair;
+        futures 10 contracts per order and 20 per contract;
         5 % / 20 ticks band soft, 2 s duplicates soft, 30 orders a minute)."""
         # a Limit is hard unless hard=False; flatten_ticks keeps its default, 5
         return cls(
@@ -100,6 +108,8 @@ class RiskLimits:
             max_position=Limit(True, 5_000),
             max_fx_order_quantity=Limit(True, 100_000),
             max_fx_position=Limit(True, 500_000),
+            max_future_order_quantity=Limit(True, 10),
+            max_future_position=Limit(True, 20),
             price_band_percent=Limit(True, 5.0, hard=False),
             price_band_ticks=Limit(True, 20, hard=False),
             duplicate_order=Limit(True, 2.0, hard=False),
@@ -112,13 +122,19 @@ class RiskLimits:
 
     def quantity_limit(self, req: OrderRequest) -> Limit:
         """The per-order quantity limit of ``req``: ``max_fx_order_quantity`` for an FX pair
-        (secType CASH, base units), else ``max_order_quantity`` (shares / contracts)."""
-        return self.max_fx_order_quantity if req.instrument.is_fx else self.max_order_quantity
+        (secType CASH, base units), ``max_future_order_quantity`` for a future (contracts),
+        else ``max_order_quantity`` (shares / option contracts)."""
+        if req.instrument.is_fx:
+            return self.max_fx_order_quantity
+        return self.max_future_order_quantity if req.instrument.is_future else self.max_order_quantity
 
     def position_limit(self, req: OrderRequest) -> Limit:
         """The position limit of ``req``'s instrument: ``max_fx_position`` for an FX pair
-        (secType CASH, base units), else ``max_position`` (shares / contracts)."""
-        return self.max_fx_position if req.instrument.is_fx else self.max_position
+        (secType CASH, base units), ``max_future_position`` for a future (contracts), else
+        ``max_position`` (shares / option contracts)."""
+        if req.instrument.is_fx:
+            return self.max_fx_position
+        return self.max_future_position if req.instrument.is_future else self.max_position
 
     def with_limit(self, name: str, limit: Limit) -> "RiskLimits":
         """A copy with limit ``name`` replaced."""
@@ -149,7 +165,11 @@ class RiskLimits:
 
 
 def _unit(req: OrderRequest) -> str:
-    return "shares" if req.instrument.sec_type == "STK" else f"units of {req.instrument.symbol}"
+    """What a quantity counts: "shares" (STK), "units of EUR" (FX), else "contracts"."""
+    sec = req.instrument.sec_type
+    if sec == "STK":
+        return "shares"
+    return f"units of {req.instrument.symbol}" if sec == "CASH" else "contracts"
 
 
 def _dec(x: float) -> Decimal:

@@ -59,13 +59,15 @@ class Instrument:
     def display_symbol(self) -> str:
         """The name a trader types and reads: "AAPL" for stocks, "EUR.USD" for FX, "AAPL
         20261218 200 C" for an option (underlying, expiry, strike, right), "ESZ6" (IB's local
-        symbol) for a future."""
+        symbol) for a future, "/ES" for an unresolved front month."""
         if self.is_fx:
             return self.local_symbol or f"{self.symbol}.{self.currency}"
         if self.is_option:
             return f"{self.symbol} {self.expiry} {self.strike:g} {self.right}"
         if self.is_future:
-            return self.local_symbol or f"{self.symbol} {self.expiry}"
+            if self.local_symbol:
+                return self.local_symbol
+            return f"{self.symbol} {self.expiry}" if self.expiry else f"/{self.symbol}"
         return self.symbol
 
     @property
@@ -107,13 +109,15 @@ class Instrument:
         """Parse what a trader typed into an unresolved instrument.
 
         "aapl" -> STK AAPL SMART USD; "EUR.USD" or "EURUSD" (six letters with a
-        known currency pair shape) -> CASH EUR IDEALPRO USD.
+        known currency pair shape) -> CASH EUR IDEALPRO USD; "ESZ6" (IB's local symbol of a
+        future with a known root) -> FUT ES CME; "/ES" -> the front month of ES
+        (``app.domain.futures``). "ESGR" or "ESZ" stay stocks.
 
         Raises ``ValueError`` with a readable reason for empty or malformed text.
         """
         raw = text.strip().upper()
         if not raw:
-            raise ValueError("Enter a symbol, e.g. AAPL or EUR.USD")
+            raise ValueError("Enter a symbol, e.g. AAPL, EUR.USD or ESZ6")
         if any(ch.isspace() for ch in raw):
             raise ValueError(f"'{text.strip()}' is not a symbol: symbols contain no spaces")
         if "." in raw:
@@ -124,6 +128,10 @@ class Instrument:
             if base.isalnum() and quote.isalnum() and len(raw) <= 12:
                 return Instrument(raw.replace(".", " "), "STK")
             raise ValueError(f"'{text.strip()}' is not a valid symbol")
+        from app.domain.futures import parse_future   # futures imports this module
+        future = parse_future(raw)
+        if future is not None:
+            return future
         if not all(ch.isalnum() for ch in raw) or len(raw) > 12:
             raise ValueError(f"'{text.strip()}' is not a valid symbol: use letters and digits only")
         return Instrument(raw, "STK")

@@ -26,6 +26,8 @@ TITLES = {
     "max_position": "Maximum position per symbol",
     "max_fx_order_quantity": "Maximum FX quantity per order",
     "max_fx_position": "Maximum FX position per pair",
+    "max_future_order_quantity": "Maximum futures contracts per order",
+    "max_future_position": "Maximum futures position per contract",
     "price_band_percent": "Price band around the NBBO (percent)",
     "price_band_ticks": "Price band around the NBBO (ticks)",
     "duplicate_order": "Duplicate-order guard",

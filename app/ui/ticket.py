@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import AccountKind, Action, Instrument, OrderType, OrderValidationError, TimeInForce
+from app.domain.futures import FUTURES_HINT
 from app.ui.confirm import (
     CONFIRM_KINDS, ConfirmToggles, ask_override, execute_with_override, order_confirm_dialog,
     record_confirmation, record_overrides, resolve,
@@ -155,6 +156,7 @@ class OrderTicket(QWidget):
 
         self.symbol = QLineEdit()
         self.symbol.setPlaceholderText("Symbol, Enter")
+        self.symbol.setToolTip(FUTURES_HINT)
         self.symbol.returnPressed.connect(self._symbol_entered)
         self.symbol_search = attach_symbol_search(self.symbol, model.session)  # IB symbol lookup popup
         self.name = QLabel()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Instrument
+from app.domain.futures import FUTURES_HINT
 from app.ui.columns import TableColumns, shown_columns_width, visible_source_rows
 from app.ui import theme
 from app.ui.stale_label import stale_label
@@ -50,7 +51,8 @@ class WatchlistView(QWidget):
         self.model = model
 
         self.entry = QLineEdit()
-        self.entry.setPlaceholderText("Add symbol (AAPL, EUR.USD)")
+        self.entry.setPlaceholderText("Add symbol (AAPL, EUR.USD, ESZ6, /ES)")
+        self.entry.setToolTip(FUTURES_HINT)
         self.entry.setClearButtonEnabled(True)
         self.entry.returnPressed.connect(self.add_from_entry)
         self.symbol_search = attach_symbol_search(self.entry, model.session)  # IB symbol lookup popup
@@ -146,7 +148,7 @@ class WatchlistView(QWidget):
         """Start resolving the entry's text (async); the result or error is shown inline."""
         text = self.entry.text().strip()
         if not text:
-            self.show_message("Enter a symbol, e.g. AAPL or EUR.USD")
+            self.show_message("Enter a symbol, e.g. AAPL, EUR.USD or ESZ6")
             return
         self.show_message("")
         self._adding = asyncio.ensure_future(self._add(text))

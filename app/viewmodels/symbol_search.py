@@ -22,6 +22,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 
 from app.broker.errors import NotConnectedError
 from app.domain import SymbolMatch
+from app.domain.futures import FRONT_MONTH_PREFIX, parse_future
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,14 @@ DEFAULT_SEC_TYPES = ("STK", "CASH")
 #: the ``SymbolMatch`` of a row
 MATCH_ROLE = Qt.ItemDataRole.UserRole + 1
 
+
+
+def names_a_future(text: str) -> bool:
+    """True for text the terminal resolves as a future without searching: "/ES" (the front-month
+    shortcut, even of an unknown root: Enter says why) or a local symbol "ESZ6"
+    (``app.domain.futures``)."""
+    text = text.strip().upper()
+    return text.startswith(FRONT_MONTH_PREFIX) or parse_future(text) is not None
 
 class SymbolMatchesModel(QAbstractListModel):
     """The matches of the latest query, one row each. ``DisplayRole``: "AAPL  APPLE INC ·
@@ -126,10 +135,12 @@ class SymbolSearch(QObject):
 
     def set_text(self, text: str) -> None:
         """The field's text changed (the user typed): search again after the debounce.
-        Blank text clears the matches and the message at once."""
+        Blank text, a future's local symbol ("ESZ6") or the front-month shortcut ("/ES") clears
+        the matches and the message at once (IB's symbol search lists no futures: Enter resolves
+        them)."""
         self._text = text.strip()
         self._abandon()
-        if not self._text:
+        if not self._text or names_a_future(self._text):
             self._show([], "")
             return
         self._timer.start()

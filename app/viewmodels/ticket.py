@@ -55,6 +55,13 @@ DEFAULT_PRESETS: tuple[float, ...] = (1, 10, 100, 500, 1000)
 DEFAULT_QUANTITY = 100.0
 #: a new ticket's quantity for an option or a future (contracts of ``multiplier`` shares)
 CONTRACT_DEFAULT_QUANTITY = 1.0
+#: quantity preset buttons for options and futures (contracts: 1,000 ES would be 300 M USD)
+CONTRACT_PRESETS: tuple[float, ...] = (1, 2, 5, 10, 20)
+
+
+def _kind(instrument: Instrument | None) -> str:
+    """The quantity kind of ``instrument``: "fx" (base units), "contracts" or "shares"."""
+    return "fx" if is_fx(instrument) else "contracts" if _is_contract(instrument) else "shares"
 
 
 def _is_contract(instrument: Instrument | None) -> bool:
@@ -179,8 +186,10 @@ class TicketModel(QObject):
         self.tif = TimeInForce.DAY
         self.quote: Quote | None = None
         self.presets: list[float] = list(DEFAULT_PRESETS)
-        #: presets of the kind of instrument not shown now (stock / FX), kept while away
-        self._other_presets: list[float] = list(FX_PRESETS)
+        #: presets per quantity kind (:func:`_kind`), the shown kind's being ``presets``; the
+        #: others are kept while away
+        self._kind_presets: dict[str, list[float]] = {
+            "shares": self.presets, "fx": list(FX_PRESETS), "contracts": list(CONTRACT_PRESETS)}
         self.take_profit_on = False
         self.stop_loss_on = False
         self.take_profit: float | None = None
@@ -262,18 +271,17 @@ class TicketModel(QObject):
         IDEALPRO's minimum near USD 25,000, so 25,000 and 25K..1M (``FX_PRESETS``), stocks
         100 shares and 1..1,000 (a size is never carried across: 25,000 EUR must not
         become 25,000 shares). Likewise between shares and contracts (options, futures:
-        multiplier above 1): a contract starts at 1 (``CONTRACT_DEFAULT_QUANTITY``).
+        multiplier above 1): a contract starts at 1 (``CONTRACT_DEFAULT_QUANTITY``) with the
+        presets 1..20 (``CONTRACT_PRESETS``).
         """
         if self.instrument == instrument:
             return
         self._release_quotes()
-        was_fx, was_contract = is_fx(self.instrument), _is_contract(self.instrument)
+        was = _kind(self.instrument)
         self.instrument = instrument
-        if is_fx(instrument) != was_fx:
-            self._switch_kind(is_fx(instrument))
-        elif _is_contract(instrument) != was_contract:
+        if _kind(instrument) != was:
             # 100 shares must not become 100 contracts (10,000 shares of exposure)
-            self.quantity = CONTRACT_DEFAULT_QUANTITY if _is_contract(instrument) else DEFAULT_QUANTITY
+            self._switch_kind(was, _kind(instrument))
         if instrument.con_id:
             self.session.subscribe_quotes(instrument)  # counted by the Session
             self._subscribed = instrument
@@ -290,9 +298,11 @@ class TicketModel(QObject):
         self.quoteChanged.emit()
         self.changed.emit()
 
-    def _switch_kind(self, fx: bool) -> None:
-        self.presets, self._other_presets = self._other_presets, self.presets
-        self.quantity = FX_DEFAULT_QUANTITY if fx else DEFAULT_QUANTITY
+    def _switch_kind(self, was: str, kind: str) -> None:
+        self._kind_presets[was] = self.presets
+        self.presets = self._kind_presets[kind]
+        self.quantity = {"fx": FX_DEFAULT_QUANTITY, "contracts": CONTRACT_DEFAULT_QUANTITY}.get(
+            kind, DEFAULT_QUANTITY)
         self.presetsChanged.emit()
 
     async def set_symbol_text(self, text: str) -> Instrument:
@@ -385,7 +395,8 @@ class TicketModel(QObject):
 
     # ---- presets and cash sizing ----------------------------------------------
     def set_presets(self, presets) -> None:
-        """Quantity presets (shares; FX: base units), e.g. ``[1, 10, 100, 500, 1000]``.
+        """Quantity presets of the instrument's kind (shares; FX: base units; options and
+        futures: contracts), e.g. ``[1, 10, 100, 500, 1000]``.
 
         Raises ``ValueError`` for an empty list or a value that is not a
         positive finite number (whole for stocks is checked when applied).

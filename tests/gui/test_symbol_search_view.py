@@ -8,21 +8,15 @@ from PySide6.QtCore import Qt
 
 from app.commands import OrderCommands
 from app.ui.ticket import OrderTicket
-from app.ui.watchlist import WatchlistView
 from app.viewmodels.ticket import TicketModel
-from app.viewmodels.watchlist import WatchlistModel
 from tests.fakes_search import SearchFakeSession
+from tests.gui.watchlist_support import show_watchlist
 from tests.support import wait_until
 
 
 def _watchlist(qtbot, aloop):
     s = SearchFakeSession()
-    m = WatchlistModel(s)
-    v = WatchlistView(m)
-    qtbot.addWidget(v)
-    v.show()
-    m.set_symbols(["MSFT"])
-    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved")
+    m, v = show_watchlist(qtbot, aloop, s, ["MSFT"])
     v.entry.setFocus()
     return s, m, v
 

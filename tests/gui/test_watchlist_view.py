@@ -5,21 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from app.ui.watchlist import WatchlistView
-from app.viewmodels.watchlist import WatchlistModel
 from tests.fakes import FakeSession
+from tests.gui.watchlist_support import show_watchlist
 from tests.support import wait_until
 
 
 def _view(qtbot, aloop, symbols=("AAPL", "MSFT")):
     s = FakeSession()
-    m = WatchlistModel(s)
-    v = WatchlistView(m)
-    qtbot.addWidget(v)
-    v.show()
-    m.set_symbols(list(symbols))
-    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved")
-    return s, m, v
+    return (s, *show_watchlist(qtbot, aloop, s, symbols))
 
 
 def test_add_symbol_with_enter(qtbot, aloop):

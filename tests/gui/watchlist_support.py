@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from app.ui.watchlist import WatchlistView
 from app.ui.watchlists import WatchlistTabs
+from app.viewmodels.watchlist import WatchlistModel
 from app.viewmodels.watchlists import WatchlistSet
 from tests.fakes import FakeSession
 from tests.support import wait_until
@@ -21,3 +23,15 @@ def show_tabs(qtbot, aloop, lists=(("Main", ("AAPL", "MSFT", "NVDA")),)):
     w.show()
     wait_until(aloop, lambda: all(r.resolved for m in ws.models() for r in m.records()), what="resolved")
     return s, ws, w
+
+
+def show_watchlist(qtbot, aloop, session, symbols=("AAPL",)):
+    """``(WatchlistModel, WatchlistView)`` over ``session`` with ``symbols``, shown, every row
+    resolved."""
+    m = WatchlistModel(session)
+    v = WatchlistView(m)
+    qtbot.addWidget(v)
+    v.show()
+    m.set_symbols(list(symbols))
+    wait_until(aloop, lambda: all(r.resolved for r in m.records()), what="resolved")
+    return m, v

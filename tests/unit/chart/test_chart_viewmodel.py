@@ -356,3 +356,17 @@ def test_one_second_bars_are_loaded_without_keep_up_to_date(aloop):
     wait_until(aloop, lambda: len(session.requests) == 2, what="second request")
     assert session.requests[1].keep_up_to_date is True
     vm.shutdown()
+
+
+def test_a_future_loads_its_own_trades_history(setup):
+    """ESZ6 charts TRADES bars with volume, requested for the contract month itself (its conId),
+    and its bars are shown."""
+    from tests.fakes_futures import FAKE_FUTURES
+    aloop, session, vm, rec = setup
+    es = FAKE_FUTURES[0]
+    vm.set_instrument(es)
+    assert vm.what_to_show == "TRADES" and vm.has_volume
+    frame = make_bars(10)
+    _loaded(aloop, session, vm, frame)
+    assert session.requests[0].instrument is es
+    assert len(vm.bars) == 10

@@ -64,7 +64,7 @@ CLOCK_STEPS = (0.0, 0.0, 0.001, 0.5, 1.9, 2.0, 2.1, 59.9, 60.0, 60.0, 60.5, 61.0
 PHASES = (tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
           if os.environ.get("MUTANT_UNDER_TEST") else tuple(settings.default.phases))
 LIMIT_NAMES = ("max_order_quantity", "max_order_notional", "max_position", "max_fx_order_quantity",
-               "max_fx_position", "price_band_percent", "price_band_ticks", "duplicate_order",
+               "max_fx_position", "max_future_order_quantity", "max_future_position", "price_band_percent", "price_band_ticks", "duplicate_order",
                "max_orders_per_minute")
 #: FX pairs (secType CASH): their quantity and position meet the FX limits (base units)
 FX_SYMBOLS = frozenset({"EUR.USD"})
@@ -333,6 +333,8 @@ FIXED_VALUES = {
     "max_position": [100, 1000, 5000, 100_000],
     "max_fx_order_quantity": [1, 100, 25_000, 100_000],
     "max_fx_position": [100, 25_000, 100_000, 500_000],
+    "max_future_order_quantity": [1, 10, 100],
+    "max_future_position": [1, 20, 100],
     "price_band_percent": [0.5, 1, 5, 10, 100],
     "price_band_ticks": [1, 2, 20, 100],
     "duplicate_order": [0.5, 2.0, 60.0],

@@ -79,7 +79,7 @@ def test_limit_defaults_are_off_zero_and_hard():
 def test_risk_limits_default_has_every_limit_off_and_flatten_5_ticks():
     """RiskLimits() switches every limit off (each a default Limit) and flattens 5 ticks through."""
     r = RiskLimits()
-    assert list(r.limits().values()) == [Limit()] * 9
+    assert list(r.limits().values()) == [Limit()] * 11
     assert r.flatten_ticks == 5
 
 
@@ -92,6 +92,8 @@ def test_recommended_values_and_hard_soft_of_each_limit():
         "max_position": Limit(True, 5_000, True),
         "max_fx_order_quantity": Limit(True, 100_000, True),
         "max_fx_position": Limit(True, 500_000, True),
+        "max_future_order_quantity": Limit(True, 10, True),
+        "max_future_position": Limit(True, 20, True),
         "price_band_percent": Limit(True, 5.0, False),
         "price_band_ticks": Limit(True, 20, False),
         "duplicate_order": Limit(True, 2.0, False),
@@ -99,16 +101,17 @@ def test_recommended_values_and_hard_soft_of_each_limit():
     }
     assert [(n, lim_.hard) for n, lim_ in r.limits().items()] == [
         ("max_order_quantity", True), ("max_order_notional", True), ("max_position", True),
-        ("max_fx_order_quantity", True), ("max_fx_position", True), ("price_band_percent", False), ("price_band_ticks", False), ("duplicate_order", False),
+        ("max_fx_order_quantity", True), ("max_fx_position", True), ("max_future_order_quantity", True),
+        ("max_future_position", True), ("price_band_percent", False), ("price_band_ticks", False), ("duplicate_order", False),
         ("max_orders_per_minute", True)]
     assert r.flatten_ticks == 5 and type(r.flatten_ticks) is int
     assert r.problems() == []
 
 
 def test_limits_keys_are_the_rule_names_in_order():
-    """limits() lists exactly the nine limits, in the order the dialog shows them."""
+    """limits() lists exactly the eleven limits, in the order the dialog shows them."""
     names = ["max_order_quantity", "max_order_notional", "max_position", "max_fx_order_quantity",
-             "max_fx_position", "price_band_percent", "price_band_ticks", "duplicate_order",
+             "max_fx_position", "max_future_order_quantity", "max_future_position", "price_band_percent", "price_band_ticks", "duplicate_order",
              "max_orders_per_minute"]
     assert list(RiskLimits().limits()) == names == list(LIMIT_RULES)
     assert RISK_RULES == ("max_order_quantity", "max_order_notional", "max_position",

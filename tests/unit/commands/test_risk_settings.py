@@ -81,8 +81,8 @@ def test_load_one_stored_limit_leaves_the_others_at_default(name):
 
 
 def test_load_every_limit_stored():
-    """All nine limits stored with their own values: each one lands in its own field."""
-    values = dict(zip(NAMES, [250.0, 50_000.0, 800.0, 30_000.0, 70_000.0, 2.5, 8.0, 1.5, 12.0], strict=True))
+    """All eleven limits stored with their own values: each one lands in its own field."""
+    values = dict(zip(NAMES, [250.0, 50_000.0, 800.0, 30_000.0, 70_000.0, 3.0, 7.0, 2.5, 8.0, 1.5, 12.0], strict=True))
     stored = {}
     for i, n in enumerate(NAMES):
         stored.update(stored_limit(n, i % 2 == 0, values[n], i % 3 == 0))
@@ -212,7 +212,7 @@ def test_save_writes_exactly_the_keys_and_types_then_syncs():
     s = FakeSettings()
     save_limits(s, limits)
     assert s.writes == expected_writes(limits)
-    assert len(s.events) == 3 * 9 + 2 and s.events[-1] == ("sync",)
+    assert len(s.events) == 3 * 11 + 2 and s.events[-1] == ("sync",)
     assert [e[1] for e in s.events[:-1]] == [
         f"risk/{n}/{f}" for n in NAMES for f in ("enabled", "value", "hard")] + ["risk/flatten_ticks"]
     for key, v in s.writes.items():

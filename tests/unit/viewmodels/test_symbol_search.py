@@ -103,3 +103,20 @@ def test_a_session_without_search_is_inert(aloop):
     q.set_text("AA")
     _sleep(aloop, 0.05)
     assert q.matches.rowCount() == 0 and q.message == "" and q.queries == 0
+
+
+def test_a_future_typed_whole_is_not_searched(aloop):
+    """IB's symbol search lists no futures: "ESZ6" and "/ES" close the list (Enter resolves
+    them) instead of saying "No symbol matches"; a stock-like "ESGR" is still searched."""
+    s = SearchFakeSession(contracts=MORE)
+    q = SymbolSearch(s, delay_ms=0)
+    q.set_text("AA")
+    wait_until(aloop, lambda: q.matches.rowCount() >= 1, what="matches")
+    for text in ("esz6", " /ES", "/xyz", "CLF27"):
+        q.set_text(text)
+        assert q.matches.rowCount() == 0 and q.message == ""
+    _sleep(aloop, 0.05)
+    assert s.search_calls == ["AA"] and q.queries == 1
+    q.set_text("ESGR")
+    wait_until(aloop, lambda: q.queries == 2, what="stock-like text searched")
+    wait_until(aloop, lambda: s.search_calls == ["AA", "ESGR"], what="ESGR sent")
