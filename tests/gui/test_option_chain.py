@@ -70,11 +70,13 @@ def test_quotes_and_greeks_then_a_click_on_the_ask_buys(chain, aloop, qtbot):
     call = model.option_at(atm, 0)
     put = model.option_at(atm, len(COLUMNS) - 1)
     assert call.right == "C" and put.right == "P" and call.strike == put.strike == model.strikes[atm]
-    q = s.push_option_quote(call, 201.3, vol=0.30)
+    q = s.push_option_quote(call, 201.3, vol=0.30, open_interest=12_345)
     s.push_option_quote(put, 201.3, vol=0.32)
     wait_until(aloop, lambda: model.text(atm, COLUMNS.index("Ask")) != "", what="call quote shown")
     assert model.text(atm, COLUMNS.index("Ask")) == f"{q.ask:,.2f}"
     assert model.text(atm, COLUMNS.index("IV %")) == "30.0"
+    assert model.text(atm, COLUMNS.index("Open int.")) == "12,345"        # where IB serves it
+    assert model.text(atm, len(COLUMNS) - 1 - COLUMNS.index("Open int.")) == ""   # the put: none yet
     delta = float(model.text(atm, COLUMNS.index("Delta")))
     assert 0.3 < delta < 0.7
     put_delta = float(model.text(atm, len(COLUMNS) - 1 - SIDE_INDEX["Delta"]))
