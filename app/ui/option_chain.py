@@ -139,7 +139,7 @@ class OptionChainPanel(QWidget):
 
     def _model_reset(self) -> None:
         self._centred_on = None
-        QTimer.singleShot(0, self._scroll_to_money)
+        QTimer.singleShot(0, self, self._scroll_to_money)   # the panel as context: dropped with it
 
     def _scroll_to_money(self, *_args) -> None:
         row = self.model.atm_row
