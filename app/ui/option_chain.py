@@ -3,7 +3,8 @@
 
 Top: the underlying's symbol field (IB symbol search; the dock follows its link colour, and a
 symbol typed here drives that colour), how many strikes to show, a status line. Under it one
-tab per expiry ("2026-12-18"), then the table: bid, ask, last, volume, implied volatility and
+tab per expiry ("2026-12-18"), then the table: bid, ask, last, volume, open interest (where
+served), implied volatility and
 the greeks of each call and put, the strike in the middle, the at-the-money row tinted.
 Clicking a call's or a put's Ask emits ``orderRequested(BUY, option, ask)``, its Bid
 ``orderRequested(SELL, option, bid)``: the panels load the option in the order ticket with a
@@ -138,7 +139,7 @@ class OptionChainPanel(QWidget):
 
     def _model_reset(self) -> None:
         self._centred_on = None
-        QTimer.singleShot(0, self._scroll_to_money)
+        QTimer.singleShot(0, self, self._scroll_to_money)   # the panel as context: dropped with it
 
     def _scroll_to_money(self, *_args) -> None:
         row = self.model.atm_row

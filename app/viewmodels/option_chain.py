@@ -6,7 +6,8 @@
 - :meth:`OptionChainModel.set_expiry` qualifies that expiry's calls and puts
   (``Session.option_contracts``, one reqContractDetails) and subscribes the quotes of the
   :attr:`strikes_shown` strikes nearest the money (IB sends the option computation ticks with
-  them: implied volatility and greeks);
+  them: implied volatility and greeks; open interest where the gateway serves it, generic tick
+  101: blank otherwise);
 - rows are strikes, low to high; columns :data:`CALL_COLUMNS`, "Strike", then the same for the
   puts mirrored (:data:`COLUMNS`); the at-the-money row is :attr:`OptionChainModel.atm_row`.
   Updates are coalesced to one repaint per :data:`FRAME_MS`.
@@ -32,7 +33,7 @@ from app.domain import Action, Instrument
 log = logging.getLogger(__name__)
 
 #: one side's columns, as the calls show them left to right (the puts mirror them)
-SIDE_COLUMNS = ("Bid", "Ask", "Last", "Volume", "IV %", "Delta", "Gamma", "Theta", "Vega")
+SIDE_COLUMNS = ("Bid", "Ask", "Last", "Volume", "Open int.", "IV %", "Delta", "Gamma", "Theta", "Vega")
 CALL_COLUMNS = SIDE_COLUMNS
 PUT_COLUMNS = tuple(reversed(SIDE_COLUMNS))
 COLUMNS = CALL_COLUMNS + ("Strike",) + PUT_COLUMNS
@@ -258,7 +259,8 @@ class OptionChainModel(QAbstractTableModel):
             return None
         name = COLUMNS[col]
         return {"Bid": lambda: q.bid, "Ask": lambda: q.ask, "Last": lambda: q.last,
-                "Volume": lambda: q.volume, "IV %": lambda: _greek(q, "implied_vol"),
+                "Volume": lambda: q.volume, "Open int.": lambda: q.open_interest,
+                "IV %": lambda: _greek(q, "implied_vol"),
                 "Delta": lambda: _greek(q, "delta"), "Gamma": lambda: _greek(q, "gamma"),
                 "Theta": lambda: _greek(q, "theta"), "Vega": lambda: _greek(q, "vega")}[name]()
 
@@ -269,7 +271,7 @@ class OptionChainModel(QAbstractTableModel):
             return f"{v:g}"
         if name == "IV %":
             return _fmt(v * 100 if v is not None else None, 1)
-        if name == "Volume":
+        if name in ("Volume", "Open int."):
             return _fmt(v, 0)
         if name in ("Delta", "Gamma", "Theta", "Vega"):
             return _fmt(v, 3)

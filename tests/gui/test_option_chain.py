@@ -70,11 +70,13 @@ def test_quotes_and_greeks_then_a_click_on_the_ask_buys(chain, aloop, qtbot):
     call = model.option_at(atm, 0)
     put = model.option_at(atm, len(COLUMNS) - 1)
     assert call.right == "C" and put.right == "P" and call.strike == put.strike == model.strikes[atm]
-    q = s.push_option_quote(call, 201.3, vol=0.30)
+    q = s.push_option_quote(call, 201.3, vol=0.30, open_interest=12_345)
     s.push_option_quote(put, 201.3, vol=0.32)
     wait_until(aloop, lambda: model.text(atm, COLUMNS.index("Ask")) != "", what="call quote shown")
     assert model.text(atm, COLUMNS.index("Ask")) == f"{q.ask:,.2f}"
     assert model.text(atm, COLUMNS.index("IV %")) == "30.0"
+    assert model.text(atm, COLUMNS.index("Open int.")) == "12,345"        # where IB serves it
+    assert model.text(atm, len(COLUMNS) - 1 - COLUMNS.index("Open int.")) == ""   # the put: none yet
     delta = float(model.text(atm, COLUMNS.index("Delta")))
     assert 0.3 < delta < 0.7
     put_delta = float(model.text(atm, len(COLUMNS) - 1 - SIDE_INDEX["Delta"]))
@@ -210,3 +212,23 @@ def test_the_ticket_shows_an_option_in_whole_contracts_with_its_terms(qtbot, alo
     assert ticket.quantity.decimals() == 0 and ticket.quantity.value() == 1
     assert ticket.quantity.singleStep() == 1
     assert ticket.name.text() == "Call 200 · 18 Dec 2026 · x100"
+
+
+def test_a_closed_panel_is_not_scrolled_after_its_chain_resets(qtbot, aloop):
+    """A reset schedules the scroll to the money for the next event-loop turn: a panel deleted
+    meanwhile (the window closing) must not be called (CI saw 'QTableView already deleted')."""
+    import shiboken6
+
+    s = FakeSession()
+    aloop.run_until_complete(s.connect())
+    model = OptionChainModel(s)
+    panel = OptionChainPanel(model)
+    s.subscribe_quotes(AAPL)
+    s.push_quote("AAPL", last=201.3)
+    panel.set_instrument(AAPL)
+    wait_until(aloop, lambda: model.atm_row is not None, what="ATM")
+    model.beginResetModel()
+    model.endResetModel()                       # schedules the scroll (the money is known)
+    shiboken6.delete(panel)                     # the panel is gone before the timer fires
+    aloop.run_until_complete(asyncio.sleep(0.05))   # pytest-qt fails the test on an exception here
+    model.close()
