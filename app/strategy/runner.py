@@ -160,6 +160,7 @@ class StrategyRunner(QObject):
         #: the forward test: round trips of its fills, and (UTC bar time, P&L) at each live bar
         self.trips = RoundTrips()
         self.equity_points: list[tuple[datetime, float]] = []
+        self._forward_cache: tuple | None = None   # (equity points, trades, cash) -> metrics
         self._last_price: float | None = None
         self._last_signal = ""
         self._last_error = ""
@@ -558,9 +559,14 @@ class StrategyRunner(QObject):
         from app.backtest import BacktestConfig, compute_metrics
         if len(self.equity_points) < 2:
             return {}
+        key = (len(self.equity_points), len(self.trips.trades), cash)
+        if self._forward_cache is not None and self._forward_cache[0] == key:
+            return self._forward_cache[1]     # the status row refreshes often; the bars do not
         times = pd.DatetimeIndex([t for t, _ in self.equity_points]).tz_convert("UTC")
         equity = pd.Series([cash + v for _, v in self.equity_points], index=times, dtype=float)
-        return compute_metrics(equity, self.trips.trades, BacktestConfig(cash=cash))
+        metrics = compute_metrics(equity, self.trips.trades, BacktestConfig(cash=cash))
+        self._forward_cache = (key, metrics)
+        return metrics
 
     def _on_bar(self, sub_id: int, bar: Bar, new_bar: bool) -> None:
         if sub_id != self._sub_id or self._sub_id is None or not self.running:

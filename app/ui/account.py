@@ -19,7 +19,7 @@ stale position rows are grey as well.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QLabel, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
     QWidget,
@@ -40,6 +40,8 @@ from app.viewmodels.table import SORT_ROLE
 #: account's realized P&L is in the summary above, each fill's in Executions; the live price
 #: is in the watchlist (with it, orders and positions would not both fit 1920 px unscrolled)
 POSITIONS_HIDDEN_BY_DEFAULT = ("market_price", "realized_pnl")
+#: how often the option greeks table is rebuilt at most (milliseconds; it follows every quote)
+GREEKS_REFRESH_MS = 250
 
 
 _NAME_TIPS = {
@@ -137,7 +139,13 @@ class AccountPanel(QWidget):
         lay.addWidget(self.greeks_label)
         lay.addWidget(self.greeks_table)
         self.positions = positions
-        positions.greeksChanged.connect(self.refresh_greeks)
+        # greeksChanged comes with each quote batch of a held option: the table is rebuilt at
+        # most every GREEKS_REFRESH_MS, not per tick
+        self._greeks_timer = QTimer(self)
+        self._greeks_timer.setSingleShot(True)
+        self._greeks_timer.setInterval(GREEKS_REFRESH_MS)
+        self._greeks_timer.timeout.connect(self.refresh_greeks)
+        positions.greeksChanged.connect(self._schedule_greeks)
         positions.modelReset.connect(self.refresh_greeks)
         positions.rowsInserted.connect(self.refresh_greeks)
         positions.rowsRemoved.connect(self.refresh_greeks)
@@ -154,6 +162,10 @@ class AccountPanel(QWidget):
         if session is not None and hasattr(session, "stateEvent"):
             session.stateEvent += self._on_state
         self.refresh()
+
+    def _schedule_greeks(self) -> None:
+        if not self._greeks_timer.isActive():      # a throttle: a steady feed still refreshes
+            self._greeks_timer.start()
 
     def refresh_greeks(self, *_args) -> None:
         """The greeks totals per underlying (hidden while no option is held)."""

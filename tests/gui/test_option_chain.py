@@ -171,7 +171,8 @@ def test_account_panel_shows_greeks_by_underlying_only_with_options(qtbot, aloop
     call = aloop.run_until_complete(s.option_contracts(AAPL, FAKE_EXPIRATIONS[0]))[0]
     s.set_position(call.display_symbol, 2, 250.0, 2.60, 20.0)
     s.push_option_quote(call, 200.0)
-    wait_until(aloop, lambda: panel.greeks_table.isVisible(), what="greeks table")
+    wait_until(aloop, lambda: panel.greeks_table.isVisible() and panel.greeks_table.rowCount()
+               and not panel.greeks_table.item(0, 0).text().endswith("*"), what="greeks table (throttled)")
     assert panel.greeks_table.item(0, 0).text() == "AAPL"
     delta = s.quote(call.key).greeks.delta
     assert panel.greeks_table.item(0, 1).text() == f"{delta * 200:,.0f}"
@@ -232,3 +233,24 @@ def test_a_closed_panel_is_not_scrolled_after_its_chain_resets(qtbot, aloop):
     shiboken6.delete(panel)                     # the panel is gone before the timer fires
     aloop.run_until_complete(asyncio.sleep(0.05))   # pytest-qt fails the test on an exception here
     model.close()
+
+
+def test_the_greeks_table_is_rebuilt_at_most_once_per_interval(qtbot, aloop, monkeypatch):
+    """greeksChanged follows every quote batch of a held option: a burst rebuilds the table once."""
+    from app.ui.account import GREEKS_REFRESH_MS, AccountPanel
+    from app.viewmodels.account import AccountSummary, PositionsModel
+
+    s = FakeSession()
+    positions = PositionsModel(s)
+    panel = AccountPanel(AccountSummary(s), positions)
+    qtbot.addWidget(panel)
+    calls = []
+    monkeypatch.setattr(panel, "refresh_greeks", lambda *a: calls.append(1))
+    panel._greeks_timer.timeout.disconnect()
+    panel._greeks_timer.timeout.connect(panel.refresh_greeks)
+    for _ in range(50):
+        positions.greeksChanged.emit()
+    assert calls == []
+    aloop.run_until_complete(asyncio.sleep(GREEKS_REFRESH_MS / 1000 + 0.1))
+    assert calls == [1]
+    positions.close()

@@ -62,7 +62,9 @@ def test_buy_a_call_from_the_chain_and_see_it_with_its_multiplier_and_greeks(ter
     pos = next(p for p in positions.records() if p.instrument.con_id == call.con_id)
     assert pos.quantity == 1 and pos.instrument.multiplier == 100
     assert 0.5 * ask * 100 < pos.avg_cost < 2 * ask * 100 + 2      # IB: per contract, with commission
-    wait_until(aloop, lambda: panels.account.greeks_table.isVisible(), 20, what="greeks by underlying")
+    g = panels.account.greeks_table
+    wait_until(aloop, lambda: g.isVisible() and g.rowCount() and not g.item(0, 0).text().endswith("*"), 20,
+               what="greeks by underlying (throttled)")
     assert panels.account.greeks_table.item(0, 0).text().startswith("AAPL")
     shares = float(panels.account.greeks_table.item(0, 1).text().replace(",", ""))
     assert 20 < shares < 80                                  # ~ delta x 100 of one ATM call
