@@ -17,6 +17,11 @@ from typing import Any, Callable
 #: 2100-2169 system/farm warnings, 10167 delayed data displayed, 399 order warning).
 WARNING_CODES = frozenset(range(2100, 2170)) | {10167, 399, 10197, 10349}
 
+#: the contract fields of a position line the drivers' ``position_contracts`` return (the
+#: derivative fields of IB's position message: expiry, strike, right, multiplier)
+POSITION_CONTRACT_KEYS = ("secType", "exchange", "currency", "lastTradeDateOrContractMonth", "strike", "right",
+                          "multiplier", "localSymbol")
+
 
 class ClientError(Exception):
     """The gateway answered a request with an error message (msg id 4): IB ``code`` and text."""

@@ -46,8 +46,35 @@ def rth_start_time() -> float:
     return dt.datetime(d.year, d.month, d.day, 11, 0, tzinfo=ny).timestamp()
 
 
-#: the official client forced to each server version where a layout changes (157..178)
-IBAPI_VERSIONS = tuple(f"ibapi@{v}" for v in (157, 163, 173, 176, 178))
+#: server versions where a layout changes inside 157..178 (docs/simulator.md's table)
+LAYOUT_VERSIONS = (157, 163, 173, 176, 178)
+
+
+def ibapi_versions(spec: str | None) -> tuple[str, ...]:
+    """The ``ibapi@<v>`` kinds to run: ``spec`` is ``IBDESK_CONFORMANCE_VERSIONS`` — unset or
+    empty for :data:`LAYOUT_VERSIONS`, ``all`` for every version 157..178, or a comma list
+    such as ``158,170``. ValueError names a version outside 157..178 or a word that is not
+    a number."""
+    if not spec or not spec.strip():
+        versions = LAYOUT_VERSIONS
+    elif spec.strip().lower() == "all":
+        versions = tuple(range(157, 179))
+    else:
+        versions = []
+        for word in spec.split(","):
+            try:
+                v = int(word)
+            except ValueError:
+                raise ValueError(f"IBDESK_CONFORMANCE_VERSIONS: {word.strip()!r} is not a server version") from None
+            if not 157 <= v <= 178:
+                raise ValueError(f"IBDESK_CONFORMANCE_VERSIONS: {v} is outside the gateway's 157..178")
+            versions.append(v)
+    return tuple(f"ibapi@{v}" for v in versions)
+
+
+#: the official client forced to each server version where a layout changes (157..178), or
+#: to the versions IBDESK_CONFORMANCE_VERSIONS names (``all``: every one, ~25 s each)
+IBAPI_VERSIONS = ibapi_versions(os.environ.get("IBDESK_CONFORMANCE_VERSIONS"))
 
 
 def make_driver(kind: str):

@@ -29,6 +29,7 @@ from ibapi.order import Order
 from ibapi.order_cancel import OrderCancel
 from ibapi.wrapper import EWrapper
 
+from tests.conformance.base import POSITION_CONTRACT_KEYS
 from tests.conformance.common import (WARNING_CODES, DecodeWatch, ClientError, OrderMessages, apply_depth, bar_time,
                                       norm_hist_tick, norm_tbt, norm_what_if, num, order_state_dict)
 from tests.conformance.scan_driver import IbapiScan
@@ -499,6 +500,13 @@ class IbapiDriver(OrderMessages, IbapiScan):
             raise TimeoutError("ibapi: no positionEnd")
         self.app.cancelPositions()
         return {e["contract"].conId: (float(e["position"]), float(e["avgCost"])) for e in self.events("position")}
+
+    def position_contracts(self) -> dict[int, dict]:
+        """reqPositions: {conId: the decoded contract's secType, exchange, currency,
+        lastTradeDateOrContractMonth, strike, right, multiplier, localSymbol}."""
+        self.positions()
+        return {e["contract"].conId: {k: getattr(e["contract"], k) for k in POSITION_CONTRACT_KEYS}
+                for e in self.events("position")}
 
     def account_values(self, account: str = "") -> dict[str, str]:
         """reqAccountUpdates snapshot: tag -> value (USD/BASE rows and currency-less rows)."""

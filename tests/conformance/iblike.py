@@ -36,10 +36,10 @@ from types import ModuleType
 from typing import Any, Callable
 
 if __package__:                  # tests.conformance.iblike (the test process)
-    from .base import WARNING_CODES, ClientError, DecodeWatch, poll
+    from .base import POSITION_CONTRACT_KEYS, WARNING_CODES, ClientError, DecodeWatch, poll
     from .iblike_scan import ScanSession
 else:                            # iblike beside insync_child.py (the ib_insync child)
-    from base import WARNING_CODES, ClientError, DecodeWatch, poll  # type: ignore[no-redef]
+    from base import POSITION_CONTRACT_KEYS, WARNING_CODES, ClientError, DecodeWatch, poll  # type: ignore[no-redef]
     from iblike_scan import ScanSession  # type: ignore[no-redef]
 
 #: Wrapper methods of either library that are not gateway messages (bookkeeping, the
@@ -572,6 +572,12 @@ class Session(ScanSession):
     def positions(self) -> list[list]:
         """[[conId, position, avgCost], ...]."""
         return [[p.contract.conId, float(p.position), float(p.avgCost)] for p in self.acall(self.ib.reqPositionsAsync)]
+
+    def position_contracts(self) -> list[list]:
+        """[[conId, {secType, exchange, currency, lastTradeDateOrContractMonth, strike, right,
+        multiplier, localSymbol} as decoded]] of reqPositions."""
+        return [[p.contract.conId, {k: getattr(p.contract, k) for k in POSITION_CONTRACT_KEYS}]
+                for p in self.acall(self.ib.reqPositionsAsync)]
 
     def account_values(self, account: str = "") -> dict[str, str]:
         """The library's account values in USD/BASE/none: {tag: value}."""

@@ -197,6 +197,11 @@ class IbLikeDriver(OrderMessages, IbLikeScan):
         """reqPositions: {conId: (position, avgCost)}."""
         return {con: (pos, avg) for con, pos, avg in self.rpc("positions")}
 
+    def position_contracts(self) -> dict[int, dict]:
+        """reqPositions: {conId: the decoded contract's secType, exchange, currency,
+        lastTradeDateOrContractMonth, strike, right, multiplier, localSymbol}."""
+        return {con: c for con, c in self.rpc("position_contracts")}
+
     def account_values(self, account: str = "") -> dict[str, str]:
         """The library's account values in USD/BASE/none: {tag: value}."""
         return self.rpc("account_values", account)

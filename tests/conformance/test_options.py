@@ -19,12 +19,17 @@ pytestmark = pytest.mark.timeout(60)
 
 AAPL = 265598
 CLIENTS2 = ("ibapi", "ibapi@157", "ib_async")
+#: the scenarios written with the drivers' neutral API run through ib_insync 0.9.86 too (its
+#: decoder at server version 176: the option fields of openOrder, execDetails, position,
+#: updatePortfolio)
+CLIENTS3 = CLIENTS2 + ("ib_insync",)
 
 
 @pytest.fixture
 def drv(request, gw):
     """ibapi (its highest version and 157) or ib_async: the option requests are made with each
-    library's own methods, so ib_insync (in a child process) is not among them."""
+    library's own methods; ib_insync (in a child process) runs the scenarios of CLIENTS3, which
+    use the neutral driver API."""
     yield from connected(request.param, gw)
 
 
@@ -169,7 +174,7 @@ def test_calculate_implied_volatility_and_price(drv, gw, market):
     assert math.isclose(iv, 0.30, abs_tol=1e-4)
 
 
-@pytest.mark.parametrize("drv", CLIENTS2, indirect=True)
+@pytest.mark.parametrize("drv", CLIENTS3, indirect=True)
 def test_buy_one_call_position_and_cash(drv, gw, market):
     spec = _atm_call(gw, market, 231.0)
     acct = gw.exchange.account_id
@@ -187,6 +192,9 @@ def test_buy_one_call_position_and_cash(drv, gw, market):
     assert pos[con][0] == pos0 + 1
     if pos0 == 0:
         assert math.isclose(pos[con][1], ask * 100 + 1.00, abs_tol=1e-6)   # avgCost per contract
+    c = drv.position_contracts()[con]
+    assert (c["secType"], c["lastTradeDateOrContractMonth"], c["strike"], c["right"], c["multiplier"]) == \
+        ("OPT", spec["lastTradeDateOrContractMonth"], spec["strike"], "C", "100")
     after = drv.account_values(acct)
     paid = float(before["TotalCashValue"]) - float(after["TotalCashValue"])
     assert math.isclose(paid, ask * 100 + 1.00, abs_tol=0.02)

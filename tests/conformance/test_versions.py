@@ -13,7 +13,7 @@ import struct
 
 import pytest
 
-from tests.conformance.conftest import next_client_id
+from tests.conformance.conftest import LAYOUT_VERSIONS, ibapi_versions, next_client_id
 from tests.conformance.ibapi_driver import IbapiDriver
 
 
@@ -68,3 +68,14 @@ def test_ibapi_offering_only_old_versions_gets_no_session(gw):
     assert not d.is_connected()
     d.disconnect(wait=False)
     d.join()
+
+
+def test_versions_to_run_are_chosen_by_the_environment():
+    assert ibapi_versions(None) == ibapi_versions(" ") == tuple(f"ibapi@{v}" for v in LAYOUT_VERSIONS)
+    every = ibapi_versions("all")
+    assert len(every) == 22 and every[0] == "ibapi@157" and every[-1] == "ibapi@178"
+    assert ibapi_versions("158, 170") == ("ibapi@158", "ibapi@170")
+    with pytest.raises(ValueError, match="179 is outside"):
+        ibapi_versions("178,179")
+    with pytest.raises(ValueError, match="'v176' is not a server version"):
+        ibapi_versions("v176")
