@@ -1,6 +1,7 @@
 """Command line: ``python -m app.backtest --csv FILE --strategy sma_cross --param fast=10
 --param slow=20 [--param quantity=100] [--param long_only=false] [--cash 100000]
-[--commission 0|ib] [--slippage-pct 0] [--risk-free 0] [--json OUT] [--strategy-file PATH]``.
+[--commission 0|ib] [--slippage-pct 0] [--risk-free 0] [--json OUT] [--strategy-file PATH]
+[--sec-type FUT --multiplier 50 --symbol ES]``.
 
 Prints a short summary; ``--json OUT`` writes :meth:`BacktestResult.to_json` (the metrics at
 the top level and ``trades``; ``-`` writes to stdout). Bad input: a message on stderr and exit
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--commission", default="ib", help='"ib" (simulator schedule, default) or USD per share')
     ap.add_argument("--slippage-pct", type=float, default=0.0, help="percent against market fills")
     ap.add_argument("--risk-free", type=float, default=0.0, help="annual risk-free rate, fraction (0.04)")
+    ap.add_argument("--sec-type", default="STK", help="IB secType of the bars: STK (default), CASH, FUT, OPT "
+                    "(the commission schedule)")
+    ap.add_argument("--multiplier", type=float, default=1.0, help="contract multiplier (50 for ES, 100 for "
+                    "an option; default 1): P&L = price x quantity x multiplier")
+    ap.add_argument("--symbol", default="", help="root symbol of a future (ES), for its commission")
     ap.add_argument("--json", default=None, metavar="OUT", help="write the result as JSON (- for stdout)")
     ap.add_argument("--equity", action="store_true", help="include the equity curve in the JSON")
     return ap
@@ -78,7 +84,8 @@ def _config(args) -> BacktestConfig:
             raise UsageError(f'--commission {args.commission!r}: use "ib" or USD per share (e.g. 0.005)') from None
     try:
         return BacktestConfig(cash=args.cash, commission=c, slippage_pct=args.slippage_pct,
-                              risk_free_rate=args.risk_free)
+                              risk_free_rate=args.risk_free, sec_type=args.sec_type.strip().upper(),
+                              multiplier=args.multiplier, symbol=args.symbol.strip().upper())
     except ValueError as e:
         raise UsageError(str(e)) from None
 

@@ -21,14 +21,16 @@ Per bar i, in order:
      trailing / on-close order types are refused (``StrategyError``).
 
    Each fill updates cash and position, calls ``on_fill`` then ``on_order`` ("Filled").
-2. equity = cash + position × close is recorded;
+2. equity = cash + position × close × multiplier is recorded;
 3. the strategy sees the bar (``on_bar``); its orders work from bar i+1.
 
 After the last bar: ``on_stop``; orders still working are cancelled; an open position is closed
 at the last close (a market fill with slippage and commission) so the metrics see it.
 
 Commissions: ``BacktestConfig.commission``. Cash has no margin check (it may go negative; a
-short sale credits cash). Prices are in the instrument's currency, taken as USD.
+short sale credits cash). Prices are in the instrument's currency, taken as USD; a contract's
+value is price × ``BacktestConfig.multiplier`` (futures move cash by their full value here,
+which leaves equity exactly as daily variation margin would).
 """
 
 from __future__ import annotations
@@ -47,20 +49,32 @@ from app.backtest.model import BacktestCancelled, BacktestConfig, BacktestResult
 from app.strategy.roundtrips import RoundTrips
 from app.domain import Action, OrderType, TimeInForce
 from app.domain.bars import Bar
-from app.sim.account import STOCK_MAX_PCT, STOCK_MIN, STOCK_PER_SHARE
+from app.sim.account import (FX_MIN, FX_RATE_BP, OPT_MIN, OPT_PER_CONTRACT, STOCK_MAX_PCT, STOCK_MIN,
+                             STOCK_PER_SHARE)
+from app.sim.futures import commission_of_root
 from app.strategy.base import Fill, OrderUpdate, Strategy, StrategyError
 
 _TYPES = (OrderType.MKT, OrderType.LMT, OrderType.STP, OrderType.STP_LMT)
 
 
 def commission(config: BacktestConfig, quantity: float, price: float) -> float:
-    """Commission of one order filling ``quantity`` shares at ``price``, USD.
-    ``"ib"``: max(1.00, 0.005 × shares) capped at 1 % of the trade value, rounded to cents
-    (``app.sim.account.order_commission`` for stocks); a number: that many USD per share."""
+    """Commission of one order filling ``quantity`` shares / contracts at ``price``, USD,
+    rounded to cents. ``"ib"``: the simulated gateway's schedule for ``config.sec_type``
+    (``app.sim.account.order_commission``): stocks max(1.00, 0.005 × shares) capped at 1 % of
+    the trade value; FX 0.2 bp of the value, min 2.00; options 0.65 × contracts, min 1.00;
+    futures per contract by root (``app.sim.futures.commission_of_root``). A number: that
+    many USD per share / contract."""
     c = config.commission
-    if c == "ib":
-        return round(min(max(STOCK_MIN, STOCK_PER_SHARE * quantity), STOCK_MAX_PCT * quantity * price), 2)
-    return float(c) * quantity
+    if c != "ib":
+        return float(c) * quantity
+    kind = config.sec_type
+    if kind == "FUT":
+        return commission_of_root(config.symbol, quantity)
+    if kind == "OPT":
+        return round(max(OPT_MIN, OPT_PER_CONTRACT * quantity), 2)
+    if kind == "CASH":
+        return round(max(FX_MIN, quantity * price * FX_RATE_BP), 2)
+    return round(min(max(STOCK_MIN, STOCK_PER_SHARE * quantity), STOCK_MAX_PCT * quantity * price), 2)
 
 
 @dataclass(slots=True)
@@ -87,7 +101,8 @@ class BacktestBroker:
         self.cash, self.pos = float(config.cash), 0.0
         self.working: list[_Order] = []
         self.fills: list[Fill] = []
-        self._trips = RoundTrips()
+        self._mult = float(config.multiplier)
+        self._trips = RoundTrips(self._mult)
         self.trades: list[Trade] = self._trips.trades
         self.lines: list[str] = []
         self._next_id = 1
@@ -195,7 +210,7 @@ class BacktestBroker:
             px = self._slip(px, buy)
         comm = commission(self.cfg, qty, px)
         signed = qty if buy else -qty
-        self.cash -= signed * px + comm
+        self.cash -= signed * px * self._mult + comm
         t = self.now()
         self._book(signed, px, t, comm / qty)
         self.pos += signed
@@ -272,7 +287,7 @@ def run_backtest(strategy: Strategy, bars: pd.DataFrame, config: BacktestConfig 
         e.add_note(f"strategy {strategy.name}: at bar {i} ({times[i].isoformat()})")
         raise
     broker.finish(c_[-1])
-    close = np.asarray(c_)
+    close = np.asarray(c_) * float(config.multiplier)        # value of one share / contract
     equity_v = cash + pos * close
     equity_v[-1] = broker.cash + broker.pos * close[-1]
     index = pd.DatetimeIndex(df["time"])

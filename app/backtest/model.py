@@ -22,9 +22,16 @@ class BacktestConfig:
     """How a backtest trades and judges.
 
     - ``cash``: starting cash, USD (> 0).
-    - ``commission``: ``"ib"`` = the simulated gateway's schedule (IB Pro fixed for stocks:
-      USD 0.005/share, min USD 1.00, max 1 % of trade value, per order; ``app.sim.account``),
-      or USD per share as a number (0 = none, no minimum).
+    - ``commission``: ``"ib"`` = the simulated gateway's schedule for ``sec_type``, per order
+      (IB Pro fixed; ``app.sim.account.order_commission``): stocks USD 0.005/share, min 1.00,
+      max 1 % of trade value; FX 0.2 bp of the value, min 2.00; options 0.65/contract, min
+      1.00; futures 0.85 + the exchange fee of root ``symbol`` + NFA 0.02 per contract (2.25
+      for ES). Or USD per share / contract as a number (0 = none, no minimum).
+    - ``sec_type``: IB secType of the instrument: "STK" (default), "CASH", "FUT" or "OPT".
+    - ``multiplier``: IB ``Contract.multiplier`` (shares per contract: 50 for ES, 100 for a US
+      equity option; 1 for stocks and FX). Cash, equity and P&L are price × quantity ×
+      multiplier; quantities stay in contracts.
+    - ``symbol``: the underlying / root symbol ("ES"), for the futures commission.
     - ``slippage_pct``: percent of the price, against the trader, on fills at a market price
       (MKT, triggered STP, the final close-out); never on limit prices.
     - ``slippage_ticks``: further ticks of ``tick_size`` (instrument currency) against the trader
@@ -44,6 +51,9 @@ class BacktestConfig:
     risk_free_rate: float = 0.0
     periods_per_year: float | None = None
     close_at_end: bool = True
+    sec_type: str = "STK"
+    multiplier: float = 1.0
+    symbol: str = ""
 
     def __post_init__(self) -> None:
         if not (isinstance(self.cash, (int, float)) and math.isfinite(self.cash) and self.cash > 0):
@@ -63,14 +73,33 @@ class BacktestConfig:
             raise ValueError(f"risk_free_rate is an annual fraction (0.04 = 4 %), got {self.risk_free_rate!r}")
         if self.periods_per_year is not None and not (self.periods_per_year > 0):
             raise ValueError(f"periods_per_year must be > 0, got {self.periods_per_year!r}")
+        if self.sec_type not in SEC_TYPES:
+            raise ValueError(f"sec_type must be one of {', '.join(SEC_TYPES)}, got {self.sec_type!r}")
+        m = self.multiplier
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m <= 0:
+            raise ValueError(f"multiplier must be a positive number (50 for ES, 100 for an option), got {m!r}")
+
+    @classmethod
+    def for_instrument(cls, instrument, **kw) -> "BacktestConfig":
+        """The config for bars of ``instrument`` (``app.domain.Instrument``): its secType,
+        multiplier, symbol and min tick (as ``tick_size``), plus the other fields in ``kw``.
+        ValueError for a secType a backtest cannot price (see ``SEC_TYPES``)."""
+        kw.setdefault("tick_size", float(instrument.min_tick or 0.01))
+        return cls(sec_type=instrument.sec_type, multiplier=float(instrument.multiplier or 1.0),
+                   symbol=instrument.symbol, **kw)
+
+
+#: the IB secTypes a backtest prices (commission schedule and multiplier)
+SEC_TYPES = ("STK", "CASH", "FUT", "OPT")
 
 
 @dataclass(frozen=True)
 class Trade:
     """One round trip, matched first-in first-out: ``entry_time`` / ``exit_time`` (UTC),
-    ``side`` "long" or "short", ``quantity`` (shares), ``entry_price`` / ``exit_price``
-    (instrument currency, fill prices), ``pnl`` (USD, after the entry's and the exit's
-    commissions on this quantity)."""
+    ``side`` "long" or "short", ``quantity`` (shares or contracts), ``entry_price`` /
+    ``exit_price`` (instrument currency, fill prices), ``pnl`` (USD: price difference ×
+    quantity × ``multiplier``, after the entry's and the exit's commissions on this quantity),
+    ``multiplier`` (IB ``Contract.multiplier``, 1 for stocks)."""
 
     entry_time: datetime
     exit_time: datetime
@@ -79,11 +108,12 @@ class Trade:
     entry_price: float
     exit_price: float
     pnl: float
+    multiplier: float = 1.0
 
     @property
     def return_pct(self) -> float:
-        """pnl in percent of the entry value."""
-        return 100.0 * self.pnl / (self.entry_price * self.quantity)
+        """pnl in percent of the entry value (entry price × quantity × multiplier)."""
+        return 100.0 * self.pnl / (self.entry_price * self.quantity * self.multiplier)
 
 
 @dataclass

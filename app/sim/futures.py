@@ -255,7 +255,13 @@ def with_hours(c: SimContract, now: float) -> SimContract:
 
 def commission(c: SimContract, contracts: float) -> float:
     """USD commission of ``contracts`` futures: IB fixed 0.85 + exchange fee + NFA 0.02 each."""
-    r = root(c.symbol)
+    return commission_of_root(c.symbol, contracts)
+
+
+def commission_of_root(symbol: str, contracts: float) -> float:
+    """USD commission of ``contracts`` futures of root ``symbol`` ("ES"): IB fixed 0.85 + the
+    root's exchange fee (1.50 for a root not listed here) + NFA 0.02 each, rounded to cents."""
+    r = root(symbol)
     fee = r.exchange_fee if r else 1.50
     return round((FUT_PER_CONTRACT + fee + NFA_FEE) * contracts, 2)
 

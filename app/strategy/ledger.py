@@ -1,7 +1,8 @@
 """A strategy's own position and P&L from its fills (average-cost method), independent of the
 account's position (other strategies and the trader may trade the same instrument).
 
-Units: quantities in shares (FX: base units), prices and P&L in the instrument's currency,
+Units: quantities in shares (FX: base units; futures and options: contracts), prices and P&L
+in the instrument's currency (P&L = price difference × quantity × the contract multiplier),
 commissions in the account currency as IB reports them. Pure Python, no Qt.
 """
 
@@ -15,8 +16,10 @@ class Ledger:
     same execution again (IB's commission report follows the fill) only updates the commission.
     """
 
-    def __init__(self) -> None:
-        self.position = 0.0      #: shares, long > 0, short < 0
+    def __init__(self, multiplier: float = 1.0) -> None:
+        #: IB ``Contract.multiplier`` of the instrument (50 for ES, 100 for an option, 1 else)
+        self.multiplier = float(multiplier)
+        self.position = 0.0      #: shares / contracts, long > 0, short < 0
         self.avg_price = 0.0     #: average cost of the open position; 0 when flat
         self.gross_realized = 0.0
         self.commissions = 0.0
@@ -28,10 +31,10 @@ class Ledger:
         return self.gross_realized - self.commissions
 
     def unrealized_pnl(self, price: float | None) -> float:
-        """(price - average cost) x position; 0 when flat or without a price."""
+        """(price - average cost) x position x multiplier; 0 when flat or without a price."""
         if not self.position or price is None:
             return 0.0
-        return (price - self.avg_price) * self.position
+        return (price - self.avg_price) * self.position * self.multiplier
 
     def apply_execution(self, exec_id: str, signed_qty: float, price: float,
                         commission: float | None) -> bool:
@@ -55,7 +58,7 @@ class Ledger:
             self.position = new
             return
         closing = min(abs(signed_qty), abs(pos))
-        self.gross_realized += closing * (price - self.avg_price) * (1 if pos > 0 else -1)
+        self.gross_realized += closing * (price - self.avg_price) * (1 if pos > 0 else -1) * self.multiplier
         new = pos + signed_qty
         if new == 0:
             self.avg_price = 0.0

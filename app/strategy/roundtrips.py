@@ -2,8 +2,9 @@
 run report. Pure Python, no Qt.
 
 A fill against the open lots closes them (one :class:`app.backtest.model.Trade` per lot part,
-its P&L after both commissions), the rest opens a new lot. Quantities in shares (signed: buy
-> 0, sell < 0), prices in instrument currency, commissions in USD per share.
+its P&L after both commissions), the rest opens a new lot. Quantities in shares or contracts
+(signed: buy > 0, sell < 0), prices in instrument currency, commissions in USD per share /
+contract; P&L = price difference × quantity × the contract multiplier (50 for ES).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from app.backtest.model import Trade
 
 
 class RoundTrips:
-    """The open lots and the closed :attr:`trades` of one instrument."""
+    """The open lots and the closed :attr:`trades` of one instrument whose contract multiplier
+    is ``multiplier`` (IB ``Contract.multiplier``; 1 for stocks and FX)."""
 
-    def __init__(self) -> None:
+    def __init__(self, multiplier: float = 1.0) -> None:
+        self.multiplier = float(multiplier)
         self.trades: list[Trade] = []
         self._lots: deque[list] = deque()   # [signed qty, price, time, commission per share]
 
@@ -31,8 +34,9 @@ class RoundTrips:
             lot = lots[0]
             part = min(abs(lot[0]), abs(rest))
             side = 1.0 if lot[0] > 0 else -1.0
-            pnl = (price - lot[1]) * part * side - (lot[3] + commission_per_share) * part
-            closed.append(Trade(lot[2], time, "long" if side > 0 else "short", part, lot[1], price, pnl))
+            pnl = (price - lot[1]) * part * side * self.multiplier - (lot[3] + commission_per_share) * part
+            closed.append(Trade(lot[2], time, "long" if side > 0 else "short", part, lot[1], price, pnl,
+                                self.multiplier))
             lot[0] -= side * part
             rest += side * part
             if abs(lot[0]) < 1e-9:

@@ -156,9 +156,9 @@ class StrategyRunner(QObject):
         self._order_ids: list[int] = []
         self._records: dict[int, Any] = {}     # orderId -> last OrderRecord seen
         self.fills: list[Fill] = []
-        self.ledger = Ledger()
+        self.ledger = Ledger(instrument.multiplier)
         #: the forward test: round trips of its fills, and (UTC bar time, P&L) at each live bar
-        self.trips = RoundTrips()
+        self.trips = RoundTrips(instrument.multiplier)
         self.equity_points: list[tuple[datetime, float]] = []
         self._forward_cache: tuple | None = None   # (equity points, trades, cash) -> metrics
         self._last_price: float | None = None

@@ -320,8 +320,10 @@ class StrategiesPanel(QWidget):
         from app.backtest import BacktestConfig
         self.refresh_source()
         inst, _bar_size, bars = self.bars_source()
-        config = BacktestConfig(cash=self.cash.value(), commission=self.commission_box.currentData(),
-                                slippage_pct=self.slippage.value())
+        kw = dict(cash=self.cash.value(), commission=self.commission_box.currentData(),
+                  slippage_pct=self.slippage.value())
+        # the chart's instrument prices the run: ES moves 50 USD a point, an option 100
+        config = BacktestConfig.for_instrument(inst, **kw) if inst is not None else BacktestConfig(**kw)
         result = await self.model.backtest(self.strategy_box.currentData(), self.values(), bars, config)
         if result is not None and inst is not None:
             marks = [BacktestMark(f.time, f.price, "BOT" if f.action.value == "BUY" else "SLD", f"bt{i}")

@@ -64,6 +64,24 @@ def test_backtest_from_the_form_shows_metrics_equity_trades_and_chart_marks(qtbo
     assert panel.export_button.isEnabled() and "trades over 2,148 bars" in panel.status.text()
 
 
+def test_a_futures_chart_is_backtested_at_50_usd_a_point(qtbot, aloop, goog):
+    """The chart shows ESZ6: the run takes the chart instrument's multiplier and commission
+    schedule (GOOG's prices stand in for ES bars)."""
+    from tests.fakes_futures import FAKE_FUTURES
+    es = next(f for f in FAKE_FUTURES if f.local_symbol == "ESZ6")
+    panel = _panel(qtbot, goog, es)
+    panel.editors["fast"].setValue(10)
+    panel.editors["slow"].setValue(20)
+    panel.editors["quantity"].setValue(1)
+    panel.commission_box.setCurrentIndex(panel.commission_box.findData("ib"))
+    result = _run(aloop, panel)
+    stock = run_backtest(STRATEGIES["sma_cross"](fast=10, slow=20, quantity=1), goog, BacktestConfig(commission=0))
+    assert len(result.trades) == len(stock.trades) > 0
+    for fut, st in zip(result.trades, stock.trades):
+        assert fut.multiplier == 50 and fut.pnl == pytest.approx(st.pnl * 50 - 2 * 2.25)
+    assert result.info["config"]["sec_type"] == "FUT" and result.info["config"]["tick_size"] == 0.25
+
+
 def test_bad_parameters_and_files_say_why_and_run_nothing(qtbot, aloop, goog, tmp_path):
     panel = _panel(qtbot, goog)
     panel.editors["fast"].setValue(30)

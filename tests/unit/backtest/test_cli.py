@@ -44,9 +44,25 @@ def test_json_has_the_metrics_and_trades(csv, tmp_path):
     for k in ("return_pct", "sharpe", "max_drawdown_pct", "win_rate_pct", "n_trades", "final_equity", "trades"):
         assert k in d
     assert d["n_trades"] == len(d["trades"]) > 0
-    assert set(d["trades"][0]) == {"entry_time", "exit_time", "side", "quantity", "entry_price", "exit_price", "pnl"}
+    assert set(d["trades"][0]) == {"entry_time", "exit_time", "side", "quantity", "entry_price", "exit_price", "pnl",
+                                   "multiplier"}
     assert d["return_pct"] == pytest.approx(100 * (d["final_equity"] / 50000 - 1))
     assert d["info"]["params"]["fast"] == 3
+
+
+def test_a_future_is_priced_with_its_multiplier_and_commission(csv, tmp_path):
+    common = ("--csv", csv, "--strategy", "sma_cross", "--param", "fast=3", "--param", "slow=8",
+              "--param", "quantity=1", "--param", "long_only=false", "--json", "-")
+    stock = json.loads(cli(*common).stdout)
+    es = cli(*common, "--sec-type", "fut", "--multiplier", "50", "--symbol", "es")
+    assert es.returncode == 0, es.stderr
+    fut = json.loads(es.stdout)
+    assert fut["n_trades"] == stock["n_trades"] > 0
+    for a, b in zip(stock["trades"], fut["trades"]):
+        gross = (a["exit_price"] - a["entry_price"]) * (1 if a["side"] == "long" else -1)
+        assert b["multiplier"] == 50 and b["pnl"] == pytest.approx(gross * 50 - 2 * 2.25, abs=1e-6)
+    fills = fut["commissions"] / 2.25                          # 2.25 per ES contract, each fill
+    assert fills >= fut["n_trades"] and fills == pytest.approx(round(fills))
 
 
 @pytest.mark.parametrize("args,message", [
@@ -57,6 +73,8 @@ def test_json_has_the_metrics_and_trades(csv, tmp_path):
     (["--strategy", "sma_cross", "--param", "fast"], "use NAME=VALUE"),
     (["--strategy", "sma_cross", "--commission", "cheap"], "--commission 'cheap'"),
     (["--strategy", "sma_cross", "--cash", "-5"], "cash must be a positive number"),
+    (["--strategy", "sma_cross", "--sec-type", "bond"], "sec_type must be one of STK, CASH, FUT, OPT, got 'BOND'"),
+    (["--strategy", "sma_cross", "--multiplier", "0"], "multiplier must be a positive number"),
     (["--strategy-file", "/nonexistent/x.py"], "no such file"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(csv, args, message):

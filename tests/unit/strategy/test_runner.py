@@ -356,3 +356,36 @@ def test_forward_test_metrics_from_live_bars_and_round_trips(env, aloop):
     assert [(t.side, t.quantity, t.entry_price, t.exit_price) for t in r.trips.trades] == [
         ("long", 10.0, 100.0, 108.0)]
     assert r.forward_metrics()["n_trades"] == 1
+
+
+def test_a_futures_runner_counts_pnl_with_the_contract_multiplier(aloop):
+    """ES moves 50 USD a point: the strategy's realized and unrealized P&L and its round trips
+    are price difference x contracts x 50 (they were x 1, as for shares)."""
+    from tests.fakes_futures import FAKE_FUTURES
+    es = next(f for f in FAKE_FUTURES if f.local_symbol == "ESZ6")
+    s = FakeSession()
+    s.bars = history(5)
+    c = OrderCommands(s, journal=ListJournal())
+    r = StrategyRunner(Recorder(quantity=1), es, "5 secs", s, c)
+    aloop.run_until_complete(r.start())
+    s.emit_bar(r._sub_id, bar(5, 6000.0), True)
+    (oid,) = r.order_ids
+    settle(aloop)
+    s.fill(oid, price=6000.0, commission=2.25)
+    s.emit_bar(r._sub_id, bar(6, 6010.0), True)     # marks at 6010: +10 points
+    assert r.position == 1 and r.unrealized_pnl == pytest.approx(10 * 50)
+    r.strategy.sell(1)
+    oid2 = r.order_ids[-1]
+    settle(aloop)
+    s.fill(oid2, price=6004.0, commission=2.25)
+    assert r.position == 0 and r.realized_pnl == pytest.approx(4 * 50 - 4.5)
+    (trade,) = r.trips.trades
+    assert trade.multiplier == 50 and trade.pnl == pytest.approx(4 * 50)
+    assert trade.return_pct == pytest.approx(100 * 200 / (6000 * 50))
+
+
+def test_ledger_multiplier():
+    led = Ledger(multiplier=100)                     # an option: 100 shares a contract
+    led.apply_fill(2, 2.50)
+    led.apply_fill(-1, 3.00)
+    assert led.realized_pnl == pytest.approx(50.0) and led.unrealized_pnl(3.10) == pytest.approx(60.0)
