@@ -1,4 +1,5 @@
-"""Futures against the simulated gateway through the official ibapi and ib_async (issue 18):
+"""Futures against the simulated gateway through the official ibapi and ib_async (issue 18;
+the market data and buy scenarios through ib_insync 0.9.86 too):
 contract details by local symbol and by contract month (and error 200 for a month not
 listed), market data of the front ES, a whatIf of 1 ES with its margin per contract and a buy
 of 1 ES whose position carries multiplier 50 (cash moved by the commission only).
