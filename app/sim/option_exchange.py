@@ -10,6 +10,9 @@ and P&L take the same paths as for stocks (multiplier-aware in ``app.sim.account
   time its top of book is asked for (reqMktData, an order, a whatIf) and is then requoted
   whenever its underlying's top of book changes (``advance`` reports it as changed, so the
   market data pump sends its ticks and the engine matches its orders).
+* Close (tickPrice 9): the option's model value at the previous regular-hours close (16:00
+  New York) with the underlying at its own close price, on the option tick; so a watchlist
+  shows an option's change on the day as TWS does.
 * Expiry: when the clock passes an option's 16:00 New York expiry close, its working
   orders are cancelled and a position is cash-settled at its intrinsic value against the
   underlying's price at that moment (0 = expired worthless; ``Account.settle``), with a
@@ -20,10 +23,12 @@ from __future__ import annotations
 
 import math
 
-from app.sim.instruments import ModelParams, SimInstrument, day_midnight, trading_date
+from datetime import timedelta
+
+from app.sim.instruments import ModelParams, SimInstrument, day_midnight, session_bounds, trading_date
 from app.sim.option_pricing import bsm, intrinsic, pv_dividend
 from app.sim.options import (DIV_YIELD, OPT, RATE, Computation, OptionChains, OptionQuoter, expiry_close,
-                             parse_expiry)
+                             parse_expiry, tick_for)
 from app.sim.types import PortfolioEvent, SimContract, SimError, TopOfBook
 
 
@@ -83,6 +88,7 @@ class OptionsMixin:
         self._opt_tops: dict[int, TopOfBook] = {}
         self._opt_done: set[int] = set()          # expired and settled
         self._opt_comps: dict[int, tuple[tuple, dict]] = {}   # conId -> (quote key, computations)
+        self._opt_close: dict[int, tuple[tuple, float | None]] = {}   # conId -> (key, close)
         self.quotes = OptionAwareMarket(self.market, self)
 
     def _mark_any(self, con_id: int) -> float:
@@ -138,7 +144,37 @@ class OptionsMixin:
             old = self._opt_tops.get(c.con_id)
             if old is not None:
                 return old
-        return self.quoter.quote(c, self._spot(c), min(now, expiry_close(parse_expiry(c.last_trade_date)) - 1.0))
+        t = self.quoter.quote(c, self._spot(c), min(now, expiry_close(parse_expiry(c.last_trade_date)) - 1.0))
+        t.close = self.option_close(c, now)
+        return t
+
+    def option_close(self, c: SimContract, now: float) -> float | None:
+        """The option's close (tickPrice 9), instrument currency: its model value at the
+        previous regular-hours close (16:00 New York) of the trading date of ``now``, with the
+        underlying at its own close price, rounded to the option tick (min 0.01). None while
+        the underlying has no close. Computed once per (trading date, underlying close)."""
+        under = self.market.top_view(c.under_con_id)
+        if under is None or under.close is None:
+            return None
+        d = trading_date("STK", now)
+        key = (d, under.close)
+        hit = self._opt_close.get(c.con_id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        prev = d - timedelta(days=1)
+        for _ in range(10):                      # weekends and NYSE holidays
+            if session_bounds("STK", prev) is not None:
+                break
+            prev -= timedelta(days=1)
+        bounds = session_bounds("STK", prev)
+        price = None
+        if bounds is not None:
+            at = min(bounds[3], expiry_close(parse_expiry(c.last_trade_date)) - 1.0)
+            value = self.quoter.greeks(c, float(under.close), at).price
+            tick = tick_for(c, value)
+            price = round(max(round(value / tick) * tick, 0.01), 2)
+        self._opt_close[c.con_id] = (key, price)
+        return price
 
     def _refresh_options(self, changed: list[int], now: float) -> list[int]:
         """Requote the active options whose underlying is in ``changed``, settle expired ones,

@@ -148,6 +148,18 @@ def test_option_market_data_with_greeks(drv, gw, market):
     assert math.isclose(m["undPrice"], 230.0, abs_tol=0.02)
 
 
+@pytest.mark.parametrize("drv", CLIENTS3, indirect=True)
+def test_option_quote_with_close(drv, gw, market):
+    """The neutral quote (bid, ask, last, volume, close as each library decoded them): an
+    option's close (tickPrice 9) is its value at the previous close, as TWS sends it."""
+    spec = _atm_call(gw, market)
+    q = drv.quote(spec)
+    con = gw.exchange.option_lookup(symbol="AAPL", expiry=spec["lastTradeDateOrContractMonth"],
+                                    strike=spec["strike"], right="C")[0].con_id
+    assert 0 < q["bid"] < q["ask"] and q["close"] == gw.exchange.top(con).close > 0
+    assert 9 in q["tickTypes"]
+
+
 @pytest.mark.parametrize("drv", CLIENTS2, indirect=True)
 def test_calculate_implied_volatility_and_price(drv, gw, market):
     spec = _atm_call(gw, market)

@@ -295,3 +295,26 @@ def test_limit_price_on_the_option_tick():
     ok = ex.place(1, 9, c.con_id, OrderTicket("BUY", 1, "LMT", lmt_price=2.97), ex.now)
     assert ok.status != "Inactive"
     assert ex.market_rule(int(c.market_rule_ids)) == [(0.0, 0.01), (3.0, 0.05)]
+
+
+def test_close_is_the_model_value_at_the_previous_close():
+    """tickPrice 9 of an option, as TWS sends it: the value at yesterday's 16:00 New York close
+    with the underlying at its close, on the option tick; it stays while the underlying moves
+    and is sent to a subscriber with the other ticks."""
+    from datetime import timedelta
+
+    from app.sim.instruments import session_bounds, trading_date
+    ex, _ = make()
+    c = _opt(ex, 2)
+    under_close = ex.market.top_view(AAPL).close
+    assert under_close is not None
+    d = trading_date("STK", ex.now) - timedelta(days=1)
+    while session_bounds("STK", d) is None:
+        d -= timedelta(days=1)
+    value = ex.quoter.greeks(c, under_close, session_bounds("STK", d)[3]).price
+    close = ex.top(c.con_id).close
+    tick = tick_for(c, value)
+    assert close == pytest.approx(round(value / tick) * tick) and close > 0
+    t = ex.now + 1
+    ex.set_quote(AAPL, t, bid=ex.market.mark(AAPL) + 5, ask=ex.market.mark(AAPL) + 5.02)
+    assert ex.top(c.con_id).close == close and ex.top(c.con_id).bid > close
