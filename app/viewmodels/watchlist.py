@@ -42,6 +42,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.domain import ConnectionState, Instrument, Quote
+from app.domain.futures import is_front_month
 from app.ui import theme
 from app.ui.format import (
     fmt_pct, fmt_price, fmt_qty, fmt_signed, fmt_volume, is_missing,
@@ -76,12 +77,15 @@ class WatchlistError(ValueError):
 class WatchRow:
     """One watchlist row: the instrument (``con_id`` 0 while unresolved), its
     latest quote, the per-column flash state (column -> (direction, monotonic
-    expiry seconds)) and the last error text ("" when fine)."""
+    expiry seconds)), the last error text ("" when fine) and, for a row typed as a
+    front month, that text ("/ES": the row is saved so and rolls to the next contract;
+    ``app.domain.futures``)."""
 
     instrument: Instrument
     quote: Quote | None = None
     flash: dict[int, tuple[int, float]] = field(default_factory=dict)
     error: str = ""
+    front_month: str = ""
 
     @property
     def resolved(self) -> bool:
@@ -108,6 +112,9 @@ def _symbol_tip(v, r: WatchRow) -> str | None:
     parts = [i.long_name or i.display_symbol, f"{i.sec_type} {i.exchange}"
              + (f" ({i.primary_exchange})" if i.primary_exchange else ""),
              f"{i.currency}, conId {i.con_id}, tick {i.min_tick}"]
+    if r.front_month:
+        parts.append(f"{r.front_month}: the front month, {i.display_symbol} until its last trade date "
+                     f"{i.expiry}; then the next contract (at the next connect)")
     return "\n".join(parts)
 
 
@@ -161,6 +168,11 @@ QUOTE_COLUMNS = tuple(i for i, c in enumerate(COLUMNS) if c.key != "symbol")
 
 def _row_key(instrument: Instrument) -> str:
     return instrument.display_symbol.upper()
+
+
+def _front_text(instrument: Instrument) -> str:
+    """"/ES" for an unresolved front-month future, else ""."""
+    return instrument.display_symbol if is_front_month(instrument) else ""
 
 
 class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
@@ -221,8 +233,9 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
 
     # ---- symbols ----------------------------------------------------------
     def symbols(self) -> list[str]:
-        """Display symbols in row order, for QSettings."""
-        return [r.instrument.display_symbol for r in self.records()]
+        """Symbols in row order, for QSettings: the display symbol, or the front-month text
+        ("/ES") of a row typed so, which resolves to the front month again at each start."""
+        return [r.front_month or r.instrument.display_symbol for r in self.records()]
 
     def instruments(self) -> list[Instrument]:
         """The rows' instruments in row order (con_id 0 while unresolved)."""
@@ -249,7 +262,7 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
             if self.row_of(_row_key(inst)) is not None:
                 skipped.append(f"{text}: duplicate")
                 continue
-            self.upsert(_row_key(inst), WatchRow(inst))
+            self.upsert(_row_key(inst), WatchRow(inst, front_month=_front_text(inst)))
         if getattr(self.session, "is_connected", False):
             asyncio.ensure_future(self._start_logged())
         return skipped
@@ -292,10 +305,11 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
             raise WatchlistError(f"Cannot add {inst.display_symbol}: {e}") from None
         finally:
             self._pending_resolve.discard(key)
-        rkey = _row_key(resolved)
+        front = _front_text(inst)
+        rkey = key if front else _row_key(resolved)      # "/ES" stays "/ES": it rolls
         if self.row_of(rkey) is not None or (resolved.con_id and str(resolved.con_id) in self._by_quote_key):
             raise WatchlistError(f"{resolved.display_symbol} is already in the watchlist")
-        self.upsert(rkey, WatchRow(resolved, self.session.quote(resolved.key)))
+        self.upsert(rkey, WatchRow(resolved, self.session.quote(resolved.key), front_month=front))
         self.touch(rkey)  # grey at once when added while the data is stale
         self._subscribe(rkey, resolved)
         return resolved
@@ -307,6 +321,10 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
         except ValueError:
             key = symbol.strip().upper()
         row = self.record_for(key)
+        if row is None:   # a front-month row ("/ES") named by its contract ("ESZ6")
+            key = next((k for k, r in zip(self.keys(), self.records())
+                        if r.front_month and _row_key(r.instrument) == key), key)
+            row = self.record_for(key)
         if row is None:
             return False
         if row.instrument.key in self._by_quote_key:
@@ -450,6 +468,8 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
             if row is None:
                 continue
             inst = row.instrument
+            if row.front_month and row.resolved and await self._roll(key, row):
+                continue
             if row.resolved and inst.key in self._by_quote_key:
                 continue  # already streaming; the Session re-requests it after a reconnect
             if not row.resolved:
@@ -464,17 +484,42 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
                 if msg:
                     errors.append(msg)
                     if self.record_for(key) is not None:
-                        self.upsert(key, WatchRow(inst, None, {}, msg))
+                        self.upsert(key, WatchRow(inst, None, {}, msg, row.front_month))
                         self.refresh(key)     # the symbol turns red: not a column value
                     continue
             if self.record_for(key) is None:  # removed while resolving
                 continue
-            self.upsert(key, WatchRow(inst, self.session.quote(inst.key)))
+            self.upsert(key, WatchRow(inst, self.session.quote(inst.key), front_month=row.front_month))
             self.refresh(key)                 # resolved: the grey symbol turns black
             self._subscribe(key, inst)
         for e in errors:
             self.message.emit(e)
         return errors
+
+    async def _roll(self, key: str, row: WatchRow) -> bool:
+        """Resolve a front-month row's text again ("/ES", at each connect: IB gateways
+        reconnect at least daily); True when the front month changed and the row now shows
+        and streams the new contract (the old one's quotes released). A failed lookup keeps
+        the row's contract (logged)."""
+        old = row.instrument
+        try:
+            new = await self.session.resolve(Instrument.parse(row.front_month))
+        except Exception as e:  # noqa: BLE001 - the row keeps streaming its contract
+            log.warning("%s: front month not looked up again: %s", row.front_month, e)
+            return False
+        current = self.record_for(key)
+        if current is None or current.instrument.con_id != old.con_id or new.con_id == old.con_id:
+            return False
+        if self._by_quote_key.pop(old.key, None) is not None:
+            try:
+                self.session.unsubscribe_quotes(old)
+            except Exception as e:  # noqa: BLE001
+                log.warning("unsubscribe %s failed: %s", old.display_symbol, e)
+        self.upsert(key, WatchRow(new, self.session.quote(new.key), front_month=row.front_month))
+        self.refresh(key)
+        self._subscribe(key, new)
+        self.message.emit(f"{row.front_month} rolled from {old.display_symbol} to {new.display_symbol}")
+        return True
 
     async def _start_logged(self) -> None:
         try:

@@ -294,3 +294,37 @@ def test_concurrent_starts_resolve_once(aloop):
     aloop.run_until_complete(both())
     assert [c[0] for c in s.calls].count("resolve") == 2
     assert s.quote_refs == {"265598": 1, "272093": 1}
+
+
+def test_a_front_month_row_is_saved_as_typed_and_rolls(aloop):
+    """"/ES" shows the front month (ESZ6) but is kept as "/ES": after ESZ6's last trade date
+    a reconnect or a restart loads ESH7 (it was saved as "ESZ6", which stops trading)."""
+    from datetime import date
+    s, m = _model(aloop, ["AAPL"])
+    es = aloop.run_until_complete(m.add_symbol("/ES"))
+    assert es.local_symbol == "ESZ6" and m.symbols() == ["AAPL", "/ES"]
+    assert m.contains("/ES") and "front month" in m.data(_cell(m, "/ES", "symbol"), Qt.ItemDataRole.ToolTipRole)
+    with pytest.raises(WatchlistError, match="ESZ6 is already in the watchlist"):
+        aloop.run_until_complete(m.add_symbol("ESZ6"))
+    # a restart from the saved symbols: the same front month while it trades
+    s2 = FakeSession()
+    m2 = WatchlistModel(s2)
+    m2.set_symbols(m.symbols())
+    wait_until(aloop, lambda: all(r.resolved for r in m2.records()), what="restored")
+    assert [r.instrument.display_symbol for r in m2.records()] == ["AAPL", "ESZ6"]
+    assert m2.symbols() == ["AAPL", "/ES"]
+    # ESZ6's last trade date passes; the gateway's nightly restart reconnects: ESH7
+    s.futures_today = date(2026, 12, 21)
+    s.drop_connection()
+    aloop.run_until_complete(s.connect())
+    wait_until(aloop, lambda: m.record_for("/ES").instrument.local_symbol == "ESH7", what="rolled")
+    esz6, esh7 = s.futures["ESZ6"], s.futures["ESH7"]
+    assert esh7.key in s.quote_refs and esz6.key not in s.quote_refs
+    assert m.symbols() == ["AAPL", "/ES"]
+
+
+def test_a_row_restored_from_the_front_month_can_be_removed(aloop):
+    """The view removes by the row's display symbol ("ESZ6"); the row is keyed "/ES"."""
+    s, m = _model(aloop, ["AAPL", "/ES"])
+    assert m.remove_symbol("ESZ6")
+    assert m.symbols() == ["AAPL"] and not any(k != "265598" for k in s.quote_refs)
