@@ -1,5 +1,5 @@
 """``python -m app.backtest``: summary, JSON keys, exit code 2 with a clear message on bad
-input (run as a subprocess, as scripts do)."""
+input (run as a subprocess, as scripts do; the table of bad inputs calls ``main`` in-process)."""
 
 from __future__ import annotations
 
@@ -77,11 +77,14 @@ def test_a_future_is_priced_with_its_multiplier_and_commission(csv, tmp_path):
     (["--strategy", "sma_cross", "--multiplier", "0"], "multiplier must be a positive number"),
     (["--strategy-file", "/nonexistent/x.py"], "no such file"),
 ])
-def test_bad_input_exits_2_with_a_clear_message(csv, args, message):
-    r = cli("--csv", csv, *args)
-    assert r.returncode == 2
-    assert message in r.stderr
-    assert r.stdout == ""
+def test_bad_input_exits_2_with_a_clear_message(csv, args, message, capsys):
+    # in-process (main's exit code and streams; test_bad_csv_exits_2 checks the real process)
+    from app.backtest.__main__ import main
+    code = main(["--csv", str(csv), *args])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert message in err
+    assert out == ""
 
 
 def test_bad_csv_exits_2(tmp_path):
