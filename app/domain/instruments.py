@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, fields
 
 
@@ -109,17 +111,21 @@ class Instrument:
         """Parse what a trader typed into an unresolved instrument.
 
         "aapl" -> STK AAPL SMART USD; "EUR.USD" or "EURUSD" (six letters with a
-        known currency pair shape) -> CASH EUR IDEALPRO USD; "ESZ6" (IB's local symbol of a
-        future with a known root) -> FUT ES CME; "/ES" -> the front month of ES
-        (``app.domain.futures``). "ESGR" or "ESZ" stay stocks.
+        known currency pair shape) -> CASH EUR IDEALPRO USD; "BRK.B" or IB's "BRK B" -> the
+        class B stock; "ESZ6" (IB's local symbol of a future with a known root) -> FUT ES
+        CME; "/ES" -> the front month of ES (``app.domain.futures``); "ES 202612" -> the ES
+        contract of that month; "AAPL 20261218 240 C" (underlying, expiry YYYYMMDD, strike,
+        C / P / CALL / PUT) -> the US equity option (SMART, USD, multiplier 100). "ESGR" or
+        "ESZ" stay stocks. Every form :attr:`display_symbol` shows parses back to the same
+        contract (a watchlist saves display symbols).
 
         Raises ``ValueError`` with a readable reason for empty or malformed text.
         """
-        raw = text.strip().upper()
+        raw = " ".join(text.strip().upper().split())
         if not raw:
             raise ValueError("Enter a symbol, e.g. AAPL, EUR.USD or ESZ6")
-        if any(ch.isspace() for ch in raw):
-            raise ValueError(f"'{text.strip()}' is not a symbol: symbols contain no spaces")
+        if " " in raw:
+            return _parse_spaced(raw, text.strip())
         if "." in raw:
             base, _, quote = raw.partition(".")
             if len(base) == 3 and len(quote) == 3 and base.isalpha() and quote.isalpha():
@@ -135,3 +141,48 @@ class Instrument:
         if not all(ch.isalnum() for ch in raw) or len(raw) > 12:
             raise ValueError(f"'{text.strip()}' is not a valid symbol: use letters and digits only")
         return Instrument(raw, "STK")
+
+
+_CLASS_SHARE = re.compile(r"^[A-Z0-9]{1,6} [A-Z]$")                 # IB "BRK B"
+_RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
+
+
+def _parse_spaced(raw: str, shown: str) -> Instrument:
+    """:meth:`Instrument.parse` of text with spaces (``raw`` upper case, single spaces): a
+    class share, a future by contract month or an option; ValueError otherwise."""
+    parts = raw.split(" ")
+    if _CLASS_SHARE.match(raw):
+        return Instrument(raw, "STK")
+    if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) in (6, 8):
+        from app.domain.futures import FUTURE_ROOTS     # futures imports this module
+        if parts[0] in FUTURE_ROOTS:
+            _check_date(parts[1], shown, "contract month YYYYMM or expiry YYYYMMDD")
+            return Instrument(parts[0], "FUT", FUTURE_ROOTS[parts[0]], "USD", expiry=parts[1])
+    if len(parts) != 4:
+        raise ValueError(f"'{shown}' is not a symbol: symbols contain no spaces (an option is "
+                         f"written AAPL 20261218 240 C)")
+    under, expiry, strike_text, right = parts
+    if not under.isalnum() or len(under) > 6:
+        raise ValueError(f"'{shown}': the underlying '{under}' is not a symbol")
+    if not (expiry.isdigit() and len(expiry) == 8):
+        raise ValueError(f"'{shown}': the option's expiry YYYYMMDD, e.g. 20261218")
+    _check_date(expiry, shown, "option's expiry YYYYMMDD, e.g. 20261218")
+    try:
+        strike = float(strike_text)
+    except ValueError:
+        strike = math.nan
+    if not (math.isfinite(strike) and strike > 0):
+        raise ValueError(f"'{shown}': the strike must be a positive price, e.g. 240 or 237.5")
+    if right not in _RIGHTS:
+        raise ValueError(f"'{shown}': the right C or P (CALL / PUT), not '{right}'")
+    return Instrument(under, "OPT", "SMART", "USD", multiplier=100.0, expiry=expiry, strike=strike,
+                      right=_RIGHTS[right])
+
+
+def _check_date(digits: str, shown: str, what: str) -> None:
+    """ValueError naming ``what`` unless ``digits`` (YYYYMM or YYYYMMDD) is a real date."""
+    from datetime import date
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]) if len(digits) == 8 else 1)
+    except ValueError:
+        raise ValueError(f"'{shown}': the {what}") from None

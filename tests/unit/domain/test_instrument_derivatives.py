@@ -47,3 +47,36 @@ def test_dict_round_trip_and_bad_numbers():
         Instrument.from_dict({**CALL.to_dict(), "multiplier": -1})
     with pytest.raises(ValueError):
         Instrument.from_dict({**CALL.to_dict(), "strike": "x"})
+
+
+@pytest.mark.parametrize("inst", [
+    Instrument("AAPL"), Instrument("BRK B"), Instrument("EUR", "CASH", "IDEALPRO", "USD", local_symbol="EUR.USD"),
+    Instrument("AAPL", "OPT", "SMART", "USD", multiplier=100.0, expiry="20261218", strike=200.0, right="C"),
+    Instrument("SPY", "OPT", "SMART", "USD", multiplier=100.0, expiry="20261120", strike=582.5, right="P"),
+    Instrument("ES", "FUT", "CME", "USD", local_symbol="ESZ6"),
+    Instrument("ES", "FUT", "CME", "USD", expiry="202612"),
+    Instrument("ES", "FUT", "CME", "USD"),
+])
+def test_what_a_row_shows_parses_back(inst):
+    """A watchlist saves display symbols and parses them at the next start: every form the
+    terminal shows must come back as the same contract (BRK B and options were dropped)."""
+    back = Instrument.parse(inst.display_symbol)
+    assert back.display_symbol == inst.display_symbol
+    assert (back.symbol, back.sec_type, back.expiry, back.strike, back.right) == (
+        inst.symbol, inst.sec_type, inst.expiry, inst.strike, inst.right)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("AAPL 2026121 240 C", "expiry YYYYMMDD"), ("AAPL 20261218 -5 C", "strike"),
+    ("AAPL 20261218 240 X", "right C or P"), ("AAPL 20261318 240 C", "expiry YYYYMMDD"),
+    ("BRK BB", "contain no spaces"), ("AAPL 20261218 240", "contain no spaces"),
+])
+def test_malformed_option_text_says_why(text, message):
+    with pytest.raises(ValueError, match=message):
+        Instrument.parse(text)
+
+
+def test_typed_option_is_a_us_equity_option():
+    o = Instrument.parse("aapl 20261218 240 call")
+    assert (o.sec_type, o.symbol, o.exchange, o.currency, o.expiry, o.strike, o.right, o.multiplier) == (
+        "OPT", "AAPL", "SMART", "USD", "20261218", 240.0, "C", 100.0)

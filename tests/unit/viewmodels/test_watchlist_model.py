@@ -328,3 +328,16 @@ def test_a_row_restored_from_the_front_month_can_be_removed(aloop):
     s, m = _model(aloop, ["AAPL", "/ES"])
     assert m.remove_symbol("ESZ6")
     assert m.symbols() == ["AAPL"] and not any(k != "265598" for k in s.quote_refs)
+
+
+def test_class_shares_and_options_survive_a_restart(aloop):
+    """symbols() saves what the rows show ("BRK B", "AAPL 20261218 240 C"); the next start
+    parsed neither and dropped both rows."""
+    s = FakeSession(connected=False)
+    m = WatchlistModel(s)
+    assert m.set_symbols(["BRK.B", "AAPL 20261218 240 C", "ES 202612"]) == []
+    saved = m.symbols()
+    assert saved == ["BRK B", "AAPL 20261218 240 C", "ES 202612"]
+    m2 = WatchlistModel(FakeSession(connected=False))
+    assert m2.set_symbols(saved) == [] and m2.symbols() == saved
+    assert [r.instrument.sec_type for r in m2.records()] == ["STK", "OPT", "FUT"]
