@@ -356,6 +356,13 @@ class SimExchange(TimeSalesMixin, OptionsMixin, FuturesMixin):
         wts = (what or what_to_show or "TRADES").upper().strip()
         if wts not in WHAT_TO_SHOW:
             raise SimError(321, f"Error validating request.-'bW' : cause - Invalid what to show: {what_to_show!r}")
+        if c.sec_type == "OPT":           # valued from the underlying's bars (option_exchange)
+            under = self.history(c.under_con_id, end=end, duration=duration, bar_size=bar_size,
+                                 what_to_show="TRADES", use_rth=True)
+            bars = self.option_bars(c, under, secs)
+            if not bars:
+                raise self._no_data(c, wts)
+            return self._as_shown(con_id, bars, wts)
         if c.sec_type == CASH and wts in ("TRADES", "ADJUSTED_LAST"):
             raise SimError(162, "Historical Market Data Service error message:No historical market data for "
                                 f"{c.symbol}/CASH@{c.exchange} {wts.title()} (use MIDPOINT, BID or ASK for FX)")
@@ -388,7 +395,7 @@ class SimExchange(TimeSalesMixin, OptionsMixin, FuturesMixin):
         if wts in ("TRADES", "ADJUSTED_LAST"):
             return out
         c = self.contract(con_id)
-        hs = self.market.half_spread(con_id)
+        hs = self.quotes.half_spread(con_id)       # options' too
         if wts == "BID_ASK":
             # IB: open = time-average bid, high = max ask, low = min bid, close = time-average ask
             tick = c.min_tick
@@ -406,6 +413,11 @@ class SimExchange(TimeSalesMixin, OptionsMixin, FuturesMixin):
         BID, ASK, BID_ASK: no volume, -1). Raises SimError 200/321/162."""
         c = self.contract(con_id)
         secs = parse_bar_size(bar_size)
+        if c.sec_type == "OPT":
+            bars = self.option_bars(c, [self.live_bar(c.under_con_id, bar_size)], secs)
+            if not bars:
+                raise self._no_data(c, "TRADES")
+            return self._as_shown(con_id, bars, (what_to_show or "TRADES").upper().strip())[0]
         m = self.market.minutes(con_id)
         if len(m) == 0:
             raise self._no_data(c, "TRADES")

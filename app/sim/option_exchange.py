@@ -29,7 +29,7 @@ from app.sim.instruments import ModelParams, SimInstrument, day_midnight, sessio
 from app.sim.option_pricing import bsm, intrinsic, pv_dividend
 from app.sim.options import (DIV_YIELD, OPT, RATE, Computation, OptionChains, OptionQuoter, expiry_close,
                              parse_expiry, tick_for)
-from app.sim.types import PortfolioEvent, SimContract, SimError, TopOfBook
+from app.sim.types import PortfolioEvent, SimBar, SimContract, SimError, TopOfBook
 
 
 class OptionAwareMarket:
@@ -147,6 +147,35 @@ class OptionsMixin:
         t = self.quoter.quote(c, self._spot(c), min(now, expiry_close(parse_expiry(c.last_trade_date)) - 1.0))
         t.close = self.option_close(c, now)
         return t
+
+    def option_bars(self, c: SimContract, under: list[SimBar], secs: int) -> list[SimBar]:
+        """Historical bars of option ``c`` from its underlying's regular-hours TRADES bars
+        ``under`` of ``secs`` seconds (``SimExchange.history`` / ``live_bar``): each price is
+        the model value (the smile's volatility, Black-Scholes-Merton) with the underlying at
+        that price, the open at the bar's start and high / low / close at its end (16:00 New
+        York for daily and longer bars), on the option tick. A call's high comes from the
+        underlying's high, a put's from its low. No option tape is simulated: volume and
+        count are 0, wap the close. Bars from the option's expiry close on are left out."""
+        expiry = expiry_close(parse_expiry(c.last_trade_date))
+        call = c.right == "C"
+
+        def value(spot: float, t: float) -> float:
+            v = self.quoter.greeks(c, spot, t).price
+            tick = tick_for(c, v)
+            return round(max(round(v / tick) * tick, 0.0), 2)
+        out = []
+        for b in under:
+            if b.time >= expiry:
+                break
+            end = b.time + (secs if secs < 86400 else 16 * 3600)
+            t_end = min(end, expiry - 1.0)
+            o = value(b.open, min(b.time + (0 if secs < 86400 else 9.5 * 3600), t_end))
+            hi = value(b.high if call else b.low, t_end)
+            lo = value(b.low if call else b.high, t_end)
+            cl = value(b.close, t_end)
+            hi, lo = max(hi, o, cl), min(lo, o, cl)
+            out.append(SimBar(b.time, o, hi, lo, cl, 0.0, cl, 0))
+        return out
 
     def option_close(self, c: SimContract, now: float) -> float | None:
         """The option's close (tickPrice 9), instrument currency: its model value at the

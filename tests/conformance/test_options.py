@@ -160,6 +160,18 @@ def test_option_quote_with_close(drv, gw, market):
     assert 9 in q["tickTypes"]
 
 
+@pytest.mark.parametrize("drv", CLIENTS3, indirect=True)
+def test_option_history(drv, gw, market):
+    """reqHistoricalData of an option: regular-hours bars at the underlying's bar times, valued
+    from them (no tape: volume 0), decoded by every client."""
+    spec = _atm_call(gw, market)
+    bars = drv.history(spec, "", "1 D", "5 mins")
+    stock = drv.history({"symbol": "AAPL", "secType": "STK", "exchange": "SMART", "currency": "USD"}, "",
+                        "1 D", "5 mins", rth=True)
+    assert bars and [b["time"] for b in bars] == [b["time"] for b in stock][:len(bars)]
+    assert all(b["high"] >= b["close"] >= b["low"] > 0 and b["volume"] == 0 for b in bars)
+
+
 @pytest.mark.parametrize("drv", CLIENTS2, indirect=True)
 def test_calculate_implied_volatility_and_price(drv, gw, market):
     spec = _atm_call(gw, market)

@@ -318,3 +318,30 @@ def test_close_is_the_model_value_at_the_previous_close():
     t = ex.now + 1
     ex.set_quote(AAPL, t, bid=ex.market.mark(AAPL) + 5, ask=ex.market.mark(AAPL) + 5.02)
     assert ex.top(c.con_id).close == close and ex.top(c.con_id).bid > close
+
+
+@pytest.mark.parametrize("right", ["C", "P"])
+def test_option_history_is_valued_from_the_underlyings_bars(right):
+    """reqHistoricalData of an option (it was error 200): regular-hours bars of the
+    underlying's times, each price the model value at the underlying's price, on the tick;
+    a call's high from the stock's high, a put's from its low; MIDPOINT has volume -1."""
+    ex, _ = make()
+    c = _opt(ex, 2, right)
+    under = ex.history(AAPL, end=None, duration="2 D", bar_size="5 mins", use_rth=True)
+    bars = ex.history(c.con_id, end=None, duration="2 D", bar_size="5 mins")
+    assert [b.time for b in bars] == [b.time for b in under] and len(bars) > 10
+    def on_tick(spot, t):
+        v = ex.quoter.greeks(c, spot, t).price
+        return round(v / tick_for(c, v)) * tick_for(c, v)
+    for u, b in zip(under, bars):
+        t_end = u.time + 300
+        assert b.close == pytest.approx(on_tick(u.close, t_end), abs=1e-9)
+        extreme = u.high if right == "C" else u.low
+        assert b.high == pytest.approx(max(on_tick(extreme, t_end), b.open, b.close), abs=1e-9)
+        assert b.high >= b.open >= b.low and b.high >= b.close >= b.low and b.volume == 0
+    mid = ex.history(c.con_id, end=None, duration="2 D", bar_size="5 mins", what_to_show="MIDPOINT")
+    assert mid[-1].volume == -1 and mid[-1].close == pytest.approx(bars[-1].close)
+    live = ex.live_bar(c.con_id, "5 mins")
+    assert live.time == ex.live_bar(AAPL, "5 mins").time and live.close > 0
+    daily = ex.history(c.con_id, end=None, duration="5 D", bar_size="1 day")
+    assert 3 <= len(daily) <= 5 and all(b.close > 0 for b in daily)
