@@ -116,6 +116,9 @@ class MarketModel:
         self._replay = replay or {}
         self._state: dict[int, _State] = {}
         self._hist_cache: collections.OrderedDict[int, _History] = collections.OrderedDict()
+        #: conId -> the last price a restored top of book left off at: the generated history ends
+        #: there (``restore_top``), instead of at the seeded start price
+        self._restored_last: dict[int, float] = {}
         #: entries of each kind (prints, quote changes) a tape keeps: TAPE_BUDGET over all instruments
         self._tape_cap = min(TAPE_CAP, max(TAPE_MIN, TAPE_BUDGET // max(1, len(instruments))))
         self._fire: FirehoseBlock | None = None
@@ -175,19 +178,28 @@ class MarketModel:
     def _start_price(self, inst: SimInstrument) -> float:
         """The live start price: ``history.start_price``, or for a linked instrument its leader's
         start price x the ratio of their reference prices (on tick)."""
+        restored = self._restored_last.get(inst.con_id)
+        if restored is not None:
+            return restored
         lead = self._links.get(inst.con_id)
         if lead is None or lead not in self._inst:
             return start_price(inst, self.seed)
         tick = inst.min_tick
         return round(self._st(lead).mid * self._ratio(inst) / tick) * tick
 
-    def _init_state(self, inst: SimInstrument) -> _State:
+    def _replay_frame(self, inst: SimInstrument) -> pd.DataFrame | None:
+        """The real bars replayed for ``inst`` (``--replay``), None when it walks alone."""
         c = inst.contract
         df = self._replay.get(c.local_symbol.upper())
         if df is None and c.sec_type == "CASH":
             df = self._replay.get((c.symbol + c.currency).upper())
         if df is None and c.sec_type == "STK":
             df = self._replay.get(c.symbol.upper())
+        return df
+
+    def _init_state(self, inst: SimInstrument) -> _State:
+        c = inst.contract
+        df = self._replay_frame(inst)
         ahead = None
         if df is not None:
             minutes, older, ahead = replay_series(inst, df, self.seed, self.t0)
@@ -464,11 +476,29 @@ class MarketModel:
         return list(self._state)
 
     def restore_top(self, con_id: int, top: TopOfBook) -> None:
-        """Put back a saved top of book (gateway restart): prices, sizes and day statistics; the
-        random walk continues from its mid. No trade is printed. SimError 200 for an unknown conId."""
-        st = self._st(con_id)
-        st.top = TopOfBook(top.bid, top.ask, top.last, top.bid_size, top.ask_size, top.last_size, top.volume,
-                           top.high, top.low, top.open, top.close, top.time)
+        """Put back a saved top of book (gateway restart): bid, ask, last and sizes; the random
+        walk continues from its mid. No trade is printed. SimError 200 for an unknown conId.
+
+        The history before ``t0`` is generated again (it is not saved) and ends at the restored
+        last price; the day statistics (open, high, low, volume and the previous close) are
+        that history's, so quotes, a watchlist's change and the charts agree (the saved ones
+        described the previous run's generated past)."""
+        inst = self.instrument(con_id)
+        if self._replay_frame(inst) is None and math.isfinite(top.last) and top.last > 0:
+            self._restored_last[con_id] = float(top.last)
+            old = self._state.pop(con_id, None)
+            self._hist_cache.pop(con_id, None)
+            st = self._st(con_id)
+            if old is not None:          # keep the object others hold (the firehose's block)
+                for name in _State.__slots__:
+                    setattr(old, name, getattr(st, name))
+                self._state[con_id] = st = old
+        else:
+            st = self._st(con_id)
+        t = st.top
+        assert t is not None
+        st.top = TopOfBook(top.bid, top.ask, top.last, top.bid_size, top.ask_size, top.last_size, t.volume,
+                           max(t.high, top.last), min(t.low, top.last), t.open, t.close, top.time)
         st.mid = (top.bid + top.ask) / 2.0 if top.bid > 0 and top.ask > 0 else top.last
         st.ahead = None
         if self._fire is not None:

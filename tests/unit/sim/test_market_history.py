@@ -241,3 +241,25 @@ def test_rth_hour_bars_start_at_0930_like_ib():
     assert h[0].open == m1[0].open and h[0].close == m1[-1].close
     ext = ex.history(AAPL, end=ny(2025, 11, 20, 20, 0), duration="1 D", bar_size="1 hour")
     assert len(ext) == 16 and _local(ext[0].time).hour == 4
+
+
+def test_a_restarted_gateways_history_agrees_with_its_restored_quotes(tmp_path):
+    """After a restart from a state file the history is generated again; it must end at the
+    restored last price and the day statistics (the close a watchlist's change is measured
+    from, open / high / low) must be the regenerated history's: they were the old run's, so
+    AAPL showed -2.1 % against a chart whose previous session closed 10 USD lower."""
+    from app.sim.exchange import SimExchange
+    from tests.unit.sim.helpers import make
+    ex, _ = make()
+    ex.advance(ex.now + 3 * 3600)                       # the old run trades for three hours
+    ex.set_quote(AAPL, ex.now + 1, bid=251.00, ask=251.02, last=251.01)
+    path = tmp_path / "state.sqlite"
+    ex.save_state(str(path))
+    back = SimExchange.load_state(str(path), now=ex.now + 600)   # restarted ten minutes later
+    top = back.top(AAPL)
+    assert (top.bid, top.ask, top.last) == (251.00, 251.02, 251.01)
+    mins = back.history(AAPL, end=None, duration="2 D", bar_size="1 min")
+    assert mins[-1].close == top.last
+    day = back.history(AAPL, end=None, duration="2 D", bar_size="1 day")
+    assert top.close == day[-2].close                  # the previous session's close
+    assert (top.open, top.high, top.low) == (day[-1].open, day[-1].high, day[-1].low)
