@@ -23,7 +23,7 @@ class RsiReversion(Strategy):
         Param("period", int, 14, minimum=2, label="RSI period (bars)"),
         Param("entry", float, 30.0, minimum=0, maximum=100, label="Buy below RSI"),
         Param("exit", float, 50.0, minimum=0, maximum=100, label="Sell above RSI"),
-        Param("quantity", int, 100, minimum=1, label="Quantity (shares)"),
+        Param("quantity", int, 100, minimum=1, label="Quantity (shares / contracts)"),
     )
 
     def check_params(self) -> None:

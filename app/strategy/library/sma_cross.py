@@ -28,7 +28,7 @@ class SmaCross(Strategy):
     params = (
         Param("fast", int, 10, minimum=1, label="Fast SMA (bars)"),
         Param("slow", int, 20, minimum=2, label="Slow SMA (bars)"),
-        Param("quantity", int, 100, minimum=1, label="Quantity (shares)"),
+        Param("quantity", int, 100, minimum=1, label="Quantity (shares / contracts)"),
         Param("long_only", bool, False, label="Long only", help="On a cross below only close the long"),
         Param("stop_loss_pct", float, 0.0, minimum=0, maximum=99, label="Stop-loss %",
               help="Percent below (long) / above (short) the entry price; 0 = off"),
