@@ -60,7 +60,7 @@ from app.domain.account import AccountValue
 from app.domain.connection import ConnectionState
 from app.domain.instruments import Instrument
 from app.domain.market import Quote
-from app.domain.orders import OrderRecord, OrderStatus
+from app.domain.orders import OrderRecord, OrderStatus, price_text
 
 #: the earlier windows a volume spike compares with (their average per window)
 SPIKE_LOOKBACK = 5
@@ -96,6 +96,10 @@ class AlertKind(StrEnum):
     def has_level(self) -> bool:
         """True for kinds with a level (quote kinds and the cushion)."""
         return self in QUOTE_KINDS or self is AlertKind.CUSHION_BELOW
+
+
+#: the kinds whose level is a price in instrument currency
+PRICE_KINDS = frozenset({AlertKind.PRICE_ABOVE, AlertKind.PRICE_BELOW})
 
 
 _LABELS = {
@@ -180,10 +184,15 @@ class Alert:
             raise ValueError("The cushion level is a fraction between 0 and 1 (0.10 = 10 %)")
         return self
 
+    def level_text(self) -> str:
+        """The level of a price alert with the instrument's tick decimals ("238.40",
+        "1.07050"; ``app.domain.orders.price_text``)."""
+        return price_text(self.level, self.instrument.min_tick if self.instrument is not None else None)
+
     def describe(self) -> str:
         """The alert in words: "AAPL price above 190", "Margin cushion below 10 %"."""
         k = self.kind
-        lv = f"{self.level:g}"
+        lv = self.level_text() if k in PRICE_KINDS else f"{self.level:g}"
         if k is AlertKind.PCT_MOVE:
             text = f"{self.symbol} moves {lv} % from the previous close"
         elif k is AlertKind.VOLUME_SPIKE:
@@ -347,14 +356,18 @@ class AlertEngine:
             if p is None:
                 return
             cond = p >= a.level if k is AlertKind.PRICE_ABOVE else p <= a.level
-            self._edge(st, cond, lambda: f"{a.symbol} at {p:g}: {k.label.lower()} {a.level:g}", out)
+            tick = a.instrument.min_tick if a.instrument is not None else None
+            self._edge(st, cond, lambda: f"{a.symbol} at {price_text(p, tick)}: {k.label.lower()} "
+                                         f"{a.level_text()}", out)
         elif k is AlertKind.PCT_MOVE:
             p, c = quote_price(q), q.close
             if p is None or not _num(c) or c <= 0:
                 return
             pct = 100.0 * (p - c) / c
+            tick = a.instrument.min_tick if a.instrument is not None else None
             self._edge(st, abs(pct) >= a.level,
-                       lambda: f"{a.symbol} at {p:g} is {pct:+.2f} % from the previous close {c:g}", out)
+                       lambda: f"{a.symbol} at {price_text(p, tick)} is {pct:+.2f} % from the previous close "
+                               f"{price_text(c, tick)}", out)
         elif k is AlertKind.VOLUME_ABOVE:
             v = q.volume
             if not _num(v):

@@ -71,7 +71,7 @@ def _level_text(value: Any, a: Alert) -> str:
         return f"{a.level:g}× / {a.window} min"
     if k is AlertKind.VOLUME_ABOVE:
         return f"{a.level:,.0f}"
-    return f"{a.level:g}"
+    return a.level_text()
 
 
 ALERT_COLUMNS: tuple[Column[Alert], ...] = (

@@ -46,14 +46,14 @@ def test_add_price_alert_through_the_dialog_then_a_quote_fires_it(qtbot, aloop, 
     _ok(dlg)
     wait_until(aloop, lambda: p.model.alerts.rowCount() == 1, what="alert row")
     assert p.table.model().index(0, 1).data() == "AAPL"
-    assert p.table.model().index(0, 3).data() == "190"
+    assert p.table.model().index(0, 3).data() == "190.00"
     assert (tmp_path / "default.alerts.json").exists()
     s.push_quote("AAPL", last=189.0)
     assert p.log_table.model().rowCount() == 0
     s.push_quote("AAPL", last=190.5)
     assert p.log_table.model().rowCount() == 1
-    assert "AAPL at 190.5" in p.log_table.model().index(0, 2).data()
-    assert tray.messages == [("ibdesk alert: AAPL", "AAPL at 190.5: price above 190")]
+    assert "AAPL at 190.50" in p.log_table.model().index(0, 2).data()
+    assert tray.messages == [("ibdesk alert: AAPL", "AAPL at 190.50: price above 190.00")]
     assert p.table.model().index(0, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
 
 

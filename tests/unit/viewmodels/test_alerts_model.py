@@ -25,7 +25,7 @@ def test_price_alert_fires_into_the_log_and_the_signal(qapp):
     s.push_quote("AAPL", last=189.5)
     assert fired == [] and m.log.rowCount() == 0
     s.push_quote("AAPL", last=190.25)
-    assert fired == [(a.id, "AAPL at 190.25: price above 190")]
+    assert fired == [(a.id, "AAPL at 190.25: price above 190.00")]
     assert m.log.rowCount() == 1 and m.log.record(0).alert.id == a.id
     row = m.alerts.record(m.alerts.row_of(a.id))
     assert not row.enabled and row.last_fired is not None      # one-shot: disabled
@@ -192,3 +192,16 @@ def test_alert_times_follow_the_time_rule():
             datetime(2026, 12, 7, 14, 45, 39, tzinfo=timezone.utc).astimezone().strftime("%H:%M:%S")
     finally:
         TIME_DISPLAY.set_rule(saved)
+
+
+def test_levels_and_messages_use_the_instruments_tick(qapp):
+    """A price level reads as the instrument's prices do (238.40, 1.07050), not 238.4."""
+    s, m, fired = _model()
+    a = m.add(Alert(AlertKind.PRICE_BELOW, s.contracts["EUR.USD"], level=1.0705))
+    b = m.add(Alert(AlertKind.PRICE_ABOVE, s.contracts["AAPL"], level=238.4))
+    col = m.alerts.column_index("level")
+    assert m.alerts.index(m.alerts.row_of(a.id), col).data() == "1.07050"
+    assert m.alerts.index(m.alerts.row_of(b.id), col).data() == "238.40"
+    assert b.describe() == "AAPL price above 238.40"
+    s.push_quote("EUR.USD", bid=1.0704, ask=1.0705)
+    assert fired and fired[-1][1].endswith("price below 1.07050") and "at 1.07045" in fired[-1][1]
