@@ -44,13 +44,18 @@ def test_typing_esz6_in_the_watchlist_adds_the_future(qtbot, aloop):
 def test_the_front_month_shortcut_adds_the_nearest_expiry_and_is_then_a_duplicate(qtbot, aloop):
     s, m, v = _watchlist(qtbot, aloop)
     _type(qtbot, v.entry, "/ES")
-    wait_until(aloop, lambda: m.symbols() == ["AAPL", "ESZ6"], what="front month added")
-    s.futures_today = __import__("datetime").date(2026, 12, 19)    # ESZ6 has expired: ESH7 is next
+    wait_until(aloop, lambda: [i.display_symbol for i in m.instruments()] == ["AAPL", "ESZ6"],
+               what="front month added")
+    assert m.symbols() == ["AAPL", "/ES"]                          # saved as typed: it rolls
+    _type(qtbot, v.entry, "ESZ6")
+    wait_until(aloop, lambda: "already" in v.message.text(), what="duplicate contract")
+    assert v.message.text() == "ESZ6 is already in the watchlist"
     _type(qtbot, v.entry, "/es")
-    wait_until(aloop, lambda: m.symbols() == ["AAPL", "ESZ6", "ESH7"], what="next front month added")
+    wait_until(aloop, lambda: v.message.text() == "/ES is already in the watchlist", what="duplicate /ES")
+    s.futures_today = __import__("datetime").date(2026, 12, 19)    # ESZ6 has expired: ESH7 is next
     _type(qtbot, v.entry, "ESH7")
-    wait_until(aloop, lambda: "already" in v.message.text(), what="duplicate")
-    assert v.message.text() == "ESH7 is already in the watchlist"
+    wait_until(aloop, lambda: [i.display_symbol for i in m.instruments()] == ["AAPL", "ESZ6", "ESH7"],
+               what="the next month as its own row")
 
 
 def test_a_future_not_listed_says_so(qtbot, aloop):

@@ -171,7 +171,7 @@ def test_requests_need_a_connection(session):
 
     async def go():
         with pytest.raises(ValueError, match="not a symbol"):
-            await session.resolve("A B")
+            await session.resolve("AA PL")
         with pytest.raises(ConnectionError):
             await session.resolve("AAPL")
         with pytest.raises(ValueError, match="Unsupported bar size"):
