@@ -510,6 +510,10 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
         current = self.record_for(key)
         if current is None or current.instrument.con_id != old.con_id or new.con_id == old.con_id:
             return False
+        if new.key in self._by_quote_key:        # the next month is already a row of its own
+            self.message.emit(f"{row.front_month} is now {new.display_symbol}, already in the watchlist: "
+                              f"{old.display_symbol} is kept (remove one of the rows)")
+            return False
         if self._by_quote_key.pop(old.key, None) is not None:
             try:
                 self.session.unsubscribe_quotes(old)

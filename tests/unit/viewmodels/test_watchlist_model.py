@@ -341,3 +341,17 @@ def test_class_shares_and_options_survive_a_restart(aloop):
     m2 = WatchlistModel(FakeSession(connected=False))
     assert m2.set_symbols(saved) == [] and m2.symbols() == saved
     assert [r.instrument.sec_type for r in m2.records()] == ["STK", "OPT", "FUT"]
+
+
+def test_a_roll_onto_a_contract_already_listed_keeps_the_row_and_says_so(aloop):
+    from datetime import date
+    s, m = _model(aloop, ["/ES", "ESH7"])
+    messages = []
+    m.message.connect(messages.append)
+    s.futures_today = date(2026, 12, 21)
+    s.drop_connection()
+    aloop.run_until_complete(s.connect())
+    wait_until(aloop, lambda: messages, what="message")
+    assert messages == ["/ES is now ESH7, already in the watchlist: ESZ6 is kept (remove one of the rows)"]
+    assert [i.display_symbol for i in m.instruments()] == ["ESZ6", "ESH7"]
+    assert s.quote_refs[s.futures["ESH7"].key] == 1
