@@ -9,21 +9,26 @@ the greeks of each call and put, the strike in the middle, the at-the-money row 
 Clicking a call's or a put's Ask emits ``orderRequested(BUY, option, ask)``, its Bid
 ``orderRequested(SELL, option, bid)``: the panels load the option in the order ticket with a
 LMT at that price, which the trader then transmits (with the ticket's checks and confirmation).
+Dragging a call's or a put's cell drags that option out (``app.viewmodels.instrument_mime``,
+as a copy): dropped on the watchlist it is added, on a chart it is charted, on the ticket it
+is loaded.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QIdentityProxyModel, QMimeData, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QTabBar, QTableView, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTabBar, QTableView, QVBoxLayout, QWidget,
 )
 
 from app.domain import Instrument
 from app.ui import theme
 from app.ui.format import tabular_font
 from app.ui.symbol_field import SymbolField
+from app.viewmodels.instrument_mime import instrument_mime
 from app.viewmodels.option_chain import COLUMNS, STRIKE_CHOICES, STRIKE_COL, OptionChainModel
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,55 @@ class _ChainColours(QIdentityProxyModel):
             if name == "Ask":
                 return theme.qcolor("up")
         return super().data(index, role)
+
+
+class ChainTable(QTableView):
+    """The chain's table: a press and a move past the drag distance on a call's or a put's
+    cell drags that option out as an instrument (copy); a click stays a click (the table
+    has no selection, so Qt's own drag, which takes the selected rows, never starts)."""
+
+    def __init__(self, chain: OptionChainModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.chain = chain
+        self._press: tuple[QPoint, QModelIndex] | None = None
+        self._dragged = False       # the press became a drag: its release is not a click
+
+    def drag_mime(self, index: QModelIndex) -> QMimeData | None:
+        """The drag data of a cell (of this view's model): its option, None for the strike
+        column or a cell without a contract."""
+        if not index.isValid():
+            return None
+        opt = self.chain.option_at(index.row(), index.column())
+        return instrument_mime([opt]) if opt is not None else None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            pos = event.position().toPoint()
+            self._press = (pos, self.indexAt(pos))
+            self._dragged = False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        press = self._press
+        if press is not None and event.buttons() & Qt.MouseButton.LeftButton and \
+                (event.position().toPoint() - press[0]).manhattanLength() >= QApplication.startDragDistance():
+            self._press = None
+            mime = self.drag_mime(press[1])
+            if mime is not None:
+                self._dragged = True
+                drag = QDrag(self)
+                drag.setMimeData(mime)
+                drag.exec(Qt.DropAction.CopyAction)
+                return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._press = None
+        if self._dragged:           # the end of a drag (where Qt's drag loop left it to us)
+            self._dragged = False
+            self.setState(QTableView.State.NoState)
+            return
+        super().mouseReleaseEvent(event)
 
 
 class OptionChainPanel(QWidget):
@@ -80,14 +134,15 @@ class OptionChainPanel(QWidget):
         self.expiry_tabs.setUsesScrollButtons(True)
         self.proxy = _ChainColours(self)
         self.proxy.setSourceModel(model)
-        self.table = QTableView()
+        self.table = ChainTable(model)
         self.table.setObjectName("chainTable")
         self.table.setModel(self.proxy)
         self.table.setFont(tabular_font())
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionMode(QTableView.SelectionMode.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setToolTip("Click an Ask to buy, a Bid to sell: the order ticket gets a LMT at that price")
+        self.table.setToolTip("Click an Ask to buy, a Bid to sell: the order ticket gets a LMT at that price. "
+                              "Drag a cell to put its option in the watchlist, a chart or the ticket")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)

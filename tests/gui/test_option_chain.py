@@ -254,3 +254,50 @@ def test_the_greeks_table_is_rebuilt_at_most_once_per_interval(qtbot, aloop, mon
     aloop.run_until_complete(asyncio.sleep(GREEKS_REFRESH_MS / 1000 + 0.1))
     assert calls == [1]
     positions.close()
+
+
+def test_a_cell_drags_its_option_out_and_a_click_stays_a_click(chain, aloop, qtbot, monkeypatch):
+    """Press on a call's Ask and move: the call is dragged out as an instrument (a copy) and no
+    order is asked for; dropped on a watchlist it is added. The strike column drags nothing."""
+    import app.ui.option_chain as chain_ui
+    from PySide6.QtCore import QModelIndex
+    from PySide6.QtWidgets import QApplication
+
+    from app.viewmodels.instrument_mime import instruments_from_mime
+    from app.viewmodels.watchlist import WatchlistModel
+    s, model, panel = chain
+    _load(aloop, s, model, panel)
+    atm = model.atm_row
+    call = model.option_at(atm, 0)
+    s.push_option_quote(call, 201.3, vol=0.30)
+    wait_until(aloop, lambda: model.text(atm, COLUMNS.index("Ask")) != "", what="call quote shown")
+    drags = []
+
+    class FakeDrag:
+        def __init__(self, source):
+            self.source = source
+
+        def setMimeData(self, mime):
+            self.mime = mime
+
+        def exec(self, action):
+            drags.append((instruments_from_mime(self.mime), action))
+            return action
+    monkeypatch.setattr(chain_ui, "QDrag", FakeDrag)
+    got = []
+    panel.orderRequested.connect(lambda a, o, p: got.append((a, o, p)))
+    pos, _ = _cell(panel, atm, "Ask")
+    vp = panel.table.viewport()
+    qtbot.mousePress(vp, Qt.LeftButton, pos=pos)
+    qtbot.mouseMove(vp, pos + type(pos)(QApplication.startDragDistance() + 5, 0))
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=pos + type(pos)(QApplication.startDragDistance() + 5, 0))
+    assert drags == [([call], Qt.DropAction.CopyAction)] and got == []
+    qtbot.mouseClick(vp, Qt.LeftButton, pos=pos)                 # a click still buys
+    assert len(got) == 1 and len(drags) == 1
+    assert panel.table.drag_mime(panel.proxy.index(atm, STRIKE_COL)) is None
+    w = WatchlistModel(s)
+    w.set_symbols(["AAPL"])
+    assert w.dropMimeData(panel.table.drag_mime(panel.proxy.index(atm, 0)), Qt.DropAction.CopyAction, -1, -1,
+                          QModelIndex())
+    wait_until(aloop, lambda: w.symbols() == ["AAPL", call.display_symbol], what="option added by the drop")
+    w.close()
