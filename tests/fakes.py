@@ -51,7 +51,7 @@ from app.domain.orders import bracket_children
 from app.broker.events import SessionEvents
 from app.broker.errors import HistoryError, NotConnectedError, UnknownSymbolError
 from tests.fakes_scanner import FakeScannerMixin
-from tests.fakes_options import FakeOptionsMixin
+from tests.fakes_options import FAKE_EXPIRATIONS, FakeOptionsMixin
 from tests.fakes_futures import FakeFuturesMixin
 
 
@@ -174,7 +174,8 @@ class FakeSession(FakeFuturesMixin, FakeOptionsMixin, FakeScannerMixin, SessionE
     # ---- contracts and quotes ---------------------------------------------
     async def resolve(self, symbol_or_instrument: str | Instrument) -> Instrument:
         """Look the symbol up in ``contracts`` (a future: in ``futures``, see
-        ``tests.fakes_futures``); error 200 text for an unknown one."""
+        ``tests.fakes_futures``; an option typed as "AAPL 20261218 200 C": in the fake chains
+        of ``tests.fakes_options``); error 200 text for an unknown one."""
         self.calls.append(("resolve", (symbol_or_instrument,)))
         inst = (Instrument.parse(symbol_or_instrument) if isinstance(symbol_or_instrument, str)
                 else symbol_or_instrument)
@@ -182,6 +183,10 @@ class FakeSession(FakeFuturesMixin, FakeOptionsMixin, FakeScannerMixin, SessionE
         await asyncio.sleep(0)
         if inst.is_future and not inst.con_id:
             return self._resolve_future(inst, next(self._req_ids))
+        if inst.is_option and not inst.con_id and inst.display_symbol.upper() not in self.contracts:
+            under = self.contracts.get(inst.symbol.upper())
+            if under is not None and inst.expiry in FAKE_EXPIRATIONS:
+                await self.option_contracts(under, inst.expiry, [inst.strike])   # lists them in contracts
         found = self.contracts.get(inst.display_symbol.upper())
         if found is None:
             req_id = next(self._req_ids)

@@ -120,7 +120,9 @@ class TableColumns(QObject):
     ``table`` shows a model (or a proxy of one) whose columns are ``columns``
     (:class:`app.viewmodels.table.Column` specs, in model order); ``name`` names the
     table in the settings (``columns/<name>/...``). ``hidden`` are the keys hidden by
-    default, ``fixed`` the keys that can never be hidden (the symbol).
+    default, ``fixed`` the keys that can never be hidden (the symbol), ``grow`` the keys
+    whose column widens (never narrows, at most :data:`MAX_FIT_PX`) to fit rows inserted
+    after the first fit (an option's long symbol added to a watchlist of stocks).
 
     * Widths: at first from the header text and each column's ``sample`` (the minimum a
       column gets); when the first rows arrive the visible columns are fitted once to
@@ -138,13 +140,15 @@ class TableColumns(QObject):
     changed = Signal()
 
     def __init__(self, table: QTableView, columns: Sequence, name: str, *,
-                 hidden: Sequence[str] = (), fixed: Sequence[str] = (), parent: QObject | None = None):
+                 hidden: Sequence[str] = (), fixed: Sequence[str] = (), grow: Sequence[str] = (),
+                 parent: QObject | None = None):
         super().__init__(parent or table)
         self.table = table
         self.columns = tuple(columns)
         self.name = name
         self.default_hidden = tuple(k for k in hidden if k not in fixed)
         self.fixed = frozenset(fixed)
+        self.grow = tuple(i for i, c in enumerate(self.columns) if c.key in grow)
         self.fitted = False
         self.header = header = table.horizontalHeader()
         number_font = tabular_font(table.font())
@@ -156,6 +160,8 @@ class TableColumns(QObject):
         model = table.model()
         model.rowsInserted.connect(self._first_rows)
         model.modelReset.connect(self._first_rows)
+        if self.grow:
+            model.rowsInserted.connect(self._rows_added)
         self._first_rows()
 
     # ---- keys --------------------------------------------------------------
@@ -196,6 +202,21 @@ class TableColumns(QObject):
             self.fitted = True
             # after the insert has been laid out (and a proxy has filtered and sorted)
             QTimer.singleShot(0, self, self.fit_to_contents)
+
+    def _rows_added(self, _parent, first: int, last: int) -> None:
+        if self.fitted:       # after the first fit: only the ``grow`` columns, only wider
+            QTimer.singleShot(0, self, lambda: self._widen(first, last))
+
+    def _widen(self, first: int, last: int) -> None:
+        model = self.table.model()
+        last = min(last, model.rowCount() - 1)
+        for i in self.grow:
+            if self.header.isSectionHidden(i):
+                continue
+            need = max((self.table.sizeHintForIndex(model.index(r, i)).width() for r in range(first, last + 1)),
+                       default=0)
+            if need > self.header.sectionSize(i):
+                self.header.resizeSection(i, min(MAX_FIT_PX, need))
 
     def fit_to_contents(self) -> None:
         """Fit every visible column once to the rows in sight: at least its header and

@@ -77,7 +77,7 @@ class WatchlistView(QWidget):
         # re-measured every row on each tick (issue 12); the header's context menu shows or
         # hides any column (bid/ask sizes, also in the bid/ask tooltips, hidden by default)
         self.columns = TableColumns(self.table, model.columns, "watchlist",
-                                    hidden=HIDDEN_BY_DEFAULT, fixed=("symbol",))
+                                    hidden=HIDDEN_BY_DEFAULT, fixed=("symbol",), grow=("symbol",))
         self.table.horizontalHeader().setStretchLastSection(True)
         # a flush repaints only the rows in sight (scrolled-in rows are read fresh)
         model.dirty.set_visible_rows(self._visible_rows)

@@ -74,3 +74,27 @@ def test_entry_error_shows_at_the_entry(qtbot, aloop):
     message_top = v.message.mapTo(v, v.message.rect().topLeft()).y()
     table_top = v.table.mapTo(v, v.table.rect().topLeft()).y()
     assert 0 <= message_top - entry_bottom <= 12 and message_top < table_top
+
+
+def test_the_symbol_column_widens_for_a_longer_symbol_added_later(qtbot, aloop):
+    """Columns are fitted once to the first rows; an option added afterwards
+    ("AAPL 20261218 200 C") was cut to "AAPL 2026…". The symbol column grows to fit a row
+    the trader adds (never shrinks; the other columns keep their widths)."""
+    from tests.fakes import FakeSession
+    from tests.gui.watchlist_support import show_watchlist
+    s = FakeSession()
+    m, v = show_watchlist(qtbot, aloop, s, ("AAPL", "MSFT"))
+    col = m.column_index("symbol")
+    header = v.table.horizontalHeader()
+    qtbot.waitUntil(lambda: v.columns.fitted and header.sectionSize(col) > 0)
+    qtbot.wait(20)
+    before = header.sectionSize(col)
+    bid_before = header.sectionSize(m.column_index("bid"))
+    aloop.run_until_complete(m.add_symbol("AAPL 20261218 200 C"))
+    text = v.table.fontMetrics().horizontalAdvance("AAPL 20261218 200 C")
+    qtbot.waitUntil(lambda: header.sectionSize(col) >= text, timeout=2000)
+    assert header.sectionSize(col) > before
+    assert header.sectionSize(m.column_index("bid")) == bid_before
+    aloop.run_until_complete(m.add_symbol("NVDA"))
+    qtbot.wait(20)
+    assert header.sectionSize(col) >= text                       # never narrower
