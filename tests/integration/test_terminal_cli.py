@@ -76,13 +76,19 @@ def test_screenshot_smoke(tmp_path):
 
 
 def test_screenshot_against_nothing_listening_fails_clearly(tmp_path):
-    with socket.socket() as s:  # a port with no listener
+    # a port bound but not listening, held for the whole run: refused, and no other process
+    # (a gateway another test left starting) can take it in between, as it could once closed
+    with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    out = tmp_path / "shot.png"
-    p = subprocess.run([sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port),
-                        "--client-id", "5", "--connect-timeout", "2", "--screenshot", str(out),
-                        "--screenshot-timeout", "5"],
-                       cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+        out = tmp_path / "shot.png"
+        try:
+            p = subprocess.run([sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port),
+                                "--client-id", "5", "--connect-timeout", "2", "--screenshot", str(out),
+                                "--screenshot-timeout", "5"],
+                               cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired as e:     # say what the terminal was doing
+            err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+            pytest.fail(f"ibdesk did not exit within 60 s; the end of its stderr:\n{err[-3000:]}")
     assert p.returncode == 1
     assert "not connected" in p.stderr
