@@ -49,9 +49,7 @@ from app.backtest.model import BacktestCancelled, BacktestConfig, BacktestResult
 from app.strategy.roundtrips import RoundTrips
 from app.domain import Action, OrderType, TimeInForce
 from app.domain.bars import Bar
-from app.sim.account import (FX_MIN, FX_RATE_BP, OPT_MIN, OPT_PER_CONTRACT, STOCK_MAX_PCT, STOCK_MIN,
-                             STOCK_PER_SHARE)
-from app.sim.futures import commission_of_root
+from app.sim.account import commission_usd
 from app.strategy.base import Fill, OrderUpdate, Strategy, StrategyError
 
 _TYPES = (OrderType.MKT, OrderType.LMT, OrderType.STP, OrderType.STP_LMT)
@@ -60,21 +58,11 @@ _TYPES = (OrderType.MKT, OrderType.LMT, OrderType.STP, OrderType.STP_LMT)
 def commission(config: BacktestConfig, quantity: float, price: float) -> float:
     """Commission of one order filling ``quantity`` shares / contracts at ``price``, USD,
     rounded to cents. ``"ib"``: the simulated gateway's schedule for ``config.sec_type``
-    (``app.sim.account.order_commission``): stocks max(1.00, 0.005 × shares) capped at 1 % of
-    the trade value; FX 0.2 bp of the value, min 2.00; options 0.65 × contracts, min 1.00;
-    futures per contract by root (``app.sim.futures.commission_of_root``). A number: that
-    many USD per share / contract."""
+    (``app.sim.account.commission_usd``); a number: that many USD per share / contract."""
     c = config.commission
     if c != "ib":
         return float(c) * quantity
-    kind = config.sec_type
-    if kind == "FUT":
-        return commission_of_root(config.symbol, quantity)
-    if kind == "OPT":
-        return round(max(OPT_MIN, OPT_PER_CONTRACT * quantity), 2)
-    if kind == "CASH":
-        return round(max(FX_MIN, quantity * price * FX_RATE_BP), 2)
-    return round(min(max(STOCK_MIN, STOCK_PER_SHARE * quantity), STOCK_MAX_PCT * quantity * price), 2)
+    return commission_usd(config.sec_type, config.symbol, quantity, quantity * price * config.multiplier)
 
 
 @dataclass(slots=True)

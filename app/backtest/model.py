@@ -23,7 +23,7 @@ class BacktestConfig:
 
     - ``cash``: starting cash, USD (> 0).
     - ``commission``: ``"ib"`` = the simulated gateway's schedule for ``sec_type``, per order
-      (IB Pro fixed; ``app.sim.account.order_commission``): stocks USD 0.005/share, min 1.00,
+      (IB Pro fixed; ``app.sim.account.commission_usd``): stocks USD 0.005/share, min 1.00,
       max 1 % of trade value; FX 0.2 bp of the value, min 2.00; options 0.65/contract, min
       1.00; futures 0.85 + the exchange fee of root ``symbol`` + NFA 0.02 per contract (2.25
       for ES). Or USD per share / contract as a number (0 = none, no minimum).

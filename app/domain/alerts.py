@@ -184,10 +184,14 @@ class Alert:
             raise ValueError("The cushion level is a fraction between 0 and 1 (0.10 = 10 %)")
         return self
 
+    def price_text(self, price: float) -> str:
+        """``price`` with the instrument's tick decimals ("238.40", "1.07050";
+        ``app.domain.orders.price_text``)."""
+        return price_text(price, self.instrument.min_tick if self.instrument is not None else None)
+
     def level_text(self) -> str:
-        """The level of a price alert with the instrument's tick decimals ("238.40",
-        "1.07050"; ``app.domain.orders.price_text``)."""
-        return price_text(self.level, self.instrument.min_tick if self.instrument is not None else None)
+        """The level of a price alert as :meth:`price_text` writes it."""
+        return self.price_text(self.level)
 
     def describe(self) -> str:
         """The alert in words: "AAPL price above 190", "Margin cushion below 10 %"."""
@@ -356,18 +360,16 @@ class AlertEngine:
             if p is None:
                 return
             cond = p >= a.level if k is AlertKind.PRICE_ABOVE else p <= a.level
-            tick = a.instrument.min_tick if a.instrument is not None else None
-            self._edge(st, cond, lambda: f"{a.symbol} at {price_text(p, tick)}: {k.label.lower()} "
+            self._edge(st, cond, lambda: f"{a.symbol} at {a.price_text(p)}: {k.label.lower()} "
                                          f"{a.level_text()}", out)
         elif k is AlertKind.PCT_MOVE:
             p, c = quote_price(q), q.close
             if p is None or not _num(c) or c <= 0:
                 return
             pct = 100.0 * (p - c) / c
-            tick = a.instrument.min_tick if a.instrument is not None else None
             self._edge(st, abs(pct) >= a.level,
-                       lambda: f"{a.symbol} at {price_text(p, tick)} is {pct:+.2f} % from the previous close "
-                               f"{price_text(c, tick)}", out)
+                       lambda: f"{a.symbol} at {a.price_text(p)} is {pct:+.2f} % from the previous close "
+                               f"{a.price_text(c)}", out)
         elif k is AlertKind.VOLUME_ABOVE:
             v = q.volume
             if not _num(v):

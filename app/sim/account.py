@@ -41,7 +41,7 @@ Conventions (IB "Account Window" / reqAccountUpdates tags, base currency USD):
   into USD cash (IB settles variation daily; the sim settles on close, simpler and the same
   NetLiquidation). Futures are not in GrossPositionValue. Margin: initial / maintenance per
   contract of ``futures.margin_per_contract`` (ES 23,000 / 21,000 USD ...), so MaintMarginReq
-  is below InitMarginReq with futures. Commission: ``futures.commission`` (IB fixed 0.85 +
+  is below InitMarginReq with futures. Commission: ``futures.commission_of_root`` (IB fixed 0.85 +
   exchange fee + NFA fee per contract).
 """
 
@@ -51,7 +51,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
-from app.sim.futures import commission as future_commission
+from app.sim.futures import commission_of_root
 from app.sim.futures import margin_per_contract
 from app.sim.types import PositionSnapshot, SimContract
 
@@ -73,17 +73,27 @@ BP_MULTIPLIER = 4.0
 def order_commission(contract: SimContract, cum_qty: float, cum_value_usd: float) -> float:
     """Total commission (USD) of an order that has filled ``cum_qty`` shares worth
     ``cum_value_usd``; 0 before any fill. Charge each fill the increase of this total
-    so the per-order minimum is paid once. Source: IB Pro fixed pricing pages."""
-    if cum_qty <= 0:
+    so the per-order minimum is paid once (:func:`commission_usd`)."""
+    return commission_usd(contract.sec_type, contract.symbol, cum_qty, cum_value_usd)
+
+
+def commission_usd(sec_type: str, symbol: str, qty: float, value_usd: float) -> float:
+    """IB Pro fixed commission (USD, cents) of one order of ``qty`` shares / contracts worth
+    ``value_usd`` (price x quantity x multiplier) of secType ``sec_type`` ("STK", "CASH",
+    "OPT", "FUT"; ``symbol`` the futures root for its exchange fee); 0 for no quantity.
+    Stocks 0.005 a share, min 1.00, max 1 % of the value; FX 0.2 bp, min 2.00; options 0.65
+    a contract, min 1.00; futures ``app.sim.futures.commission_of_root``. The gateway and the
+    backtest (``app.backtest.engine.commission``) charge it. Source: IB Pro fixed pricing."""
+    if qty <= 0:
         return 0.0
-    if contract.sec_type == "CASH":
-        return round(max(FX_MIN, cum_value_usd * FX_RATE_BP), 2)
-    if contract.sec_type == "OPT":
-        return round(max(OPT_MIN, OPT_PER_CONTRACT * cum_qty), 2)
-    if contract.sec_type == "FUT":
-        return future_commission(contract, cum_qty)
-    c = max(STOCK_MIN, STOCK_PER_SHARE * cum_qty)
-    return round(min(c, STOCK_MAX_PCT * cum_value_usd), 2)
+    if sec_type == "CASH":
+        return round(max(FX_MIN, value_usd * FX_RATE_BP), 2)
+    if sec_type == "OPT":
+        return round(max(OPT_MIN, OPT_PER_CONTRACT * qty), 2)
+    if sec_type == "FUT":
+        return commission_of_root(symbol, qty)
+    c = max(STOCK_MIN, STOCK_PER_SHARE * qty)
+    return round(min(c, STOCK_MAX_PCT * value_usd), 2)
 
 
 def option_margin(contract: SimContract, qty: float, price: float) -> float:

@@ -253,11 +253,6 @@ def with_hours(c: SimContract, now: float) -> SimContract:
     return replace(c, trading_hours=hours(now, False), liquid_hours=hours(now, True))
 
 
-def commission(c: SimContract, contracts: float) -> float:
-    """USD commission of ``contracts`` futures: IB fixed 0.85 + exchange fee + NFA 0.02 each."""
-    return commission_of_root(c.symbol, contracts)
-
-
 def commission_of_root(symbol: str, contracts: float) -> float:
     """USD commission of ``contracts`` futures of root ``symbol`` ("ES"): IB fixed 0.85 + the
     root's exchange fee (1.50 for a root not listed here) + NFA 0.02 each, rounded to cents."""

@@ -28,7 +28,7 @@ from datetime import timedelta
 from app.sim.instruments import ModelParams, SimInstrument, day_midnight, session_bounds, trading_date
 from app.sim.option_pricing import bsm, intrinsic, pv_dividend
 from app.sim.options import (DIV_YIELD, OPT, RATE, Computation, OptionChains, OptionQuoter, expiry_close,
-                             parse_expiry, tick_for)
+                             on_option_tick, parse_expiry)
 from app.sim.types import PortfolioEvent, SimBar, SimContract, SimError, TopOfBook
 
 
@@ -160,9 +160,7 @@ class OptionsMixin:
         call = c.right == "C"
 
         def value(spot: float, t: float) -> float:
-            v = self.quoter.greeks(c, spot, t).price
-            tick = tick_for(c, v)
-            return round(max(round(v / tick) * tick, 0.0), 2)
+            return on_option_tick(c, self.quoter.greeks(c, spot, t).price)
         out = []
         for b in under:
             if b.time >= expiry:
@@ -199,9 +197,7 @@ class OptionsMixin:
         price = None
         if bounds is not None:
             at = min(bounds[3], expiry_close(parse_expiry(c.last_trade_date)) - 1.0)
-            value = self.quoter.greeks(c, float(under.close), at).price
-            tick = tick_for(c, value)
-            price = round(max(round(value / tick) * tick, 0.01), 2)
+            price = on_option_tick(c, self.quoter.greeks(c, float(under.close), at).price)
         self._opt_close[c.con_id] = (key, price)
         return price
 

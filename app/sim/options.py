@@ -307,6 +307,13 @@ def tick_for(c: SimContract, price: float) -> float:
     return 0.05
 
 
+def on_option_tick(c: SimContract, value: float) -> float:
+    """A model ``value`` of option ``c`` as a price: on its tick (:func:`tick_for`), at least
+    0.01, two decimals (its last, its close, its historical bars)."""
+    tick = tick_for(c, value)
+    return round(max(round(value / tick) * tick, 0.01), 2)
+
+
 @dataclass(frozen=True, slots=True)
 class Computation:
     """One tickOptionComputation: implied vol (None = not computed), greeks at that vol,
@@ -369,7 +376,7 @@ class OptionQuoter:
         bid = round(max(bid, 0.0), 2)
         ask = round(max(ask, bid + tick, 0.01), 2)
         h = zlib.crc32(f"{c.con_id}:{int(now // 60)}".encode())
-        last = round(max(round(value / tick) * tick, 0.01), 2)
+        last = on_option_tick(c, value)
         return TopOfBook(bid=bid, ask=ask, last=last, bid_size=float(1 + h % 99),
                          ask_size=float(1 + (h >> 8) % 99), last_size=1.0, volume=0.0,
                          high=None, low=None, open=None, close=None, time=now)

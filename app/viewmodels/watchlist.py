@@ -327,12 +327,7 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
             row = self.record_for(key)
         if row is None:
             return False
-        if row.instrument.key in self._by_quote_key:
-            self._by_quote_key.pop(row.instrument.key, None)
-            try:
-                self.session.unsubscribe_quotes(row.instrument)
-            except Exception as e:  # never let a gateway error keep a row the user removed
-                log.warning("unsubscribe %s failed: %s", row.instrument.display_symbol, e)
+        self._release(row.instrument)
         self.forget(key)
         return self.remove(key)
 
@@ -442,12 +437,17 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
     def unsubscribe_all(self) -> None:
         """Release the quote subscription of every row (on shutdown or before replacing the list)."""
         for r in self.records():
-            if self._by_quote_key.pop(r.instrument.key, None) is not None:
-                try:
-                    self.session.unsubscribe_quotes(r.instrument)
-                except Exception as e:
-                    log.warning("unsubscribe %s failed: %s", r.instrument.display_symbol, e)
+            self._release(r.instrument)
         self._by_quote_key.clear()
+
+    def _release(self, inst: Instrument) -> None:
+        """Give back a row's quote subscription, if it holds one (a gateway error is logged,
+        never lets a removed row stay)."""
+        if self._by_quote_key.pop(inst.key, None) is not None:
+            try:
+                self.session.unsubscribe_quotes(inst)
+            except Exception as e:  # noqa: BLE001
+                log.warning("unsubscribe %s failed: %s", inst.display_symbol, e)
 
     async def start(self) -> list[str]:
         """After a (re)connect: resolve unresolved rows and subscribe rows not yet
@@ -514,11 +514,7 @@ class WatchlistModel(InstrumentDragRows, StaleRows, RecordTableModel[WatchRow]):
             self.message.emit(f"{row.front_month} is now {new.display_symbol}, already in the watchlist: "
                               f"{old.display_symbol} is kept (remove one of the rows)")
             return False
-        if self._by_quote_key.pop(old.key, None) is not None:
-            try:
-                self.session.unsubscribe_quotes(old)
-            except Exception as e:  # noqa: BLE001
-                log.warning("unsubscribe %s failed: %s", old.display_symbol, e)
+        self._release(old)
         self.upsert(key, WatchRow(new, self.session.quote(new.key), front_month=row.front_month))
         self.refresh(key)
         self._subscribe(key, new)
